@@ -1,0 +1,5 @@
+import sys
+
+from msi.cli import main
+
+sys.exit(main())

@@ -1,0 +1,45 @@
+"""Errors with a one-line message and a documented exit code.
+
+Every failure a user can cause (a bad path, a file that is not a video, a video with no
+face, too few frames) is raised as an :class:`MSIError`; the CLI prints ``msi: error: ...``
+on one line and exits with the class's code, never a traceback.
+"""
+from __future__ import annotations
+
+# Exit codes of the `msi` command (documented in the README).
+EXIT_OK = 0
+EXIT_FAILED = 1  # at least one input could not be scored (the others were)
+EXIT_USAGE = 2  # bad command line (argparse's own code)
+EXIT_INTERRUPTED = 130
+
+
+class MSIError(Exception):
+    """Base class: a problem with an input, reported in one line."""
+
+    kind = "error"
+    exit_code = EXIT_FAILED
+
+
+class InputNotFound(MSIError):
+    kind = "not_found"
+
+
+class UnreadableVideo(MSIError):
+    kind = "unreadable"
+
+
+class NoFace(MSIError):
+    kind = "no_face"
+
+
+class TooShort(MSIError):
+    kind = "too_short"
+
+
+class BadLandmarks(MSIError):
+    kind = "bad_landmarks"
+
+
+class UsageError(MSIError):
+    kind = "usage"
+    exit_code = EXIT_USAGE

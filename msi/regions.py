@@ -1,0 +1,63 @@
+"""Landmark index sets, the one home for every region used by the metric.
+
+Two schemes are supported:
+
+* ``mediapipe478``: MediaPipe face mesh with iris refinement (468 + 10 iris points).
+* ``ibug68``: the iBUG 300-W 68-point markup used by dlib, FAN/face-alignment, etc.
+  (0-based indices).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A landmark scheme: how many points, and which of them form each region."""
+
+    name: str
+    n_points: int
+    lip: tuple[int, ...]
+    jaw: tuple[int, ...]
+    mouth_corners: tuple[int, int]
+
+    def region(self, name: str) -> tuple[int, ...]:
+        if name not in REGIONS:
+            raise KeyError(f"unknown region {name!r}; choose from {', '.join(REGIONS)}")
+        return getattr(self, name)
+
+
+#: Regions MSI is reported for, in output order.
+REGIONS = ("lip", "jaw")
+
+# MediaPipe lip contour, outer (20 points) then inner (20 points): every point of
+# mediapipe's FACEMESH_LIPS connections (checked against mediapipe in the tests).
+_MP_LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+_MP_LIPS_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
+# Lower arc of FACEMESH_FACE_OVAL, from the right ear (image left) under the chin to the left ear.
+_MP_JAW = (132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361)
+
+MEDIAPIPE478 = Scheme(
+    name="mediapipe478",
+    n_points=478,
+    lip=_MP_LIPS_OUTER + _MP_LIPS_INNER,
+    jaw=_MP_JAW,
+    mouth_corners=(61, 291),
+)
+
+IBUG68 = Scheme(
+    name="ibug68",
+    n_points=68,
+    lip=tuple(range(48, 68)),
+    jaw=tuple(range(0, 17)),
+    mouth_corners=(48, 54),
+)
+
+SCHEMES: dict[str, Scheme] = {s.name: s for s in (MEDIAPIPE478, IBUG68)}
+
+
+def get_scheme(name: str) -> Scheme:
+    try:
+        return SCHEMES[name]
+    except KeyError:
+        raise KeyError(f"unknown landmark scheme {name!r}; choose from {', '.join(SCHEMES)}") from None
