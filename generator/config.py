@@ -1,0 +1,198 @@
+"""Configuration of the StableFace models and their training, as small dataclasses.
+
+Two presets: ``paper()`` (the sizes of Ling et al., arXiv:2208.13717, and of the networks
+they build on: Neural Voice Puppetry's renderer and PatchGAN) and ``tiny()`` (the same
+graph, narrow and shallow, so that a full training runs on a 2-core CPU in minutes).
+``get_config(name)`` returns one of them; ``to_dict`` / ``from_dict`` round-trip a config
+through the run directory's ``config.json``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Audio2ExpressionConfig:
+    """Transformer encoder over per-frame audio windows -> 53 expression parameters."""
+
+    n_mels: int = 80
+    window: int = 16  # audio frames per video frame; overwritten by the data's manifest
+    n_exp: int = 53
+    d_model: int = 256
+    n_layers: int = 4
+    n_heads: int = 8
+    d_ff: int = 1024
+    dropout: float = 0.1
+    max_frames: int = 512  # longest sequence the learned positional embedding covers
+
+
+@dataclass
+class SmoothingConfig:
+    """Adaptive smoothing (paper Table I): Conv1D(k=3)-BN-ReLU x4, Conv1D(k=3)-Sigmoid -> K weights."""
+
+    mode: str = "adaptive"  # adaptive | global | fixed | none
+    channels: tuple[int, ...] = (32, 32, 16, 16)
+    k: int = 5  # temporal support (odd)
+    sigma: float = 1.0  # std (frames) of the fixed Gaussian variant
+
+
+@dataclass
+class ErosionConfig:
+    """Augmented erosion of the mouth region of the background frame (training only)."""
+
+    enabled: bool = True
+    exp_noise: float = 0.5  # std of the noise on expressions, in units of each component's std
+    dilate: int = 2  # pixels the mesh mouth mask is grown by (also at synthesis)
+    max_morph: int = 3  # random erode (-) / dilate (+) up to this many pixels
+    max_shift: float = 0.05  # random shift, fraction of the image side
+    max_rotation: float = 10.0  # random rotation, degrees
+
+
+@dataclass
+class RendererConfig:
+    """Neural renderer (encoder - residual blocks - decoder), Neural Voice Puppetry style."""
+
+    in_channels: int = 4  # eroded background RGB + rendered face shape
+    ngf: int = 64
+    n_res: int = 8
+
+
+@dataclass
+class FusionConfig:
+    """Audio fusion: each frame's audio window -> a vector fused into the encoder features."""
+
+    enabled: bool = True
+    hidden: int = 256
+
+
+@dataclass
+class DependencyConfig:
+    """Dependency modeling: self-attention over p x p patch tokens of all frames of a sequence."""
+
+    enabled: bool = True
+    patch: int = 8
+    d_model: int = 256
+    n_layers: int = 2
+    n_heads: int = 8
+    max_frames: int = 64
+
+
+@dataclass
+class DiscriminatorConfig:
+    """PatchGAN (pix2pix / Neural Voice Puppetry), conditioned on the renderer's input."""
+
+    ndf: int = 64
+    n_layers: int = 3
+
+
+@dataclass
+class LossConfig:
+    """Renderer losses: unbalanced L1, VGG19 perceptual (optional), adversarial (LSGAN)."""
+
+    l1: float = 20.0
+    mouth_weight: float = 2.0  # L1 weight inside the mouth mask (1 elsewhere)
+    perceptual: float = 1.0  # used only when VGG19 weights are given
+    adversarial: float = 1.0
+    vgg_weights: str | None = None  # path to a VGG19 state dict; never downloaded
+
+
+@dataclass
+class TrainConfig:
+    seq_len: int = 8  # consecutive frames per training sequence
+    batch: int = 2  # sequences per step
+    a2e_epochs: int = 50
+    render_epochs: int = 30  # stage 2a: renderer alone, no smoothing
+    joint_epochs: int = 10  # stage 2b: renderer + smoothing
+    lr_a2e: float = 1e-4
+    lr_renderer: float = 1e-4
+    lr_smoothing: float = 1e-6
+    lr_discriminator: float = 1e-4
+    max_steps_per_epoch: int | None = None  # cap for long clips (None: one pass over the data)
+    checkpoint_every: int = 200  # steps
+    sample_every: int = 200  # steps
+    seed: int = 0
+    threads: int = 2  # torch CPU threads
+
+
+@dataclass
+class StableFaceConfig:
+    name: str = "paper"
+    a2e: Audio2ExpressionConfig = field(default_factory=Audio2ExpressionConfig)
+    smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
+    erosion: ErosionConfig = field(default_factory=ErosionConfig)
+    renderer: RendererConfig = field(default_factory=RendererConfig)
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    dependency: DependencyConfig = field(default_factory=DependencyConfig)
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def paper() -> StableFaceConfig:
+    """The paper's sizes (256 x 256 frames: renderer bottleneck 64 x 64 x 256)."""
+    return StableFaceConfig(name="paper")
+
+
+def tiny() -> StableFaceConfig:
+    """Same graph, small enough to train on a 2-core CPU in minutes (64 x 64 frames)."""
+    return StableFaceConfig(
+        name="tiny",
+        a2e=Audio2ExpressionConfig(d_model=64, n_layers=2, n_heads=4, d_ff=128, dropout=0.0),
+        erosion=ErosionConfig(dilate=1, max_morph=1),  # pixel sizes for 64 x 64 frames
+        renderer=RendererConfig(ngf=16, n_res=2),
+        fusion=FusionConfig(hidden=64),
+        dependency=DependencyConfig(patch=4, d_model=64, n_layers=1, n_heads=4),
+        discriminator=DiscriminatorConfig(ndf=16, n_layers=2),
+        train=TrainConfig(seq_len=8, batch=2, a2e_epochs=60, render_epochs=60, joint_epochs=10,
+                          lr_a2e=1e-3, lr_renderer=5e-4, lr_discriminator=5e-4,
+                          checkpoint_every=100, sample_every=100),
+    )
+
+
+PRESETS = {"paper": paper, "tiny": tiny}
+
+
+def get_config(name: str) -> StableFaceConfig:
+    if name not in PRESETS:
+        raise ValueError(f"unknown config {name!r} (choose from {', '.join(PRESETS)})")
+    return PRESETS[name]()
+
+
+def apply_ablations(cfg: StableFaceConfig, *, no_audio_fusion: bool = False, no_smoothing: bool = False,
+                    smoothing: str | None = None, no_erosion: bool = False, no_dependency: bool = False,
+                    baseline: bool = False) -> StableFaceConfig:
+    """Switch components off for Table V (``baseline``: all four off) and Fig. 9 (smoothing mode)."""
+    cfg = dataclasses.replace(cfg)
+    if smoothing is not None:
+        cfg.smoothing = dataclasses.replace(cfg.smoothing, mode=smoothing)
+    if no_smoothing or baseline:
+        cfg.smoothing = dataclasses.replace(cfg.smoothing, mode="none")
+    if no_audio_fusion or baseline:
+        cfg.fusion = dataclasses.replace(cfg.fusion, enabled=False)
+    if no_erosion or baseline:
+        cfg.erosion = dataclasses.replace(cfg.erosion, enabled=False)
+    if no_dependency or baseline:
+        cfg.dependency = dataclasses.replace(cfg.dependency, enabled=False)
+    return cfg
+
+
+def to_dict(cfg: StableFaceConfig) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(d: dict[str, Any]) -> StableFaceConfig:
+    """Inverse of ``to_dict`` (tuples come back from JSON as lists)."""
+    parts: dict[str, Any] = {}
+    for f in dataclasses.fields(StableFaceConfig):
+        if f.name == "name":
+            parts["name"] = d.get("name", "paper")
+            continue
+        sub_cls = type(getattr(StableFaceConfig(), f.name))
+        values = dict(d.get(f.name, {}))
+        for k, v in values.items():
+            if isinstance(v, list):
+                values[k] = tuple(v)
+        parts[f.name] = sub_cls(**values)
+    return StableFaceConfig(**parts)

@@ -1,0 +1,1 @@
+"""The StableFace networks, one module each (PyTorch)."""

@@ -1,0 +1,35 @@
+"""Renderer losses (StableFace Sec. 3.5, following Neural Voice Puppetry).
+
+* Unbalanced L1: L_1 = mean(|G(x) - y| * (1 + (m - 1) M)) with mouth weight m = 2 inside the
+  mouth mask M and 1 elsewhere.
+* Perceptual: L_vgg = sum_l lambda_l mean|phi_l(G(x)) - phi_l(y)| over VGG19 relu{1..5}_1
+  (only when VGG19 weights are given).
+* Adversarial (least squares): L_G = mean (D(x, G(x)) - 1)^2; L_D = 1/2 [mean (D(x, y) - 1)^2
+  + mean D(x, G(x))^2].
+
+Generator objective: 20 L_1 + L_vgg + L_G (weights in ``LossConfig``).
+Reference: Ling et al., "StableFace", arXiv:2208.13717, Sec. 3.5; Mao et al., "Least Squares
+GANs", ICCV 2017.
+"""
+from __future__ import annotations
+
+import torch
+
+from generator.models.vgg import TAP_WEIGHTS, VGG19
+
+
+def unbalanced_l1(pred: torch.Tensor, target: torch.Tensor, mouth: torch.Tensor, mouth_weight: float = 2.0) -> torch.Tensor:
+    """pred, target (N, 3, H, W); mouth (N, 1, H, W) in {0, 1}."""
+    weight = 1 + (mouth_weight - 1) * mouth
+    return ((pred - target).abs() * weight).mean()
+
+
+def perceptual(vgg: VGG19, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        target_feats = vgg(target)
+    return sum(w * (p - t).abs().mean() for w, p, t in zip(TAP_WEIGHTS, vgg(pred), target_feats))
+
+
+def gan_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
+    """Least-squares GAN loss towards 1 (real) or 0 (fake)."""
+    return ((logits - (1.0 if real else 0.0)) ** 2).mean()

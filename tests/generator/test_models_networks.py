@@ -1,0 +1,128 @@
+"""Shapes and parameter counts of audio2expression, renderer (+ fusion, dependency), discriminator,
+VGG19 and the losses."""
+import pytest
+import torch
+
+from generator.config import paper, tiny
+from generator.models.audio2expression import Audio2Expression
+from generator.models.dependency import DependencyModeling
+from generator.models.discriminator import PatchDiscriminator
+from generator.models.fusion import AudioFusion
+from generator.models.losses import gan_loss, perceptual, unbalanced_l1
+from generator.models.renderer import Renderer
+from generator.models.vgg import VGG19, load_vgg19
+
+torch.set_num_threads(1)
+
+
+def n_params(m):
+    return sum(p.numel() for p in m.parameters())
+
+
+def test_audio2expression_shapes():
+    cfg = tiny().a2e
+    m = Audio2Expression(cfg)
+    out = m(torch.randn(2, 7, cfg.window, 80))
+    assert out.shape == (2, 7, 53)
+    with pytest.raises(ValueError):
+        m(torch.randn(1, cfg.max_frames + 1, cfg.window, 80))
+
+
+def test_audio2expression_attends_over_time():
+    # a change in frame 0's audio must change the prediction of another frame (encoder over T)
+    torch.manual_seed(0)
+    m = Audio2Expression(tiny().a2e).eval()
+    a = torch.randn(1, 6, 16, 80)
+    b = a.clone()
+    b[:, 0] += 1.0
+    assert not torch.allclose(m(a)[:, 5], m(b)[:, 5])
+
+
+def test_renderer_shapes_and_paper_layout():
+    cfg = tiny()
+    r = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency)
+    out = r(torch.randn(2, 3, 4, 64, 64), torch.randn(2, 3, 16, 80))
+    assert out.shape == (2, 3, 3, 64, 64)
+    assert out.abs().max() <= 1
+    p = paper()
+    big = Renderer(p.renderer, 256, p.fusion, p.dependency)
+    convs = [m for m in big.encoder.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [(c.kernel_size[0], c.stride[0]) for c in convs] == [(7, 1), (4, 2), (4, 2)]
+    assert len(big.body) == 8
+    ups = [m for m in big.decoder.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(c.kernel_size[0], c.stride[0]) for c in ups] == [(4, 2), (4, 2)]
+    assert isinstance(big.decoder[-1], torch.nn.Tanh)
+
+
+def test_renderer_without_fusion_ignores_audio_and_with_fusion_uses_it():
+    torch.manual_seed(0)
+    cfg = tiny()
+    x = torch.randn(1, 2, 4, 64, 64)
+    a1, a2 = torch.randn(1, 2, 16, 80), torch.randn(1, 2, 16, 80)
+    with_f = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency).eval()
+    assert not torch.allclose(with_f(x, a1), with_f(x, a2))
+    cfg.fusion.enabled = False
+    no_f = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency).eval()
+    torch.testing.assert_close(no_f(x, a1), no_f(x, a2))
+    assert no_f.fusion is None
+
+
+def test_dependency_mixes_frames_and_patches():
+    torch.manual_seed(0)
+    cfg = tiny().dependency
+    m = DependencyModeling(32, 16, cfg)
+    torch.nn.init.normal_(m.unembed.weight, std=0.02)  # leave the identity start
+    x = torch.randn(2 * 3, 32, 16, 16)
+    y = m(x, 3)
+    assert y.shape == x.shape
+    x2 = x.clone()
+    x2[0, :, :4, :4] += 1  # first patch of frame 0 of sequence 0
+    y2 = m(x2, 3)
+    diff = (y2 - y).abs()
+    assert diff[2, :, 12:, 12:].sum() > 0  # last patch of frame 2 of the same sequence changed
+    assert diff[3:].sum() == 0  # the other sequence did not
+
+
+def test_fusion_shapes():
+    f = AudioFusion(32, tiny().fusion)
+    assert f(torch.randn(4, 32, 8, 8), torch.randn(4, 16, 80)).shape == (4, 32, 8, 8)
+
+
+def test_discriminator_patchgan_output():
+    d = PatchDiscriminator(paper().discriminator)
+    out = d(torch.randn(1, 4, 256, 256), torch.randn(1, 3, 256, 256))
+    assert out.shape == (1, 1, 30, 30)  # 70 x 70 receptive field PatchGAN of pix2pix
+    assert 2.7e6 < n_params(d) < 2.8e6
+
+
+def test_vgg19_loads_a_saved_state_dict_and_perceptual_loss(tmp_path):
+    torch.manual_seed(0)
+    vgg = VGG19()
+    assert n_params(vgg) == 20_024_384  # torchvision vgg19().features has exactly this many
+    path = tmp_path / "vgg19.pth"
+    torch.save(vgg.state_dict(), path)
+    loaded = load_vgg19(path)
+    assert not any(p.requires_grad for p in loaded.parameters())
+    torch.testing.assert_close(loaded.features[0].weight, vgg.features[0].weight)
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert perceptual(loaded, x, x).item() == 0
+    y = (x + 0.3 * torch.randn_like(x)).clamp(-1, 1).requires_grad_()
+    loss = perceptual(loaded, y, x)
+    loss.backward()
+    assert loss.item() > 0 and y.grad.abs().sum() > 0
+    torch.save({"foo": torch.zeros(1)}, tmp_path / "bad.pth")
+    with pytest.raises(ValueError):
+        load_vgg19(tmp_path / "bad.pth")
+
+
+def test_unbalanced_l1_weights_the_mouth_twice():
+    pred, target = torch.zeros(1, 3, 4, 4), torch.ones(1, 3, 4, 4)
+    mouth = torch.zeros(1, 1, 4, 4)
+    assert unbalanced_l1(pred, target, mouth).item() == pytest.approx(1.0)
+    mouth[..., :2, :] = 1  # half the image
+    assert unbalanced_l1(pred, target, mouth, 2.0).item() == pytest.approx(1.5)
+
+
+def test_gan_loss():
+    assert gan_loss(torch.ones(2, 1, 3, 3), True).item() == 0
+    assert gan_loss(torch.ones(2, 1, 3, 3), False).item() == 1
