@@ -1,0 +1,350 @@
+"""Scoring videos and landmark files: tracking (cached) -> ``msi.metric`` -> a result record.
+
+``score_video`` / ``score_landmarks`` raise :class:`msi.errors.MSIError` for inputs that cannot be
+scored; ``score_many`` never raises for one input: failures become results with ``error`` set, so a
+batch keeps every finished item.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from msi.constants import CROP_SIZE, MOUTH_WIDTH_FRAMES, MOUTH_WIDTH_RATIO, PAPER_FPS
+from msi.errors import MSIError, NoFace, UnreadableVideo
+from msi.landmarks_io import is_landmark_file, load_landmarks
+from msi.metric import MSIValues, frame_valid, msi_from_landmarks, mouth_width, resample
+from msi.regions import REGIONS, get_scheme
+
+#: Frames larger than this (longer side, pixels) are downscaled for the tracker (4K -> 1920).
+DEFAULT_MAX_SIDE = 1920
+CROP_MODES = ("landmarks", "image")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of a score. Defaults follow the paper; each deviation is an explicit option."""
+
+    scheme: str = "mediapipe478"  # landmark scheme (videos are always tracked as mediapipe478)
+    compat: str = "paper"  # "paper": full windows only; "reference": + trailing partial windows
+    mouth_width_frames: int = MOUTH_WIDTH_FRAMES  # first N frames for the mouth width (paper: 5)
+    crop: str = "landmarks"  # "landmarks": scale the coordinates; "image": crop+resize frames, track crops
+    resample_fps: float | None = None  # resample landmark trajectories to this frame rate first
+    max_side: int | None = DEFAULT_MAX_SIDE  # downscale larger frames for the tracker
+    max_faces: int = 2  # faces the tracker looks for; the largest is kept
+    stats: bool = False  # also report the baseline statistics of Table IV
+    verify_face: bool = True  # a second detector must confirm a human face (rejects cartoons)
+    landmark_fps: float | None = None  # frame rate of landmark-file inputs (default: file's or 25)
+
+    def tracker_key(self) -> dict:
+        """The settings that change the tracked landmarks (and so key the cache)."""
+        from msi.tracking import TrackerSettings, tracker_version
+
+        key = {"tracker": tracker_version(), "max_side": self.max_side, "crop": self.crop,
+               "verify_face": self.verify_face,
+               **dataclasses.asdict(TrackerSettings(max_faces=self.max_faces))}
+        if self.crop == "image":
+            key["mouth_width_frames"] = self.mouth_width_frames
+        return key
+
+
+@dataclass
+class ScoreResult:
+    path: str
+    msi_lip: float = float("nan")
+    msi_jaw: float = float("nan")
+    frames: int = 0
+    fps: float = float("nan")
+    fps_used: float = float("nan")  # after --resample-fps
+    face_coverage: float = float("nan")
+    windows_used: int = 0
+    windows_skipped: int = 0
+    tracker: str = ""
+    settings: dict = field(default_factory=dict)
+    error: str | None = None
+    error_kind: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+    cached: bool = False
+    timeline: object = None  # pandas.DataFrame of per-window values
+
+    def to_dict(self) -> dict:
+        """Flat JSON-ready record (no timeline; NaN -> None)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("timeline", "stats")}
+        d.update(self.stats)
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
+
+
+@dataclass
+class Landmarks:
+    landmarks: np.ndarray  # (T, N, 2|3)
+    fps: float
+    tracker: str
+    cached: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- landmarks
+
+
+def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cache: bool | str = True) -> Landmarks:
+    """Landmarks of a video (tracked, or read from the cache) or of a landmark file."""
+    settings = settings or Settings()
+    path = str(path)
+    if is_landmark_file(path):
+        scheme = get_scheme(settings.scheme)
+        arr, fps = load_landmarks(path, scheme.n_points)
+        notes = []
+        if settings.landmark_fps:
+            fps = settings.landmark_fps
+        elif fps is None or not np.isfinite(fps):
+            fps = PAPER_FPS
+            notes.append(f"frame rate unknown for a landmark file: assumed {PAPER_FPS:g} fps (set it with --fps)")
+        return Landmarks(arr, float(fps), tracker=f"file:{scheme.name}", warnings=notes)
+    if settings.scheme != "mediapipe478":
+        raise MSIError(f"{path}: videos are tracked with mediapipe478; --scheme {settings.scheme} is for landmark files")
+
+    from msi.cache import LandmarkCache, cache_key, file_sha256
+    from msi.video import probe
+
+    info = probe(path)  # fails fast on missing/empty/non-video files
+    store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
+    tkey = settings.tracker_key()
+    key = cache_key(file_sha256(path), tkey) if store else None
+    notes = []
+    if settings.max_side and max(info.width, info.height) > settings.max_side:
+        notes.append(f"{info.width}x{info.height} frames downscaled to a {settings.max_side} px long side for tracking")
+    if store and (hit := store.get(key)) is not None:
+        _check_confirmed(path, hit["landmarks"], hit.get("face_confirmed"))
+        return Landmarks(hit["landmarks"], hit["fps"], tracker=hit["tracker"], cached=True,
+                         warnings=notes + hit.get("notes", []))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if settings.crop == "image":
+            lm, confirmed, crop_note = _track_cropped(path, settings)
+            notes.append(crop_note)
+        else:
+            from msi.tracking import track_video
+
+            tracked = track_video(path, max_side=settings.max_side, max_faces=settings.max_faces,
+                                  verify_face=settings.verify_face)
+            lm, confirmed = tracked.landmarks, tracked.face_confirmed
+    notes += [str(w.message) for w in caught if "decoding stopped" in str(w.message)]
+    if len(lm) == 0:
+        raise UnreadableVideo(f"{path}: contains no decodable frame")
+    tracker = f"{tkey['tracker']}" + ("+crop256" if settings.crop == "image" else "")
+    if store:
+        store.put(key, lm, {"fps": info.fps, "tracker": tracker, "notes": notes, "settings": tkey,
+                            "face_confirmed": confirmed})
+    _check_confirmed(path, lm, confirmed)
+    return Landmarks(lm, info.fps, tracker=tracker, warnings=notes)
+
+
+def _check_confirmed(path: str, lm: np.ndarray, confirmed: bool | None) -> None:
+    if confirmed is False:
+        n = int(frame_valid(lm).sum())
+        if n == 0:
+            raise NoFace(f"{path}: no face found in any of {len(lm)} frames")
+        raise NoFace(
+            f"{path}: no human face (the mesh followed a face-like shape in {n}/{len(lm)} frames, "
+            "the face detector confirmed none; --no-face-check to score it anyway)"
+        )
+
+
+def _track_cropped(path: str, settings: Settings) -> tuple[np.ndarray, bool | None, str]:
+    """The paper's literal protocol: a fixed box of 4 mouth widths around the mouth of the
+    first frames, every frame cropped with it, resized to 256x256 and tracked on the crop."""
+    import cv2
+
+    from msi.tracking import FaceMeshTracker
+    from msi.video import iter_frames
+
+    scheme = get_scheme("mediapipe478")
+    i, j = scheme.mouth_corners
+    first = []
+    with FaceMeshTracker(max_faces=settings.max_faces) as tracker:
+        for frame in iter_frames(path, max_side=None):
+            pts = tracker.process(frame)
+            if np.isfinite(pts).all():
+                first.append(pts)
+            if len(first) >= settings.mouth_width_frames:
+                break
+    if not first:
+        raise NoFace(f"{path}: no face found, cannot place the crop box")
+    first = np.stack(first)
+    width = mouth_width(first, (i, j), settings.mouth_width_frames)
+    centre = ((first[:, i, :2] + first[:, j, :2]) / 2).mean(axis=0)
+    side = width / MOUTH_WIDTH_RATIO
+    x0, y0 = centre - side / 2
+    # Affine map box -> 256x256 (sub-pixel exact, black outside the frame).
+    s = CROP_SIZE / side
+    m = np.array([[s, 0, -x0 * s], [0, s, -y0 * s]], dtype=np.float64)
+
+    def crops():
+        for frame in iter_frames(path, max_side=None):
+            yield cv2.warpAffine(frame, m, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_AREA, borderValue=0)
+
+    from msi.tracking import track_frames_verified
+
+    lm, confirmed = track_frames_verified(crops(), verify_face=settings.verify_face, max_faces=settings.max_faces)
+    return lm, confirmed, f"crop box {side:.1f} px at ({x0:.1f}, {y0:.1f}) resized to {CROP_SIZE}x{CROP_SIZE}"
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None = None,
+                    path: str = "<array>") -> ScoreResult:
+    """Score a landmark array (T, N, 2|3) taken at ``fps``."""
+    settings = settings or Settings()
+    arr = np.asarray(landmarks, dtype=np.float64)
+    n_frames = int(arr.shape[0]) if arr.ndim else 0
+    result = ScoreResult(path=path, frames=n_frames, fps=float(fps), settings=dataclasses.asdict(settings))
+    fps_used = float(fps)
+    if settings.resample_fps and arr.ndim == 3 and not math.isclose(fps, settings.resample_fps):
+        arr = resample(arr, fps, settings.resample_fps)
+        fps_used = float(settings.resample_fps)
+    values = msi_from_landmarks(
+        arr, settings.scheme, compat=settings.compat, normalise=settings.crop != "image",
+        mouth_width_frames=settings.mouth_width_frames,
+    )
+    result.fps_used = fps_used
+    scheme = get_scheme(settings.scheme)
+    used_idx = sorted(set(scheme.lip) | set(scheme.jaw) | set(scheme.mouth_corners))
+    valid = frame_valid(np.asarray(landmarks, dtype=np.float64)[:, used_idx, :2])
+    result.face_coverage = float(valid.mean()) if n_frames else float("nan")
+    result.msi_lip, result.msi_jaw = values.msi_lip, values.msi_jaw
+    result.windows_used, result.windows_skipped = values.windows_used, values.windows_skipped
+    result.timeline = timeline_frame(values, fps_used)
+    if values.windows_used == 0:
+        raise NoFace(
+            f"no window of {values.settings['window']} accelerations has a face in all its frames "
+            f"(face in {valid.sum()}/{n_frames} frames)"
+        )
+    if not math.isclose(fps_used, PAPER_FPS, rel_tol=1e-3):
+        result.warnings.append(
+            f"MSI depends on frame rate: {fps_used:.3g} fps, the paper's numbers are at {PAPER_FPS:g} fps "
+            f"(--resample-fps {PAPER_FPS:g} to compare)"
+        )
+    if result.face_coverage < 1:
+        result.warnings.append(
+            f"face found in {valid.sum()}/{n_frames} frames ({100 * result.face_coverage:.0f}%): "
+            f"scored on {values.windows_used} windows, {values.windows_skipped} skipped"
+        )
+    if settings.stats:
+        result.stats = _baseline_stats(arr, fps_used, values, settings)
+    return result
+
+
+def _baseline_stats(arr: np.ndarray, fps: float, values: MSIValues, settings: Settings) -> dict:
+    from msi.baselines import baseline_stats  # Table IV's plain statistics
+
+    scheme = get_scheme(settings.scheme)
+    out = {}
+    for region in REGIONS:
+        pts = arr[:, list(scheme.region(region)), :2] * values.scale
+        for name, v in baseline_stats(pts, fps).items():
+            out[f"{name}_{region}"] = float(v)
+    return out
+
+
+def timeline_frame(values: MSIValues, fps: float):
+    """Per-window values as a DataFrame: which frames and seconds each window covers."""
+    import pandas as pd
+
+    starts, lengths = values.window_starts, values.window_lengths
+    end = starts + lengths + 1  # accelerations s..s+n-1 use frames s..s+n+1 (inclusive)
+    df = pd.DataFrame({
+        "window": np.arange(len(starts)),
+        "start_frame": starts,
+        "end_frame": end,
+        "start_s": starts / fps,
+        "end_s": (end + 1) / fps,
+        "accelerations": lengths,
+        **{f"msi_{r}": values.window_values[r] for r in REGIONS},
+    })
+    df["skipped"] = ~np.isfinite(df["msi_lip"].to_numpy())
+    return df
+
+
+def score_video(path: str | os.PathLike, settings: Settings | None = None, cache: bool | str = True) -> ScoreResult:
+    """MSI-Lip and MSI-Jaw of one video (or landmark file). Raises :class:`MSIError` on failure."""
+    settings = settings or Settings()
+    lm = get_landmarks(path, settings, cache=cache)
+    result = score_landmarks(lm.landmarks, lm.fps, settings, path=str(path))
+    result.tracker, result.cached = lm.tracker, lm.cached
+    result.warnings = lm.warnings + result.warnings
+    return result
+
+
+def _score_one(args: tuple) -> ScoreResult:
+    path, settings, cache = args
+    try:
+        return score_video(path, settings, cache)
+    except MSIError as exc:
+        msg = str(exc)
+        msg = msg[len(str(path)) + 2:] if msg.startswith(f"{path}: ") else msg  # the path is its own field
+        return ScoreResult(path=str(path), error=msg, error_kind=exc.kind,
+                           settings=dataclasses.asdict(settings))
+    except Exception as exc:  # a batch never dies on one input; the message stays one line
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        return ScoreResult(path=str(path), error=f"unexpected {type(exc).__name__}: {msg}",
+                           error_kind="internal", settings=dataclasses.asdict(settings))
+
+
+def score_many(paths: Iterable[str], settings: Settings | None = None, workers: int = 1,
+               cache: bool | str = True) -> Iterator[ScoreResult]:
+    """Score many inputs; yields each result as it finishes (order of completion)."""
+    settings = settings or Settings()
+    jobs = [(str(p), settings, cache) for p in paths]
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield _score_one(job)
+        return
+    import multiprocessing as mp
+
+    # spawn: MediaPipe's graph threads and fork do not mix
+    with mp.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_quiet_worker) as pool:
+        yield from pool.imap_unordered(_score_one, jobs)
+
+
+def _quiet_worker() -> None:
+    from msi.tracking import silence_native_logs
+
+    silence_native_logs()
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def expand_inputs(items: Iterable[str]) -> list[str]:
+    """Files, folders (recursively: video files) and globs -> a sorted, de-duplicated list.
+
+    A path that does not exist is kept, so it is reported as an error in its place.
+    """
+    import glob
+
+    from msi.video import VIDEO_EXTENSIONS
+
+    out: list[str] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_EXTENSIONS)
+            out += found
+        elif not p.exists() and any(c in item for c in "*?["):
+            out += sorted(glob.glob(item, recursive=True))
+        else:
+            out.append(item)
+    seen, unique = set(), []
+    for x in out:
+        if x not in seen:
+            seen.add(x)
+            unique.append(x)
+    return unique

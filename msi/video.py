@@ -1,0 +1,135 @@
+"""Video decoding with PyAV (FFmpeg): frame rate, size and RGB frames.
+
+I/O lives here so that the metric itself (``msi.metric``) stays a pure function of arrays.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+from msi.errors import InputNotFound, UnreadableVideo
+
+#: Extensions picked up when a folder is scored.
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    width: int
+    height: int
+    fps: float
+    n_frames: int  # from the container; an estimate (duration x fps) when it does not say
+    duration: float  # seconds
+    has_audio: bool
+    codec: str
+
+
+def _check_file(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputNotFound(f"{p}: no such file")
+    if p.is_dir():
+        raise UnreadableVideo(f"{p}: is a directory")
+    if p.stat().st_size == 0:
+        raise UnreadableVideo(f"{p}: empty file (0 bytes)")
+    return p
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc).split(":")[0] or type(exc).__name__
+        raise UnreadableVideo(f"{path}: not a readable video ({reason})") from None
+    if not container.streams.video:
+        container.close()
+        raise UnreadableVideo(f"{path}: contains no video stream")
+    return container
+
+
+def _stream_fps(stream) -> float:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if rate is None or float(rate) <= 0:
+        return float("nan")
+    return float(Fraction(rate))
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Size, frame rate and length of a video, without decoding it."""
+    p = _check_file(path)
+    with _open(p) as container:
+        stream = container.streams.video[0]
+        fps = _stream_fps(stream)
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            duration = float("nan")
+        n_frames = int(stream.frames) if stream.frames else int(round(duration * fps)) if np.isfinite(duration * fps) else 0
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if not width or not height:
+            raise UnreadableVideo(f"{p}: video stream has no frame size")
+        return VideoInfo(
+            path=str(p), width=width, height=height, fps=fps, n_frames=n_frames, duration=duration,
+            has_audio=bool(container.streams.audio), codec=stream.codec_context.name,
+        )
+
+
+def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """(width, height) shrunk so that the longer side is at most ``max_side`` (even numbers)."""
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    f = max_side / max(width, height)
+    return max(2, int(round(width * f / 2)) * 2), max(2, int(round(height * f / 2)) * 2)
+
+
+def iter_frames(path: str | os.PathLike, max_side: int | None = None) -> Iterator[np.ndarray]:
+    """Yield the frames of a video as RGB ``uint8`` arrays (H, W, 3), in decoding order.
+
+    Grayscale and any other pixel format are converted to RGB by FFmpeg. With ``max_side`` the
+    frames are downscaled (area filter) so the longer side is at most that many pixels. A file
+    that breaks off mid-stream (truncated) yields the frames decoded so far and warns.
+    """
+    p = _check_file(path)
+    container = _open(p)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        w, h = stream.codec_context.width, stream.codec_context.height
+        out_w, out_h = scaled_size(w, h, max_side)
+        n = 0
+        try:
+            for frame in container.decode(stream):
+                if (out_w, out_h) != (frame.width, frame.height):
+                    frame = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation="AREA")
+                    yield frame.to_ndarray()
+                else:
+                    yield frame.to_ndarray(format="rgb24")
+                n += 1
+        except av.FFmpegError as exc:
+            if n == 0:
+                raise UnreadableVideo(f"{p}: cannot decode any frame ({exc.strerror or exc})") from None
+            warnings.warn(f"{p}: decoding stopped after {n} frames ({exc.strerror or exc}); file truncated?")
+    finally:
+        container.close()
+
+
+def read_frames(path: str | os.PathLike, max_side: int | None = None, limit: int | None = None) -> np.ndarray:
+    """All frames (or the first ``limit``) as one array (T, H, W, 3) uint8."""
+    frames = []
+    for frame in iter_frames(path, max_side=max_side):
+        frames.append(frame)
+        if limit is not None and len(frames) >= limit:
+            break
+    if not frames:
+        raise UnreadableVideo(f"{path}: contains no decodable frame")
+    return np.stack(frames)
