@@ -8,11 +8,10 @@ for every metric x subjective pair of a one-row-per-video table:
 * Pearson ``r = sum (x - mx)(y - my) / sqrt(sum (x - mx)^2 sum (y - my)^2)``, its two-sided
   p-value and 95% confidence interval from the Fisher transform
   ``tanh(atanh(r) +- z_{0.975} / sqrt(n - 3))``;
-* Spearman's rho (Pearson of the ranks) and Kendall's tau-b, with the same Fisher-z interval
-  (an approximation for rank correlations);
+* Spearman's rho (Pearson of the ranks) and Kendall's tau-b with their p-values and Fisher-z
+  intervals using each coefficient's own standard error (see :func:`fisher_ci`);
 
-all through :func:`pingouin.corr` (the interval unrounded, via :func:`pingouin.compute_esci`),
-and a paired bootstrap of the difference of two correlations measured on the same videos
+coefficients and p-values through :func:`pingouin.corr`, and a paired bootstrap of the difference of two correlations measured on the same videos
 (Efron & Tibshirani, "An Introduction to the Bootstrap", 1993, percentile interval).
 
 Pure: DataFrames in, DataFrames and numbers out. Input problems raise :class:`BadTable`
@@ -124,10 +123,12 @@ def clean_table(
         data[c] = num.astype(np.float64)
     finite = np.isfinite(data.to_numpy()).all(axis=1)
     dropped = int((~finite).sum())
+    per_col = {c: int((~np.isfinite(data[c].to_numpy())).sum()) for c in used}
     if key_col is not None:
         data.insert(0, key_col, df[key_col])
     data = data[finite].reset_index(drop=True)
-    notes = [f"dropped {dropped} row(s) with missing values in {', '.join(used)}"] if dropped else []
+    where = ", ".join(f"{c}: {k}" for c, k in per_col.items() if k)
+    notes = [f"dropped {dropped} row(s) with missing values ({where})"] if dropped else []
     if len(data) < min_rows:
         raise BadTable(f"only {len(data)} usable row(s) (need at least {min_rows}; {dropped} dropped for missing values)")
     for c in used:
@@ -136,27 +137,44 @@ def clean_table(
     return CleanTable(data=data, metrics=mets, subjective=subj, key=key_col, dropped=dropped, notes=notes)
 
 
-def corr_pair(x: np.ndarray, y: np.ndarray, method: str = "pearson", confidence: float = 0.95) -> dict[str, float]:
-    """One correlation with pingouin: ``{n, r, ci_low, ci_high, p_val}`` (rows with NaN dropped).
+def fisher_ci(r: float, n: int, method: str = "pearson", confidence: float = 0.95) -> tuple[float, float]:
+    """Confidence interval of a correlation via the Fisher transform ``z = atanh(r)``.
 
-    The interval is the Fisher-z interval ``tanh(atanh(r) +- z_{(1+c)/2} / sqrt(n - 3))``
-    (pingouin's, but unrounded); for n = 3 it is [-1, 1].
+    ``tanh(z +- z_{(1+c)/2} * se)`` with the standard error of each coefficient:
+    Pearson ``1 / sqrt(n - 3)`` (Fisher 1921); Spearman ``sqrt((1 + r^2 / 2) / (n - 3))`` (Bonett &
+    Wright, Psychometrika 65, 2000); Kendall tau-b ``sqrt(0.437 / (n - 4))`` (Fieller, Hartley &
+    Pearson, Biometrika 44, 1957). Too few rows for the formula give [-1, 1].
+    """
+    from scipy.stats import norm
+
+    if not np.isfinite(r):
+        return float("nan"), float("nan")
+    dof = n - (4 if method == "kendall" else 3)
+    if dof <= 0:
+        return -1.0, 1.0
+    se = {"pearson": 1.0, "spearman": np.sqrt(1 + r * r / 2), "kendall": np.sqrt(0.437)}[method] / np.sqrt(dof)
+    crit = norm.ppf((1 + confidence) / 2)
+    z = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
+    return float(np.tanh(z - crit * se)), float(np.tanh(z + crit * se))
+
+
+def corr_pair(x: np.ndarray, y: np.ndarray, method: str = "pearson", confidence: float = 0.95) -> dict[str, float]:
+    """One correlation: ``{n, r, ci_low, ci_high, p_val}`` (rows with NaN dropped).
+
+    ``r`` and the two-sided ``p_val`` come from :func:`pingouin.corr`; the interval from
+    :func:`fisher_ci` (pingouin's own CI95 is rounded to 2 decimals and uses the Pearson standard
+    error for every method).
     """
     import pingouin as pg
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constant input / n=3 division: reported as NaN / [-1, 1]
+        warnings.simplefilter("ignore")  # constant input: r is NaN, reported as such
         res = pg.corr(np.asarray(x, float), np.asarray(y, float), method=method).iloc[0]
-        n, r = int(res["n"]), float(res["r"])
-        if np.isfinite(r) and n > 3:
-            lo, hi = pg.compute_esci(stat=r, nx=n, ny=n, eftype="r", confidence=confidence, decimals=16)
-        elif np.isfinite(r):
-            lo, hi = -1.0, 1.0
-        else:
-            lo = hi = float("nan")
-    return {"n": n, "r": r, "ci_low": float(lo), "ci_high": float(hi), "p_val": float(res["p_val"])}
+    n, r = int(res["n"]), float(res["r"])
+    lo, hi = fisher_ci(r, n, method, confidence)
+    return {"n": n, "r": r, "ci_low": lo, "ci_high": hi, "p_val": float(res["p_val"])}
 
 
 def correlate(

@@ -1,0 +1,252 @@
+"""``msi correlate``: agreement of metrics with human opinion scores (StableFace Table IV).
+
+Reads a one-row-per-video table (CSV/TSV/JSON/Parquet), correlates every metric column with
+every subjective column (Pearson r with 95% CI and p, Spearman, Kendall; pingouin), prints the
+Table IV layout (subjective measures as rows, metrics as columns) and optionally writes the tidy
+table, a scatter figure, and a bootstrap comparison of two metrics.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from msi.correlate import (
+    DEFAULT_METRICS,
+    DEFAULT_SUBJECTIVE,
+    METHODS,
+    BadTable,
+    clean_table,
+    compare_correlations,
+    correlate,
+    find_key,
+)
+from msi.errors import InputNotFound, MSIError, UsageError
+
+OUT_FORMATS = (".csv", ".json", ".md")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "The table has one row per video: a key column (path/video/file/name), subjective score\n"
+        f"columns (default: any of {', '.join(DEFAULT_SUBJECTIVE)}) and metric columns (default:\n"
+        f"{', '.join(DEFAULT_METRICS)}). Rows with a missing value are dropped (counted on stderr).\n\n"
+        "examples:\n"
+        "  msi correlate mos.csv\n"
+        "  msi correlate mos.csv --score --stats --out table4.md --plot scatter.png\n"
+        "  msi correlate mos.csv --metric var_acceleration_lip --compare msi_lip var_acceleration_lip --abs\n"
+    )
+    parser.add_argument("table", help="scores table: .csv, .tsv, .json (e.g. from msi score --json) or .parquet")
+    parser.add_argument("--subjective", "-s", action="append", default=None, metavar="COL",
+                        help="subjective score column (repeatable; comma-separated allowed)")
+    parser.add_argument("--metric", "-m", action="append", default=None, metavar="COL",
+                        help="metric column (repeatable; comma-separated allowed). msi_lip and msi_jaw are "
+                             "included when present")
+    parser.add_argument("--key", default=None, metavar="COL", help="video key column (default: path/video/file/name)")
+    parser.add_argument("--score", action="store_true",
+                        help="compute msi_lip/msi_jaw for the videos in the key column (msi score, cached) "
+                             "and join them on that column")
+    parser.add_argument("--stats", action="store_true",
+                        help="with --score: also the Table IV baselines (<stat>_lip, <stat>_jaw) as metrics")
+    parser.add_argument("--resample-fps", type=float, default=None, metavar="FPS",
+                        help="with --score: resample trajectories to this frame rate first (paper: 25)")
+    parser.add_argument("--method", choices=METHODS, default="pearson",
+                        help="correlation printed in the table (all three are in --out); default pearson")
+    parser.add_argument("--out", "-o", default=None, metavar="FILE",
+                        help="write the tidy table: .csv, .json, or .md (Table IV layout per method)")
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout instead of the text table")
+    parser.add_argument("--plot", default=None, metavar="FILE", help="scatter + regression line per pair (.png/.pdf/.svg)")
+    parser.add_argument("--compare", nargs=2, default=None, metavar=("A", "B"),
+                        help="bootstrap CI of r(A) - r(B) on the same videos, for each subjective column")
+    parser.add_argument("--abs", action="store_true",
+                        help="with --compare: compare |r| (for baselines whose sign is opposite to MSI's)")
+    parser.add_argument("--n-boot", type=int, default=5000, help="bootstrap resamples (default 5000)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [c.strip() for v in values for c in v.split(",") if c.strip()]
+
+
+def read_table(path: str) -> pd.DataFrame:
+    """Read the scores table by extension; one-line errors for missing or unparsable files."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputNotFound(f"{p}: no such file")
+    ext = p.suffix.lower()
+    try:
+        if ext == ".json":
+            df = pd.read_json(p)
+        elif ext == ".parquet":
+            df = pd.read_parquet(p)
+        elif ext in (".tsv", ".tab"):
+            df = pd.read_csv(p, sep="\t")
+        else:
+            df = pd.read_csv(p)
+    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise BadTable(f"{p}: cannot read the table ({str(exc).splitlines()[0][:120]})") from None
+    if df.empty:
+        raise BadTable(f"{p}: the table has no rows")
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def add_scores(df: pd.DataFrame, key: str | None, table_path: str, stats: bool, resample_fps: float | None) -> pd.DataFrame:
+    """Score the videos of the key column with ``msi score`` (cached) and join the metrics."""
+    from tqdm import tqdm
+
+    from msi.score import Settings, score_video
+
+    if key is None:
+        raise BadTable(f"--score needs a video path column (path/video/file/name or --key); columns are: "
+                       f"{', '.join(df.columns)}")
+    keys = df[key].astype(str)
+    dup = keys[keys.duplicated()]
+    if len(dup):
+        raise BadTable(f"duplicate video rows in {key!r}: {', '.join(sorted(set(dup))[:5])}")
+    settings = Settings(stats=stats, resample_fps=resample_fps)
+    base = Path(table_path).parent
+    rows = []
+    for k in tqdm(keys, desc="scoring", unit="video", file=sys.stderr):
+        p = Path(k)
+        if not p.exists() and (base / p).exists():  # paths relative to the table's folder
+            p = base / p
+        try:
+            r = score_video(p, settings)
+            rows.append({key: k, "msi_lip": r.msi_lip, "msi_jaw": r.msi_jaw, **r.stats})
+        except MSIError as exc:
+            print(f"msi: warning: {exc} (row left out)", file=sys.stderr)
+            rows.append({key: k})
+    scored = pd.DataFrame(rows)
+    clash = [c for c in scored.columns if c != key and c in df.columns]
+    return df.drop(columns=clash).merge(scored, on=key, how="left") if clash else df.merge(scored, on=key, how="left")
+
+
+def _fmt(v: float, nd: int = 3) -> str:
+    return "nan" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{nd}f}"
+
+
+def _stars(p: float) -> str:
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def cell(row: pd.Series) -> str:
+    return f"{_fmt(row['r'])} [{_fmt(row['ci_low'], 2)}, {_fmt(row['ci_high'], 2)}]{_stars(row['p_val'])}"
+
+
+def layout(tidy: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Table IV layout of one method: cells 'r [ci_low, ci_high]' with significance stars."""
+    sub = tidy[tidy["method"] == method]
+    subj = list(dict.fromkeys(sub["subjective"]))
+    mets = list(dict.fromkeys(sub["metric"]))
+    out = pd.DataFrame(index=subj, columns=mets, dtype=object)
+    for _, row in sub.iterrows():
+        out.loc[row["subjective"], row["metric"]] = cell(row)
+    return out
+
+
+def markdown(tidy: pd.DataFrame, n: int) -> str:
+    parts = []
+    names = {"pearson": "Pearson r", "spearman": "Spearman rho", "kendall": "Kendall tau-b"}
+    for method in METHODS:
+        if (tidy["method"] == method).any():
+            t = layout(tidy, method)
+            head = "| | " + " | ".join(t.columns) + " |\n|---|" + "---|" * len(t.columns) + "\n"
+            body = "".join(f"| {i} | " + " | ".join(t.loc[i]) + " |\n" for i in t.index)
+            parts.append(f"**{names[method]}** (95% CI; * p<0.05, ** p<0.01, *** p<0.001; n = {n})\n\n{head}{body}")
+    return "\n".join(parts)
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            for r in df.to_dict(orient="records")]
+
+
+def run(args: argparse.Namespace) -> int:
+    for opt in ("out", "plot"):
+        path = getattr(args, opt)
+        allowed = OUT_FORMATS if opt == "out" else (".png", ".pdf", ".svg")
+        if path and Path(path).suffix.lower() not in allowed:
+            raise UsageError(f"--{opt} {path}: use one of {', '.join(allowed)}")
+    if args.stats and not args.score:
+        raise UsageError("--stats needs --score (it computes the baselines from the videos)")
+    if args.n_boot < 100:
+        raise UsageError(f"--n-boot must be at least 100, got {args.n_boot}")
+    df = read_table(args.table)
+    key = find_key(df, args.key)
+    metrics = _split(args.metric)
+    if args.score:
+        df = add_scores(df, key, args.table, args.stats, args.resample_fps)
+        if metrics is None:
+            from msi.baselines import STATS
+
+            metrics = [c for c in ["msi_lip", "msi_jaw"] + [f"{s}_{r}" for r in ("lip", "jaw") for s in STATS]
+                       if c in df.columns]
+    if metrics is not None:  # MSI always joins the named metrics when present
+        metrics = list(dict.fromkeys([c for c in DEFAULT_METRICS if c in df.columns] + metrics))
+    if args.compare:
+        metrics = list(dict.fromkeys((metrics or [c for c in DEFAULT_METRICS if c in df.columns]) + list(args.compare)))
+    table = clean_table(df, metrics, _split(args.subjective), key=args.key)
+    if table.dropped:
+        print(f"msi: warning: {table.notes[0]}; {len(table.data)} row(s) used", file=sys.stderr)
+    tidy = correlate(table)
+
+    comparisons = []
+    if args.compare:
+        a, b = args.compare
+        for s in table.subjective:
+            res = compare_correlations(table.data[a], table.data[b], table.data[s], method=args.method,
+                                       n_boot=args.n_boot, absolute=args.abs, seed=args.seed)
+            comparisons.append({"subjective": s, "metric_a": a, "metric_b": b, "method": args.method,
+                                "absolute": args.abs, **res})
+
+    if args.out:
+        ext = Path(args.out).suffix.lower()
+        try:
+            if ext == ".csv":
+                tidy.to_csv(args.out, index=False)
+            elif ext == ".json":
+                Path(args.out).write_text(json.dumps({"n": len(table.data), "dropped": table.dropped,
+                                                      "correlations": _records(tidy),
+                                                      "comparisons": comparisons}, indent=1) + "\n")
+            else:
+                text = markdown(tidy, len(table.data))
+                if comparisons:
+                    text += "\n" + "\n".join(_compare_line(c) for c in comparisons) + "\n"
+                Path(args.out).write_text(text)
+        except OSError as exc:
+            raise MSIError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    if args.plot:
+        from msi.plotting import save, scatter_figure
+
+        save(scatter_figure(table.data, tidy, table.metrics, table.subjective,
+                            title=f"Metrics vs opinion scores (n = {len(table.data)})"), args.plot)
+
+    if args.json:
+        print(json.dumps({"n": len(table.data), "dropped": table.dropped, "correlations": _records(tidy),
+                          "comparisons": comparisons}))
+    else:
+        names = {"pearson": "Pearson r", "spearman": "Spearman rho", "kendall": "Kendall tau-b"}
+        print(f"{names[args.method]} [95% CI] of metric vs subjective score, n = {len(table.data)} videos "
+              f"(* p<0.05, ** p<0.01, *** p<0.001)")
+        print(layout(tidy, args.method).to_string())
+        for c in comparisons:
+            print(_compare_line(c))
+    return 0
+
+
+def _compare_line(c: dict) -> str:
+    bars = "|r|" if c["absolute"] else "r"
+    verdict = ("A correlates better" if c["ci_low"] > 0 else "B correlates better" if c["ci_high"] < 0
+               else "no clear difference")
+    return (f"{c['subjective']}: {bars}({c['metric_a']}) - {bars}({c['metric_b']}) = {c['delta']:+.3f} "
+            f"[{c['ci_low']:+.3f}, {c['ci_high']:+.3f}] (bootstrap {int(100 * 0.95)}% CI, "
+            f"{c['n_boot']} resamples, p = {c['p_boot']:.3g}): {verdict}")
+
