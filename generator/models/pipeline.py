@@ -1,0 +1,85 @@
+"""The whole StableFace generator as one module: audio -> expressions -> meshes -> smoothed
+face-shape renders -> eroded background + render (+ audio) -> frames.
+
+    e_t      = Audio2Expression(a_1..T)_t * sigma                 (expression, PCA units)
+    C_t      = M + reshape(P^T e_t)                                (canonical mesh, face3d)
+    C'_t     = sum_k w_tk C_(t+k-2)                                (smoothing, optional)
+    X_t      = s_t R_t C'_t + t_t                                  (background frame's pose)
+    R_t      = render_shape(X_t)                                   (grey shading, raster)
+    B_t      = background_t * (1 - mouth_mask(X_t))                (erosion; augmented in training)
+    frame_t  = Renderer([B_t ; R_t], a_t)
+
+Smoothing acts on the pose-free (canonical) mesh, so it removes expression jitter without
+moving the face away from the background head.  Reference: Ling et al., "StableFace",
+arXiv:2208.13717, Fig. 2.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from generator.config import StableFaceConfig
+from generator.models.audio2expression import Audio2Expression
+from generator.models.discriminator import PatchDiscriminator
+from generator.models.renderer import Renderer
+from generator.models.smoothing import build_smoothing
+
+
+@dataclass
+class Identity:
+    """Per-clip geometry as tensors: mean shape (V, 3), PCA components (K, 3V), expression std (K,)."""
+
+    shape: torch.Tensor
+    components: torch.Tensor
+    exp_std: torch.Tensor
+
+    def to(self, device: torch.device | str) -> "Identity":
+        return Identity(self.shape.to(device), self.components.to(device), self.exp_std.to(device))
+
+
+class StableFace(nn.Module):
+    def __init__(self, cfg: StableFaceConfig, size: int):
+        super().__init__()
+        self.cfg = cfg
+        self.size = size
+        self.a2e = Audio2Expression(cfg.a2e)
+        self.smoothing = build_smoothing(cfg.a2e.n_exp, cfg.smoothing)
+        self.renderer = Renderer(cfg.renderer, size, cfg.fusion, cfg.dependency, cfg.a2e.n_mels)
+        self.discriminator = PatchDiscriminator(cfg.discriminator, cfg.renderer.in_channels + 3)
+
+    def canonical(self, expression: torch.Tensor, ident: Identity) -> torch.Tensor:
+        """Expressions (B, T, K) -> pose-free meshes (B, T, V, 3)."""
+        from generator.face3d import reconstruct
+
+        eye = torch.eye(3, dtype=expression.dtype, device=expression.device).expand(*expression.shape[:-1], 3, 3)
+        zero = expression.new_zeros(*expression.shape[:-1], 3)
+        one = expression.new_ones(expression.shape[:-1])
+        return reconstruct(ident.shape, expression, ident.components, eye, zero, one)
+
+    def meshes(self, expression: torch.Tensor, ident: Identity, rotation: torch.Tensor, translation: torch.Tensor,
+               scale: torch.Tensor, smooth: bool = True) -> torch.Tensor:
+        """Expressions (B, T, K) and the background's pose -> posed (smoothed) meshes (B, T, V, 3)."""
+        from generator.face3d import reconstruct
+
+        canon = self.canonical(expression, ident)
+        if smooth and self.smoothing is not None:
+            canon = self.smoothing(canon, expression / ident.exp_std)
+        zeros = expression.new_zeros(expression.shape)
+        return reconstruct(canon, zeros, ident.components, rotation, translation, scale)
+
+    def render_meshes(self, vertices: torch.Tensor) -> torch.Tensor:
+        """(B, T, V, 3) -> face-shape renders (B, T, 1, S, S) in [-1, 1]."""
+        from generator.raster import render_shape
+
+        b, t = vertices.shape[:2]
+        img = render_shape(vertices.flatten(0, 1), self.size)
+        return (img * 2 - 1).reshape(b, t, 1, self.size, self.size)
+
+    def generate(self, background: torch.Tensor, shape_render: torch.Tensor, mouth: torch.Tensor,
+                 audio: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """background (B, T, 3, S, S) in [-1, 1], shape_render (B, T, 1, S, S), mouth (B, T, 1, S, S)
+        erosion mask -> (frames (B, T, 3, S, S), renderer inputs (B, T, 4, S, S))."""
+        inputs = torch.cat([background * (1 - mouth), shape_render], 2)
+        return self.renderer(inputs, audio if self.renderer.fusion is not None else None), inputs

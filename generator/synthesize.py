@@ -1,0 +1,226 @@
+"""``stableface synthesize``: a talking-face video from speech with a trained run.
+
+    speech -> log-mel windows -> audio2expression -> expressions (PCA units)
+           -> meshes with the background frames' identity shape and pose -> smoothing
+           -> face-shape renders + backgrounds with the mouth erased -> renderer -> frames
+           -> mp4 (H.264 + AAC, muxed with PyAV)
+
+The output has round(duration * fps) frames; the background frames are played forwards and
+backwards (ping-pong) when the speech is longer than the background.  ``--reenact test``
+regenerates a split of a prepared clip from its own audio (for metrics against the ground truth,
+which ``--truth-out`` writes as a second mp4).  Reference: Ling et al., "StableFace",
+arXiv:2208.13717, Fig. 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from generator.cli import GeneratorError
+from generator.config import StableFaceConfig, from_dict
+from generator.models.pipeline import Identity, StableFace
+
+
+@dataclass
+class Run:
+    cfg: StableFaceConfig
+    model: StableFace
+    ident: Identity
+    step: int
+    feature_kind: str  # the training data's audio features: "logmel80" or a file name
+
+
+def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
+    """The trained models of a run directory (its checkpoint.pt), in eval mode."""
+    path = Path(run_dir) / "checkpoint.pt"
+    if not path.is_file():
+        raise GeneratorError(f"{run_dir}: no checkpoint.pt (train first with `stableface train`)")
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    cfg = from_dict(state["config"])
+    model = StableFace(cfg, int(state["size"]))
+    model.load_state_dict(state["model"])
+    model.to(device).eval()
+    ident = Identity(**state["identity"]).to(device)
+    return Run(cfg, model, ident, int(state["step"]), str(state.get("feature_kind", "logmel80")))
+
+
+def pingpong(n: int, length: int) -> np.ndarray:
+    """Indices 0, 1, ..., length-1, length-2, ..., 1, 0, 1, ... of length n."""
+    if length == 1:
+        return np.zeros(n, np.int64)
+    period = np.concatenate([np.arange(length), np.arange(length - 2, 0, -1)])
+    return period[np.arange(n) % len(period)]
+
+
+@torch.no_grad()
+def predict_expressions(run: Run, audio: np.ndarray, chunk: int = 256) -> torch.Tensor:
+    """Audio windows (T, W, D) -> expressions (T, K) in PCA units (chunks of ``chunk`` frames)."""
+    dev = run.ident.shape.device
+    x = torch.as_tensor(np.array(audio, np.float32), device=dev)
+    out = [run.model.a2e(x[i:i + chunk][None])[0] for i in range(0, len(x), chunk)]
+    return torch.cat(out) * run.ident.exp_std
+
+
+@torch.no_grad()
+def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, shape: np.ndarray,
+                  rotation: np.ndarray, translation: np.ndarray, scale: np.ndarray, audio: np.ndarray,
+                  progress: bool = False) -> np.ndarray:
+    """Expressions (T, K) + background frames (T, S, S, 3) uint8 and their pose -> frames (T, S, S, 3) uint8."""
+    from tqdm import tqdm
+
+    from generator.raster import mouth_mask
+
+    m, cfg = run.model, run.cfg
+    dev = expression.device
+    s = m.size
+    f32 = lambda a: torch.as_tensor(np.asarray(a, np.float32), device=dev)  # noqa: E731
+    ident = Identity(f32(shape), run.ident.components, run.ident.exp_std)
+    verts = m.meshes(expression[None], ident, f32(rotation)[None], f32(translation)[None], f32(scale)[None])[0]
+    out = np.empty((len(expression), s, s, 3), np.uint8)
+    L = cfg.train.seq_len  # the renderer attends over sequences of the training length
+    for i in tqdm(range(0, len(verts), L), desc="render", unit="seq", disable=not progress, file=sys.stderr):
+        v = verts[i:i + L]
+        shape_img = m.render_meshes(v[None])
+        mask = torch.as_tensor(mouth_mask(v, s, dilate=cfg.erosion.dilate)).to(dev).float()[None, :, None]
+        bg = f32(background[i:i + L]).permute(0, 3, 1, 2)[None] / 127.5 - 1
+        fake, _ = m.generate(bg, shape_img, mask, f32(audio[i:i + L])[None])
+        out[i:i + L] = ((fake[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    return out
+
+
+def write_video(path: str | Path, frames: np.ndarray, fps: float, wave: np.ndarray | None = None,
+                sample_rate: int = 16000) -> None:
+    """frames (T, H, W, 3) uint8 -> H.264 mp4 (yuv420p) with an AAC track of ``wave`` (mono float)."""
+    import av
+    from fractions import Fraction
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        vs = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+        vs.width, vs.height = frames.shape[2], frames.shape[1]
+        vs.pix_fmt = "yuv420p"
+        vs.options = {"crf": "18"}
+        aus = None
+        if wave is not None:
+            aus = container.add_stream("aac", rate=sample_rate)
+            aus.layout = "mono"
+        for img in frames:
+            for packet in vs.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")):
+                container.mux(packet)
+        for packet in vs.encode():
+            container.mux(packet)
+        if aus is not None:
+            samples = np.asarray(wave, np.float32).reshape(1, -1)
+            block = 1024 * 16
+            for i in range(0, samples.shape[1], block):
+                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, i:i + block]), format="fltp", layout="mono")
+                af.sample_rate = sample_rate
+                af.pts = i
+                for packet in aus.encode(af):
+                    container.mux(packet)
+            for packet in aus.encode():
+                container.mux(packet)
+
+
+def load_background(path: str | Path, size: int, work: Path, progress: bool):
+    """A prepared data directory, or a video prepared on the fly into ``work``."""
+    from generator.dataset import is_prepared, load_clip
+
+    p = Path(path)
+    if p.is_dir():
+        return load_clip(p)
+    if not p.is_file():
+        raise GeneratorError(f"{p}: no such background video or data directory")
+    from generator import prepare
+
+    data = work / "background"
+    if not is_prepared(data):
+        prepare.prepare(prepare.PrepareConfig(video=p, out=data, size=size), progress=progress)
+    return load_clip(data)
+
+
+def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, audio_path: str | Path | None = None,
+               reenact: str | None = None, audio_features: str | Path | None = None, truth_out: str | Path | None = None,
+               device: str | None = None, progress: bool = True) -> dict:
+    """Write ``out`` (mp4) and return a summary dict (frames, fps, seconds of audio, ...)."""
+    from generator import audio as A
+
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    run = load_run(run_dir, dev)
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = load_background(background, run.model.size, Path(tmp), progress)
+        if clip.size != run.model.size:
+            raise GeneratorError(f"background frames are {clip.size}px but the run was trained at {run.model.size}px")
+        fps, sr = clip.fps, int(clip.manifest["settings"].get("sample_rate", 16000))
+        window = run.cfg.a2e.window
+        if reenact:
+            part = clip.split(reenact)
+            n = part.stop - part.start
+            if n <= 0:
+                raise GeneratorError(f"split {reenact!r} of {clip.path} is empty")
+            feats = np.asarray(clip.audio_features[part])
+            wave = A.load_audio(clip.audio_path, sr)[int(round(part.start / fps * sr)):int(round(part.stop / fps * sr))]
+            order = np.arange(part.start, part.stop)
+        else:
+            if audio_path is None:
+                raise GeneratorError("give --audio SPEECH or --reenact SPLIT")
+            wave = A.load_audio(audio_path, sr)
+            n = int(round(len(wave) / sr * fps))
+            if n < 1:
+                raise GeneratorError(f"{audio_path}: audio shorter than one video frame")
+            if audio_features:
+                feats = A.load_feature_file(audio_features, n, fps=fps, window=window)
+            elif run.feature_kind not in ("logmel80", ""):
+                raise GeneratorError(f"the run was trained on audio features from {run.feature_kind}; "
+                                     "give the same kind with --audio-features FILE.npy")
+            else:
+                feats = A.frame_windows(A.logmel(wave, sr), n, fps=fps, window=window)
+            order = pingpong(n, clip.n_frames)
+        if feats.shape[1:] != (window, run.cfg.a2e.n_mels):
+            raise GeneratorError(f"audio features are {feats.shape[1:]} per frame, the run expects "
+                                 f"{(window, run.cfg.a2e.n_mels)}")
+        exp = predict_expressions(run, feats)
+        frames = render_frames(run, exp, np.asarray(clip.frames[order]), clip.shape, clip.rotation[order],
+                               clip.translation[order], clip.scale[order], feats, progress=progress)
+        write_video(out, frames, fps, wave, sr)
+        if truth_out:
+            write_video(truth_out, np.asarray(clip.frames[order]), fps, wave, sr)
+    return {"out": str(out), "frames": int(n), "fps": fps, "audio_seconds": round(len(wave) / sr, 3),
+            "run_step": run.step, "truth": str(truth_out) if truth_out else None}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = ("Generate a talking-face video: speech -> expressions -> smoothed face shapes -> renderer, "
+                     "on the frames and head pose of a background clip; muxed with the speech into an mp4.")
+    p.add_argument("run_dir", help="run directory written by `stableface train`")
+    p.add_argument("--audio", metavar="SPEECH", help="speech file (wav, mp3, mp4, ...; resampled to 16 kHz)")
+    p.add_argument("--background", required=True, metavar="DATA_DIR_OR_VIDEO",
+                   help="prepared data directory, or a video (prepared on the fly)")
+    p.add_argument("--out", required=True, help="output mp4")
+    p.add_argument("--reenact", choices=["train", "val", "test"],
+                   help="regenerate this split of the background data directory from its own audio")
+    p.add_argument("--truth-out", metavar="MP4", help="also write the ground-truth frames of the same span")
+    p.add_argument("--audio-features", metavar="FILE.npy", help="your own audio features (if the run used them)")
+    p.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.reenact and not args.audio:
+        raise GeneratorError("give --audio SPEECH, or --reenact SPLIT with a prepared --background")
+    if args.reenact and not Path(args.background).is_dir():
+        raise GeneratorError("--reenact needs a prepared data directory as --background")
+    torch.set_num_threads(2)
+    result = synthesize(args.run_dir, args.out, background=args.background, audio_path=args.audio,
+                        reenact=args.reenact, audio_features=args.audio_features, truth_out=args.truth_out,
+                        device=args.device, progress=not args.quiet)
+    print(json.dumps(result))
+    return 0

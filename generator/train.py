@@ -1,0 +1,416 @@
+"""``stableface train``: train the StableFace models on one prepared data directory.
+
+Schedule (Ling et al., arXiv:2208.13717, Sec. 3.5), in one global step count:
+
+1. ``a2e``    audio2expression alone: MSE between predicted and tracked expressions (each
+              PCA coefficient divided by its standard deviation on the training split);
+2. ``render`` renderer + PatchGAN, no smoothing, on the tracked face shapes:
+              20 * unbalanced L1 + VGG19 perceptual (if weights given) + LSGAN;
+3. ``joint``  renderer together with the smoothing module (lr 1e-6 for smoothing, 1e-4 for the
+              renderer in the paper's config).
+
+Each step draws ``batch`` random sequences of ``seq_len`` consecutive training frames (seeded by
+the step number, so a resumed run draws the same sequences).  RUN_DIR holds ``config.json``,
+``checkpoint.pt`` (written atomically; rerunning the same command resumes from it),
+``losses.csv`` and ``samples/step_*.png`` (rows: ground truth, eroded background, face shape,
+output).  CUDA is used when present.  Multi-GPU: ``torchrun --nproc_per_node=N -m generator.train
+DATA_DIR --out RUN_DIR ...`` runs one process per GPU; every rank draws different sequences and
+gradients are averaged (all-reduce) before each optimiser step; rank 0 writes the run directory.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from generator.cli import GeneratorError
+from generator.config import PRESETS, StableFaceConfig, apply_ablations, from_dict, get_config, to_dict
+from generator.models.erosion import augment_mask, noisy_expressions
+from generator.models.losses import gan_loss, perceptual, unbalanced_l1
+from generator.models.pipeline import Identity, StableFace
+
+STAGES = ("a2e", "render", "joint")
+LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "seconds")
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclasses.dataclass
+class TrainData:
+    """The training arrays of one clip as tensors (frames stay uint8 until a batch is drawn)."""
+
+    frames: torch.Tensor  # (T, S, S, 3) uint8
+    audio: torch.Tensor  # (T, W, 80)
+    expression: torch.Tensor  # (T, K)
+    rotation: torch.Tensor  # (T, 3, 3)
+    translation: torch.Tensor  # (T, 3)
+    scale: torch.Tensor  # (T,)
+    mouth: torch.Tensor  # (T, S, S) uint8
+    ident: Identity
+    train: slice
+    size: int
+    window: int
+    feature_kind: str  # manifest settings.audio_features ("logmel80" or the user's file name)
+
+    @staticmethod
+    def load(data_dir: str | Path) -> "TrainData":
+        from generator.dataset import load_clip
+
+        try:
+            clip = load_clip(data_dir)
+        except (FileNotFoundError, ValueError, KeyError) as exc:
+            raise GeneratorError(f"cannot load data directory {data_dir}: {exc}") from exc
+        f32 = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float32))  # noqa: E731
+        train = clip.split("train")
+        exp = f32(clip.expression)
+        std = exp[train].std(0)
+        std = torch.where(std > 1e-6, std, torch.ones_like(std))  # unused PCA rows stay 0
+        return TrainData(
+            frames=torch.from_numpy(np.array(clip.frames)), audio=f32(clip.audio_features), expression=exp,
+            rotation=f32(clip.rotation), translation=f32(clip.translation), scale=f32(clip.scale),
+            mouth=torch.from_numpy(np.array(clip.mouth_masks)),
+            ident=Identity(f32(clip.shape), f32(clip.pca["components"]), std),
+            train=train, size=int(clip.frames.shape[1]), window=int(clip.audio_features.shape[1]),
+            feature_kind=str(clip.manifest["settings"].get("audio_features", "logmel80")))
+
+    def batch(self, idx: torch.Tensor, device: torch.device) -> dict[str, torch.Tensor]:
+        """Sequences at frame indices ``idx`` (B, L) -> tensors on ``device``."""
+        frames = self.frames[idx].permute(0, 1, 4, 2, 3).float().div(127.5).sub(1)
+        return {"frames": frames.to(device), "audio": self.audio[idx].to(device),
+                "expression": self.expression[idx].to(device), "rotation": self.rotation[idx].to(device),
+                "translation": self.translation[idx].to(device), "scale": self.scale[idx].to(device),
+                "mouth": self.mouth[idx][:, :, None].float().to(device)}
+
+
+def draw_sequences(split: slice, seq_len: int, batch: int, seed: int, step: int, rank: int = 0) -> torch.Tensor:
+    """Random start frames for ``batch`` sequences in the split, a function of (seed, step, rank)."""
+    n = split.stop - split.start
+    if n < seq_len:
+        raise GeneratorError(f"the training split has {n} frames, fewer than seq_len={seq_len}")
+    g = torch.Generator().manual_seed(seed * 1_000_003 + step * 101 + rank)
+    starts = split.start + torch.randint(0, n - seq_len + 1, (batch,), generator=g)
+    return starts[:, None] + torch.arange(seq_len)[None]
+
+
+def schedule(cfg: StableFaceConfig, n_train: int) -> list[tuple[str, int]]:
+    """(stage, steps) from the epochs in the config; one epoch = one pass over the training split."""
+    t = cfg.train
+    per_epoch = max(1, math.ceil((n_train // t.seq_len) / t.batch))
+    if t.max_steps_per_epoch:
+        per_epoch = min(per_epoch, t.max_steps_per_epoch)
+    return [("a2e", t.a2e_epochs * per_epoch), ("render", t.render_epochs * per_epoch),
+            ("joint", t.joint_epochs * per_epoch)]
+
+
+def stage_at(plan: list[tuple[str, int]], step: int) -> str | None:
+    for name, n in plan:
+        if step < n:
+            return name
+        step -= n
+    return None
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+class Trainer:
+    """Models, optimisers and one training step per stage."""
+
+    def __init__(self, cfg: StableFaceConfig, data: TrainData, device: torch.device):
+        self.cfg, self.data, self.device = cfg, data, device
+        self.model = StableFace(cfg, data.size).to(device)
+        self.ident = data.ident.to(device)
+        t = cfg.train
+        m = self.model
+        self.opt = {
+            "a2e": torch.optim.Adam(m.a2e.parameters(), t.lr_a2e),
+            "renderer": torch.optim.Adam(m.renderer.parameters(), t.lr_renderer, betas=(0.5, 0.999)),
+            "discriminator": torch.optim.Adam(m.discriminator.parameters(), t.lr_discriminator, betas=(0.5, 0.999)),
+        }
+        if m.smoothing is not None and any(True for _ in m.smoothing.parameters()):
+            self.opt["smoothing"] = torch.optim.Adam(m.smoothing.parameters(), t.lr_smoothing)
+        self.vgg = None
+        if cfg.loss.vgg_weights:
+            from generator.models.vgg import load_vgg19
+
+            try:
+                self.vgg = load_vgg19(cfg.loss.vgg_weights).to(device)
+            except (FileNotFoundError, ValueError, RuntimeError) as exc:
+                raise GeneratorError(str(exc)) from exc
+        self.distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+
+    def state(self, step: int) -> dict:
+        return {"step": step, "model": self.model.state_dict(),
+                "optimizers": {k: o.state_dict() for k, o in self.opt.items()},
+                "config": to_dict(self.cfg), "size": self.data.size, "window": self.data.window,
+                "feature_kind": self.data.feature_kind,
+                "identity": {"shape": self.ident.shape.cpu(), "components": self.ident.components.cpu(),
+                             "exp_std": self.ident.exp_std.cpu()}}
+
+    def load_state(self, state: dict) -> int:
+        self.model.load_state_dict(state["model"])
+        for k, o in self.opt.items():
+            if k in state["optimizers"]:
+                o.load_state_dict(state["optimizers"][k])
+        return int(state["step"])
+
+    def _step(self, loss: torch.Tensor, names: list[str]) -> None:
+        for n in names:
+            self.opt[n].zero_grad(set_to_none=True)
+        loss.backward()
+        if self.distributed:  # data parallel: average gradients over ranks
+            world = torch.distributed.get_world_size()
+            for n in names:
+                for group in self.opt[n].param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            torch.distributed.all_reduce(p.grad)
+                            p.grad /= world
+        for n in names:
+            self.opt[n].step()
+
+    def step_a2e(self, b: dict) -> dict:
+        self.model.a2e.train()
+        pred = self.model.a2e(b["audio"])
+        loss = ((pred - b["expression"] / self.ident.exp_std) ** 2).mean()
+        self._step(loss, ["a2e"])
+        return {"loss": loss.item()}
+
+    def renderer_batch(self, b: dict, smooth: bool, train: bool, generator: torch.Generator | None = None) -> dict:
+        """Face-shape renders, (augmented) erosion masks, outputs and inputs for a batch."""
+        from generator.raster import mouth_mask
+
+        m, cfg, s = self.model, self.cfg, self.data.size
+        pose = (b["rotation"], b["translation"], b["scale"])
+        with torch.set_grad_enabled(smooth and train and m.smoothing is not None):
+            verts = m.meshes(b["expression"], self.ident, *pose, smooth=smooth)
+            shape_img = m.render_meshes(verts)
+        bsz, L = verts.shape[:2]
+        with torch.no_grad():
+            if train and cfg.erosion.enabled:
+                noisy = noisy_expressions(b["expression"], self.ident.exp_std, cfg.erosion, generator)
+                mesh_for_mask = m.meshes(noisy, self.ident, *pose, smooth=False)
+            else:
+                mesh_for_mask = verts
+            mask = torch.as_tensor(mouth_mask(mesh_for_mask.flatten(0, 1), s, dilate=cfg.erosion.dilate))
+            mask = mask.to(self.device).float()[:, None]
+            if train and cfg.erosion.enabled:
+                mask = augment_mask(mask, cfg.erosion, generator)
+        mask = mask.reshape(bsz, L, 1, s, s)
+        fake, inputs = m.generate(b["frames"], shape_img, mask, b["audio"])
+        return {"fake": fake, "inputs": inputs, "shape": shape_img, "mask": mask}
+
+    def step_render(self, b: dict, joint: bool, generator: torch.Generator) -> tuple[dict, dict]:
+        m, lc = self.model, self.cfg.loss
+        m.renderer.train()
+        if m.smoothing is not None:
+            m.smoothing.train(joint)
+        out = self.renderer_batch(b, smooth=joint, train=True, generator=generator)
+        real = b["frames"].flatten(0, 1)
+        fake, inputs = out["fake"].flatten(0, 1), out["inputs"].flatten(0, 1)
+        # discriminator
+        d_loss = 0.5 * (gan_loss(m.discriminator(inputs.detach(), real), True)
+                        + gan_loss(m.discriminator(inputs.detach(), fake.detach()), False))
+        self._step(d_loss, ["discriminator"])
+        # generator (and smoothing in the joint stage)
+        l1 = unbalanced_l1(fake, real, b["mouth"].flatten(0, 1), lc.mouth_weight)
+        adv = gan_loss(m.discriminator(inputs, fake), True)
+        perc = perceptual(self.vgg, fake, real) if self.vgg is not None else torch.zeros((), device=fake.device)
+        loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc
+        names = ["renderer"] + (["smoothing"] if joint and "smoothing" in self.opt else [])
+        self._step(loss, names)
+        return ({"loss": loss.item(), "l1": l1.item(), "adv": adv.item(), "perceptual": perc.item(),
+                 "d": d_loss.item()}, out)
+
+
+# ----------------------------------------------------------------------------- run directory
+
+
+def save_atomic(obj: dict, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def save_grid(b: dict, out: dict, path: Path) -> None:
+    """Rows: ground truth, eroded background, face shape, output (first sequence of the batch)."""
+    from PIL import Image
+
+    to_img = lambda x: ((x.detach().cpu().clamp(-1, 1) + 1) * 127.5).round().byte()  # noqa: E731
+    rows = [b["frames"][0], out["inputs"][0, :, :3], out["shape"][0].expand(-1, 3, -1, -1), out["fake"][0]]
+    grid = torch.cat([torch.cat(list(to_img(r)), dim=2) for r in rows], dim=1)  # (3, 4S, L*S)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(grid.permute(1, 2, 0).numpy()).save(path)
+
+
+def trim_log(path: Path, step: int) -> None:
+    """Drop log rows after the checkpoint's step (they are recomputed on resume)."""
+    if not path.is_file():
+        return
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if int(r["step"]) < step]
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, LOG_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, max_steps: int | None = None,
+          device: str | None = None, progress: bool = True) -> dict:
+    """Train (or resume) into ``out_dir``; stop after ``max_steps`` global steps if given.
+
+    Returns {"step", "total_steps", "plan", "seconds"}.
+    """
+    out = Path(out_dir)
+    rank = int(os.environ.get("RANK", 0))
+    if int(os.environ.get("WORLD_SIZE", 1)) > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+    if device is None:
+        local = int(os.environ.get("LOCAL_RANK", 0))
+        device = f"cuda:{local}" if torch.cuda.is_available() else "cpu"
+    dev = torch.device(device)
+    if dev.type == "cpu":
+        torch.set_num_threads(cfg.train.threads)
+    ckpt_path = out / "checkpoint.pt"
+    state = None
+    if ckpt_path.is_file():
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        saved = from_dict(state["config"])
+        if to_dict(saved) != to_dict(cfg):
+            print(f"stableface: resuming {out} with its saved configuration", file=sys.stderr)
+        cfg = saved
+    torch.manual_seed(cfg.train.seed)
+    data = TrainData.load(data_dir)
+    cfg.a2e.window = data.window
+    cfg.a2e.n_mels = int(data.audio.shape[2])
+    trainer = Trainer(cfg, data, dev)
+    step = trainer.load_state(state) if state is not None else 0
+    plan = schedule(cfg, data.train.stop - data.train.start)
+    total = sum(n for _, n in plan)
+    stop = total if max_steps is None else min(total, max_steps)
+    writer = rank == 0
+    if writer:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps({"config": to_dict(cfg), "data_dir": str(data_dir),
+                                                     "plan": plan}, indent=2))
+        trim_log(out / "losses.csv", step)
+    log_new = not (out / "losses.csv").is_file()
+    t0 = time.time()
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, initial=step, disable=not (progress and writer), file=sys.stderr,
+               desc="train", unit="step", dynamic_ncols=True)
+    log_f = open(out / "losses.csv", "a", newline="") if writer else None
+    log = csv.DictWriter(log_f, LOG_FIELDS) if log_f else None
+    if log and log_new:
+        log.writeheader()
+    try:
+        while step < stop:
+            stage = stage_at(plan, step)
+            idx = draw_sequences(data.train, cfg.train.seq_len, cfg.train.batch, cfg.train.seed, step, rank)
+            b = data.batch(idx, dev)
+            gen = torch.Generator().manual_seed(cfg.train.seed + 7919 * step + rank)
+            torch.manual_seed(cfg.train.seed + step)
+            ts = time.time()
+            if stage == "a2e":
+                losses, out_b = trainer.step_a2e(b), None
+            else:
+                losses, out_b = trainer.step_render(b, joint=stage == "joint", generator=gen)
+            step += 1
+            if log:
+                log.writerow({"step": step, "stage": stage, "seconds": round(time.time() - ts, 4),
+                              **{k: round(losses.get(k, float("nan")), 6) for k in ("loss", "l1", "perceptual", "adv", "d")}})
+            bar.update(1)
+            bar.set_postfix(stage=stage, loss=f"{losses['loss']:.4f}")
+            if writer and out_b is not None and (step % cfg.train.sample_every == 0 or step == total):
+                save_grid(b, out_b, out / "samples" / f"step_{step:06d}.png")
+            if writer and (step % cfg.train.checkpoint_every == 0 or step == stop):
+                log_f.flush()
+                save_atomic(trainer.state(step), ckpt_path)
+    except KeyboardInterrupt:
+        if writer:
+            save_atomic(trainer.state(step), ckpt_path)
+        raise
+    finally:
+        bar.close()
+        if log_f:
+            log_f.close()
+    return {"step": step, "total_steps": total, "plan": plan, "seconds": time.time() - t0}
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = ("Train audio2expression, then the renderer without and with smoothing, on a data directory "
+                     "written by `stableface prepare`. Rerun the same command to resume from RUN_DIR/checkpoint.pt.")
+    p.add_argument("data_dir", help="prepared data directory (manifest.json, frames.npy, ...)")
+    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory (checkpoint, losses.csv, samples/)")
+    p.add_argument("--config", choices=sorted(PRESETS), default="paper",
+                   help="model sizes: 'paper' (256x256 frames) or 'tiny' (64x64, trains on a CPU in minutes)")
+    p.add_argument("--epochs", metavar="A,R,J", help="override the epochs of the a2e, render and joint stages")
+    p.add_argument("--max-steps", type=int, help="stop after this many global steps (resume later to continue)")
+    p.add_argument("--vgg19", metavar="FILE", help="VGG19 state dict for the perceptual loss (never downloaded)")
+    g = p.add_argument_group("ablations (Table V, Fig. 9)")
+    g.add_argument("--no-audio-fusion", action="store_true", help="remove the audio fusion module")
+    g.add_argument("--no-smoothing", action="store_true", help="remove the smoothing module")
+    g.add_argument("--smoothing", choices=["fixed", "global", "adaptive"], help="smoothing variant (default adaptive)")
+    g.add_argument("--no-erosion", action="store_true", help="erase the exact mesh mouth mask (no augmentation)")
+    g.add_argument("--no-dependency", action="store_true", help="remove dependency modeling")
+    g.add_argument("--baseline", action="store_true", help="all four components off")
+    p.add_argument("--seed", type=int, help="random seed (default from the config: 0)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default 2)")
+    p.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def config_from_args(args: argparse.Namespace) -> StableFaceConfig:
+    cfg = apply_ablations(get_config(args.config), no_audio_fusion=args.no_audio_fusion,
+                          no_smoothing=args.no_smoothing, smoothing=args.smoothing, no_erosion=args.no_erosion,
+                          no_dependency=args.no_dependency, baseline=args.baseline)
+    t = cfg.train
+    if args.epochs:
+        try:
+            a, r, j = (int(x) for x in args.epochs.split(","))
+        except ValueError:
+            raise GeneratorError(f"--epochs wants three integers A,R,J, got {args.epochs!r}") from None
+        t = dataclasses.replace(t, a2e_epochs=a, render_epochs=r, joint_epochs=j)
+    if args.seed is not None:
+        t = dataclasses.replace(t, seed=args.seed)
+    if args.threads is not None:
+        t = dataclasses.replace(t, threads=args.threads)
+    cfg.train = t
+    if args.vgg19:
+        if not Path(args.vgg19).is_file():
+            raise GeneratorError(f"VGG19 weights not found: {args.vgg19}")
+        cfg.loss = dataclasses.replace(cfg.loss, vgg_weights=str(Path(args.vgg19).resolve()))
+    return cfg
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir)
+    if not (data_dir / "manifest.json").is_file():
+        raise GeneratorError(f"{data_dir} is not a prepared data directory (no manifest.json); run `stableface prepare`")
+    result = train(data_dir, args.out, config_from_args(args), max_steps=args.max_steps, device=args.device,
+                   progress=not args.quiet)
+    if int(os.environ.get("RANK", 0)) == 0:
+        print(json.dumps({"run_dir": str(args.out), "step": result["step"], "total_steps": result["total_steps"],
+                          "seconds": round(result["seconds"], 1)}))
+    return 0
+
+
+if __name__ == "__main__":  # torchrun entry point
+    from generator.cli import main
+
+    sys.exit(main(["train", *sys.argv[1:]]))
