@@ -1,0 +1,360 @@
+"""A synthetic talking-head corpus: a real face photo speaking espeak-ng sentences.
+
+No public talking-face dataset can be downloaded here, so we animate one real photo (default
+scikit-image's ``astronaut``): espeak-ng (:mod:`generator.espeak`) speaks varied English
+sentences (:mod:`generator.sentences`) and reports its phoneme timings; the phonemes become
+mouth opening / width / rounding tracks with coarticulation (:mod:`generator.visemes`); slow head
+motion is added; and the photo is warped along its MediaPipe face mesh (:mod:`generator.warp`).
+
+``jitter`` adds i.i.d. Gaussian per-frame translations of the lip region with standard deviation
+``jitter`` in MSI units (pixels of a face scaled so the mouth is 64 px wide, the Motion Stability
+Index normalisation of Ling et al., arXiv:2208.13717, Sec. III-D). Such jitter adds, per lip
+landmark and axis, ``6 jitter^2`` to the variance of the frame-to-frame acceleration
+``a_t = p_{t+1} - 2 p_t + p_{t-1}`` (three independent terms with weights 1, -2, 1), so MSI must fall
+as ``jitter`` rises. Speech, head motion and jitter use separate random streams: clips of the same
+seed differ only by the jitter.
+
+Per clip three files: ``NAME.mp4`` (H.264 video, AAC speech, 25 fps), ``NAME.wav`` (16 kHz mono,
+the same speech) and ``NAME.npz`` (ground truth, see :func:`build_clip`).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from generator.cli import GeneratorError
+
+FORMAT = "stableface-synth/1"
+MSI_MOUTH_WIDTH = 64.0  # the MSI normalisation: mouth width 0.25 * 256 px
+
+
+@dataclass(frozen=True)
+class ClipPaths:
+    video: Path
+    truth: Path
+    wav: Path
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    sample_rate: int = 16000
+    voice: str = "en-us+f3"
+    words_per_minute: tuple[int, int] = (150, 185)
+    pitch: tuple[int, int] = (42, 62)
+    pause: tuple[float, float] = (0.2, 0.5)  # silence between sentences, seconds
+    lead_in: float = 0.25  # silence before the first sentence, seconds
+    crop_scale: float = 2.0  # crop side / face-mesh height
+    head_angles_deg: tuple[float, float, float] = (4.0, 3.0, 2.0)  # max yaw, pitch, roll
+    head_shift: float = 0.012  # max translation, fraction of the frame side
+    head_band_hz: tuple[float, float] = (0.08, 0.45)  # head motion is slow: frequencies in this band
+    default_size: int = 256
+
+
+# --------------------------------------------------------------------------- face photo
+
+_face_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _read_face(face) -> tuple[np.ndarray, str]:
+    if face is None:
+        from skimage.data import astronaut
+
+        return astronaut(), "skimage:astronaut"
+    if isinstance(face, np.ndarray):
+        img = face
+        key = "array:" + hashlib.sha1(np.ascontiguousarray(img).tobytes()).hexdigest()[:16]
+    else:
+        import cv2
+
+        path = Path(face)
+        if not path.is_file():
+            raise GeneratorError(f"{path}: no such image")
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise GeneratorError(f"{path}: not a readable image")
+        img = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        key = f"file:{path.resolve()}"
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return np.ascontiguousarray(img[..., :3].astype(np.uint8)), key
+
+
+def face_crop(face=None, size: int = 256, crop_scale: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """The photo's fixed square face crop resized to ``size`` and its 478 landmarks there.
+
+    Landmarks come from MediaPipe on the full-resolution photo (static image mode) and are mapped
+    into the crop (z scaled like x, y). Cached per (photo, size).
+    """
+    img, key = _read_face(face)
+    ck = (key, size, crop_scale)
+    if ck in _face_cache:
+        crop, lm = _face_cache[ck]
+        return crop.copy(), lm.copy()
+    import cv2
+    from msi.tracking import FaceMeshTracker
+
+    with FaceMeshTracker(static_image_mode=True) as tracker:
+        lm = tracker.process(img)
+    if not np.isfinite(lm).all():
+        raise GeneratorError(f"no face found in the photo ({key.split(':', 1)[-1]})")
+    x0, x1 = lm[:, 0].min(), lm[:, 0].max()
+    y0, y1 = lm[:, 1].min(), lm[:, 1].max()
+    side = int(round(crop_scale * max(y1 - y0, x1 - x0)))
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    left, top = int(round(cx - side / 2)), int(round(cy - side / 2))
+    pad = side  # reflect-pad so a crop reaching past the photo's edge stays filled
+    padded = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    crop = padded[top + pad : top + pad + side, left + pad : left + pad + side]
+    crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+    k = size / side
+    out = lm.copy()
+    out[:, 0] = (lm[:, 0] - left) * k
+    out[:, 1] = (lm[:, 1] - top) * k
+    out[:, 2] = lm[:, 2] * k
+    _face_cache[ck] = (crop, out)
+    return crop.copy(), out.copy()
+
+
+# --------------------------------------------------------------------------- speech
+
+
+@dataclass
+class SpeechTrack:
+    wave: np.ndarray  # float32 at sample_rate
+    sample_rate: int
+    phonemes: list[str]
+    starts: np.ndarray
+    ends: np.ndarray
+    texts: list[str]
+    text_starts: np.ndarray  # start time of each sentence
+
+
+def speech_track(rng: np.random.Generator, seconds: float, cfg: CorpusConfig, texts: list[str] | None = None) -> SpeechTrack:
+    """Sentences spoken one after another with pauses until ``seconds`` are filled, cut there."""
+    from scipy.signal import resample_poly
+
+    from generator import espeak
+    from generator.sentences import sentences as draw
+
+    waves, names, starts, ends, spoken, t_starts = [], [], [], [], [], []
+    sr22 = None
+    t = cfg.lead_in
+    waves.append(None)  # lead-in placeholder (the rate is known after the first synthesis)
+    i = 0
+    while t < seconds:
+        text = texts[i % len(texts)] if texts else draw(1, rng)[0]
+        i += 1
+        sp = espeak.synthesize(text, voice=cfg.voice, rate=int(rng.integers(*cfg.words_per_minute)),
+                               pitch=int(rng.integers(*cfg.pitch)))
+        sr22 = sp.sample_rate
+        names += sp.phonemes
+        starts.append(sp.starts + t)
+        ends.append(sp.ends + t)
+        spoken.append(text)
+        t_starts.append(t)
+        pause = float(rng.uniform(*cfg.pause))
+        waves.append(sp.wave)
+        waves.append(np.zeros(int(round(pause * sr22)), np.float32))
+        t += sp.duration + pause
+        if i > 10000:  # pragma: no cover - guards a pathological empty synthesis loop
+            raise GeneratorError("espeak-ng produced no audio")
+    waves[0] = np.zeros(int(round(cfg.lead_in * sr22)), np.float32)
+    wave22 = np.concatenate(waves)
+    g = np.gcd(cfg.sample_rate, sr22)
+    wave = resample_poly(wave22, cfg.sample_rate // g, sr22 // g).astype(np.float32)
+    n = int(round(seconds * cfg.sample_rate))
+    wave = np.pad(wave, (0, max(0, n - len(wave))))[:n]
+    fade = min(n, int(0.02 * cfg.sample_rate))  # no click where a sentence is cut
+    wave[n - fade :] *= np.linspace(1, 0, fade, dtype=np.float32)
+    s, e = np.concatenate(starts), np.concatenate(ends)
+    keep = s < seconds
+    return SpeechTrack(wave=np.clip(wave, -1, 1), sample_rate=cfg.sample_rate, phonemes=[p for p, k in zip(names, keep) if k],
+                       starts=s[keep], ends=np.minimum(e[keep], seconds), texts=spoken, text_starts=np.array(t_starts))
+
+
+# --------------------------------------------------------------------------- head motion
+
+
+def head_motion(rng: np.random.Generator, n_frames: int, fps: float, size: int, cfg: CorpusConfig) -> np.ndarray:
+    """(T, 5) yaw, pitch, roll (radians), tx, ty (pixels): sums of three slow sinusoids each."""
+    t = np.arange(n_frames) / fps
+    amps = np.radians(cfg.head_angles_deg).tolist() + [cfg.head_shift * size] * 2
+    out = np.zeros((n_frames, 5))
+    for k, amp in enumerate(amps):
+        f = rng.uniform(*cfg.head_band_hz, size=3)
+        ph = rng.uniform(0, 2 * np.pi, size=3)
+        w = rng.dirichlet(np.ones(3))
+        out[:, k] = amp * (w[None, :] * np.sin(2 * np.pi * f[None, :] * t[:, None] + ph[None, :])).sum(1)
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+
+def write_wav(path: Path, wave: np.ndarray, sr: int) -> None:
+    from scipy.io import wavfile
+
+    wavfile.write(str(path), sr, np.round(np.clip(wave, -1, 1) * 32767).astype(np.int16))
+
+
+def write_mp4(path: Path, frames, wave: np.ndarray, sr: int, fps: int, size: int) -> None:
+    """H.264 (yuv420p, crf 18) video and AAC mono audio, muxed with PyAV."""
+    import av
+
+    with av.open(str(path), mode="w") as out:
+        vs = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+        vs.width = vs.height = size
+        vs.pix_fmt = "yuv420p"
+        vs.options = {"crf": "18", "preset": "veryfast", "threads": "1"}
+        aus = out.add_stream("aac", rate=sr)
+        aus.layout = "mono"
+        for img in frames:
+            for packet in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in vs.encode():
+            out.mux(packet)
+        block = 1024  # the AAC frame size
+        for a in range(0, len(wave), block):
+            chunk = np.ascontiguousarray(wave[a : a + block], dtype=np.float32)[None, :]
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
+            frame.sample_rate = sr
+            frame.pts = a
+            frame.time_base = Fraction(1, sr)
+            for packet in aus.encode(frame):
+                out.mux(packet)
+        for packet in aus.encode():
+            out.mux(packet)
+
+
+# --------------------------------------------------------------------------- one clip
+
+
+def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: float = 0.0, fps: int = 25,
+               size: int | None = None, sentences: list[str] | None = None, name: str | None = None,
+               config: CorpusConfig = CorpusConfig()) -> ClipPaths:
+    """Build one clip of ``seconds`` at ``fps`` and ``size`` x ``size`` pixels into ``out_dir``.
+
+    Ground truth ``NAME.npz`` (arrays only; bit-identical for the same arguments):
+    ``mouth`` (T, 3) opening, width, rounding before jitter; ``jitter`` (T, 2) lip-region
+    translation in pixels; ``jitter_sigma`` (MSI units) and ``jitter_px_per_unit``; ``pose`` (T, 5)
+    yaw, pitch, roll (rad), tx, ty (px); ``landmarks`` (T, 478, 3) the deformed mesh used for the
+    warp (frame pixels); ``face_landmarks`` (478, 3) of the photo in the crop; ``phonemes``,
+    ``phoneme_start``, ``phoneme_end`` (s); ``sentences``, ``sentence_start``; ``fps``,
+    ``sample_rate``, ``seed``, ``size``, ``format``.
+    """
+    from generator.visemes import mouth_tracks
+    from generator.warp import FaceRig, PiecewiseAffineWarp, paint_mouth, triangulate
+
+    size = int(size or config.default_size)
+    if size < 32 or size % 2:
+        raise GeneratorError(f"--size must be an even number of pixels >= 32 (got {size})")
+    if not seconds > 0:
+        raise GeneratorError(f"clip length must be positive (got {seconds} s)")
+    if jitter < 0:
+        raise GeneratorError(f"--jitter must be >= 0 (got {jitter})")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = name or f"clip_s{seed}_j{jitter:g}"
+    paths = ClipPaths(video=out_dir / f"{name}.mp4", truth=out_dir / f"{name}.npz", wav=out_dir / f"{name}.wav")
+
+    n_frames = int(round(seconds * fps))
+    seconds = n_frames / fps  # audio and video end together
+    # Independent streams: the same seed gives the same speech and head motion at any jitter.
+    rng_speech, rng_head, rng_jitter = (np.random.default_rng([seed, k]) for k in range(3))
+
+    image, face_lm = face_crop(face, size, config.crop_scale)
+    speech = speech_track(rng_speech, seconds, config, sentences)
+    mouth = mouth_tracks(speech.phonemes, speech.starts, speech.ends, n_frames, fps)
+    pose = head_motion(rng_head, n_frames, fps, size, config)
+    rig = FaceRig(face_lm, (size, size))
+    px_per_unit = rig.mouth_width / MSI_MOUTH_WIDTH
+    jit = rng_jitter.normal(0.0, 1.0, size=(n_frames, 2)) * jitter * px_per_unit
+    warp = PiecewiseAffineWarp(rig.source_points(), triangulate(rig.reference_points()), (size, size))
+
+    meshes = np.empty((n_frames, len(face_lm), 3))
+    for k in range(n_frames):
+        meshes[k] = rig.mesh(*mouth[k], jitter_xy=jit[k], pose=pose[k])
+
+    def frames():
+        for k in range(n_frames):
+            img = warp(image, rig.points(meshes[k], pose[k]))
+            yield paint_mouth(img, meshes[k], rig.mouth_width)
+
+    tmp = [p.with_name(p.stem + ".part" + p.suffix) for p in (paths.video, paths.truth, paths.wav)]
+    write_mp4(tmp[0], frames(), speech.wave, speech.sample_rate, fps, size)
+    np.savez_compressed(
+        tmp[1], format=np.array(FORMAT), mouth=mouth.astype(np.float32), mouth_params=np.array(["opening", "width", "rounding"]),
+        jitter=jit.astype(np.float32), jitter_sigma=np.float64(jitter), jitter_px_per_unit=np.float64(px_per_unit),
+        pose=pose.astype(np.float32), pose_params=np.array(["yaw", "pitch", "roll", "tx", "ty"]),
+        landmarks=meshes.astype(np.float32), face_landmarks=face_lm.astype(np.float32),
+        phonemes=np.array(speech.phonemes, dtype="U8"), phoneme_start=speech.starts, phoneme_end=speech.ends,
+        sentences=np.array(speech.texts), sentence_start=speech.text_starts,
+        fps=np.int64(fps), sample_rate=np.int64(speech.sample_rate), seed=np.int64(seed), size=np.int64(size),
+    )
+    write_wav(tmp[2], speech.wave, speech.sample_rate)
+    for t, p in zip(tmp, (paths.video, paths.truth, paths.wav)):
+        os.replace(t, p)  # complete files only: an interrupted run leaves no half clip behind
+    return paths
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Build a synthetic talking-head corpus: a face photo (default: scikit-image's astronaut) speaks "
+        "random English sentences with espeak-ng; the mouth follows espeak-ng's phoneme timings and the "
+        "head moves slowly. Writes per clip NAME.mp4 (H.264 + AAC), NAME.wav (16 kHz) and NAME.npz (ground "
+        "truth), and corpus.json listing them. Rerunning skips finished clips."
+    )
+    parser.add_argument("--out", required=True, type=Path, help="output directory")
+    parser.add_argument("--minutes", type=float, default=3.0, help="total length of the corpus (default 3)")
+    parser.add_argument("--clip-seconds", type=float, default=20.0, help="length of each clip (default 20)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed; clip i uses seed + i (default 0)")
+    parser.add_argument("--face", type=Path, default=None, help="face photo (default: scikit-image astronaut)")
+    parser.add_argument("--jitter", type=float, default=0.0, metavar="SIGMA",
+                        help="std of per-frame lip jitter in MSI units (px at a 64 px mouth width; default 0)")
+    parser.add_argument("--size", type=int, default=256, help="frame side in pixels, even (default 256)")
+    parser.add_argument("--fps", type=int, default=25, help="frame rate (default 25)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    if not args.minutes > 0 or not args.clip_seconds > 0:
+        raise GeneratorError("--minutes and --clip-seconds must be positive")
+    if args.fps <= 0:
+        raise GeneratorError(f"--fps must be positive (got {args.fps})")
+    from generator import espeak
+
+    espeak.engine()  # fail early, with the install command, when espeak-ng is missing
+    total = args.minutes * 60.0
+    n = int(np.ceil(total / args.clip_seconds - 1e-9))
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise GeneratorError(f"{out}: exists and is not a directory")
+    clips = []
+    for i in tqdm(range(n), desc="synth-corpus", unit="clip", file=sys.stderr, disable=args.no_progress):
+        seconds = min(args.clip_seconds, total - i * args.clip_seconds)
+        name = f"clip_{i:04d}"
+        paths = ClipPaths(out / f"{name}.mp4", out / f"{name}.npz", out / f"{name}.wav")
+        if not all(p.exists() for p in (paths.video, paths.truth, paths.wav)):
+            paths = build_clip(out, seconds=seconds, seed=args.seed + i, face=args.face, jitter=args.jitter,
+                               fps=args.fps, size=args.size, name=name)
+        clips.append({"name": name, "seconds": round(seconds, 3), "seed": args.seed + i, "video": paths.video.name,
+                      "truth": paths.truth.name, "wav": paths.wav.name})
+    index = {"format": FORMAT, "face": str(args.face) if args.face else "skimage:astronaut", "jitter": args.jitter,
+             "fps": args.fps, "size": args.size, "sample_rate": CorpusConfig.sample_rate, "seed": args.seed,
+             "config": asdict(CorpusConfig()), "clips": clips}
+    (out / "corpus.json").write_text(json.dumps(index, indent=1))
+    print(json.dumps({"corpus": str(out / "corpus.json"), "clips": len(clips), "seconds": round(total, 3)}))
+    return 0

@@ -1,0 +1,270 @@
+"""Animating a face photo: a landmark rig for mouth and head, and a piecewise-affine warp.
+
+The photo's MediaPipe face mesh (478 points) is deformed per frame by :class:`FaceRig` and the
+photo is warped so that every triangle of a fixed triangulation maps onto its deformed copy
+(:class:`PiecewiseAffineWarp`, a piecewise-affine image warp as in classical active appearance
+models: Cootes, Edwards & Taylor, "Active appearance models", ECCV 1998). The triangulation covers
+the whole frame (mesh points, a ring around the face that moves with the head, fixed image
+border), so the warp is continuous everywhere: no tearing at the face boundary.
+
+Mouth model (in units of the photo's mouth width ``w``, ``u`` horizontal offset from the mouth
+centre, ``f(u) = (1 - 4u^2)_+^{0.6}`` the opening profile that vanishes at the corners, ``L`` a
+lip weight: 1 on the lips and Gaussian fall-off of ``0.5 w`` outside):
+
+* the photo's lips are first closed (each lip moves half the inner gap towards the mouth's
+  midline) leaving a gap of ``0.03 w``, so the neutral pose is a closed mouth;
+* opening ``o`` in [0, 1]: a jaw drop of ``0.45 A`` on the lower face (fading towards the ears)
+  plus a lip parting of ``+0.5 A f(u)`` (lower lip) and ``-0.2 A f(u)`` (upper lip), ``A = 0.42 w o``;
+* width ``s`` in [-1, 1]: corners move by ``+-0.12 w s`` horizontally (spread / narrow);
+* rounding ``r`` in [0, 1]: corners move inwards by ``0.18 w r`` (protruded, rounded lips);
+* jitter: a per-frame translation ``(jx, jy)`` of the lip region (weight exactly 1 on the lips);
+* head pose: a rotation (yaw, pitch, roll) of the 3D mesh about the face centre and a
+  translation, with orthographic projection; the ring follows with the translation and roll.
+
+The mouth interior (dark cavity and upper teeth) is painted into the deformed inner-lip polygon.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# MediaPipe face-mesh contours (indices of the 478-point refined mesh).
+LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+LIPS_INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
+LIPS_INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+             152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+MOUTH_CORNERS = (61, 291)
+
+NEUTRAL_GAP = 0.03  # inner-lip gap of the closed mouth, in mouth widths (a dark line between the lips)
+
+
+def _smoothstep(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    t = np.clip((x - a) / (b - a), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """Rotation matrix (radians) for image axes x right, y down, z away from the camera."""
+    cy, sy = np.cos(yaw), np.sin(yaw)
+    cp, sp = np.cos(pitch), np.sin(pitch)
+    cr, sr = np.cos(roll), np.sin(roll)
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+    rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+    return rz @ rx @ ry
+
+
+@dataclass(frozen=True)
+class RigConfig:
+    jaw_drop: float = 0.45  # share of the opening carried by the jaw (whole lower face)
+    lower_lip: float = 0.5  # extra parting of the lower lip, times f(u)
+    upper_lip: float = 0.2  # upward parting of the upper lip, times f(u)
+    max_opening: float = 0.42  # A at o = 1, in mouth widths
+    spread: float = 0.12  # corner displacement at width = +-1, in mouth widths
+    rounding: float = 0.18  # corner displacement inwards at rounding = 1, in mouth widths
+    lip_falloff: float = 0.5  # Gaussian radius of the lip weight outside the lips, in mouth widths
+    ring_scale: float = 1.45  # ring points at this multiple of the face-oval radius
+
+
+class FaceRig:
+    """Deforms the photo's 478 landmarks (pixels, z in the same scale) into each frame's pose.
+
+    ``points(opening, width, rounding, jitter_xy, pose)`` -> (N, 2) control points of the warp:
+    the 478 mesh points, then the ring around the face, then the fixed image border.
+    """
+
+    def __init__(self, landmarks: np.ndarray, size: tuple[int, int], config: RigConfig = RigConfig()) -> None:
+        self.cfg = config
+        self.src = np.asarray(landmarks, dtype=np.float64)[:, :3]
+        h, w = size
+        self.size = (h, w)
+        p = self.src
+        self.mouth_width = float(np.linalg.norm(p[MOUTH_CORNERS[0], :2] - p[MOUTH_CORNERS[1], :2]))
+        mw = self.mouth_width
+        corners = p[list(MOUTH_CORNERS), :2]
+        self.mouth_center = corners.mean(axis=0)
+        # Inner-lip curves as functions of x: the midline between them splits upper / lower.
+        up = p[list(LIPS_INNER_UPPER), :2]
+        lo = p[list(LIPS_INNER_LOWER), :2]
+        x = p[:, 0]
+        up_y = np.interp(x, *up[np.argsort(up[:, 0])].T)
+        lo_y = np.interp(x, *lo[np.argsort(lo[:, 0])].T)
+        mid = 0.5 * (up_y + lo_y)
+        gap = np.clip(lo_y - up_y, 0.0, None)
+        self.u = (x - self.mouth_center[0]) / mw
+        self.v = (p[:, 1] - mid) / mw
+        self.lower = self.v > 0
+        # Lip weight: 1 inside the outer lip contour, Gaussian outside.
+        outer = p[list(LIPS_OUTER), :2].astype(np.float32)
+        dist = np.array([-cv2.pointPolygonTest(outer, (float(a), float(b)), True) for a, b in p[:, :2]])
+        dist = np.clip(dist, 0.0, None)
+        self.lip_weight = np.exp(-0.5 * (dist / (config.lip_falloff * mw)) ** 2)
+        self.lip_weight[dist <= 0] = 1.0
+        self.profile = np.clip(1 - 4 * self.u**2, 0.0, 1.0) ** 0.6
+        # Jaw: lower face moves down, fading sideways (towards the ears) and above the midline.
+        self.jaw_weight = np.exp(-0.5 * (self.u / 1.0) ** 2) * _smoothstep(self.v, -0.15, 0.15)
+        # Close the photo's mouth: each lip moves half the gap (minus the neutral gap) to the midline.
+        close = 0.5 * np.clip(gap - NEUTRAL_GAP * mw, 0.0, None)
+        sign = np.where(self.lower, -1.0, 1.0)
+        self.neutral = p.copy()
+        self.neutral[:, 1] += sign * close * self.lip_weight
+        # Ring around the face (follows the head) and the fixed border.
+        oval = p[list(FACE_OVAL), :2]
+        self.face_center = oval.mean(axis=0)
+        self.pivot = np.array([*self.face_center, float(p[:, 2].mean())])
+        self.ring = self.face_center + config.ring_scale * (oval - self.face_center)
+        n = 8
+        t = np.linspace(0, 1, n, endpoint=False)
+        W, H = w - 1.0, h - 1.0
+        self.border = np.concatenate([
+            np.stack([t * W, 0 * t], 1), np.stack([W + 0 * t, t * H], 1),
+            np.stack([W - t * W, H + 0 * t], 1), np.stack([0 * t, H - t * H], 1),
+        ])
+        self.n_mesh = len(p)
+
+    def mesh(self, opening: float, width: float, rounding: float, jitter_xy=(0.0, 0.0), pose=None) -> np.ndarray:
+        """Deformed mesh (478, 3): mouth articulation, lip jitter, then head pose."""
+        c, mw = self.cfg, self.mouth_width
+        q = self.neutral.copy()
+        A = c.max_opening * mw * float(opening)
+        lip = c.lower_lip * self.profile * self.lip_weight
+        upl = c.upper_lip * self.profile * self.lip_weight
+        q[:, 1] += A * (c.jaw_drop * self.jaw_weight + np.where(self.lower, lip, -upl))
+        q[:, 0] += (c.spread * float(width) - c.rounding * float(rounding)) * mw * np.clip(2 * self.u, -1.2, 1.2) * self.lip_weight
+        q[:, :2] += np.asarray(jitter_xy, dtype=np.float64) * self.lip_weight[:, None]
+        if pose is not None:
+            q = self._pose(q, pose)
+        return q
+
+    def _pose(self, q: np.ndarray, pose) -> np.ndarray:
+        yaw, pitch, roll, tx, ty = pose
+        R = _rotation(yaw, pitch, roll)
+        out = (q - self.pivot) @ R.T + self.pivot
+        out[:, :2] += (tx, ty)
+        return out
+
+    def ring_points(self, pose=None) -> np.ndarray:
+        if pose is None:
+            return self.ring
+        yaw, pitch, roll, tx, ty = pose
+        c, s = np.cos(roll), np.sin(roll)
+        d = self.ring - self.face_center
+        return self.face_center + d @ np.array([[c, s], [-s, c]]) + (tx, ty)
+
+    def points(self, mesh: np.ndarray, pose=None) -> np.ndarray:
+        """All warp control points (mesh, ring, border) for a deformed ``mesh``."""
+        return np.concatenate([mesh[:, :2], self.ring_points(pose), self.border])
+
+    def source_points(self) -> np.ndarray:
+        return np.concatenate([self.src[:, :2], self.ring, self.border])
+
+    def reference_points(self) -> np.ndarray:
+        """Control points with the mouth wide open: the triangulation is made on these so that the
+        mouth cavity gets its own triangles (between upper and lower inner lip)."""
+        return self.points(self.mesh(1.0, 0.0, 0.0))
+
+
+def triangulate(points: np.ndarray) -> np.ndarray:
+    """Delaunay triangles (F, 3) of 2D points, counter-clockwise in image coordinates (y down)."""
+    from scipy.spatial import Delaunay
+
+    tri = Delaunay(points).simplices.astype(np.int32)
+    return orient(points, tri)
+
+
+def signed_areas(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    a, b, c = (points[triangles[:, k]] for k in range(3))
+    return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
+
+
+def orient(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    tri = triangles.copy()
+    flip = signed_areas(points, tri) < 0
+    tri[flip] = tri[flip][:, [0, 2, 1]]
+    return tri
+
+
+class PiecewiseAffineWarp:
+    """Warps an image so that source control points land on destination control points.
+
+    Each destination triangle's pixels take their colour from the affine image of the same
+    triangle in the source (inverse mapping, bilinear sampling with ``cv2.remap``). The
+    triangle of every pixel is found by rasterising the destination triangles into a label map.
+    """
+
+    def __init__(self, src_points: np.ndarray, triangles: np.ndarray, size: tuple[int, int]) -> None:
+        self.src = np.asarray(src_points, dtype=np.float64)
+        self.tri = np.asarray(triangles, dtype=np.int32)
+        self.size = size
+        h, w = size
+        self.grid = np.stack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)), -1)
+
+    def maps(self, dst_points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(map_x, map_y) float32 (H, W): source coordinates of every destination pixel."""
+        h, w = self.size
+        dst = np.asarray(dst_points, dtype=np.float64)
+        D = dst[self.tri]  # (F, 3, 2)
+        S = self.src[self.tri]
+        # Affine per triangle: S = [D 1] @ M, solved for all triangles at once.
+        Dh = np.concatenate([D, np.ones((len(D), 3, 1))], axis=2)  # (F, 3, 3)
+        det = np.linalg.det(Dh)
+        ok = np.abs(det) > 1e-9
+        M = np.zeros((len(D), 3, 2))
+        M[:, :2, :] = np.eye(2)  # degenerate triangles cover no pixel; identity keeps them harmless
+        M[ok] = np.linalg.solve(Dh[ok], S[ok])
+        labels = np.full((h, w), -1, np.int32)
+        fixed = np.round(D * 16).astype(np.int32)  # 4 fractional bits for sub-pixel rasterisation
+        for i in np.flatnonzero(ok):
+            cv2.fillConvexPoly(labels, fixed[i], int(i), lineType=cv2.LINE_8, shift=4)
+        inside = labels >= 0
+        lab = np.where(inside, labels, 0)
+        Mp = M[lab]  # (H, W, 3, 2)
+        x, y = self.grid[..., 0], self.grid[..., 1]
+        mx = Mp[..., 0, 0] * x + Mp[..., 1, 0] * y + Mp[..., 2, 0]
+        my = Mp[..., 0, 1] * x + Mp[..., 1, 1] * y + Mp[..., 2, 1]
+        mx = np.where(inside, mx, x).astype(np.float32)  # uncovered (outside the border hull): identity
+        my = np.where(inside, my, y).astype(np.float32)
+        return mx, my
+
+    def __call__(self, image: np.ndarray, dst_points: np.ndarray) -> np.ndarray:
+        mx, my = self.maps(dst_points)
+        return cv2.remap(image, mx, my, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+@dataclass(frozen=True)
+class MouthStyle:
+    cavity: tuple[int, int, int] = (52, 18, 22)  # RGB of the mouth interior
+    throat: tuple[int, int, int] = (20, 6, 8)  # darker centre of the cavity
+    teeth: tuple[int, int, int] = (222, 214, 200)
+    teeth_height: float = 0.11  # upper teeth visible below the upper lip, in mouth widths
+
+
+def paint_mouth(image: np.ndarray, mesh: np.ndarray, mouth_width: float, style: MouthStyle = MouthStyle()) -> np.ndarray:
+    """Paints the cavity and upper teeth inside the inner-lip polygon of ``mesh`` (anti-aliased)."""
+    h, w = image.shape[:2]
+    ss = 4  # supersampling of the masks, for soft edges at small sizes
+    upper = mesh[list(LIPS_INNER_UPPER), :2]
+    lower = mesh[list(LIPS_INNER_LOWER), :2]
+    poly = np.concatenate([lower, upper[::-1][1:-1]])
+    mask = np.zeros((h * ss, w * ss), np.uint8)
+    cv2.fillPoly(mask, [np.round(poly * ss * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+    teeth_h = style.teeth_height * mouth_width
+    teeth_poly = np.concatenate([upper, upper[::-1] + (0.0, teeth_h)])
+    teeth = np.zeros_like(mask)
+    cv2.fillPoly(teeth, [np.round(teeth_poly * ss * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+    mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    teeth = cv2.resize(teeth, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    # Cavity darker towards its centre (shadow), teeth shaded towards the corners.
+    center = 0.5 * (upper.mean(0) + lower.mean(0))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = np.sqrt(((xx - center[0]) / (0.35 * mouth_width)) ** 2 + ((yy - center[1]) / (0.2 * mouth_width)) ** 2)
+    shade = np.clip(r, 0.0, 1.0)[..., None]
+    cavity = np.asarray(style.throat, np.float32) * (1 - shade) + np.asarray(style.cavity, np.float32) * shade
+    tooth_shade = np.clip(1.0 - 0.6 * np.abs(xx - center[0]) / (0.5 * mouth_width), 0.35, 1.0)[..., None]
+    teeth_rgb = np.asarray(style.teeth, np.float32) * tooth_shade
+    inner = cavity * (1 - teeth[..., None]) + teeth_rgb * teeth[..., None]
+    out = image.astype(np.float32) * (1 - mask[..., None]) + inner * mask[..., None]
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
