@@ -245,13 +245,13 @@ def resample(points: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
     if n == 0 or fps == target_fps:
         return points.copy()
     duration = (n - 1) / fps
-    t = np.arange(int(np.floor(duration * target_fps + 1e-9)) + 1) / target_fps
-    pos = t * fps
-    i0 = np.clip(np.floor(pos).astype(int), 0, n - 1)
+    k = np.arange(int(np.floor(duration * target_fps + 1e-9)) + 1)
+    pos = k * (fps / target_fps)  # position in input frames
+    near = np.abs(pos - np.round(pos)) < 1e-6  # exact hits must not depend on the next frame
+    i0 = np.where(near, np.round(pos), np.floor(pos)).astype(int).clip(0, n - 1)
+    frac = np.where(near, 0.0, pos - i0)
     i1 = np.clip(i0 + 1, 0, n - 1)
-    frac = (pos - i0).reshape((-1,) + (1,) * (points.ndim - 1))
-    out = points[i0] * (1 - frac) + points[i1] * frac
-    # exact hits on an input frame must not depend on the next frame
-    exact = np.isclose(pos, i0, atol=1e-9)
-    out[exact] = points[i0[exact]]
+    shape = (-1,) + (1,) * (points.ndim - 1)
+    out = points[i0] * (1 - frac.reshape(shape)) + points[i1] * frac.reshape(shape)
+    out[near] = points[i0[near]]
     return out

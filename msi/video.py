@@ -133,3 +133,31 @@ def read_frames(path: str | os.PathLike, max_side: int | None = None, limit: int
     if not frames:
         raise UnreadableVideo(f"{path}: contains no decodable frame")
     return np.stack(frames)
+
+
+def write_video(path: str | os.PathLike, frames, fps: float = 25.0, codec: str = "libx264",
+                pix_fmt: str = "yuv420p", crf: int = 18) -> Path:
+    """Write RGB uint8 frames (T, H, W, 3) (or gray (T, H, W)) to a video file with PyAV.
+
+    Used for test fixtures and derived clips (jittered copies, crops). Odd sizes are fine for
+    4:4:4/gray formats; yuv420p needs even width and height.
+    """
+    from fractions import Fraction as _F
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    frames = list(frames)
+    h, w = frames[0].shape[:2]
+    with av.open(str(p), mode="w") as container:
+        stream = container.add_stream(codec, rate=_F(fps).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
+        if codec == "libx264":
+            stream.options = {"crf": str(crf), "preset": "veryfast"}
+        for f in frames:
+            fmt = "gray" if f.ndim == 2 else "rgb24"
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format=fmt)
+            for packet in stream.encode(vf):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return p

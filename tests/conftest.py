@@ -1,0 +1,83 @@
+"""Shared fixtures: real sample clips, and bad or unusual videos written with PyAV."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# MediaPipe's C++ logs are noise in test output.
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Tests never read or write the user's landmark cache."""
+    d = tmp_path_factory.mktemp("msi-cache")
+    old = os.environ.get("MSI_CACHE_DIR")
+    os.environ["MSI_CACHE_DIR"] = str(d)
+    yield d
+    if old is None:
+        os.environ.pop("MSI_CACHE_DIR", None)
+    else:
+        os.environ["MSI_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def pristine() -> Path:
+    from msi.samples import sample_path
+
+    return sample_path("carphone_pristine.mp4")
+
+
+@pytest.fixture(scope="session")
+def distorted() -> Path:
+    from msi.samples import sample_path
+
+    return sample_path("carphone_distorted.mp4")
+
+
+@pytest.fixture(scope="session")
+def bunny() -> Path:
+    from msi.samples import sample_path
+
+    return sample_path("bigbuckbunny.mp4")
+
+
+@pytest.fixture(scope="session")
+def pristine_frames(pristine) -> np.ndarray:
+    from msi.video import read_frames
+
+    return read_frames(pristine)
+
+
+@pytest.fixture(scope="session")
+def odd_videos(tmp_path_factory, pristine, pristine_frames) -> dict[str, Path]:
+    """Every kind of bad or unusual input `msi score` must handle, written once per session."""
+    import cv2
+
+    from msi.video import write_video
+
+    d = tmp_path_factory.mktemp("odd")
+    f = pristine_frames
+    out = {}
+    out["missing"] = d / "does_not_exist.mp4"
+    (d / "empty.mp4").write_bytes(b"")
+    out["empty"] = d / "empty.mp4"
+    (d / "text.mp4").write_text("this is not a video\n")
+    out["text"] = d / "text.mp4"
+    data = pristine.read_bytes()
+    (d / "truncated.mp4").write_bytes(data[: len(data) // 2])
+    out["truncated"] = d / "truncated.mp4"
+    out["short"] = write_video(d / "short.mp4", f[:10], fps=25)  # < 14 frames: no full window
+    out["one_frame"] = write_video(d / "one_frame.mp4", f[:1], fps=25)
+    gray = np.stack([cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in f[:40]])
+    out["gray"] = write_video(d / "gray.mkv", gray, fps=25, codec="ffv1", pix_fmt="gray")
+    big = np.stack([cv2.resize(x, (3840, 2160), interpolation=cv2.INTER_CUBIC) for x in f[:16]])
+    out["4k"] = write_video(d / "uhd.mp4", big, fps=25, crf=28)
+    np.save(d / "wrong_shape.npy", np.zeros((30, 478)))
+    out["wrong_shape"] = d / "wrong_shape.npy"
+    np.save(d / "wrong_scheme.npy", np.zeros((30, 68, 2)))
+    out["wrong_scheme"] = d / "wrong_scheme.npy"
+    return out

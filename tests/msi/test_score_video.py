@@ -1,0 +1,134 @@
+"""`msi score` end to end on real videos through PyAV and the real MediaPipe tracker."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from msi.score import Settings, get_landmarks, score_video
+
+
+def run_msi(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "msi", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
+    a = score_video(pristine, cache=False)
+    b = score_video(pristine, cache=False)
+    assert 0 < a.msi_lip <= 2 and 0 < a.msi_jaw <= 2
+    assert a.face_coverage == 1.0 and a.frames == 120 and a.windows_skipped == 0
+    assert a.fps == pytest.approx(30000 / 1001)
+    assert any("frame rate" in w for w in a.warnings)  # 29.97 fps, paper is 25
+    # bitwise identical reruns
+    assert (a.msi_lip, a.msi_jaw) == (b.msi_lip, b.msi_jaw)
+    assert np.array_equal(a.timeline.to_numpy(), b.timeline.to_numpy())
+    cache = str(tmp_path / "cache")
+    first = score_video(pristine, cache=cache)
+    hit = score_video(pristine, cache=cache)
+    assert not first.cached and hit.cached
+    assert (hit.msi_lip, hit.msi_jaw) == (a.msi_lip, a.msi_jaw)
+    # other metric settings reuse the landmarks (no re-tracking), and change the numbers
+    ref = score_video(pristine, Settings(compat="reference"), cache=cache)
+    assert ref.cached and ref.msi_lip != a.msi_lip
+    at25 = score_video(pristine, Settings(resample_fps=25), cache=cache)
+    assert at25.cached and at25.fps_used == 25 and not any("frame rate" in w for w in at25.warnings)
+
+
+def test_tracked_landmarks_sit_on_the_face(pristine):
+    lm = get_landmarks(pristine, cache=False).landmarks
+    assert lm.shape == (120, 478, 3)
+    # the mouth corners are left/right of each other and inside the 176x144 frame
+    assert (lm[:, 291, 0] > lm[:, 61, 0]).all()
+    assert (lm[..., 0] > -5).all() and (lm[..., 0] < 181).all()
+
+
+def test_crop_image_protocol(pristine):
+    """The literal protocol (crop 4 mouth widths, resize to 256, track the crop) scores the same video."""
+    r = score_video(pristine, Settings(crop="image"), cache=False)
+    assert 0 < r.msi_lip <= 2 and r.face_coverage > 0.9
+    assert r.tracker.endswith("+crop256")
+
+
+def test_distorted_scored_on_remaining_windows(distorted):
+    r = score_video(distorted, cache=False)
+    assert 0.3 < r.face_coverage < 0.7
+    assert r.windows_used > 0 and r.windows_skipped > 0
+    assert np.isfinite(r.msi_lip) and any("face found in" in w for w in r.warnings)
+
+
+def test_track_export_and_rescore_from_landmarks(pristine, tmp_path):
+    direct = score_video(pristine, cache=False)
+    for ext in ("npy", "npz", "csv"):
+        out = tmp_path / f"lm.{ext}"
+        p = run_msi("track", pristine, "-o", out)
+        assert p.returncode == 0, p.stderr
+        args = ["score", out, "--json", "-q"] + (["--fps", str(30000 / 1001)] if ext != "npz" else [])
+        p = run_msi(*args)
+        assert p.returncode == 0, p.stderr
+        rec = json.loads(p.stdout)[0]
+        tol = 1e-5 if ext == "csv" else 1e-12  # CSV keeps 6 decimals
+        assert rec["msi_lip"] == pytest.approx(direct.msi_lip, rel=tol)
+        assert rec["msi_jaw"] == pytest.approx(direct.msi_jaw, rel=tol)
+
+
+ODD_EXPECTED = {
+    # name: (scored?, error kind or None)
+    "missing": (False, "not_found"),
+    "empty": (False, "unreadable"),
+    "text": (False, "unreadable"),
+    "truncated": (False, "unreadable"),
+    "short": (False, "too_short"),
+    "one_frame": (False, "too_short"),
+    "gray": (True, None),
+    "4k": (True, None),
+    "wrong_shape": (False, "bad_landmarks"),
+    "wrong_scheme": (False, "bad_landmarks"),
+}
+
+
+def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, pristine, distorted, bunny, tmp_path):
+    """One batch with every bad input: each gets one error line, the good ones are scored and written."""
+    paths = [pristine] + [odd_videos[k] for k in ODD_EXPECTED] + [bunny, distorted]
+    out, timeline = tmp_path / "scores.csv", tmp_path / "windows.parquet"
+    p = run_msi("score", *paths, "--out", out, "--timeline", timeline, "--workers", "2", "--json", "--no-cache")
+    assert p.returncode == 1  # some inputs failed
+    assert "Traceback" not in p.stderr
+    records = {r["path"]: r for r in json.loads(p.stdout)}
+    assert list(records) == [str(x) for x in paths]  # input order
+    for name, (scored, kind) in ODD_EXPECTED.items():
+        rec = records[str(odd_videos[name])]
+        assert (rec["error"] is None) == scored, (name, rec["error"])
+        assert rec["error_kind"] == kind, (name, rec["error"])
+        if scored:
+            assert 0 < rec["msi_lip"] <= 2, name
+        else:
+            # exactly one error line for this input on stderr
+            lines = [ln for ln in p.stderr.splitlines() if ln.startswith(f"msi: error: {odd_videos[name]}:")]
+            assert len(lines) == 1, (name, p.stderr)
+    assert records[str(bunny)]["error_kind"] == "no_face"
+    assert records[str(distorted)]["error"] is None and records[str(distorted)]["windows_skipped"] > 0
+    assert any("downscaled" in w for w in records[str(odd_videos["4k"])]["warnings"])
+    df = pd.read_csv(out)
+    assert len(df) == len(paths) and df["msi_lip"].notna().sum() == 4
+    tl = pd.read_parquet(timeline)
+    assert set(tl["path"]) == {str(pristine), str(odd_videos["gray"]), str(odd_videos["4k"]), str(distorted)}
+    assert tl[tl.path == str(distorted)]["skipped"].any()
+
+
+@pytest.mark.parametrize("name", ["missing", "text", "one_frame", "wrong_scheme"])
+def test_single_bad_input_is_one_line(odd_videos, name):
+    p = run_msi("score", odd_videos[name])
+    assert p.returncode == 1
+    err = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(err) == 1 and err[0].startswith("msi: error: "), p.stderr
+
+
+def test_usage_errors_exit_2(pristine, tmp_path):
+    assert run_msi("score").returncode == 2
+    p = run_msi("score", pristine, "--out", tmp_path / "x.txt")
+    assert p.returncode == 2 and "unknown format" in p.stderr and "Traceback" not in p.stderr
