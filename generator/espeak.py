@@ -124,22 +124,19 @@ class _Engine:
         return Speech(wave=wave, sample_rate=sr, phonemes=names, starts=starts, ends=np.maximum(ends, starts))
 
 
-_engine: _Engine | None = None
+_engines: dict[str, _Engine] = {}
 
 
-def engine(library: str = LIBRARY) -> _Engine:
+def engine(library: str | None = None) -> _Engine:
     """The shared engine, loaded on first use; raises GeneratorError naming the apt package if missing."""
-    global _engine
-    if _engine is None or library != LIBRARY:
-        eng = _Engine(library)
-        if library != LIBRARY:
-            return eng
-        _engine = eng
-    return _engine
+    library = library or LIBRARY
+    if library not in _engines:
+        _engines[library] = _Engine(library)
+    return _engines[library]
 
 
 def synthesize(text: str, voice: str = "en-us", rate: int = 165, pitch: int = 50, pitch_range: int = 50,
-               library: str = LIBRARY) -> Speech:
+               library: str | None = None) -> Speech:
     """Speak ``text`` with espeak-ng: samples at the library's rate (22050 Hz) and phoneme timings.
 
     ``rate`` is in words per minute (80-450), ``pitch`` and ``pitch_range`` 0-100 (50 = normal).

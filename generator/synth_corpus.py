@@ -251,7 +251,7 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
     ``sample_rate``, ``seed``, ``size``, ``format``.
     """
     from generator.visemes import mouth_tracks
-    from generator.warp import FaceRig, PiecewiseAffineWarp, paint_mouth, triangulate
+    from generator.warp import FaceRig, MouthPainter, PiecewiseAffineWarp, triangulate
 
     size = int(size or config.default_size)
     if size < 32 or size % 2:
@@ -278,6 +278,7 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
     px_per_unit = rig.mouth_width / MSI_MOUTH_WIDTH
     jit = rng_jitter.normal(0.0, 1.0, size=(n_frames, 2)) * jitter * px_per_unit
     warp = PiecewiseAffineWarp(rig.source_points(), triangulate(rig.reference_points()), (size, size))
+    paint = MouthPainter(image, face_lm, rig.mouth_width)
 
     meshes = np.empty((n_frames, len(face_lm), 3))
     for k in range(n_frames):
@@ -286,7 +287,7 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
     def frames():
         for k in range(n_frames):
             img = warp(image, rig.points(meshes[k], pose[k]))
-            yield paint_mouth(img, meshes[k], rig.mouth_width)
+            yield paint(img, meshes[k])
 
     tmp = [p.with_name(p.stem + ".part" + p.suffix) for p in (paths.video, paths.truth, paths.wav)]
     write_mp4(tmp[0], frames(), speech.wave, speech.sample_rate, fps, size)

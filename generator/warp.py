@@ -236,35 +236,75 @@ class PiecewiseAffineWarp:
 
 @dataclass(frozen=True)
 class MouthStyle:
-    cavity: tuple[int, int, int] = (52, 18, 22)  # RGB of the mouth interior
-    throat: tuple[int, int, int] = (20, 6, 8)  # darker centre of the cavity
-    teeth: tuple[int, int, int] = (222, 214, 200)
-    teeth_height: float = 0.11  # upper teeth visible below the upper lip, in mouth widths
+    cavity: tuple[int, int, int] = (60, 22, 26)  # RGB of the mouth interior near the lips
+    throat: tuple[int, int, int] = (18, 5, 7)  # darker centre of the cavity
+    tongue: tuple[int, int, int] = (128, 52, 58)  # seen in the lower part of a wide-open mouth
+    teeth: tuple[int, int, int] = (232, 226, 212)  # synthetic teeth (photos with a closed mouth)
+    teeth_height: float = 0.12  # upper teeth visible below the upper lip, in mouth widths
+    photo_teeth_gap: float = 0.08  # the photo shows teeth if its inner-lip gap exceeds this (mouth widths)
 
 
-def paint_mouth(image: np.ndarray, mesh: np.ndarray, mouth_width: float, style: MouthStyle = MouthStyle()) -> np.ndarray:
-    """Paints the cavity and upper teeth inside the inner-lip polygon of ``mesh`` (anti-aliased)."""
-    h, w = image.shape[:2]
-    ss = 4  # supersampling of the masks, for soft edges at small sizes
-    upper = mesh[list(LIPS_INNER_UPPER), :2]
-    lower = mesh[list(LIPS_INNER_LOWER), :2]
-    poly = np.concatenate([lower, upper[::-1][1:-1]])
-    mask = np.zeros((h * ss, w * ss), np.uint8)
-    cv2.fillPoly(mask, [np.round(poly * ss * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
-    teeth_h = style.teeth_height * mouth_width
-    teeth_poly = np.concatenate([upper, upper[::-1] + (0.0, teeth_h)])
-    teeth = np.zeros_like(mask)
-    cv2.fillPoly(teeth, [np.round(teeth_poly * ss * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
-    mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    teeth = cv2.resize(teeth, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    # Cavity darker towards its centre (shadow), teeth shaded towards the corners.
-    center = 0.5 * (upper.mean(0) + lower.mean(0))
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    r = np.sqrt(((xx - center[0]) / (0.35 * mouth_width)) ** 2 + ((yy - center[1]) / (0.2 * mouth_width)) ** 2)
-    shade = np.clip(r, 0.0, 1.0)[..., None]
-    cavity = np.asarray(style.throat, np.float32) * (1 - shade) + np.asarray(style.cavity, np.float32) * shade
-    tooth_shade = np.clip(1.0 - 0.6 * np.abs(xx - center[0]) / (0.5 * mouth_width), 0.35, 1.0)[..., None]
-    teeth_rgb = np.asarray(style.teeth, np.float32) * tooth_shade
-    inner = cavity * (1 - teeth[..., None]) + teeth_rgb * teeth[..., None]
-    out = image.astype(np.float32) * (1 - mask[..., None]) + inner * mask[..., None]
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+class MouthPainter:
+    """Paints the mouth interior into the deformed inner-lip polygon (anti-aliased).
+
+    The upper teeth are attached to the skull: they follow the upper lip rigidly (rotation and
+    translation of the inner upper-lip line), never stretch with the jaw. When the photo shows its
+    teeth (open smile), their pixels are taken from the photo; otherwise a shaded ivory band is
+    drawn. Below them, a cavity darker towards its centre.
+    """
+
+    def __init__(self, photo: np.ndarray, landmarks: np.ndarray, mouth_width: float, style: MouthStyle = MouthStyle()) -> None:
+        self.photo = photo
+        self.style = style
+        self.mw = mouth_width
+        self.src_upper = np.asarray(landmarks, dtype=np.float64)[list(LIPS_INNER_UPPER), :2]
+        gap = landmarks[list(LIPS_INNER_LOWER)[5], 1] - landmarks[list(LIPS_INNER_UPPER)[5], 1]
+        self.photo_teeth = gap > style.photo_teeth_gap * mouth_width
+        self.teeth_h = min(style.teeth_height * mouth_width, gap) if self.photo_teeth else style.teeth_height * mouth_width
+        h, w = photo.shape[:2]
+        self.yy, self.xx = np.mgrid[0:h, 0:w].astype(np.float32)
+
+    def _teeth_image(self, upper: np.ndarray) -> np.ndarray:
+        """The photo moved rigidly so its inner upper lip lies on the frame's (its teeth below it)."""
+        a, b = self.src_upper[[0, -1]], upper[[0, -1]]
+        ang = np.arctan2(*(b[1] - b[0])[::-1]) - np.arctan2(*(a[1] - a[0])[::-1])
+        c, s = np.cos(ang), np.sin(ang)
+        R = np.array([[c, -s], [s, c]])
+        t = upper.mean(0) - R @ self.src_upper.mean(0)
+        M = np.concatenate([R, t[:, None]], axis=1)
+        h, w = self.photo.shape[:2]
+        return cv2.warpAffine(self.photo, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT).astype(np.float32)
+
+    def __call__(self, image: np.ndarray, mesh: np.ndarray) -> np.ndarray:
+        st, mw = self.style, self.mw
+        h, w = image.shape[:2]
+        ss = 4  # supersampled masks: soft edges even at 64 px
+        upper = mesh[list(LIPS_INNER_UPPER), :2]
+        lower = mesh[list(LIPS_INNER_LOWER), :2]
+        poly = np.concatenate([lower, upper[::-1][1:-1]])
+        teeth_poly = np.concatenate([upper, upper[::-1] + (0.0, self.teeth_h)])
+        masks = []
+        for pts in (poly, teeth_poly):
+            m = np.zeros((h * ss, w * ss), np.uint8)
+            cv2.fillPoly(m, [np.round(pts * ss * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+            masks.append(cv2.resize(m, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255.0)
+        mask, teeth = masks
+        if not mask.any():
+            return image
+        center = 0.5 * (upper.mean(0) + lower.mean(0))
+        dx, dy = self.xx - center[0], self.yy - center[1]
+        r = np.sqrt((dx / (0.35 * mw)) ** 2 + (dy / (0.2 * mw)) ** 2)
+        shade = np.clip(r, 0.0, 1.0)[..., None]
+        cavity = np.asarray(st.throat, np.float32) * (1 - shade) + np.asarray(st.cavity, np.float32) * shade
+        low = np.interp(self.xx, lower[:, 0], lower[:, 1])  # lower inner lip at every column
+        tongue = (np.exp(-0.5 * ((low - self.yy) / (0.05 * mw)) ** 2) * np.clip(1 - np.abs(dx) / (0.4 * mw), 0, 1))[..., None]
+        cavity = cavity * (1 - 0.8 * tongue) + np.asarray(st.tongue, np.float32) * 0.8 * tongue
+        # Teeth in the mouth's shadow towards the corners and their lower edge.
+        side = np.clip(1.0 - 0.7 * np.abs(dx) / (0.5 * mw), 0.3, 1.0)[..., None]
+        if self.photo_teeth:
+            teeth_rgb = self._teeth_image(upper) * np.clip(side + 0.3, 0.0, 1.0)
+        else:
+            teeth_rgb = np.asarray(st.teeth, np.float32) * side
+        inner = cavity * (1 - teeth) + teeth_rgb * teeth
+        out = image.astype(np.float32) * (1 - mask) + inner * mask
+        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
