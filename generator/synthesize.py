@@ -80,7 +80,7 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
     m, cfg = run.model, run.cfg
     dev = expression.device
     s = m.size
-    f32 = lambda a: torch.as_tensor(np.asarray(a, np.float32), device=dev)  # noqa: E731
+    f32 = lambda a: torch.from_numpy(np.array(a, np.float32)).to(dev)  # noqa: E731
     ident = Identity(f32(shape), run.ident.components, run.ident.exp_std)
     verts = m.meshes(expression[None], ident, f32(rotation)[None], f32(translation)[None], f32(scale)[None])[0]
     out = np.empty((len(expression), s, s, 3), np.uint8)

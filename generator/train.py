@@ -70,7 +70,7 @@ class TrainData:
             clip = load_clip(data_dir)
         except (FileNotFoundError, ValueError, KeyError) as exc:
             raise GeneratorError(f"cannot load data directory {data_dir}: {exc}") from exc
-        f32 = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float32))  # noqa: E731
+        f32 = lambda a: torch.from_numpy(np.array(a, dtype=np.float32))  # noqa: E731
         train = clip.split("train")
         exp = f32(clip.expression)
         std = exp[train].std(0)
@@ -258,7 +258,7 @@ def trim_log(path: Path, step: int) -> None:
     if not path.is_file():
         return
     with open(path, newline="") as f:
-        rows = [r for r in csv.DictReader(f) if int(r["step"]) < step]
+        rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, LOG_FIELDS)
         w.writeheader()

@@ -1,0 +1,143 @@
+"""End to end on a tiny synthetic clip (real espeak-ng speech, real MediaPipe tracking, PyAV):
+training lowers the loss, resume continues the step count, synthesis writes a decodable mp4."""
+import csv
+import json
+import shutil
+import subprocess
+
+import av
+import numpy as np
+import pytest
+import torch
+
+from generator.cli import main
+from generator.config import tiny
+from generator.dataset import load_clip, make_tiny_clip
+from generator.models.vgg import VGG19
+from generator.train import train
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return make_tiny_clip(tmp_path_factory.mktemp("tinyclip"), seconds=4.0, size=64, seed=0)
+
+
+def small_config(a2e=20, render=6, joint=2):
+    cfg = tiny()
+    t = cfg.train
+    t.a2e_epochs, t.render_epochs, t.joint_epochs = a2e, render, joint
+    t.threads, t.checkpoint_every, t.sample_every = 1, 1000, 1000
+    return cfg
+
+
+def read_log(run):
+    with open(run / "losses.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def trained(data_dir, tmp_path_factory):
+    run = tmp_path_factory.mktemp("run")
+    result = train(data_dir, run, small_config(), progress=False)
+    return run, result
+
+
+def test_training_lowers_the_loss_and_fills_the_run_dir(trained):
+    run, result = trained
+    assert result["step"] == result["total_steps"] > 0
+    rows = read_log(run)
+    assert [int(r["step"]) for r in rows] == list(range(1, result["step"] + 1))
+    stages = [r["stage"] for r in rows]
+    assert stages == sorted(stages, key=["a2e", "render", "joint"].index)  # stages in order
+    a2e = [float(r["loss"]) for r in rows if r["stage"] == "a2e"]
+    l1 = [float(r["l1"]) for r in rows if r["stage"] != "a2e"]
+    assert np.mean(a2e[-10:]) < np.mean(a2e[:5])
+    assert np.mean(l1[-5:]) < 0.7 * np.mean(l1[:3])
+    assert any(r["stage"] == "joint" for r in rows)
+    assert (run / "checkpoint.pt").is_file() and (run / "config.json").is_file()
+    assert list((run / "samples").glob("step_*.png"))
+    assert torch.load(run / "checkpoint.pt", weights_only=False)["step"] == result["step"]
+
+
+def test_resume_continues_the_step_count_and_matches_an_uninterrupted_run(data_dir, tmp_path):
+    cfg = small_config(a2e=2, render=2, joint=1)
+    full = train(data_dir, tmp_path / "full", cfg, progress=False)
+    part = train(data_dir, tmp_path / "part", small_config(a2e=2, render=2, joint=1), max_steps=8, progress=False)
+    assert part["step"] == 8
+    assert torch.load(tmp_path / "part" / "checkpoint.pt", weights_only=False)["step"] == 8
+    rest = train(data_dir, tmp_path / "part", small_config(a2e=2, render=2, joint=1), progress=False)
+    assert rest["step"] == full["step"] == full["total_steps"]
+    a, b = read_log(tmp_path / "full"), read_log(tmp_path / "part")
+    assert [r["step"] for r in b] == [r["step"] for r in a]  # no gap, no duplicate
+    for ra, rb in zip(a, b):
+        assert float(rb["loss"]) == pytest.approx(float(ra["loss"]), rel=1e-3, abs=1e-5)
+
+
+def test_perceptual_loss_with_user_vgg19_weights(data_dir, tmp_path):
+    torch.manual_seed(0)
+    weights = tmp_path / "vgg19.pth"
+    torch.save(VGG19().state_dict(), weights)  # randomly initialised: no download
+    code = main(["train", str(data_dir), "--config", "tiny", "--out", str(tmp_path / "run"), "--epochs", "1,1,0",
+                 "--max-steps", "5", "--vgg19", str(weights), "--threads", "1", "--quiet"])
+    assert code == 0
+    rows = [r for r in read_log(tmp_path / "run") if r["stage"] == "render"]
+    assert rows and all(float(r["perceptual"]) > 0 for r in rows)
+
+
+def decode(path):
+    with av.open(str(path)) as c:
+        kinds = sorted(s.type for s in c.streams)
+        n = sum(1 for _ in c.decode(video=0))
+    with av.open(str(path)) as c:
+        samples = sum(f.samples for f in c.decode(audio=0))
+        rate = c.streams.audio[0].rate
+    return kinds, n, samples / rate
+
+
+def test_synthesize_writes_an_mp4_with_audio_of_matching_length(trained, data_dir, tmp_path):
+    run, _ = trained
+    speech = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(speech), "Good morning, the weather is fine today."], check=True)
+    out = tmp_path / "out.mp4"
+    assert main(["synthesize", str(run), "--audio", str(speech), "--background", str(data_dir),
+                 "--out", str(out), "--quiet"]) == 0
+    kinds, n, audio_s = decode(out)
+    assert kinds == ["audio", "video"]
+    with av.open(str(speech)) as c:
+        s = c.streams.audio[0]
+        speech_s = sum(f.samples for f in c.decode(audio=0)) / s.rate
+    assert n == round(speech_s * 25)
+    assert abs(audio_s - speech_s) < 0.1  # AAC pads at most a frame or two
+    with av.open(str(out)) as c:
+        frames = np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
+    assert frames.shape[1:] == (64, 64, 3) and frames.std() > 5  # not a blank video
+
+
+def test_reenact_regenerates_the_test_split_with_ground_truth(trained, data_dir, tmp_path):
+    run, _ = trained
+    clip = load_clip(data_dir)
+    test = clip.split("test")
+    out, truth = tmp_path / "re.mp4", tmp_path / "gt.mp4"
+    assert main(["synthesize", str(run), "--reenact", "test", "--background", str(data_dir), "--out", str(out),
+                 "--truth-out", str(truth), "--quiet"]) == 0
+    for p in (out, truth):
+        kinds, n, audio_s = decode(p)
+        assert kinds == ["audio", "video"] and n == test.stop - test.start
+    with av.open(str(truth)) as c:
+        first = next(c.decode(video=0)).to_ndarray(format="rgb24").astype(float)
+    assert np.abs(first - clip.frames[test.start]).mean() < 6  # H.264 of the true frame
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "/nonexistent/data", "--out", "/tmp/x", "--config", "tiny"], "not a prepared data directory"),
+    (["synthesize", "/nonexistent/run", "--audio", "a.wav", "--background", "/tmp", "--out", "o.mp4"], "no checkpoint"),
+    (["train", "{data}", "--out", "{tmp}/r", "--epochs", "1,x"], "--epochs"),
+])
+def test_bad_input_gives_one_line_error(argv, needle, data_dir, tmp_path):
+    argv = [a.format(data=data_dir, tmp=tmp_path) for a in argv]
+    p = subprocess.run([shutil.which("stableface"), *argv], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert needle in p.stderr and "Traceback" not in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
