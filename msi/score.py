@@ -93,8 +93,12 @@ class Landmarks:
 # ----------------------------------------------------------------------------- landmarks
 
 
-def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cache: bool | str = True) -> Landmarks:
-    """Landmarks of a video (tracked, or read from the cache) or of a landmark file."""
+def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cache: bool | str = True,
+                  progress: bool = False) -> Landmarks:
+    """Landmarks of a video (tracked, or read from the cache) or of a landmark file.
+
+    ``cache``: True (default folder), False, or a cache folder. ``progress``: a per-frame bar on stderr.
+    """
     settings = settings or Settings()
     path = str(path)
     if is_landmark_file(path):
@@ -133,7 +137,7 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
             from msi.tracking import track_video
 
             tracked = track_video(path, max_side=settings.max_side, max_faces=settings.max_faces,
-                                  verify_face=settings.verify_face)
+                                  verify_face=settings.verify_face, progress=progress)
             lm, confirmed = tracked.landmarks, tracked.face_confirmed
     notes += [str(w.message) for w in caught if "decoding stopped" in str(w.message)]
     if len(lm) == 0:
@@ -273,10 +277,15 @@ def timeline_frame(values: MSIValues, fps: float):
     return df
 
 
-def score_video(path: str | os.PathLike, settings: Settings | None = None, cache: bool | str = True) -> ScoreResult:
-    """MSI-Lip and MSI-Jaw of one video (or landmark file). Raises :class:`MSIError` on failure."""
+def score_video(path: str | os.PathLike, settings: Settings | None = None, cache: bool | str = True,
+                progress: bool = False) -> ScoreResult:
+    """MSI-Lip and MSI-Jaw of one video (or landmark file). Raises :class:`MSIError` on failure.
+
+    >>> r = score_video("talking.mp4")              # doctest: +SKIP
+    >>> r.msi_lip, r.msi_jaw, r.face_coverage       # doctest: +SKIP
+    """
     settings = settings or Settings()
-    lm = get_landmarks(path, settings, cache=cache)
+    lm = get_landmarks(path, settings, cache=cache, progress=progress)
     result = score_landmarks(lm.landmarks, lm.fps, settings, path=str(path))
     result.tracker, result.cached = lm.tracker, lm.cached
     result.warnings = lm.warnings + result.warnings
@@ -284,9 +293,9 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
 
 
 def _score_one(args: tuple) -> ScoreResult:
-    path, settings, cache = args
+    path, settings, cache, progress = args
     try:
-        return score_video(path, settings, cache)
+        return score_video(path, settings, cache, progress)
     except MSIError as exc:
         msg = str(exc)
         msg = msg[len(str(path)) + 2:] if msg.startswith(f"{path}: ") else msg  # the path is its own field
@@ -299,10 +308,11 @@ def _score_one(args: tuple) -> ScoreResult:
 
 
 def score_many(paths: Iterable[str], settings: Settings | None = None, workers: int = 1,
-               cache: bool | str = True) -> Iterator[ScoreResult]:
-    """Score many inputs; yields each result as it finishes (order of completion)."""
+               cache: bool | str = True, progress: bool = False) -> Iterator[ScoreResult]:
+    """Score many inputs; yields each result as it finishes (order of completion). Never raises
+    for one input: its result carries ``error``. ``progress``: per-frame bars (one worker only)."""
     settings = settings or Settings()
-    jobs = [(str(p), settings, cache) for p in paths]
+    jobs = [(str(p), settings, cache, progress and workers <= 1) for p in paths]
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield _score_one(job)

@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     bar = tqdm(total=len(paths), unit="video", file=sys.stderr, disable=args.quiet or len(paths) < 2,
                dynamic_ncols=True)
     try:
-        for res in score_many(paths, settings, workers=args.workers, cache=cache):
+        frame_bars = not args.quiet and (args.workers <= 1 or len(paths) == 1)
+        for res in score_many(paths, settings, workers=args.workers, cache=cache, progress=frame_bars):
             results[res.path] = res
             bar.update(1)
             if res.error:
