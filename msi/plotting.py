@@ -7,6 +7,7 @@ arrays and DataFrames already computed elsewhere (no video or tracker I/O here).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 FORMATS = (".png", ".pdf", ".svg")
 LINE_COLOUR = "#ff2d55"
@@ -30,7 +31,9 @@ def save(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> None:
     ext = os.path.splitext(str(path))[1].lower()
     if ext not in FORMATS:
         raise ValueError(f"figure format {ext or '(none)'} not supported; use {', '.join(FORMATS)}")
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    # no bbox_inches="tight": every figure is laid out with tight_layout, and the file keeps the
+    # figure's exact size (figsize x dpi pixels), which callers can rely on
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
 
 
@@ -142,10 +145,28 @@ def scatter_figure(data: pd.DataFrame, tidy: pd.DataFrame, metrics: Sequence[str
 
 
 def worst_windows(timeline: pd.DataFrame, k: int = 3) -> pd.DataFrame:
-    """The ``k`` used windows with the lowest mean of MSI-Lip and MSI-Jaw (the most jittery)."""
-    used = timeline[~timeline["skipped"]].copy()
+    """The ``k`` most jittery used windows: lowest mean of MSI-Lip and MSI-Jaw, chosen greedily so
+    that no two overlap (windows hop by half their length, so neighbours would repeat a spot)."""
+    used = timeline[~timeline["skipped"].astype(bool)].copy()
     used["msi_mean"] = used[["msi_lip", "msi_jaw"]].mean(axis=1)
-    return used.nsmallest(k, "msi_mean")
+    picked: list = []
+    for i, w in used.sort_values("msi_mean").iterrows():
+        if len(picked) >= k:
+            break
+        if all(w["end_s"] <= used.loc[j, "start_s"] or w["start_s"] >= used.loc[j, "end_s"] for j in picked):
+            picked.append(i)
+    return used.loc[picked]
+
+
+def _merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Union of overlapping [start, end] intervals, so overlapping windows shade once."""
+    out: list[list[float]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
 
 
 def timeline_figure(timeline: pd.DataFrame, fps: float, acc: dict[str, np.ndarray] | None = None,
@@ -155,47 +176,51 @@ def timeline_figure(timeline: pd.DataFrame, fps: float, acc: dict[str, np.ndarra
     ``timeline`` has the columns of ``ScoreResult.timeline`` (start_s, end_s, msi_lip, msi_jaw,
     skipped). ``acc`` maps a region to the acceleration magnitudes ``||a_t||`` (T-2, N) of its
     landmarks in normalised pixels per frame^2 (frame t+1 is the centre of a_t). The ``worst``
-    windows (lowest MSI) are shaded on every panel so the jittery seconds stand out.
+    windows (lowest MSI, not overlapping) are shaded and numbered on every panel so the jittery
+    seconds stand out; windows skipped for lack of a face are shaded grey.
     """
     regions = list(acc) if acc else []
     fig, axes = plt.subplots(1 + len(regions), 1, figsize=(10, 2.9 + 2.1 * len(regions)), sharex=True,
                              squeeze=False, gridspec_kw={"height_ratios": [1.3] + [1] * len(regions)})
     axes = axes[:, 0]
+    skipped_mask = timeline["skipped"].astype(bool)
     bad = worst_windows(timeline, worst) if worst else timeline.iloc[:0]
+    no_face = _merge_spans(list(zip(timeline.loc[skipped_mask, "start_s"], timeline.loc[skipped_mask, "end_s"])))
     ax = axes[0]
     centre = (timeline["start_s"] + timeline["end_s"]) / 2
     for r in ("lip", "jaw"):
-        col = f"msi_{r}"
         lab = f"MSI-{r.capitalize()}" + (f" (clip: {msi[r]:.3f})" if msi and r in msi else "")
-        ax.plot(centre, timeline[col], "o-", color=REGION_COLOURS[r], markersize=3.5, linewidth=1.3, label=lab)
-    skipped = timeline[timeline["skipped"]]
-    for _, w in skipped.iterrows():
-        ax.axvspan(w["start_s"], w["end_s"], color="#bbbbbb", alpha=0.25, linewidth=0)
+        ax.plot(centre, timeline[f"msi_{r}"], "o-", color=REGION_COLOURS[r], markersize=3.5, linewidth=1.3, label=lab)
+    top = np.nanmax(timeline[["msi_lip", "msi_jaw"]].to_numpy(float)) if (~skipped_mask).any() else 2.0
+    ax.set_ylim(0, min(2.1, 1.45 * top))  # MSI lies in (0, 2]; headroom for the legend
     ax.set_ylabel("MSI per window\n(higher = steadier)")
-    ax.set_ylim(0, 2.05)
-    ax.axhline(2.0, color="#888888", linewidth=0.6, linestyle=":")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8, ncol=2)
     ax.set_title(title or "Motion Stability Index over time", fontsize=11)
-    if len(skipped):
-        ax.text(0.01, 0.04, f"grey: {len(skipped)} window(s) skipped (no face)", transform=ax.transAxes, fontsize=7)
     for ax_r, r in zip(axes[1:], regions):
         a = np.asarray(acc[r], dtype=np.float64)
         t = (np.arange(a.shape[0]) + 1) / fps
         ax_r.plot(t, a, color=REGION_COLOURS.get(r, "#444444"), alpha=0.18, linewidth=0.6)
-        ax_r.plot(t, np.nanmean(a, axis=1) if np.isfinite(a).any() else t * np.nan, color="black",
-                  linewidth=1.2, label=f"mean over {a.shape[1]} {r} landmarks")
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames (no face) stay gaps
+            mean = np.nanmean(a, axis=1)
+        ax_r.plot(t, mean, color="black", linewidth=1.2, label=f"mean over {a.shape[1]} {r} landmarks")
         ax_r.set_ylabel(f"{r} |acceleration|\n(px/frame², normalised)")
         ax_r.grid(alpha=0.3)
         ax_r.legend(loc="upper right", fontsize=8)
     for ax_any in axes:
+        for lo, hi in no_face:
+            ax_any.axvspan(lo, hi, color="#999999", alpha=0.2, linewidth=0)
         for rank, (_, w) in enumerate(bad.iterrows(), 1):
-            ax_any.axvspan(w["start_s"], w["end_s"], color="#ffb000", alpha=0.22, linewidth=0)
+            ax_any.axvspan(w["start_s"], w["end_s"], color="#ffb000", alpha=0.25, linewidth=0)
             if ax_any is axes[0]:
-                ax_any.text((w["start_s"] + w["end_s"]) / 2, 2.0, f"#{rank}", ha="center", va="top", fontsize=8)
-    axes[-1].set_xlabel("time (s)")
+                ax_any.text((w["start_s"] + w["end_s"]) / 2, 0.03, f"#{rank}", ha="center", va="bottom", fontsize=9,
+                            fontweight="bold", transform=ax_any.get_xaxis_transform())
+    handles, _ = ax.get_legend_handles_labels()
+    if no_face:
+        handles.append(Patch(color="#999999", alpha=0.4, label=f"skipped: face lost ({int(skipped_mask.sum())} windows)"))
     if len(bad):
-        axes[0].plot([], [], color="#ffb000", alpha=0.5, linewidth=6, label=f"{len(bad)} worst window(s)")
-        axes[0].legend(loc="lower right", fontsize=8, ncol=3)
+        handles.append(Patch(color="#ffb000", alpha=0.5, label=f"{len(bad)} worst window(s), #1 = lowest MSI"))
+    ax.legend(handles=handles, loc="upper left", fontsize=8, ncol=4, framealpha=0.9)
+    axes[-1].set_xlabel("time (s)")
     fig.tight_layout()
     return fig

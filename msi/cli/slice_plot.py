@@ -49,22 +49,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG output (default 150)")
 
 
-def _first_landmarks(path: str, n: int = FIRST_FRAMES) -> np.ndarray:
-    """Landmarks (k, 478, 3) of the first ``n`` frames that have a face (searching the first 4n)."""
+def _first_landmarks(path: str, start: int = 0, n: int = FIRST_FRAMES) -> np.ndarray:
+    """Landmarks (k, 478, 3) in original pixels of the first ``n`` frames from ``start`` on that have
+    a face (searching 4n frames). A second face detector must confirm a human face in one of them
+    (the mesh alone also follows cartoon faces), as ``msi score`` does."""
+    from msi.score import DEFAULT_MAX_SIDE
     from msi.tracking import FaceMeshTracker
-    from msi.video import iter_frames
+    from msi.video import iter_frames, probe, scaled_size
 
-    found = []
+    info = probe(path)
+    tw, _ = scaled_size(info.width, info.height, DEFAULT_MAX_SIDE)
+    found, confirmed = [], False
     with FaceMeshTracker() as tracker:
-        for i, frame in enumerate(iter_frames(path)):
+        for i, frame in enumerate(iter_frames(path, max_side=DEFAULT_MAX_SIDE), -start):
+            if i < 0:
+                continue
             pts = tracker.process(frame)
             if np.isfinite(pts).all():
                 found.append(pts)
+                confirmed = confirmed or tracker.confirms_face(frame)
             if len(found) >= n or i >= 4 * n:
                 break
-    if not found:
-        raise NoFace(f"{path}: no face in the first {4 * n} frames to place the line; give --x/--y or drop --crop-face")
-    return np.stack(found)
+    if not found or not confirmed:
+        raise NoFace(f"{path}: no {'human ' if found else ''}face in frames {start}-{start + 4 * n} to place "
+                     "the line; give --x/--y (and drop --crop-face)")
+    return np.stack(found) * (info.width / tw)  # back to the original pixel grid
 
 
 def slice_panel(path: str, label: str, pos: float | None, orientation: str, width: int,
@@ -78,7 +87,10 @@ def slice_panel(path: str, label: str, pos: float | None, orientation: str, widt
     info = probe(path)
     size = info.width if orientation == "vertical" else info.height
     along = info.height if orientation == "vertical" else info.width
-    landmarks = _first_landmarks(path) if pos is None or crop_face else None
+    fps = info.fps if np.isfinite(info.fps) and info.fps > 0 else 25.0
+    t0 = int(round(start * fps)) if start is not None else 0
+    t1 = int(round(end * fps)) if end is not None else None
+    landmarks = _first_landmarks(path, t0) if pos is None or crop_face else None
     if pos is None:
         centre = line_through(landmarks[:, list(get_scheme("mediapipe478").lip)], orientation)
         px = int(round(centre))
@@ -88,9 +100,6 @@ def slice_panel(path: str, label: str, pos: float | None, orientation: str, widt
         except ValueError as exc:
             raise UsageError(f"{path}: {exc}") from None
     span = face_span(landmarks, along, orientation) if crop_face else None
-    fps = info.fps if np.isfinite(info.fps) and info.fps > 0 else 25.0
-    t0 = int(round(start * fps)) if start is not None else 0
-    t1 = int(round(end * fps)) if end is not None else None
     first: list[np.ndarray] = []
 
     def frames():
@@ -127,6 +136,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--x sets a vertical line; use --y with --horizontal")
     pos = args.y if orientation == "horizontal" else args.x
     labels = args.label or [Path(v).stem for v in args.videos]
+    if pos is None or args.crop_face:
+        from msi.tracking import silence_native_logs
+
+        silence_native_logs()
     panels = []
     for path, label in tqdm(list(zip(args.videos, labels)), desc="slices", unit="video", file=sys.stderr,
                             disable=len(args.videos) < 2):
