@@ -46,17 +46,20 @@ def render_shape(vertices: Any, size: int, shading: Shading = Shading(), chunk: 
     """
     v, to_numpy = _as_tensor(vertices)
     tri = torch.as_tensor(TRIANGLES, device=v.device)
-    b = v.shape[0]
+    b, f = v.shape[0], tri.shape[0]
     with torch.no_grad():
         face = torch.cat([_visible_triangle(v[i : i + chunk].detach(), tri, size) for i in range(0, b, chunk)])
     pid = torch.nonzero(face >= 0).squeeze(1)  # covered pixels, flat over (B, S, S)
-    bi, rem = pid // (size * size), pid % (size * size)
-    f = face[pid]
-    centre = torch.stack([(rem % size).to(v.dtype) + 0.5, (rem // size).to(v.dtype) + 0.5], dim=1)
-    corners = v[bi[:, None], tri[f]]  # (P, 3, 3) with grad
-    bary = _barycentric(corners[..., :2], centre)  # (P, 3)
-    normals = _vertex_normals(torch.nan_to_num(v), tri)[bi[:, None], tri[f]]  # (P, 3, 3)
-    n = torch.nn.functional.normalize((bary[..., None] * normals).sum(dim=1), dim=1, eps=1e-12)
+    owner = (pid // (size * size)) * f + face[pid]  # flat (mesh, triangle) index
+    x = (pid % size).to(v.dtype) + 0.5
+    y = ((pid // size) % size).to(v.dtype) + 0.5
+    # Barycentric weights are affine in (x, y) on a triangle, so the interpolated normal is too:
+    # N(p) = Nx x + Ny y + N0 per triangle, computed with gradients, then looked up per pixel.
+    planes = _bary_planes(torch.nan_to_num(v), tri)  # (B, F, 3 [a, b, c], 3 corners)
+    normals = _vertex_normals(torch.nan_to_num(v), tri)[:, tri]  # (B, F, 3 corners, 3 xyz)
+    nplane = (planes @ normals).reshape(b * f, 3, 3)[owner]  # (P, 3 [a, b, c], 3 xyz)
+    n = nplane[:, 0] * x[:, None] + nplane[:, 1] * y[:, None] + nplane[:, 2]
+    n = torch.nn.functional.normalize(n, dim=1, eps=1e-12)
     light = torch.nn.functional.normalize(torch.tensor(shading.light, dtype=v.dtype, device=v.device), dim=0)
     shade = shading.ambient + shading.diffuse * (n @ light).clamp(min=0.0)
     image = torch.zeros(b * size * size, dtype=v.dtype, device=v.device).index_put((pid,), shade)
@@ -100,16 +103,22 @@ def _as_tensor(vertices: Any) -> tuple[torch.Tensor, bool]:
     return v, to_numpy
 
 
-def _barycentric(tri_xy: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-    """Barycentric weights of points ``p`` (..., 2) in triangles ``tri_xy`` (..., 3, 2)."""
-    a, b, c = tri_xy.unbind(-2)
+def _bary_planes(v: torch.Tensor, tri: torch.Tensor) -> torch.Tensor:
+    """Barycentric weights as affine functions of the pixel: w_i(x, y) = a_i x + b_i y + c_i.
 
-    def edge(u: torch.Tensor, w: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-        return (w[..., 0] - u[..., 0]) * (q[..., 1] - u[..., 1]) - (w[..., 1] - u[..., 1]) * (q[..., 0] - u[..., 0])
-
-    area = edge(a, b, c)
-    w = torch.stack([edge(b, c, p), edge(c, a, p), edge(a, b, p)], dim=-1)
-    return w / area[..., None]
+    From the edge function of the edge opposite corner i, divided by the signed area (so
+    the weights are >= 0 inside for either winding). Returns (B, F, 3 [a, b, c], 3 corners);
+    inf / NaN for zero-area triangles.
+    """
+    corners = v[:, tri]  # (B, F, 3, 3)
+    x, y = corners[..., 0], corners[..., 1]
+    x1, y1 = x.roll(-1, dims=-1), y.roll(-1, dims=-1)  # corner i+1
+    x2, y2 = x.roll(-2, dims=-1), y.roll(-2, dims=-1)  # corner i+2
+    area = (x[..., 1] - x[..., 0]) * (y[..., 2] - y[..., 0]) - (y[..., 1] - y[..., 0]) * (x[..., 2] - x[..., 0])
+    a = -(y2 - y1)
+    b = x2 - x1
+    c = (y2 - y1) * x1 - (x2 - x1) * y1
+    return torch.stack([a, b, c], dim=-2) / area[..., None, None]
 
 
 def _vertex_normals(v: torch.Tensor, tri: torch.Tensor) -> torch.Tensor:
@@ -124,25 +133,32 @@ def _visible_triangle(v: torch.Tensor, tri: torch.Tensor, size: int) -> torch.Te
     """Z-buffer: index of the triangle seen at each pixel, -1 for background; flat (B*S*S,)."""
     b, f = v.shape[0], tri.shape[0]
     corners = v[:, tri].reshape(b * f, 3, 3)
-    finite = torch.isfinite(corners).all(dim=(1, 2))
+    planes = _bary_planes(v, tri).reshape(b * f, 3, 3)
+    zplane = planes @ corners[:, :, 2:]  # depth is affine in (x, y) too: (BF, 3, 1)
+    coef = torch.cat([planes, zplane], dim=2).reshape(b * f, 12)  # per row: a(3) z_a, b(3) z_b, c(3) z_c
+    ok = torch.isfinite(coef).all(dim=1)  # NaN vertices and zero-area triangles draw nothing
     xy = torch.nan_to_num(corners[..., :2])
-    # Pixel columns whose centre (col + 0.5) can fall inside the triangle's bounding box.
-    lo = torch.ceil(xy.amin(dim=1) - 0.5).clamp(0, size - 1).long()
-    hi = torch.floor(xy.amax(dim=1) - 0.5).clamp(-1, size - 1).long()
-    wh = (hi - lo + 1).clamp(min=0) * finite[:, None]
+    # Pixel columns / rows whose centre (index + 0.5) can fall inside the triangle's bounding box.
+    lo = torch.ceil(xy.amin(dim=1) - 0.5).clamp(0, size - 1)
+    hi = torch.floor(xy.amax(dim=1) - 0.5).clamp(-1, size - 1)
+    wh = ((hi - lo + 1).clamp(min=0) * ok[:, None]).int()
     count = wh[:, 0] * wh[:, 1]
-    owner = torch.repeat_interleave(torch.arange(b * f, device=v.device), count)  # (pairs,)
-    k = torch.arange(owner.numel(), device=v.device) - torch.repeat_interleave(torch.cumsum(count, 0) - count, count)
-    w = wh[owner, 0]
-    px, py = lo[owner, 0] + k % w, lo[owner, 1] + k // w
-    bary = _barycentric(xy[owner], torch.stack([px.to(v.dtype) + 0.5, py.to(v.dtype) + 0.5], dim=1))
-    # Normalised weights are all >= 0 inside, whatever the winding; NaN for zero-area triangles.
-    inside = (bary >= 0).all(dim=1) & torch.isfinite(bary).all(dim=1)
-    owner, px, py, bary = owner[inside], px[inside], py[inside], bary[inside]
-    depth = (bary * corners[owner, :, 2]).sum(dim=1)
-    pix = (owner // f) * size * size + py * size + px
-    zbuf = torch.full((b * size * size,), float("inf"), dtype=v.dtype, device=v.device).scatter_reduce(0, pix, depth, "amin")
-    front = depth <= zbuf[pix]
-    face = torch.full((b * size * size,), f, dtype=torch.long, device=v.device)
-    face = face.scatter_reduce(0, pix[front], (owner[front] % f), "amin")
-    return torch.where(face == f, -1, face)
+    # One row per (triangle, pixel of its box); float arithmetic is exact for these small integers.
+    owner = torch.repeat_interleave(count)
+    k = (torch.arange(owner.numel(), dtype=torch.int32, device=v.device) - (torch.cumsum(count, 0) - count)[owner]).to(v.dtype)
+    w = wh[:, 0].to(v.dtype)[owner]
+    row = torch.floor((k + 0.5) / w)
+    corner = lo[owner]
+    px = corner[:, 0] + (k - row * w) + 0.5
+    py = corner[:, 1] + row + 0.5
+    c = coef[owner].reshape(-1, 3, 4)
+    val = torch.addcmul(torch.addcmul(c[:, 2], c[:, 0], px[:, None]), c[:, 1], py[:, None])  # a x + b y + c
+    inside = val[:, :3].amin(dim=1) >= 0
+    depth = torch.where(inside, val[:, 3], float("inf"))
+    pix = (owner // f).long() * (size * size) + py.long() * size + px.long()
+    zbuf = torch.full((b * size * size,), float("inf"), dtype=v.dtype, device=v.device)
+    zbuf = zbuf.scatter_reduce(0, pix, depth, "amin")
+    front = inside & (depth <= zbuf[pix])
+    face = torch.full((b * size * size,), f, dtype=owner.dtype, device=v.device)
+    face = face.scatter_reduce(0, pix, torch.where(front, owner % f, f), "amin")  # ties: lowest index
+    return torch.where(face == f, -1, face).long()
