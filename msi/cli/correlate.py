@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and join them on that column")
     parser.add_argument("--stats", action="store_true",
                         help="with --score: also the Table IV baselines (<stat>_lip, <stat>_jaw) as metrics")
+    parser.add_argument("--save-scores", default=None, metavar="FILE.csv",
+                        help="with --score: also write the input table joined with the computed metrics")
     parser.add_argument("--resample-fps", type=float, default=None, metavar="FPS",
                         help="with --score: resample trajectories to this frame rate first (paper: 25)")
     parser.add_argument("--method", choices=METHODS, default="pearson",
@@ -175,6 +177,10 @@ def run(args: argparse.Namespace) -> int:
         allowed = OUT_FORMATS if opt == "out" else (".png", ".pdf", ".svg")
         if path and Path(path).suffix.lower() not in allowed:
             raise UsageError(f"--{opt} {path}: use one of {', '.join(allowed)}")
+    if args.save_scores and not args.score:
+        raise UsageError("--save-scores needs --score")
+    if args.save_scores and Path(args.save_scores).suffix.lower() != ".csv":
+        raise UsageError(f"--save-scores {args.save_scores}: use a .csv file")
     if args.stats and not args.score:
         raise UsageError("--stats needs --score (it computes the baselines from the videos)")
     if args.n_boot < 100:
@@ -184,6 +190,11 @@ def run(args: argparse.Namespace) -> int:
     metrics = _split(args.metric)
     if args.score:
         df = add_scores(df, key, args.table, args.stats, args.resample_fps)
+        if args.save_scores:
+            try:
+                df.to_csv(args.save_scores, index=False)
+            except OSError as exc:
+                raise MSIError(f"cannot write {args.save_scores}: {exc.strerror or exc}") from None
         if metrics is None:
             from msi.baselines import STATS
 

@@ -232,3 +232,37 @@ def test_bad_options_and_unreadable_table(tmp_path, capsys):
     one_line_error(code, err, "cannot read")
     with pytest.raises(BadTable, match="no subjective columns"):
         clean_table(pd.DataFrame({"msi_lip": [1.0, 2.0, 3.0], "score": [1.0, 2.0, 4.0]}))
+
+
+def test_score_joins_real_msi_on_the_path_column(pristine_frames, tmp_path, capsys):
+    """--score tracks the listed videos (real clips shaken by growing known shifts), joins MSI and
+    the Table IV baselines on the path column, and correlates them with the given ratings."""
+    from msi.score import Settings, score_video
+    from msi.slices import shift_frame
+    from msi.video import write_video
+
+    frames = pristine_frames[:40]
+    rows = []
+    for amp, rating in [(0, 5.0), (1, 4.0), (3, 2.5), (6, 1.0)]:
+        shifts = np.random.default_rng(amp).integers(-amp, amp + 1, size=(len(frames), 2))
+        shaken = np.stack([shift_frame(f, int(dx), int(dy)) for f, (dx, dy) in zip(frames, shifts)])
+        write_video(tmp_path / f"shake{amp}.mp4", shaken, fps=25)
+        rows.append({"video": f"shake{amp}.mp4", "motion_stability": rating})  # relative to the table
+    src = tmp_path / "mos.csv"
+    pd.DataFrame(rows).to_csv(src, index=False)
+    joined = tmp_path / "joined.csv"
+    code, out, err = run_cli([str(src), "--score", "--stats", "--json", "--save-scores", str(joined)], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    metrics = {c["metric"] for c in doc["correlations"]}
+    assert {"msi_lip", "msi_jaw", "var_acceleration_lip", "log_dimensionless_jerk_jaw"} <= metrics
+    ref = score_video(tmp_path / "shake0.mp4", Settings(stats=True))
+    lip = [c for c in doc["correlations"] if c["metric"] == "msi_lip" and c["method"] == "pearson"][0]
+    assert lip["n"] == 4
+    assert lip["r"] > 0.5  # more shake: lower MSI and lower rating
+    var = [c for c in doc["correlations"] if c["metric"] == "var_acceleration_lip" and c["method"] == "spearman"][0]
+    assert var["r"] == pytest.approx(-1.0)  # variance of acceleration grows with the shake
+    table = pd.read_csv(joined).set_index("video")
+    assert table.loc["shake0.mp4", "msi_lip"] == pytest.approx(ref.msi_lip, rel=1e-9)
+    assert table.loc["shake0.mp4", "var_acceleration_lip"] == pytest.approx(ref.stats["var_acceleration_lip"], rel=1e-9)
+    assert table.loc["shake6.mp4", "msi_lip"] < table.loc["shake1.mp4", "msi_lip"] < table.loc["shake0.mp4", "msi_lip"]
