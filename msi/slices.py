@@ -10,7 +10,7 @@ slices of several videos share a time axis when drawn one under the other.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -83,7 +83,8 @@ def extract_slice(
             continue
         if stop is not None and t >= stop:
             break
-        cols.append(frame_line(np.asarray(frame), pos, width, orientation))
+        # copy: a view would keep every whole frame alive (long videos would fill memory)
+        cols.append(frame_line(np.asarray(frame), pos, width, orientation).copy())
     if not cols:
         raise ValueError(f"no frames in time range {time_range}")
     out = np.concatenate(cols, axis=1)
