@@ -52,6 +52,9 @@ def _is_timeline(path: Path) -> pd.DataFrame | None:
     try:
         if ext == ".csv":
             head = pd.read_csv(path, nrows=0)
+            if "msi_lip" in head.columns and not TIMELINE_COLUMNS <= set(head.columns):
+                raise UsageError(f"{path}: a scores table, not a timeline; give the video, or the file "
+                                 "written by msi score --timeline")
             if not TIMELINE_COLUMNS <= set(head.columns):
                 return None  # a landmark CSV
             return pd.read_csv(path)
