@@ -59,6 +59,19 @@ def pingpong(n: int, length: int) -> np.ndarray:
     return period[np.arange(n) % len(period)]
 
 
+def window_starts(n: int, length: int, overlap: bool) -> list[int]:
+    """Start frames of the renderer's windows: back to back, or (with dependency modeling, whose
+    attention spans a window) half-overlapping, each frame then taken from the window it is most
+    central in, so window borders do not cut the temporal context."""
+    if n <= length:
+        return [0]
+    stride = max(1, length // 2) if overlap else length
+    starts = list(range(0, n - length + 1, stride))
+    if starts[-1] + length < n:
+        starts.append(n - length if overlap else starts[-1] + length)
+    return starts
+
+
 @torch.no_grad()
 def predict_expressions(run: Run, audio: np.ndarray, chunk: int = 256) -> torch.Tensor:
     """Audio windows (T, W, D) -> expressions (T, K) in PCA units (chunks of ``chunk`` frames)."""
@@ -85,13 +98,19 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
     verts = m.meshes(expression[None], ident, f32(rotation)[None], f32(translation)[None], f32(scale)[None])[0]
     out = np.empty((len(expression), s, s, 3), np.uint8)
     L = cfg.train.seq_len  # the renderer attends over sequences of the training length
-    for i in tqdm(range(0, len(verts), L), desc="render", unit="seq", disable=not progress, file=sys.stderr):
+    starts = window_starts(len(verts), L, overlap=m.renderer.dependency is not None)
+    best = np.full(len(verts), np.inf)  # distance of each frame to the centre of the window that made it
+    for i in tqdm(starts, desc="render", unit="seq", disable=not progress, file=sys.stderr):
         v = verts[i:i + L]
         shape_img = m.render_meshes(v[None])
         mask = torch.as_tensor(mouth_mask(v, s, dilate=cfg.erosion.dilate)).to(dev).float()[None, :, None]
         bg = f32(background[i:i + L]).permute(0, 3, 1, 2)[None] / 127.5 - 1
         fake, _ = m.generate(bg, shape_img, mask, f32(audio[i:i + L])[None])
-        out[i:i + L] = ((fake[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+        frames = ((fake[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+        dist = np.abs(np.arange(i, i + len(v)) - (i + (len(v) - 1) / 2))
+        keep = dist < best[i:i + len(v)]
+        out[i:i + len(v)][keep] = frames[keep]
+        best[i:i + len(v)][keep] = dist[keep]
     return out
 
 

@@ -141,3 +141,19 @@ def test_bad_input_gives_one_line_error(argv, needle, data_dir, tmp_path):
     assert p.returncode == 1
     assert needle in p.stderr and "Traceback" not in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("n, length, overlap", [(20, 8, True), (21, 8, True), (5, 8, True), (20, 8, False), (16, 8, False)])
+def test_render_windows_cover_every_frame(n, length, overlap):
+    from generator.synthesize import window_starts
+
+    starts = window_starts(n, length, overlap)
+    covered = np.zeros(n, bool)
+    for s in starts:
+        assert 0 <= s and (s + length <= n or n <= length or not overlap)
+        covered[s:s + length] = True
+    assert covered.all()
+    if overlap and n > length:
+        # every frame except the first/last quarter-window sits in the middle half of some window
+        for i in range(length // 4, n - length // 4):
+            assert any(s + length // 4 <= i < s + length - length // 4 for s in starts)
