@@ -258,6 +258,7 @@ def _compare_line(c: dict) -> str:
     verdict = ("A correlates better" if c["ci_low"] > 0 else "B correlates better" if c["ci_high"] < 0
                else "no clear difference")
     return (f"{c['subjective']}: {bars}({c['metric_a']}) - {bars}({c['metric_b']}) = {c['delta']:+.3f} "
-            f"[{c['ci_low']:+.3f}, {c['ci_high']:+.3f}] (bootstrap {int(100 * 0.95)}% CI, "
-            f"{c['n_boot']} resamples, p = {c['p_boot']:.3g}): {verdict}")
+            f"[{c['ci_low']:+.3f}, {c['ci_high']:+.3f}] (bootstrap 95% CI, {c['n_boot']} resamples"
+            + (f", {c['skipped']} degenerate ones skipped" if c["skipped"] else "")
+            + f", p = {c['p_boot']:.3g}): {verdict}")
 
