@@ -59,15 +59,17 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
     with container:
         if not container.streams.audio:
             raise GeneratorError(f"{p}: contains no audio track")
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
+        # Planar float at the target rate, channels kept: we average them ourselves (FFmpeg's
+        # own downmix to mono scales by 1/sqrt(2) per channel, which changes the level).
+        resampler = av.AudioResampler(format="fltp", rate=sr)
         chunks = []
         try:
             for frame in container.decode(container.streams.audio[0]):
                 frame.pts = None  # let the resampler count samples itself
-                chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+                chunks += [f.to_ndarray().mean(axis=0) for f in resampler.resample(frame)]
         except av.FFmpegError as exc:
             raise GeneratorError(f"{p}: cannot decode the audio ({exc.strerror or exc})") from None
-        chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+        chunks += [f.to_ndarray().mean(axis=0) for f in resampler.resample(None)]
     wave = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     if wave.size == 0:
         raise GeneratorError(f"{p}: the audio track is empty")
@@ -102,7 +104,7 @@ def mel_filterbank(sr: int, n_fft: int, n_mels: int, fmin: float = 0.0, fmax: fl
 
 def logmel(wave: np.ndarray, sr: int = SAMPLE_RATE, config: LogMelConfig | None = None) -> np.ndarray:
     """Log-mel spectrogram (n, 80) float32 of a mono signal, n = 1 + len(wave) // hop."""
-    cfg = config or LogMelConfig(sample_rate=sr)
+    cfg = config or LogMelConfig()
     if sr != cfg.sample_rate:
         raise ValueError(f"logmel expects {cfg.sample_rate} Hz audio, got {sr} Hz (use load_audio(path, sr=...))")
     x = np.asarray(wave, np.float64).reshape(-1)
