@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and join them on that column")
     parser.add_argument("--stats", action="store_true",
                         help="with --score: also the Table IV baselines (<stat>_lip, <stat>_jaw) as metrics")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="with --score: score videos in N processes (default 1)")
     parser.add_argument("--save-scores", default=None, metavar="FILE.csv",
                         help="with --score: also write the input table joined with the computed metrics")
     parser.add_argument("--resample-fps", type=float, default=None, metavar="FPS",
@@ -100,11 +102,17 @@ def read_table(path: str) -> pd.DataFrame:
     return df
 
 
-def add_scores(df: pd.DataFrame, key: str | None, table_path: str, stats: bool, resample_fps: float | None) -> pd.DataFrame:
-    """Score the videos of the key column with ``msi score`` (cached) and join the metrics."""
+def add_scores(df: pd.DataFrame, key: str | None, table_path: str, stats: bool, resample_fps: float | None,
+               workers: int = 1) -> pd.DataFrame:
+    """Score the videos of the key column with ``msi score`` (cached) and join the metrics.
+
+    Paths are taken as given, or relative to the table's folder. A video that cannot be scored
+    gets empty metric cells (so its row is dropped and counted later) and a warning on stderr.
+    """
     from tqdm import tqdm
 
-    from msi.score import Settings, score_video
+    from msi.score import Settings, score_many
+    from msi.tracking import silence_native_logs
 
     if key is None:
         raise BadTable(f"--score needs a video path column (path/video/file/name or --key); columns are: "
@@ -113,22 +121,25 @@ def add_scores(df: pd.DataFrame, key: str | None, table_path: str, stats: bool, 
     dup = keys[keys.duplicated()]
     if len(dup):
         raise BadTable(f"duplicate video rows in {key!r}: {', '.join(sorted(set(dup))[:5])}")
-    settings = Settings(stats=stats, resample_fps=resample_fps)
+    silence_native_logs()
     base = Path(table_path).parent
-    rows = []
-    for k in tqdm(keys, desc="scoring", unit="video", file=sys.stderr):
+    resolved = {}
+    for k in keys:
         p = Path(k)
-        if not p.exists() and (base / p).exists():  # paths relative to the table's folder
-            p = base / p
-        try:
-            r = score_video(p, settings)
-            rows.append({key: k, "msi_lip": r.msi_lip, "msi_jaw": r.msi_jaw, **r.stats})
-        except MSIError as exc:
-            print(f"msi: warning: {exc} (row left out)", file=sys.stderr)
-            rows.append({key: k})
+        resolved[str(base / p if not p.exists() and (base / p).exists() else p)] = k
+    settings = Settings(stats=stats, resample_fps=resample_fps)
+    rows = []
+    with tqdm(total=len(resolved), desc="scoring", unit="video", file=sys.stderr) as bar:
+        for r in score_many(list(resolved), settings, workers=workers):
+            bar.update(1)
+            if r.error:
+                bar.write(f"msi: warning: {r.error} (row left out)", file=sys.stderr)
+                rows.append({key: resolved[r.path]})
+            else:
+                rows.append({key: resolved[r.path], "msi_lip": r.msi_lip, "msi_jaw": r.msi_jaw, **r.stats})
     scored = pd.DataFrame(rows)
     clash = [c for c in scored.columns if c != key and c in df.columns]
-    return df.drop(columns=clash).merge(scored, on=key, how="left") if clash else df.merge(scored, on=key, how="left")
+    return df.drop(columns=clash).assign(**{key: keys}).merge(scored, on=key, how="left")
 
 
 def _fmt(v: float, nd: int = 3) -> str:
@@ -189,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
     key = find_key(df, args.key)
     metrics = _split(args.metric)
     if args.score:
-        df = add_scores(df, key, args.table, args.stats, args.resample_fps)
+        df = add_scores(df, key, args.table, args.stats, args.resample_fps, args.workers)
         if args.save_scores:
             try:
                 df.to_csv(args.save_scores, index=False)

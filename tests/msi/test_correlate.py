@@ -248,11 +248,13 @@ def test_score_joins_real_msi_on_the_path_column(pristine_frames, tmp_path, caps
         shaken = np.stack([shift_frame(f, int(dx), int(dy)) for f, (dx, dy) in zip(frames, shifts)])
         write_video(tmp_path / f"shake{amp}.mp4", shaken, fps=25)
         rows.append({"video": f"shake{amp}.mp4", "motion_stability": rating})  # relative to the table
+    rows.append({"video": "missing.mp4", "motion_stability": 3.0})  # cannot be scored: dropped, counted
     src = tmp_path / "mos.csv"
     pd.DataFrame(rows).to_csv(src, index=False)
     joined = tmp_path / "joined.csv"
     code, out, err = run_cli([str(src), "--score", "--stats", "--json", "--save-scores", str(joined)], capsys)
     assert code == 0, err
+    assert "missing.mp4" in err and "dropped 1 row(s)" in err
     doc = json.loads(out)
     metrics = {c["metric"] for c in doc["correlations"]}
     assert {"msi_lip", "msi_jaw", "var_acceleration_lip", "log_dimensionless_jerk_jaw"} <= metrics
