@@ -133,7 +133,8 @@ def add_scores(df: pd.DataFrame, key: str | None, table_path: str, stats: bool, 
         for r in score_many(list(resolved), settings, workers=workers):
             bar.update(1)
             if r.error:
-                bar.write(f"msi: warning: {r.error} (row left out)", file=sys.stderr)
+                msg = r.error if r.error.startswith(r.path) else f"{resolved[r.path]}: {r.error}"
+                bar.write(f"msi: warning: {msg} (row left out)", file=sys.stderr)
                 rows.append({key: resolved[r.path]})
             else:
                 rows.append({key: resolved[r.path], "msi_lip": r.msi_lip, "msi_jaw": r.msi_jaw, **r.stats})
