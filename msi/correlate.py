@@ -127,7 +127,8 @@ def clean_table(
     if key_col is not None:
         data.insert(0, key_col, df[key_col])
     data = data[finite].reset_index(drop=True)
-    where = ", ".join(f"{c}: {k}" for c, k in per_col.items() if k)
+    missing = [f"{c}: {k}" for c, k in per_col.items() if k]
+    where = ", ".join(missing[:4]) + (f", and {len(missing) - 4} more columns" if len(missing) > 4 else "")
     notes = [f"dropped {dropped} row(s) with missing values ({where})"] if dropped else []
     if len(data) < min_rows:
         raise BadTable(f"only {len(data)} usable row(s) (need at least {min_rows}; {dropped} dropped for missing values)")
