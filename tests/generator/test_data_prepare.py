@@ -1,0 +1,255 @@
+"""``stableface prepare`` end to end on a short synthetic clip, resuming, and every bad input."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from scipy.io import wavfile
+
+from generator import face3d, prepare
+from generator.cli import main
+from generator.dataset import ARRAY_FILES, load_clip, make_tiny_clip
+
+SECONDS, SIZE = 4.0, 64
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A prepared 4-second synthetic clip (astronaut face speaking espeak-ng speech)."""
+    return make_tiny_clip(tmp_path_factory.mktemp("tiny"), seconds=SECONDS, size=SIZE, seed=0)
+
+
+@pytest.fixture(scope="module")
+def source_video(tiny):
+    return next((tiny.parent / "source").glob("*.mp4"))
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory):
+    path = tmp_path_factory.mktemp("speech") / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), "Hello, this is a test of the preparation."], check=True)
+    return path
+
+
+def cli(capsys, *argv, quiet=True):
+    code = main(["prepare", *map(str, argv), *(["--quiet"] if quiet else [])])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ---------------------------------------------------------------- the prepared clip
+
+
+def test_manifest(tiny):
+    m = json.loads((tiny / "manifest.json").read_text())
+    assert m["format"] == "stableface-data/1"
+    s = m["settings"]
+    assert (s["size"], s["fps"], s["sample_rate"], s["n_exp"], s["audio_features"]) == (SIZE, 25.0, 16000, 53, "logmel80")
+    assert m["n_frames"] == int(SECONDS * 25)
+    assert {"numpy", "mediapipe", "av", "torch"} <= set(m["versions"])
+    assert m["source"]["video"]["path"].endswith(".mp4")
+    assert len(m["crop"]) == 3 and m["crop"][2] > 0
+    assert m["frames_without_face"] == 0 and m["warnings"] == []
+
+
+def test_arrays_have_consistent_lengths_and_types(tiny):
+    clip = load_clip(tiny)
+    t = clip.n_frames
+    assert clip.frames.shape == (t, SIZE, SIZE, 3) and clip.frames.dtype == np.uint8
+    assert isinstance(clip.frames, np.memmap)
+    w = clip.manifest["settings"]["audio_window"]
+    assert clip.audio_features.shape == (t, w, 80) and clip.audio_features.dtype == np.float32
+    assert np.isfinite(clip.audio_features).all()
+    assert clip.landmarks.shape == (t, 478, 3) and clip.landmarks.dtype == np.float32
+    assert clip.rotation.shape == (t, 3, 3) and clip.translation.shape == (t, 3) and clip.scale.shape == (t,)
+    assert clip.shape.shape == (478, 3) and clip.expression.shape == (t, 53)
+    assert clip.pca["components"].shape == (53, 1434) and clip.pca["mean"].shape == (1434,)
+    assert clip.mouth_masks.shape == (t, SIZE, SIZE) and set(np.unique(clip.mouth_masks)) <= {0, 1}
+    sr, wave = wavfile.read(clip.audio_path)
+    assert sr == 16000 and wave.ndim == 1
+    assert len(wave) / sr == pytest.approx(t / 25.0, abs=1 / 16000)  # audio lasts exactly the frames
+    np.testing.assert_allclose(np.linalg.det(clip.rotation), 1.0, atol=1e-4)
+
+
+def test_splits_are_disjoint_contiguous_and_cover_the_clip(tiny):
+    clip = load_clip(tiny)
+    parts = [clip.split(name) for name in ("train", "val", "test")]
+    assert parts[0].start == 0 and parts[-1].stop == clip.n_frames
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+    sizes = [p.stop - p.start for p in parts]
+    assert sizes == [50, 20, 30]  # 50 / 20 / 30 %
+    covered = np.concatenate([np.arange(clip.n_frames)[p] for p in parts])
+    assert np.array_equal(covered, np.arange(clip.n_frames))
+    with pytest.raises(KeyError):
+        clip.split("holdout")
+
+
+def test_crop_is_fixed_and_landmarks_sit_on_the_face(tiny):
+    """The crop maps the prepared landmarks back onto the synthetic clip's ground-truth mesh."""
+    clip = load_clip(tiny)
+    truth = np.load(next((tiny.parent / "source").glob("*.npz")))["landmarks"]
+    x0, y0, side = clip.manifest["crop"]
+    back = clip.landmarks[..., :2] * side / SIZE + np.array([x0, y0])
+    mouth = np.linalg.norm(truth[:, 61, :2] - truth[:, 291, :2], axis=-1).mean()
+    err = np.linalg.norm(back - truth[..., :2], axis=-1).mean()
+    assert err < 0.1 * mouth
+    assert (clip.landmarks[..., :2] > 0).all() and (clip.landmarks[..., :2] < SIZE).all()
+    # The face is in the frames: the mouth-mask region differs from the crop's border.
+    f = clip.frames[0].astype(float)
+    inside = f[clip.mouth_masks[0].astype(bool)].mean(axis=0)
+    assert np.abs(inside - f[:4].reshape(-1, 3).mean(axis=0)).max() > 5
+
+
+def test_mouth_masks_follow_the_mouth(tiny):
+    clip = load_clip(tiny)
+    lips = np.floor(clip.landmarks[:, [61, 291, 0, 17], :2]).astype(int)
+    t = np.arange(clip.n_frames)[:, None]
+    assert clip.mouth_masks[t, lips[..., 1], lips[..., 0]].all()
+    area = clip.mouth_masks.reshape(clip.n_frames, -1).sum(axis=1)
+    assert area.min() > 0.03 * SIZE * SIZE
+
+
+def test_expression_pose_and_reconstruction(tiny):
+    clip = load_clip(tiny)
+    m = clip.manifest
+    # The expression of the identity shape is zero.
+    np.testing.assert_allclose(face3d.project(clip.shape[None], clip.shape, clip.pca), 0.0, atol=1e-5)
+    rec = face3d.reconstruct(clip.shape, clip.expression, clip.pca, clip.rotation, clip.translation, clip.scale)
+    err = face3d.reconstruction_error(clip.landmarks, rec)
+    train = clip.split("train")
+    assert err[train].mean() == pytest.approx(m["reconstruction_error"]["train"]["mean_px"], abs=2e-3)
+    mouth = m["reconstruction_error"]["mouth_width_px"]
+    assert err[train].mean() < 0.005 * mouth
+    for name in ("val", "test"):
+        assert m["reconstruction_error"][name]["mean_px"] < 0.05 * mouth
+    # The synthetic face talks: the expression varies over time, most in the first component.
+    assert clip.expression[:, 0].std() > 0 and clip.expression.std(axis=0).argmax() < 5
+
+
+def test_rerun_is_a_no_op(tiny, monkeypatch):
+    before = {f: (tiny / f).stat().st_mtime_ns for f in ARRAY_FILES + ("manifest.json",)}
+
+    def no_tracking(*a, **k):
+        raise AssertionError("tracked again")
+
+    monkeypatch.setattr("msi.tracking.FaceMeshTracker", no_tracking)
+    m = json.loads((tiny / "manifest.json").read_text())
+    video = m["source"]["video"]["path"]
+    again = prepare.prepare(prepare.PrepareConfig(video=video, out=tiny, size=SIZE), progress=False)
+    assert again == m
+    assert before == {f: (tiny / f).stat().st_mtime_ns for f in before}
+
+
+def test_cli_prints_the_manifest_as_json(tiny, source_video, capsys):
+    code, out, err = cli(capsys, source_video, "--out", tiny, "--size", SIZE)
+    assert code == 0 and err == ""
+    assert json.loads(out) == json.loads((tiny / "manifest.json").read_text())
+
+
+def test_interrupted_run_resumes_from_its_checkpoints(tiny, source_video, tmp_path, monkeypatch):
+    from msi.tracking import FaceMeshTracker
+
+    monkeypatch.setattr(prepare, "CHUNK", 40)
+    calls = {"n": 0, "stop_at": 60}
+    real = FaceMeshTracker.process
+
+    def counting(self, frame):
+        calls["n"] += 1
+        if calls["n"] == calls["stop_at"]:
+            raise KeyboardInterrupt
+        return real(self, frame)
+
+    monkeypatch.setattr(FaceMeshTracker, "process", counting)
+    out = tmp_path / "data"
+    cfg = prepare.PrepareConfig(video=source_video, out=out, size=SIZE)
+    with pytest.raises(KeyboardInterrupt):
+        prepare.prepare(cfg, progress=False)
+    assert not (out / "manifest.json").exists()
+    assert (out / ".partial" / "track_00000.npy").is_file()
+    calls.update(n=0, stop_at=-1)
+    prepare.prepare(cfg, progress=False)
+    assert calls["n"] == 100 - 40  # the first chunk was not tracked again
+    assert not (out / ".partial").exists()
+    resumed, fresh = to_source(load_clip(out)), to_source(load_clip(tiny))
+    np.testing.assert_allclose(resumed[:40], fresh[:40], atol=1e-3)  # the checkpoint, as tracked
+    # Later chunks start a fresh tracker, so they may differ by a little tracking noise only.
+    assert np.abs(resumed[40:] - fresh[40:]).mean() < 1.0  # source pixels (mouth ~48 px wide)
+
+
+def to_source(clip) -> np.ndarray:
+    """Landmarks back in source-video pixels (the crop depends on all frames' meshes)."""
+    x0, y0, side = clip.manifest["crop"]
+    return clip.landmarks * (side / clip.size) + np.array([x0, y0, 0.0])
+
+
+def test_audio_from_a_separate_file_and_own_features(tiny, source_video, speech, tmp_path, capsys):
+    feats = np.random.default_rng(0).normal(size=(300, 29)).astype(np.float32)  # 6 s at 50 / s
+    np.save(tmp_path / "ds.npy", feats)
+    code, out, err = cli(capsys, source_video, "--audio", speech, "--out", tmp_path / "d", "--size", 32,
+                         "--audio-features", tmp_path / "ds.npy", "--audio-features-rate", 50, "--audio-window", 8)
+    assert code == 0, err
+    m = json.loads(out)
+    n_speech = int(len(wavfile.read(speech)[1]) / wavfile.read(speech)[0] * 25)
+    assert m["n_frames"] == min(100, n_speech)
+    clip = load_clip(tmp_path / "d")
+    assert clip.audio_features.shape == (m["n_frames"], 8, 29)
+    assert clip.manifest["settings"]["audio_features"].endswith("ds.npy")
+
+
+# ---------------------------------------------------------------- bad input: one line, exit 1
+
+
+def one_line_error(code, err, pattern):
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("stableface: error: "), err
+    assert "Traceback" not in err
+    assert pattern in lines[0], lines[0]
+
+
+def test_video_without_audio_needs_audio_flag(pristine, tmp_path, capsys):
+    code, out, err = cli(capsys, pristine, "--out", tmp_path / "x")
+    one_line_error(code, err, "no audio track; give the speech with --audio")
+
+
+def test_missing_and_unreadable_files(tmp_path, speech, capsys):
+    code, _, err = cli(capsys, tmp_path / "nope.mp4", "--audio", speech, "--out", tmp_path / "x")
+    one_line_error(code, err, "no such file")
+    (tmp_path / "junk.mp4").write_bytes(b"\x00\x01 definitely not a video " * 100)
+    code, _, err = cli(capsys, tmp_path / "junk.mp4", "--audio", speech, "--out", tmp_path / "x")
+    one_line_error(code, err, "not a readable video")
+    code, _, err = cli(capsys, speech, "--out", tmp_path / "x")  # audio only: no video stream
+    one_line_error(code, err, "no video stream")
+    code, _, err = cli(capsys, tmp_path / "junk.mp4", "--audio", tmp_path / "none.wav", "--out", tmp_path / "x")
+    one_line_error(code, err, "no such audio file")
+
+
+def test_too_short_for_a_split(tiny, speech, tmp_path, capsys):
+    from msi.video import write_video
+
+    clip = load_clip(tiny)
+    short = write_video(tmp_path / "short.mp4", np.asarray(clip.frames[:10]), fps=25)
+    code, _, err = cli(capsys, short, "--audio", speech, "--out", tmp_path / "x")
+    one_line_error(code, err, "too short to split: 10 frames")
+
+
+def test_no_face(speech, tmp_path, capsys):
+    from msi.video import write_video
+
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, (30, 64, 64, 3), dtype=np.uint8)  # noise, no face
+    video = write_video(tmp_path / "noface.mp4", frames, fps=25)
+    code, _, err = cli(capsys, video, "--audio", speech, "--out", tmp_path / "x")
+    one_line_error(code, err, "no face found in any of its 30 frames")
+
+
+def test_bad_options(tiny, source_video, tmp_path, capsys):
+    code, _, err = cli(capsys, source_video, "--out", tmp_path / "x", "--size", 4)
+    one_line_error(code, err, "--size must be between")
+    code, _, err = cli(capsys, source_video, "--out", tmp_path / "x", "--splits", "0.5,abc")
+    one_line_error(code, err, "--splits must be three numbers")
+    with pytest.raises(SystemExit):  # argparse's own usage error
+        main(["prepare", str(source_video)])
+    capsys.readouterr()
