@@ -157,3 +157,28 @@ def test_render_windows_cover_every_frame(n, length, overlap):
         # every frame except the first/last quarter-window sits in the middle half of some window
         for i in range(length // 4, n - length // 4):
             assert any(s + length // 4 <= i < s + length - length // 4 for s in starts)
+
+
+def test_training_erosion_changes_only_pixels_near_the_mouth_of_the_real_mesh(data_dir):
+    from generator.topology import MOUTH_REGION
+    from generator.train import TrainData, Trainer, draw_sequences
+
+    data = TrainData.load(data_dir)
+    cfg = tiny()
+    trainer = Trainer(cfg, data, torch.device("cpu"))
+    idx = draw_sequences(data.train, 8, 2, seed=0, step=0)
+    b = data.batch(idx, torch.device("cpu"))
+    with torch.no_grad():
+        out = trainer.renderer_batch(b, smooth=False, train=True, generator=torch.Generator().manual_seed(0))
+    changed = (out["inputs"][:, :, :3] != b["frames"]).any(2)  # (B, L, S, S)
+    assert changed.any()
+    lm = torch.as_tensor(np.array(load_clip(data_dir).landmarks))[idx][..., MOUTH_REGION, :2]  # (B, L, n, 2)
+    e = cfg.erosion
+    margin = e.dilate + e.max_morph + e.max_shift * 64 + 4  # + rotation and expression noise
+    ys, xs = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    lo, hi = lm.amin(2) - margin, lm.amax(2) + margin  # (B, L, 2) as (x, y)
+    near = ((xs >= lo[..., 0, None, None]) & (xs <= hi[..., 0, None, None])
+            & (ys >= lo[..., 1, None, None]) & (ys <= hi[..., 1, None, None]))
+    assert not (changed & ~near).any()
+    # and about the size of the data's mouth masks, not the whole face
+    assert changed.float().mean() < 2 * b["mouth"].mean()
