@@ -50,18 +50,18 @@ def render_shape(vertices: Any, size: int, shading: Shading = Shading(), chunk: 
     with torch.no_grad():
         face = torch.cat([_visible_triangle(v[i : i + chunk].detach(), tri, size) for i in range(0, b, chunk)])
     pid = torch.nonzero(face >= 0).squeeze(1)  # covered pixels, flat over (B, S, S)
-    owner = (pid // (size * size)) * f + face[pid]  # flat (mesh, triangle) index
+    owner = (pid // (size * size)) * f + face.index_select(0, pid)  # flat (mesh, triangle) index
     x = (pid % size).to(v.dtype) + 0.5
     y = ((pid // size) % size).to(v.dtype) + 0.5
     # Barycentric weights are affine in (x, y) on a triangle, so the interpolated normal is too:
     # N(p) = Nx x + Ny y + N0 per triangle, computed with gradients, then looked up per pixel.
     planes = _bary_planes(torch.nan_to_num(v), tri)  # (B, F, 3 [a, b, c], 3 corners)
     normals = _vertex_normals(torch.nan_to_num(v), tri)[:, tri]  # (B, F, 3 corners, 3 xyz)
-    nplane = (planes @ normals).reshape(b * f, 3, 3)[owner]  # (P, 3 [a, b, c], 3 xyz)
-    n = nplane[:, 0] * x[:, None] + nplane[:, 1] * y[:, None] + nplane[:, 2]
-    n = torch.nn.functional.normalize(n, dim=1, eps=1e-12)
+    nplane = (planes @ normals).reshape(b * f, 9).T.index_select(1, owner)  # (9 [a xyz, b xyz, c xyz], P)
+    n = torch.addcmul(torch.addcmul(nplane[6:9], nplane[0:3], x), nplane[3:6], y)  # (3, P), unnormalised
     light = torch.nn.functional.normalize(torch.tensor(shading.light, dtype=v.dtype, device=v.device), dim=0)
-    shade = shading.ambient + shading.diffuse * (n @ light).clamp(min=0.0)
+    cos = (light[:, None] * n).sum(dim=0) / n.norm(dim=0).clamp(min=1e-12)
+    shade = shading.ambient + shading.diffuse * cos.clamp(min=0.0)
     image = torch.zeros(b * size * size, dtype=v.dtype, device=v.device).index_put((pid,), shade)
     image = image.reshape(b, 1, size, size)
     return image.numpy() if to_numpy else image
@@ -132,33 +132,37 @@ def _vertex_normals(v: torch.Tensor, tri: torch.Tensor) -> torch.Tensor:
 def _visible_triangle(v: torch.Tensor, tri: torch.Tensor, size: int) -> torch.Tensor:
     """Z-buffer: index of the triangle seen at each pixel, -1 for background; flat (B*S*S,)."""
     b, f = v.shape[0], tri.shape[0]
+    dev = v.device
     corners = v[:, tri].reshape(b * f, 3, 3)
     planes = _bary_planes(v, tri).reshape(b * f, 3, 3)
     zplane = planes @ corners[:, :, 2:]  # depth is affine in (x, y) too: (BF, 3, 1)
-    coef = torch.cat([planes, zplane], dim=2).reshape(b * f, 12)  # per row: a(3) z_a, b(3) z_b, c(3) z_c
+    coef = torch.cat([planes, zplane], dim=2).reshape(b * f, 12)  # a0 a1 a2 az | b0 .. bz | c0 .. cz
     ok = torch.isfinite(coef).all(dim=1)  # NaN vertices and zero-area triangles draw nothing
     xy = torch.nan_to_num(corners[..., :2])
     # Pixel columns / rows whose centre (index + 0.5) can fall inside the triangle's bounding box.
     lo = torch.ceil(xy.amin(dim=1) - 0.5).clamp(0, size - 1)
     hi = torch.floor(xy.amax(dim=1) - 0.5).clamp(-1, size - 1)
-    wh = ((hi - lo + 1).clamp(min=0) * ok[:, None]).int()
+    wh = ((hi - lo + 1).clamp(min=0) * ok[:, None]).long()
     count = wh[:, 0] * wh[:, 1]
-    # One row per (triangle, pixel of its box); float arithmetic is exact for these small integers.
+    # One entry per (triangle, pixel of its box). Per-triangle values are looked up with
+    # index_select from row-major tables (much faster than advanced indexing), and the pixel
+    # coordinates are computed in float, exact for these small integers.
     owner = torch.repeat_interleave(count)
-    k = (torch.arange(owner.numel(), dtype=torch.int32, device=v.device) - (torch.cumsum(count, 0) - count)[owner]).to(v.dtype)
-    w = wh[:, 0].to(v.dtype)[owner]
-    row = torch.floor((k + 0.5) / w)
-    corner = lo[owner]
-    px = corner[:, 0] + (k - row * w) + 0.5
-    py = corner[:, 1] + row + 0.5
-    c = coef[owner].reshape(-1, 3, 4)
-    val = torch.addcmul(torch.addcmul(c[:, 2], c[:, 0], px[:, None]), c[:, 1], py[:, None])  # a x + b y + c
-    inside = val[:, :3].amin(dim=1) >= 0
-    depth = torch.where(inside, val[:, 3], float("inf"))
-    pix = (owner // f).long() * (size * size) + py.long() * size + px.long()
-    zbuf = torch.full((b * size * size,), float("inf"), dtype=v.dtype, device=v.device)
+    k = (torch.arange(owner.numel(), device=dev) - (torch.cumsum(count, 0) - count).index_select(0, owner)).to(v.dtype)
+    table = torch.cat([wh[:, :1].to(v.dtype), lo, coef], dim=1).T.contiguous()  # (15, BF)
+    t = table.index_select(1, owner)  # (15, P)
+    row = torch.floor((k + 0.5) / t[0])
+    px = t[1] + (k - row * t[0]) + 0.5
+    py = t[2] + row + 0.5
+    val = torch.addcmul(torch.addcmul(t[11:15], t[3:7], px), t[7:11], py)  # a x + b y + c: (4, P)
+    inside = torch.minimum(torch.minimum(val[0], val[1]), val[2]) >= 0
+    depth = torch.where(inside, val[3], float("inf"))
+    base = torch.arange(b, device=dev).repeat_interleave(f) * (size * size)  # first pixel of each mesh
+    pix = base.index_select(0, owner) + py.long() * size + px.long()
+    zbuf = torch.full((b * size * size,), float("inf"), dtype=v.dtype, device=dev)
     zbuf = zbuf.scatter_reduce(0, pix, depth, "amin")
-    front = inside & (depth <= zbuf[pix])
-    face = torch.full((b * size * size,), f, dtype=owner.dtype, device=v.device)
-    face = face.scatter_reduce(0, pix, torch.where(front, owner % f, f), "amin")  # ties: lowest index
-    return torch.where(face == f, -1, face).long()
+    front = inside & (depth <= zbuf.index_select(0, pix))
+    tid = torch.arange(f, device=dev).repeat(b)
+    face = torch.full((b * size * size,), f, dtype=torch.long, device=dev)
+    face = face.scatter_reduce(0, pix, torch.where(front, tid.index_select(0, owner), f), "amin")  # ties: lowest
+    return torch.where(face == f, -1, face)
