@@ -194,7 +194,7 @@ def track_video(
         from tqdm import tqdm
 
         frames = tqdm(frames, total=info.n_frames or None, unit="frame", desc=os.path.basename(str(path)),
-                      leave=False, file=sys.stderr, dynamic_ncols=True)
+                      leave=False, file=sys.stderr, dynamic_ncols=True, disable=None)  # None: tty only
     lm, confirmed = track_frames_verified(frames, verify_face=verify_face, **settings)
     if (tw, th) != (info.width, info.height):
         lm[..., 0] *= info.width / tw

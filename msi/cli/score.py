@@ -116,8 +116,9 @@ def run(args: argparse.Namespace) -> int:
     cache = False if args.no_cache else (args.cache_dir or True)
     results: dict[str, object] = {}
     writer = _Writer(args.out, args.timeline, paths)
-    bar = tqdm(total=len(paths), unit="video", file=sys.stderr, disable=args.quiet or len(paths) < 2,
-               dynamic_ncols=True)
+    # Bars only on a terminal: in logs and pipes they would be noise around the one-line errors.
+    bar = tqdm(total=len(paths), unit="video", file=sys.stderr,
+               disable=True if (args.quiet or len(paths) < 2) else None, dynamic_ncols=True)
     try:
         frame_bars = not args.quiet and (args.workers <= 1 or len(paths) == 1)
         for res in score_many(paths, settings, workers=args.workers, cache=cache, progress=frame_bars):
