@@ -353,7 +353,12 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
 
     from generator.raster import mouth_mask
 
-    masks = np.concatenate([mouth_mask(lm[i : i + 64], cfg.size).astype(np.uint8) for i in range(0, n, 64)])
+    masks = np.lib.format.open_memmap(partial / "mouth_masks.npy", mode="w+", dtype=np.uint8,
+                                      shape=(n, cfg.size, cfg.size))
+    for i in range(0, n, 64):
+        masks[i : i + 64] = mouth_mask(lm[i : i + 64], cfg.size)
+    masks.flush()
+    del masks
 
     wave = wave[: int(round(n / cfg.fps * audio_mod.SAMPLE_RATE))]
     wave = np.pad(wave, (0, int(round(n / cfg.fps * audio_mod.SAMPLE_RATE)) - len(wave)))
@@ -372,7 +377,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     _save_npy(partial, out, "shape.npy", rep["shape"].astype(np.float32))
     _save_npy(partial, out, "expression.npy", rep["expression"].astype(np.float32))
     _save_npz(partial, out, "pca.npz", **rep["pca"].as_dict())
-    _save_npy(partial, out, "mouth_masks.npy", masks)
+    os.replace(partial / "mouth_masks.npy", out / "mouth_masks.npy")
 
     manifest = {
         "format": FORMAT,
@@ -413,33 +418,44 @@ def _check_config(cfg: PrepareConfig) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = (
-        "Turn a talking video (with its audio track, or --audio) into a training data directory: 25 fps "
-        "frames in one fixed face crop, 16 kHz audio and log-mel windows, MediaPipe meshes, pose / shape / "
-        "expression (PCA) and mouth masks, with a manifest. Prints the manifest as JSON. Safe to interrupt "
-        "and rerun."
+        "Turn a talking video (with its audio track, or --audio) into a training data directory:\n"
+        "25 fps frames in one fixed face crop, 16 kHz audio and log-mel windows, MediaPipe meshes,\n"
+        "pose / shape / expression (PCA) and mouth masks, with a manifest (see generator/dataset.py).\n"
+        "Prints the manifest as JSON on stdout. Safe to interrupt and rerun: tracking resumes from\n"
+        "its last checkpoint, and an up-to-date DATA_DIR is left as it is."
+    )
+    parser.epilog = (
+        "examples:\n"
+        "  stableface prepare talk.mp4 --out data/talk\n"
+        "  stableface prepare silent.mov --audio speech.wav --out data/x --size 128\n"
+        "  stableface prepare talk.mkv --out data/ds --audio-features ds.npy --audio-features-rate 50\n"
+        "exit status: 0 done, 1 bad input (one line on stderr), 2 bad command line, 130 interrupted"
     )
     parser.add_argument("video", type=Path, metavar="VIDEO", help="talking-face video (mp4, mov, mkv, webm, ...)")
     parser.add_argument("--out", type=Path, required=True, metavar="DATA_DIR", help="output data directory")
     parser.add_argument("--audio", type=Path, metavar="WAV", help="speech audio file (default: the video's audio track)")
-    parser.add_argument("--size", type=int, default=256, help="side of the square face crop, pixels")
-    parser.add_argument("--fps", type=float, default=25.0, help="frame rate of the prepared clip")
-    parser.add_argument("--n-exp", type=int, default=53, help="number of expression (PCA) coefficients")
+    parser.add_argument("--size", type=int, default=256, help="side of the square face crop in pixels (%(default)s)")
+    parser.add_argument("--fps", type=float, default=25.0, help="frame rate of the prepared clip (%(default)s)")
+    parser.add_argument("--n-exp", type=int, default=53, help="number of expression (PCA) coefficients (%(default)s)")
     parser.add_argument("--audio-features", type=Path, metavar="FILE.npy",
-                        help="your own audio features instead of log-mel: (T, W, D) per video frame or (n, D) "
+                        help="your own audio features instead of log-mel: (T, W, D) per video frame, or (n, D) "
                              "at --audio-features-rate per second (e.g. DeepSpeech at 50)")
-    parser.add_argument("--audio-features-rate", type=float, default=audio_mod.FEATURE_RATE,
-                        help="frames per second of an (n, D) --audio-features file")
-    parser.add_argument("--audio-window", type=int, default=audio_mod.AUDIO_WINDOW,
-                        help="audio feature frames per video frame")
-    parser.add_argument("--splits", default="0.5,0.2,0.3", help="train,val,test fractions (contiguous segments)")
-    parser.add_argument("--margin", type=float, default=1.5, help="crop side / side of the box around all meshes")
-    parser.add_argument("--track-side", type=int, default=640, help="downscale larger frames to this for tracking")
-    parser.add_argument("--max-missing", type=float, default=0.5,
-                        help="largest fraction of frames without a face (they are interpolated)")
+    parser.add_argument("--audio-features-rate", type=float, default=audio_mod.FEATURE_RATE, metavar="HZ",
+                        help="frames per second of an (n, D) --audio-features file (%(default)s)")
+    parser.add_argument("--audio-window", type=int, default=audio_mod.AUDIO_WINDOW, metavar="W",
+                        help="audio feature frames per video frame (%(default)s)")
+    parser.add_argument("--splits", default="0.5,0.2,0.3", metavar="TR,VA,TE",
+                        help="train,val,test fractions, contiguous segments (%(default)s)")
+    parser.add_argument("--margin", type=float, default=1.5,
+                        help="crop side / side of the box around all frames' meshes (%(default)s)")
+    parser.add_argument("--track-side", type=int, default=640, metavar="PX",
+                        help="larger frames are downscaled to this for tracking only (%(default)s)")
+    parser.add_argument("--max-missing", type=float, default=0.5, metavar="FRACTION",
+                        help="largest fraction of frames without a face; they are interpolated (%(default)s)")
     parser.add_argument("--force", action="store_true", help="redo everything even if DATA_DIR is up to date")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def run(args: argparse.Namespace) -> int:
