@@ -8,12 +8,19 @@ together with events; every ``espeakEVENT_PHONEME`` event carries the phoneme's 
 ``audio_position`` in milliseconds from the start of the utterance. A phoneme lasts until the
 next one starts; the last one until the end of the audio.
 
+espeak-ng keeps synthesiser state from one utterance to the next (the same sentence comes out a
+few samples longer or shorter on each call), so each utterance is synthesised in a forked child of
+the freshly initialised engine: the same text and settings always give the same samples and
+timings (POSIX only).
+
 The structure layout follows espeak-ng's public header ``speak_lib.h`` (API revision 12).
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
+import pickle
 import threading
 from dataclasses import dataclass
 
@@ -102,19 +109,54 @@ class _Engine:
         return 0
 
     def synth(self, text: str, voice: str, rate: int, pitch: int, pitch_range: int) -> Speech:
+        """Synthesises in a forked child: espeak-ng carries state from one utterance to the next
+        (the same text comes out a few samples and milliseconds different each time), so every
+        utterance starts from the pristine just-initialised state and is bit-reproducible."""
         with self.lock:
-            self._chunks, self._events = [], []
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise GeneratorError(f"espeak-ng has no voice {voice!r} (try en-us or en)")
-            self.lib.espeak_SetParameter(_PARAM_RATE, int(rate), 0)
-            self.lib.espeak_SetParameter(_PARAM_PITCH, int(pitch), 0)
-            self.lib.espeak_SetParameter(_PARAM_RANGE, int(pitch_range), 0)
-            data = text.encode("utf-8") + b"\0"
-            err = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
-            self.lib.espeak_Synchronize()
-            if err != 0:
-                raise GeneratorError(f"espeak-ng could not synthesise the text (error {err})")
-            chunks, events = self._chunks, self._events
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # child: synthesise, send the result, exit without cleanup
+                code = 0
+                try:
+                    os.close(r)
+                    try:
+                        out = ("ok", self._synth_here(text, voice, rate, pitch, pitch_range))
+                    except GeneratorError as exc:
+                        out = ("error", str(exc))
+                    data = pickle.dumps(out)
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(w, view):]
+                except BaseException:  # pragma: no cover - nothing must escape a forked child
+                    code = 1
+                finally:
+                    os._exit(code)
+            os.close(w)
+            chunks = []
+            with os.fdopen(r, "rb") as f:
+                while block := f.read(1 << 20):
+                    chunks.append(block)
+            os.waitpid(pid, 0)
+        if not chunks:
+            raise GeneratorError("espeak-ng crashed while synthesising the text")
+        status, value = pickle.loads(b"".join(chunks))
+        if status == "error":
+            raise GeneratorError(value)
+        return value
+
+    def _synth_here(self, text: str, voice: str, rate: int, pitch: int, pitch_range: int) -> Speech:
+        self._chunks, self._events = [], []
+        if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise GeneratorError(f"espeak-ng has no voice {voice!r} (try en-us or en)")
+        self.lib.espeak_SetParameter(_PARAM_RATE, int(rate), 0)
+        self.lib.espeak_SetParameter(_PARAM_PITCH, int(pitch), 0)
+        self.lib.espeak_SetParameter(_PARAM_RANGE, int(pitch_range), 0)
+        data = text.encode("utf-8") + b"\0"
+        err = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        self.lib.espeak_Synchronize()
+        if err != 0:
+            raise GeneratorError(f"espeak-ng could not synthesise the text (error {err})")
+        chunks, events = self._chunks, self._events
         sr = self.sample_rate
         wave = (np.concatenate(chunks) if chunks else np.zeros(0, np.int16)).astype(np.float32) / 32768.0
         names = [name for name, _ in events]

@@ -19,7 +19,9 @@ lip weight: 1 on the lips and Gaussian fall-off of ``0.5 w`` outside):
 * rounding ``r`` in [0, 1]: corners move inwards by ``0.18 w r`` (protruded, rounded lips);
 * jitter: a per-frame translation ``(jx, jy)`` of the lip region (weight exactly 1 on the lips);
 * head pose: a rotation (yaw, pitch, roll) of the 3D mesh about the face centre and a
-  translation, with orthographic projection; the ring follows with the translation and roll.
+  translation, with orthographic projection; the ring follows with the translation and roll. For
+  x, y the depth is faded out towards the face outline, so the outline moves like the ring and no
+  triangle folds at the face boundary.
 
 The mouth interior (dark cavity and upper teeth) is painted into the deformed inner-lip polygon.
 """
@@ -67,6 +69,7 @@ class RigConfig:
     rounding: float = 0.18  # corner displacement inwards at rounding = 1, in mouth widths
     lip_falloff: float = 0.5  # Gaussian radius of the lip weight outside the lips, in mouth widths
     ring_scale: float = 1.45  # ring points at this multiple of the face-oval radius
+    depth_fade: float = 0.2  # depth fades in over this distance inside the face outline (face widths)
 
 
 class FaceRig:
@@ -116,6 +119,11 @@ class FaceRig:
         self.face_center = oval.mean(axis=0)
         self.pivot = np.array([*self.face_center, float(p[:, 2].mean())])
         self.ring = self.face_center + config.ring_scale * (oval - self.face_center)
+        # Depth counts fully inside the face and fades to zero at its outline, so the outline turns
+        # like the ring around it (2D) and its edge-on triangles never fold under rotation.
+        inside = np.array([cv2.pointPolygonTest(oval.astype(np.float32), (float(a), float(b)), True) for a, b in p[:, :2]])
+        face_w = float(np.ptp(oval[:, 0]))
+        self.depth_weight = _smoothstep(inside, 0.0, config.depth_fade * face_w)
         n = 8
         t = np.linspace(0, 1, n, endpoint=False)
         W, H = w - 1.0, h - 1.0
@@ -142,8 +150,10 @@ class FaceRig:
     def _pose(self, q: np.ndarray, pose) -> np.ndarray:
         yaw, pitch, roll, tx, ty = pose
         R = _rotation(yaw, pitch, roll)
-        out = (q - self.pivot) @ R.T + self.pivot
-        out[:, :2] += (tx, ty)
+        rel = q - self.pivot
+        out = rel @ R.T + self.pivot  # z of the true rotation, for the ground truth
+        rel[:, 2] *= self.depth_weight
+        out[:, :2] = (rel @ R.T)[:, :2] + self.pivot[:2] + (tx, ty)
         return out
 
     def ring_points(self, pose=None) -> np.ndarray:

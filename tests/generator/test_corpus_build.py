@@ -1,0 +1,143 @@
+"""build_clip end to end: real espeak-ng speech, the real photo, PyAV mp4, and real MediaPipe tracking
+of the written videos for the jitter / MSI validation."""
+from __future__ import annotations
+
+import json
+
+import av
+import numpy as np
+import pytest
+from scipy.io import wavfile
+
+from generator.cli import main
+from generator.synth_corpus import MSI_MOUTH_WIDTH, build_clip
+from msi.metric import accelerations, msi_from_landmarks
+from msi.regions import get_scheme
+from msi.tracking import track_video
+
+SIZE, SECONDS, SEED, FPS = 128, 4.0, 3, 25
+SIGMAS = (0.0, 0.5, 1.0, 2.0)
+LIP = list(get_scheme("mediapipe478").lip)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus")
+    return {s: build_clip(out, seconds=SECONDS, seed=SEED, jitter=s, size=SIZE) for s in SIGMAS}
+
+
+@pytest.fixture(scope="module")
+def tracked(clips):
+    return {s: track_video(p.video).landmarks for s, p in clips.items()}
+
+
+def _excess_acc_var(lm: np.ndarray, clean: np.ndarray) -> float:
+    """Mean over lip landmarks and x, y of var(acceleration), minus the clean clip's, MSI units."""
+    w = np.linalg.norm(clean[:5, 61, :2] - clean[:5, 291, :2], axis=-1).mean()
+    var = lambda a: accelerations(a[:, LIP, :2] * MSI_MOUTH_WIDTH / w).var(axis=0).mean()  # noqa: E731
+    return float(var(lm) - var(clean))
+
+
+def test_files_and_streams(clips):
+    p = clips[0.0]
+    with av.open(str(p.video)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        assert v.codec_context.name == "h264" and (v.width, v.height) == (SIZE, SIZE)
+        assert float(v.average_rate) == FPS
+        assert a.codec_context.name == "aac" and a.rate == 16000 and a.channels == 1
+        n_video = sum(1 for _ in c.decode(video=0))
+    with av.open(str(p.video)) as c:
+        n_audio = sum(f.samples for f in c.decode(audio=0))
+    assert n_video == int(SECONDS * FPS)
+    # Audio and video durations agree within one frame (in the mp4 and the wav).
+    assert abs(n_audio / 16000 - n_video / FPS) <= 1 / FPS
+    sr, wav = wavfile.read(p.wav)
+    assert sr == 16000 and wav.ndim == 1 and len(wav) == int(SECONDS * 16000)
+    assert np.abs(wav).max() > 3000  # speech, not silence
+
+
+def test_ground_truth_contents(clips):
+    d = np.load(clips[0.0].truth)
+    n = int(SECONDS * FPS)
+    assert d["mouth"].shape == (n, 3) and d["pose"].shape == (n, 5) and d["jitter"].shape == (n, 2)
+    assert d["landmarks"].shape == (n, 478, 3) and d["face_landmarks"].shape == (478, 3)
+    assert len(d["phonemes"]) == len(d["phoneme_start"]) == len(d["phoneme_end"]) > 10
+    assert np.all(np.diff(d["phoneme_start"]) >= 0) and d["phoneme_end"].max() <= SECONDS + 1e-9
+    assert (d["jitter"] == 0).all() and float(d["jitter_sigma"]) == 0
+    assert len(d["sentences"]) >= 1 and str(d["sentences"][0]).strip()
+    # The mouth really moves with the speech: it opens and closes.
+    assert d["mouth"][:, 0].max() > 0.5 and d["mouth"][:, 0].min() < 0.05
+    # Slow head motion: pose changes, but smoothly (small accelerations).
+    assert np.ptp(d["pose"][:, 0]) > np.radians(0.5)
+    assert np.abs(accelerations(d["pose"][:, 3:])).max() < 0.05
+
+
+def test_same_seed_same_arrays_different_seed_differs(clips, tmp_path):
+    again = build_clip(tmp_path, seconds=SECONDS, seed=SEED, jitter=1.0, size=SIZE)
+    a, b = np.load(clips[1.0].truth), np.load(again.truth)
+    assert sorted(a.files) == sorted(b.files)
+    for k in a.files:
+        assert a[k].dtype == b[k].dtype and a[k].tobytes() == b[k].tobytes(), k
+    other = np.load(build_clip(tmp_path, seconds=1.0, seed=SEED + 1, size=64).truth)
+    assert not np.array_equal(other["phonemes"], a["phonemes"][: len(other["phonemes"])]) or \
+        not np.array_equal(other["pose"], a["pose"][: len(other["pose"])])
+
+
+def test_jitter_is_the_only_difference_between_sigmas(clips):
+    clean = np.load(clips[0.0].truth)
+    jit = np.load(clips[2.0].truth)
+    for k in ("mouth", "pose", "phoneme_start"):
+        assert np.array_equal(clean[k], jit[k])
+    px = float(jit["jitter_px_per_unit"])
+    assert jit["jitter"].std() == pytest.approx(2.0 * px, rel=0.15)
+    # Lip landmarks move by the jitter (up to the small head rotation applied after it).
+    d = jit["landmarks"][:, LIP, :2] - clean["landmarks"][:, LIP, :2]
+    assert np.abs(d - jit["jitter"][:, None, :]).max() < 0.1 * px * 2.0 + 0.02
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 2.0])
+def test_jitter_raises_acceleration_by_6_sigma2_ground_truth(clips, sigma):
+    """Three i.i.d. terms in a_t = p[t+1] - 2 p[t] + p[t-1]: variance 6 sigma^2 more."""
+    clean = np.load(clips[0.0].truth)["landmarks"]
+    lm = np.load(clips[sigma].truth)["landmarks"]
+    assert _excess_acc_var(lm, clean) == pytest.approx(6 * sigma**2, rel=0.25)
+
+
+@pytest.mark.parametrize("sigma", [1.0, 2.0])
+def test_jitter_raises_acceleration_by_6_sigma2_tracked(tracked, sigma):
+    """The same, measured by MediaPipe on the decoded mp4 (128 px, H.264)."""
+    assert np.isfinite(tracked[sigma]).all() and np.isfinite(tracked[0.0]).all()
+    assert _excess_acc_var(tracked[sigma], tracked[0.0]) == pytest.approx(6 * sigma**2, rel=0.35)
+
+
+def test_msi_falls_as_jitter_rises(clips, tracked):
+    truth = [msi_from_landmarks(np.load(clips[s].truth)["landmarks"]).msi_lip for s in SIGMAS]
+    seen = [msi_from_landmarks(tracked[s]).msi_lip for s in SIGMAS]
+    print("MSI-lip ground truth", np.round(truth, 3), "tracked", np.round(seen, 3))
+    assert all(a > b for a, b in zip(truth, truth[1:]))
+    assert all(a > b for a, b in zip(seen, seen[1:]))
+    assert truth[0] > 2 * truth[1] and seen[0] > 1.3 * seen[1]
+
+
+def test_cli_builds_a_resumable_corpus(tmp_path, capsys):
+    out = tmp_path / "corpus"
+    args = ["synth-corpus", "--out", str(out), "--minutes", str(3.0 / 60), "--clip-seconds", "2",
+            "--size", "64", "--seed", "5", "--no-progress"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    index = json.loads((out / "corpus.json").read_text())
+    assert summary["clips"] == 2 and [c["seconds"] for c in index["clips"]] == [2.0, 1.0]
+    for c in index["clips"]:
+        assert (out / c["video"]).stat().st_size > 0 and (out / c["truth"]).exists()
+    assert not list(out.glob("*.part.*"))
+    mtime = (out / "clip_0000.npz").stat().st_mtime_ns
+    assert main(args) == 0  # rerun: finished clips are kept, not rebuilt
+    assert (out / "clip_0000.npz").stat().st_mtime_ns == mtime
+
+
+@pytest.mark.parametrize("bad, message", [(["--size", "63"], "--size"), (["--jitter", "-1"], "--jitter"),
+                                          (["--face", "/nonexistent.png"], "no such image")])
+def test_cli_bad_input_one_line(tmp_path, capsys, bad, message):
+    code = main(["synth-corpus", "--out", str(tmp_path / "c"), "--minutes", "0.02", "--no-progress", *bad])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.startswith("stableface: error:") and "\n" not in err and message in err
