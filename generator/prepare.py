@@ -27,6 +27,7 @@ import math
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -306,7 +307,9 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     # Audio first: it is quick and bounds the number of frames.
     wave = audio_mod.load_audio(audio_src, audio_mod.SAMPLE_RATE)
     n_audio = int(math.floor(len(wave) / audio_mod.SAMPLE_RATE * cfg.fps + 1e-6))
+    clock = {"start": time.perf_counter()}
     lm_src = _track(cfg, info, n_audio, partial, progress)
+    clock["tracking"] = time.perf_counter()
     n = len(lm_src)
     warnings: list[str] = []
     if n < n_audio - 1:
@@ -347,9 +350,11 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     if k < n:
         raise GeneratorError(f"{cfg.video}: the second decoding pass gave {k} frames instead of {n}")
 
+    clock["cropping"] = time.perf_counter()
     lm = to_crop(lm_src, crop, cfg.size)
     rep = fit_representation(lm, slice(*splits["train"]), cfg.n_exp)
     report = reconstruction_report(lm, rep, splits)
+    clock["face3d"] = time.perf_counter()
 
     from generator.raster import mouth_mask
 
@@ -359,6 +364,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
         masks[i : i + 64] = mouth_mask(lm[i : i + 64], cfg.size)
     masks.flush()
     del masks
+    clock["mouth_masks"] = time.perf_counter()
 
     wave = wave[: int(round(n / cfg.fps * audio_mod.SAMPLE_RATE))]
     wave = np.pad(wave, (0, int(round(n / cfg.fps * audio_mod.SAMPLE_RATE)) - len(wave)))
@@ -367,6 +373,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     else:
         feats = audio_mod.load_feature_file(cfg.audio_features, n, cfg.fps, cfg.audio_window, cfg.audio_features_rate)
 
+    clock["audio_features"] = time.perf_counter()
     os.replace(partial / "frames.npy", out / "frames.npy")
     audio_mod.write_wav(partial / "audio.wav", wave)
     os.replace(partial / "audio.wav", out / "audio.wav")
@@ -392,6 +399,8 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
         "frames_without_face": int(missing.sum()),
         "reconstruction_error": report,
         "warnings": warnings,
+        # Wall-clock seconds per stage of this run (tracking: 0 for chunks resumed from checkpoints).
+        "timings_s": {k: round(clock[k] - clock[prev], 3) for prev, k in zip(list(clock), list(clock)[1:])},
     }
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
     os.replace(partial / "manifest.json", manifest_path)
