@@ -72,13 +72,29 @@ def window_starts(n: int, length: int, overlap: bool) -> list[int]:
     return starts
 
 
+def blend_windows(n: int, length: int, fn) -> list:
+    """Run ``fn(start, stop)`` on half-overlapping windows of ``length`` frames (the training sequence
+    length, which is all the learned temporal embeddings have seen) and keep, for each frame, the
+    output of the window it is most central in.  Returns a list of n per-frame outputs."""
+    out: list = [None] * n
+    best = np.full(n, np.inf)
+    for i in window_starts(n, length, overlap=True):
+        j = min(i + length, n)
+        res = fn(i, j)
+        for k in range(i, j):
+            d = abs(k - (i + j - 1) / 2)
+            if d < best[k]:
+                best[k], out[k] = d, res[k - i]
+    return out
+
+
 @torch.no_grad()
-def predict_expressions(run: Run, audio: np.ndarray, chunk: int = 256) -> torch.Tensor:
-    """Audio windows (T, W, D) -> expressions (T, K) in PCA units (chunks of ``chunk`` frames)."""
+def predict_expressions(run: Run, audio: np.ndarray) -> torch.Tensor:
+    """Audio windows (T, W, D) -> expressions (T, K) in PCA units, over sequences of the training length."""
     dev = run.ident.shape.device
     x = torch.as_tensor(np.array(audio, np.float32), device=dev)
-    out = [run.model.a2e(x[i:i + chunk][None])[0] for i in range(0, len(x), chunk)]
-    return torch.cat(out) * run.ident.exp_std
+    frames = blend_windows(len(x), run.cfg.train.seq_len, lambda i, j: run.model.a2e(x[i:j][None])[0])
+    return torch.stack(frames) * run.ident.exp_std
 
 
 @torch.no_grad()
@@ -96,21 +112,25 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
     f32 = lambda a: torch.from_numpy(np.array(a, np.float32)).to(dev)  # noqa: E731
     ident = Identity(f32(shape), run.ident.components, run.ident.exp_std)
     verts = m.meshes(expression[None], ident, f32(rotation)[None], f32(translation)[None], f32(scale)[None])[0]
-    out = np.empty((len(expression), s, s, 3), np.uint8)
     L = cfg.train.seq_len  # the renderer attends over sequences of the training length
-    starts = window_starts(len(verts), L, overlap=m.renderer.dependency is not None)
-    best = np.full(len(verts), np.inf)  # distance of each frame to the centre of the window that made it
-    for i in tqdm(starts, desc="render", unit="seq", disable=not progress, file=sys.stderr):
-        v = verts[i:i + L]
+    overlap = m.renderer.dependency is not None
+    work = sum(min(i + L, len(verts)) - i for i in window_starts(len(verts), L, overlap))
+    bar = tqdm(total=work, desc="render", unit="frame", disable=not progress, file=sys.stderr)
+
+    def window(i: int, j: int) -> np.ndarray:
+        v = verts[i:j]
         shape_img = m.render_meshes(v[None])
         mask = torch.as_tensor(mouth_mask(v, s, dilate=cfg.erosion.dilate)).to(dev).float()[None, :, None]
-        bg = f32(background[i:i + L]).permute(0, 3, 1, 2)[None] / 127.5 - 1
-        fake, _ = m.generate(bg, shape_img, mask, f32(audio[i:i + L])[None])
-        frames = ((fake[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-        dist = np.abs(np.arange(i, i + len(v)) - (i + (len(v) - 1) / 2))
-        keep = dist < best[i:i + len(v)]
-        out[i:i + len(v)][keep] = frames[keep]
-        best[i:i + len(v)][keep] = dist[keep]
+        bg = f32(background[i:j]).permute(0, 3, 1, 2)[None] / 127.5 - 1
+        fake, _ = m.generate(bg, shape_img, mask, f32(audio[i:j])[None])
+        bar.update(j - i)
+        return ((fake[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+
+    if overlap:  # attention spans a window: overlap so borders do not cut it
+        out = np.stack(blend_windows(len(verts), L, window))
+    else:  # frames are independent: back to back
+        out = np.concatenate([window(i, min(i + L, len(verts))) for i in range(0, len(verts), L)])
+    bar.close()
     return out
 
 
