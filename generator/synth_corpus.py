@@ -306,7 +306,83 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
     return paths
 
 
+# --------------------------------------------------------------------------- contact sheet
+
+SHEET_CATEGORIES = (
+    ("rest", None),
+    ("open", lambda m: m[:, 0]),
+    ("p b m", lambda m: -m[:, 0]),
+    ("rounded", lambda m: m[:, 2]),
+    ("spread", lambda m: m[:, 1] - m[:, 2]),
+    ("open", lambda m: m[:, 0]),
+)
+_BILABIAL = ("p", "b", "m")
+
+
+def pick_frames(truth: dict, n_min_gap: int = 3) -> list[tuple[int, str]]:
+    """Frames that show the articulations: rest, open vowel, lips closed on p/b/m, rounded, spread."""
+    mouth = np.asarray(truth["mouth"])
+    t = np.arange(len(mouth)) / float(truth["fps"])
+    idx = np.searchsorted(truth["phoneme_start"], t, side="right") - 1
+    ph = np.where(idx >= 0, np.asarray(truth["phonemes"])[np.clip(idx, 0, None)], "_")
+    chosen: list[tuple[int, str]] = []
+    for name, score in SHEET_CATEGORIES:
+        if score is None:
+            chosen.append((0, name))
+            continue
+        val = score(mouth).astype(float)
+        if name == "p b m":
+            val[~np.isin(ph, _BILABIAL)] = -np.inf
+        for k, _ in chosen:
+            val[max(0, k - n_min_gap) : k + n_min_gap + 1] = -np.inf
+        if np.isfinite(val).any():
+            chosen.append((int(np.argmax(val)), name))
+    return [(k, f"{name}: /{ph[k]}/") for k, name in chosen]
+
+
+def contact_sheet(video: Path, truth: Path, out_png: Path, tile: int = 192) -> Path:
+    """A PNG of a few frames (top row) and their mouths (bottom row), labelled with the phoneme."""
+    import cv2
+
+    from msi.video import read_frames
+
+    frames = read_frames(video)
+    d = dict(np.load(truth))
+    picks = pick_frames(d)
+    lm = d["landmarks"]
+    mw = float(np.linalg.norm(d["face_landmarks"][61, :2] - d["face_landmarks"][291, :2]))
+    top, bottom = [], []
+    for k, label in picks:
+        im = cv2.resize(frames[k], (tile, tile), interpolation=cv2.INTER_AREA)
+        c = lm[k, [61, 291], :2].mean(0)
+        half = int(round(0.9 * mw))
+        y0, x0 = int(round(c[1] - 0.8 * half)), int(round(c[0] - half))
+        crop = frames[k][max(0, y0) : y0 + int(1.6 * half), max(0, x0) : x0 + 2 * half]
+        mouth = cv2.resize(crop, (tile, int(tile * 0.8)), interpolation=cv2.INTER_CUBIC)
+        for img in (im,):
+            cv2.rectangle(img, (0, 0), (tile, 20), (0, 0, 0), -1)
+            cv2.putText(img, f"{k / float(d['fps']):.2f}s {label}", (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                        (255, 255, 255), 1, cv2.LINE_AA)
+        top.append(im)
+        bottom.append(mouth)
+    sheet = np.concatenate([np.concatenate(top, 1), np.concatenate(bottom, 1)], 0)
+    out_png = Path(out_png)
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out_png), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    return out_png
+
+
 # --------------------------------------------------------------------------- CLI
+
+
+def _check_resumable(truth: Path, **expected) -> None:
+    """A finished clip is reused only if it was built with the same settings."""
+    with np.load(truth) as d:
+        found = {k: float(d[f"{k}_sigma" if k == "jitter" else k]) for k in expected}
+    bad = [f"{k} {found[k]:g} (now {v:g})" for k, v in expected.items() if not np.isclose(found[k], v)]
+    if bad:
+        raise GeneratorError(f"{truth.parent} holds clips built with other settings ({', '.join(bad)}): "
+                             "use another --out")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -325,6 +401,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="std of per-frame lip jitter in MSI units (px at a 64 px mouth width; default 0)")
     parser.add_argument("--size", type=int, default=256, help="frame side in pixels, even (default 256)")
     parser.add_argument("--fps", type=int, default=25, help="frame rate (default 25)")
+    parser.add_argument("--contact-sheet", type=Path, default=None, metavar="PNG",
+                        help="also write a contact sheet of the first clip (frames and mouths per viseme)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -348,7 +426,9 @@ def run(args: argparse.Namespace) -> int:
         seconds = min(args.clip_seconds, total - i * args.clip_seconds)
         name = f"clip_{i:04d}"
         paths = ClipPaths(out / f"{name}.mp4", out / f"{name}.npz", out / f"{name}.wav")
-        if not all(p.exists() for p in (paths.video, paths.truth, paths.wav)):
+        if all(p.exists() for p in (paths.video, paths.truth, paths.wav)):
+            _check_resumable(paths.truth, seed=args.seed + i, jitter=args.jitter, size=args.size, fps=args.fps)
+        else:
             paths = build_clip(out, seconds=seconds, seed=args.seed + i, face=args.face, jitter=args.jitter,
                                fps=args.fps, size=args.size, name=name)
         clips.append({"name": name, "seconds": round(seconds, 3), "seed": args.seed + i, "video": paths.video.name,
@@ -357,5 +437,7 @@ def run(args: argparse.Namespace) -> int:
              "fps": args.fps, "size": args.size, "sample_rate": CorpusConfig.sample_rate, "seed": args.seed,
              "config": asdict(CorpusConfig()), "clips": clips}
     (out / "corpus.json").write_text(json.dumps(index, indent=1))
+    if args.contact_sheet:
+        contact_sheet(out / clips[0]["video"], out / clips[0]["truth"], args.contact_sheet)
     print(json.dumps({"corpus": str(out / "corpus.json"), "clips": len(clips), "seconds": round(total, 3)}))
     return 0

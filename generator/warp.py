@@ -16,7 +16,8 @@ lip weight: 1 on the lips and Gaussian fall-off of ``0.5 w`` outside):
 * opening ``o`` in [0, 1]: a jaw drop of ``0.45 A`` on the lower face (fading towards the ears)
   plus a lip parting of ``+0.5 A f(u)`` (lower lip) and ``-0.2 A f(u)`` (upper lip), ``A = 0.42 w o``;
 * width ``s`` in [-1, 1]: corners move by ``+-0.12 w s`` horizontally (spread / narrow);
-* rounding ``r`` in [0, 1]: corners move inwards by ``0.18 w r`` (protruded, rounded lips);
+* rounding ``r`` in [0, 1]: corners move inwards by ``0.12 w r`` and the lips thicken by up to
+  ``0.04 w r`` in the middle (protruded, rounded lips); width and rounding fall off at ``0.3 w``;
 * jitter: a per-frame translation ``(jx, jy)`` of the lip region (weight exactly 1 on the lips);
 * head pose: a rotation (yaw, pitch, roll) of the 3D mesh about the face centre and a
   translation, with orthographic projection; the ring follows with the translation and roll. For
@@ -66,8 +67,10 @@ class RigConfig:
     upper_lip: float = 0.2  # upward parting of the upper lip, times f(u)
     max_opening: float = 0.42  # A at o = 1, in mouth widths
     spread: float = 0.12  # corner displacement at width = +-1, in mouth widths
-    rounding: float = 0.18  # corner displacement inwards at rounding = 1, in mouth widths
+    rounding: float = 0.12  # corner displacement inwards at rounding = 1, in mouth widths
+    pout: float = 0.04  # rounded lips protrude: outer lip contour moves away from the midline
     lip_falloff: float = 0.5  # Gaussian radius of the lip weight outside the lips, in mouth widths
+    shape_falloff: float = 0.3  # the same for width and rounding
     ring_scale: float = 1.45  # ring points at this multiple of the face-oval radius
     depth_fade: float = 0.2  # depth fades in over this distance inside the face outline (face widths)
 
@@ -106,7 +109,11 @@ class FaceRig:
         dist = np.clip(dist, 0.0, None)
         self.lip_weight = np.exp(-0.5 * (dist / (config.lip_falloff * mw)) ** 2)
         self.lip_weight[dist <= 0] = 1.0
+        # Width and rounding act on the lips only (a narrower fall-off keeps nose and cheeks still).
+        self.shape_weight = np.exp(-0.5 * (dist / (config.shape_falloff * mw)) ** 2)
         self.profile = np.clip(1 - 4 * self.u**2, 0.0, 1.0) ** 0.6
+        # Outer part of the lips: 0 at the inner contour, 1 at the outer contour and beyond (fading).
+        self.outer_lip = np.clip(np.abs(self.v) / 0.12, 0.0, 1.0) * self.shape_weight
         # Jaw: lower face moves down, fading sideways (towards the ears) and above the midline.
         self.jaw_weight = np.exp(-0.5 * (self.u / 1.0) ** 2) * _smoothstep(self.v, -0.15, 0.15)
         # Close the photo's mouth: each lip moves half the gap (minus the neutral gap) to the midline.
@@ -141,7 +148,9 @@ class FaceRig:
         lip = c.lower_lip * self.profile * self.lip_weight
         upl = c.upper_lip * self.profile * self.lip_weight
         q[:, 1] += A * (c.jaw_drop * self.jaw_weight + np.where(self.lower, lip, -upl))
-        q[:, 0] += (c.spread * float(width) - c.rounding * float(rounding)) * mw * np.clip(2 * self.u, -1.2, 1.2) * self.lip_weight
+        q[:, 0] += (c.spread * float(width) - c.rounding * float(rounding)) * mw * np.clip(2 * self.u, -1.2, 1.2) * self.shape_weight
+        # Pout: the lips thicken (move away from the mouth line) in the middle when rounded.
+        q[:, 1] += c.pout * mw * float(rounding) * np.sign(self.v) * self.profile * self.outer_lip
         q[:, :2] += np.asarray(jitter_xy, dtype=np.float64) * self.lip_weight[:, None]
         if pose is not None:
             q = self._pose(q, pose)

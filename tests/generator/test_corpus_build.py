@@ -121,9 +121,14 @@ def test_msi_falls_as_jitter_rises(clips, tracked):
 
 def test_cli_builds_a_resumable_corpus(tmp_path, capsys):
     out = tmp_path / "corpus"
+    sheet = tmp_path / "sheet.png"
     args = ["synth-corpus", "--out", str(out), "--minutes", str(3.0 / 60), "--clip-seconds", "2",
-            "--size", "64", "--seed", "5", "--no-progress"]
+            "--size", "64", "--seed", "5", "--no-progress", "--contact-sheet", str(sheet)]
     assert main(args) == 0
+    import cv2
+
+    img = cv2.imread(str(sheet))
+    assert img is not None and img.shape[0] > 192 and img.shape[1] >= 3 * 192
     summary = json.loads(capsys.readouterr().out)
     index = json.loads((out / "corpus.json").read_text())
     assert summary["clips"] == 2 and [c["seconds"] for c in index["clips"]] == [2.0, 1.0]
@@ -133,11 +138,24 @@ def test_cli_builds_a_resumable_corpus(tmp_path, capsys):
     mtime = (out / "clip_0000.npz").stat().st_mtime_ns
     assert main(args) == 0  # rerun: finished clips are kept, not rebuilt
     assert (out / "clip_0000.npz").stat().st_mtime_ns == mtime
+    capsys.readouterr()
+    assert main([*args, "--jitter", "1"]) == 1  # other settings: refuse to mix clips
+    assert "other settings" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("bad, message", [(["--size", "63"], "--size"), (["--jitter", "-1"], "--jitter"),
-                                          (["--face", "/nonexistent.png"], "no such image")])
+                                          (["--face", "/nonexistent.png"], "no such image"),
+                                          (["--face", "GREY"], "no face found"),
+                                          (["--face", "TEXT"], "not a readable image")])
 def test_cli_bad_input_one_line(tmp_path, capsys, bad, message):
+    import cv2
+
+    if "GREY" in bad:
+        cv2.imwrite(str(tmp_path / "grey.png"), np.full((200, 200, 3), 128, np.uint8))
+        bad = ["--face", str(tmp_path / "grey.png")]
+    if "TEXT" in bad:
+        (tmp_path / "notes.png").write_text("not an image")
+        bad = ["--face", str(tmp_path / "notes.png")]
     code = main(["synth-corpus", "--out", str(tmp_path / "c"), "--minutes", "0.02", "--no-progress", *bad])
     err = capsys.readouterr().err.strip()
     assert code == 1 and err.startswith("stableface: error:") and "\n" not in err and message in err
