@@ -25,7 +25,9 @@ import dataclasses
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -287,6 +289,7 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     if ckpt_path.is_file():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         saved = from_dict(state["config"])
+        saved.train = dataclasses.replace(saved.train, threads=cfg.train.threads)  # how to run, not what
         if to_dict(saved) != to_dict(cfg):
             print(f"stableface: resuming {out} with its saved configuration", file=sys.stderr)
         cfg = saved
@@ -315,6 +318,11 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     log = csv.DictWriter(log_f, LOG_FIELDS) if log_f else None
     if log and log_new:
         log.writeheader()
+    def on_term(signum, frame):  # cluster pre-emption / kill: checkpoint like Ctrl-C
+        raise KeyboardInterrupt
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_term) if main_thread else None
     try:
         while step < stop:
             stage = stage_at(plan, step)
@@ -343,6 +351,8 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
             save_atomic(trainer.state(step), ckpt_path)
         raise
     finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         bar.close()
         if log_f:
             log_f.close()

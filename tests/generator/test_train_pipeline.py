@@ -182,3 +182,26 @@ def test_training_erosion_changes_only_pixels_near_the_mouth_of_the_real_mesh(da
     assert not (changed & ~near).any()
     # and about the size of the data's mouth masks, not the whole face
     assert changed.float().mean() < 2 * b["mouth"].mean()
+
+
+def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    cmd = [shutil.which("stableface"), "train", str(data_dir), "--config", "tiny", "--out", str(run),
+           "--epochs", "0,400,0", "--threads", "1", "--quiet"]
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not (run / "losses.csv").is_file():
+        time.sleep(0.2)
+    time.sleep(3)  # a few steps
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "interrupted" in err
+    step = torch.load(run / "checkpoint.pt", weights_only=False)["step"]
+    assert 0 < step < 1200
+    p = subprocess.run(cmd[:-1] + ["--max-steps", str(step + 2), "--quiet"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["step"] == step + 2
+    assert [int(r["step"]) for r in read_log(run)] == list(range(1, step + 3))
