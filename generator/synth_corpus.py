@@ -372,6 +372,91 @@ def contact_sheet(video: Path, truth: Path, out_png: Path, tile: int = 192) -> P
     return out_png
 
 
+# --------------------------------------------------------------------------- MSI validation
+
+
+def excess_acceleration_variance(landmarks: np.ndarray, clean: np.ndarray) -> float:
+    """Mean over lip landmarks and x, y of var(acceleration) minus the clean clip's, in MSI units
+    (coordinates scaled so the clean clip's mouth is 64 px wide). Expected: 6 sigma^2."""
+    from msi.metric import accelerations
+    from msi.regions import get_scheme
+
+    sch = get_scheme("mediapipe478")
+    i, j = sch.mouth_corners
+    w = float(np.nanmean(np.linalg.norm(clean[:5, i, :2] - clean[:5, j, :2], axis=-1)))
+    lip = list(sch.lip)
+
+    def var(a):
+        return float(np.nanmean(np.nanvar(accelerations(a[:, lip, :2] * MSI_MOUTH_WIDTH / w), axis=0)))
+
+    return var(landmarks) - var(clean)
+
+
+def msi_sweep(out_dir, sigmas, seeds, seconds: float = 12.0, size: int = 256, fps: int = 25, face=None,
+              progress: bool = False) -> list[dict]:
+    """Builds one clip per (seed, sigma) and measures MSI on the ground-truth landmarks and on
+    MediaPipe tracking of the written mp4 (``msi.score``), plus the excess lip acceleration variance
+    (expected ``6 sigma^2``). Returns one record per clip."""
+    from tqdm import tqdm
+
+    from msi.metric import msi_from_landmarks
+    from msi.score import Settings, get_landmarks, score_landmarks
+
+    sigmas = sorted(set(float(x) for x in sigmas) | {0.0})
+    rows, clean = [], {}
+    jobs = [(seed, sigma) for seed in seeds for sigma in sigmas]
+    for seed, sigma in tqdm(jobs, desc="msi-sweep", unit="clip", file=sys.stderr, disable=not progress):
+        paths = build_clip(out_dir, seconds=seconds, seed=seed, jitter=sigma, fps=fps, size=size, face=face,
+                           name=f"sweep_s{seed}_j{sigma:g}")
+        truth = np.load(paths.truth)["landmarks"].astype(np.float64)
+        tracked = get_landmarks(paths.video, Settings(), cache=False)
+        scored = score_landmarks(tracked.landmarks, tracked.fps, Settings(), path=str(paths.video))
+        gt = msi_from_landmarks(truth)
+        if sigma == 0.0:
+            clean[seed] = (truth, tracked.landmarks)
+        rows.append({
+            "seed": seed, "sigma": sigma, "expected_excess": 6 * sigma**2,
+            "excess_truth": excess_acceleration_variance(truth, clean[seed][0]),
+            "excess_tracked": excess_acceleration_variance(tracked.landmarks, clean[seed][1]),
+            "msi_lip_truth": gt.msi_lip, "msi_jaw_truth": gt.msi_jaw,
+            "msi_lip_tracked": scored.msi_lip, "msi_jaw_tracked": scored.msi_jaw,
+            "face_coverage": scored.face_coverage, "video": paths.video.name,
+        })
+    return rows
+
+
+def plot_sweep(rows: list[dict], path: Path) -> Path:
+    """MSI-Lip against sigma (mean and range over seeds) and the excess variance against 6 sigma^2."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    g = df.groupby("sigma")
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
+    for col, label, colour in (("msi_lip_truth", "ground-truth landmarks", "#1f77b4"),
+                               ("msi_lip_tracked", "MediaPipe on the mp4", "#d62728")):
+        m = g[col].mean()
+        ax[0].plot(m.index, m.values, "o-", color=colour, label=label)
+        ax[0].fill_between(m.index, g[col].min().values, g[col].max().values, color=colour, alpha=0.15)
+    ax[0].set(xlabel="jitter sigma (px at 64 px mouth width)", ylabel="MSI-Lip", title="MSI falls as jitter rises")
+    ax[0].legend(frameon=False)
+    s = np.linspace(0, df["sigma"].max(), 50)
+    ax[1].plot(s, 6 * s**2, "k--", label="expected 6 sigma^2")
+    for col, label, colour in (("excess_truth", "ground truth", "#1f77b4"), ("excess_tracked", "tracked", "#d62728")):
+        ax[1].plot(df["sigma"], df[col], "o", color=colour, alpha=0.7, label=label)
+    ax[1].set(xlabel="jitter sigma", ylabel="added var(lip acceleration)", title="Acceleration variance added")
+    ax[1].legend(frameon=False)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -383,6 +468,26 @@ def _check_resumable(truth: Path, **expected) -> None:
     if bad:
         raise GeneratorError(f"{truth.parent} holds clips built with other settings ({', '.join(bad)}): "
                              "use another --out")
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    try:
+        sigmas = [float(x) for x in args.msi_sweep.split(",") if x.strip()]
+    except ValueError:
+        raise GeneratorError(f"--msi-sweep wants comma-separated numbers, got {args.msi_sweep!r}") from None
+    if any(x < 0 for x in sigmas) or args.sweep_seeds < 1:
+        raise GeneratorError("--msi-sweep levels must be >= 0 and --sweep-seeds >= 1")
+    seeds = [args.seed + i for i in range(args.sweep_seeds)]
+    rows = msi_sweep(args.out, sigmas, seeds, seconds=args.clip_seconds, size=args.size, fps=args.fps,
+                     face=args.face, progress=not args.no_progress)
+    pd.DataFrame(rows).to_csv(args.out / "msi_sweep.csv", index=False)
+    if args.sweep_plot:
+        plot_sweep(rows, args.sweep_plot)
+    for r in rows:
+        print(json.dumps({k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()}))
+    return 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -403,6 +508,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=int, default=25, help="frame rate (default 25)")
     parser.add_argument("--contact-sheet", type=Path, default=None, metavar="PNG",
                         help="also write a contact sheet of the first clip (frames and mouths per viseme)")
+    parser.add_argument("--msi-sweep", default=None, metavar="SIGMAS",
+                        help="instead of a corpus: validate MSI on clips of --clip-seconds at these jitter levels "
+                             "(comma-separated, 0 added) for --sweep-seeds seeds; writes OUT/msi_sweep.csv and "
+                             "prints one JSON record per clip")
+    parser.add_argument("--sweep-seeds", type=int, default=3, help="seeds of the MSI sweep (default 3)")
+    parser.add_argument("--sweep-plot", type=Path, default=None, metavar="PNG", help="figure of the MSI sweep")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -416,6 +527,8 @@ def run(args: argparse.Namespace) -> int:
     from generator import espeak
 
     espeak.engine()  # fail early, with the install command, when espeak-ng is missing
+    if args.msi_sweep is not None:
+        return _run_sweep(args)
     total = args.minutes * 60.0
     n = int(np.ceil(total / args.clip_seconds - 1e-9))
     out: Path = args.out

@@ -159,3 +159,21 @@ def test_cli_bad_input_one_line(tmp_path, capsys, bad, message):
     code = main(["synth-corpus", "--out", str(tmp_path / "c"), "--minutes", "0.02", "--no-progress", *bad])
     err = capsys.readouterr().err.strip()
     assert code == 1 and err.startswith("stableface: error:") and "\n" not in err and message in err
+
+
+def test_cli_msi_sweep(tmp_path, capsys):
+    """`--msi-sweep`: clips at each jitter level, scored by msi.score on the mp4, CSV + JSON lines."""
+    import pandas as pd
+
+    out = tmp_path / "sweep"
+    code = main(["synth-corpus", "--out", str(out), "--msi-sweep", "2", "--sweep-seeds", "1", "--clip-seconds", "2",
+                 "--size", "128", "--seed", "4", "--no-progress", "--sweep-plot", str(tmp_path / "sweep.png")])
+    assert code == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    df = pd.read_csv(out / "msi_sweep.csv")
+    assert len(rows) == len(df) == 2 and list(df["sigma"]) == [0.0, 2.0]
+    assert (df["face_coverage"] == 1).all()
+    clean, jittered = df.iloc[0], df.iloc[1]
+    assert jittered["msi_lip_tracked"] < clean["msi_lip_tracked"] and jittered["msi_lip_truth"] < clean["msi_lip_truth"]
+    assert jittered["excess_tracked"] == pytest.approx(24.0, rel=0.5)
+    assert (tmp_path / "sweep.png").stat().st_size > 10_000
