@@ -21,6 +21,8 @@ import ctypes
 import ctypes.util
 import os
 import pickle
+import select
+import signal
 import threading
 from dataclasses import dataclass
 
@@ -29,6 +31,7 @@ import numpy as np
 from generator.cli import GeneratorError
 
 LIBRARY = "libespeak-ng.so.1"
+TIMEOUT = 60.0  # seconds one utterance may take
 INSTALL_HINT = "espeak-ng is not installed (libespeak-ng.so.1 not found): apt-get install espeak-ng"
 
 # speak_lib.h constants
@@ -133,10 +136,19 @@ class _Engine:
                     os._exit(code)
             os.close(w)
             chunks = []
-            with os.fdopen(r, "rb") as f:
-                while block := f.read(1 << 20):
+            try:
+                while True:  # a child that hangs (e.g. a lock held at fork time) must not hang us
+                    ready, _, _ = select.select([r], [], [], TIMEOUT)
+                    if not ready:
+                        os.kill(pid, signal.SIGKILL)
+                        raise GeneratorError(f"espeak-ng did not finish within {TIMEOUT:g} s")
+                    block = os.read(r, 1 << 20)
+                    if not block:
+                        break
                     chunks.append(block)
-            os.waitpid(pid, 0)
+            finally:
+                os.close(r)
+                os.waitpid(pid, 0)
         if not chunks:
             raise GeneratorError("espeak-ng crashed while synthesising the text")
         status, value = pickle.loads(b"".join(chunks))

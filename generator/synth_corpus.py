@@ -266,6 +266,8 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
     paths = ClipPaths(video=out_dir / f"{name}.mp4", truth=out_dir / f"{name}.npz", wav=out_dir / f"{name}.wav")
 
     n_frames = int(round(seconds * fps))
+    if n_frames < 1:
+        raise GeneratorError(f"a clip of {seconds} s has no frame at {fps} fps")
     seconds = n_frames / fps  # audio and video end together
     # Independent streams: the same seed gives the same speech and head motion at any jitter.
     rng_speech, rng_head, rng_jitter = (np.random.default_rng([seed, k]) for k in range(3))
