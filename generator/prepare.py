@@ -149,6 +149,13 @@ def to_crop(landmarks: np.ndarray, crop: tuple[int, int, int], size: int) -> np.
     return out * (size / side)
 
 
+def shift_audio(wave: np.ndarray, offset: float, sr: int) -> np.ndarray:
+    """Put audio that starts ``offset`` seconds after the first video frame on the video's
+    clock: pad silence in front (offset > 0) or drop the samples before the video (< 0)."""
+    k = int(round(offset * sr))
+    return np.concatenate([np.zeros(k, wave.dtype), wave]) if k >= 0 else wave[-k:]
+
+
 def fit_representation(landmarks: np.ndarray, train: slice, n_exp: int) -> dict[str, np.ndarray]:
     """Shape, pose, expression and PCA of crop-pixel meshes (T, 478, 3) (see :mod:`generator.face3d`)."""
     from generator import face3d
@@ -195,6 +202,27 @@ def _versions() -> dict:
         except PackageNotFoundError:
             out[pkg] = None
     return out
+
+
+def stream_offset(path: str | os.PathLike) -> float:
+    """Start of the first decoded audio frame minus that of the first video frame (seconds).
+
+    Containers may start the audio later than the video (edit lists, an encoder's priming
+    samples); :func:`generator.audio.load_audio` returns every decoded sample from the first
+    one, so this offset puts them on the video's clock. 0 when either is unknown.
+    """
+    import av
+
+    def first_time(kind: str) -> float | None:
+        with av.open(str(path)) as container:
+            try:
+                frame = next(container.decode(**{kind: 0}))
+            except (StopIteration, av.FFmpegError):
+                return None
+            return frame.time
+
+    video, audio = first_time("video"), first_time("audio")
+    return 0.0 if video is None or audio is None else float(audio - video)
 
 
 def _single_threaded_blas():
@@ -319,6 +347,8 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
 
     # Audio first: it is quick and bounds the number of frames.
     wave = audio_mod.load_audio(audio_src, audio_mod.SAMPLE_RATE)
+    offset = stream_offset(cfg.video) if cfg.audio is None else 0.0
+    wave = shift_audio(wave, offset, audio_mod.SAMPLE_RATE)
     n_audio = int(math.floor(len(wave) / audio_mod.SAMPLE_RATE * cfg.fps + 1e-6))
     clock = {"start": time.perf_counter()}
     lm_src = _track(cfg, info, n_audio, partial, progress)
@@ -418,6 +448,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
         "source_video": {"width": info.width, "height": info.height, "fps": info.fps, "duration": info.duration},
         "audio_window_shape": list(feats.shape[1:]),
         "frames_without_face": int(missing.sum()),
+        "audio_offset_s": round(offset, 6),
         "reconstruction_error": report,
         "warnings": warnings,
         # Wall-clock seconds per stage of this run (tracking: 0 for chunks resumed from checkpoints).

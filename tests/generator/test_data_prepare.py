@@ -198,6 +198,48 @@ def test_audio_from_a_separate_file_and_own_features(tiny, source_video, speech,
     assert clip.manifest["settings"]["audio_features"].endswith("ds.npy")
 
 
+def write_av(path, frames, fps, wave, sr, audio_start):
+    """An mp4 whose audio stream starts ``audio_start`` seconds after its first video frame."""
+    import av
+    from fractions import Fraction
+
+    with av.open(str(path), "w") as c:
+        vs = c.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
+        aus = c.add_stream("aac", rate=sr)
+        aus.layout = "mono"
+        for f in frames:
+            for p in vs.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")):
+                c.mux(p)
+        for p in vs.encode():
+            c.mux(p)
+        start = int(round(audio_start * sr))
+        for i in range(0, len(wave), 1024):
+            chunk = np.pad(wave[i : i + 1024], (0, max(0, i + 1024 - len(wave))))
+            frame = av.AudioFrame.from_ndarray(chunk[None].astype(np.float32), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = sr, start + i, Fraction(1, sr)
+            for p in aus.encode(frame):
+                c.mux(p)
+        for p in aus.encode():
+            c.mux(p)
+    return path
+
+
+def test_audio_that_starts_late_is_put_on_the_video_clock(tiny, tmp_path):
+    """A 1 kHz burst 0.5 s into an audio stream that starts 0.3 s after the video belongs at 0.8 s."""
+    sr = 16000
+    wave = np.zeros(3 * sr, np.float32)
+    burst = np.arange(int(0.05 * sr))
+    wave[int(0.5 * sr) + burst] = 0.5 * np.sin(2 * np.pi * 1000 * burst / sr)
+    video = write_av(tmp_path / "late.mp4", np.asarray(load_clip(tiny).frames[:75]), 25, wave, sr, 0.3)
+    assert prepare.stream_offset(video) > 0.2
+    m = prepare.prepare(prepare.PrepareConfig(video=video, out=tmp_path / "d", size=32), progress=False)
+    _, out = wavfile.read(tmp_path / "d" / "audio.wav")
+    onset = np.flatnonzero(np.abs(out) > 0.1 * 32767)[0] / sr
+    assert onset == pytest.approx(0.8, abs=0.01)
+    assert m["audio_offset_s"] == pytest.approx(prepare.stream_offset(video))
+
+
 # ---------------------------------------------------------------- bad input: one line, exit 1
 
 
