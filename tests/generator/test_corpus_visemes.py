@@ -76,3 +76,17 @@ def test_real_speech_lips_close_on_m():
     assert len(bil) >= 4 and len(vow) >= 2
     assert np.median(bil) < 0.15 and np.median(vow) > 0.4
     assert np.median(vow) > 3 * np.median(bil)
+
+
+def test_every_phoneme_espeak_speaks_has_its_own_viseme():
+    """No phoneme of the corpus sentences falls back to the generic shape."""
+    from generator.sentences import FIXED, composed
+    from generator.visemes import DIPHTHONGS, VISEMES
+
+    rng = np.random.default_rng(0)
+    texts = list(FIXED[::2]) + [composed(rng) for _ in range(10)]
+    seen = set()
+    for t in texts:
+        seen |= set(espeak.synthesize(t, voice="en-us+f3").phonemes)
+    assert len(seen) > 30
+    assert seen <= set(VISEMES) | set(DIPHTHONGS), sorted(seen - set(VISEMES) - set(DIPHTHONGS))
