@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
         raise GeneratorError("give --audio SPEECH, or --reenact SPLIT with a prepared --background")
     if args.reenact and not Path(args.background).is_dir():
         raise GeneratorError("--reenact needs a prepared data directory as --background")
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # small models; robust on a shared CPU
     result = synthesize(args.run_dir, args.out, background=args.background, audio_path=args.audio,
                         reenact=args.reenact, audio_features=args.audio_features, truth_out=args.truth_out,
                         device=args.device, progress=not args.quiet)
