@@ -148,7 +148,7 @@ def tiny() -> StableFaceConfig:
         train=TrainConfig(seq_len=8, batch=2, a2e_epochs=60, render_epochs=60, joint_epochs=10,
                           lr_a2e=1e-3, lr_renderer=5e-4, lr_discriminator=5e-4,
                           checkpoint_every=100, sample_every=100,
-                          threads=1),  # on a shared 2-core CPU one thread ran ~2.5x faster than two
+                          threads=1),  # two OpenMP threads stall when the CPU is shared
     )
 
 
