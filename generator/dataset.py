@@ -3,9 +3,13 @@
 On-disk format ``stableface-data/1`` (T video frames at 25 fps, crop side S):
 
 =====================  ======================================================================
-manifest.json          format, source, settings (size, fps, sample_rate, n_exp, audio_features,
-                       audio_window), versions, n_frames, crop [x0, y0, side] (source pixels),
-                       splits {train, val, test: [start, stop)}, reconstruction_error, ...
+manifest.json          format, source {video, audio: path, bytes, mtime}, settings (size, fps,
+                       sample_rate, n_exp, audio_features "logmel80" | FILE, audio_window, ...),
+                       versions, n_frames, crop [x0, y0, side] (source pixels), splits
+                       {train, val, test: [start, stop)}, reconstruction_error (per split mean /
+                       p95 vertex error in crop px and / mouth width, pca_rank,
+                       explained_variance_ratio), frames_without_face (interpolated),
+                       audio_offset_s, source_video, warnings, timings_s
 frames.npy             uint8 (T, S, S, 3) RGB: one fixed crop for the whole clip, resized to S
 audio.wav              16 kHz mono PCM, exactly T / fps seconds
 audio_features.npy     float32 (T, W, D): per video frame W feature frames (log-mel: D = 80)
@@ -17,8 +21,9 @@ pca.npz                mean (1434,), components (53, 1434), explained_variance (
 mouth_masks.npy        uint8 (T, S, S) in {0, 1}
 =====================  ======================================================================
 
-``face3d.reconstruct(shape, expression, pca, rotation, translation, scale)`` maps the
-representation back to crop-pixel meshes (see :mod:`generator.face3d`).
+Frame k shows the source at time (k + 0.5) / fps; its audio window is centred on the same
+instant. ``face3d.reconstruct(shape, expression, pca, rotation, translation, scale)`` maps
+the representation back to crop-pixel meshes (see :mod:`generator.face3d`).
 """
 from __future__ import annotations
 
