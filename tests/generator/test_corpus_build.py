@@ -48,12 +48,38 @@ def test_files_and_streams(clips):
         n_video = sum(1 for _ in c.decode(video=0))
     with av.open(str(p.video)) as c:
         n_audio = sum(f.samples for f in c.decode(audio=0))
+        audio_duration = float(c.streams.audio[0].duration * c.streams.audio[0].time_base)
     assert n_video == int(SECONDS * FPS)
-    # Audio and video durations agree within one frame (in the mp4 and the wav).
-    assert abs(n_audio / 16000 - n_video / FPS) <= 1 / FPS
+    # Audio and video durations agree within one frame (in the mp4 and the wav); decoding adds at
+    # most the padding of the last 1024-sample AAC frame.
+    assert abs(audio_duration - n_video / FPS) <= 1 / FPS
+    assert 0 <= n_audio - SECONDS * 16000 < 1024
     sr, wav = wavfile.read(p.wav)
     assert sr == 16000 and wav.ndim == 1 and len(wav) == int(SECONDS * 16000)
     assert np.abs(wav).max() > 3000  # speech, not silence
+
+
+def test_tracked_mouth_follows_the_truth_and_the_audio(clips, tracked):
+    """What MediaPipe sees in the mp4 is the articulation, in sync with the audio track."""
+    d = np.load(clips[0.0].truth)
+    opening = d["mouth"][:, 0]
+    lm = tracked[0.0]
+    gap = lm[:, 14, 1] - lm[:, 13, 1]  # inner-lip opening seen by the tracker
+    assert np.corrcoef(gap, opening)[0, 1] > 0.85
+    # The mp4's audio starts with the video: it matches the wav sample for sample at offset 0 ...
+    with av.open(str(clips[0.0].video)) as c:
+        audio = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
+    sr, wav = wavfile.read(clips[0.0].wav)
+    wav = wav.astype(np.float32) / 32767
+    xc = np.correlate(audio[: len(wav) + 800], wav[: len(wav) - 800], mode="valid")
+    assert int(np.argmax(xc)) == 0
+    assert np.corrcoef(audio[: len(wav)], wav)[0, 1] > 0.95
+    # ... and is loud on the truth's vowels, quiet before its first phoneme.
+    rms = lambda s, e: np.sqrt(np.mean(audio[int(s * sr) : int(e * sr)] ** 2))  # noqa: E731
+    names, st, en = d["phonemes"], d["phoneme_start"], d["phoneme_end"]
+    vowels = [rms(a, b) for p, a, b in zip(names, st, en) if p in ("a", "A:", "i:", "u:", "E", "eI", "oU", "V", "aI", "O:")]
+    assert st[0] > 0.15  # silent lead-in before the first phoneme
+    assert len(vowels) > 5 and np.median(vowels) > 10 * rms(0.01, st[0] - 0.01)
 
 
 def test_ground_truth_contents(clips):
