@@ -261,8 +261,10 @@ def _progress(iterable, total: int | None, desc: str, enabled: bool):
     return tqdm(iterable, total=total, desc=desc, unit="frame", file=sys.stderr, leave=False)
 
 
-def _track(cfg: PrepareConfig, info, n_max: int, partial: Path, progress: bool) -> np.ndarray:
-    """Landmarks (T, 478, 3) in source pixels, tracked in checkpointed chunks."""
+def _track(cfg: PrepareConfig, info, n_max: int, partial: Path, progress: bool) -> tuple[np.ndarray, bool]:
+    """Landmarks (T, 478, 3) in source pixels, tracked in checkpointed chunks, and whether
+    MediaPipe's face detector confirmed a human face in a tracked frame (the mesh tracker
+    alone also follows cartoon faces; the same check as ``msi score``)."""
     from msi.tracking import FaceMeshTracker
     from msi.video import iter_frames, scaled_size
 
@@ -271,6 +273,8 @@ def _track(cfg: PrepareConfig, info, n_max: int, partial: Path, progress: bool) 
     total = min(n_max, int(info.n_frames * cfg.fps / info.fps) if info.n_frames else n_max)
     chunks: list[np.ndarray] = []
     tracker, buf = None, []
+    confirmed_flag = partial / "face_confirmed"
+    confirmed = confirmed_flag.is_file()
     try:
         for k, frame in enumerate(_progress(frames, total, "tracking", progress)):
             if k >= n_max:
@@ -284,6 +288,9 @@ def _track(cfg: PrepareConfig, info, n_max: int, partial: Path, progress: bool) 
             if tracker is None:
                 tracker = FaceMeshTracker()
             buf.append(tracker.process(frame))
+            if not confirmed and np.isfinite(buf[-1][0, 0]) and tracker.confirms_face(frame):
+                confirmed = True
+                confirmed_flag.touch()
             if len(buf) == CHUNK:
                 np.save(partial / "tmp_track.npy", np.stack(buf))
                 os.replace(partial / "tmp_track.npy", done)
@@ -298,7 +305,7 @@ def _track(cfg: PrepareConfig, info, n_max: int, partial: Path, progress: bool) 
     lm = np.concatenate(chunks) if chunks else np.empty((0, 478, 3))
     if (tw, th) != (info.width, info.height):  # back to source pixels
         lm = lm * np.array([info.width / tw, info.height / th, info.width / tw])
-    return lm
+    return lm, confirmed
 
 
 def prepare(cfg: PrepareConfig, progress: bool = True) -> dict:
@@ -351,7 +358,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     wave = shift_audio(wave, offset, audio_mod.SAMPLE_RATE)
     n_audio = int(math.floor(len(wave) / audio_mod.SAMPLE_RATE * cfg.fps + 1e-6))
     clock = {"start": time.perf_counter()}
-    lm_src = _track(cfg, info, n_audio, partial, progress)
+    lm_src, confirmed = _track(cfg, info, n_audio, partial, progress)
     clock["tracking"] = time.perf_counter()
     n = len(lm_src)
     warnings: list[str] = []
@@ -374,6 +381,11 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
         raise GeneratorError(
             f"{cfg.video}: a face was found in only {100 * (1 - missing.mean()):.0f}% of the frames "
             f"(at least {100 * (1 - cfg.max_missing):.0f}% needed, see --max-missing)"
+        )
+    if not confirmed:
+        raise GeneratorError(
+            f"{cfg.video}: no human face: the mesh tracker followed something in {100 * (1 - missing.mean()):.0f}% "
+            "of the frames, but MediaPipe's face detector confirms a face in none of them"
         )
     crop = choose_crop(lm_src, cfg.margin)
 

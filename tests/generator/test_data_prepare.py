@@ -311,6 +311,16 @@ def test_no_face(speech, tmp_path, capsys):
     one_line_error(code, err, "no face found in any of its 30 frames")
 
 
+def test_cartoon_face_is_not_a_human_face(bunny, speech, tmp_path, capsys):
+    """Big Buck Bunny's face fools the mesh tracker in most of frames 10-50, not the face detector."""
+    from msi.video import read_frames, write_video
+
+    frames = read_frames(bunny, max_side=320, limit=50)[10:]
+    video = write_video(tmp_path / "cartoon.mp4", frames, fps=25)
+    code, _, err = cli(capsys, video, "--audio", speech, "--out", tmp_path / "x")
+    one_line_error(code, err, "no human face")
+
+
 def test_bad_options(tiny, source_video, tmp_path, capsys):
     code, _, err = cli(capsys, source_video, "--out", tmp_path / "x", "--size", 4)
     one_line_error(code, err, "--size must be between")
