@@ -18,7 +18,6 @@ The structure layout follows espeak-ng's public header ``speak_lib.h`` (API revi
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import pickle
 import select

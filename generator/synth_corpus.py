@@ -137,7 +137,8 @@ class SpeechTrack:
     text_starts: np.ndarray  # start time of each sentence
 
 
-def speech_track(rng: np.random.Generator, seconds: float, cfg: CorpusConfig, texts: list[str] | None = None) -> SpeechTrack:
+def speech_track(rng: np.random.Generator, seconds: float, cfg: CorpusConfig,
+                 texts: list[str] | None = None) -> SpeechTrack:
     """Sentences spoken one after another with pauses until ``seconds`` are filled, cut there."""
     from scipy.signal import resample_poly
 
@@ -176,8 +177,9 @@ def speech_track(rng: np.random.Generator, seconds: float, cfg: CorpusConfig, te
     wave[n - fade :] *= np.linspace(1, 0, fade, dtype=np.float32)
     s, e = np.concatenate(starts), np.concatenate(ends)
     keep = s < seconds
-    return SpeechTrack(wave=np.clip(wave, -1, 1), sample_rate=cfg.sample_rate, phonemes=[p for p, k in zip(names, keep) if k],
-                       starts=s[keep], ends=np.minimum(e[keep], seconds), texts=spoken, text_starts=np.array(t_starts))
+    return SpeechTrack(wave=np.clip(wave, -1, 1), sample_rate=cfg.sample_rate,
+                       phonemes=[p for p, k in zip(names, keep) if k], starts=s[keep],
+                       ends=np.minimum(e[keep], seconds), texts=spoken, text_starts=np.array(t_starts))
 
 
 # --------------------------------------------------------------------------- head motion
@@ -294,7 +296,8 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
     tmp = [p.with_name(p.stem + ".part" + p.suffix) for p in (paths.video, paths.truth, paths.wav)]
     write_mp4(tmp[0], frames(), speech.wave, speech.sample_rate, fps, size)
     np.savez_compressed(
-        tmp[1], format=np.array(FORMAT), mouth=mouth.astype(np.float32), mouth_params=np.array(["opening", "width", "rounding"]),
+        tmp[1], format=np.array(FORMAT),
+        mouth=mouth.astype(np.float32), mouth_params=np.array(["opening", "width", "rounding"]),
         jitter=jit.astype(np.float32), jitter_sigma=np.float64(jitter), jitter_px_per_unit=np.float64(px_per_unit),
         pose=pose.astype(np.float32), pose_params=np.array(["yaw", "pitch", "roll", "tx", "ty"]),
         landmarks=meshes.astype(np.float32), face_landmarks=face_lm.astype(np.float32),

@@ -28,6 +28,7 @@ The mouth interior (dark cavity and upper teeth) is painted into the deformed in
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -128,7 +129,8 @@ class FaceRig:
         self.ring = self.face_center + config.ring_scale * (oval - self.face_center)
         # Depth counts fully inside the face and fades to zero at its outline, so the outline turns
         # like the ring around it (2D) and its edge-on triangles never fold under rotation.
-        inside = np.array([cv2.pointPolygonTest(oval.astype(np.float32), (float(a), float(b)), True) for a, b in p[:, :2]])
+        oval32 = oval.astype(np.float32)
+        inside = np.array([cv2.pointPolygonTest(oval32, (float(a), float(b)), True) for a, b in p[:, :2]])
         face_w = float(np.ptp(oval[:, 0]))
         self.depth_weight = _smoothstep(inside, 0.0, config.depth_fade * face_w)
         n = 8
@@ -140,7 +142,8 @@ class FaceRig:
         ])
         self.n_mesh = len(p)
 
-    def mesh(self, opening: float, width: float, rounding: float, jitter_xy=(0.0, 0.0), pose=None) -> np.ndarray:
+    def mesh(self, opening: float, width: float, rounding: float, jitter_xy: Sequence[float] = (0.0, 0.0),
+             pose: Sequence[float] | None = None) -> np.ndarray:
         """Deformed mesh (478, 3): mouth articulation, lip jitter, then head pose."""
         c, mw = self.cfg, self.mouth_width
         q = self.neutral.copy()
@@ -148,7 +151,8 @@ class FaceRig:
         lip = c.lower_lip * self.profile * self.lip_weight
         upl = c.upper_lip * self.profile * self.lip_weight
         q[:, 1] += A * (c.jaw_drop * self.jaw_weight + np.where(self.lower, lip, -upl))
-        q[:, 0] += (c.spread * float(width) - c.rounding * float(rounding)) * mw * np.clip(2 * self.u, -1.2, 1.2) * self.shape_weight
+        corner_shift = (c.spread * float(width) - c.rounding * float(rounding)) * mw
+        q[:, 0] += corner_shift * np.clip(2 * self.u, -1.2, 1.2) * self.shape_weight
         # Pout: the lips thicken (move away from the mouth line) in the middle when rounded.
         q[:, 1] += c.pout * mw * float(rounding) * np.sign(self.v) * self.profile * self.outer_lip
         q[:, :2] += np.asarray(jitter_xy, dtype=np.float64) * self.lip_weight[:, None]
@@ -156,7 +160,7 @@ class FaceRig:
             q = self._pose(q, pose)
         return q
 
-    def _pose(self, q: np.ndarray, pose) -> np.ndarray:
+    def _pose(self, q: np.ndarray, pose: Sequence[float]) -> np.ndarray:
         yaw, pitch, roll, tx, ty = pose
         R = _rotation(yaw, pitch, roll)
         rel = q - self.pivot
@@ -165,7 +169,7 @@ class FaceRig:
         out[:, :2] = (rel @ R.T)[:, :2] + self.pivot[:2] + (tx, ty)
         return out
 
-    def ring_points(self, pose=None) -> np.ndarray:
+    def ring_points(self, pose: Sequence[float] | None = None) -> np.ndarray:
         if pose is None:
             return self.ring
         yaw, pitch, roll, tx, ty = pose
@@ -173,7 +177,7 @@ class FaceRig:
         d = self.ring - self.face_center
         return self.face_center + d @ np.array([[c, s], [-s, c]]) + (tx, ty)
 
-    def points(self, mesh: np.ndarray, pose=None) -> np.ndarray:
+    def points(self, mesh: np.ndarray, pose: Sequence[float] | None = None) -> np.ndarray:
         """All warp control points (mesh, ring, border) for a deformed ``mesh``."""
         return np.concatenate([mesh[:, :2], self.ring_points(pose), self.border])
 
@@ -272,14 +276,17 @@ class MouthPainter:
     drawn. Below them, a cavity darker towards its centre.
     """
 
-    def __init__(self, photo: np.ndarray, landmarks: np.ndarray, mouth_width: float, style: MouthStyle = MouthStyle()) -> None:
+    def __init__(self, photo: np.ndarray, landmarks: np.ndarray, mouth_width: float,
+                 style: MouthStyle = MouthStyle()) -> None:
         self.photo = photo
         self.style = style
         self.mw = mouth_width
         self.src_upper = np.asarray(landmarks, dtype=np.float64)[list(LIPS_INNER_UPPER), :2]
         gap = landmarks[list(LIPS_INNER_LOWER)[5], 1] - landmarks[list(LIPS_INNER_UPPER)[5], 1]
         self.photo_teeth = gap > style.photo_teeth_gap * mouth_width
-        self.teeth_h = min(style.teeth_height * mouth_width, gap) if self.photo_teeth else style.teeth_height * mouth_width
+        self.teeth_h = style.teeth_height * mouth_width
+        if self.photo_teeth:  # never show more than the photo's own teeth
+            self.teeth_h = min(self.teeth_h, gap)
         h, w = photo.shape[:2]
         self.yy, self.xx = np.mgrid[0:h, 0:w].astype(np.float32)
 
@@ -292,7 +299,8 @@ class MouthPainter:
         t = upper.mean(0) - R @ self.src_upper.mean(0)
         M = np.concatenate([R, t[:, None]], axis=1)
         h, w = self.photo.shape[:2]
-        return cv2.warpAffine(self.photo, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT).astype(np.float32)
+        moved = cv2.warpAffine(self.photo, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        return moved.astype(np.float32)
 
     def __call__(self, image: np.ndarray, mesh: np.ndarray) -> np.ndarray:
         st, mw = self.style, self.mw
@@ -316,7 +324,8 @@ class MouthPainter:
         shade = np.clip(r, 0.0, 1.0)[..., None]
         cavity = np.asarray(st.throat, np.float32) * (1 - shade) + np.asarray(st.cavity, np.float32) * shade
         low = np.interp(self.xx, lower[:, 0], lower[:, 1])  # lower inner lip at every column
-        tongue = (np.exp(-0.5 * ((low - self.yy) / (0.05 * mw)) ** 2) * np.clip(1 - np.abs(dx) / (0.4 * mw), 0, 1))[..., None]
+        tongue = np.exp(-0.5 * ((low - self.yy) / (0.05 * mw)) ** 2) * np.clip(1 - np.abs(dx) / (0.4 * mw), 0, 1)
+        tongue = tongue[..., None]
         cavity = cavity * (1 - 0.8 * tongue) + np.asarray(st.tongue, np.float32) * 0.8 * tongue
         # Teeth in the mouth's shadow towards the corners and their lower edge.
         side = np.clip(1.0 - 0.7 * np.abs(dx) / (0.5 * mw), 0.3, 1.0)[..., None]
