@@ -145,17 +145,16 @@ def speech_track(rng: np.random.Generator, seconds: float, cfg: CorpusConfig,
     from generator import espeak
     from generator.sentences import sentences as draw
 
-    waves, names, starts, ends, spoken, t_starts = [], [], [], [], [], []
-    sr22 = None
+    sr22 = espeak.engine().sample_rate
+    waves = [np.zeros(int(round(cfg.lead_in * sr22)), np.float32)]
+    names, starts, ends, spoken, t_starts = [], [np.zeros(0)], [np.zeros(0)], [], []
     t = cfg.lead_in
-    waves.append(None)  # lead-in placeholder (the rate is known after the first synthesis)
     i = 0
     while t < seconds:
         text = texts[i % len(texts)] if texts else draw(1, rng)[0]
         i += 1
         sp = espeak.synthesize(text, voice=cfg.voice, rate=int(rng.integers(*cfg.words_per_minute)),
                                pitch=int(rng.integers(*cfg.pitch)))
-        sr22 = sp.sample_rate
         names += sp.phonemes
         starts.append(sp.starts + t)
         ends.append(sp.ends + t)
@@ -167,7 +166,6 @@ def speech_track(rng: np.random.Generator, seconds: float, cfg: CorpusConfig,
         t += sp.duration + pause
         if i > 10000:  # pragma: no cover - guards a pathological empty synthesis loop
             raise GeneratorError("espeak-ng produced no audio")
-    waves[0] = np.zeros(int(round(cfg.lead_in * sr22)), np.float32)
     wave22 = np.concatenate(waves)
     g = np.gcd(cfg.sample_rate, sr22)
     wave = resample_poly(wave22, cfg.sample_rate // g, sr22 // g).astype(np.float32)

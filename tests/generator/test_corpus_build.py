@@ -204,3 +204,18 @@ def test_cli_msi_sweep(tmp_path, capsys):
     assert jittered["msi_lip_tracked"] < clean["msi_lip_tracked"] and jittered["msi_lip_truth"] < clean["msi_lip_truth"]
     assert jittered["excess_tracked"] == pytest.approx(24.0, rel=0.5)
     assert (tmp_path / "sweep.png").stat().st_size > 10_000
+
+
+def test_given_sentences_and_a_face_array(tmp_path):
+    """``sentences`` are spoken in order (cycled); ``face`` may be an RGB array (here mirrored)."""
+    from skimage.data import astronaut
+
+    face = np.ascontiguousarray(astronaut()[:, ::-1])
+    p = build_clip(tmp_path, seconds=3.0, seed=0, size=64, face=face,
+                   sentences=["Bob bought a boat.", "Who knew?"])
+    d = np.load(p.truth)
+    assert list(d["sentences"][:3]) == ["Bob bought a boat.", "Who knew?", "Bob bought a boat."]
+    assert d["phonemes"][d["phonemes"] != "_"][0] == "b"
+    # Mirrored photo: the face (its mouth) is mirrored in the crop too.
+    ref = np.load(build_clip(tmp_path, seconds=0.2, seed=0, size=64, name="ref").truth)["face_landmarks"]
+    assert d["face_landmarks"][13, 0] == pytest.approx(64 - ref[13, 0], abs=2.5)
