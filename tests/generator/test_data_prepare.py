@@ -152,6 +152,20 @@ def test_pose_and_expression_follow_the_ground_truth(tiny):
     assert 1 - (resid**2).sum() / ((mouth[test, 0] - mouth[test, 0].mean()) ** 2).sum() > 0.8  # measured 0.92-0.97
 
 
+def test_audio_features_are_in_sync_with_the_mouth(tiny):
+    """Speech energy at each frame's window centre rises and falls with the true mouth opening,
+    best aligned within 2 frames (an audio/video offset would move the peak)."""
+    clip = load_clip(tiny)
+    opening = np.load(next((tiny.parent / "source").glob("*.npz")))["mouth"][:, 0]
+    w = clip.audio_features.shape[1]
+    energy = np.asarray(clip.audio_features[:, w // 2 - 2 : w // 2 + 2]).mean(axis=(1, 2))
+    e, m = (energy - energy.mean()) / energy.std(), (opening - opening.mean()) / opening.std()
+    lags = np.arange(-8, 9)
+    corr = [np.mean(e[max(0, k) : len(e) + min(0, k)] * m[max(0, -k) : len(m) + min(0, -k)]) for k in lags]
+    assert abs(lags[int(np.argmax(corr))]) <= 2
+    assert max(corr) > 0.3
+
+
 def test_rerun_is_a_no_op(tiny, monkeypatch):
     before = {f: (tiny / f).stat().st_mtime_ns for f in ARRAY_FILES + ("manifest.json",)}
 
@@ -220,6 +234,12 @@ def test_audio_from_a_separate_file_and_own_features(tiny, source_video, speech,
     clip = load_clip(tmp_path / "d")
     assert clip.audio_features.shape == (m["n_frames"], 8, 29)
     assert clip.manifest["settings"]["audio_features"].endswith("ds.npy")
+    # A rerun with other settings redoes the directory instead of keeping the old one.
+    code, out, err = cli(capsys, source_video, "--audio", speech, "--out", tmp_path / "d", "--size", 48)
+    assert code == 0, err
+    clip = load_clip(tmp_path / "d")
+    assert clip.frames.shape[1:] == (48, 48, 3) and clip.manifest["settings"]["audio_features"] == "logmel80"
+    assert clip.audio_features.shape[2] == 80
 
 
 def write_av(path, frames, fps, wave, sr, audio_start):
