@@ -258,7 +258,9 @@ def _progress(iterable, total: int | None, desc: str, enabled: bool):
         return iterable
     from tqdm import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, unit="frame", file=sys.stderr, leave=False)
+    # disable=None: bars only when stderr is a terminal, so logs and pipes stay clean.
+    return tqdm(iterable, total=total, desc=desc, unit="frame", file=sys.stderr, leave=False, disable=None,
+                dynamic_ncols=True)
 
 
 def _track(cfg: PrepareConfig, info, n_max: int, partial: Path, progress: bool) -> tuple[np.ndarray, bool]:
