@@ -4,14 +4,14 @@ No public talking-face dataset can be downloaded here, so we animate one real ph
 scikit-image's ``astronaut``): espeak-ng (:mod:`generator.espeak`) speaks varied English
 sentences (:mod:`generator.sentences`) and reports its phoneme timings; the phonemes become
 mouth opening / width / rounding tracks with coarticulation (:mod:`generator.visemes`); slow head
-motion is added; and the photo is warped along its MediaPipe face mesh (:mod:`generator.warp`).
+motion and blinks are added; and the photo is warped along its MediaPipe face mesh (:mod:`generator.warp`).
 
 ``jitter`` adds i.i.d. Gaussian per-frame translations of the lip region with standard deviation
 ``jitter`` in MSI units (pixels of a face scaled so the mouth is 64 px wide, the Motion Stability
 Index normalisation of Ling et al., arXiv:2208.13717, Sec. III-D). Such jitter adds, per lip
 landmark and axis, ``6 jitter^2`` to the variance of the frame-to-frame acceleration
 ``a_t = p_{t+1} - 2 p_t + p_{t-1}`` (three independent terms with weights 1, -2, 1), so MSI must fall
-as ``jitter`` rises. Speech, head motion and jitter use separate random streams: clips of the same
+as ``jitter`` rises. Speech, head motion, blinks and jitter use separate random streams: clips of the same
 seed differ only by the jitter.
 
 Per clip three files: ``NAME.mp4`` (H.264 video, AAC speech, 25 fps), ``NAME.wav`` (16 kHz mono,
@@ -55,6 +55,8 @@ class CorpusConfig:
     head_angles_deg: tuple[float, float, float] = (4.0, 3.0, 2.0)  # max yaw, pitch, roll
     head_shift: float = 0.012  # max translation, fraction of the frame side
     head_band_hz: tuple[float, float] = (0.08, 0.45)  # head motion is slow: frequencies in this band
+    blink_interval: float = 4.0  # mean seconds between blinks (Poisson); people blink ~15 times a minute
+    blink_close_open: tuple[float, float] = (0.035, 0.06)  # Gaussian widths (s) of lid closing / opening
     default_size: int = 256
 
 
@@ -196,6 +198,24 @@ def head_motion(rng: np.random.Generator, n_frames: int, fps: float, size: int, 
     return out
 
 
+def blinks(rng: np.random.Generator, n_frames: int, fps: float, cfg: CorpusConfig) -> np.ndarray:
+    """(T,) eyelid closure in [0, 1]: Poisson blink times, each a fast closing and slower opening,
+    averaged over each frame's exposure like the mouth tracks."""
+    duration = n_frames / fps
+    times, t = [], float(rng.exponential(cfg.blink_interval))
+    while t < duration + 0.5:
+        times.append(t)
+        t += 0.3 + float(rng.exponential(cfg.blink_interval))  # no second blink within 0.3 s
+    ts = np.arange(-0.5 / fps, (n_frames - 0.5) / fps, 1e-3)
+    closure = np.zeros_like(ts)
+    close_w, open_w = cfg.blink_close_open
+    for t0 in times:
+        d = ts - t0
+        closure = np.maximum(closure, np.exp(-0.5 * (d / np.where(d < 0, close_w, open_w)) ** 2))
+    frame = np.minimum(((ts + 0.5 / fps) * fps).astype(int), n_frames - 1)
+    return np.bincount(frame, weights=closure, minlength=n_frames) / np.bincount(frame, minlength=n_frames)
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -245,7 +265,7 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
     Ground truth ``NAME.npz`` (arrays only; bit-identical for the same arguments):
     ``mouth`` (T, 3) opening, width, rounding before jitter; ``jitter`` (T, 2) lip-region
     translation in pixels; ``jitter_sigma`` (MSI units) and ``jitter_px_per_unit``; ``pose`` (T, 5)
-    yaw, pitch, roll (rad), tx, ty (px); ``landmarks`` (T, 478, 3) the deformed mesh used for the
+    yaw, pitch, roll (rad), tx, ty (px); ``blink`` (T,) eyelid closure; ``landmarks`` (T, 478, 3) the deformed mesh used for the
     warp (frame pixels); ``face_landmarks`` (478, 3) of the photo in the crop; ``phonemes``,
     ``phoneme_start``, ``phoneme_end`` (s); ``sentences``, ``sentence_start``; ``fps``,
     ``sample_rate``, ``seed``, ``size``, ``format``.
@@ -270,12 +290,13 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
         raise GeneratorError(f"a clip of {seconds} s has no frame at {fps} fps")
     seconds = n_frames / fps  # audio and video end together
     # Independent streams: the same seed gives the same speech and head motion at any jitter.
-    rng_speech, rng_head, rng_jitter = (np.random.default_rng([seed, k]) for k in range(3))
+    rng_speech, rng_head, rng_jitter, rng_blink = (np.random.default_rng([seed, k]) for k in range(4))
 
     image, face_lm = face_crop(face, size, config.crop_scale)
     speech = speech_track(rng_speech, seconds, config, sentences)
     mouth = mouth_tracks(speech.phonemes, speech.starts, speech.ends, n_frames, fps)
     pose = head_motion(rng_head, n_frames, fps, size, config)
+    blink = blinks(rng_blink, n_frames, fps, config)
     rig = FaceRig(face_lm, (size, size))
     px_per_unit = rig.mouth_width / MSI_MOUTH_WIDTH
     jit = rng_jitter.normal(0.0, 1.0, size=(n_frames, 2)) * jitter * px_per_unit
@@ -284,7 +305,7 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
 
     meshes = np.empty((n_frames, len(face_lm), 3))
     for k in range(n_frames):
-        meshes[k] = rig.mesh(*mouth[k], jitter_xy=jit[k], pose=pose[k])
+        meshes[k] = rig.mesh(*mouth[k], jitter_xy=jit[k], pose=pose[k], blink=blink[k])
 
     def frames():
         for k in range(n_frames):
@@ -298,6 +319,7 @@ def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: 
         mouth=mouth.astype(np.float32), mouth_params=np.array(["opening", "width", "rounding"]),
         jitter=jit.astype(np.float32), jitter_sigma=np.float64(jitter), jitter_px_per_unit=np.float64(px_per_unit),
         pose=pose.astype(np.float32), pose_params=np.array(["yaw", "pitch", "roll", "tx", "ty"]),
+        blink=blink.astype(np.float32),
         landmarks=meshes.astype(np.float32), face_landmarks=face_lm.astype(np.float32),
         phonemes=np.array(speech.phonemes, dtype="U8"), phoneme_start=speech.starts, phoneme_end=speech.ends,
         sentences=np.array(speech.texts), sentence_start=speech.text_starts,

@@ -19,6 +19,8 @@ lip weight: 1 on the lips and Gaussian fall-off of ``0.5 w`` outside):
 * rounding ``r`` in [0, 1]: corners move inwards by ``0.12 w r`` and the lips thicken by up to
   ``0.04 w r`` in the middle (protruded, rounded lips); width and rounding fall off at ``0.3 w``;
 * jitter: a per-frame translation ``(jx, jy)`` of the lip region (weight exactly 1 on the lips);
+* blink ``b`` in [0, 1]: the eye between the lids is squeezed towards the lower lid (by ``0.95 b``
+  of its height, zero at the corners) and the lid skin above follows with a Gaussian fall-off;
 * head pose: a rotation (yaw, pitch, roll) of the 3D mesh about the face centre and a
   translation, with orthographic projection; the ring follows with the translation and roll. For
   x, y the depth is faded out towards the face outline, so the outline moves like the ring and no
@@ -41,6 +43,11 @@ LIPS_INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
              152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 MOUTH_CORNERS = (61, 291)
+# Eyes: (corner, corner), upper lid, lower lid (corners excluded), per eye.
+EYES = (
+    ((33, 133), (246, 161, 160, 159, 158, 157, 173), (7, 163, 144, 145, 153, 154, 155)),
+    ((362, 263), (398, 384, 385, 386, 387, 388, 466), (382, 381, 380, 374, 373, 390, 249)),
+)
 
 NEUTRAL_GAP = 0.03  # inner-lip gap of the closed mouth, in mouth widths (a dark line between the lips)
 
@@ -74,6 +81,8 @@ class RigConfig:
     shape_falloff: float = 0.3  # the same for width and rounding
     ring_scale: float = 1.45  # ring points at this multiple of the face-oval radius
     depth_fade: float = 0.2  # depth fades in over this distance inside the face outline (face widths)
+    blink_close: float = 0.95  # share of the eye height closed at blink = 1
+    lid_falloff: float = 0.8  # Gaussian radius of the lid skin above the eye, in eye heights
 
 
 class FaceRig:
@@ -133,6 +142,7 @@ class FaceRig:
         inside = np.array([cv2.pointPolygonTest(oval32, (float(a), float(b)), True) for a, b in p[:, :2]])
         face_w = float(np.ptp(oval[:, 0]))
         self.depth_weight = _smoothstep(inside, 0.0, config.depth_fade * face_w)
+        self.blink_shift = self._blink_field(p, config)
         n = 8
         t = np.linspace(0, 1, n, endpoint=False)
         W, H = w - 1.0, h - 1.0
@@ -142,11 +152,37 @@ class FaceRig:
         ])
         self.n_mesh = len(p)
 
+    @staticmethod
+    def _blink_field(p: np.ndarray, config: RigConfig) -> np.ndarray:
+        """Downward shift (478,) of every point at blink = 1."""
+        shift = np.zeros(len(p))
+        for corners, upper, lower in EYES:
+            c = p[list(corners), :2]
+            x0, x1 = sorted(c[:, 0])
+            up = np.concatenate([c, p[list(upper), :2]])
+            lo = np.concatenate([c, p[list(lower), :2]])
+            x = p[:, 0]
+            y_up = np.interp(x, *up[np.argsort(up[:, 0])].T)
+            y_lo = np.interp(x, *lo[np.argsort(lo[:, 0])].T)
+            height = max(float(np.max(y_lo - y_up)), 1e-6)
+            across = np.clip(1 - ((x - 0.5 * (x0 + x1)) / (0.5 * (x1 - x0))) ** 2, 0.0, 1.0)
+            closing = config.blink_close * (y_lo - y_up) * np.sqrt(across)  # the upper lid's travel
+            y = p[:, 1]
+            between = (y >= y_up) & (y <= y_lo)
+            # Between the lids: squeezed towards the lower lid (order kept, nothing folds).
+            f = np.where(between, config.blink_close * (y_lo - y) * np.sqrt(across), 0.0)
+            # Above: the lid skin follows the lid, fading upwards.
+            above = (y < y_up) & (across > 0)
+            f = np.where(above, closing * np.exp(-0.5 * ((y_up - y) / (config.lid_falloff * height)) ** 2), f)
+            shift = np.maximum(shift, f)
+        return shift
+
     def mesh(self, opening: float, width: float, rounding: float, jitter_xy: Sequence[float] = (0.0, 0.0),
-             pose: Sequence[float] | None = None) -> np.ndarray:
-        """Deformed mesh (478, 3): mouth articulation, lip jitter, then head pose."""
+             pose: Sequence[float] | None = None, blink: float = 0.0) -> np.ndarray:
+        """Deformed mesh (478, 3): mouth articulation, lip jitter, blink, then head pose."""
         c, mw = self.cfg, self.mouth_width
         q = self.neutral.copy()
+        q[:, 1] += float(blink) * self.blink_shift
         A = c.max_opening * mw * float(opening)
         lip = c.lower_lip * self.profile * self.lip_weight
         upl = c.upper_lip * self.profile * self.lip_weight

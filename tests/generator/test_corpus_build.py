@@ -91,6 +91,7 @@ def test_ground_truth_contents(clips):
     assert len(d["phonemes"]) == len(d["phoneme_start"]) == len(d["phoneme_end"]) > 10
     assert np.all(np.diff(d["phoneme_start"]) >= 0) and d["phoneme_end"].max() <= SECONDS + 1e-9
     assert (d["jitter"] == 0).all() and float(d["jitter_sigma"]) == 0
+    assert d["blink"].shape == (n,) and 0 <= d["blink"].min() and d["blink"].max() <= 1
     assert len(d["sentences"]) >= 1 and str(d["sentences"][0]).strip()
     # The mouth really moves with the speech: it opens and closes.
     assert d["mouth"][:, 0].max() > 0.5 and d["mouth"][:, 0].min() < 0.05
@@ -113,7 +114,7 @@ def test_same_seed_same_arrays_different_seed_differs(clips, tmp_path):
 def test_jitter_is_the_only_difference_between_sigmas(clips):
     clean = np.load(clips[0.0].truth)
     jit = np.load(clips[2.0].truth)
-    for k in ("mouth", "pose", "phoneme_start"):
+    for k in ("mouth", "pose", "blink", "phoneme_start"):
         assert np.array_equal(clean[k], jit[k])
     px = float(jit["jitter_px_per_unit"])
     assert jit["jitter"].std() == pytest.approx(2.0 * px, rel=0.15)

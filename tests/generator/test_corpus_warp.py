@@ -69,6 +69,16 @@ def test_mouth_parameters_move_the_lips(face):
     assert np.allclose(d, (1.5, -0.75))
 
 
+def test_blink_closes_the_eyes_only(face):
+    _, _, rig, _ = face
+    open_, shut = rig.mesh(0, 0, 0), rig.mesh(0, 0, 0, blink=1.0)
+    for upper, lower in ((159, 145), (386, 374)):
+        gap_open, gap_shut = (m[lower, 1] - m[upper, 1] for m in (open_, shut))
+        assert gap_open > 0.02 * SIZE and 0 <= gap_shut < 0.1 * gap_open
+    assert np.allclose(open_[LIP], shut[LIP])  # the mouth does not move with the eyes
+    assert np.abs(shut[[61, 291, 152, 1]] - open_[[61, 291, 152, 1]]).max() < 1e-9  # nor corners, chin, nose
+
+
 def test_no_folds_at_extreme_poses(face):
     """A folded (inverted) triangle would tear the image; sweep the rig's whole range."""
     _, _, rig, tri = face
@@ -78,10 +88,10 @@ def test_no_folds_at_extreme_poses(face):
     for o in (0.0, 1.0):
         for w, r in ((-1, 0), (1, 0), (-0.7, 1)):
             for jit in ((s, s), (-s, s)):
-                for pose in ((0.07, 0.05, 0.035, 2, -2), (-0.07, -0.05, -0.035, -2, 2)):
-                    mesh = rig.mesh(o, w, r, jitter_xy=jit, pose=pose)
+                for pose, blink in (((0.07, 0.05, 0.035, 2, -2), 0.0), ((-0.07, -0.05, -0.035, -2, 2), 1.0)):
+                    mesh = rig.mesh(o, w, r, jitter_xy=jit, pose=pose, blink=blink)
                     area = signed_areas(rig.points(mesh, pose), tri)
-                    assert (area[solid] > 0).all(), (o, w, r, jit, pose)
+                    assert (area[solid] > 0).all(), (o, w, r, jit, pose, blink)
 
 
 def test_warp_is_continuous(face):
