@@ -4,15 +4,16 @@ No public talking-face dataset can be downloaded here, so we animate one real ph
 scikit-image's ``astronaut``): espeak-ng (:mod:`generator.espeak`) speaks varied English
 sentences (:mod:`generator.sentences`) and reports its phoneme timings; the phonemes become
 mouth opening / width / rounding tracks with coarticulation (:mod:`generator.visemes`); slow head
-motion and blinks are added; and the photo is warped along its MediaPipe face mesh (:mod:`generator.warp`).
+motion and blinks are added; and the photo is warped along its MediaPipe face mesh
+(:mod:`generator.warp`).
 
 ``jitter`` adds i.i.d. Gaussian per-frame translations of the lip region with standard deviation
 ``jitter`` in MSI units (pixels of a face scaled so the mouth is 64 px wide, the Motion Stability
 Index normalisation of Ling et al., arXiv:2208.13717, Sec. III-D). Such jitter adds, per lip
 landmark and axis, ``6 jitter^2`` to the variance of the frame-to-frame acceleration
 ``a_t = p_{t+1} - 2 p_t + p_{t-1}`` (three independent terms with weights 1, -2, 1), so MSI must fall
-as ``jitter`` rises. Speech, head motion, blinks and jitter use separate random streams: clips of the same
-seed differ only by the jitter.
+as ``jitter`` rises. Speech, head motion, blinks and jitter use separate random streams: clips of
+the same seed differ only by the jitter.
 
 Per clip three files: ``NAME.mp4`` (H.264 video, AAC speech, 25 fps), ``NAME.wav`` (16 kHz mono,
 the same speech) and ``NAME.npz`` (ground truth, see :func:`build_clip`).
@@ -45,6 +46,8 @@ class ClipPaths:
 
 @dataclass(frozen=True)
 class CorpusConfig:
+    """Voice, pacing, framing and motion of the synthetic clips."""
+
     sample_rate: int = 16000
     voice: str = "en-us+f3"
     words_per_minute: tuple[int, int] = (150, 185)
@@ -257,18 +260,21 @@ def write_mp4(path: Path, frames, wave: np.ndarray, sr: int, fps: int, size: int
 # --------------------------------------------------------------------------- one clip
 
 
-def build_clip(out_dir, seconds: float = 4.0, seed: int = 0, face=None, jitter: float = 0.0, fps: int = 25,
+def build_clip(out_dir: str | os.PathLike, seconds: float = 4.0, seed: int = 0,
+               face: str | os.PathLike | np.ndarray | None = None, jitter: float = 0.0, fps: int = 25,
                size: int | None = None, sentences: list[str] | None = None, name: str | None = None,
                config: CorpusConfig = CorpusConfig()) -> ClipPaths:
-    """Build one clip of ``seconds`` at ``fps`` and ``size`` x ``size`` pixels into ``out_dir``.
+    """Build one clip of ``seconds`` at ``fps`` and ``size`` x ``size`` pixels (default 256) into
+    ``out_dir``; ``face`` is an image path or RGB array (default: the astronaut), ``sentences``
+    are spoken in order (default: random ones), ``name`` defaults to ``clip_s{seed}_j{jitter}``.
 
     Ground truth ``NAME.npz`` (arrays only; bit-identical for the same arguments):
     ``mouth`` (T, 3) opening, width, rounding before jitter; ``jitter`` (T, 2) lip-region
-    translation in pixels; ``jitter_sigma`` (MSI units) and ``jitter_px_per_unit``; ``pose`` (T, 5)
-    yaw, pitch, roll (rad), tx, ty (px); ``blink`` (T,) eyelid closure; ``landmarks`` (T, 478, 3) the deformed mesh used for the
-    warp (frame pixels); ``face_landmarks`` (478, 3) of the photo in the crop; ``phonemes``,
-    ``phoneme_start``, ``phoneme_end`` (s); ``sentences``, ``sentence_start``; ``fps``,
-    ``sample_rate``, ``seed``, ``size``, ``format``.
+    translation in pixels; ``jitter_sigma`` (MSI units) and ``jitter_px_per_unit``; ``pose``
+    (T, 5) yaw, pitch, roll (rad), tx, ty (px); ``blink`` (T,) eyelid closure; ``landmarks``
+    (T, 478, 3) the deformed mesh used for the warp (frame pixels); ``face_landmarks`` (478, 3) of
+    the photo in the crop; ``phonemes``, ``phoneme_start``, ``phoneme_end`` (s); ``sentences``,
+    ``sentence_start``; ``fps``, ``sample_rate``, ``seed``, ``size``, ``format``.
     """
     from generator.visemes import mouth_tracks
     from generator.warp import FaceRig, MouthPainter, PiecewiseAffineWarp, triangulate
