@@ -300,6 +300,11 @@ class MouthStyle:
     tongue: tuple[int, int, int] = (128, 52, 58)  # seen in the lower part of a wide-open mouth
     teeth: tuple[int, int, int] = (232, 226, 212)  # synthetic teeth (photos with a closed mouth)
     teeth_height: float = 0.12  # upper teeth visible below the upper lip, in mouth widths
+    # Lower teeth visible above the lower lip (mouth widths, at most 30 % of the opening). Off by
+    # default: MediaPipe then puts the inner lower lip on the teeth, and its lip opening agrees less
+    # with the ground truth (correlation 0.93 -> 0.85 at 0.09 on a 4 s test clip).
+    lower_teeth: float = 0.0
+    lower_teeth_shade: float = 0.8  # lower teeth are in the upper lip's shadow
     photo_teeth_gap: float = 0.08  # the photo shows teeth if its inner-lip gap exceeds this (mouth widths)
 
 
@@ -309,7 +314,8 @@ class MouthPainter:
     The upper teeth are attached to the skull: they follow the upper lip rigidly (rotation and
     translation of the inner upper-lip line), never stretch with the jaw. When the photo shows its
     teeth (open smile), their pixels are taken from the photo; otherwise a shaded ivory band is
-    drawn. Below them, a cavity darker towards its centre.
+    drawn. The lower teeth (a band above the lower lip, coloured like the upper ones, shaded) ride
+    on the jaw. Behind them, a cavity darker towards its centre with the tongue near the lower lip.
     """
 
     def __init__(self, photo: np.ndarray, landmarks: np.ndarray, mouth_width: float,
@@ -325,6 +331,15 @@ class MouthPainter:
             self.teeth_h = min(self.teeth_h, gap)
         h, w = photo.shape[:2]
         self.yy, self.xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        self.teeth_colour = np.asarray(style.teeth, np.float32)
+        if self.photo_teeth:  # the lower teeth take the colour of the photo's upper teeth
+            band = np.zeros((h, w), np.uint8)
+            poly = np.concatenate([self.src_upper, self.src_upper[::-1] + (0.0, self.teeth_h)])
+            cv2.fillPoly(band, [np.round(poly).astype(np.int32)], 1)
+            if band.any():  # the brighter half of the band: teeth, not gums or lip edge
+                px = photo[band > 0].astype(np.float32)
+                lum = px.mean(1)
+                self.teeth_colour = px[lum >= np.median(lum)].mean(0)
 
     def _teeth_image(self, upper: np.ndarray) -> np.ndarray:
         """The photo moved rigidly so its inner upper lip lies on the frame's (its teeth below it)."""
@@ -346,12 +361,19 @@ class MouthPainter:
         lower = mesh[list(LIPS_INNER_LOWER), :2]
         poly = np.concatenate([lower, upper[::-1][1:-1]])
         teeth_poly = np.concatenate([upper, upper[::-1] + (0.0, self.teeth_h)])
+        gap = float(lower[5, 1] - upper[5, 1])
+        low_h = min(st.lower_teeth * mw, 0.3 * max(gap, 0.0))
+        # Lower teeth show in the middle of the mouth only (the band tapers to nothing at the corners).
+        u = (lower[:, 0] - lower[:, 0].mean()) / max(float(np.ptp(lower[:, 0])), 1e-6)
+        taper = np.sqrt(np.clip(1 - (2.2 * u) ** 2, 0.0, 1.0))
+        low_poly = np.concatenate([lower, (lower - np.outer(low_h * taper, (0.0, 1.0)))[::-1]])
         masks = []
-        for pts in (poly, teeth_poly):
+        for pts in (poly, teeth_poly, low_poly):
             m = np.zeros((h * ss, w * ss), np.uint8)
-            cv2.fillPoly(m, [np.round(pts * ss * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+            if pts is not low_poly or low_h > 0:
+                cv2.fillPoly(m, [np.round(pts * ss * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
             masks.append(cv2.resize(m, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255.0)
-        mask, teeth = masks
+        mask, teeth, low_teeth = masks
         if not mask.any():
             return image
         center = 0.5 * (upper.mean(0) + lower.mean(0))
@@ -369,6 +391,8 @@ class MouthPainter:
             teeth_rgb = self._teeth_image(upper) * np.clip(side + 0.3, 0.0, 1.0)
         else:
             teeth_rgb = np.asarray(st.teeth, np.float32) * side
-        inner = cavity * (1 - teeth) + teeth_rgb * teeth
+        low_rgb = self.teeth_colour * st.lower_teeth_shade * side
+        inner = cavity * (1 - low_teeth) + low_rgb * low_teeth
+        inner = inner * (1 - teeth) + teeth_rgb * teeth
         out = image.astype(np.float32) * (1 - mask) + inner * mask
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)

@@ -111,9 +111,11 @@ def test_open_mouth_is_dark_inside_closed_is_not(face):
     lum = lambda im, p: im[int(round(p[1])), int(round(p[0]))].mean()  # noqa: E731
     opened = rig.mesh(1.0, 0, 0)
     frame = paint(warp(image, rig.points(opened)), opened)
-    # Lower part of the cavity (below the upper teeth): dark.
-    low = opened[LIPS_INNER_LOWER[5], :2] - (0, 0.1 * rig.mouth_width)
-    assert lum(frame, low) < 90
+    # The cavity below the upper teeth: dark.
+    top, bottom = opened[LIPS_INNER_UPPER[5], :2], opened[LIPS_INNER_LOWER[5], :2]
+    below_teeth = top + (0, paint.teeth_h)
+    assert lum(frame, 0.5 * (below_teeth + bottom)) < 90
+    assert lum(frame, top + (0, 0.5 * paint.teeth_h)) > 150  # the teeth: bright
     closed = rig.mesh(0.0, 0, 0)
     frame = paint(warp(image, rig.points(closed)), closed)
     below = closed[LIPS_INNER_LOWER[5], :2] + (0, 0.06 * rig.mouth_width)  # the lower lip
