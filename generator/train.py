@@ -318,6 +318,7 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     log = csv.DictWriter(log_f, LOG_FIELDS) if log_f else None
     if log and log_new:
         log.writeheader()
+
     def on_term(signum, frame):  # cluster pre-emption / kill: checkpoint like Ctrl-C
         raise KeyboardInterrupt
 

@@ -205,3 +205,26 @@ def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path):
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["step"] == step + 2
     assert [int(r["step"]) for r in read_log(run)] == list(range(1, step + 3))
+
+
+def test_no_erosion_really_removes_the_augmentation(data_dir):
+    from generator.config import apply_ablations
+    from generator.train import TrainData, Trainer, draw_sequences
+
+    data = TrainData.load(data_dir)
+    idx = draw_sequences(data.train, 8, 2, seed=0, step=3)
+    b = data.batch(idx, torch.device("cpu"))
+    masks = {}
+    for name, cfg in {"on": tiny(), "off": apply_ablations(tiny(), no_erosion=True)}.items():
+        trainer = Trainer(cfg, data, torch.device("cpu"))
+        with torch.no_grad():
+            masks[name] = [trainer.renderer_batch(b, smooth=False, train=True,
+                                                  generator=torch.Generator().manual_seed(s))["mask"] for s in (1, 2)]
+        # at synthesis (train=False) both use the exact mesh mask
+        with torch.no_grad():
+            exact = trainer.renderer_batch(b, smooth=False, train=False)["mask"]
+        masks[name].append(exact)
+    assert not torch.equal(masks["on"][0], masks["on"][1])  # random per draw
+    assert torch.equal(masks["off"][0], masks["off"][1])  # deterministic: no augmentation
+    assert torch.equal(masks["off"][0], masks["off"][2])  # = the exact (dilated) mesh mouth mask
+    assert torch.equal(masks["on"][2], masks["off"][2])
