@@ -314,7 +314,7 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
 
     bar = tqdm(total=total, initial=step, disable=not (progress and writer), file=sys.stderr,
                desc="train", unit="step", dynamic_ncols=True)
-    log_f = open(out / "losses.csv", "a", newline="") if writer else None
+    log_f = open(out / "losses.csv", "a", newline="", buffering=1) if writer else None  # line-buffered: tail -f
     log = csv.DictWriter(log_f, LOG_FIELDS) if log_f else None
     if log and log_new:
         log.writeheader()

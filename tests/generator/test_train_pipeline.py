@@ -192,10 +192,9 @@ def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path):
     cmd = [shutil.which("stableface"), "train", str(data_dir), "--config", "tiny", "--out", str(run),
            "--epochs", "0,400,0", "--threads", "1", "--quiet"]
     p = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and not (run / "losses.csv").is_file():
-        time.sleep(0.2)
-    time.sleep(3)  # a few steps
+    deadline = time.time() + 120
+    while time.time() < deadline and not ((run / "losses.csv").is_file() and len(read_log(run)) >= 3):
+        time.sleep(0.2)  # until a few steps are done
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130 and "interrupted" in err
