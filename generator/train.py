@@ -130,7 +130,10 @@ class Trainer:
 
     def __init__(self, cfg: StableFaceConfig, data: TrainData, device: torch.device):
         self.cfg, self.data, self.device = cfg, data, device
-        self.model = StableFace(cfg, data.size).to(device)
+        try:
+            self.model = StableFace(cfg, data.size).to(device)
+        except ValueError as exc:  # e.g. a frame size the renderer's patches do not divide
+            raise GeneratorError(f"config {cfg.name!r} does not fit {data.size}px frames: {exc}") from None
         self.ident = data.ident.to(device)
         t = cfg.train
         m = self.model
@@ -381,7 +384,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-dependency", action="store_true", help="remove dependency modeling")
     g.add_argument("--baseline", action="store_true", help="all four components off")
     p.add_argument("--seed", type=int, help="random seed (default from the config: 0)")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default 2)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default from the config: tiny 1, paper 2)")
     p.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -227,3 +227,17 @@ def test_no_erosion_really_removes_the_augmentation(data_dir):
     assert torch.equal(masks["off"][0], masks["off"][1])  # deterministic: no augmentation
     assert torch.equal(masks["off"][0], masks["off"][2])  # = the exact (dilated) mesh mouth mask
     assert torch.equal(masks["on"][2], masks["off"][2])
+
+
+def test_synthesize_on_a_raw_background_video(trained, data_dir, tmp_path):
+    run, _ = trained
+    video = next((data_dir.parent / "source").glob("*.mp4"))  # the unprepared synthetic clip
+    speech = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(speech), "One two three."], check=True)
+    out = tmp_path / "out.mp4"
+    assert main(["synthesize", str(run), "--audio", str(speech), "--background", str(video),
+                 "--out", str(out), "--quiet"]) == 0
+    kinds, n, _ = decode(out)
+    with av.open(str(speech)) as c:
+        speech_s = sum(f.samples for f in c.decode(audio=0)) / c.streams.audio[0].rate
+    assert kinds == ["audio", "video"] and n == round(speech_s * 25)
