@@ -65,7 +65,7 @@ def augment_mask(mask: torch.Tensor, cfg: ErosionConfig, generator: torch.Genera
 
 
 def erase(frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """frames (N, C, H, W) in [-1, 1], mask (N, 1, H, W) in {0, 1} -> frames with the mask set to 0
+    """frames (..., C, H, W) in [-1, 1], mask (..., 1, H, W) in {0, 1} -> frames with the mask set to 0
     (mid grey, the renderer's neutral value)."""
     return frames * (1 - mask)
 

@@ -23,6 +23,7 @@ from torch import nn
 from generator.config import StableFaceConfig
 from generator.models.audio2expression import Audio2Expression
 from generator.models.discriminator import PatchDiscriminator
+from generator.models.erosion import erase
 from generator.models.renderer import Renderer
 from generator.models.smoothing import build_smoothing
 
@@ -81,5 +82,5 @@ class StableFace(nn.Module):
                  audio: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """background (B, T, 3, S, S) in [-1, 1], shape_render (B, T, 1, S, S), mouth (B, T, 1, S, S)
         erosion mask -> (frames (B, T, 3, S, S), renderer inputs (B, T, 4, S, S))."""
-        inputs = torch.cat([background * (1 - mouth), shape_render], 2)
+        inputs = torch.cat([erase(background, mouth), shape_render], 2)
         return self.renderer(inputs, audio if self.renderer.fusion is not None else None), inputs

@@ -52,8 +52,6 @@ def load_vgg19(path: str | Path) -> VGG19:
     if not path.is_file():
         raise FileNotFoundError(f"VGG19 weights not found: {path}")
     state = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(state, nn.Module):
-        state = state.state_dict()
     state = {k: v for k, v in state.items() if k.startswith("features.")}
     model = VGG19()
     missing, _ = model.load_state_dict(state, strict=False)
