@@ -10,7 +10,7 @@ split from its audio (``synthesize --reenact test``) and reports per ablation
   (scikit-image, channel_axis=-1), on the decoded mp4s;
 * training time.
 
-    python benchmarks/table5.py --out /tmp/table5 [--seconds 20] [--epochs 30,30,5]
+    python benchmarks/table5.py --out /tmp/table5 [--seconds 20] [--epochs 20,20,4] [--seed 0]
                                 [--ablations full,no-smoothing,...] [--data DATA_DIR]
 
 Writes OUT/table5.csv and OUT/table5.md and prints the markdown table. Numbers from a tiny
@@ -69,9 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--data", type=Path, help="prepared data directory (default: build a synthetic clip)")
     ap.add_argument("--seconds", type=float, default=20.0, help="length of the synthetic clip")
-    ap.add_argument("--epochs", default="30,30,5", help="a2e,render,joint epochs")
+    ap.add_argument("--epochs", default="20,20,4", help="a2e,render,joint epochs")
     ap.add_argument("--ablations", default=DEFAULT, help=f"comma list from {', '.join(ABLATIONS)}")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0, help="training seed (run several to see the spread)")
     args = ap.parse_args(argv)
 
     import torch
@@ -100,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     truth_path = args.out / "truth_test.mp4"
     for name in args.ablations.split(","):
         cfg = apply_ablations(tiny(), **ABLATIONS[name])
-        cfg.train = dataclasses.replace(cfg.train, a2e_epochs=a, render_epochs=r, joint_epochs=j, threads=args.threads)
+        cfg.train = dataclasses.replace(cfg.train, a2e_epochs=a, render_epochs=r, joint_epochs=j, threads=args.threads,
+                                        seed=args.seed)
         run = args.out / "runs" / name
         t0 = time.time()
         result = train(data, run, cfg, progress=True)
