@@ -49,4 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # Re-import so that GeneratorError is the class the subcommand modules raise
+    # (run as __main__, this file's own classes are distinct objects).
+    from generator.cli import main as _main
+
+    sys.exit(_main())
