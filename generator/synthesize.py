@@ -136,37 +136,10 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
 
 def write_video(path: str | Path, frames: np.ndarray, fps: float, wave: np.ndarray | None = None,
                 sample_rate: int = 16000) -> None:
-    """frames (T, H, W, 3) uint8 -> H.264 mp4 (yuv420p) with an AAC track of ``wave`` (mono float)."""
-    import av
-    from fractions import Fraction
+    """frames (T, H, W, 3) uint8 -> H.264 mp4 (yuv420p, crf 18) with an AAC track of ``wave`` (mono float)."""
+    from msi.video import write_video as _write
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w") as container:
-        vs = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-        vs.width, vs.height = frames.shape[2], frames.shape[1]
-        vs.pix_fmt = "yuv420p"
-        vs.options = {"crf": "18"}
-        aus = None
-        if wave is not None:
-            aus = container.add_stream("aac", rate=sample_rate)
-            aus.layout = "mono"
-        for img in frames:
-            for packet in vs.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")):
-                container.mux(packet)
-        for packet in vs.encode():
-            container.mux(packet)
-        if aus is not None:
-            samples = np.asarray(wave, np.float32).reshape(1, -1)
-            block = 1024 * 16
-            for i in range(0, samples.shape[1], block):
-                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[:, i:i + block]), format="fltp", layout="mono")
-                af.sample_rate = sample_rate
-                af.pts = i
-                for packet in aus.encode(af):
-                    container.mux(packet)
-            for packet in aus.encode():
-                container.mux(packet)
+    _write(path, frames, fps=fps, crf=18, audio=wave, sample_rate=sample_rate)
 
 
 def load_background(path: str | Path, size: int, work: Path, progress: bool):

@@ -136,28 +136,47 @@ def read_frames(path: str | os.PathLike, max_side: int | None = None, limit: int
 
 
 def write_video(path: str | os.PathLike, frames, fps: float = 25.0, codec: str = "libx264",
-                pix_fmt: str = "yuv420p", crf: int = 18) -> Path:
+                pix_fmt: str = "yuv420p", crf: int = 18, audio: np.ndarray | None = None,
+                sample_rate: int = 16000, threads: int | None = None) -> Path:
     """Write RGB uint8 frames (T, H, W, 3) (or gray (T, H, W)) to a video file with PyAV.
 
-    Used for test fixtures and derived clips (jittered copies, crops). Odd sizes are fine for
-    4:4:4/gray formats; yuv420p needs even width and height.
+    ``frames`` may be any iterable (frames are encoded as they come). With ``audio`` (mono float
+    samples in [-1, 1] at ``sample_rate``) an AAC track is muxed too. ``threads`` pins x264's
+    thread count (its output depends on it; 1 gives the same bytes everywhere). yuv420p needs an
+    even width and height; 4:4:4 and gray formats take any size.
     """
     from fractions import Fraction as _F
+    from itertools import chain
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    frames = list(frames)
-    h, w = frames[0].shape[:2]
+    frames = iter(frames)
+    first = next(frames)
+    h, w = first.shape[:2]
     with av.open(str(p), mode="w") as container:
         stream = container.add_stream(codec, rate=_F(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
         if codec == "libx264":
-            stream.options = {"crf": str(crf), "preset": "veryfast"}
-        for f in frames:
+            stream.options = {"crf": str(crf), "preset": "veryfast", **({"threads": str(threads)} if threads else {})}
+        astream = None
+        if audio is not None:
+            astream = container.add_stream("aac", rate=sample_rate)
+            astream.layout = "mono"
+        for f in chain([first], frames):
             fmt = "gray" if f.ndim == 2 else "rgb24"
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format=fmt)
-            for packet in stream.encode(vf):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format=fmt)):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
+        if astream is not None:
+            wave = np.asarray(audio, dtype=np.float32).reshape(-1)
+            block = 1024  # the AAC frame size
+            for a in range(0, len(wave), block):
+                frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(wave[a:a + block])[None, :],
+                                                   format="fltp", layout="mono")
+                frame.sample_rate, frame.pts, frame.time_base = sample_rate, a, _F(1, sample_rate)
+                for packet in astream.encode(frame):
+                    container.mux(packet)
+            for packet in astream.encode():
+                container.mux(packet)
     return p
