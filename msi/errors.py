@@ -13,11 +13,20 @@ EXIT_USAGE = 2  # bad command line (argparse's own code)
 EXIT_INTERRUPTED = 130
 
 
-class MSIError(Exception):
-    """Base class: a problem with an input, reported in one line."""
+class StableFaceError(Exception):
+    """Root of every user-facing error of this project (``msi`` and ``stableface``).
+
+    ``kind`` is a short machine-readable tag (it appears in result rows as ``error_kind``);
+    ``exit_code`` is what the command-line layer exits with. Messages describe the problem in
+    library terms and never name a command-line flag: the CLI layer adds those hints.
+    """
 
     kind = "error"
     exit_code = EXIT_FAILED
+
+
+class MSIError(StableFaceError):
+    """A problem with an input of the metric, reported in one line."""
 
 
 class InputNotFound(MSIError):

@@ -32,17 +32,22 @@ REGIONS = ("lip", "jaw")
 
 # MediaPipe lip contour, outer (20 points) then inner (20 points): every point of
 # mediapipe's FACEMESH_LIPS connections (checked against mediapipe in the tests).
-_MP_LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
-_MP_LIPS_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
+MP_LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+MP_LIPS_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
 # Lower arc of FACEMESH_FACE_OVAL, from the right ear (image left) under the chin to the left ear.
-_MP_JAW = (132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361)
+MP_JAW = (132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361)
+
+#: MediaPipe face mesh with iris refinement: 468 mesh points + 10 iris points.
+MP_N_POINTS = 478
+#: Mouth corners (image left, image right): the mouth width that normalises scale.
+MP_MOUTH_CORNERS = (61, 291)
 
 MEDIAPIPE478 = Scheme(
     name="mediapipe478",
-    n_points=478,
-    lip=_MP_LIPS_OUTER + _MP_LIPS_INNER,
-    jaw=_MP_JAW,
-    mouth_corners=(61, 291),
+    n_points=MP_N_POINTS,
+    lip=MP_LIPS_OUTER + MP_LIPS_INNER,
+    jaw=MP_JAW,
+    mouth_corners=MP_MOUTH_CORNERS,
 )
 
 IBUG68 = Scheme(
