@@ -1,4 +1,4 @@
-"""Speed of the face-shape rasteriser (generator.raster) on one CPU core.
+"""Speed of the face-shape rasteriser (generator.data.raster) on one CPU core.
 
 Target (issue 4): at least 100 renders per second of a 256 x 256 shape image, in CPU time of
 one thread (``torch.set_num_threads(1)``; process time, so other jobs on a shared machine do
@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
 
-    from generator.raster import _visible_triangle, mouth_mask, render_shape
-    from generator.topology import TRIANGLES
+    from generator.data.raster import _visible_triangle, mouth_mask, render_shape
+    from generator.data.topology import TRIANGLES
 
     s = args.size
     meshes = face_meshes(64, s)

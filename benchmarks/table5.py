@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from generator.config import apply_ablations, tiny
-    from generator.dataset import is_prepared, load_clip
+    from generator.data.dataset import is_prepared, load_clip
     from generator.synthesize import synthesize
     from generator.train import train
     from msi.video import read_frames
@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     data = args.data
     if data is None:
-        from generator import prepare
-        from generator.synth_corpus import build_clip
+        from generator.data import prepare
+        from generator.corpus.build import build_clip
 
         data = args.out / "data"
         if not is_prepared(data):

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from generator.cli import GeneratorError
+from generator.errors import GeneratorError
 from generator.config import StableFaceConfig, from_dict
 from generator.models.pipeline import Identity, StableFace
 
@@ -104,7 +104,7 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
     """Expressions (T, K) + background frames (T, S, S, 3) uint8 and their pose -> frames (T, S, S, 3) uint8."""
     from tqdm import tqdm
 
-    from generator.raster import mouth_mask
+    from generator.data.raster import mouth_mask
 
     m, cfg = run.model, run.cfg
     dev = expression.device
@@ -144,14 +144,14 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float, wave: np.ndarr
 
 def load_background(path: str | Path, size: int, work: Path, progress: bool):
     """A prepared data directory, or a video prepared on the fly into ``work``."""
-    from generator.dataset import is_prepared, load_clip
+    from generator.data.dataset import is_prepared, load_clip
 
     p = Path(path)
     if p.is_dir():
         return load_clip(p)
     if not p.is_file():
         raise GeneratorError(f"{p}: no such background video or data directory")
-    from generator import prepare
+    from generator.data import prepare
 
     data = work / "background"
     if not is_prepared(data):
@@ -163,7 +163,7 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
                reenact: str | None = None, audio_features: str | Path | None = None, truth_out: str | Path | None = None,
                device: str | None = None, progress: bool = True) -> dict:
     """Write ``out`` (mp4) and return a summary dict (frames, fps, seconds of audio, ...)."""
-    from generator import audio as A
+    from generator.data import audio as A
 
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     run = load_run(run_dir, dev)

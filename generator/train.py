@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from generator.cli import GeneratorError
+from generator.errors import GeneratorError
 from generator.config import PRESETS, StableFaceConfig, apply_ablations, from_dict, get_config, to_dict
 from generator.models.erosion import augment_mask, noisy_expressions
 from generator.models.losses import gan_loss, perceptual, unbalanced_l1
@@ -66,7 +66,7 @@ class TrainData:
 
     @staticmethod
     def load(data_dir: str | Path) -> "TrainData":
-        from generator.dataset import load_clip
+        from generator.data.dataset import load_clip
 
         try:
             clip = load_clip(data_dir)
@@ -193,7 +193,7 @@ class Trainer:
 
     def renderer_batch(self, b: dict, smooth: bool, train: bool, generator: torch.Generator | None = None) -> dict:
         """Face-shape renders, (augmented) erosion masks, outputs and inputs for a batch."""
-        from generator.raster import mouth_mask
+        from generator.data.raster import mouth_mask
 
         m, cfg, s = self.model, self.cfg, self.data.size
         pose = (b["rotation"], b["translation"], b["scale"])

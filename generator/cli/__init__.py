@@ -9,17 +9,15 @@ import argparse
 import importlib
 import sys
 
+from generator.errors import GeneratorError
+
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "prepare": ("generator.prepare", "turn a talking video (+audio) into a training data directory"),
-    "synth-corpus": ("generator.synth_corpus", "build a synthetic talking-head corpus from a face photo and espeak-ng speech"),
+    "prepare": ("generator.data.prepare", "turn a talking video (+audio) into a training data directory"),
+    "synth-corpus": ("generator.corpus.build", "build a synthetic talking-head corpus from a face photo and espeak-ng speech"),
     "train": ("generator.train", "train the StableFace models on a prepared data directory"),
     "synthesize": ("generator.synthesize", "generate a talking-face video from audio with a trained run"),
 }
-
-
-class GeneratorError(Exception):
-    """A user-facing problem: printed as one line, exit code 1."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,11 +44,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stableface: interrupted (rerun the same command to continue)", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    # Re-import so that GeneratorError is the class the subcommand modules raise
-    # (run as __main__, this file's own classes are distinct objects).
-    from generator.cli import main as _main
-
-    sys.exit(_main())

@@ -1,11 +1,11 @@
 """A synthetic talking-head corpus: a real face photo speaking espeak-ng sentences.
 
 No public talking-face dataset can be downloaded here, so we animate one real photo (default
-scikit-image's ``astronaut``): espeak-ng (:mod:`generator.espeak`) speaks varied English
-sentences (:mod:`generator.sentences`) and reports its phoneme timings; the phonemes become
-mouth opening / width / rounding tracks with coarticulation (:mod:`generator.visemes`); slow head
+scikit-image's ``astronaut``): espeak-ng (:mod:`generator.corpus.espeak`) speaks varied English
+sentences (:mod:`generator.corpus.sentences`) and reports its phoneme timings; the phonemes become
+mouth opening / width / rounding tracks with coarticulation (:mod:`generator.corpus.visemes`); slow head
 motion and blinks are added; and the photo is warped along its MediaPipe face mesh
-(:mod:`generator.warp`).
+(:mod:`generator.corpus.warp`).
 
 ``jitter`` adds i.i.d. Gaussian per-frame translations of the lip region with standard deviation
 ``jitter`` in MSI units (pixels of a face scaled so the mouth is 64 px wide, the Motion Stability
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.cli import GeneratorError
+from generator.errors import GeneratorError
 
 FORMAT = "stableface-synth/1"
 MSI_MOUTH_WIDTH = 64.0  # the MSI normalisation: mouth width 0.25 * 256 px
@@ -146,8 +146,8 @@ def speech_track(rng: np.random.Generator, seconds: float, cfg: CorpusConfig,
     """Sentences spoken one after another with pauses until ``seconds`` are filled, cut there."""
     from scipy.signal import resample_poly
 
-    from generator import espeak
-    from generator.sentences import sentences as draw
+    from generator.corpus import espeak
+    from generator.corpus.sentences import sentences as draw
 
     sr22 = espeak.engine().sample_rate
     waves = [np.zeros(int(round(cfg.lead_in * sr22)), np.float32)]
@@ -253,8 +253,8 @@ def build_clip(out_dir: str | os.PathLike, seconds: float = 4.0, seed: int = 0,
     the photo in the crop; ``phonemes``, ``phoneme_start``, ``phoneme_end`` (s); ``sentences``,
     ``sentence_start``; ``fps``, ``sample_rate``, ``seed``, ``size``, ``format``.
     """
-    from generator.visemes import mouth_tracks
-    from generator.warp import FaceRig, MouthPainter, PiecewiseAffineWarp, triangulate
+    from generator.corpus.visemes import mouth_tracks
+    from generator.corpus.warp import FaceRig, MouthPainter, PiecewiseAffineWarp, triangulate
 
     size = int(size or config.default_size)
     if size < 32 or size % 2:
@@ -532,7 +532,7 @@ def run(args: argparse.Namespace) -> int:
         raise GeneratorError("--minutes and --clip-seconds must be positive")
     if args.fps <= 0:
         raise GeneratorError(f"--fps must be positive (got {args.fps})")
-    from generator import espeak
+    from generator.corpus import espeak
 
     espeak.engine()  # fail early, with the install command, when espeak-ng is missing
     if args.msi_sweep is not None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.cli import GeneratorError
+from generator.errors import GeneratorError
 
 LIBRARY = "libespeak-ng.so.1"
 TIMEOUT = 60.0  # seconds one utterance may take

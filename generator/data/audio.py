@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.cli import GeneratorError
+from generator.errors import GeneratorError
 
 SAMPLE_RATE = 16000
 N_MELS = 80

@@ -1,4 +1,4 @@
-"""Reading a prepared data directory (written by ``stableface prepare``), and a tiny one for tests.
+"""Reading a prepared data directory (written by ``stableface prepare``).
 
 On-disk format ``stableface-data/1`` (T video frames at 25 fps, crop side S):
 
@@ -23,7 +23,7 @@ mouth_masks.npy        uint8 (T, S, S) in {0, 1}
 
 Frame k shows the source at time (k + 0.5) / fps; its audio window is centred on the same
 instant. ``face3d.reconstruct(shape, expression, pca, rotation, translation, scale)`` maps
-the representation back to crop-pixel meshes (see :mod:`generator.face3d`).
+the representation back to crop-pixel meshes (see :mod:`generator.data.face3d`).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.cli import GeneratorError
+from generator.errors import GeneratorError
 
 FORMAT = "stableface-data/1"
 SPLITS = ("train", "val", "test")
@@ -128,21 +128,3 @@ def load_clip(data_dir: str | os.PathLike, mmap: bool = True) -> Clip:
         raise GeneratorError(f"{d}: arrays disagree with n_frames={t}: {bad} (rerun `stableface prepare --force`)")
     return clip
 
-
-def make_tiny_clip(out_dir: str | os.PathLike, seconds: float = 4.0, size: int = 64, seed: int = 0) -> Path:
-    """A prepared data directory of a short synthetic clip (for tests): build_clip + prepare.
-
-    The synthetic video (astronaut face, espeak-ng speech) is written to ``out_dir/source``
-    and prepared into ``out_dir/data`` at ``size`` pixels; reruns reuse what is there.
-    Returns the data directory.
-    """
-    from generator import prepare
-    from generator.synth_corpus import build_clip
-
-    out = Path(out_dir)
-    data = out / "data"
-    if is_prepared(data):
-        return data
-    paths = build_clip(out / "source", seconds=seconds, seed=seed)
-    prepare.prepare(prepare.PrepareConfig(video=Path(paths.video), out=data, size=size), progress=False)
-    return data

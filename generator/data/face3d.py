@@ -12,7 +12,10 @@ one person's clip:
 * identity shape: M, the mean aligned mesh (generalised Procrustes analysis over the
   training frames, centred at the origin, scaled to the frames' mean size so ``s ~= 1``);
 * expression: e_t = C (vec(A_t) - vec(M)) with C the first K principal components
-  (K = 53) of the aligned meshes' deviations from M on the training split;
+  (K = 53) of the aligned meshes' deviations from M on the training split, restricted to
+  ``EXPRESSION_REGION`` (mouth and jaw: the paper's 53 *mouth-related* expression
+  parameters, what audio can predict). Components are zero elsewhere, so eyes, brows and
+  blinks stay at the identity shape and come from the background frames and the pose;
 * reconstruction: ``X_hat = s R (M + reshape(C^T e)) + t`` (:func:`reconstruct`).
 
 All functions are pure (arrays in, arrays out). :func:`reconstruct` accepts numpy arrays or
@@ -25,9 +28,21 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from generator.topology import N_VERTICES, RIGID_REGION
+from generator.data.topology import N_VERTICES, RIGID_REGION
 
 N_EXP = 53  # the paper's expression size (FLAME expression in DECA uses 50 + 3 jaw pose)
+
+
+def _expression_region() -> np.ndarray:
+    from msi.regions import MP_JAW
+    from generator.data.topology import MOUTH_REGION
+
+    return np.union1d(MOUTH_REGION, np.asarray(MP_JAW, dtype=np.int64))
+
+
+#: Vertices the expression may move: the lower face around the mouth (topology.MOUTH_REGION,
+#: lips + 5 edge rings) and the jaw line (msi.regions.MP_JAW), 260 of the 478 vertices.
+EXPRESSION_REGION: np.ndarray = _expression_region()
 
 
 @dataclass(frozen=True)
@@ -122,16 +137,23 @@ def mean_shape(landmarks: np.ndarray, weights: np.ndarray | None = None, iterati
     return shape
 
 
-def fit_pca(aligned: np.ndarray, n_components: int = N_EXP, shape: np.ndarray | None = None) -> PCA:
+def fit_pca(aligned: np.ndarray, n_components: int = N_EXP, shape: np.ndarray | None = None,
+            region: np.ndarray | None = None) -> PCA:
     """Principal components of the aligned meshes' deviations from ``shape`` (default: their mean).
 
-    ``aligned`` (T, V, 3). If the data has fewer than ``n_components`` dimensions (short
+    ``aligned`` (T, V, 3). ``region``: vertex indices the components may move (e.g.
+    ``EXPRESSION_REGION``); deviations elsewhere are ignored and the components are zero there.
+    None: the whole mesh. If the data has fewer than ``n_components`` dimensions (short
     clips), the remaining components are zero rows with zero variance, so the expression
     size stays ``n_components`` and those coefficients are always 0.
     """
     x = aligned.reshape(len(aligned), -1).astype(np.float64)
     mean = x.mean(axis=0) if shape is None else np.asarray(shape, np.float64).reshape(-1)
     xc = x - mean
+    if region is not None:
+        keep = np.zeros(aligned.shape[1], bool)
+        keep[np.asarray(region)] = True
+        xc = xc * np.repeat(keep, aligned.shape[2])[None]
     # Eigen-decomposition of the smaller of the Gram (n x n) and covariance (3V x 3V) matrices:
     # the same components as an SVD of xc, and several times faster than LAPACK's SVD here.
     if len(xc) <= xc.shape[1]:

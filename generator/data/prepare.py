@@ -9,15 +9,15 @@ Pipeline (StableFace, Ling et al., arXiv:2208.13717, Sec. III-A and IV-A data pr
    interrupted run resumes); short gaps without a face are interpolated;
 3. choose ONE crop for the whole clip (the box around every frame's mesh, enlarged by
    ``margin``): a per-frame crop would itself add jitter; resize it to ``--size``;
-4. fit the 3D face representation (:mod:`generator.face3d`) on the training split and
-   encode every frame; render the mouth masks (:mod:`generator.raster`);
-5. log-mel audio windows per frame (:mod:`generator.audio`) or the user's own features;
+4. fit the 3D face representation (:mod:`generator.data.face3d`) on the training split and
+   encode every frame; render the mouth masks (:mod:`generator.data.raster`);
+5. log-mel audio windows per frame (:mod:`generator.data.audio`) or the user's own features;
 6. write the arrays (each via a temporary file and an atomic rename) and, last, the
    manifest: a directory with a manifest is complete. Rerunning with the same settings on
    the same source does nothing; ``--force`` redoes it.
 
 The splits are contiguous segments, train / val / test = 50 / 20 / 30 % by default (the
-paper's GRID setting). The on-disk format is documented in :mod:`generator.dataset`.
+paper's GRID setting). The on-disk format is documented in :mod:`generator.data.dataset`.
 """
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from generator import audio as audio_mod
-from generator.cli import GeneratorError
-from generator.dataset import FORMAT, SPLITS
+from generator.data import audio as audio_mod
+from generator.errors import GeneratorError
+from generator.data.dataset import FORMAT, SPLITS
 
 CHUNK = 250  # frames tracked per checkpoint (each chunk starts a fresh tracker, so resuming is exact)
 
@@ -157,12 +157,12 @@ def shift_audio(wave: np.ndarray, offset: float, sr: int) -> np.ndarray:
 
 
 def fit_representation(landmarks: np.ndarray, train: slice, n_exp: int) -> dict[str, np.ndarray]:
-    """Shape, pose, expression and PCA of crop-pixel meshes (T, 478, 3) (see :mod:`generator.face3d`)."""
-    from generator import face3d
+    """Shape, pose, expression and PCA of crop-pixel meshes (T, 478, 3) (see :mod:`generator.data.face3d`)."""
+    from generator.data import face3d
 
     shape = face3d.mean_shape(landmarks[train])
     aligned, rot, trans, scale = face3d.align(landmarks, shape)
-    pca = face3d.fit_pca(aligned[train], n_exp, shape=shape)
+    pca = face3d.fit_pca(aligned[train], n_exp, shape=shape, region=face3d.EXPRESSION_REGION)  # mouth + jaw
     expr = face3d.project(aligned, shape, pca)
     return {"shape": shape, "rotation": rot, "translation": trans, "scale": scale, "expression": expr,
             "pca": pca, "aligned": aligned}
@@ -171,17 +171,20 @@ def fit_representation(landmarks: np.ndarray, train: slice, n_exp: int) -> dict[
 def reconstruction_report(landmarks: np.ndarray, rep: dict, splits: dict[str, list[int]]) -> dict:
     """Per split: mean / 95th-percentile vertex error of the reconstructed mesh (crop pixels) and
     the mean error relative to the mouth width (corners 61-291)."""
-    from generator import face3d
+    from generator.data import face3d
 
     rec = face3d.reconstruct(rep["shape"], rep["expression"], rep["pca"], rep["rotation"], rep["translation"],
                              rep["scale"])
     err = np.linalg.norm(rec - landmarks, axis=-1)  # (T, V)
     mouth = float(np.linalg.norm(landmarks[:, 61] - landmarks[:, 291], axis=-1).mean())
     out = {"units": "crop pixels", "mouth_width_px": round(mouth, 3)}
+    region = err[:, face3d.EXPRESSION_REGION]  # what the expression models (mouth + jaw)
     for name, (a, b) in splits.items():
-        e = err[a:b]
+        e, r = err[a:b], region[a:b]
         out[name] = {"mean_px": round(float(e.mean()), 4), "p95_px": round(float(np.percentile(e, 95)), 4),
-                     "relative_to_mouth_width": round(float(e.mean()) / mouth, 5)}
+                     "relative_to_mouth_width": round(float(e.mean()) / mouth, 5),
+                     "region_mean_px": round(float(r.mean()), 4),
+                     "region_relative_to_mouth_width": round(float(r.mean()) / mouth, 5)}
     total = rep["aligned"][slice(*splits["train"])] - rep["shape"]
     total_var = float((total.reshape(len(total), -1) ** 2).sum() / max(len(total) - 1, 1))
     out["pca_rank"] = rep["pca"].rank
@@ -208,7 +211,7 @@ def stream_offset(path: str | os.PathLike) -> float:
     """Start of the first decoded audio frame minus that of the first video frame (seconds).
 
     Containers may start the audio later than the video (edit lists, an encoder's priming
-    samples); :func:`generator.audio.load_audio` returns every decoded sample from the first
+    samples); :func:`generator.data.audio.load_audio` returns every decoded sample from the first
     one, so this offset puts them on the video's clock. 0 when either is unknown.
     """
     import av
@@ -340,7 +343,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     if manifest_path.is_file() and not cfg.force:
         old = json.loads(manifest_path.read_text())
         if old.get("settings") == settings and old.get("source") == source:
-            from generator.dataset import is_prepared
+            from generator.data.dataset import is_prepared
 
             if is_prepared(out):
                 return old
@@ -414,7 +417,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
         report = reconstruction_report(lm, rep, splits)
     clock["face3d"] = time.perf_counter()
 
-    from generator.raster import mouth_mask
+    from generator.data.raster import mouth_mask
 
     masks = np.lib.format.open_memmap(partial / "mouth_masks.npy", mode="w+", dtype=np.uint8,
                                       shape=(n, cfg.size, cfg.size))

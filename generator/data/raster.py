@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from generator.topology import MOUTH_OPENING, MOUTH_TRIANGLES, TRIANGLES
+from generator.data.topology import MOUTH_OPENING, MOUTH_TRIANGLES, TRIANGLES
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def _eye_fan(eye: set[int], centre: int) -> np.ndarray:
     return np.array([[loop[(i + 1) % len(loop)], loop[i], centre] for i in range(len(loop))], dtype=np.int64)
 
 
-#: (F, 3) triangles rendered by :mod:`generator.raster`: the mesh plus the two eye fans.
+#: (F, 3) triangles rendered by :mod:`generator.data.raster`: the mesh plus the two eye fans.
 TRIANGLES: np.ndarray = np.concatenate(
     [MESH_TRIANGLES, _eye_fan(_RIGHT_EYE, IRIS_CENTRES["right"]), _eye_fan(_LEFT_EYE, IRIS_CENTRES["left"])]
 )

@@ -52,7 +52,7 @@ class StableFace(nn.Module):
 
     def canonical(self, expression: torch.Tensor, ident: Identity) -> torch.Tensor:
         """Expressions (B, T, K) -> pose-free meshes (B, T, V, 3)."""
-        from generator.face3d import reconstruct
+        from generator.data.face3d import reconstruct
 
         eye = torch.eye(3, dtype=expression.dtype, device=expression.device).expand(*expression.shape[:-1], 3, 3)
         zero = expression.new_zeros(*expression.shape[:-1], 3)
@@ -62,7 +62,7 @@ class StableFace(nn.Module):
     def meshes(self, expression: torch.Tensor, ident: Identity, rotation: torch.Tensor, translation: torch.Tensor,
                scale: torch.Tensor, smooth: bool = True) -> torch.Tensor:
         """Expressions (B, T, K) and the background's pose -> posed (smoothed) meshes (B, T, V, 3)."""
-        from generator.face3d import reconstruct
+        from generator.data.face3d import reconstruct
 
         canon = self.canonical(expression, ident)
         if smooth and self.smoothing is not None:
@@ -72,7 +72,7 @@ class StableFace(nn.Module):
 
     def render_meshes(self, vertices: torch.Tensor) -> torch.Tensor:
         """(B, T, V, 3) -> face-shape renders (B, T, 1, S, S) in [-1, 1]."""
-        from generator.raster import render_shape
+        from generator.data.raster import render_shape
 
         b, t = vertices.shape[:2]
         img = render_shape(vertices.flatten(0, 1), self.size)

@@ -10,7 +10,7 @@ import pytest
 from scipy.io import wavfile
 
 from generator.cli import main
-from generator.synth_corpus import MSI_MOUTH_WIDTH, build_clip
+from generator.corpus.build import MSI_MOUTH_WIDTH, build_clip
 from msi.metric import accelerations, msi_from_landmarks
 from msi.regions import get_scheme
 from msi.tracking import track_video

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator import espeak
-from generator.cli import GeneratorError, main
+from generator.corpus import espeak
+from generator.cli import main
+from generator.errors import GeneratorError
 
 VOWELS = {"a", "A:", "aI", "aU", "E", "eI", "i:", "I", "0", "O:", "oU", "u:", "U", "V", "@", "3:", "a#"}
 

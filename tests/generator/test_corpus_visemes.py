@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from generator import espeak
-from generator.visemes import expand_diphthongs, mouth_tracks, viseme_of
+from generator.corpus import espeak
+from generator.corpus.visemes import expand_diphthongs, mouth_tracks, viseme_of
 
 FPS = 25
 
@@ -80,8 +80,8 @@ def test_real_speech_lips_close_on_m():
 
 def test_every_phoneme_espeak_speaks_has_its_own_viseme():
     """No phoneme of the corpus sentences falls back to the generic shape."""
-    from generator.sentences import FIXED, composed
-    from generator.visemes import DIPHTHONGS, VISEMES
+    from generator.corpus.sentences import FIXED, composed
+    from generator.corpus.visemes import DIPHTHONGS, VISEMES
 
     rng = np.random.default_rng(0)
     texts = list(FIXED[::2]) + [composed(rng) for _ in range(10)]

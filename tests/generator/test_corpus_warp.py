@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from generator.synth_corpus import face_crop
-from generator.warp import (LIPS_INNER_LOWER, LIPS_INNER_UPPER, NEUTRAL_GAP, FaceRig, MouthPainter,
+from generator.corpus.build import face_crop
+from generator.corpus.warp import (LIPS_INNER_LOWER, LIPS_INNER_UPPER, NEUTRAL_GAP, FaceRig, MouthPainter,
                             PiecewiseAffineWarp, signed_areas, triangulate)
 from msi.regions import get_scheme
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
-from generator.audio import (
+from generator.data.audio import (
     FEATURE_RATE, LogMelConfig, frame_windows, load_audio, load_feature_file, logmel, mel_filterbank,
 )
-from generator.cli import GeneratorError
+from generator.errors import GeneratorError
 
 
 @pytest.fixture(scope="module")

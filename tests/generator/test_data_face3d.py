@@ -6,8 +6,8 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from generator import face3d
-from generator.prepare import fit_representation, split_ranges
+from generator.data import face3d
+from generator.data.prepare import fit_representation, split_ranges
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator.prepare import choose_crop, crop_frame, fill_gaps, resample_frames, resample_indices, split_ranges
+from generator.data.prepare import choose_crop, crop_frame, fill_gaps, resample_frames, resample_indices, split_ranges
 
 
 @pytest.mark.parametrize(

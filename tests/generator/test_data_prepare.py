@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
-from generator import face3d, prepare
+from generator.data import face3d, prepare
 from generator.cli import main
-from generator.dataset import ARRAY_FILES, load_clip, make_tiny_clip
+from generator.data.dataset import ARRAY_FILES, load_clip
 
 SECONDS, SIZE = 4.0, 64
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
+def tiny(tiny_clip):
     """A prepared 4-second synthetic clip (astronaut face speaking espeak-ng speech)."""
-    return make_tiny_clip(tmp_path_factory.mktemp("tiny"), seconds=SECONDS, size=SIZE, seed=0)
+    return tiny_clip
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import torch
 from skimage.draw import polygon2mask
 from scipy.spatial import ConvexHull
 
-from generator import topology
-from generator.raster import Shading, mouth_mask, render_shape
+from generator.data import topology
+from generator.data.raster import Shading, mouth_mask, render_shape
 
 S = 256
 

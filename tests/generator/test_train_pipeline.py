@@ -12,7 +12,7 @@ import torch
 
 from generator.cli import main
 from generator.config import tiny
-from generator.dataset import load_clip, make_tiny_clip
+from generator.data.dataset import load_clip
 from generator.models.vgg import VGG19
 from generator.train import train
 
@@ -20,8 +20,8 @@ torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return make_tiny_clip(tmp_path_factory.mktemp("tinyclip"), seconds=4.0, size=64, seed=0)
+def data_dir(tiny_clip):
+    return tiny_clip
 
 
 def small_config(a2e=20, render=6, joint=2):
@@ -160,7 +160,7 @@ def test_render_windows_cover_every_frame(n, length, overlap):
 
 
 def test_training_erosion_changes_only_pixels_near_the_mouth_of_the_real_mesh(data_dir):
-    from generator.topology import MOUTH_REGION
+    from generator.data.topology import MOUTH_REGION
     from generator.train import TrainData, Trainer, draw_sequences
 
     data = TrainData.load(data_dir)

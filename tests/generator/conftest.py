@@ -1,0 +1,29 @@
+"""Generator fixtures: one tiny prepared clip per session (real espeak-ng speech, the astronaut
+face warped along its MediaPipe mesh, real tracking), shared by the data and training tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def make_tiny_clip(out_dir: Path, seconds: float = 4.0, size: int = 64, seed: int = 0) -> Path:
+    """A prepared data directory of a short synthetic clip: ``build_clip`` + ``prepare``.
+
+    The synthetic video is written to ``out_dir/source`` and prepared into ``out_dir/data`` at
+    ``size`` pixels. Returns the data directory.
+    """
+    from generator.corpus.build import build_clip
+    from generator.data import prepare
+
+    out = Path(out_dir)
+    paths = build_clip(out / "source", seconds=seconds, seed=seed)
+    prepare.prepare(prepare.PrepareConfig(video=Path(paths.video), out=out / "data", size=size), progress=False)
+    return out / "data"
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory) -> Path:
+    """A prepared 4-second, 64-pixel synthetic clip (100 frames; its source mp4, wav and ground
+    truth npz in ``tiny_clip.parent / "source"``). Tests must not write into it."""
+    return make_tiny_clip(tmp_path_factory.mktemp("tiny"), seconds=4.0, size=64, seed=0)
