@@ -4,14 +4,19 @@ I/O lives here so that the metric itself (``msi.metric``) stays a pure function 
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import threading
 import warnings
-from dataclasses import dataclass
+from array import array
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
 import av
+import av.logging
 import numpy as np
 
 from msi.errors import InputNotFound, UnreadableVideo
@@ -23,13 +28,45 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".m
 @dataclass(frozen=True)
 class VideoInfo:
     path: str
-    width: int
+    width: int  # of the upright picture (after the display rotation)
     height: int
     fps: float
     n_frames: int  # from the container; an estimate (duration x fps) when it does not say
     duration: float  # seconds
     has_audio: bool
     codec: str
+    rotation: int = 0  # degrees clockwise applied to the stored pixels to show them upright
+
+
+@dataclass
+class DecodeReport:
+    """What decoding a video found, filled in by :func:`iter_frames` while it runs.
+
+    ``timestamps`` are the frames' presentation times in seconds (NaN where the container gives
+    none); ``error_frames`` counts frames whose packets made the decoder report an error (the
+    frame is still yielded, with the decoder's concealment).
+    """
+
+    rotation: int = 0
+    frames: int = 0
+    error_frames: int = 0
+    error_messages: list[str] = field(default_factory=list)  # the first few, for the warning
+    truncated: str | None = None  # why decoding stopped early, if it did
+    _times: array = field(default_factory=lambda: array("d"), repr=False)
+
+    @property
+    def timestamps(self) -> np.ndarray:
+        return np.frombuffer(self._times, dtype=np.float64).copy() if len(self._times) else np.empty(0)
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.error_frames:
+            first = "; ".join(dict.fromkeys(self.error_messages))[:160]
+            out.append(f"the decoder reported errors in {self.error_frames} of {self.frames} frames "
+                       f"(damaged stream; concealed frames add jitter of their own): {first}")
+        if self.truncated:
+            out.append(self.truncated)
+        return out
 
 
 def _check_file(path: str | os.PathLike) -> Path:
@@ -62,8 +99,33 @@ def _stream_fps(stream) -> float:
     return float(Fraction(rate))
 
 
+def display_rotation(frame: av.VideoFrame) -> int:
+    """Degrees clockwise (0, 90, 180, 270) that show the frame upright, from its display matrix.
+
+    FFmpeg's matrix angle is counterclockwise; phones store portrait video as landscape pixels
+    with a matrix of -90 (the old ``rotate=90`` tag), shown after a 90 degree clockwise turn,
+    as ``ffmpeg`` and players do. Angles that are not a multiple of 90 are not applied.
+    """
+    try:
+        angle = frame.rotation
+    except (AttributeError, ValueError, av.FFmpegError):
+        return 0
+    if not angle or not np.isfinite(angle):
+        return 0
+    cw = (-float(angle)) % 360
+    k = int(round(cw / 90)) % 4
+    return 90 * k if abs(cw - 90 * round(cw / 90)) < 1 else 0
+
+
+def _upright(arr: np.ndarray, rotation: int) -> np.ndarray:
+    if not rotation:
+        return arr
+    return np.ascontiguousarray(np.rot90(arr, k=-(rotation // 90), axes=(0, 1)))
+
+
 def probe(path: str | os.PathLike) -> VideoInfo:
-    """Size, frame rate and length of a video, without decoding it."""
+    """Size (upright), frame rate, length and display rotation of a video; decodes one frame
+    at most (the rotation is side data of the frames)."""
     p = _check_file(path)
     with _open(p) as container:
         stream = container.streams.video[0]
@@ -78,9 +140,19 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         width, height = stream.codec_context.width, stream.codec_context.height
         if not width or not height:
             raise UnreadableVideo(f"{p}: video stream has no frame size")
+        rotation = 0
+        with _ffmpeg_logs():  # a damaged first packet must not print FFmpeg's lines
+            try:
+                for frame in container.decode(stream):
+                    rotation = display_rotation(frame)
+                    break
+            except av.FFmpegError:
+                pass  # reported by iter_frames, which decodes for real
+        if rotation in (90, 270):
+            width, height = height, width
         return VideoInfo(
             path=str(p), width=width, height=height, fps=fps, n_frames=n_frames, duration=duration,
-            has_audio=bool(container.streams.audio), codec=stream.codec_context.name,
+            has_audio=bool(container.streams.audio), codec=stream.codec_context.name, rotation=rotation,
         )
 
 
@@ -92,35 +164,136 @@ def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int
     return max(2, int(round(width * f / 2)) * 2), max(2, int(round(height * f / 2)) * 2)
 
 
-def iter_frames(path: str | os.PathLike, max_side: int | None = None) -> Iterator[np.ndarray]:
-    """Yield the frames of a video as RGB ``uint8`` arrays (H, W, 3), in decoding order.
+_LOG_LOCK = threading.Lock()
+_LOG_USERS = 0
 
-    Grayscale and any other pixel format are converted to RGB by FFmpeg. With ``max_side`` the
-    frames are downscaled (area filter) so the longer side is at most that many pixels. A file
-    that breaks off mid-stream (truncated) yields the frames decoded so far and warns.
+
+@contextlib.contextmanager
+def _ffmpeg_logs():
+    """Collect FFmpeg's error log lines (decoder damage reports) instead of letting FFmpeg print
+    them on stderr. Yields the list they are appended to (entries: (level, name, message))."""
+    global _LOG_USERS
+    with _LOG_LOCK:
+        if _LOG_USERS == 0:
+            _ffmpeg_logs.saved = av.logging.get_level()
+            av.logging.set_level(av.logging.ERROR)
+        _LOG_USERS += 1
+    try:
+        with av.logging.Capture(local=False) as logs:
+            yield logs
+    finally:
+        with _LOG_LOCK:
+            _LOG_USERS -= 1
+            if _LOG_USERS == 0:
+                av.logging.set_level(_ffmpeg_logs.saved)
+
+
+def iter_frames(path: str | os.PathLike, max_side: int | None = None, *, report: DecodeReport | None = None,
+                prefetch: int = 0, rotate: bool = True) -> Iterator[np.ndarray]:
+    """Yield the frames of a video as RGB ``uint8`` arrays (H, W, 3), in presentation order.
+
+    Frames are turned upright by the display matrix (``rotate=False``: stored pixels as they
+    are). Grayscale and any other pixel format are converted to RGB by FFmpeg. With
+    ``max_side`` the frames are downscaled (area filter) so the longer side is at most that many
+    pixels. A file that breaks off mid-stream (truncated) yields the frames decoded so far and
+    warns. ``report`` (a :class:`DecodeReport`) is filled with timestamps, decoder errors and
+    the rotation. ``prefetch > 0`` decodes in a background thread, up to that many frames
+    ahead, so decoding overlaps with whatever the caller does with each frame.
     """
     p = _check_file(path)
+    report = report if report is not None else DecodeReport()
+    if prefetch > 0:
+        yield from _prefetched(_decode(p, max_side, report, rotate), prefetch)
+    else:
+        yield from _decode(p, max_side, report, rotate)
+    if report.truncated:
+        warnings.warn(f"{p}: {report.truncated}")
+
+
+def _decode(p: Path, max_side: int | None, report: DecodeReport, rotate: bool) -> Iterator[np.ndarray]:
     container = _open(p)
     try:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        # Slice threads keep decoding synchronous per packet, so an error line belongs to the
+        # packet (= frame) just sent; frame threads would smear it over later frames.
+        stream.thread_type = "SLICE"
         w, h = stream.codec_context.width, stream.codec_context.height
         out_w, out_h = scaled_size(w, h, max_side)
         n = 0
-        try:
-            for frame in container.decode(stream):
-                if (out_w, out_h) != (frame.width, frame.height):
-                    frame = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation="AREA")
-                    yield frame.to_ndarray()
-                else:
-                    yield frame.to_ndarray(format="rgb24")
-                n += 1
-        except av.FFmpegError as exc:
-            if n == 0:
-                raise UnreadableVideo(f"{p}: cannot decode any frame ({exc.strerror or exc})") from None
-            warnings.warn(f"{p}: decoding stopped after {n} frames ({exc.strerror or exc}); file truncated?")
+        with _ffmpeg_logs() as logs:
+            try:
+                for packet in container.demux(stream):
+                    seen = len(logs)
+                    frames = stream.decode(packet)
+                    errors = [m for lvl, _, m in logs[seen:] if lvl <= av.logging.ERROR]
+                    if errors:
+                        report.error_frames += 1
+                        if len(report.error_messages) < 3:
+                            report.error_messages.append(errors[0].strip())
+                    for frame in frames:
+                        if n == 0:
+                            report.rotation = display_rotation(frame) if rotate else 0
+                        report._times.append(float(frame.time) if frame.time is not None else float("nan"))
+                        if (out_w, out_h) != (frame.width, frame.height):
+                            frame = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation="AREA")
+                            arr = frame.to_ndarray()
+                        else:
+                            arr = frame.to_ndarray(format="rgb24")
+                        n += 1
+                        report.frames = n
+                        yield _upright(arr, report.rotation)
+            except av.FFmpegError as exc:
+                if n == 0:
+                    raise UnreadableVideo(f"{p}: cannot decode any frame ({exc.strerror or exc})") from None
+                report.truncated = f"decoding stopped after {n} frames ({exc.strerror or exc}); file truncated?"
     finally:
         container.close()
+
+
+_DONE = object()
+
+
+def _prefetched(source: Iterator, depth: int) -> Iterator:
+    """Run ``source`` in a background thread, ``depth`` items ahead (PyAV decodes without the
+    GIL, so this overlaps decoding with the caller's work on the previous frame)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            q.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            q.put(exc)
+        finally:
+            source.close()
+
+    t = threading.Thread(target=work, name="msi-decode", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while t.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        t.join()
 
 
 def read_frames(path: str | os.PathLike, max_side: int | None = None, limit: int | None = None) -> np.ndarray:
