@@ -7,14 +7,15 @@ table, a scatter figure, and a bootstrap comparison of two metrics.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 from pathlib import Path
 
+import click
 import pandas as pd
 
+from msi.cli import options as opt
 from msi.correlate import (
     DEFAULT_METRICS,
     DEFAULT_SUBJECTIVE,
@@ -30,47 +31,16 @@ from msi.errors import InputNotFound, MSIError, UsageError
 OUT_FORMATS = (".csv", ".json", ".md")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
-        "The table has one row per video: a key column (path/video/file/name), subjective score\n"
-        f"columns (default: any of {', '.join(DEFAULT_SUBJECTIVE)}) and metric columns (default:\n"
-        f"{', '.join(DEFAULT_METRICS)}). Rows with a missing value are dropped (counted on stderr).\n\n"
-        "examples:\n"
-        "  msi correlate mos.csv\n"
-        "  msi correlate mos.csv --score --stats --out table4.md --plot scatter.png\n"
-        "  msi correlate mos.csv --metric var_acceleration_lip --compare msi_lip var_acceleration_lip --abs\n"
-    )
-    parser.add_argument("table", help="scores table: .csv, .tsv, .json (e.g. from msi score --json) or .parquet")
-    parser.add_argument("--subjective", "-s", action="append", default=None, metavar="COL",
-                        help="subjective score column (repeatable; comma-separated allowed)")
-    parser.add_argument("--metric", "-m", action="append", default=None, metavar="COL",
-                        help="metric column (repeatable; comma-separated allowed). msi_lip and msi_jaw are "
-                             "included when present")
-    parser.add_argument("--key", default=None, metavar="COL", help="video key column (default: path/video/file/name)")
-    parser.add_argument("--score", action="store_true",
-                        help="compute msi_lip/msi_jaw for the videos in the key column (msi score, cached) "
-                             "and join them on that column")
-    parser.add_argument("--stats", action="store_true",
-                        help="with --score: also the Table IV baselines (<stat>_lip, <stat>_jaw) as metrics")
-    parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="with --score: score videos in N processes (default 1)")
-    parser.add_argument("--save-scores", default=None, metavar="FILE.csv",
-                        help="with --score: also write the input table joined with the computed metrics")
-    parser.add_argument("--resample-fps", type=float, default=None, metavar="FPS",
-                        help="with --score: resample trajectories to this frame rate first (paper: 25)")
-    parser.add_argument("--method", choices=METHODS, default="pearson",
-                        help="correlation printed in the table (all three are in --out); default pearson")
-    parser.add_argument("--out", "-o", default=None, metavar="FILE",
-                        help="write the tidy table: .csv, .json, or .md (Table IV layout per method)")
-    parser.add_argument("--json", action="store_true", help="print JSON on stdout instead of the text table")
-    parser.add_argument("--plot", default=None, metavar="FILE", help="scatter + regression line per pair (.png/.pdf/.svg)")
-    parser.add_argument("--compare", nargs=2, default=None, metavar=("A", "B"),
-                        help="bootstrap CI of r(A) - r(B) on the same videos, for each subjective column")
-    parser.add_argument("--abs", action="store_true",
-                        help="with --compare: compare |r| (for baselines whose sign is opposite to MSI's)")
-    parser.add_argument("--n-boot", type=int, default=5000, help="bootstrap resamples (default 5000)")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+EPILOG = f"""\b
+The table has one row per video: a key column (path/video/file/name), subjective score
+columns (default: any of {', '.join(DEFAULT_SUBJECTIVE)}) and metric columns (default:
+{', '.join(DEFAULT_METRICS)}). Rows with a missing value are dropped (counted on stderr).
+
+\b
+examples:
+  msi correlate mos.csv
+  msi correlate mos.csv --score --stats --out table4.md --plot scatter.png
+  msi correlate mos.csv --metric var_acceleration_lip --compare msi_lip var_acceleration_lip --abs"""
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -183,30 +153,65 @@ def _records(df: pd.DataFrame) -> list[dict]:
             for r in df.to_dict(orient="records")]
 
 
-def run(args: argparse.Namespace) -> int:
-    for opt in ("out", "plot"):
-        path = getattr(args, opt)
-        allowed = OUT_FORMATS if opt == "out" else (".png", ".pdf", ".svg")
-        if path and Path(path).suffix.lower() not in allowed:
-            raise UsageError(f"--{opt} {path}: use one of {', '.join(allowed)}")
-    if args.save_scores and not args.score:
+@click.command("correlate", epilog=EPILOG)
+@click.argument("table_path", metavar="TABLE")
+@click.option("--subjective", "-s", multiple=True, metavar="COL",
+              help="subjective score column (repeatable; comma-separated allowed)")
+@click.option("--metric", "-m", multiple=True, metavar="COL",
+              help="metric column (repeatable; comma-separated allowed). msi_lip and msi_jaw are included "
+                   "when present")
+@click.option("--key", default=None, metavar="COL", help="video key column (default: path/video/file/name)")
+@click.option("--score", is_flag=True,
+              help="compute msi_lip/msi_jaw for the videos in the key column (msi score, cached) and join "
+                   "them on that column")
+@opt.stats_option("with --score: also the Table IV baselines (<stat>_lip, <stat>_jaw) as metrics")
+@opt.workers_option("with --score: score videos in N processes (default 1)", short=False)
+@click.option("--save-scores", default=None, metavar="FILE.csv",
+              help="with --score: also write the input table joined with the computed metrics")
+@opt.resample_option("with --score: resample trajectories to this frame rate first (paper: 25)")
+@click.option("--method", type=click.Choice(METHODS), default="pearson",
+              help="correlation printed in the table (all three are in --out); default pearson")
+@opt.out_option("write the tidy table: .csv, .json, or .md (Table IV layout per method)")
+@opt.json_option()
+@click.option("--plot", default=None, metavar="FILE", help="scatter + regression line per pair (.png/.pdf/.svg)")
+@click.option("--compare", nargs=2, default=None, metavar="A B",
+              help="bootstrap CI of r(A) - r(B) on the same videos, for each subjective column")
+@click.option("--abs", "absolute", is_flag=True,
+              help="with --compare: compare |r| (for baselines whose sign is opposite to MSI's)")
+@click.option("--n-boot", type=int, default=5000, help="bootstrap resamples (default 5000)")
+@click.option("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+def command(table_path: str, subjective: tuple[str, ...], metric: tuple[str, ...], key: str | None, score: bool,
+            stats: bool, workers: int, save_scores: str | None, resample_fps: float | None, method: str,
+            out: str | None, as_json: bool, plot: str | None, compare: tuple[str, str] | None, absolute: bool,
+            n_boot: int, seed: int) -> int:
+    """Agreement of metrics with human opinion scores (StableFace Table IV).
+
+    Reads a one-row-per-video TABLE (.csv, .tsv, .json e.g. from msi score --json, or .parquet),
+    correlates every metric column with every subjective column (Pearson r with 95% CI and p,
+    Spearman, Kendall; pingouin), prints the Table IV layout (subjective measures as rows, metrics
+    as columns) and optionally writes the tidy table, a scatter figure, and a bootstrap comparison
+    of two metrics.
+    """
+    opt.check_suffix(out, "--out", OUT_FORMATS)
+    opt.check_suffix(plot, "--plot", (".png", ".pdf", ".svg"))
+    if save_scores and not score:
         raise UsageError("--save-scores needs --score")
-    if args.save_scores and Path(args.save_scores).suffix.lower() != ".csv":
-        raise UsageError(f"--save-scores {args.save_scores}: use a .csv file")
-    if args.stats and not args.score:
+    if save_scores and Path(save_scores).suffix.lower() != ".csv":
+        raise UsageError(f"--save-scores {save_scores}: use a .csv file")
+    if stats and not score:
         raise UsageError("--stats needs --score (it computes the baselines from the videos)")
-    if args.n_boot < 100:
-        raise UsageError(f"--n-boot must be at least 100, got {args.n_boot}")
-    df = read_table(args.table)
-    key = find_key(df, args.key)
-    metrics = _split(args.metric)
-    if args.score:
-        df = add_scores(df, key, args.table, args.stats, args.resample_fps, args.workers)
-        if args.save_scores:
+    if n_boot < 100:
+        raise UsageError(f"--n-boot must be at least 100, got {n_boot}")
+    df = read_table(table_path)
+    key_col = find_key(df, key)
+    metrics = _split(metric)
+    if score:
+        df = add_scores(df, key_col, table_path, stats, resample_fps, workers)
+        if save_scores:
             try:
-                df.to_csv(args.save_scores, index=False)
+                df.to_csv(save_scores, index=False)
             except OSError as exc:
-                raise MSIError(f"cannot write {args.save_scores}: {exc.strerror or exc}") from None
+                raise MSIError(f"cannot write {save_scores}: {exc.strerror or exc}") from None
         if metrics is None:
             from msi.baselines import STATS
 
@@ -214,52 +219,52 @@ def run(args: argparse.Namespace) -> int:
                        if c in df.columns]
     if metrics is not None:  # MSI always joins the named metrics when present
         metrics = list(dict.fromkeys([c for c in DEFAULT_METRICS if c in df.columns] + metrics))
-    if args.compare:
-        metrics = list(dict.fromkeys((metrics or [c for c in DEFAULT_METRICS if c in df.columns]) + list(args.compare)))
-    table = clean_table(df, metrics, _split(args.subjective), key=args.key)
+    if compare:
+        metrics = list(dict.fromkeys((metrics or [c for c in DEFAULT_METRICS if c in df.columns]) + list(compare)))
+    table = clean_table(df, metrics, _split(subjective), key=key)
     if table.dropped:
         print(f"msi: warning: {table.notes[0]}; {len(table.data)} row(s) used", file=sys.stderr)
     tidy = correlate(table)
 
     comparisons = []
-    if args.compare:
-        a, b = args.compare
+    if compare:
+        a, b = compare
         for s in table.subjective:
-            res = compare_correlations(table.data[a], table.data[b], table.data[s], method=args.method,
-                                       n_boot=args.n_boot, absolute=args.abs, seed=args.seed)
-            comparisons.append({"subjective": s, "metric_a": a, "metric_b": b, "method": args.method,
-                                "absolute": args.abs, **res})
+            res = compare_correlations(table.data[a], table.data[b], table.data[s], method=method,
+                                       n_boot=n_boot, absolute=absolute, seed=seed)
+            comparisons.append({"subjective": s, "metric_a": a, "metric_b": b, "method": method,
+                                "absolute": absolute, **res})
 
-    if args.out:
-        ext = Path(args.out).suffix.lower()
+    if out:
+        ext = Path(out).suffix.lower()
         try:
             if ext == ".csv":
-                tidy.to_csv(args.out, index=False)
+                tidy.to_csv(out, index=False)
             elif ext == ".json":
-                Path(args.out).write_text(json.dumps({"n": len(table.data), "dropped": table.dropped,
-                                                      "correlations": _records(tidy),
-                                                      "comparisons": comparisons}, indent=1) + "\n")
+                Path(out).write_text(json.dumps({"n": len(table.data), "dropped": table.dropped,
+                                                 "correlations": _records(tidy),
+                                                 "comparisons": comparisons}, indent=1) + "\n")
             else:
                 text = markdown(tidy, len(table.data))
                 if comparisons:
                     text += "\n" + "\n".join(_compare_line(c) for c in comparisons) + "\n"
-                Path(args.out).write_text(text)
+                Path(out).write_text(text)
         except OSError as exc:
-            raise MSIError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    if args.plot:
+            raise MSIError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if plot:
         from msi.plotting import save, scatter_figure
 
         save(scatter_figure(table.data, tidy, table.metrics, table.subjective,
-                            title=f"Metrics vs opinion scores (n = {len(table.data)})"), args.plot)
+                            title=f"Metrics vs opinion scores (n = {len(table.data)})"), plot)
 
-    if args.json:
+    if as_json:
         print(json.dumps({"n": len(table.data), "dropped": table.dropped, "correlations": _records(tidy),
                           "comparisons": comparisons}))
     else:
         names = {"pearson": "Pearson r", "spearman": "Spearman rho", "kendall": "Kendall tau-b"}
-        print(f"{names[args.method]} [95% CI] of metric vs subjective score, n = {len(table.data)} videos "
+        print(f"{names[method]} [95% CI] of metric vs subjective score, n = {len(table.data)} videos "
               f"(* p<0.05, ** p<0.01, *** p<0.001)")
-        print(layout(tidy, args.method).to_string())
+        print(layout(tidy, method).to_string())
         for c in comparisons:
             print(_compare_line(c))
     return 0

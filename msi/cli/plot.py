@@ -6,42 +6,27 @@ timeline holds no landmarks). A JSON summary with the worst windows goes to stdo
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 from pathlib import Path
 
+import click
 import numpy as np
 import pandas as pd
 
+from msi.cli import options as opt
 from msi.errors import BadLandmarks, InputNotFound, MSIError, UsageError
 
 TABLE_EXTENSIONS = (".csv", ".json", ".parquet")
 TIMELINE_COLUMNS = {"start_s", "end_s", "msi_lip", "msi_jaw"}
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
-        "examples:\n"
-        "  msi plot generated.mp4 --out timeline.png\n"
-        "  msi plot generated.mp4 --resample-fps 25 --worst 5 --out timeline.pdf\n"
-        "  msi score results/ --timeline windows.csv && msi plot windows.csv --path results/a.mp4 --out a.png\n"
-    )
-    parser.add_argument("input", metavar="VIDEO_OR_RESULT",
-                        help="video, landmark file (.npy/.npz/.csv), or a timeline from msi score --timeline")
-    parser.add_argument("--out", "-o", required=True, help="figure file: .png, .pdf or .svg")
-    parser.add_argument("--worst", type=int, default=3, metavar="K", help="mark the K lowest-MSI windows (default 3)")
-    parser.add_argument("--path", default=None, help="for a timeline of several videos: which one to plot")
-    parser.add_argument("--resample-fps", type=float, default=None, metavar="FPS",
-                        help="resample trajectories to this frame rate first (paper: 25)")
-    parser.add_argument("--compat", choices=("paper", "reference"), default="paper",
-                        help="window convention, as in msi score (default paper)")
-    parser.add_argument("--fps", type=float, default=None, help="frame rate of a landmark-file input")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write the landmark cache")
-    parser.add_argument("--title", default=None, help="figure title (default: the file name and its MSI)")
-    parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG output (default 150)")
+EPILOG = """\b
+examples:
+  msi plot generated.mp4 --out timeline.png
+  msi plot generated.mp4 --resample-fps 25 --worst 5 --out timeline.pdf
+  msi score results/ --timeline windows.csv && msi plot windows.csv --path results/a.mp4 --out a.png"""
 
 
 def _is_timeline(path: Path) -> pd.DataFrame | None:
@@ -103,51 +88,69 @@ def accelerations_by_region(landmarks: np.ndarray, fps: float, settings) -> dict
     return {r: np.linalg.norm(accelerations(arr[:, list(scheme.region(r))] * scale), axis=-1) for r in REGIONS}
 
 
-def run(args: argparse.Namespace) -> int:
+@click.command("plot", epilog=EPILOG)
+@click.argument("input_", metavar="VIDEO_OR_RESULT")
+@opt.out_option("figure file: .png, .pdf or .svg", required=True)
+@click.option("--worst", type=int, default=3, metavar="K", help="mark the K lowest-MSI windows (default 3)")
+@click.option("--path", default=None, help="for a timeline of several videos: which one to plot")
+@opt.resample_option("resample trajectories to this frame rate first (paper: 25)")
+@opt.compat_option("window convention, as in msi score (default paper)")
+@opt.fps_option("frame rate of a landmark-file input")
+@opt.cache_options()
+@opt.figure_options()
+def command(input_: str, out: str, worst: int, path: str | None, resample_fps: float | None, compat: str,
+            fps: float | None, no_cache: bool, title: str | None, dpi: int) -> int:
+    """Per-window MSI timeline and acceleration traces of one video, worst windows marked.
+
+    VIDEO_OR_RESULT is a video or landmark file (.npy/.npz/.csv), scored like `msi score` (using
+    the landmark cache), or a timeline written by `msi score --timeline` (then only the MSI panel
+    can be drawn: a timeline holds no landmarks). A JSON summary with the worst windows goes to
+    stdout.
+    """
     from msi.plotting import FORMATS, save, timeline_figure, worst_windows
 
-    if Path(args.out).suffix.lower() not in FORMATS:
-        raise UsageError(f"--out {args.out}: use a .png, .pdf or .svg file")
-    if args.worst < 0:
-        raise UsageError(f"--worst must be >= 0, got {args.worst}")
-    src = Path(args.input)
+    if Path(out).suffix.lower() not in FORMATS:
+        raise UsageError(f"--out {out}: use a .png, .pdf or .svg file")
+    if worst < 0:
+        raise UsageError(f"--worst must be >= 0, got {worst}")
+    src = Path(input_)
     if not src.exists():
         raise InputNotFound(f"{src}: no such file")
     timeline = _is_timeline(src) if src.is_file() else None
     acc = None
     if timeline is not None:
-        timeline, name = _select(timeline, args.path, src)
+        timeline, name = _select(timeline, path, src)
         if timeline.empty:
             raise UsageError(f"{src}: the timeline has no windows")
         timeline["skipped"] = timeline["skipped"].astype(bool) if "skipped" in timeline else \
             ~np.isfinite(timeline["msi_lip"].to_numpy(float))
         msi = _timeline_stats(timeline)
-        fps = float("nan")
+        fps_used = float("nan")
         record = {"path": str(src if "path" not in timeline else timeline["path"].iloc[0])}
     else:
         from msi.score import Settings, get_landmarks, score_landmarks
         from msi.tracking import silence_native_logs
 
         silence_native_logs()
-        settings = Settings(resample_fps=args.resample_fps, compat=args.compat, landmark_fps=args.fps)
+        settings = Settings(resample_fps=resample_fps, compat=compat, landmark_fps=fps)
         print(f"msi plot: scoring {src.name} ...", file=sys.stderr)
-        lm = get_landmarks(src, settings, cache=not args.no_cache)
+        lm = get_landmarks(src, settings, cache=not no_cache)
         res = score_landmarks(lm.landmarks, lm.fps, settings, path=str(src))
         for w in lm.warnings + res.warnings:
             print(f"msi: warning: {src}: {w}", file=sys.stderr)
-        timeline, name, fps = res.timeline, src.name, res.fps_used
+        timeline, name, fps_used = res.timeline, src.name, res.fps_used
         msi = {"lip": res.msi_lip, "jaw": res.msi_jaw}
         acc = accelerations_by_region(lm.landmarks, lm.fps, settings)
-        record = {"path": str(src), "fps": fps, "frames": res.frames, "face_coverage": res.face_coverage}
-    title = args.title or f"{name}: MSI-Lip {msi['lip']:.3f}, MSI-Jaw {msi['jaw']:.3f} (per 12-acceleration window)"
-    fig = timeline_figure(timeline, fps, acc=acc, msi=msi, worst=args.worst, title=title)
+        record = {"path": str(src), "fps": fps_used, "frames": res.frames, "face_coverage": res.face_coverage}
+    title = title or f"{name}: MSI-Lip {msi['lip']:.3f}, MSI-Jaw {msi['jaw']:.3f} (per 12-acceleration window)"
+    fig = timeline_figure(timeline, fps_used, acc=acc, msi=msi, worst=worst, title=title)
     try:
-        save(fig, args.out, dpi=args.dpi)
+        save(fig, out, dpi=dpi)
     except (OSError, ValueError) as exc:
-        raise MSIError(f"cannot write {args.out}: {exc}") from None
-    bad = worst_windows(timeline, args.worst) if args.worst else timeline.iloc[:0]
+        raise MSIError(f"cannot write {out}: {exc}") from None
+    bad = worst_windows(timeline, worst) if worst else timeline.iloc[:0]
     cols = [c for c in ("window", "start_frame", "end_frame", "start_s", "end_s", "msi_lip", "msi_jaw") if c in bad]
-    record.update({"out": str(args.out), "msi_lip": msi["lip"], "msi_jaw": msi["jaw"],
+    record.update({"out": str(out), "msi_lip": msi["lip"], "msi_jaw": msi["jaw"],
                    "worst_windows": json.loads(bad[cols].to_json(orient="records"))})
     print(json.dumps(record))
     return 0

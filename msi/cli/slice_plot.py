@@ -7,46 +7,25 @@ time axis. A JSON summary of what was drawn goes to stdout.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
+import click
 import numpy as np
 
+from msi.cli import options as opt
 from msi.errors import MSIError, NoFace, UsageError
 
 #: Frames tracked to place the default line (and the face crop).
 FIRST_FRAMES = 5
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
-        "examples:\n"
-        "  msi slice-plot real.mp4 fake.mp4 --label real --label fake --out slices.png\n"
-        "  msi slice-plot clip.mp4 --x 0.5 --width 2 --start 1 --end 4 --out slice.pdf\n"
-        "  msi slice-plot clip.mp4 --horizontal --crop-face --out hslice.svg\n"
-    )
-    parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files (any format FFmpeg reads)")
-    parser.add_argument("--out", "-o", required=True, help="figure file: .png, .pdf or .svg")
-    parser.add_argument("--label", action="append", default=None,
-                        help="label of each video, in order (repeat once per video; default: file name)")
-    parser.add_argument("--x", type=float, default=None, metavar="POS",
-                        help="vertical line position: pixel (>= 1) or fraction of the width (0..1); "
-                             "default: through the mouth centre (face tracked in the first frames)")
-    parser.add_argument("--horizontal", action="store_true",
-                        help="take a horizontal line (a row) instead of a vertical one")
-    parser.add_argument("--y", type=float, default=None, metavar="POS",
-                        help="horizontal line position (implies --horizontal): pixel or fraction of the height")
-    parser.add_argument("--width", type=int, default=1, metavar="N",
-                        help="adjacent pixel lines taken per frame, laid side by side (default 1)")
-    parser.add_argument("--start", type=float, default=None, metavar="SEC", help="first second to show")
-    parser.add_argument("--end", type=float, default=None, metavar="SEC", help="last second to show (exclusive)")
-    parser.add_argument("--crop-face", action="store_true",
-                        help="keep only the part of the line that crosses the face (from the landmarks)")
-    parser.add_argument("--title", default=None, help="figure title")
-    parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG output (default 150)")
+EPILOG = """\b
+examples:
+  msi slice-plot real.mp4 fake.mp4 --label real --label fake --out slices.png
+  msi slice-plot clip.mp4 --x 0.5 --width 2 --start 1 --end 4 --out slice.pdf
+  msi slice-plot clip.mp4 --horizontal --crop-face --out hslice.svg"""
 
 
 def _first_landmarks(path: str, start: int = 0, n: int = FIRST_FRAMES) -> np.ndarray:
@@ -116,43 +95,70 @@ def slice_panel(path: str, label: str, pos: float | None, orientation: str, widt
                       orientation=orientation, span=span)
 
 
-def run(args: argparse.Namespace) -> int:
+@click.command("slice-plot", epilog=EPILOG)
+@click.argument("videos", nargs=-1, required=True, metavar="VIDEO...")
+@opt.out_option("figure file: .png, .pdf or .svg", required=True)
+@click.option("--label", multiple=True,
+              help="label of each video, in order (repeat once per video; default: file name)")
+@click.option("--x", "x", type=float, default=None, metavar="POS",
+              help="vertical line position: pixel (>= 1) or fraction of the width (0..1); "
+                   "default: through the mouth centre (face tracked in the first frames)")
+@click.option("--horizontal", is_flag=True, help="take a horizontal line (a row) instead of a vertical one")
+@click.option("--y", "y", type=float, default=None, metavar="POS",
+              help="horizontal line position (implies --horizontal): pixel or fraction of the height")
+@click.option("--width", type=int, default=1, metavar="N",
+              help="adjacent pixel lines taken per frame, laid side by side (default 1)")
+@click.option("--start", type=float, default=None, metavar="SEC", help="first second to show")
+@click.option("--end", type=float, default=None, metavar="SEC", help="last second to show (exclusive)")
+@click.option("--crop-face", is_flag=True,
+              help="keep only the part of the line that crosses the face (from the landmarks)")
+@opt.figure_options()
+def command(videos: tuple[str, ...], out: str, label: tuple[str, ...], x: float | None, horizontal: bool,
+            y: float | None, width: int, start: float | None, end: float | None, crop_face: bool,
+            title: str | None, dpi: int) -> int:
+    """Vertical-slice picture that shows jitter (StableFace Fig. 1 and Fig. 7).
+
+    For each VIDEO (any format FFmpeg reads) one pixel line (by default the vertical line through
+    the mouth centre) is cut from every frame and the cuts are laid side by side along time; jitter
+    shows as jagged edges. Videos are drawn one under the other on a common time axis. A JSON
+    summary of what was drawn goes to stdout.
+    """
     from tqdm import tqdm
 
     from msi.plotting import FORMATS, save, slice_figure
 
-    if Path(args.out).suffix.lower() not in FORMATS:
-        raise UsageError(f"--out {args.out}: use a .png, .pdf or .svg file")
-    if args.label is not None and len(args.label) != len(args.videos):
-        raise UsageError(f"{len(args.label)} --label for {len(args.videos)} video(s): give one per video")
-    if args.width < 1:
-        raise UsageError(f"--width must be at least 1, got {args.width}")
-    if args.start is not None and args.start < 0:
-        raise UsageError(f"--start must be >= 0, got {args.start}")
-    if args.start is not None and args.end is not None and args.end <= args.start:
-        raise UsageError(f"--end ({args.end}) must be after --start ({args.start})")
-    orientation = "horizontal" if args.horizontal or args.y is not None else "vertical"
-    if orientation == "horizontal" and args.x is not None:
+    if Path(out).suffix.lower() not in FORMATS:
+        raise UsageError(f"--out {out}: use a .png, .pdf or .svg file")
+    if label and len(label) != len(videos):
+        raise UsageError(f"{len(label)} --label for {len(videos)} video(s): give one per video")
+    if width < 1:
+        raise UsageError(f"--width must be at least 1, got {width}")
+    if start is not None and start < 0:
+        raise UsageError(f"--start must be >= 0, got {start}")
+    if start is not None and end is not None and end <= start:
+        raise UsageError(f"--end ({end}) must be after --start ({start})")
+    orientation = "horizontal" if horizontal or y is not None else "vertical"
+    if orientation == "horizontal" and x is not None:
         raise UsageError("--x sets a vertical line; use --y with --horizontal")
-    pos = args.y if orientation == "horizontal" else args.x
-    labels = args.label or [Path(v).stem for v in args.videos]
-    if pos is None or args.crop_face:
+    pos = y if orientation == "horizontal" else x
+    labels = list(label) or [Path(v).stem for v in videos]
+    if pos is None or crop_face:
         from msi.tracking import silence_native_logs
 
         silence_native_logs()
     panels = []
-    for path, label in tqdm(list(zip(args.videos, labels)), desc="slices", unit="video", file=sys.stderr,
-                            disable=len(args.videos) < 2):
-        panels.append(slice_panel(path, label, pos, orientation, args.width, args.start, args.end, args.crop_face))
+    for path, name in tqdm(list(zip(videos, labels)), desc="slices", unit="video", file=sys.stderr,
+                            disable=len(videos) < 2):
+        panels.append(slice_panel(path, name, pos, orientation, width, start, end, crop_face))
     try:
-        save(slice_figure(panels, title=args.title), args.out, dpi=args.dpi)
+        save(slice_figure(panels, title=title), out, dpi=dpi)
     except (OSError, ValueError) as exc:
-        raise MSIError(f"cannot write {args.out}: {exc}") from None
+        raise MSIError(f"cannot write {out}: {exc}") from None
     summary = {
-        "out": str(args.out),
+        "out": str(out),
         "videos": [{"path": str(v), "label": p.label, "orientation": p.orientation, "position": p.pos,
                     "start_frame": p.start_frame, "frames": p.slice.shape[1] // p.width, "fps": p.fps,
-                    "span": list(p.span) if p.span else None} for v, p in zip(args.videos, panels)],
+                    "span": list(p.span) if p.span else None} for v, p in zip(videos, panels)],
     }
     print(json.dumps(summary))
     return 0

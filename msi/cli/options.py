@@ -1,0 +1,134 @@
+"""Command-line options used by more than one ``msi`` subcommand, each declared once.
+
+Every function returns a decorator; stack them on a ``click.command``. Options that take a help
+text tailored to the subcommand accept ``help=``. Only light modules are imported here, so that
+``msi score --help`` stays fast (no mediapipe, torch or matplotlib).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from msi.constants import MOUTH_WIDTH_FRAMES
+from msi.score import DEFAULT_MAX_SIDE  # light: numpy/pandas, no tracker
+
+Decorator = Callable[[Callable], Callable]
+
+
+def compose(*decorators: Decorator) -> Decorator:
+    """Several option decorators as one (applied in the order listed, top to bottom in --help)."""
+
+    def apply(f: Callable) -> Callable:
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+
+    return apply
+
+
+def out_option(help: str, *, required: bool = False, short: bool = True) -> Decorator:
+    """``--out FILE`` (``-o``): where a subcommand writes its result file."""
+    names = ("--out", "-o") if short else ("--out",)
+    return click.option(*names, "out", required=required, default=None, metavar="FILE", help=help)
+
+
+def json_option(help: str = "print JSON on stdout instead of the text table") -> Decorator:
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def workers_option(help: str = "score N videos in parallel", *, short: bool = True) -> Decorator:
+    names = ("-j", "--workers") if short else ("--workers",)
+    return click.option(*names, "workers", type=int, default=1, show_default=False, metavar="N", help=help)
+
+
+def cache_options(*, cache_dir: bool = False) -> Decorator:
+    """``--no-cache`` (and optionally ``--cache-dir DIR``): the landmark cache of msi.cache."""
+    opts = [click.option("--no-cache", is_flag=True, help="do not read or write the landmark cache")]
+    if cache_dir:
+        opts.append(click.option("--cache-dir", metavar="DIR", default=None,
+                                 help="landmark cache folder (default $MSI_CACHE_DIR or ~/.cache/msi)"))
+    return compose(*opts)
+
+
+def cache_setting(no_cache: bool, cache_dir: str | None = None) -> bool | str:
+    """The ``cache=`` argument of msi.score from the cache options."""
+    return False if no_cache else (cache_dir or True)
+
+
+def resample_option(help: str = "resample the landmark trajectories to this frame rate first (e.g. 25)") -> Decorator:
+    return click.option("--resample-fps", type=float, default=None, metavar="FPS", help=help)
+
+
+def check_resample(resample_fps: float | None) -> None:
+    from msi.errors import UsageError
+
+    if resample_fps is not None and not resample_fps > 0:
+        raise UsageError("--resample-fps must be positive")
+
+
+def compat_option(help: str = "paper: full windows only (default); reference: also the trailing partial "
+                              "windows, as the public reference code") -> Decorator:
+    return click.option("--compat", type=click.Choice(["paper", "reference"]), default="paper", help=help)
+
+
+def fps_option(help: str = "frame rate of landmark-file inputs (default: stored in .npz, else 25)") -> Decorator:
+    return click.option("--fps", type=float, default=None, metavar="FPS", help=help)
+
+
+def tracking_options(*, keep: str = "scored") -> Decorator:
+    """``--max-side``, ``--max-faces``, ``--no-face-check``: how msi.tracking finds the face."""
+    return compose(
+        click.option("--max-side", type=int, default=DEFAULT_MAX_SIDE, metavar="PX",
+                     help=f"downscale frames whose longer side exceeds PX before tracking "
+                          f"(default {DEFAULT_MAX_SIDE}; 0: never)"),
+        click.option("--max-faces", type=int, default=2, metavar="K",
+                     help=f"faces to look for; the largest is {keep} (default 2)"),
+        click.option("--no-face-check", is_flag=True,
+                     help="go on even when no human face is confirmed by the face detector (e.g. cartoons)"),
+    )
+
+
+def tracking_settings(max_side: int, max_faces: int, no_face_check: bool) -> dict:
+    """Keyword arguments of msi.score.Settings from the tracking options."""
+    return {"max_side": max_side or None, "max_faces": max(1, max_faces), "verify_face": not no_face_check}
+
+
+def metric_options() -> Decorator:
+    """The metric's definition knobs (defaults follow the paper)."""
+    return compose(
+        compat_option(),
+        click.option("--mouth-width-frames", type=int, default=MOUTH_WIDTH_FRAMES, metavar="N",
+                     help=f"mouth width = mean over the first N frames (paper: {MOUTH_WIDTH_FRAMES}; "
+                          "reference code: 10)"),
+        click.option("--crop", type=click.Choice(["landmarks", "image"]), default="landmarks",
+                     help="landmarks: scale coordinates so the mouth is 64 px wide (default); image: the "
+                          "literal protocol, crop frames with a fixed box of 4 mouth widths, resize to "
+                          "256x256, track the crops"),
+        resample_option(),
+        click.option("--scheme", type=click.Choice(["mediapipe478", "ibug68"]), default="mediapipe478",
+                     help="landmark scheme of landmark-file inputs"),
+        fps_option(),
+    )
+
+
+def figure_options() -> Decorator:
+    """``--title`` and ``--dpi`` of the figure-drawing subcommands."""
+    return compose(
+        click.option("--title", default=None, help="figure title"),
+        click.option("--dpi", type=int, default=150, help="resolution of PNG output (default 150)"),
+    )
+
+
+def stats_option(help: str = "also report Table IV's baseline statistics per region (variances, jerk, ...)") -> Decorator:
+    return click.option("--stats", is_flag=True, help=help)
+
+
+def check_suffix(path: str | None, flag: str, allowed: tuple[str, ...], message: str | None = None) -> None:
+    """A usage error (exit 2) when ``path`` does not end in one of ``allowed``."""
+    from pathlib import Path
+
+    from msi.errors import UsageError
+
+    if path and Path(path).suffix.lower() not in allowed:
+        raise UsageError(message or f"{flag} {path}: use one of {', '.join(allowed)}")
