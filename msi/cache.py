@@ -4,6 +4,13 @@ Key = SHA-256 of the video's bytes + tracker version + every setting that change
 Re-scoring with other metric settings (compat, windows, resampling) or re-running a batch reads
 the landmarks from here instead of tracking again. Location: ``$MSI_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/msi``, else ``~/.cache/msi``.
+
+The cache never stops a score. Entries are written to a temporary file and renamed into place
+(atomic on POSIX), so parallel processes and a ``kill -9`` mid-write never leave half an entry
+under its name. An entry that is damaged anyway (full disk, partial copy, bit rot) is a miss:
+it is removed, the video is tracked again and the entry rewritten, with a warning. A folder
+that cannot be written (read-only, no space) gives a warning and scoring goes on. The messages
+collect in :attr:`LandmarkCache.warnings`.
 """
 from __future__ import annotations
 
@@ -11,11 +18,15 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
-CACHE_FORMAT = 1
+#: 2: landmarks float32, frame timestamps and decode notes stored beside them.
+CACHE_FORMAT = 2
+#: Temporary files older than this (seconds) are leftovers of killed writers and are removed.
+STALE_TMP_AGE = 3600.0
 
 
 def default_cache_dir() -> Path:
@@ -34,38 +45,89 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
 
 
 def cache_key(content_hash: str, tracker: dict) -> str:
+    """Key of an entry: the content and every tracker setting (``tracker``, a JSON-able dict)."""
     blob = json.dumps({"format": CACHE_FORMAT, "content": content_hash, "tracker": tracker}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:40]
+
+
+def _reason(exc: BaseException) -> str:
+    msg = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
 
 
 class LandmarkCache:
     def __init__(self, directory: str | os.PathLike | None = None) -> None:
         self.dir = Path(directory) if directory else default_cache_dir()
+        self.warnings: list[str] = []  # what went wrong with the cache (never fatal)
 
     def _path(self, key: str) -> Path:
         return self.dir / key[:2] / f"{key}.npz"
 
     def get(self, key: str) -> dict | None:
+        """The entry as a dict (``landmarks``, other stored arrays, and the metadata), or None
+        when there is none or it is damaged (then it is removed and a warning recorded)."""
         p = self._path(key)
-        if not p.is_file():
+        try:
+            if not p.is_file():
+                return None
+        except OSError:
             return None
         try:
             with np.load(p, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
-                return {"landmarks": z["landmarks"], **meta}
-        except (OSError, ValueError, KeyError):
-            return None  # a damaged entry is a miss, it will be rewritten
-
-    def put(self, key: str, landmarks: np.ndarray, meta: dict) -> None:
-        p = self._path(key)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        # write then rename: a crash or a parallel worker never leaves half a file
-        fd, tmp = tempfile.mkstemp(dir=p.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, landmarks=landmarks, meta=np.array(json.dumps(meta)))
-            os.replace(tmp, p)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+                arrays = {name: z[name] for name in z.files if name != "meta"}
+            lm = arrays["landmarks"]
+            if lm.ndim != 3 or not isinstance(meta, dict) or "fps" not in meta:
+                raise ValueError(f"unexpected content (landmarks {lm.shape})")
+            if "timestamps" in arrays and len(arrays["timestamps"]) != len(lm):
+                raise ValueError("timestamps do not match the landmarks")
+        except MemoryError:
             raise
+        except Exception as exc:  # BadZipFile, EOFError, zlib.error, OSError, ValueError, KeyError, ...
+            self.warnings.append(f"landmark cache entry {p.name} was damaged ({_reason(exc)}): tracked again")
+            try:
+                p.unlink()
+            except OSError:
+                pass
+            return None
+        return {**meta, **arrays}
+
+    def put(self, key: str, landmarks: np.ndarray, meta: dict) -> bool:
+        """Store an entry; ndarray values of ``meta`` are stored as arrays beside the landmarks.
+        Returns False (and records a warning) when the cache cannot be written."""
+        p = self._path(key)
+        meta = dict(meta)
+        arrays = {k: np.asarray(meta.pop(k)) for k in list(meta) if isinstance(meta[k], np.ndarray)}
+        tmp = None
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            self._remove_stale(p.parent)
+            # write then rename: a crash or a parallel worker never leaves half a file under the name
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{key[:8]}-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, landmarks=landmarks, meta=np.array(json.dumps(meta)), **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, p)
+            tmp = None
+            return True
+        except OSError as exc:  # read-only folder, full disk, ...
+            self.warnings.append(f"landmark cache not written to {self.dir} ({_reason(exc)}); scoring goes on")
+            return False
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+    @staticmethod
+    def _remove_stale(folder: Path) -> None:
+        """Temporary files a killed writer left behind (never a live writer's: those are young)."""
+        now = time.time()
+        for t in folder.glob(".*.tmp"):
+            try:
+                if now - t.stat().st_mtime > STALE_TMP_AGE:
+                    t.unlink()
+            except OSError:
+                pass
