@@ -34,6 +34,7 @@ frame without a face (NaN) is skipped and counted.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -207,16 +208,11 @@ def msi_from_landmarks(
     valid_frame = frame_valid(points[:, used_idx])
     if not valid_frame.any():
         raise NoFace("no face in any frame")
-    if normalise:
-        width = mouth_width(points, sch.mouth_corners, mouth_width_frames)
-        scale = TARGET_MOUTH_WIDTH / width
-    else:
-        width, scale = float("nan"), 1.0
+    width, scale = _width_and_scale(points, sch, normalise, mouth_width_frames)
     valid_acc = valid_frame[2:] & valid_frame[1:-1] & valid_frame[:-2]
     values: dict[str, np.ndarray] = {}
     starts = lengths = None
-    for region in REGIONS:
-        acc = accelerations(points[:, list(sch.region(region))] * scale)
+    for region, acc in _accelerations_by_region(points, sch, scale).items():
         starts, lengths, values[region] = window_values(acc, window, hop, eps, partial, valid_acc)
     used = np.isfinite(values["lip"])
     msi = {r: float(values[r][used].mean()) if used.any() else float("nan") for r in REGIONS}
@@ -232,6 +228,56 @@ def msi_from_landmarks(
         settings=dict(scheme=sch.name, compat=compat, normalise=normalise, mouth_width_frames=mouth_width_frames,
                       window=window, hop=hop, eps=eps),
     )
+
+
+def _width_and_scale(points: np.ndarray, sch: Scheme, normalise: bool, mouth_width_frames: int,
+                     width: float | None = None) -> tuple[float, float]:
+    """Mouth width (input units; NaN when not normalising) and the factor that makes it 64 px."""
+    if not normalise:
+        return float("nan"), 1.0
+    if width is None:
+        width = mouth_width(points, sch.mouth_corners, mouth_width_frames)
+    return float(width), TARGET_MOUTH_WIDTH / width
+
+
+def _accelerations_by_region(points: np.ndarray, sch: Scheme, scale: float) -> dict[str, np.ndarray]:
+    """Region -> accelerations (T-2, M, D) of the scaled coordinates (step 1 and 2 of the definition)."""
+    return {region: accelerations(points[:, list(sch.region(region))] * scale) for region in REGIONS}
+
+
+def region_accelerations(
+    points: np.ndarray,
+    fps: float,
+    scheme: str | Scheme = "mediapipe478",
+    *,
+    resample_fps: float | None = None,
+    normalise: bool = True,
+    mouth_width_frames: int = MOUTH_WIDTH_FRAMES,
+    width: float | None = None,
+) -> dict[str, np.ndarray]:
+    r"""The scale-normalised accelerations MSI is built from, per region: ``{"lip": (T'-2, M, 2), "jaw": ...}``.
+
+    Steps 1 and 2 of the definition (module docstring; StableFace, Ling et al., arXiv:2208.13717,
+    Sec. III-D), after an optional resampling to ``resample_fps`` (see :func:`resample`):
+    :math:`a_t = s\,(p_{t+2} - 2 p_{t+1} + p_t)` with :math:`s = 64 / w` and :math:`w` the mouth
+    width over the first ``mouth_width_frames`` frames with a face (or the given ``width``, in
+    input pixels, e.g. a reference clip's). Units: mouth-width-normalised pixels per frame^2;
+    only x and y. ``normalise=False`` leaves the coordinates unscaled. NaN frames give NaN rows.
+    The windowed variance of these is what :func:`msi_from_landmarks` inverts.
+    """
+    sch = get_scheme(scheme) if isinstance(scheme, str) else scheme
+    pts = check_landmarks(points, sch)[:, :, :2]
+    pts, _ = to_frame_rate(pts, fps, resample_fps)
+    _, scale = _width_and_scale(pts, sch, normalise, mouth_width_frames, width)
+    return _accelerations_by_region(pts, sch, scale)
+
+
+def to_frame_rate(points: np.ndarray, fps: float, target_fps: float | None) -> tuple[np.ndarray, float]:
+    """``(points, fps)`` resampled to ``target_fps`` (see :func:`resample`); unchanged when
+    ``target_fps`` is None or (within float rounding) equal to ``fps``."""
+    if not target_fps or math.isclose(fps, target_fps):
+        return np.asarray(points, dtype=np.float64), float(fps)
+    return resample(points, fps, target_fps), float(target_fps)
 
 
 def resample(points: np.ndarray, fps: float, target_fps: float) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 from msi.constants import CROP_SIZE, MOUTH_WIDTH_FRAMES, MOUTH_WIDTH_RATIO, PAPER_FPS
 from msi.errors import MSIError, NoFace, UnreadableVideo
 from msi.landmarks_io import is_landmark_file, load_landmarks
-from msi.metric import MSIValues, frame_valid, msi_from_landmarks, mouth_width, resample
+from msi.metric import MSIValues, frame_valid, msi_from_landmarks, mouth_width, to_frame_rate
 from msi.regions import REGIONS, get_scheme
 
 #: Frames larger than this (longer side, pixels) are downscaled for the tracker (4K -> 1920).
@@ -211,9 +211,8 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     n_frames = int(arr.shape[0]) if arr.ndim else 0
     result = ScoreResult(path=path, frames=n_frames, fps=float(fps), settings=dataclasses.asdict(settings))
     fps_used = float(fps)
-    if settings.resample_fps and arr.ndim == 3 and not math.isclose(fps, settings.resample_fps):
-        arr = resample(arr, fps, settings.resample_fps)
-        fps_used = float(settings.resample_fps)
+    if arr.ndim == 3:
+        arr, fps_used = to_frame_rate(arr, fps, settings.resample_fps)
     values = msi_from_landmarks(
         arr, settings.scheme, compat=settings.compat, normalise=settings.crop != "image",
         mouth_width_frames=settings.mouth_width_frames,
@@ -242,20 +241,13 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
             f"scored on {values.windows_used} windows, {values.windows_skipped} skipped"
         )
     if settings.stats:
-        result.stats = _baseline_stats(arr, fps_used, values, settings)
+        from msi.baselines import region_stats  # Table IV's plain statistics
+
+        result.stats = region_stats(arr[..., :2] * values.scale, fps_used,
+                                    {r: scheme.region(r) for r in REGIONS})
     return result
 
 
-def _baseline_stats(arr: np.ndarray, fps: float, values: MSIValues, settings: Settings) -> dict:
-    from msi.baselines import baseline_stats  # Table IV's plain statistics
-
-    scheme = get_scheme(settings.scheme)
-    out = {}
-    for region in REGIONS:
-        pts = arr[:, list(scheme.region(region)), :2] * values.scale
-        for name, v in baseline_stats(pts, fps).items():
-            out[f"{name}_{region}"] = float(v)
-    return out
 
 
 def timeline_frame(values: MSIValues, fps: float):
@@ -308,10 +300,18 @@ def _score_one(args: tuple) -> ScoreResult:
 
 
 def score_many(paths: Iterable[str], settings: Settings | None = None, workers: int = 1,
-               cache: bool | str = True, progress: bool = False) -> Iterator[ScoreResult]:
+               cache: bool | str = True, progress: bool = False,
+               cluster: str | None = None) -> Iterator[ScoreResult]:
     """Score many inputs; yields each result as it finishes (order of completion). Never raises
-    for one input: its result carries ``error``. ``progress``: per-frame bars (one worker only)."""
+    for one input: its result carries ``error``. ``progress``: per-frame bars (one worker only).
+    ``cluster``: a Dask scheduler address or ``"local:N"``: the videos are scored there instead
+    (see :mod:`msi.cluster`; ``workers`` is then ignored)."""
     settings = settings or Settings()
+    if cluster:
+        from msi.cluster import score_cluster  # Dask is imported only on this path
+
+        yield from score_cluster(paths, settings, address=cluster, cache=cache)
+        return
     jobs = [(str(p), settings, cache, progress and workers <= 1) for p in paths]
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:

@@ -7,7 +7,6 @@ timeline holds no landmarks). A JSON summary with the worst windows goes to stdo
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -71,23 +70,6 @@ def _timeline_stats(timeline: pd.DataFrame) -> dict[str, float]:
     return {r: float(used[f"msi_{r}"].mean()) for r in ("lip", "jaw")}
 
 
-def accelerations_by_region(landmarks: np.ndarray, fps: float, settings) -> dict[str, np.ndarray]:
-    """Acceleration magnitudes ``||a_t||`` (T-2, N) per region, in mouth-width-normalised pixels
-    per frame^2 (the quantity whose windowed variance MSI inverts)."""
-    from msi.constants import TARGET_MOUTH_WIDTH
-    from msi.metric import accelerations, mouth_width, resample
-    from msi.regions import REGIONS, get_scheme
-
-    arr = np.asarray(landmarks, dtype=np.float64)[..., :2]
-    if settings.resample_fps and not math.isclose(fps, settings.resample_fps):
-        arr = resample(arr, fps, settings.resample_fps)
-    scheme = get_scheme(settings.scheme)
-    scale = 1.0
-    if settings.crop != "image":
-        scale = TARGET_MOUTH_WIDTH / mouth_width(arr, scheme.mouth_corners, settings.mouth_width_frames)
-    return {r: np.linalg.norm(accelerations(arr[:, list(scheme.region(r))] * scale), axis=-1) for r in REGIONS}
-
-
 @click.command("plot", epilog=EPILOG)
 @click.argument("input_", metavar="VIDEO_OR_RESULT")
 @opt.out_option("figure file: .png, .pdf or .svg", required=True)
@@ -140,7 +122,12 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
             print(f"msi: warning: {src}: {w}", file=sys.stderr)
         timeline, name, fps_used = res.timeline, src.name, res.fps_used
         msi = {"lip": res.msi_lip, "jaw": res.msi_jaw}
-        acc = accelerations_by_region(lm.landmarks, lm.fps, settings)
+        from msi.metric import region_accelerations
+
+        # ||a_t|| (T-2, N) per region, mouth-width-normalised px/frame^2: what MSI's windows see
+        acc = {r: np.linalg.norm(a, axis=-1) for r, a in region_accelerations(
+            lm.landmarks, lm.fps, settings.scheme, resample_fps=settings.resample_fps,
+            normalise=settings.crop != "image", mouth_width_frames=settings.mouth_width_frames).items()}
         record = {"path": str(src), "fps": fps_used, "frames": res.frames, "face_coverage": res.face_coverage}
     title = title or f"{name}: MSI-Lip {msi['lip']:.3f}, MSI-Jaw {msi['jaw']:.3f} (per 12-acceleration window)"
     fig = timeline_figure(timeline, fps_used, acc=acc, msi=msi, worst=worst, title=title)

@@ -12,8 +12,10 @@ from msi.metric import (
     msi_from_landmarks,
     mouth_width,
     normalise_scale,
+    region_accelerations,
     resample,
     window_starts,
+    window_values,
 )
 from msi.regions import IBUG68, MEDIAPIPE478, get_scheme
 
@@ -195,6 +197,36 @@ def test_resample_exact_subsampling_and_nan():
     assert len(r) == int(100 / 30 * 25) + 1
     t_nan = np.flatnonzero(np.isnan(r[:, 0, 0]))
     assert len(t_nan) and all(abs(k / 25 * 30 - 10) < 1 for k in t_nan)
+
+
+def test_region_accelerations_are_what_msi_inverts():
+    rng = np.random.default_rng(11)
+    p = face(90) + rng.normal(0, 0.4, (90, 478, 2))
+    p[40] = np.nan
+    acc = region_accelerations(p, 30.0)
+    r = msi_from_landmarks(p)
+    assert set(acc) == {"lip", "jaw"}
+    for region, idx in (("lip", MEDIAPIPE478.lip), ("jaw", MEDIAPIPE478.jaw)):
+        assert acc[region].shape == (88, len(idx), 2)
+        assert np.isnan(acc[region][38:41]).all() and np.isfinite(acc[region][:38]).all()
+        # the windowed 1 / (var + eps) of these accelerations is exactly MSI's timeline
+        _, _, values = window_values(acc[region])
+        np.testing.assert_array_equal(values, r.window_values[region])
+    # scaled so the mouth (about 40 px here) is 64 px wide
+    w = mouth_width(p, MEDIAPIPE478.mouth_corners)
+    assert w == pytest.approx(40, abs=1)
+    np.testing.assert_allclose(acc["lip"][:5], accelerations(p[:7, list(MEDIAPIPE478.lip)]) * 64 / w, atol=1e-12)
+    # a given width (e.g. a reference clip's) instead of the measured one; no scaling at all
+    np.testing.assert_allclose(region_accelerations(p, 30.0, width=2 * w)["lip"], acc["lip"] / 2, atol=1e-12)
+    np.testing.assert_array_equal(region_accelerations(p, 30.0, normalise=False)["jaw"],
+                                  accelerations(p[:, list(MEDIAPIPE478.jaw)]))
+    # resampling happens first, and not at all at the same rate
+    q = resample(p, 30.0, 25.0)
+    np.testing.assert_array_equal(region_accelerations(p, 30.0, resample_fps=25)["lip"],
+                                  region_accelerations(q, 25.0)["lip"])
+    np.testing.assert_array_equal(region_accelerations(p, 30.0, resample_fps=30.0)["lip"], acc["lip"])
+    with pytest.raises(BadLandmarks):
+        region_accelerations(np.zeros((30, 68, 2)), 25.0)
 
 
 def test_pure_module_imports_neither_mediapipe_nor_torch():
