@@ -25,10 +25,12 @@ from msi.correlate import (
     compare_correlations,
     correlate,
     find_key,
+    wide,
 )
 from msi.errors import InputNotFound, MSIError, UsageError
 
 OUT_FORMATS = (".csv", ".json", ".md")
+METHOD_NAMES = {"pearson": "Pearson r", "spearman": "Spearman rho", "kendall": "Kendall tau-b"}
 
 
 EPILOG = f"""\b
@@ -126,25 +128,20 @@ def cell(row: pd.Series) -> str:
 
 
 def layout(tidy: pd.DataFrame, method: str) -> pd.DataFrame:
-    """Table IV layout of one method: cells 'r [ci_low, ci_high]' with significance stars."""
-    sub = tidy[tidy["method"] == method]
-    subj = list(dict.fromkeys(sub["subjective"]))
-    mets = list(dict.fromkeys(sub["metric"]))
-    out = pd.DataFrame(index=subj, columns=mets, dtype=object)
-    for _, row in sub.iterrows():
-        out.loc[row["subjective"], row["metric"]] = cell(row)
-    return out
+    """Table IV layout of one method (:func:`msi.correlate.wide`) with cells 'r [ci_low, ci_high]'
+    and significance stars."""
+    return wide(tidy.assign(cell=tidy.apply(cell, axis=1)), method, value="cell")
 
 
 def markdown(tidy: pd.DataFrame, n: int) -> str:
     parts = []
-    names = {"pearson": "Pearson r", "spearman": "Spearman rho", "kendall": "Kendall tau-b"}
     for method in METHODS:
         if (tidy["method"] == method).any():
             t = layout(tidy, method)
             head = "| | " + " | ".join(t.columns) + " |\n|---|" + "---|" * len(t.columns) + "\n"
             body = "".join(f"| {i} | " + " | ".join(t.loc[i]) + " |\n" for i in t.index)
-            parts.append(f"**{names[method]}** (95% CI; * p<0.05, ** p<0.01, *** p<0.001; n = {n})\n\n{head}{body}")
+            parts.append(f"**{METHOD_NAMES[method]}** (95% CI; * p<0.05, ** p<0.01, *** p<0.001; n = {n})\n\n"
+                         f"{head}{body}")
     return "\n".join(parts)
 
 
@@ -261,8 +258,7 @@ def command(table_path: str, subjective: tuple[str, ...], metric: tuple[str, ...
         print(json.dumps({"n": len(table.data), "dropped": table.dropped, "correlations": _records(tidy),
                           "comparisons": comparisons}))
     else:
-        names = {"pearson": "Pearson r", "spearman": "Spearman rho", "kendall": "Kendall tau-b"}
-        print(f"{names[method]} [95% CI] of metric vs subjective score, n = {len(table.data)} videos "
+        print(f"{METHOD_NAMES[method]} [95% CI] of metric vs subjective score, n = {len(table.data)} videos "
               f"(* p<0.05, ** p<0.01, *** p<0.001)")
         print(layout(tidy, method).to_string())
         for c in comparisons:
