@@ -41,6 +41,14 @@ MP_JAW = (132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 3
 MP_N_POINTS = 478
 #: Mouth corners (image left, image right): the mouth width that normalises scale.
 MP_MOUTH_CORNERS = (61, 291)
+#: The whole FACEMESH_FACE_OVAL ring, clockwise from the forehead top (10); MP_JAW is its lower arc.
+MP_FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+                152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+#: Eyes (image left, image right): ((corner, corner), upper lid, lower lid), lids without the corners.
+MP_EYES = (
+    ((33, 133), (246, 161, 160, 159, 158, 157, 173), (7, 163, 144, 145, 153, 154, 155)),
+    ((362, 263), (398, 384, 385, 386, 387, 388, 466), (382, 381, 380, 374, 373, 390, 249)),
+)
 
 MEDIAPIPE478 = Scheme(
     name="mediapipe478",
@@ -59,6 +67,17 @@ IBUG68 = Scheme(
 )
 
 SCHEMES: dict[str, Scheme] = {s.name: s for s in (MEDIAPIPE478, IBUG68)}
+
+#: Middle of the upper and lower inner lip, per scheme: the lip opening of ``msi.motion``.
+LIP_OPENING: dict[str, tuple[int, int]] = {"mediapipe478": (13, 14), "ibug68": (62, 66)}
+
+#: Points neither speech nor blinks move (upper face: forehead midline and the face oval above
+#: the eyes; iBUG: nose bridge, eye corners, face outline at ear level), per scheme: the
+#: head-motion reference of the ``hf`` MSI variant (``msi.variants``).
+STABLE_POINTS: dict[str, tuple[int, ...]] = {
+    "mediapipe478": (10, 338, 297, 332, 284, 251, 389, 109, 67, 103, 54, 21, 162, 151, 9),
+    "ibug68": (27, 28, 36, 39, 42, 45, 0, 16),
+}
 
 
 def get_scheme(name: str) -> Scheme:
