@@ -81,3 +81,12 @@ def odd_videos(tmp_path_factory, pristine, pristine_frames) -> dict[str, Path]:
     np.save(d / "wrong_scheme.npy", np.zeros((30, 68, 2)))
     out["wrong_scheme"] = d / "wrong_scheme.npy"
     return out
+
+
+@pytest.fixture(scope="session")
+def talking_clip(tmp_path_factory):
+    """A 4 s synthetic talking clip with espeak-ng speech (H.264 + AAC, 25 fps, 256 px) and its
+    ground truth (.npz): the real clip has no audio, lip-sync metrics need one that speaks."""
+    from generator.corpus.build import build_clip
+
+    return build_clip(tmp_path_factory.mktemp("talking"), seconds=4.0, seed=0, size=256, name="talk")
