@@ -168,7 +168,7 @@ def check_landmarks(points: np.ndarray, scheme: Scheme) -> np.ndarray:
     if n != scheme.n_points and not (scheme.name == "mediapipe478" and n == 468):
         raise BadLandmarks(
             f"{n} points per frame do not match scheme {scheme.name} ({scheme.n_points} points; "
-            f"use --scheme {'ibug68' if n == 68 else 'mediapipe478'}?)" if n in (68, 468, 478)
+            f"use scheme={'ibug68' if n == 68 else 'mediapipe478'}?)" if n in (68, 468, 478)
             else f"{n} points per frame do not match scheme {scheme.name} ({scheme.n_points} points)"
         )
     assert n >= needed

@@ -21,6 +21,7 @@ from msi.errors import MSIError, NoFace, UnreadableVideo
 from msi.landmarks_io import is_landmark_file, load_landmarks
 from msi.metric import MSIValues, frame_valid, msi_from_landmarks, mouth_width, to_frame_rate
 from msi.regions import REGIONS, get_scheme
+from msi.tracking import DEFAULT_TRACKER  # light: mediapipe loads only when a tracker opens
 
 #: Frames larger than this (longer side, pixels) are downscaled for the tracker (4K -> 1920).
 DEFAULT_MAX_SIDE = 1920
@@ -38,17 +39,22 @@ class Settings:
     resample_fps: float | None = None  # resample landmark trajectories to this frame rate first
     max_side: int | None = DEFAULT_MAX_SIDE  # downscale larger frames for the tracker
     max_faces: int = 2  # faces the tracker looks for; the largest is kept
+    tracker: str = DEFAULT_TRACKER  # tracker backend (msi.tracking.TRACKERS); MSI depends on it
     stats: bool = False  # also report the baseline statistics of Table IV
     verify_face: bool = True  # a second detector must confirm a human face (rejects cartoons)
     landmark_fps: float | None = None  # frame rate of landmark-file inputs (default: file's or 25)
+    face: str = "largest"  # which face is followed when there are several (msi.identity)
+    panels: str | None = None  # "COLSxROWS": score each panel of a comparison video (msi.panels)
+    panel_labels: tuple[str, ...] | None = None  # panel names (default 1, 2, ...)
 
     def tracker_key(self) -> dict:
         """The settings that change the tracked landmarks (and so key the cache)."""
-        from msi.tracking import TrackerSettings, tracker_version
+        from msi.tracking import FACE_CHECK_VERSION, TrackerSettings, tracker_identity
 
-        key = {"tracker": tracker_version(), "max_side": self.max_side, "crop": self.crop,
-               "verify_face": self.verify_face,
-               **dataclasses.asdict(TrackerSettings(max_faces=self.max_faces))}
+        key = {"tracker": tracker_identity(self.tracker), "max_side": self.max_side, "crop": self.crop,
+               "verify_face": FACE_CHECK_VERSION if self.verify_face else False,
+               "settings": dataclasses.asdict(TrackerSettings(name=self.tracker, max_faces=self.max_faces)),
+               "face": str(self.face)}
         if self.crop == "image":
             key["mouth_width_frames"] = self.mouth_width_frames
         return key
@@ -63,6 +69,7 @@ class ScoreResult:
     fps: float = float("nan")
     fps_used: float = float("nan")  # after --resample-fps
     face_coverage: float = float("nan")
+    mouth_motion: float = float("nan")  # std of the lip opening, mouth widths (msi.motion)
     windows_used: int = 0
     windows_skipped: int = 0
     tracker: str = ""
@@ -72,6 +79,10 @@ class ScoreResult:
     warnings: list[str] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
     cached: bool = False
+    rotation: int = 0  # degrees clockwise the frames were turned (display matrix) before tracking
+    decode_errors: int = 0  # frames the decoder reported errors in (damaged stream)
+    panel: str | None = None  # panel name of a comparison video (path is then "file#panel")
+    panel_box: list | None = None  # [x, y, width, height] of the panel, upright frame pixels
     timeline: object = None  # pandas.DataFrame of per-window values
 
     def to_dict(self) -> dict:
@@ -88,6 +99,10 @@ class Landmarks:
     tracker: str
     cached: bool = False
     warnings: list[str] = field(default_factory=list)
+    timestamps: np.ndarray | None = None  # (T,) frame times in seconds, when the video has them
+    rotation: int = 0
+    decode_errors: int = 0
+    panel_box: list | None = None
 
 
 # ----------------------------------------------------------------------------- landmarks
@@ -109,45 +124,104 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
             fps = settings.landmark_fps
         elif fps is None or not np.isfinite(fps):
             fps = PAPER_FPS
-            notes.append(f"frame rate unknown for a landmark file: assumed {PAPER_FPS:g} fps (set it with --fps)")
+            notes.append(f"frame rate unknown for a landmark file: assumed {PAPER_FPS:g} fps (set it with landmark_fps=FPS)")
         return Landmarks(arr, float(fps), tracker=f"file:{scheme.name}", warnings=notes)
     if settings.scheme != "mediapipe478":
-        raise MSIError(f"{path}: videos are tracked with mediapipe478; --scheme {settings.scheme} is for landmark files")
+        raise MSIError(f"{path}: videos are tracked with mediapipe478; scheme={settings.scheme} is for landmark files")
 
     from msi.cache import LandmarkCache, cache_key, file_sha256
-    from msi.video import probe
+    from msi.identity import FaceFollower
+    from msi.panels import split_panel_path
+    from msi.video import DECODE_AHEAD, DecodeReport, probe, scaled_size
 
-    info = probe(path)  # fails fast on missing/empty/non-video files
+    file, panel = split_panel_path(path)
+    info = probe(file)  # fails fast on missing/empty/non-video files
+    box = _panel_box(file, panel, info, settings) if panel is not None else None
     store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
     tkey = settings.tracker_key()
-    key = cache_key(file_sha256(path), tkey) if store else None
+    if box is not None:
+        tkey["panel"] = box.as_list()
+    key = cache_key(file_sha256(file), tkey) if store else None
     notes = []
     if settings.max_side and max(info.width, info.height) > settings.max_side:
         notes.append(f"{info.width}x{info.height} frames downscaled to a {settings.max_side} px long side for tracking")
     if store and (hit := store.get(key)) is not None:
         _check_confirmed(path, hit["landmarks"], hit.get("face_confirmed"))
         return Landmarks(hit["landmarks"], hit["fps"], tracker=hit["tracker"], cached=True,
-                         warnings=notes + hit.get("notes", []))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+                         warnings=notes + hit.get("notes", []) + store.warnings, timestamps=hit.get("timestamps"),
+                         rotation=hit.get("rotation", 0), decode_errors=hit.get("decode_errors", 0),
+                         panel_box=hit.get("panel_box"))
+    report = DecodeReport()
+    tw, th = scaled_size(info.width, info.height, settings.max_side)
+    follower = FaceFollower(settings.face, (box.width * tw // info.width, box.height * th // info.height)
+                            if box is not None else (tw, th))
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")  # a truncated file is in the report
         if settings.crop == "image":
-            lm, confirmed, crop_note = _track_cropped(path, settings)
+            if box is not None:
+                raise MSIError(f"{path}: panels are scored on landmarks; the image crop protocol takes whole videos")
+            lm, confirmed, crop_note = _track_cropped(file, settings, report, follower)
             notes.append(crop_note)
+        elif box is not None:
+            lm, confirmed = _track_panel(file, info, box, settings, report, follower)
         else:
             from msi.tracking import track_video
 
-            tracked = track_video(path, max_side=settings.max_side, max_faces=settings.max_faces,
-                                  verify_face=settings.verify_face, progress=progress)
+            tracked = track_video(file, max_side=settings.max_side, max_faces=settings.max_faces,
+                                  verify_face=settings.verify_face, progress=progress, tracker=settings.tracker,
+                                  select=follower, report=report, prefetch=DECODE_AHEAD)
             lm, confirmed = tracked.landmarks, tracked.face_confirmed
-    notes += [str(w.message) for w in caught if "decoding stopped" in str(w.message)]
+    if report.rotation:
+        notes.append(f"display matrix: frames turned {report.rotation} degrees clockwise to upright before "
+                     "tracking (landmarks are in the upright picture)")
+    notes += report.warnings() + follower.warnings()
     if len(lm) == 0:
         raise UnreadableVideo(f"{path}: contains no decodable frame")
     tracker = f"{tkey['tracker']}" + ("+crop256" if settings.crop == "image" else "")
+    times = report.timestamps if len(report.timestamps) == len(lm) else None
+    extra = {"rotation": report.rotation, "decode_errors": report.error_frames,
+             "panel_box": box.as_list() if box is not None else None}
     if store:
         store.put(key, lm, {"fps": info.fps, "tracker": tracker, "notes": notes, "settings": tkey,
-                            "face_confirmed": confirmed})
+                            "face_confirmed": confirmed, **extra,
+                            **({"timestamps": times} if times is not None else {})})
+        notes += store.warnings
     _check_confirmed(path, lm, confirmed)
-    return Landmarks(lm, info.fps, tracker=tracker, warnings=notes)
+    return Landmarks(lm, info.fps, tracker=tracker, warnings=notes, timestamps=times, **extra)
+
+
+def _panel_box(file: str, panel: str, info, settings: Settings):
+    from msi.panels import panel_boxes, panel_names, parse_grid
+
+    if not settings.panels:
+        raise MSIError(f"{file}#{panel}: a panel name needs a panel grid (e.g. 3x1)")
+    cols, rows = parse_grid(settings.panels)
+    names = panel_names(cols * rows, settings.panel_labels)
+    if panel not in names:
+        raise MSIError(f"{file}: no panel {panel!r} in a {cols}x{rows} grid (panels: {', '.join(names)})")
+    return panel_boxes(info.width, info.height, cols, rows)[names.index(panel)]
+
+
+def _track_panel(file: str, info, box, settings: Settings, report, follower) -> tuple[np.ndarray, bool | None]:
+    """Track one panel of a comparison video: the frames (downscaled like whole videos) cropped
+    to the panel; landmarks in pixels of the panel (original scale)."""
+    from msi.tracking import track_frames_verified
+    from msi.video import DECODE_AHEAD, iter_frames, scaled_size
+
+    tw, th = scaled_size(info.width, info.height, settings.max_side)
+    fx, fy = tw / info.width, th / info.height
+    x0, y0 = int(round(box.x * fx)), int(round(box.y * fy))
+    x1, y1 = int(round((box.x + box.width) * fx)), int(round((box.y + box.height) * fy))
+    crops = (f[y0:y1, x0:x1] for f in iter_frames(file, max_side=settings.max_side, report=report,
+                                                   prefetch=DECODE_AHEAD))
+    lm, confirmed = track_frames_verified(crops, verify_face=settings.verify_face, tracker=settings.tracker,
+                                          max_faces=settings.max_faces, select=follower,
+                                          capacity=(info.n_frames or 0) + 8)
+    if (fx, fy) != (1.0, 1.0):
+        lm[..., 0] /= fx
+        lm[..., 1] /= fy
+        lm[..., 2] /= fx
+    return lm, confirmed
 
 
 def _check_confirmed(path: str, lm: np.ndarray, confirmed: bool | None) -> None:
@@ -156,23 +230,24 @@ def _check_confirmed(path: str, lm: np.ndarray, confirmed: bool | None) -> None:
         if n == 0:
             raise NoFace(f"{path}: no face found in any of {len(lm)} frames")
         raise NoFace(
-            f"{path}: no human face (the mesh followed a face-like shape in {n}/{len(lm)} frames, "
-            "the face detector confirmed none; --no-face-check to score it anyway)"
+            f"{path}: no human face (the tracker followed a face-like shape in {n}/{len(lm)} frames, "
+            "the face detector was confident in too few; verify_face=False to score it anyway)"
         )
 
 
-def _track_cropped(path: str, settings: Settings) -> tuple[np.ndarray, bool | None, str]:
+def _track_cropped(path: str, settings: Settings, report=None,
+                   select=None) -> tuple[np.ndarray, bool | None, str]:
     """The paper's literal protocol: a fixed box of 4 mouth widths around the mouth of the
     first frames, every frame cropped with it, resized to 256x256 and tracked on the crop."""
     import cv2
 
-    from msi.tracking import FaceMeshTracker
+    from msi.tracking import open_tracker
     from msi.video import iter_frames
 
     scheme = get_scheme("mediapipe478")
     i, j = scheme.mouth_corners
     first = []
-    with FaceMeshTracker(max_faces=settings.max_faces) as tracker:
+    with open_tracker(settings.tracker, max_faces=settings.max_faces) as tracker:
         for frame in iter_frames(path, max_side=None):
             pts = tracker.process(frame)
             if np.isfinite(pts).all():
@@ -191,12 +266,13 @@ def _track_cropped(path: str, settings: Settings) -> tuple[np.ndarray, bool | No
     m = np.array([[s, 0, -x0 * s], [0, s, -y0 * s]], dtype=np.float64)
 
     def crops():
-        for frame in iter_frames(path, max_side=None):
+        for frame in iter_frames(path, max_side=None, report=report):
             yield cv2.warpAffine(frame, m, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_AREA, borderValue=0)
 
     from msi.tracking import track_frames_verified
 
-    lm, confirmed = track_frames_verified(crops(), verify_face=settings.verify_face, max_faces=settings.max_faces)
+    lm, confirmed = track_frames_verified(crops(), verify_face=settings.verify_face, max_faces=settings.max_faces,
+                                          tracker=settings.tracker, select=select)
     return lm, confirmed, f"crop box {side:.1f} px at ({x0:.1f}, {y0:.1f}) resized to {CROP_SIZE}x{CROP_SIZE}"
 
 
@@ -204,14 +280,28 @@ def _track_cropped(path: str, settings: Settings) -> tuple[np.ndarray, bool | No
 
 
 def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None = None,
-                    path: str = "<array>") -> ScoreResult:
-    """Score a landmark array (T, N, 2|3) taken at ``fps``."""
+                    path: str = "<array>", timestamps: np.ndarray | None = None) -> ScoreResult:
+    """Score a landmark array (T, N, 2|3) taken at ``fps``.
+
+    With ``timestamps`` (seconds per frame), frames that are not equally spaced (variable frame
+    rate, gaps, repeated timestamps) are first resampled by time to a constant rate
+    (:mod:`msi.timestamps`); equally spaced frames are used as they are.
+    """
     settings = settings or Settings()
     arr = np.asarray(landmarks, dtype=np.float64)
     n_frames = int(arr.shape[0]) if arr.ndim else 0
     result = ScoreResult(path=path, frames=n_frames, fps=float(fps), settings=dataclasses.asdict(settings))
     fps_used = float(fps)
-    if arr.ndim == 3:
+    timing = None
+    if timestamps is not None and arr.ndim == 3 and len(timestamps) == n_frames:
+        from msi.timestamps import analyse_timestamps, resample_by_time
+
+        timing = analyse_timestamps(timestamps, fps)
+        if not timing.regular:
+            timing.fps = float(settings.resample_fps or timing.fps)
+            arr, fps_used = resample_by_time(arr, timestamps, timing.fps), timing.fps
+            result.warnings += timing.warnings()
+    if arr.ndim == 3 and (timing is None or timing.regular):
         arr, fps_used = to_frame_rate(arr, fps, settings.resample_fps)
     values = msi_from_landmarks(
         arr, settings.scheme, compat=settings.compat, normalise=settings.crop != "image",
@@ -224,7 +314,12 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     result.face_coverage = float(valid.mean()) if n_frames else float("nan")
     result.msi_lip, result.msi_jaw = values.msi_lip, values.msi_jaw
     result.windows_used, result.windows_skipped = values.windows_used, values.windows_skipped
+    from msi.motion import low_motion_warning, mouth_opening, opening_std, window_mouth_motion
+
+    opening = mouth_opening(arr, settings.scheme, settings.mouth_width_frames)
+    result.mouth_motion = opening_std(opening)
     result.timeline = timeline_frame(values, fps_used)
+    result.timeline["mouth_motion"] = window_mouth_motion(opening, values.window_starts, values.window_lengths)
     if values.windows_used == 0:
         raise NoFace(
             f"no window of {values.settings['window']} accelerations has a face in all its frames "
@@ -233,8 +328,10 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     if not math.isclose(fps_used, PAPER_FPS, rel_tol=1e-3):
         result.warnings.append(
             f"MSI depends on frame rate: {fps_used:.3g} fps, the paper's numbers are at {PAPER_FPS:g} fps "
-            f"(--resample-fps {PAPER_FPS:g} to compare)"
+            f"(resample_fps={PAPER_FPS:g} to compare)"
         )
+    if (low := low_motion_warning(result.mouth_motion)) is not None:
+        result.warnings.append(low)
     if result.face_coverage < 1:
         result.warnings.append(
             f"face found in {valid.sum()}/{n_frames} frames ({100 * result.face_coverage:.0f}%): "
@@ -278,8 +375,13 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     """
     settings = settings or Settings()
     lm = get_landmarks(path, settings, cache=cache, progress=progress)
-    result = score_landmarks(lm.landmarks, lm.fps, settings, path=str(path))
+    result = score_landmarks(lm.landmarks, lm.fps, settings, path=str(path), timestamps=lm.timestamps)
     result.tracker, result.cached = lm.tracker, lm.cached
+    result.rotation, result.decode_errors, result.panel_box = lm.rotation, lm.decode_errors, lm.panel_box
+    if lm.panel_box is not None:
+        from msi.panels import split_panel_path
+
+        result.panel = split_panel_path(str(path))[1]
     result.warnings = lm.warnings + result.warnings
     return result
 
@@ -307,6 +409,9 @@ def score_many(paths: Iterable[str], settings: Settings | None = None, workers: 
     ``cluster``: a Dask scheduler address or ``"local:N"``: the videos are scored there instead
     (see :mod:`msi.cluster`; ``workers`` is then ignored)."""
     settings = settings or Settings()
+    from msi.panels import expand_panels
+
+    paths = expand_panels([str(p) for p in paths], settings.panels, settings.panel_labels)  # file#panel
     if cluster:
         from msi.cluster import score_cluster  # Dask is imported only on this path
 

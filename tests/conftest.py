@@ -24,6 +24,39 @@ def _isolated_cache(tmp_path_factory):
         os.environ["MSI_CACHE_DIR"] = old
 
 
+def assert_one_line_error(code: int, err: str, *needles: str, prog: str = "msi", exit_code: int | None = None,
+                          alone: bool = False) -> None:
+    """A failed command reported in exactly one line ``<prog>: error: ...`` holding every needle,
+    and no traceback. ``alone``: nothing else on stderr; ``exit_code``: that exact code (else != 0)."""
+    assert code != 0 if exit_code is None else code == exit_code, (code, err)
+    assert "Traceback" not in err, err
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(f"{prog}: error: ")]
+    assert len(errors) == 1 and (not alone or len(lines) == 1), err
+    for n in needles:
+        assert n in errors[0], (n, errors[0])
+
+
+@pytest.fixture
+def one_line_error():
+    """:func:`assert_one_line_error`, as a fixture (test modules cannot import conftest reliably)."""
+    return assert_one_line_error
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run a command in-process: ``run_cli(argv, main=msi.cli.main)`` -> (exit code, stdout, stderr)."""
+
+    def run(argv, main=None) -> tuple[int, str, str]:
+        if main is None:
+            from msi.cli import main
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def pristine() -> Path:
     from msi.samples import sample_path

@@ -12,6 +12,23 @@ import click
 from msi import __version__
 from msi.cli.lazy import LazyGroup, run_group
 
+#: Library messages name settings as Python keywords (msi.score.Settings); on the command line
+#: they read as flags. Keys are matched literally, longest first.
+SETTING_FLAGS: dict[str, str] = {
+    "verify_face=False": "--no-face-check",
+    "resample_fps=": "--resample-fps ",
+    "landmark_fps=": "--fps ",
+    "scheme=": "--scheme ",
+}
+
+
+def cli_message(text: str) -> str:
+    """A library message with its setting hints written as ``msi`` flags."""
+    for hint in sorted(SETTING_FLAGS, key=len, reverse=True):
+        text = text.replace(hint, SETTING_FLAGS[hint])
+    return text
+
+
 # name -> ("module:attribute", one-line help shown by `msi --help` without importing the module)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "score": ("msi.cli.score:command", "Motion Stability Index (MSI-Lip, MSI-Jaw) of videos or landmark files"),
@@ -19,6 +36,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "correlate": ("msi.cli.correlate:command", "correlate metrics with human opinion scores (paper Table IV)"),
     "slice-plot": ("msi.cli.slice_plot:command", "vertical-slice picture that shows jitter (paper Fig. 1/7)"),
     "plot": ("msi.cli.plot:command", "per-window MSI timeline and acceleration traces of one video"),
+    "noise-floor": ("msi.cli.noise_floor:command", "tracker noise floor: MSI of a still copy, smallest resolvable MSI difference"),
 }
 
 
@@ -33,7 +51,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``msi`` with ``argv`` (default: the process arguments); returns the exit code."""
-    return run_group(cli, "msi", argv)
+    return run_group(cli, "msi", argv, translate=cli_message)
 
 
 if __name__ == "__main__":  # pragma: no cover

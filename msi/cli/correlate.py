@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from msi.cli import cli_message
 from msi.cli import options as opt
 from msi.correlate import (
     DEFAULT_METRICS,
@@ -106,7 +107,7 @@ def add_scores(df: pd.DataFrame, key: str | None, table_path: str, stats: bool, 
             bar.update(1)
             if r.error:
                 msg = r.error if r.error.startswith(r.path) else f"{resolved[r.path]}: {r.error}"
-                bar.write(f"msi: warning: {msg} (row left out)", file=sys.stderr)
+                bar.write(f"msi: warning: {cli_message(msg)} (row left out)", file=sys.stderr)
                 rows.append({key: resolved[r.path]})
             else:
                 rows.append({key: resolved[r.path], "msi_lip": r.msi_lip, "msi_jaw": r.msi_jaw, **r.stats})

@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import click
 
@@ -103,15 +103,18 @@ class LazyGroup(click.Group):
             raise _PipeClosed() from None
 
 
-def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None) -> int:
+def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None,
+              translate: Callable[[str], str] | None = None) -> int:
     """Run ``group`` on ``argv`` (default ``sys.argv[1:]``) and return the exit code; never raises
     for a user's mistake (see the module docstring for the mapping). ``prog`` names the command in
-    help, usage and error lines, and sets the shell-completion variable ``_<PROG>_COMPLETE``."""
+    help, usage and error lines, and sets the shell-completion variable ``_<PROG>_COMPLETE``.
+    ``translate`` rewrites a library error message for the command line (e.g. a setting's name
+    into its flag)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         rv = group.main(args=args, prog_name=prog, standalone_mode=False)
     except StableFaceError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {translate(str(exc)) if translate else exc}", file=sys.stderr)
         return int(exc.exit_code)
     except _NO_ARGS as exc:  # the bare command: its help, as a usage error
         print(exc.ctx.get_help() if exc.ctx is not None else exc.format_message(), file=sys.stderr)

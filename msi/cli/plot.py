@@ -14,6 +14,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from msi.cli import cli_message
 from msi.cli import options as opt
 from msi.errors import BadLandmarks, InputNotFound, MSIError, UsageError
 
@@ -119,7 +120,7 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
         lm = get_landmarks(src, settings, cache=not no_cache)
         res = score_landmarks(lm.landmarks, lm.fps, settings, path=str(src))
         for w in lm.warnings + res.warnings:
-            print(f"msi: warning: {src}: {w}", file=sys.stderr)
+            print(f"msi: warning: {src}: {cli_message(w)}", file=sys.stderr)
         timeline, name, fps_used = res.timeline, src.name, res.fps_used
         msi = {"lip": res.msi_lip, "jaw": res.msi_jaw}
         from msi.metric import region_accelerations

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from msi.cli import cli_message
 from msi.cli import options as opt
 from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
 
@@ -24,6 +25,7 @@ examples:
   msi score video.mp4
   msi score results/ --workers 2 --out scores.csv --timeline windows.csv
   msi score 'gen/**/*.mp4' --json --resample-fps 25
+  msi score results/ --cluster tcp://scheduler:8786 --out scores.csv
   msi score landmarks.npy --scheme ibug68 --fps 25"""
 
 
@@ -40,11 +42,12 @@ examples:
 @opt.metric_options()
 @opt.tracking_options()
 @opt.workers_option()
+@opt.cluster_option()
 @opt.cache_options(cache_dir=True)
 def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out: str | None, timeline: str | None,
             stats: bool, quiet: bool, compat: str, mouth_width_frames: int, crop: str, resample_fps: float | None,
             scheme: str, fps: float | None, max_side: int, max_faces: int, no_face_check: bool, workers: int,
-            no_cache: bool, cache_dir: str | None) -> int:
+            cluster: str | None, no_cache: bool, cache_dir: str | None) -> int:
     """Motion Stability Index of talking-face videos (StableFace, Ling et al., Sec. III-D).
 
     \b
@@ -81,21 +84,25 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
         raise UsageError("no input: give video files, folders or globs (or --sample)" if not paths
                          else "no input matched (folders are searched for video files)")
     cache = opt.cache_setting(no_cache, cache_dir)
+    if cluster:
+        _check_cluster(cluster, workers)
     results: dict[str, object] = {}
     writer = _Writer(out, timeline, inputs)
     # Bars only on a terminal: in logs and pipes they would be noise around the one-line errors.
     bar = tqdm(total=len(inputs), unit="video", file=sys.stderr,
                disable=True if (quiet or len(inputs) < 2) else None, dynamic_ncols=True)
     try:
-        frame_bars = not quiet and (workers <= 1 or len(inputs) == 1)
-        for res in score_many(inputs, settings, workers=workers, cache=cache, progress=frame_bars):
+        frame_bars = not quiet and not cluster and (workers <= 1 or len(inputs) == 1)
+        for res in score_many(inputs, settings, workers=workers, cache=cache, progress=frame_bars,
+                              cluster=cluster):
             results[res.path] = res
             bar.update(1)
+            bar.set_postfix_str(f"{len(inputs) - len(results)} left", refresh=False)
             if res.error:
-                bar.write(f"msi: error: {res.path}: {res.error}", file=sys.stderr)
+                bar.write(f"msi: error: {res.path}: {cli_message(res.error)}", file=sys.stderr)
             elif not quiet:
                 for w in res.warnings:
-                    bar.write(f"msi: warning: {res.path}: {w}", file=sys.stderr)
+                    bar.write(f"msi: warning: {res.path}: {cli_message(w)}", file=sys.stderr)
             writer.maybe_write(results)
     except KeyboardInterrupt:
         bar.close()
@@ -110,6 +117,18 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     else:
         sys.stdout.write(format_table(ordered))
     return EXIT_FAILED if any(r.error for r in ordered) else EXIT_OK
+
+
+def _check_cluster(address: str, workers: int) -> None:
+    from msi.cluster import parse_address  # light: Dask itself is imported only when scoring starts
+    from msi.errors import ClusterError
+
+    if workers != 1:
+        raise UsageError("--workers and --cluster exclude each other (the cluster's workers do the work)")
+    try:
+        parse_address(address)
+    except ClusterError as exc:
+        raise UsageError(f"--cluster: {exc}") from None
 
 
 class _Writer:
@@ -154,7 +173,7 @@ def timeline_frame_all(results: list):
             parts.append(df)
     if not parts:
         return pd.DataFrame(columns=["path", "window", "start_frame", "end_frame", "start_s", "end_s",
-                                     "accelerations", "msi_lip", "msi_jaw", "skipped"])
+                                     "accelerations", "msi_lip", "msi_jaw", "skipped", "mouth_motion"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -181,14 +200,14 @@ def _fmt(v: float, spec: str = ".4f") -> str:
 
 def format_table(results: list) -> str:
     """A readable fixed-width table, one row per input."""
-    header = ("path", "MSI-Lip", "MSI-Jaw", "frames", "fps", "face", "windows", "note")
+    header = ("path", "MSI-Lip", "MSI-Jaw", "motion", "frames", "fps", "face", "windows", "note")
     rows = []
     for r in results:
         if r.error:
-            rows.append((r.path, "-", "-", str(r.frames or "-"), "-", "-", "-", f"error ({r.error_kind})"))
+            rows.append((r.path, "-", "-", "-", str(r.frames or "-"), "-", "-", "-", f"error ({r.error_kind})"))
             continue
         rows.append((
-            r.path, _fmt(r.msi_lip), _fmt(r.msi_jaw), str(r.frames), _fmt(r.fps, ".2f"),
+            r.path, _fmt(r.msi_lip), _fmt(r.msi_jaw), _fmt(r.mouth_motion, ".3f"), str(r.frames), _fmt(r.fps, ".2f"),
             f"{100 * r.face_coverage:.0f}%", f"{r.windows_used}/{r.windows_used + r.windows_skipped}",
             "cached" if r.cached else "",
         ))

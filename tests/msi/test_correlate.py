@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from msi.cli import main
 from msi.correlate import BadTable, clean_table, compare_correlations, correlate, fisher_ci, wide
 
 
@@ -108,26 +107,11 @@ def test_bootstrap_comparison():
 # ----------------------------------------------------------------------------- bad input
 
 
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    code = main(["correlate", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code: int, err: str, *needles: str) -> None:
-    assert code != 0
-    lines = [l for l in err.strip().splitlines() if l]
-    assert len(lines) == 1 and lines[0].startswith("msi: error: "), err
-    assert "Traceback" not in err
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
-
-
-def test_cli_prints_table_iv_layout_and_writes_outputs(tmp_path, capsys):
+def test_cli_prints_table_iv_layout_and_writes_outputs(tmp_path, run_cli):
     df = table()
     src = tmp_path / "mos.csv"
     df.to_csv(src, index=False)
-    code, out, err = run_cli([str(src), "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "s.png")], capsys)
+    code, out, err = run_cli(["correlate", str(src), "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "s.png")])
     assert code == 0, err
     lines = out.splitlines()
     assert "msi_lip" in lines[1] and "msi_jaw" in lines[1]
@@ -141,8 +125,8 @@ def test_cli_prints_table_iv_layout_and_writes_outputs(tmp_path, capsys):
 
     with Image.open(tmp_path / "s.png") as im:
         assert im.format == "PNG" and im.size[0] > 600 and im.size[1] > 400
-    code, out, _ = run_cli([str(src), "--json", "--compare", "msi_lip", "msi_jaw", "--n-boot", "500",
-                            "--out", str(tmp_path / "t.md")], capsys)
+    code, out, _ = run_cli(["correlate", str(src), "--json", "--compare", "msi_lip", "msi_jaw", "--n-boot", "500",
+                            "--out", str(tmp_path / "t.md")])
     assert code == 0
     doc = json.loads(out)
     assert doc["n"] == 60 and len(doc["correlations"]) == 12 and len(doc["comparisons"]) == 2
@@ -150,37 +134,37 @@ def test_cli_prints_table_iv_layout_and_writes_outputs(tmp_path, capsys):
     assert "| motion_stability |" in md and "Kendall" in md and "bootstrap" in md
 
 
-def test_missing_file(tmp_path, capsys):
-    code, _, err = run_cli([str(tmp_path / "nope.csv")], capsys)
-    one_line_error(code, err, "nope.csv", "no such file")
+def test_missing_file(tmp_path, run_cli, one_line_error):
+    code, _, err = run_cli(["correlate", str(tmp_path / "nope.csv")])
+    one_line_error(code, err, "nope.csv", "no such file", alone=True)
 
 
-def test_missing_column_lists_existing_columns(tmp_path, capsys):
+def test_missing_column_lists_existing_columns(tmp_path, run_cli, one_line_error):
     src = tmp_path / "mos.csv"
     table().to_csv(src, index=False)
-    code, _, err = run_cli([str(src), "--subjective", "lipsync"], capsys)
-    one_line_error(code, err, "'lipsync'", "path, msi_lip, msi_jaw, motion_stability, realness")
-    code, _, err = run_cli([str(src), "--metric", "fid"], capsys)
-    one_line_error(code, err, "'fid'", "columns are")
+    code, _, err = run_cli(["correlate", str(src), "--subjective", "lipsync"])
+    one_line_error(code, err, "'lipsync'", "path, msi_lip, msi_jaw, motion_stability, realness", alone=True)
+    code, _, err = run_cli(["correlate", str(src), "--metric", "fid"])
+    one_line_error(code, err, "'fid'", "columns are", alone=True)
 
 
-def test_non_numeric_cell(tmp_path, capsys):
+def test_non_numeric_cell(tmp_path, run_cli, one_line_error):
     df = table()
     df["motion_stability"] = df["motion_stability"].astype(object)
     df.loc[7, "motion_stability"] = "good"
     src = tmp_path / "mos.csv"
     df.to_csv(src, index=False)
-    code, _, err = run_cli([str(src)], capsys)
-    one_line_error(code, err, "motion_stability", "'good'", "clip_007.mp4")
+    code, _, err = run_cli(["correlate", str(src)])
+    one_line_error(code, err, "motion_stability", "'good'", "clip_007.mp4", alone=True)
 
 
-def test_nan_rows_are_dropped_and_counted(tmp_path, capsys):
+def test_nan_rows_are_dropped_and_counted(tmp_path, run_cli):
     df = table()
     df.loc[[2, 5], "msi_jaw"] = np.nan
     df.loc[9, "realness"] = np.nan
     src = tmp_path / "mos.csv"
     df.to_csv(src, index=False)
-    code, out, err = run_cli([str(src), "--json"], capsys)
+    code, out, err = run_cli(["correlate", str(src), "--json"])
     assert code == 0
     assert "dropped 3 row(s)" in err and "msi_jaw: 2" in err and "realness: 1" in err
     doc = json.loads(out)
@@ -192,49 +176,49 @@ def test_nan_rows_are_dropped_and_counted(tmp_path, capsys):
     assert got["r"] == pytest.approx(r, abs=1e-12)
 
 
-def test_too_few_rows(tmp_path, capsys):
+def test_too_few_rows(tmp_path, run_cli, one_line_error):
     df = table(n=5)
     df.loc[[0, 1, 2], "msi_lip"] = np.nan
     src = tmp_path / "mos.csv"
     df.to_csv(src, index=False)
-    code, _, err = run_cli([str(src)], capsys)
-    one_line_error(code, err, "only 2 usable row(s)", "at least 3")
+    code, _, err = run_cli(["correlate", str(src)])
+    one_line_error(code, err, "only 2 usable row(s)", "at least 3", alone=True)
 
 
-def test_constant_column(tmp_path, capsys):
+def test_constant_column(tmp_path, run_cli, one_line_error):
     df = table()
     df["realness"] = 3.0
     src = tmp_path / "mos.csv"
     df.to_csv(src, index=False)
-    code, _, err = run_cli([str(src)], capsys)
-    one_line_error(code, err, "'realness'", "constant")
+    code, _, err = run_cli(["correlate", str(src)])
+    one_line_error(code, err, "'realness'", "constant", alone=True)
 
 
-def test_duplicate_video_rows(tmp_path, capsys):
+def test_duplicate_video_rows(tmp_path, run_cli, one_line_error):
     df = table()
     df.loc[10, "path"] = df.loc[3, "path"]
     src = tmp_path / "mos.csv"
     df.to_csv(src, index=False)
-    code, _, err = run_cli([str(src)], capsys)
-    one_line_error(code, err, "duplicate", "clip_003.mp4")
+    code, _, err = run_cli(["correlate", str(src)])
+    one_line_error(code, err, "duplicate", "clip_003.mp4", alone=True)
 
 
-def test_bad_options_and_unreadable_table(tmp_path, capsys):
+def test_bad_options_and_unreadable_table(tmp_path, run_cli, one_line_error):
     src = tmp_path / "mos.csv"
     table().to_csv(src, index=False)
-    code, _, err = run_cli([str(src), "--out", str(tmp_path / "t.xlsx")], capsys)
-    one_line_error(code, err, "--out")
-    code, _, err = run_cli([str(src), "--stats"], capsys)
-    one_line_error(code, err, "--score")
+    code, _, err = run_cli(["correlate", str(src), "--out", str(tmp_path / "t.xlsx")])
+    one_line_error(code, err, "--out", alone=True)
+    code, _, err = run_cli(["correlate", str(src), "--stats"])
+    one_line_error(code, err, "--score", alone=True)
     garbage = tmp_path / "bin.parquet"
     garbage.write_bytes(b"\x00\x01not parquet")
-    code, _, err = run_cli([str(garbage)], capsys)
-    one_line_error(code, err, "cannot read")
+    code, _, err = run_cli(["correlate", str(garbage)])
+    one_line_error(code, err, "cannot read", alone=True)
     with pytest.raises(BadTable, match="no subjective columns"):
         clean_table(pd.DataFrame({"msi_lip": [1.0, 2.0, 3.0], "score": [1.0, 2.0, 4.0]}))
 
 
-def test_score_joins_real_msi_on_the_path_column(pristine_frames, tmp_path, capsys):
+def test_score_joins_real_msi_on_the_path_column(pristine_frames, tmp_path, run_cli):
     """--score tracks the listed videos (real clips shaken by growing known shifts), joins MSI and
     the Table IV baselines on the path column, and correlates them with the given ratings."""
     from msi.score import Settings, score_video
@@ -252,7 +236,7 @@ def test_score_joins_real_msi_on_the_path_column(pristine_frames, tmp_path, caps
     src = tmp_path / "mos.csv"
     pd.DataFrame(rows).to_csv(src, index=False)
     joined = tmp_path / "joined.csv"
-    code, out, err = run_cli([str(src), "--score", "--stats", "--json", "--save-scores", str(joined)], capsys)
+    code, out, err = run_cli(["correlate", str(src), "--score", "--stats", "--json", "--save-scores", str(joined)])
     assert code == 0, err
     assert "missing.mp4" in err and "dropped 1 row(s)" in err
     doc = json.loads(out)

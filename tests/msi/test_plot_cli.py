@@ -8,28 +8,13 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from msi.cli import main
 from msi.plotting import SlicePanel, slice_figure
 from msi.slices import extract_slice
 
 
-def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code: int, err: str, *needles: str) -> None:
-    assert code != 0
-    lines = [l for l in err.strip().splitlines() if l.startswith("msi: error")]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
-
-
-def test_slice_plot_png_has_figure_size_and_shows_the_slice(pristine, pristine_frames, tmp_path, capsys):
+def test_slice_plot_png_has_figure_size_and_shows_the_slice(pristine, pristine_frames, tmp_path, run_cli):
     out = tmp_path / "s.png"
-    code, stdout, err = run_cli(["slice-plot", str(pristine), "--x", "0.5", "--out", str(out), "--dpi", "100"], capsys)
+    code, stdout, err = run_cli(["slice-plot", str(pristine), "--x", "0.5", "--out", str(out), "--dpi", "100"])
     assert code == 0, err
     info = json.loads(stdout)["videos"][0]
     assert info["position"] == 88 and info["frames"] == 120 and info["orientation"] == "vertical"
@@ -44,16 +29,15 @@ def test_slice_plot_png_has_figure_size_and_shows_the_slice(pristine, pristine_f
     right = rgb[int(0.2 * rgb.shape[0]) : int(0.8 * rgb.shape[0]), int(0.45 * rgb.shape[1]) : int(0.95 * rgb.shape[1])]
     assert right.std() > 20
     # twice the dpi: twice the pixels
-    code, _, _ = run_cli(["slice-plot", str(pristine), "--x", "0.5", "--out", str(tmp_path / "s2.png"), "--dpi", "200"],
-                         capsys)
+    code, _, _ = run_cli(["slice-plot", str(pristine), "--x", "0.5", "--out", str(tmp_path / "s2.png"), "--dpi", "200"])
     with Image.open(tmp_path / "s2.png") as im2:
         assert abs(im2.size[0] - 2 * round(w_in * 100)) <= 1
 
 
-def test_slice_plot_two_videos_mouth_line_pdf_svg(pristine, distorted, tmp_path, capsys):
+def test_slice_plot_two_videos_mouth_line_pdf_svg(pristine, distorted, tmp_path, run_cli):
     code, stdout, err = run_cli(["slice-plot", str(pristine), str(distorted), "--label", "real", "--label", "fake",
                                  "--out", str(tmp_path / "s.pdf"), "--crop-face", "--width", "2", "--start", "0.5",
-                                 "--end", "2"], capsys)
+                                 "--end", "2"])
     assert code == 0, err
     vids = json.loads(stdout)["videos"]
     assert [v["label"] for v in vids] == ["real", "fake"]
@@ -63,31 +47,30 @@ def test_slice_plot_two_videos_mouth_line_pdf_svg(pristine, distorted, tmp_path,
     assert 0 <= lo < hi <= 144 and hi - lo < 144  # cropped to the face
     assert vids[0]["start_frame"] == 15 and vids[0]["frames"] == 45
     assert (tmp_path / "s.pdf").read_bytes()[:5] == b"%PDF-"
-    code, stdout, _ = run_cli(["slice-plot", str(pristine), "--y", "0.5", "--out", str(tmp_path / "s.svg")], capsys)
+    code, stdout, _ = run_cli(["slice-plot", str(pristine), "--y", "0.5", "--out", str(tmp_path / "s.svg")])
     assert code == 0 and json.loads(stdout)["videos"][0]["orientation"] == "horizontal"
     assert b"<svg" in (tmp_path / "s.svg").read_bytes()[:2000]
 
 
-def test_slice_plot_bad_input(pristine, bunny, tmp_path, capsys):
+def test_slice_plot_bad_input(pristine, bunny, tmp_path, run_cli, one_line_error):
     png = str(tmp_path / "x.png")
-    one_line_error(*run_cli(["slice-plot", str(tmp_path / "none.mp4"), "--x", "5", "--out", png], capsys)[::2],
+    one_line_error(*run_cli(["slice-plot", str(tmp_path / "none.mp4"), "--x", "5", "--out", png])[::2],
                    "no such file")
-    one_line_error(*run_cli(["slice-plot", str(pristine), "--x", "500", "--out", png], capsys)[::2], "outside the frame")
-    one_line_error(*run_cli(["slice-plot", str(pristine), "--label", "a", "--label", "b", "--x", "5", "--out", png],
-                            capsys)[::2], "--label")
-    one_line_error(*run_cli(["slice-plot", str(pristine), "--x", "5", "--out", str(tmp_path / "x.gif")], capsys)[::2],
+    one_line_error(*run_cli(["slice-plot", str(pristine), "--x", "500", "--out", png])[::2], "outside the frame")
+    one_line_error(*run_cli(["slice-plot", str(pristine), "--label", "a", "--label", "b", "--x", "5", "--out", png])[::2], "--label")
+    one_line_error(*run_cli(["slice-plot", str(pristine), "--x", "5", "--out", str(tmp_path / "x.gif")])[::2],
                    ".png")
-    one_line_error(*run_cli(["slice-plot", str(pristine), "--x", "5", "--start", "9", "--out", png], capsys)[::2],
+    one_line_error(*run_cli(["slice-plot", str(pristine), "--x", "5", "--start", "9", "--out", png])[::2],
                    "no frames")
     # a cartoon has no human face to put the default line through
-    one_line_error(*run_cli(["slice-plot", str(bunny), "--out", png], capsys)[::2], "face in frames", "--x")
+    one_line_error(*run_cli(["slice-plot", str(bunny), "--out", png])[::2], "face in frames", "--x")
 
 
-def test_plot_video_timeline_and_worst_windows(pristine, tmp_path, capsys):
+def test_plot_video_timeline_and_worst_windows(pristine, tmp_path, run_cli):
     from msi.score import score_video
 
     out = tmp_path / "t.png"
-    code, stdout, err = run_cli(["plot", str(pristine), "--out", str(out), "--worst", "2"], capsys)
+    code, stdout, err = run_cli(["plot", str(pristine), "--out", str(out), "--worst", "2"])
     assert code == 0, err
     rec = json.loads(stdout)
     ref = score_video(pristine)  # cached landmarks: same numbers
@@ -104,19 +87,19 @@ def test_plot_video_timeline_and_worst_windows(pristine, tmp_path, capsys):
     df = ref.timeline.copy()
     df.insert(0, "path", str(pristine))
     df.to_csv(tl_path, index=False)
-    code, stdout, err = run_cli(["plot", str(tl_path), "--out", str(tmp_path / "t2.png"), "--worst", "2"], capsys)
+    code, stdout, err = run_cli(["plot", str(tl_path), "--out", str(tmp_path / "t2.png"), "--worst", "2"])
     assert code == 0, err
     assert [w["window"] for w in json.loads(stdout)["worst_windows"]] == [w0["window"], w1["window"]]
     with Image.open(tmp_path / "t2.png") as im:
         assert im.size[1] < 700  # one panel instead of three
 
 
-def test_plot_bad_input(pristine, bunny, tmp_path, capsys):
+def test_plot_bad_input(pristine, bunny, tmp_path, run_cli, one_line_error):
     png = str(tmp_path / "x.png")
-    one_line_error(*run_cli(["plot", str(tmp_path / "none.mp4"), "--out", png], capsys)[::2], "no such file")
-    one_line_error(*run_cli(["plot", str(pristine), "--out", str(tmp_path / "x.jpg")], capsys)[::2], ".png")
+    one_line_error(*run_cli(["plot", str(tmp_path / "none.mp4"), "--out", png])[::2], "no such file")
+    one_line_error(*run_cli(["plot", str(pristine), "--out", str(tmp_path / "x.jpg")])[::2], ".png")
     two = pd.DataFrame({"path": ["a.mp4", "b.mp4"], "window": [0, 0], "start_s": [0, 0], "end_s": [0.5, 0.5],
                         "msi_lip": [0.3, 0.2], "msi_jaw": [0.3, 0.2], "skipped": [False, False]})
     two.to_csv(tmp_path / "two.csv", index=False)
-    one_line_error(*run_cli(["plot", str(tmp_path / "two.csv"), "--out", png], capsys)[::2], "--path", "a.mp4")
-    one_line_error(*run_cli(["plot", str(bunny), "--out", png], capsys)[::2], "face")
+    one_line_error(*run_cli(["plot", str(tmp_path / "two.csv"), "--out", png])[::2], "--path", "a.mp4")
+    one_line_error(*run_cli(["plot", str(bunny), "--out", png])[::2], "face")
