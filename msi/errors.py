@@ -49,6 +49,18 @@ class BadLandmarks(MSIError):
     kind = "bad_landmarks"
 
 
+class ClusterError(MSIError):
+    """The Dask cluster cannot be reached or used (``msi.cluster``)."""
+
+    kind = "cluster"
+
+
 class UsageError(MSIError):
     kind = "usage"
     exit_code = EXIT_USAGE
+
+
+class TrackerError(MSIError):
+    """A tracker backend that cannot run here (unknown name, missing mediapipe release, damaged model)."""
+
+    kind = "tracker"

@@ -42,6 +42,13 @@ def workers_option(help: str = "score N videos in parallel", *, short: bool = Tr
     return click.option(*names, "workers", type=int, default=1, show_default=False, metavar="N", help=help)
 
 
+def cluster_option() -> Decorator:
+    """``--cluster ADDRESS``: per-video work on a Dask cluster (msi.cluster); Dask is imported only then."""
+    return click.option("--cluster", metavar="ADDRESS", default=None,
+                        help="score on a Dask cluster: a scheduler address (tcp://host:8786) or local:N for "
+                             "N single-threaded worker processes here (needs stableface[dask])")
+
+
 def cache_options(*, cache_dir: bool = False) -> Decorator:
     """``--no-cache`` (and optionally ``--cache-dir DIR``): the landmark cache of msi.cache."""
     opts = [click.option("--no-cache", is_flag=True, help="do not read or write the landmark cache")]

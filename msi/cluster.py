@@ -1,0 +1,226 @@
+"""Scoring on a Dask cluster: the per-video work of :func:`msi.score.score_many` on many machines.
+
+``score_cluster(paths, settings, address)`` sends each video that needs tracking to a Dask
+``distributed`` cluster (``"tcp://host:8786"``, or ``"local:N"`` for a LocalCluster of N
+single-threaded worker processes on this machine) and yields results as they complete, exactly as
+``score_many`` does locally: same records, same numbers (the same code runs on the workers).
+
+What runs where:
+
+- On the client: landmark files, inputs that are not files (their error rows), and videos already
+  in the client's landmark cache (so rerunning a killed client only sends what is not finished).
+- On the workers: tracking and scoring of every other video; one task per video. Each worker
+  process keeps its tracker between videos (:func:`_worker_tracking`), so the model is built once
+  per process, not once per video.
+
+Landmark cache:
+
+- a cache folder given explicitly is taken to be shared (a network filesystem mounted at the same
+  path on every host): workers read and write it directly;
+- otherwise workers track without a cache and send the landmarks back with the result; the client
+  stores them in its own cache, exactly as a local run would have.
+
+Faults: Dask reschedules the task of a worker that dies (another worker tracks that video from the
+start); a video that kills workers repeatedly (``distributed.scheduler.allowed-failures``, default
+3) becomes an error row of kind ``worker_died``. Inputs must be readable at the same path on every
+worker. ``distributed`` is imported only here (``pip install 'stableface[dask]'``).
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import tempfile
+from typing import Iterable, Iterator
+
+from msi.errors import ClusterError, MSIError
+from msi.score import ScoreResult, Settings, _score_one
+
+LOCAL_PREFIX = "local:"
+
+
+# ----------------------------------------------------------------------------- worker side
+
+_WORKER_STATE: dict = {}  # per worker process: survives between tasks, rebuilt if the process is replaced
+
+
+def _worker_setup() -> None:
+    """Once per worker process: MediaPipe's native log lines are not for the client's terminal."""
+    if _WORKER_STATE.get("ready"):
+        return
+    from msi.tracking import silence_native_logs
+
+    silence_native_logs()
+    _WORKER_STATE["ready"] = True
+    _WORKER_STATE["pid"] = os.getpid()
+    _WORKER_STATE["videos"] = 0
+
+
+@contextlib.contextmanager
+def _worker_tracking():
+    """Tracker reuse across the videos of one worker process (see msi.tracking)."""
+    yield
+
+
+def _remote_score(path: str, settings: Settings, cache_dir: str | None,
+                  send_landmarks: bool) -> tuple[ScoreResult, tuple | None]:
+    """One video on a worker -> (result, cache entry for the client or None)."""
+    _worker_setup()
+    _WORKER_STATE["videos"] += 1
+    with _worker_tracking():
+        if not send_landmarks:
+            return _score_one((path, settings, cache_dir or False, False)), None
+        # Track into a private, throw-away cache: the entry it leaves is exactly what a local run
+        # would have written to the client's cache, so the client stores it unchanged.
+        from msi.cache import LandmarkCache
+
+        with tempfile.TemporaryDirectory(prefix="msi-worker-") as tmp:
+            result = _score_one((path, settings, tmp, False))
+            entry = None
+            for npz in sorted(p for p in _walk(tmp) if p.endswith(".npz")):
+                key = os.path.basename(npz)[:-4]
+                hit = LandmarkCache(tmp).get(key)
+                if hit is not None:
+                    lm = hit.pop("landmarks")
+                    entry = (key, lm, hit)
+        return result, entry
+
+
+def _walk(root: str) -> Iterator[str]:
+    for d, _, files in os.walk(root):
+        for f in files:
+            yield os.path.join(d, f)
+
+
+def worker_info() -> dict:
+    """This worker process's counters (for tests and diagnostics; run with ``Client.run``)."""
+    return {k: v for k, v in _WORKER_STATE.items() if k != "ready"}
+
+
+# ----------------------------------------------------------------------------- client side
+
+
+def parse_address(address: str) -> tuple[str | None, int | None]:
+    """``"local:N"`` -> (None, N); anything else -> (address, None)."""
+    address = address.strip()
+    if address.startswith(LOCAL_PREFIX):
+        n = address[len(LOCAL_PREFIX):]
+        if not n.isdigit() or int(n) < 1:
+            raise ClusterError(f"cluster address {address!r}: expected local:N with N >= 1 worker processes")
+        return None, int(n)
+    if not address:
+        raise ClusterError("empty cluster address")
+    return address, None
+
+
+@contextlib.contextmanager
+def connect(address: str, timeout: float = 30.0):
+    """A ``distributed.Client`` on ``address`` (a scheduler, or ``local:N``); closed on exit
+    (with the LocalCluster it started, if any)."""
+    remote, n_local = parse_address(address)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ClusterError("scoring on a cluster needs Dask's 'distributed' package: "
+                           "pip install 'stableface[dask]'") from None
+    cluster = None
+    try:
+        if n_local:
+            # single-threaded processes: MediaPipe and numpy each get one core per worker
+            cluster = LocalCluster(n_workers=n_local, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster, set_as_default=False)
+        else:
+            client = Client(remote, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, RuntimeError) as exc:
+        if cluster is not None:
+            cluster.close()
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        what = "cannot start a local Dask cluster" if n_local else f"cannot reach the Dask scheduler at {address}"
+        raise ClusterError(f"{what}: {msg}") from None
+    try:
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+
+def _runs_on_client(path: str, settings: Settings, store) -> bool:
+    """Landmark files, non-files (their error rows) and cache hits are scored on the client."""
+    from msi.landmarks_io import is_landmark_file
+
+    if is_landmark_file(path) or not os.path.isfile(path) or settings.scheme != "mediapipe478":
+        return True
+    if store is None:
+        return False
+    from msi.cache import cache_key, file_sha256
+
+    try:
+        return store.get(cache_key(file_sha256(path), settings.tracker_key())) is not None
+    except OSError:
+        return True  # unreadable here: the local error row says why
+
+
+def score_cluster(paths: Iterable[str], settings: Settings | None = None, address: str = "local:2",
+                  cache: bool | str = True, timeout: float = 30.0) -> Iterator[ScoreResult]:
+    """Score many inputs on a Dask cluster; yields each result as it finishes, like
+    :func:`msi.score.score_many`. Never raises for one input (its result carries ``error``);
+    raises :class:`msi.errors.ClusterError` when the cluster cannot be reached.
+
+    ``cache``: True (the client's default cache; workers send landmarks back to it), False (none),
+    or a folder all workers share (they read and write it directly).
+    """
+    from msi.cache import LandmarkCache
+
+    settings = settings or Settings()
+    paths = [str(p) for p in paths]
+    store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
+    here, remote = [], []
+    for p in paths:
+        (here if _runs_on_client(p, settings, store) else remote).append(p)
+    shared_dir = cache if isinstance(cache, str) else None
+    send_landmarks = bool(cache) and shared_dir is None
+    if not remote:
+        for p in here:
+            yield _score_one((p, settings, cache, False))
+        return
+    with connect(address, timeout=timeout) as client:
+        from distributed import as_completed
+
+        futures = {client.submit(_remote_score, p, settings, shared_dir, send_landmarks, pure=False): p
+                   for p in remote}
+        try:
+            for p in here:  # while the cluster works
+                yield _score_one((p, settings, cache, False))
+            for fut in as_completed(futures, loop=client.loop):
+                result, entry = _collect(fut, futures[fut], settings)
+                if entry is not None and store is not None:
+                    store.put(*entry)  # before the result is handed on: a killed client loses nothing
+                fut.release()
+                yield result
+        finally:
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                with contextlib.suppress(Exception):
+                    client.cancel(pending)
+
+
+def _collect(fut, path: str, settings: Settings) -> tuple[ScoreResult, tuple | None]:
+    """The task's (result, entry); a task that could not complete becomes an error row."""
+    from distributed import KilledWorker
+
+    try:
+        return fut.result()
+    except KilledWorker as exc:
+        msg = f"a worker died while tracking it, each of the times it was tried ({exc})"
+        kind = "worker_died"
+    except MSIError as exc:
+        msg, kind = str(exc), exc.kind
+    except Exception as exc:  # lost scheduler, a result that could not be sent back, ...
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        msg, kind = f"on the cluster: {type(exc).__name__}: {first}".rstrip(": "), "cluster"
+    return ScoreResult(path=path, error=msg, error_kind=kind, settings=dataclasses.asdict(settings)), None

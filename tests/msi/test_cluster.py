@@ -1,0 +1,208 @@
+"""`msi score --cluster`: the per-video work on a real Dask LocalCluster over the loopback.
+
+One module-scoped cluster of 2 single-threaded worker processes (a cluster costs seconds to
+start); the tests join it by its tcp:// address, as a user joins a remote scheduler. Real videos
+through PyAV and the real tracker on both sides; nothing is mocked.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from msi.cluster import score_cluster, worker_info
+from msi.errors import ClusterError
+from msi.score import Settings, score_many
+
+import distributed  # noqa: F401  (the [dask] extra is part of [test]: missing it is a failure, not a skip)
+
+pytestmark = pytest.mark.slow  # a LocalCluster takes seconds to start and the tests track real videos
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as lc, Client(lc, set_as_default=False) as client:
+        yield lc.scheduler_address, client
+
+
+def _same(a, b) -> None:
+    """Two results are the same record, and their per-window timelines are bitwise equal."""
+    assert a.to_dict() == b.to_dict(), a.path
+    if a.timeline is None:
+        assert b.timeline is None
+    else:
+        pd.testing.assert_frame_equal(a.timeline, b.timeline, check_exact=True)
+
+
+def _by_path(results) -> dict:
+    out = {}
+    for r in results:
+        assert r.path not in out, f"{r.path} reported twice"
+        out[r.path] = r
+    return out
+
+
+@pytest.fixture(scope="module")
+def batch(pristine, distorted, bunny, odd_videos) -> list[str]:
+    """The bundled clips plus bad inputs: missing, empty, text, truncated, too short, grey, landmark files."""
+    bad = ["missing", "empty", "text", "truncated", "short", "one_frame", "gray", "wrong_shape", "wrong_scheme"]
+    return [str(p) for p in [pristine, distorted, bunny, *(odd_videos[k] for k in bad)]]
+
+
+@pytest.fixture(scope="module")
+def local_reference(batch) -> dict:
+    """What `msi score --workers 2 --no-cache` gives."""
+    return _by_path(score_many(batch, Settings(), workers=2, cache=False))
+
+
+def test_same_results_as_local_workers(cluster, batch, local_reference):
+    address, client = cluster
+    remote = _by_path(score_cluster(batch, Settings(), address=address, cache=False))
+    assert set(remote) == set(batch)
+    for p in batch:
+        _same(remote[p], local_reference[p])
+    kinds = {Path(p).name: r.error_kind for p, r in remote.items()}
+    assert kinds["carphone_pristine.mp4"] is None and kinds["gray.mkv"] is None
+    assert kinds["bigbuckbunny.mp4"] == "no_face" and kinds["empty.mp4"] == "unreadable"
+    assert kinds["does_not_exist.mp4"] == "not_found" and kinds["short.mp4"] == "too_short"
+    # the videos really ran on the workers, and each worker process reuses one tracker
+    info = client.run(worker_info)
+    assert sum(i.get("videos", 0) for i in info.values()) >= 7  # every video file but the missing one
+    for i in info.values():
+        if i.get("videos", 0) >= 2:
+            assert i["trackers_built"] == 1, info
+
+
+def test_landmarks_come_back_to_the_client_cache_and_a_rerun_skips_them(cluster, pristine, distorted,
+                                                                        local_reference, tmp_path, monkeypatch):
+    """No shared cache folder: workers send landmarks back, the client caches them, a rerun does
+    not send those videos again (this is how a killed client resumes)."""
+    address, client = cluster
+    monkeypatch.setenv("MSI_CACHE_DIR", str(tmp_path / "client-cache"))
+    paths = [str(pristine), str(distorted)]
+    before = sum(i.get("videos", 0) for i in client.run(worker_info).values())
+    first = _by_path(score_cluster(paths, Settings(), address=address, cache=True))
+    entries = sorted((tmp_path / "client-cache").rglob("*.npz"))
+    assert len(entries) == 2
+    # the entries are exactly what a local run writes into its cache
+    local_dir = tmp_path / "local-cache"
+    list(score_many(paths, Settings(), workers=1, cache=str(local_dir)))
+    assert sorted(e.name for e in local_dir.rglob("*.npz")) == [e.name for e in entries]
+    for e in entries:
+        with np.load(e) as a, np.load(next(local_dir.rglob(e.name))) as b:
+            assert np.array_equal(a["landmarks"], b["landmarks"], equal_nan=True)
+            assert json.loads(str(a["meta"])) == json.loads(str(b["meta"]))
+    after_first = sum(i.get("videos", 0) for i in client.run(worker_info).values())
+    assert after_first == before + 2
+    again = _by_path(score_cluster(paths, Settings(), address=address, cache=True))
+    assert sum(i.get("videos", 0) for i in client.run(worker_info).values()) == after_first  # nothing sent
+    for p in paths:
+        assert not first[p].cached and again[p].cached
+        _same(first[p], local_reference[p])
+        assert (again[p].msi_lip, again[p].msi_jaw) == (first[p].msi_lip, first[p].msi_jaw)
+
+
+def test_shared_cache_folder_is_used_by_the_workers(cluster, pristine, tmp_path):
+    address, client = cluster
+    shared = tmp_path / "shared"
+    (r,) = score_cluster([str(pristine)], Settings(), address=address, cache=str(shared))
+    assert not r.cached and len(list(shared.rglob("*.npz"))) == 1  # written by a worker
+    (hit,) = score_cluster([str(pristine)], Settings(compat="reference"), address=address, cache=str(shared))
+    assert hit.cached and hit.msi_lip != r.msi_lip  # other metric settings, same landmarks
+
+
+def test_a_worker_killed_mid_batch_still_leaves_every_video_scored(cluster, batch, local_reference):
+    address, client = cluster
+    videos = [p for p in batch if Path(p).suffix in (".mp4", ".mkv") and os.path.isfile(p)]
+    results, killed = {}, None
+    pids = client.run(os.getpid)
+    for r in score_cluster(videos, Settings(), address=address, cache=False):
+        results[r.path] = r
+        if killed is None:
+            # kill a worker process while it is tracking a video (SIGKILL: no clean shutdown)
+            deadline = time.monotonic() + 30
+            while killed is None and time.monotonic() < deadline:
+                busy = [w for w, keys in client.processing().items() if keys]
+                if busy:
+                    killed = busy[0]
+                    os.kill(pids[killed], signal.SIGKILL)
+                else:
+                    time.sleep(0.05)
+            assert killed is not None, "no worker was busy after the first result"
+    assert set(results) == set(videos)
+    for p in videos:
+        _same(results[p], local_reference[p])
+    assert killed not in client.scheduler_info()["workers"]  # really gone (its nanny started a new one)
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine, distorted, odd_videos, tmp_path):
+    """`msi score --cluster ... --out` killed with SIGKILL after its first result; the rerun sends
+    only what was not finished and gives the same table."""
+    address, _ = cluster
+    env = {**os.environ, "MSI_CACHE_DIR": str(tmp_path / "cache")}
+    paths = [str(pristine), str(distorted), str(odd_videos["gray"])]
+    out = tmp_path / "scores.csv"
+    cmd = [sys.executable, "-m", "msi", "score", *paths, "--cluster", address, "--out", str(out), "--json", "-q"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    done_first = pd.read_csv(out)
+    assert 1 <= len(done_first) <= len(paths)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    records = {r["path"]: r for r in json.loads(p.stdout)}
+    assert list(records) == paths
+    for path in done_first["path"]:
+        assert records[path]["cached"], path  # finished before the kill: not tracked again
+    final = pd.read_csv(out)
+    for _, row in done_first.iterrows():
+        assert final.loc[final.path == row.path, "msi_lip"].item() == row.msi_lip
+
+
+def test_cluster_option_on_the_command_line_matches_workers(cluster, pristine, odd_videos, tmp_path):
+    address, _ = cluster
+    paths = [pristine, odd_videos["text"], odd_videos["wrong_shape"]]
+    common = ["score", *paths, "--json", "--no-cache"]
+    run = lambda *a: subprocess.run([sys.executable, "-m", "msi", *map(str, a)], capture_output=True, text=True,
+                                    timeout=600)
+    a, b = run(*common, "--cluster", address), run(*common, "--workers", "2")
+    assert a.returncode == b.returncode == 1
+    assert json.loads(a.stdout) == json.loads(b.stdout)
+    errors = lambda p: sorted(ln for ln in p.stderr.splitlines() if ln.startswith("msi: error:"))  # completion order
+    assert errors(a) == errors(b) and len(errors(a)) == 2
+
+
+def test_unreachable_or_bad_address_is_one_clear_error(pristine):
+    with pytest.raises(ClusterError, match="cannot reach the Dask scheduler"):
+        list(score_cluster([str(pristine)], address="tcp://127.0.0.1:9", cache=False, timeout=2))
+    with pytest.raises(ClusterError, match="local:N"):
+        list(score_cluster([str(pristine)], address="local:0", cache=False))
+    p = subprocess.run([sys.executable, "-m", "msi", "score", str(pristine), "--cluster", "local:x"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "Traceback" not in p.stderr
+    assert [ln for ln in p.stderr.splitlines() if ln.strip()][-1].startswith("msi: error:")
+
+
+def test_without_the_option_dask_is_never_imported(odd_videos, tmp_path):
+    lm = tmp_path / "lm.npy"
+    np.save(lm, np.random.default_rng(0).normal(size=(40, 478, 2)) + 100)
+    code = ("import sys\nfrom msi.cli import main\ntry:\n    main(['score', sys.argv[1], '-q', '--fps', '25'])\n"
+            "except SystemExit:\n    pass\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    p = subprocess.run([sys.executable, "-c", code, str(lm)], capture_output=True, text=True, timeout=120)
+    assert p.stdout.strip().splitlines()[-1] == "[]", p.stdout + p.stderr
