@@ -3,10 +3,10 @@
 Everything here is derived at import time from what the ``mediapipe`` wheel ships, so it
 cannot drift from the tracker's numbering:
 
-* ``FACEMESH_TESSELATION`` in ``mediapipe/python/solutions/face_mesh_connections.py`` is
-  written as the canonical face model's triangles, one triangle per three consecutive edges
-  ``(a, b), (b, c), (c, a)``. The Python object is a ``frozenset`` (order lost), so the
-  source text is parsed to recover the ordered triangles (852 of them over vertices 0..467).
+* ``FaceLandmarksConnections.FACE_LANDMARKS_TESSELATION`` (Tasks API) is written as the
+  canonical face model's triangles, one triangle per three consecutive edges
+  ``(a, b), (b, c), (c, a)``, in order (852 triangles over vertices 0..467; the legacy
+  ``FACEMESH_TESSELATION`` is a ``frozenset`` of the same edges).
   Their winding is consistent: in image coordinates (x right, y down, z away from the
   camera, MediaPipe's convention) a face toward the camera has ``cross(v1-v0, v2-v0)``
   with negative z.
@@ -26,15 +26,15 @@ definition:
 """
 from __future__ import annotations
 
-import ast
-import inspect
 from collections import defaultdict
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 
-N_VERTICES = 478  # 468 mesh points + 10 iris points (refine_landmarks=True)
+from msi.regions import MP_LIPS_INNER, MP_LIPS_OUTER, MP_N_POINTS
+
+N_VERTICES = MP_N_POINTS  # 468 mesh points + 10 iris points (refine_landmarks=True)
 N_MESH = 468
 IRIS_CENTRES = {"right": 468, "left": 473}  # subject's right eye is on the image left
 MOUTH_RING = 5
@@ -42,19 +42,16 @@ RIGID_LIP_DISTANCE, RIGID_EYE_DISTANCE, RIGID_BROW_DISTANCE = 7, 2, 1
 
 
 def _tessellation() -> np.ndarray:
-    """Ordered (F, 3) triangles parsed from mediapipe's face_mesh_connections source."""
-    from mediapipe.python.solutions import face_mesh_connections as fmc
+    """Ordered (F, 3) triangles from mediapipe's face mesh tessellation (Tasks API, an ordered
+    list in every mediapipe release the project allows: the same edges, in the same order, as the
+    legacy ``FACEMESH_TESSELATION`` source)."""
+    from mediapipe.tasks.python.vision.face_landmarker import FaceLandmarksConnections as fmc
 
-    for node in ast.parse(inspect.getsource(fmc)).body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "FACEMESH_TESSELATION":
-            edges = np.array(ast.literal_eval(node.value.args[0]), dtype=np.int64)
-            break
-    else:  # pragma: no cover - only with a different mediapipe release
-        raise RuntimeError("FACEMESH_TESSELATION not found in mediapipe's face_mesh_connections")
+    edges = np.array([(c.start, c.end) for c in fmc.FACE_LANDMARKS_TESSELATION], dtype=np.int64)
     tri = edges.reshape(-1, 3, 2)
     closed = (tri[:, 0, 1] == tri[:, 1, 0]) & (tri[:, 1, 1] == tri[:, 2, 0]) & (tri[:, 2, 1] == tri[:, 0, 0])
     if not closed.all():  # pragma: no cover
-        raise RuntimeError("mediapipe's FACEMESH_TESSELATION is not written as triangles")
+        raise RuntimeError("mediapipe's face mesh tessellation is not written as triangles")
     return tri[:, :, 0].copy()
 
 
@@ -85,16 +82,16 @@ def _boundary_loops(tri: np.ndarray) -> list[list[int]]:
 
 
 def _connection_vertices(name: str) -> list[int]:
-    from mediapipe.python.solutions import face_mesh_connections as fmc
+    from mediapipe.tasks.python.vision.face_landmarker import FaceLandmarksConnections as fmc
 
-    return sorted({i for edge in getattr(fmc, name) for i in edge})
+    return sorted({i for c in getattr(fmc, name) for i in (c.start, c.end)})
 
 
 MESH_TRIANGLES: np.ndarray = _tessellation()  # (852, 3), vertices 0..467, eyes and mouth open
 _LOOPS = _boundary_loops(MESH_TRIANGLES)
-_RIGHT_EYE = set(_connection_vertices("FACEMESH_RIGHT_EYE"))
-_LEFT_EYE = set(_connection_vertices("FACEMESH_LEFT_EYE"))
-_LIPS = _connection_vertices("FACEMESH_LIPS")
+_RIGHT_EYE = set(_connection_vertices("FACE_LANDMARKS_RIGHT_EYE"))
+_LEFT_EYE = set(_connection_vertices("FACE_LANDMARKS_LEFT_EYE"))
+_LIPS = sorted(MP_LIPS_OUTER + MP_LIPS_INNER)  # = FACEMESH_LIPS (checked in tests/msi)
 
 
 def _eye_fan(eye: set[int], centre: int) -> np.ndarray:
@@ -124,7 +121,7 @@ def _edge_distance(sources: list[int]) -> np.ndarray:
 _LIP_DISTANCE = _edge_distance(_LIPS)
 _EYE_DISTANCE = _edge_distance(sorted(_RIGHT_EYE | _LEFT_EYE))
 _BROW_DISTANCE = _edge_distance(
-    sorted(set(_connection_vertices("FACEMESH_RIGHT_EYEBROW")) | set(_connection_vertices("FACEMESH_LEFT_EYEBROW")))
+    sorted(set(_connection_vertices("FACE_LANDMARKS_RIGHT_EYEBROW")) | set(_connection_vertices("FACE_LANDMARKS_LEFT_EYEBROW")))
 )
 
 #: Vertex indices of the lower face around the mouth (see module docstring).
@@ -138,5 +135,5 @@ RIGID_REGION: np.ndarray = np.flatnonzero(
     & (_BROW_DISTANCE >= RIGID_BROW_DISTANCE)
     & np.isfinite(_LIP_DISTANCE)
 )
-#: Lip vertices (every point of mediapipe's FACEMESH_LIPS).
+#: Lip vertices (msi.regions' outer and inner lip rings: every point of mediapipe's FACEMESH_LIPS).
 LIPS: np.ndarray = np.array(_LIPS, dtype=np.int64)

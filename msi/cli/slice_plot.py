@@ -28,27 +28,29 @@ examples:
   msi slice-plot clip.mp4 --horizontal --crop-face --out hslice.svg"""
 
 
-def _first_landmarks(path: str, start: int = 0, n: int = FIRST_FRAMES) -> np.ndarray:
+def _first_landmarks(path: str, start: int = 0, n: int = FIRST_FRAMES, tracker: str | None = None) -> np.ndarray:
     """Landmarks (k, 478, 3) in original pixels of the first ``n`` frames from ``start`` on that have
-    a face (searching 4n frames). A second face detector must confirm a human face in one of them
-    (the mesh alone also follows cartoon faces), as ``msi score`` does."""
+    a face (searching 4n frames), from the chosen tracker. The human-face check of ``msi score``
+    (:class:`msi.tracking.FaceCheck`, on every searched frame) must confirm a human face (the
+    trackers alone also follow cartoon faces)."""
     from msi.score import DEFAULT_MAX_SIDE
-    from msi.tracking import FaceMeshTracker
+    from msi.tracking import DEFAULT_TRACKER, FaceCheck, open_tracker
     from msi.video import iter_frames, probe, scaled_size
 
     info = probe(path)
     tw, _ = scaled_size(info.width, info.height, DEFAULT_MAX_SIDE)
-    found, confirmed = [], False
-    with FaceMeshTracker() as tracker:
+    found = []
+    with open_tracker(tracker or DEFAULT_TRACKER) as trk, FaceCheck(stride=1) as check:
         for i, frame in enumerate(iter_frames(path, max_side=DEFAULT_MAX_SIDE), -start):
             if i < 0:
                 continue
-            pts = tracker.process(frame)
+            pts = trk.process(frame)
+            check.observe(frame)
             if np.isfinite(pts).all():
                 found.append(pts)
-                confirmed = confirmed or tracker.confirms_face(frame)
             if len(found) >= n or i >= 4 * n:
                 break
+        confirmed = check.confirmed
     if not found or not confirmed:
         raise NoFace(f"{path}: no {'human ' if found else ''}face in frames {start}-{start + 4 * n} to place "
                      "the line; give --x/--y (and drop --crop-face)")

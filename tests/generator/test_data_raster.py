@@ -18,9 +18,9 @@ def mesh() -> np.ndarray:
     """The astronaut photo's MediaPipe mesh, in the pixels of a 256 crop around the face."""
     from skimage.data import astronaut
 
-    from msi.tracking import FaceMeshTracker
+    from msi.tracking import open_tracker
 
-    with FaceMeshTracker(static_image_mode=True) as tracker:
+    with open_tracker() as tracker:
         lm = tracker.process(astronaut())
     assert np.isfinite(lm).all()
     x0, y0, side = 150, 50, 150
@@ -38,11 +38,11 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def test_triangles_are_mediapipes_tessellation():
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
+    from mediapipe.tasks.python.vision.face_landmarker import FaceLandmarksConnections as C
 
     tri = topology.MESH_TRIANGLES
     edges = {tuple(sorted(e)) for t in tri for e in ((t[0], t[1]), (t[1], t[2]), (t[2], t[0]))}
-    assert edges == {tuple(sorted(e)) for e in FACEMESH_TESSELATION}
+    assert edges == {tuple(sorted((c.start, c.end))) for c in C.FACE_LANDMARKS_TESSELATION}
     assert set(np.unique(tri)) == set(range(468))
     assert topology.TRIANGLES.min() >= 0 and topology.TRIANGLES.max() < topology.N_VERTICES
 

@@ -165,11 +165,11 @@ def test_ibug_scheme_and_region_sets():
 
 
 def test_mediapipe_lip_set_is_every_lip_contour_point():
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_FACE_OVAL, FACEMESH_LIPS
+    from mediapipe.tasks.python.vision.face_landmarker import FaceLandmarksConnections as C
 
-    assert set(MEDIAPIPE478.lip) == {i for e in FACEMESH_LIPS for i in e}
+    assert set(MEDIAPIPE478.lip) == {i for c in C.FACE_LANDMARKS_LIPS for i in (c.start, c.end)}
     assert len(MEDIAPIPE478.lip) == len(set(MEDIAPIPE478.lip)) == 40
-    assert set(MEDIAPIPE478.jaw) <= {i for e in FACEMESH_FACE_OVAL for i in e}
+    assert set(MEDIAPIPE478.jaw) <= {i for c in C.FACE_LANDMARKS_FACE_OVAL for i in (c.start, c.end)}
     assert set(MEDIAPIPE478.mouth_corners) <= set(MEDIAPIPE478.lip)
 
 
