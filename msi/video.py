@@ -250,6 +250,9 @@ def _decode(p: Path, max_side: int | None, report: DecodeReport, rotate: bool) -
         container.close()
 
 
+#: Frames decoded ahead in a background thread while the tracker works (see iter_frames).
+DECODE_AHEAD = 4
+
 _DONE = object()
 
 
@@ -310,13 +313,17 @@ def read_frames(path: str | os.PathLike, max_side: int | None = None, limit: int
 
 def write_video(path: str | os.PathLike, frames, fps: float = 25.0, codec: str = "libx264",
                 pix_fmt: str = "yuv420p", crf: int = 18, audio: np.ndarray | None = None,
-                sample_rate: int = 16000, threads: int | None = None) -> Path:
+                sample_rate: int = 16000, threads: int | None = None, rotation: int = 0,
+                timestamps=None) -> Path:
     """Write RGB uint8 frames (T, H, W, 3) (or gray (T, H, W)) to a video file with PyAV.
 
     ``frames`` may be any iterable (frames are encoded as they come). With ``audio`` (mono float
     samples in [-1, 1] at ``sample_rate``) an AAC track is muxed too. ``threads`` pins x264's
     thread count (its output depends on it; 1 gives the same bytes everywhere). yuv420p needs an
-    even width and height; 4:4:4 and gray formats take any size.
+    even width and height; 4:4:4 and gray formats take any size. ``rotation`` (degrees clockwise)
+    stores a display matrix, as phones do for portrait video: players (and :func:`iter_frames`)
+    turn the stored pixels by it. ``timestamps`` (seconds per frame, increasing) give frames
+    their own presentation times (variable frame rate); default ``k / fps``.
     """
     from fractions import Fraction as _F
     from itertools import chain
@@ -329,15 +336,23 @@ def write_video(path: str | os.PathLike, frames, fps: float = 25.0, codec: str =
     with av.open(str(p), mode="w") as container:
         stream = container.add_stream(codec, rate=_F(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
+        if rotation % 360:
+            stream.set_display_rotation(-(rotation % 360))  # FFmpeg's angle is counterclockwise
+        tb = _F(1, 90000) if timestamps is not None else None
+        if tb is not None:
+            stream.time_base = tb
         if codec == "libx264":
             stream.options = {"crf": str(crf), "preset": "veryfast", **({"threads": str(threads)} if threads else {})}
         astream = None
         if audio is not None:
             astream = container.add_stream("aac", rate=sample_rate)
             astream.layout = "mono"
-        for f in chain([first], frames):
+        for k, f in enumerate(chain([first], frames)):
             fmt = "gray" if f.ndim == 2 else "rgb24"
-            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format=fmt)):
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format=fmt)
+            if tb is not None:
+                vf.pts, vf.time_base = int(round(float(timestamps[k]) * 90000)), tb
+            for packet in stream.encode(vf):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
