@@ -2,16 +2,15 @@
 face-shape renders -> eroded background + render (+ audio) -> frames.
 
     e_t      = Audio2Expression(a_1..T)_t * sigma                 (expression, PCA units)
-    C_t      = M + reshape(P^T e_t)                                (canonical mesh, face3d)
-    C'_t     = sum_k w_tk C_(t+k-2)                                (smoothing, optional)
-    X_t      = s_t R_t C'_t + t_t                                  (background frame's pose)
-    R_t      = render_shape(X_t)                                   (grey shading, raster)
-    B_t      = background_t * (1 - mouth_mask(X_t))                (erosion; augmented in training)
+    X_t      = s_t R_t (M + reshape(P^T e_t)) + t_t                (posed mesh: background frame's pose)
+    X'_t     = sum_k w_tk(e) X_(t+k-2)                              (smoothing in geometry space, optional)
+    R_t      = render_shape(X'_t)                                   (grey shading, raster)
+    B_t      = background_t * (1 - mouth_mask(X'_t))                (erosion; augmented in training)
     frame_t  = Renderer([B_t ; R_t], a_t)
 
-Smoothing acts on the pose-free (canonical) mesh, so it removes expression jitter without
-moving the face away from the background head.  Reference: Ling et al., "StableFace",
-arXiv:2208.13717, Fig. 2.
+Smoothing acts on the posed face shape (vertices, pose included), "in geometry space, instead of
+parametric space" as the paper puts it; with a varying pose this differs from smoothing the
+expression parameters.  Reference: Ling et al., "StableFace", arXiv:2208.13717, Sec. 3.2, Fig. 2.
 """
 from __future__ import annotations
 
@@ -61,14 +60,14 @@ class StableFace(nn.Module):
 
     def meshes(self, expression: torch.Tensor, ident: Identity, rotation: torch.Tensor, translation: torch.Tensor,
                scale: torch.Tensor, smooth: bool = True) -> torch.Tensor:
-        """Expressions (B, T, K) and the background's pose -> posed (smoothed) meshes (B, T, V, 3)."""
+        """Expressions (B, T, K) and the background's pose -> posed meshes (B, T, V, 3), smoothed in
+        geometry space (the posed vertices) when ``smooth``; the weights come from the expressions."""
         from generator.data.face3d import reconstruct
 
-        canon = self.canonical(expression, ident)
+        posed = reconstruct(ident.shape, expression, ident.components, rotation, translation, scale)
         if smooth and self.smoothing is not None:
-            canon = self.smoothing(canon, expression / ident.exp_std)
-        zeros = expression.new_zeros(expression.shape)
-        return reconstruct(canon, zeros, ident.components, rotation, translation, scale)
+            posed = self.smoothing(posed, expression / ident.exp_std)
+        return posed
 
     def render_meshes(self, vertices: torch.Tensor) -> torch.Tensor:
         """(B, T, V, 3) -> face-shape renders (B, T, 1, S, S) in [-1, 1]."""

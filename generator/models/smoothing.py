@@ -1,18 +1,26 @@
 """Temporal smoothing of face shapes in geometry space (paper Sec. 3.2, Table I, Fig. 9).
 
-For a sequence of face shapes s_1..T (mesh vertices, (478, 3) each) and per-frame weights
-w_t in R^K that sum to 1, the smoothed shape is
+For a sequence of posed face shapes X_1..T (mesh vertices with the head pose applied,
+(478, 3) each: ``s_t R_t (M + C^T e_t) + t_t``) and per-frame weights w_t in R^K that sum
+to 1, the smoothed shape is
 
-    s'_t = sum_{k=0}^{K-1} w_tk * s_{t + k - (K-1)/2}
+    X'_t = sum_{k=0}^{K-1} w_tk * X_{t + k - (K-1)/2}
 
-with the sequence replicated at its ends.  Three ways to obtain w (Fig. 9 of the paper):
+with the sequence replicated at its ends.  The paper smooths face shapes "in geometry space,
+instead of parametric space": because pose enters X_t non-linearly (a rotation), this is not
+the same as smoothing the expression parameters (it is the same only when the pose is constant).
+Three ways to obtain w (Fig. 9 of the paper):
 
 * ``adaptive`` (the paper's module, Table I): w = normalise(Sigmoid(Conv1D_k3(h))) where h is
   Conv1D(k=3)-BN-ReLU with 32, 32, 16, 16 channels applied to the expression parameters
-  e_1..T; about 11k parameters for 53 inputs and K = 5.
-* ``global``: one learnable set of K weights shared by all frames (softmax-normalised).
-* ``fixed``: Gaussian weights exp(-k^2 / 2 sigma^2), normalised, no parameters.
+  e_1..T (in units of each component's std); about 11k parameters for 53 inputs and K = 5;
+* ``global``: one learnable set of K weights shared by all frames (softmax-normalised);
+* ``fixed``: no parameters.
 
+All three start from the same kernel, the Gaussian g_k = exp(-k^2 / 2 sigma^2) / Z
+(``gaussian_kernel``), so Fig. 9 compares what each variant learns, not where it starts:
+``global`` starts with logits log g; ``adaptive`` starts with a zero last convolution whose bias
+is logit(c g) (c = 1/(2 max g)), i.e. g on every frame, and learns per-frame departures from it.
 Weights are normalised to sum to 1, so a constant sequence passes through unchanged.
 Reference: Ling et al., "StableFace", arXiv:2208.13717, Sec. 3.2 and Table I.
 """
@@ -24,6 +32,13 @@ import torch
 from torch import nn
 
 from generator.config import SmoothingConfig
+
+
+def gaussian_kernel(k: int, sigma: float) -> torch.Tensor:
+    """g_i = exp(-(i - (k-1)/2)^2 / 2 sigma^2), normalised to sum to 1, (k,)."""
+    half = (k - 1) // 2
+    g = torch.tensor([math.exp(-(i - half) ** 2 / (2 * sigma ** 2)) for i in range(k)])
+    return g / g.sum()
 
 
 def apply_weights(shapes: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -48,7 +63,14 @@ class AdaptiveWeights(nn.Module):
         for c in cfg.channels:
             layers += [nn.Conv1d(c_in, c, 3, padding=1), nn.BatchNorm1d(c), nn.ReLU()]
             c_in = c
-        layers += [nn.Conv1d(c_in, cfg.k, 3, padding=1), nn.Sigmoid()]
+        last = nn.Conv1d(c_in, cfg.k, 3, padding=1)
+        # Start from the shared Gaussian on every frame: zero weights, bias = logit(c g).
+        g = gaussian_kernel(cfg.k, cfg.sigma)
+        p = g / (2 * g.max())
+        with torch.no_grad():
+            last.weight.zero_()
+            last.bias.copy_(torch.log(p / (1 - p)))
+        layers += [last, nn.Sigmoid()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, expressions: torch.Tensor) -> torch.Tensor:
@@ -57,13 +79,11 @@ class AdaptiveWeights(nn.Module):
 
 
 class GlobalWeights(nn.Module):
-    """One learnable set of K weights for every frame (starts as the identity: all on the centre)."""
+    """One learnable set of K weights for every frame (starts as the shared Gaussian)."""
 
     def __init__(self, cfg: SmoothingConfig):
         super().__init__()
-        logits = torch.full((cfg.k,), -2.0)
-        logits[(cfg.k - 1) // 2] = 2.0
-        self.logits = nn.Parameter(logits)
+        self.logits = nn.Parameter(torch.log(gaussian_kernel(cfg.k, cfg.sigma)))
 
     def forward(self, expressions: torch.Tensor) -> torch.Tensor:
         b, t = expressions.shape[:2]
@@ -71,13 +91,11 @@ class GlobalWeights(nn.Module):
 
 
 class FixedWeights(nn.Module):
-    """Gaussian weights, no parameters."""
+    """The shared Gaussian, no parameters."""
 
     def __init__(self, cfg: SmoothingConfig):
         super().__init__()
-        half = (cfg.k - 1) // 2
-        g = torch.tensor([math.exp(-(i - half) ** 2 / (2 * cfg.sigma ** 2)) for i in range(cfg.k)])
-        self.register_buffer("w", g / g.sum())
+        self.register_buffer("w", gaussian_kernel(cfg.k, cfg.sigma))
 
     def forward(self, expressions: torch.Tensor) -> torch.Tensor:
         b, t = expressions.shape[:2]
@@ -85,7 +103,7 @@ class FixedWeights(nn.Module):
 
 
 class Smoothing(nn.Module):
-    """Smooth face shapes (B, T, 478, 3) with weights computed from expressions (B, T, n_exp)."""
+    """Smooth posed face shapes (B, T, 478, 3) with weights computed from expressions (B, T, n_exp)."""
 
     def __init__(self, n_exp: int, cfg: SmoothingConfig):
         super().__init__()
@@ -98,6 +116,34 @@ class Smoothing(nn.Module):
 
     def forward(self, shapes: torch.Tensor, expressions: torch.Tensor) -> torch.Tensor:
         return apply_weights(shapes, self.weights(expressions))
+
+
+def local_speed(expressions: torch.Tensor) -> torch.Tensor:
+    """Local expression speed v_t = ||e_(t+1) - e_(t-1)|| / 2 (central difference; one-sided at the
+    ends), (..., T, K) -> (..., T)."""
+    e = expressions
+    d = torch.cat([e[..., 1:2, :] - e[..., :1, :], (e[..., 2:, :] - e[..., :-2, :]) / 2,
+                   e[..., -1:, :] - e[..., -2:-1, :]], dim=-2)
+    return d.norm(dim=-1)
+
+
+def adaptation(weights: torch.Tensor, expressions: torch.Tensor) -> dict[str, float]:
+    """How much per-frame weights (T, K) adapt to the motion of the expressions (T, n_exp):
+
+    * ``centre_mean``, ``centre_spread``: mean and standard deviation over frames of the centre
+      weight w_t,(K-1)/2 (a fixed or global kernel has spread 0);
+    * ``weight_spread``: the per-frame standard deviation averaged over the K taps;
+    * ``corr_centre_speed``: Pearson correlation between the centre weight and the local
+      expression speed (``local_speed``): > 0 means the module smooths less where the face moves fast.
+    """
+    w = weights.detach().double()
+    c = w[:, (w.shape[1] - 1) // 2]
+    v = local_speed(expressions.detach().double())
+    cc, vc = c - c.mean(), v - v.mean()
+    denom = float(cc.norm() * vc.norm())
+    return {"centre_mean": float(c.mean()), "centre_spread": float(c.std()),
+            "weight_spread": float(w.std(0).mean()),
+            "corr_centre_speed": float((cc * vc).sum()) / denom if denom > 0 else float("nan")}
 
 
 def build_smoothing(n_exp: int, cfg: SmoothingConfig) -> Smoothing | None:

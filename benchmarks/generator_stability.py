@@ -1,0 +1,111 @@
+"""Does the stability module learn, and what does the generator do to the mouth?  (issue 11)
+
+    python benchmarks/generator_stability.py RUN_DIR DATA_DIR --out DIR [--split test]
+
+1. **Adaptive smoothing weights** on the split, computed from the expressions audio2expression
+   predicts from the split's audio (what synthesis smooths) and from the tracked expressions:
+   mean and per-frame standard deviation ("spread") of the centre weight, the per-tap spread
+   averaged over taps, and the Pearson correlation between the centre weight and the local
+   expression speed ||e_(t+1) - e_(t-1)|| / 2 (``generator.models.smoothing.adaptation``).
+2. **Re-enactment** of the split from its own audio (``generator.synthesize``): DIR/gen.mp4 and the
+   ground truth DIR/truth.mp4.
+3. Both videos tracked with MediaPipe (``msi.score.get_landmarks``): **MSI-Lip / MSI-Jaw**
+   (``msi.score.score_landmarks``) and the **mouth opening** (``msi.motion.mouth_opening``: inner-lip
+   gap |p13 - p14| in mouth widths): its standard deviation in each video (= ``mouth_motion``), their
+   ratio (generated / truth) and the Pearson correlation of the two opening tracks.
+
+Writes DIR/stability.json and prints a markdown summary.  One CPU thread.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def weight_report(run_dir: Path, data_dir: Path, split: str) -> dict:
+    from generator.data.dataset import load_clip
+    from generator.models.smoothing import adaptation
+    from generator.synthesize import load_run, predict_expressions
+
+    run = load_run(run_dir)
+    clip = load_clip(data_dir)
+    part = clip.split(split)
+    out: dict = {"mode": run.cfg.smoothing.mode, "lr_smoothing": run.cfg.train.lr_smoothing, "run_step": run.step}
+    if run.model.smoothing is None:
+        return out
+    std = run.ident.exp_std
+    pred = predict_expressions(run, np.asarray(clip.audio_features[part])) / std
+    tracked = torch.as_tensor(np.asarray(clip.expression[part], np.float32)) / std
+    with torch.no_grad():
+        for name, e in (("predicted", pred), ("tracked", tracked)):
+            w = run.model.smoothing.weights(e[None])[0]
+            out[name] = {k: round(v, 4) for k, v in adaptation(w, e).items()}
+            out[name]["mean_kernel"] = [round(float(x), 4) for x in w.mean(0)]
+    return out
+
+
+def video_report(gen: Path, truth: Path) -> dict:
+    from msi.motion import mouth_opening, opening_std
+    from msi.score import Settings, get_landmarks, score_landmarks
+
+    out: dict = {}
+    o = {}
+    for name, path in (("generated", gen), ("truth", truth)):
+        lm = get_landmarks(path, Settings(), cache=False)
+        r = score_landmarks(lm.landmarks, lm.fps, Settings(), path=str(path))
+        o[name] = mouth_opening(lm.landmarks)
+        out[name] = {"msi_lip": round(r.msi_lip, 4), "msi_jaw": round(r.msi_jaw, 4),
+                     "opening_std": round(opening_std(o[name]), 4),
+                     "opening_mean": round(float(np.nanmean(o[name])), 4)}
+    ok = np.isfinite(o["generated"]) & np.isfinite(o["truth"])
+    out["opening_std_ratio"] = round(out["generated"]["opening_std"] / out["truth"]["opening_std"], 3)
+    out["opening_correlation"] = round(float(np.corrcoef(o["generated"][ok], o["truth"][ok])[0, 1]), 3)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("data_dir", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p.add_argument("--reuse", action="store_true", help="score existing DIR/gen.mp4 and DIR/truth.mp4")
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    from generator.synthesize import synthesize
+
+    t0 = time.time()
+    report: dict = {"run_dir": str(args.run_dir), "data_dir": str(args.data_dir), "split": args.split}
+    manifest = json.loads((args.data_dir / "manifest.json").read_text())
+    report["reconstruction_error"] = manifest.get("reconstruction_error", {}).get(args.split)
+    report["weights"] = weight_report(args.run_dir, args.data_dir, args.split)
+    gen, truth = args.out / "gen.mp4", args.out / "truth.mp4"
+    if not (args.reuse and gen.is_file() and truth.is_file()):
+        synthesize(args.run_dir, gen, background=args.data_dir, reenact=args.split, truth_out=truth, progress=False)
+    report["videos"] = video_report(gen, truth)
+    report["seconds"] = round(time.time() - t0, 1)
+    (args.out / "stability.json").write_text(json.dumps(report, indent=2))
+    w, v = report["weights"], report["videos"]
+    print(f"| video | MSI-Lip | MSI-Jaw | mouth-opening std (mouth widths) |\n|---|---|---|---|")
+    for name in ("generated", "truth"):
+        print(f"| {name} | {v[name]['msi_lip']:.3f} | {v[name]['msi_jaw']:.3f} | {v[name]['opening_std']:.4f} |")
+    print(f"\nopening std ratio (generated / truth) {v['opening_std_ratio']:.2f}, "
+          f"correlation {v['opening_correlation']:.2f}")
+    for name in ("predicted", "tracked"):
+        if name in w:
+            s = w[name]
+            print(f"adaptive weights on {name} expressions: centre {s['centre_mean']:.3f} +- {s['centre_spread']:.3f} "
+                  f"(per-tap spread {s['weight_spread']:.3f}), r(centre, speed) = {s['corr_centre_speed']:.2f}")
+    print(json.dumps({"seconds": report["seconds"]}), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
