@@ -96,9 +96,64 @@ def tracking_options(*, keep: str = "scored") -> Decorator:
     )
 
 
-def tracking_settings(max_side: int, max_faces: int, no_face_check: bool) -> dict:
-    """Keyword arguments of msi.score.Settings from the tracking options."""
-    return {"max_side": max_side or None, "max_faces": max(1, max_faces), "verify_face": not no_face_check}
+def tracking_settings(max_side: int, max_faces: int, no_face_check: bool, tracker: str | None = None) -> dict:
+    """Keyword arguments of msi.score.Settings from the tracking options (and ``--tracker``)."""
+    out = {"max_side": max_side or None, "max_faces": max(1, max_faces), "verify_face": not no_face_check}
+    if tracker:
+        from msi.errors import TrackerError
+        from msi.tracking import tracker_available
+
+        if reason := tracker_available(tracker):  # fail once, before any input is read
+            raise TrackerError(reason)
+        out["tracker"] = tracker
+    return out
+
+
+def tracker_option() -> Decorator:
+    """``--tracker NAME``: the landmark tracker backend (msi.tracking; light import, no mediapipe)."""
+    from msi.tracking import DEFAULT_TRACKER, TRACKERS
+
+    return click.option(
+        "--tracker", type=click.Choice(TRACKERS), default=DEFAULT_TRACKER, show_default=True,
+        help="face tracker: landmarker = MediaPipe Tasks FaceLandmarker, stateless (each frame alone); "
+             "facemesh-static / facemesh-video = legacy face mesh (needs stableface[legacy], Python <= 3.12; "
+             "video mode smooths over frames). MSI depends on the tracker: compare videos with one tracker")
+
+
+def face_options(*, panels: bool = True) -> Decorator:
+    """``--face`` (which face is followed) and, for scoring, ``--panels``/``--panel-labels``
+    (comparison videos: each panel scored as its own row). See msi.identity and msi.panels."""
+    face = click.option(
+        "--face", default="largest", show_default=True, metavar="largest|left|right|center|K",
+        help="with several faces, which one is scored: chosen where it first appears, then followed "
+             "by continuity (K: the K-th face from the left)")
+    if not panels:
+        return face
+    return compose(
+        face,
+        click.option("--panels", metavar="COLSxROWS",
+                     help="a comparison video: split each frame into this grid (e.g. 3x1) and score each panel "
+                          "as its own row, named PATH#LABEL, with its box; a panel without a face is an error row"),
+        click.option("--panel-labels", metavar="A,B,...",
+                     help="names of the panels in reading order (e.g. gt,ours,nvp; default 1,2,...)"),
+    )
+
+
+def face_settings(face: str, panels: str | None = None, panel_labels: str | None = None) -> dict:
+    """Keyword arguments of msi.score.Settings from ``face_options`` (usage errors exit 2)."""
+    from msi.errors import UsageError
+    from msi.identity import parse_face
+    from msi.panels import panel_names, parse_grid
+
+    out = {"face": str(parse_face(face))}
+    if panel_labels and not panels:
+        raise UsageError("--panel-labels needs --panels")
+    if panels:
+        cols, rows = parse_grid(panels)
+        labels = tuple(s.strip() for s in panel_labels.split(",")) if panel_labels else None
+        panel_names(cols * rows, labels)  # checked once, before any input is read
+        out.update(panels=f"{cols}x{rows}", panel_labels=labels)
+    return out
 
 
 def metric_options() -> Decorator:

@@ -79,10 +79,11 @@ def _timeline_stats(timeline: pd.DataFrame) -> dict[str, float]:
 @opt.resample_option("resample trajectories to this frame rate first (paper: 25)")
 @opt.compat_option("window convention, as in msi score (default paper)")
 @opt.fps_option("frame rate of a landmark-file input")
+@opt.tracker_option()
 @opt.cache_options()
 @opt.figure_options()
 def command(input_: str, out: str, worst: int, path: str | None, resample_fps: float | None, compat: str,
-            fps: float | None, no_cache: bool, title: str | None, dpi: int) -> int:
+            fps: float | None, tracker: str, no_cache: bool, title: str | None, dpi: int) -> int:
     """Per-window MSI timeline and acceleration traces of one video, worst windows marked.
 
     VIDEO_OR_RESULT is a video or landmark file (.npy/.npz/.csv), scored like `msi score` (using
@@ -115,7 +116,7 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
         from msi.tracking import silence_native_logs
 
         silence_native_logs()
-        settings = Settings(resample_fps=resample_fps, compat=compat, landmark_fps=fps)
+        settings = Settings(resample_fps=resample_fps, compat=compat, landmark_fps=fps, tracker=tracker)
         print(f"msi plot: scoring {src.name} ...", file=sys.stderr)
         lm = get_landmarks(src, settings, cache=not no_cache)
         res = score_landmarks(lm.landmarks, lm.fps, settings, path=str(src))

@@ -41,13 +41,15 @@ examples:
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar and no warnings on stderr")
 @opt.metric_options()
 @opt.tracking_options()
+@opt.tracker_option()
+@opt.face_options()
 @opt.workers_option()
 @opt.cluster_option()
 @opt.cache_options(cache_dir=True)
 def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out: str | None, timeline: str | None,
             stats: bool, quiet: bool, compat: str, mouth_width_frames: int, crop: str, resample_fps: float | None,
-            scheme: str, fps: float | None, max_side: int, max_faces: int, no_face_check: bool, workers: int,
-            cluster: str | None, no_cache: bool, cache_dir: str | None) -> int:
+            scheme: str, fps: float | None, max_side: int, max_faces: int, no_face_check: bool, tracker: str, face: str,
+            panels: str | None, panel_labels: str | None, workers: int, cluster: str | None, no_cache: bool, cache_dir: str | None) -> int:
     """Motion Stability Index of talking-face videos (StableFace, Ling et al., Sec. III-D).
 
     \b
@@ -68,7 +70,8 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     opt.check_resample(resample_fps)
     settings = Settings(scheme=scheme, compat=compat, mouth_width_frames=mouth_width_frames, crop=crop,
                         resample_fps=resample_fps, stats=stats, landmark_fps=fps,
-                        **opt.tracking_settings(max_side, max_faces, no_face_check))
+                        **opt.tracking_settings(max_side, max_faces, no_face_check, tracker),
+                        **opt.face_settings(face, panels, panel_labels))
     from msi.tracking import silence_native_logs
 
     silence_native_logs()
@@ -83,6 +86,9 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     if not inputs:
         raise UsageError("no input: give video files, folders or globs (or --sample)" if not paths
                          else "no input matched (folders are searched for video files)")
+    from msi.panels import expand_panels
+
+    inputs = expand_panels(inputs, settings.panels, settings.panel_labels)  # one row per panel: PATH#LABEL
     cache = opt.cache_setting(no_cache, cache_dir)
     if cluster:
         _check_cluster(cluster, workers)
@@ -116,6 +122,8 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_table(ordered))
+        if trackers := sorted({r.tracker for r in ordered if r.tracker}):  # MSI depends on the tracker
+            sys.stdout.write(f"tracker: {', '.join(trackers)}\n")
     return EXIT_FAILED if any(r.error for r in ordered) else EXIT_OK
 
 
@@ -209,7 +217,9 @@ def format_table(results: list) -> str:
         rows.append((
             r.path, _fmt(r.msi_lip), _fmt(r.msi_jaw), _fmt(r.mouth_motion, ".3f"), str(r.frames), _fmt(r.fps, ".2f"),
             f"{100 * r.face_coverage:.0f}%", f"{r.windows_used}/{r.windows_used + r.windows_skipped}",
-            "cached" if r.cached else "",
+            " ".join(filter(None, ["cached" if r.cached else "", f"rotated {r.rotation}" if r.rotation else "",
+                                   f"at {r.fps_used:.4g} fps" if r.fps_used != r.fps else "",
+                                   f"{r.decode_errors} damaged frames" if r.decode_errors else ""])),
         ))
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))

@@ -58,7 +58,7 @@ def _first_landmarks(path: str, start: int = 0, n: int = FIRST_FRAMES, tracker: 
 
 
 def slice_panel(path: str, label: str, pos: float | None, orientation: str, width: int,
-                start: float | None, end: float | None, crop_face: bool):
+                start: float | None, end: float | None, crop_face: bool, tracker: str | None = None):
     """Read one video and build its :class:`msi.plotting.SlicePanel` (I/O around the pure slicer)."""
     from msi.plotting import SlicePanel
     from msi.regions import get_scheme
@@ -71,7 +71,7 @@ def slice_panel(path: str, label: str, pos: float | None, orientation: str, widt
     fps = info.fps if np.isfinite(info.fps) and info.fps > 0 else 25.0
     t0 = int(round(start * fps)) if start is not None else 0
     t1 = int(round(end * fps)) if end is not None else None
-    landmarks = _first_landmarks(path, t0) if pos is None or crop_face else None
+    landmarks = _first_landmarks(path, t0, tracker=tracker) if pos is None or crop_face else None
     if pos is None:
         centre = line_through(landmarks[:, list(get_scheme("mediapipe478").lip)], orientation)
         px = int(round(centre))
@@ -114,10 +114,11 @@ def slice_panel(path: str, label: str, pos: float | None, orientation: str, widt
 @click.option("--end", type=float, default=None, metavar="SEC", help="last second to show (exclusive)")
 @click.option("--crop-face", is_flag=True,
               help="keep only the part of the line that crosses the face (from the landmarks)")
+@opt.tracker_option()
 @opt.figure_options()
 def command(videos: tuple[str, ...], out: str, label: tuple[str, ...], x: float | None, horizontal: bool,
             y: float | None, width: int, start: float | None, end: float | None, crop_face: bool,
-            title: str | None, dpi: int) -> int:
+            tracker: str, title: str | None, dpi: int) -> int:
     """Vertical-slice picture that shows jitter (StableFace Fig. 1 and Fig. 7).
 
     For each VIDEO (any format FFmpeg reads) one pixel line (by default the vertical line through
@@ -151,7 +152,7 @@ def command(videos: tuple[str, ...], out: str, label: tuple[str, ...], x: float 
     panels = []
     for path, name in tqdm(list(zip(videos, labels)), desc="slices", unit="video", file=sys.stderr,
                             disable=len(videos) < 2):
-        panels.append(slice_panel(path, name, pos, orientation, width, start, end, crop_face))
+        panels.append(slice_panel(path, name, pos, orientation, width, start, end, crop_face, tracker))
     try:
         save(slice_figure(panels, title=title), out, dpi=dpi)
     except (OSError, ValueError) as exc:
