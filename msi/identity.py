@@ -108,7 +108,7 @@ class FaceFollower:
         if self.most_faces > 1:
             what = f"the {self.rule} face" if isinstance(self.rule, str) else f"face {self.rule} from the left"
             out.append(f"up to {self.most_faces} faces in {self.frames_multi}/{self.frames} frames: scored one, "
-                       f"{what} where first seen, followed by continuity (another face can be chosen)")
+                       f"{what} where first seen, followed by continuity (choose another with face=left|right|center|K)")
         if self.lost:
             out.append(f"the followed face was not found in {self.lost} frame(s) that showed other faces; "
                        "those frames count as frames without a face")

@@ -194,7 +194,7 @@ def _panel_box(file: str, panel: str, info, settings: Settings):
     from msi.panels import panel_boxes, panel_names, parse_grid
 
     if not settings.panels:
-        raise MSIError(f"{file}#{panel}: a panel name needs a panel grid (e.g. 3x1)")
+        raise MSIError(f"{file}#{panel}: a panel name needs a panel grid (e.g. panels=3x1)")
     cols, rows = parse_grid(settings.panels)
     names = panel_names(cols * rows, settings.panel_labels)
     if panel not in names:

@@ -19,6 +19,8 @@ SETTING_FLAGS: dict[str, str] = {
     "resample_fps=": "--resample-fps ",
     "landmark_fps=": "--fps ",
     "scheme=": "--scheme ",
+    "face=": "--face ",
+    "panels=": "--panels ",
 }
 
 
@@ -36,6 +38,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "correlate": ("msi.cli.correlate:command", "correlate metrics with human opinion scores (paper Table IV)"),
     "slice-plot": ("msi.cli.slice_plot:command", "vertical-slice picture that shows jitter (paper Fig. 1/7)"),
     "plot": ("msi.cli.plot:command", "per-window MSI timeline and acceleration traces of one video"),
+    "compare": ("msi.cli.compare:command", "one table for several methods: MSI, LSE-C/D, lip-audio proxy, CPBD, SSIM/PSNR/NLMD"),
     "noise-floor": ("msi.cli.noise_floor:command", "tracker noise floor: MSI of a still copy, smallest resolvable MSI difference"),
 }
 
