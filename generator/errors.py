@@ -1,7 +1,8 @@
 """The generator's user-facing error: one line on stderr, exit code 1.
 
-Library code raises :class:`GeneratorError` with a message in library terms (it never names a
-command-line flag); ``generator.cli`` prints it as ``stableface: error: ...``.
+Library code raises :class:`GeneratorError` with a message in library terms; it never names a
+command-line flag. A setting is named as its Python keyword (``size=4``, ``audio=FILE``), and
+the command-line layer (:mod:`generator.cli`) writes those as flags (``--size 4``).
 """
 from __future__ import annotations
 

@@ -6,15 +6,13 @@
            -> mp4 (H.264 + AAC, muxed with PyAV)
 
 The output has round(duration * fps) frames; the background frames are played forwards and
-backwards (ping-pong) when the speech is longer than the background.  ``--reenact test``
+backwards (ping-pong) when the speech is longer than the background.  ``reenact="test"``
 regenerates a split of a prepared clip from its own audio (for metrics against the ground truth,
-which ``--truth-out`` writes as a second mp4).  Reference: Ling et al., "StableFace",
+which ``truth_out`` writes as a second mp4).  Reference: Ling et al., "StableFace",
 arXiv:2208.13717, Fig. 2.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -134,14 +132,6 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
     return out
 
 
-def write_video(path: str | Path, frames: np.ndarray, fps: float, wave: np.ndarray | None = None,
-                sample_rate: int = 16000) -> None:
-    """frames (T, H, W, 3) uint8 -> H.264 mp4 (yuv420p, crf 18) with an AAC track of ``wave`` (mono float)."""
-    from msi.video import write_video as _write
-
-    _write(path, frames, fps=fps, crf=18, audio=wave, sample_rate=sample_rate)
-
-
 def load_background(path: str | Path, size: int, work: Path, progress: bool):
     """A prepared data directory, or a video prepared on the fly into ``work``."""
     from generator.data.dataset import is_prepared, load_clip
@@ -164,6 +154,7 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
                device: str | None = None, progress: bool = True) -> dict:
     """Write ``out`` (mp4) and return a summary dict (frames, fps, seconds of audio, ...)."""
     from generator.data import audio as A
+    from msi.video import write_video
 
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     run = load_run(run_dir, dev)
@@ -183,7 +174,7 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
             order = np.arange(part.start, part.stop)
         else:
             if audio_path is None:
-                raise GeneratorError("give --audio SPEECH or --reenact SPLIT")
+                raise GeneratorError("give the speech audio, or a split of the background to reenact")
             wave = A.load_audio(audio_path, sr)
             n = int(round(len(wave) / sr * fps))
             if n < 1:
@@ -192,7 +183,7 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
                 feats = A.load_feature_file(audio_features, n, fps=fps, window=window)
             elif run.feature_kind not in ("logmel80", ""):
                 raise GeneratorError(f"the run was trained on audio features from {run.feature_kind}; "
-                                     "give the same kind with --audio-features FILE.npy")
+                                     "give the same kind with audio_features=FILE.npy")
             else:
                 feats = A.frame_windows(A.logmel(wave, sr), n, fps=fps, window=window)
             order = pingpong(n, clip.n_frames)
@@ -202,37 +193,9 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
         exp = predict_expressions(run, feats)
         frames = render_frames(run, exp, np.asarray(clip.frames[order]), clip.shape, clip.rotation[order],
                                clip.translation[order], clip.scale[order], feats, progress=progress)
-        write_video(out, frames, fps, wave, sr)
+        # H.264 (yuv420p, crf 18) with an AAC track of the speech
+        write_video(out, frames, fps=fps, crf=18, audio=wave, sample_rate=sr)
         if truth_out:
-            write_video(truth_out, np.asarray(clip.frames[order]), fps, wave, sr)
+            write_video(truth_out, np.asarray(clip.frames[order]), fps=fps, crf=18, audio=wave, sample_rate=sr)
     return {"out": str(out), "frames": int(n), "fps": fps, "audio_seconds": round(len(wave) / sr, 3),
             "run_step": run.step, "truth": str(truth_out) if truth_out else None}
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.description = ("Generate a talking-face video: speech -> expressions -> smoothed face shapes -> renderer, "
-                     "on the frames and head pose of a background clip; muxed with the speech into an mp4.")
-    p.add_argument("run_dir", help="run directory written by `stableface train`")
-    p.add_argument("--audio", metavar="SPEECH", help="speech file (wav, mp3, mp4, ...; resampled to 16 kHz)")
-    p.add_argument("--background", required=True, metavar="DATA_DIR_OR_VIDEO",
-                   help="prepared data directory, or a video (prepared on the fly)")
-    p.add_argument("--out", required=True, help="output mp4")
-    p.add_argument("--reenact", choices=["train", "val", "test"],
-                   help="regenerate this split of the background data directory from its own audio")
-    p.add_argument("--truth-out", metavar="MP4", help="also write the ground-truth frames of the same span")
-    p.add_argument("--audio-features", metavar="FILE.npy", help="your own audio features (if the run used them)")
-    p.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def run(args: argparse.Namespace) -> int:
-    if not args.reenact and not args.audio:
-        raise GeneratorError("give --audio SPEECH, or --reenact SPLIT with a prepared --background")
-    if args.reenact and not Path(args.background).is_dir():
-        raise GeneratorError("--reenact needs a prepared data directory as --background")
-    torch.set_num_threads(1)  # small models; robust on a shared CPU
-    result = synthesize(args.run_dir, args.out, background=args.background, audio_path=args.audio,
-                        reenact=args.reenact, audio_features=args.audio_features, truth_out=args.truth_out,
-                        device=args.device, progress=not args.quiet)
-    print(json.dumps(result))
-    return 0

@@ -5,7 +5,8 @@ Schedule (Ling et al., arXiv:2208.13717, Sec. 3.5), in one global step count:
 1. ``a2e``    audio2expression alone: MSE between predicted and tracked expressions (each
               PCA coefficient divided by its standard deviation on the training split);
 2. ``render`` renderer + PatchGAN, no smoothing, on the tracked face shapes:
-              20 * unbalanced L1 + VGG19 perceptual (if weights given) + LSGAN;
+              20 * unbalanced L1 (x2 on the eroded region) + VGG19 perceptual (if weights
+              given; otherwise a one-line note says the loss differs from the paper's) + LSGAN;
 3. ``joint``  renderer together with the smoothing module (lr 1e-6 for smoothing, 1e-4 for the
               renderer in the paper's config).
 
@@ -13,13 +14,12 @@ Each step draws ``batch`` random sequences of ``seq_len`` consecutive training f
 the step number, so a resumed run draws the same sequences).  RUN_DIR holds ``config.json``,
 ``checkpoint.pt`` (written atomically; rerunning the same command resumes from it),
 ``losses.csv`` and ``samples/step_*.png`` (rows: ground truth, eroded background, face shape,
-output).  CUDA is used when present.  Multi-GPU: ``torchrun --nproc_per_node=N -m generator.train
+output).  CUDA is used when present.  Multi-GPU: ``torchrun --nproc_per_node=N -m generator train
 DATA_DIR --out RUN_DIR ...`` runs one process per GPU; every rank draws different sequences and
 gradients are averaged (all-reduce) before each optimiser step; rank 0 writes the run directory.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import json
@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from generator.errors import GeneratorError
-from generator.config import PRESETS, StableFaceConfig, apply_ablations, from_dict, get_config, to_dict
+from generator.config import StableFaceConfig, from_dict, to_dict
 from generator.models.erosion import augment_mask, noisy_expressions
 from generator.models.losses import gan_loss, perceptual, unbalanced_l1
 from generator.models.pipeline import Identity, StableFace
@@ -228,7 +228,8 @@ class Trainer:
                         + gan_loss(m.discriminator(inputs.detach(), fake.detach()), False))
         self._step(d_loss, ["discriminator"])
         # generator (and smoothing in the joint stage)
-        l1 = unbalanced_l1(fake, real, b["mouth"].flatten(0, 1), lc.mouth_weight)
+        # x2 on the eroded region (the mask the renderer had to fill in), as in the paper
+        l1 = unbalanced_l1(fake, real, out["mask"].flatten(0, 1), lc.mouth_weight)
         adv = gan_loss(m.discriminator(inputs, fake), True)
         perc = perceptual(self.vgg, fake, real) if self.vgg is not None else torch.zeros((), device=fake.device)
         loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc
@@ -270,6 +271,17 @@ def trim_log(path: Path, step: int) -> None:
         w.writerows(rows)
 
 
+_warned: set[str] = set()
+
+
+def warn_no_perceptual() -> None:
+    """Say once per process that training runs without the paper's VGG19 perceptual loss."""
+    if "perceptual" not in _warned:
+        _warned.add("perceptual")
+        print("stableface: no VGG19 weights given: training without the perceptual loss, so the loss "
+              "differs from the paper's (20 x unbalanced L1 + VGG19 perceptual + GAN)", file=sys.stderr)
+
+
 def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, max_steps: int | None = None,
           device: str | None = None, progress: bool = True) -> dict:
     """Train (or resume) into ``out_dir``; stop after ``max_steps`` global steps if given.
@@ -301,6 +313,8 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     cfg.a2e.window = data.window
     cfg.a2e.n_mels = int(data.audio.shape[2])
     trainer = Trainer(cfg, data, dev)
+    if rank == 0 and trainer.vgg is None and cfg.loss.perceptual > 0:
+        warn_no_perceptual()
     step = trainer.load_state(state) if state is not None else 0
     plan = schedule(cfg, data.train.stop - data.train.start)
     total = sum(n for _, n in plan)
@@ -361,70 +375,3 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         if log_f:
             log_f.close()
     return {"step": step, "total_steps": total, "plan": plan, "seconds": time.time() - t0}
-
-
-# ----------------------------------------------------------------------------- CLI
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.description = ("Train audio2expression, then the renderer without and with smoothing, on a data directory "
-                     "written by `stableface prepare`. Rerun the same command to resume from RUN_DIR/checkpoint.pt.")
-    p.add_argument("data_dir", help="prepared data directory (manifest.json, frames.npy, ...)")
-    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory (checkpoint, losses.csv, samples/)")
-    p.add_argument("--config", choices=sorted(PRESETS), default="paper",
-                   help="model sizes: 'paper' (256x256 frames) or 'tiny' (64x64, trains on a CPU in minutes)")
-    p.add_argument("--epochs", metavar="A,R,J", help="override the epochs of the a2e, render and joint stages")
-    p.add_argument("--max-steps", type=int, help="stop after this many global steps (resume later to continue)")
-    p.add_argument("--vgg19", metavar="FILE", help="VGG19 state dict for the perceptual loss (never downloaded)")
-    g = p.add_argument_group("ablations (Table V, Fig. 9)")
-    g.add_argument("--no-audio-fusion", action="store_true", help="remove the audio fusion module")
-    g.add_argument("--no-smoothing", action="store_true", help="remove the smoothing module")
-    g.add_argument("--smoothing", choices=["fixed", "global", "adaptive"], help="smoothing variant (default adaptive)")
-    g.add_argument("--no-erosion", action="store_true", help="erase the exact mesh mouth mask (no augmentation)")
-    g.add_argument("--no-dependency", action="store_true", help="remove dependency modeling")
-    g.add_argument("--baseline", action="store_true", help="all four components off")
-    p.add_argument("--seed", type=int, help="random seed (default from the config: 0)")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default from the config: tiny 1, paper 2)")
-    p.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def config_from_args(args: argparse.Namespace) -> StableFaceConfig:
-    cfg = apply_ablations(get_config(args.config), no_audio_fusion=args.no_audio_fusion,
-                          no_smoothing=args.no_smoothing, smoothing=args.smoothing, no_erosion=args.no_erosion,
-                          no_dependency=args.no_dependency, baseline=args.baseline)
-    t = cfg.train
-    if args.epochs:
-        try:
-            a, r, j = (int(x) for x in args.epochs.split(","))
-        except ValueError:
-            raise GeneratorError(f"--epochs wants three integers A,R,J, got {args.epochs!r}") from None
-        t = dataclasses.replace(t, a2e_epochs=a, render_epochs=r, joint_epochs=j)
-    if args.seed is not None:
-        t = dataclasses.replace(t, seed=args.seed)
-    if args.threads is not None:
-        t = dataclasses.replace(t, threads=args.threads)
-    cfg.train = t
-    if args.vgg19:
-        if not Path(args.vgg19).is_file():
-            raise GeneratorError(f"VGG19 weights not found: {args.vgg19}")
-        cfg.loss = dataclasses.replace(cfg.loss, vgg_weights=str(Path(args.vgg19).resolve()))
-    return cfg
-
-
-def run(args: argparse.Namespace) -> int:
-    data_dir = Path(args.data_dir)
-    if not (data_dir / "manifest.json").is_file():
-        raise GeneratorError(f"{data_dir} is not a prepared data directory (no manifest.json); run `stableface prepare`")
-    result = train(data_dir, args.out, config_from_args(args), max_steps=args.max_steps, device=args.device,
-                   progress=not args.quiet)
-    if int(os.environ.get("RANK", 0)) == 0:
-        print(json.dumps({"run_dir": str(args.out), "step": result["step"], "total_steps": result["total_steps"],
-                          "seconds": round(result["seconds"], 1)}))
-    return 0
-
-
-if __name__ == "__main__":  # torchrun entry point
-    from generator.cli import main
-
-    sys.exit(main(["train", *sys.argv[1:]]))

@@ -1,46 +1,49 @@
-"""The ``stableface`` command: one subcommand per module.
+"""The ``stableface`` command: a click group with one lazily loaded subcommand per module here.
 
-Each subcommand module defines ``add_arguments(parser)`` and ``run(args) -> int`` and is
-imported only when its subcommand runs (so ``stableface prepare`` does not import torch).
+``stableface prepare --help`` imports ``generator.cli.prepare`` only (no torch, no mediapipe);
+the library is imported when a subcommand runs. This package imports the library and is
+imported by none of it. Errors: one line ``stableface: error: ...`` and exit 1 (a library
+:class:`~generator.errors.GeneratorError`), 2 for a bad command line, 130 when interrupted.
 """
 from __future__ import annotations
 
-import argparse
-import importlib
-import sys
+import click
 
-from generator.errors import GeneratorError
+from msi.cli.lazy import LazyGroup, run_group
 
-# name -> (module, one-line help)
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "prepare": ("generator.data.prepare", "turn a talking video (+audio) into a training data directory"),
-    "synth-corpus": ("generator.corpus.build", "build a synthetic talking-head corpus from a face photo and espeak-ng speech"),
-    "train": ("generator.train", "train the StableFace models on a prepared data directory"),
-    "synthesize": ("generator.synthesize", "generate a talking-face video from audio with a trained run"),
+#: Library messages name settings as Python keywords (``size=4``); on the command line they read
+#: as flags (``--size 4``). Keys are matched literally, longest first.
+SETTING_FLAGS: dict[str, str] = {
+    "size=": "--size ", "fps=": "--fps ", "n_exp=": "--n-exp ", "audio_window=": "--audio-window ",
+    "margin=": "--margin ", "splits=": "--splits ", "audio=": "--audio ", "audio_features=": "--audio-features ",
+    "max_missing=": "--max-missing ", "jitter=": "--jitter ", "out=": "--out ",
+}
+
+# name -> ("module:attribute", one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "prepare": ("generator.cli.prepare:command", "turn a talking video (+audio) into a training data directory"),
+    "synth-corpus": ("generator.cli.synth_corpus:command",
+                     "build a synthetic talking-head corpus from a face photo and espeak-ng speech"),
+    "train": ("generator.cli.train:command", "train the StableFace models on a prepared data directory"),
+    "synthesize": ("generator.cli.synthesize:command", "generate a talking-face video from audio with a trained run"),
 }
 
 
+def cli_message(text: str) -> str:
+    """A library message with its setting hints written as ``stableface`` flags."""
+    for hint in sorted(SETTING_FLAGS, key=len, reverse=True):
+        text = text.replace(hint, SETTING_FLAGS[hint])
+    return text
+
+
+@click.group("stableface", cls=LazyGroup, lazy_subcommands=COMMANDS)
+def cli() -> None:
+    """StableFace reference generator (Ling et al., arXiv:2208.13717).
+
+    Shell completion (bash): eval "$(_STABLEFACE_COMPLETE=bash_source stableface)"
+    """
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(
-        prog="stableface",
-        description="StableFace reference generator (Ling et al., arXiv:2208.13717).",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-    for name, (module, help_) in SUBCOMMANDS.items():
-        p = sub.add_parser(name, help=help_, description=help_)
-        p.set_defaults(_module=module)
-    name = next((a for a in argv if not a.startswith("-")), None)
-    if name in SUBCOMMANDS:
-        importlib.import_module(SUBCOMMANDS[name][0]).add_arguments(sub.choices[name])
-    args = parser.parse_args(argv)
-    module = importlib.import_module(args._module)
-    try:
-        return int(module.run(args) or 0)
-    except GeneratorError as exc:
-        print(f"stableface: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("stableface: interrupted (rerun the same command to continue)", file=sys.stderr)
-        return 130
+    """Run ``stableface`` on ``argv`` (default: the process arguments); returns the exit code."""
+    return run_group(cli, "stableface", argv, translate=cli_message)

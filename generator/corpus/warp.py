@@ -36,18 +36,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# MediaPipe face-mesh contours (indices of the 478-point refined mesh).
-LIPS_OUTER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
-LIPS_INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
-LIPS_INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-             152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
-MOUTH_CORNERS = (61, 291)
-# Eyes: (corner, corner), upper lid, lower lid (corners excluded), per eye.
-EYES = (
-    ((33, 133), (246, 161, 160, 159, 158, 157, 173), (7, 163, 144, 145, 153, 154, 155)),
-    ((362, 263), (398, 384, 385, 386, 387, 388, 466), (382, 381, 380, 374, 373, 390, 249)),
-)
+from msi.regions import MP_EYES, MP_FACE_OVAL, MP_LIPS_INNER, MP_LIPS_OUTER, MP_MOUTH_CORNERS
+
+# MediaPipe face-mesh contours (indices of the 478-point refined mesh), from msi.regions.
+LIPS_OUTER = MP_LIPS_OUTER
+# The inner lip ring runs corner 78 -> lower lip -> corner 308 -> upper lip: both lips from 78 to 308.
+LIPS_INNER_LOWER = MP_LIPS_INNER[:11]
+LIPS_INNER_UPPER = MP_LIPS_INNER[:1] + MP_LIPS_INNER[10:][::-1]
+FACE_OVAL = MP_FACE_OVAL
+MOUTH_CORNERS = MP_MOUTH_CORNERS
+EYES = MP_EYES  # per eye: (corner, corner), upper lid, lower lid (corners excluded)
 
 NEUTRAL_GAP = 0.03  # inner-lip gap of the closed mouth, in mouth widths (a dark line between the lips)
 

@@ -76,8 +76,36 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
     return wave
 
 
+def stream_offset(path: str | os.PathLike) -> float:
+    """Start of the first decoded audio frame minus that of the first video frame (seconds).
+
+    Containers may start the audio later than the video (edit lists, an encoder's priming
+    samples); :func:`load_audio` returns every decoded sample from the first one, so this offset
+    (see :func:`shift_audio`) puts them on the video's clock. 0 when either is unknown.
+    """
+    import av
+
+    def first_time(kind: str) -> float | None:
+        with av.open(str(path)) as container:
+            try:
+                frame = next(container.decode(**{kind: 0}))
+            except (StopIteration, av.FFmpegError):
+                return None
+            return frame.time
+
+    video, audio = first_time("video"), first_time("audio")
+    return 0.0 if video is None or audio is None else float(audio - video)
+
+
+def shift_audio(wave: np.ndarray, offset: float, sr: int) -> np.ndarray:
+    """Put audio that starts ``offset`` seconds after the first video frame on the video's
+    clock: pad silence in front (offset > 0) or drop the samples before the video (< 0)."""
+    k = int(round(offset * sr))
+    return np.concatenate([np.zeros(k, wave.dtype), wave]) if k >= 0 else wave[-k:]
+
+
 def write_wav(path: str | os.PathLike, wave: np.ndarray, sr: int = SAMPLE_RATE) -> None:
-    """16-bit PCM mono WAV."""
+    """16-bit PCM mono WAV of a float signal in [-1, 1] (clipped); the one WAV writer of the generator."""
     from scipy.io import wavfile
 
     wavfile.write(str(path), sr, (np.clip(wave, -1.0, 1.0) * 32767.0).round().astype(np.int16))

@@ -125,6 +125,6 @@ def load_clip(data_dir: str | os.PathLike, mmap: bool = True) -> Clip:
     }
     bad = {k: n for k, n in lengths.items() if n != t}
     if bad:
-        raise GeneratorError(f"{d}: arrays disagree with n_frames={t}: {bad} (rerun `stableface prepare --force`)")
+        raise GeneratorError(f"{d}: arrays disagree with n_frames={t}: {bad} (prepare it again, forcing a rebuild)")
     return clip
 

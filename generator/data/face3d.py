@@ -212,6 +212,42 @@ def reconstruction_error(landmarks: np.ndarray, reconstructed: np.ndarray) -> np
     return np.linalg.norm(np.asarray(landmarks) - np.asarray(reconstructed), axis=-1).mean(axis=-1)
 
 
+def fit_representation(landmarks: np.ndarray, train: slice, n_exp: int = N_EXP) -> dict[str, Any]:
+    """Shape, pose, expression and PCA of a clip's crop-pixel meshes (T, 478, 3), the PCA fitted on
+    the ``train`` frames and restricted to ``EXPRESSION_REGION`` (mouth and jaw); also the aligned meshes."""
+    shape = mean_shape(landmarks[train])
+    aligned, rot, trans, scale = align(landmarks, shape)
+    pca = fit_pca(aligned[train], n_exp, shape=shape, region=EXPRESSION_REGION)  # mouth + jaw
+    expr = project(aligned, shape, pca)
+    return {"shape": shape, "rotation": rot, "translation": trans, "scale": scale, "expression": expr,
+            "pca": pca, "aligned": aligned}
+
+
+def reconstruction_report(landmarks: np.ndarray, rep: dict, splits: dict[str, list[int]]) -> dict:
+    """Per split: mean / 95th-percentile vertex error of the reconstructed mesh (crop pixels) and
+    the mean error relative to the mouth width (between the mouth corners), over all vertices and
+    over ``EXPRESSION_REGION``; the PCA's rank and explained variance ratio on the training split."""
+    from msi.regions import MP_MOUTH_CORNERS
+
+    rec = reconstruct(rep["shape"], rep["expression"], rep["pca"], rep["rotation"], rep["translation"], rep["scale"])
+    err = np.linalg.norm(rec - landmarks, axis=-1)  # (T, V)
+    i, j = MP_MOUTH_CORNERS
+    mouth = float(np.linalg.norm(landmarks[:, i] - landmarks[:, j], axis=-1).mean())
+    out = {"units": "crop pixels", "mouth_width_px": round(mouth, 3)}
+    region = err[:, EXPRESSION_REGION]  # what the expression models (mouth + jaw)
+    for name, (a, b) in splits.items():
+        e, r = err[a:b], region[a:b]
+        out[name] = {"mean_px": round(float(e.mean()), 4), "p95_px": round(float(np.percentile(e, 95)), 4),
+                     "relative_to_mouth_width": round(float(e.mean()) / mouth, 5),
+                     "region_mean_px": round(float(r.mean()), 4),
+                     "region_relative_to_mouth_width": round(float(r.mean()) / mouth, 5)}
+    total = rep["aligned"][slice(*splits["train"])] - rep["shape"]
+    total_var = float((total.reshape(len(total), -1) ** 2).sum() / max(len(total) - 1, 1))
+    out["pca_rank"] = rep["pca"].rank
+    out["explained_variance_ratio"] = round(float(rep["pca"].explained_variance.sum()) / max(total_var, 1e-12), 6)
+    return out
+
+
 def _get(obj: Any, name: str) -> Any:
     return obj[name] if hasattr(obj, "keys") else getattr(obj, name)
 

@@ -10,7 +10,8 @@ import pytest
 from scipy.io import wavfile
 
 from generator.cli import main
-from generator.corpus.build import MSI_MOUTH_WIDTH, build_clip
+from generator.corpus.build import build_clip
+from msi.constants import TARGET_MOUTH_WIDTH
 from msi.metric import accelerations, msi_from_landmarks
 from msi.regions import get_scheme
 from msi.tracking import track_video
@@ -34,7 +35,7 @@ def tracked(clips):
 def _excess_acc_var(lm: np.ndarray, clean: np.ndarray) -> float:
     """Mean over lip landmarks and x, y of var(acceleration), minus the clean clip's, MSI units."""
     w = np.linalg.norm(clean[:5, 61, :2] - clean[:5, 291, :2], axis=-1).mean()
-    var = lambda a: accelerations(a[:, LIP, :2] * MSI_MOUTH_WIDTH / w).var(axis=0).mean()  # noqa: E731
+    var = lambda a: accelerations(a[:, LIP, :2] * TARGET_MOUTH_WIDTH / w).var(axis=0).mean()  # noqa: E731
     return float(var(lm) - var(clean))
 
 

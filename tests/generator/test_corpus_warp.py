@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from generator.corpus.build import face_crop
+from generator.corpus.photo import face_crop
 from generator.corpus.warp import (LIPS_INNER_LOWER, LIPS_INNER_UPPER, NEUTRAL_GAP, FaceRig, MouthPainter,
                             PiecewiseAffineWarp, signed_areas, triangulate)
 from msi.regions import get_scheme

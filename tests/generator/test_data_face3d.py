@@ -7,7 +7,8 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from generator.data import face3d
-from generator.data.prepare import fit_representation, split_ranges
+from generator.data.face3d import fit_representation
+from generator.data.timeline import split_ranges
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator.data.prepare import choose_crop, crop_frame, fill_gaps, resample_frames, resample_indices, split_ranges
+from generator.data.crop import choose_crop, crop_frame
+from generator.data.timeline import resample_frames, resample_indices, split_ranges
+from generator.data.track import fill_gaps
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
-from generator.data import face3d, prepare
+from generator.data import audio, face3d, prepare, track
 from generator.cli import main
 from generator.data.dataset import ARRAY_FILES, load_clip
 
@@ -172,7 +172,7 @@ def test_rerun_is_a_no_op(tiny, monkeypatch):
     def no_tracking(*a, **k):
         raise AssertionError("tracked again")
 
-    monkeypatch.setattr("msi.tracking.FaceMeshTracker", no_tracking)
+    monkeypatch.setattr("msi.tracking.open_tracker", no_tracking)
     m = json.loads((tiny / "manifest.json").read_text())
     video = m["source"]["video"]["path"]
     again = prepare.prepare(prepare.PrepareConfig(video=video, out=tiny, size=SIZE), progress=False)
@@ -187,11 +187,12 @@ def test_cli_prints_the_manifest_as_json(tiny, source_video, capsys):
 
 
 def test_interrupted_run_resumes_from_its_checkpoints(tiny, source_video, tmp_path, monkeypatch):
-    from msi.tracking import FaceMeshTracker
+    from msi.tracking import DEFAULT_TRACKER, LandmarkerTracker
 
-    monkeypatch.setattr(prepare, "CHUNK", 40)
+    assert DEFAULT_TRACKER == "landmarker"  # the backend whose calls are counted
+    monkeypatch.setattr(track, "CHUNK", 40)
     calls = {"n": 0, "stop_at": 60}
-    real = FaceMeshTracker.process
+    real = LandmarkerTracker.detect
 
     def counting(self, frame):
         calls["n"] += 1
@@ -199,7 +200,7 @@ def test_interrupted_run_resumes_from_its_checkpoints(tiny, source_video, tmp_pa
             raise KeyboardInterrupt
         return real(self, frame)
 
-    monkeypatch.setattr(FaceMeshTracker, "process", counting)
+    monkeypatch.setattr(LandmarkerTracker, "detect", counting)
     out = tmp_path / "data"
     cfg = prepare.PrepareConfig(video=source_video, out=out, size=SIZE)
     with pytest.raises(KeyboardInterrupt):
@@ -276,12 +277,12 @@ def test_audio_that_starts_late_is_put_on_the_video_clock(tiny, tmp_path):
     burst = np.arange(int(0.05 * sr))
     wave[int(0.5 * sr) + burst] = 0.5 * np.sin(2 * np.pi * 1000 * burst / sr)
     video = write_av(tmp_path / "late.mp4", np.asarray(load_clip(tiny).frames[:75]), 25, wave, sr, 0.3)
-    assert prepare.stream_offset(video) > 0.2
+    assert audio.stream_offset(video) > 0.2
     m = prepare.prepare(prepare.PrepareConfig(video=video, out=tmp_path / "d", size=32), progress=False)
     _, out = wavfile.read(tmp_path / "d" / "audio.wav")
     onset = np.flatnonzero(np.abs(out) > 0.1 * 32767)[0] / sr
     assert onset == pytest.approx(0.8, abs=0.01)
-    assert m["audio_offset_s"] == pytest.approx(prepare.stream_offset(video))
+    assert m["audio_offset_s"] == pytest.approx(audio.stream_offset(video))
 
 
 # ---------------------------------------------------------------- bad input: one line, exit 1
@@ -297,7 +298,7 @@ def one_line_error(code, err, pattern):
 
 def test_video_without_audio_needs_audio_flag(pristine, tmp_path, capsys):
     code, out, err = cli(capsys, pristine, "--out", tmp_path / "x")
-    one_line_error(code, err, "no audio track; give the speech with --audio")
+    one_line_error(code, err, "no audio track; give the speech with --audio FILE")
 
 
 def test_missing_and_unreadable_files(tmp_path, speech, capsys):
@@ -331,21 +332,18 @@ def test_no_face(speech, tmp_path, capsys):
     one_line_error(code, err, "no face found in any of its 30 frames")
 
 
-def test_cartoon_face_is_not_a_human_face(bunny, speech, tmp_path, capsys):
-    """Big Buck Bunny's face fools the mesh tracker in most of frames 10-50, not the face detector."""
-    from msi.video import read_frames, write_video
-
-    frames = read_frames(bunny, max_side=320, limit=50)[10:]
-    video = write_video(tmp_path / "cartoon.mp4", frames, fps=25)
-    code, _, err = cli(capsys, video, "--audio", speech, "--out", tmp_path / "x")
+@pytest.mark.slow
+def test_cartoon_face_is_not_a_human_face(bunny, tmp_path, capsys):
+    """Big Buck Bunny: the tracker follows the cartoon face in a few frames; with the coverage check
+    relaxed so it lets them through, MediaPipe's face detector still refuses the cartoon."""
+    code, _, err = cli(capsys, bunny, "--out", tmp_path / "x", "--max-missing", "0.99", "--size", 64)
     one_line_error(code, err, "no human face")
 
 
 def test_bad_options(tiny, source_video, tmp_path, capsys):
     code, _, err = cli(capsys, source_video, "--out", tmp_path / "x", "--size", 4)
-    one_line_error(code, err, "--size must be between")
+    one_line_error(code, err, "--size 4 is not between 16 and 2048")
     code, _, err = cli(capsys, source_video, "--out", tmp_path / "x", "--splits", "0.5,abc")
     one_line_error(code, err, "--splits must be three numbers")
-    with pytest.raises(SystemExit):  # argparse's own usage error
-        main(["prepare", str(source_video)])
+    assert main(["prepare", str(source_video)]) == 2  # a usage error: --out is missing
     capsys.readouterr()

@@ -1,6 +1,4 @@
 """Every ablation switch of `stableface train` really removes its component (Table V, Fig. 9)."""
-import argparse
-
 import pytest
 import torch
 
@@ -9,15 +7,15 @@ from generator.models.dependency import DependencyModeling
 from generator.models.fusion import AudioFusion
 from generator.models.pipeline import StableFace
 from generator.models.smoothing import AdaptiveWeights, FixedWeights, GlobalWeights
-from generator.train import add_arguments, config_from_args, schedule
+from generator.cli.train import command, config_from_options
+from generator.train import schedule
 
 torch.set_num_threads(1)
 
 
 def build(*flags):
-    p = argparse.ArgumentParser()
-    add_arguments(p)
-    cfg = config_from_args(p.parse_args(["data", "--out", "run", "--config", "tiny", *flags]))
+    ctx = command.make_context("train", ["data", "--out", "run", "--config", "tiny", *flags])
+    cfg = config_from_options(**ctx.params)
     return cfg, StableFace(cfg, 64)
 
 

@@ -1,0 +1,40 @@
+"""``stableface synthesize``: a talking-face video from speech with a trained run."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from generator.errors import GeneratorError
+
+
+@click.command("synthesize", short_help="generate a talking-face video from audio with a trained run")
+@click.argument("run_dir")
+@click.option("--audio", metavar="SPEECH", help="speech file (wav, mp3, mp4, ...; resampled to 16 kHz)")
+@click.option("--background", required=True, metavar="DATA_DIR_OR_VIDEO",
+              help="prepared data directory, or a video (prepared on the fly)")
+@click.option("--out", required=True, help="output mp4")
+@click.option("--reenact", type=click.Choice(["train", "val", "test"]),
+              help="regenerate this split of the background data directory from its own audio")
+@click.option("--truth-out", metavar="MP4", help="also write the ground-truth frames of the same span")
+@click.option("--audio-features", metavar="FILE.npy", help="your own audio features (if the run used them)")
+@click.option("--device", help="torch device (default: cuda if available, else cpu)")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def command(run_dir: str, audio: str | None, background: str, out: str, reenact: str | None, truth_out: str | None,
+            audio_features: str | None, device: str | None, quiet: bool) -> int:
+    """Generate a talking-face video: speech -> expressions -> smoothed face shapes -> renderer, on the
+    frames and head pose of a background clip; muxed with the speech into an mp4."""
+    if not reenact and not audio:
+        raise GeneratorError("give --audio SPEECH, or --reenact SPLIT with a prepared --background")
+    if reenact and not Path(background).is_dir():
+        raise GeneratorError("--reenact needs a prepared data directory as --background")
+    import torch
+
+    from generator.synthesize import synthesize
+
+    torch.set_num_threads(1)  # small models; robust on a shared CPU
+    result = synthesize(run_dir, out, background=background, audio_path=audio, reenact=reenact,
+                        audio_features=audio_features, truth_out=truth_out, device=device, progress=not quiet)
+    print(json.dumps(result))
+    return 0
