@@ -37,11 +37,12 @@ def _scheme(scheme: str | Scheme) -> Scheme:
 
 
 def mouth_opening(points: np.ndarray, scheme: str | Scheme = "mediapipe478",
-                  mouth_width_frames: int = MOUTH_WIDTH_FRAMES) -> np.ndarray:
-    """(T,) inner-lip opening in mouth widths (NaN where there is no face); see the module docstring."""
+                  mouth_width_frames: int = MOUTH_WIDTH_FRAMES, pair: tuple[int, int] | None = None) -> np.ndarray:
+    """(T,) inner-lip opening in mouth widths (NaN where there is no face); see the module docstring.
+    ``pair``: the two inner-lip points' indices, when ``points`` holds a subset of the scheme's."""
     sch = _scheme(scheme)
     pts = np.asarray(points, dtype=np.float64)[:, :, :2]
-    u, l = LIP_OPENING[sch.name]
+    u, l = pair or LIP_OPENING[sch.name]
     w = mouth_width(pts, sch.mouth_corners, mouth_width_frames)
     return np.linalg.norm(pts[:, u] - pts[:, l], axis=-1) / w
 

@@ -109,10 +109,11 @@ class Landmarks:
 
 
 def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cache: bool | str = True,
-                  progress: bool = False) -> Landmarks:
+                  progress: bool = False, cached_only: bool = False) -> Landmarks | None:
     """Landmarks of a video (tracked, or read from the cache) or of a landmark file.
 
     ``cache``: True (default folder), False, or a cache folder. ``progress``: a per-frame bar on stderr.
+    ``cached_only``: None instead of tracking a video that is not in the cache (msi.cluster's resume).
     """
     settings = settings or Settings()
     path = str(path)
@@ -151,6 +152,8 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
                          warnings=notes + hit.get("notes", []) + store.warnings, timestamps=hit.get("timestamps"),
                          rotation=hit.get("rotation", 0), decode_errors=hit.get("decode_errors", 0),
                          panel_box=hit.get("panel_box"))
+    if cached_only:
+        return None
     report = DecodeReport()
     tw, th = scaled_size(info.width, info.height, settings.max_side)
     follower = FaceFollower(settings.face, (box.width * tw // info.width, box.height * th // info.height)
@@ -288,7 +291,8 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     (:mod:`msi.timestamps`); equally spaced frames are used as they are.
     """
     settings = settings or Settings()
-    arr = np.asarray(landmarks, dtype=np.float64)
+    scheme = get_scheme(settings.scheme)
+    arr, sch, pair = _points_read(landmarks, scheme)
     n_frames = int(arr.shape[0]) if arr.ndim else 0
     result = ScoreResult(path=path, frames=n_frames, fps=float(fps), settings=dataclasses.asdict(settings))
     fps_used = float(fps)
@@ -304,19 +308,18 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     if arr.ndim == 3 and (timing is None or timing.regular):
         arr, fps_used = to_frame_rate(arr, fps, settings.resample_fps)
     values = msi_from_landmarks(
-        arr, settings.scheme, compat=settings.compat, normalise=settings.crop != "image",
+        arr, sch, compat=settings.compat, normalise=settings.crop != "image",
         mouth_width_frames=settings.mouth_width_frames,
     )
     result.fps_used = fps_used
-    scheme = get_scheme(settings.scheme)
     used_idx = sorted(set(scheme.lip) | set(scheme.jaw) | set(scheme.mouth_corners))
-    valid = frame_valid(np.asarray(landmarks, dtype=np.float64)[:, used_idx, :2])
+    valid = frame_valid(np.asarray(landmarks)[:, used_idx, :2])
     result.face_coverage = float(valid.mean()) if n_frames else float("nan")
     result.msi_lip, result.msi_jaw = values.msi_lip, values.msi_jaw
     result.windows_used, result.windows_skipped = values.windows_used, values.windows_skipped
     from msi.motion import low_motion_warning, mouth_opening, opening_std, window_mouth_motion
 
-    opening = mouth_opening(arr, settings.scheme, settings.mouth_width_frames)
+    opening = mouth_opening(arr, sch, settings.mouth_width_frames, pair=pair)
     result.mouth_motion = opening_std(opening)
     result.timeline = timeline_frame(values, fps_used)
     result.timeline["mouth_motion"] = window_mouth_motion(opening, values.window_starts, values.window_lengths)
@@ -341,8 +344,33 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
         from msi.baselines import region_stats  # Table IV's plain statistics
 
         result.stats = region_stats(arr[..., :2] * values.scale, fps_used,
-                                    {r: scheme.region(r) for r in REGIONS})
+                                    {r: sch.region(r) for r in REGIONS})
     return result
+
+
+def _points_read(landmarks: np.ndarray, scheme):
+    """x, y (float64) of only the points a score reads, and the scheme renumbered for them.
+
+    Memory: a tracked video holds 478 points x 3 (float32) per frame; converting all of them to
+    float64 would more than double it. The values are the same float64 numbers as converting
+    everything, so scores do not change. Arrays that are not (T, N, 2|3) go through unchanged,
+    for check_landmarks to report.
+    """
+    from msi.metric import check_landmarks
+    from msi.regions import LIP_OPENING
+
+    arr = np.asarray(landmarks)
+    if arr.ndim != 3 or arr.shape[2] not in (2, 3) or not np.issubdtype(arr.dtype, np.number):
+        return np.asarray(arr, dtype=np.float64), scheme, None
+    check_landmarks(arr[:1], scheme)  # wrong point count: the scheme's own message
+    pair = LIP_OPENING.get(scheme.name)
+    idx = sorted(set(scheme.lip) | set(scheme.jaw) | set(scheme.mouth_corners) | set(pair or ()))
+    pos = {p: k for k, p in enumerate(idx)}
+    sub = dataclasses.replace(scheme, n_points=len(idx), lip=tuple(pos[p] for p in scheme.lip),
+                              jaw=tuple(pos[p] for p in scheme.jaw),
+                              mouth_corners=tuple(pos[p] for p in scheme.mouth_corners))
+    return (np.asarray(arr[:, idx, :2], dtype=np.float64), sub,
+            (pos[pair[0]], pos[pair[1]]) if pair else None)
 
 
 
@@ -402,21 +430,14 @@ def _score_one(args: tuple) -> ScoreResult:
 
 
 def score_many(paths: Iterable[str], settings: Settings | None = None, workers: int = 1,
-               cache: bool | str = True, progress: bool = False,
-               cluster: str | None = None) -> Iterator[ScoreResult]:
+               cache: bool | str = True, progress: bool = False) -> Iterator[ScoreResult]:
     """Score many inputs; yields each result as it finishes (order of completion). Never raises
     for one input: its result carries ``error``. ``progress``: per-frame bars (one worker only).
-    ``cluster``: a Dask scheduler address or ``"local:N"``: the videos are scored there instead
-    (see :mod:`msi.cluster`; ``workers`` is then ignored)."""
+    On a Dask cluster: :func:`msi.cluster.score_cluster` (same results)."""
     settings = settings or Settings()
     from msi.panels import expand_panels
 
     paths = expand_panels([str(p) for p in paths], settings.panels, settings.panel_labels)  # file#panel
-    if cluster:
-        from msi.cluster import score_cluster  # Dask is imported only on this path
-
-        yield from score_cluster(paths, settings, address=cluster, cache=cache)
-        return
     jobs = [(str(p), settings, cache, progress and workers <= 1) for p in paths]
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
