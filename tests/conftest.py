@@ -86,16 +86,11 @@ def pristine_frames(pristine) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def odd_videos(tmp_path_factory, pristine, pristine_frames) -> dict[str, Path]:
-    """Every kind of bad or unusual input `msi score` must handle, written once per session."""
-    import cv2
-
-    from msi.video import write_video
-
-    d = tmp_path_factory.mktemp("odd")
-    f = pristine_frames
-    out = {}
-    out["missing"] = d / "does_not_exist.mp4"
+def odd_files(tmp_path_factory, pristine) -> dict[str, Path]:
+    """The bad inputs that need no encoding (missing, empty, not a video, truncated, wrong landmark
+    arrays): cheap, for the fast lane."""
+    d = tmp_path_factory.mktemp("odd_files")
+    out = {"missing": d / "does_not_exist.mp4"}
     (d / "empty.mp4").write_bytes(b"")
     out["empty"] = d / "empty.mp4"
     (d / "text.mp4").write_text("this is not a video\n")
@@ -103,16 +98,30 @@ def odd_videos(tmp_path_factory, pristine, pristine_frames) -> dict[str, Path]:
     data = pristine.read_bytes()
     (d / "truncated.mp4").write_bytes(data[: len(data) // 2])
     out["truncated"] = d / "truncated.mp4"
+    np.save(d / "wrong_shape.npy", np.zeros((30, 478)))
+    out["wrong_shape"] = d / "wrong_shape.npy"
+    np.save(d / "wrong_scheme.npy", np.zeros((30, 68, 2)))
+    out["wrong_scheme"] = d / "wrong_scheme.npy"
+    return out
+
+
+@pytest.fixture(scope="session")
+def odd_videos(tmp_path_factory, odd_files, pristine_frames) -> dict[str, Path]:
+    """Every kind of bad or unusual input `msi score` must handle, written once per session
+    (:func:`odd_files` plus encoded ones: too short, one frame, grayscale, 4K)."""
+    import cv2
+
+    from msi.video import write_video
+
+    d = tmp_path_factory.mktemp("odd")
+    f = pristine_frames
+    out = dict(odd_files)
     out["short"] = write_video(d / "short.mp4", f[:10], fps=25)  # < 14 frames: no full window
     out["one_frame"] = write_video(d / "one_frame.mp4", f[:1], fps=25)
     gray = np.stack([cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in f[:40]])
     out["gray"] = write_video(d / "gray.mkv", gray, fps=25, codec="ffv1", pix_fmt="gray")
     big = np.stack([cv2.resize(x, (3840, 2160), interpolation=cv2.INTER_CUBIC) for x in f[:16]])
     out["4k"] = write_video(d / "uhd.mp4", big, fps=25, crf=28)
-    np.save(d / "wrong_shape.npy", np.zeros((30, 478)))
-    out["wrong_shape"] = d / "wrong_shape.npy"
-    np.save(d / "wrong_scheme.npy", np.zeros((30, 68, 2)))
-    out["wrong_scheme"] = d / "wrong_scheme.npy"
     return out
 
 

@@ -70,6 +70,7 @@ def test_ci_contains_true_r_on_large_sample_and_covers_95_percent():
     assert 0.92 <= hits / 400 <= 0.975
 
 
+@pytest.mark.slow
 def test_rank_correlation_intervals_are_consistent_with_their_p_values():
     # A rank CI excluding 0 must go with p < 0.05 and vice versa, over many samples.
     disagree = 0
@@ -218,6 +219,7 @@ def test_bad_options_and_unreadable_table(tmp_path, run_cli, one_line_error):
         clean_table(pd.DataFrame({"msi_lip": [1.0, 2.0, 3.0], "score": [1.0, 2.0, 4.0]}))
 
 
+@pytest.mark.slow
 def test_score_joins_real_msi_on_the_path_column(pristine_frames, tmp_path, run_cli):
     """--score tracks the listed videos (real clips shaken by growing known shifts), joins MSI and
     the Table IV baselines on the path column, and correlates them with the given ratings."""

@@ -164,13 +164,48 @@ def test_ibug_scheme_and_region_sets():
     assert get_scheme("ibug68").lip == tuple(range(48, 68))
 
 
-def test_mediapipe_lip_set_is_every_lip_contour_point():
-    from mediapipe.tasks.python.vision.face_landmarker import FaceLandmarksConnections as C
+def _mediapipe_contour(name: str) -> set[frozenset[int]]:
+    """Edges of one of MediaPipe's face-mesh contours (``"LIPS"``, ``"FACE_OVAL"``), from the Tasks API
+    (mediapipe >= 0.10) or, on older wheels, the legacy ``solutions`` module."""
+    try:
+        from mediapipe.tasks.python.vision import FaceLandmarksConnections
 
-    assert set(MEDIAPIPE478.lip) == {i for c in C.FACE_LANDMARKS_LIPS for i in (c.start, c.end)}
+        return {frozenset((c.start, c.end)) for c in getattr(FaceLandmarksConnections, f"FACE_LANDMARKS_{name}")}
+    except (ImportError, AttributeError):
+        pass
+    try:
+        from mediapipe.python.solutions import face_mesh_connections
+    except ImportError:
+        pytest.skip("this mediapipe has neither tasks' FaceLandmarksConnections nor solutions.face_mesh_connections")
+    return {frozenset(e) for e in getattr(face_mesh_connections, f"FACEMESH_{name}")}
+
+
+def test_mediapipe_lip_set_is_every_lip_contour_point():
+    lips = _mediapipe_contour("LIPS")
+    assert set(MEDIAPIPE478.lip) == {i for e in lips for i in e}
     assert len(MEDIAPIPE478.lip) == len(set(MEDIAPIPE478.lip)) == 40
-    assert set(MEDIAPIPE478.jaw) <= {i for c in C.FACE_LANDMARKS_FACE_OVAL for i in (c.start, c.end)}
     assert set(MEDIAPIPE478.mouth_corners) <= set(MEDIAPIPE478.lip)
+
+
+def test_mediapipe_jaw_is_the_lower_arc_of_the_face_oval():
+    """The jaw is a contiguous stretch of MediaPipe's FACE_OVAL ring, centred on the chin (the ring
+    point opposite the forehead top, 10): dropping the chin (152) breaks the chain, dropping an end
+    breaks the symmetry."""
+    from msi.regions import MP_FACE_OVAL, MP_JAW
+
+    oval = _mediapipe_contour("FACE_OVAL")
+    ring = list(MP_FACE_OVAL)
+    # MP_FACE_OVAL is MediaPipe's ring, in order
+    assert {frozenset(e) for e in zip(ring, ring[1:] + ring[:1])} == oval
+    jaw = list(MEDIAPIPE478.jaw)
+    assert jaw == list(MP_JAW) and len(set(jaw)) == len(jaw)
+    assert all(frozenset(e) in oval for e in zip(jaw, jaw[1:])), "the jaw must follow the oval, point by point"
+    chin = ring[(ring.index(10) + len(ring) // 2) % len(ring)]
+    assert chin == 152 and jaw[len(jaw) // 2] == chin and len(jaw) % 2 == 1
+    assert 10 not in jaw and len(jaw) < len(ring) // 2 + 1  # the lower arc only
+    # the same check rejects a jaw without its chin point
+    no_chin = [i for i in jaw if i != 152]
+    assert not all(frozenset(e) in oval for e in zip(no_chin, no_chin[1:]))
 
 
 def test_errors():

@@ -34,6 +34,7 @@ def test_slice_plot_png_has_figure_size_and_shows_the_slice(pristine, pristine_f
         assert abs(im2.size[0] - 2 * round(w_in * 100)) <= 1
 
 
+@pytest.mark.slow
 def test_slice_plot_two_videos_mouth_line_pdf_svg(pristine, distorted, tmp_path, run_cli):
     code, stdout, err = run_cli(["slice-plot", str(pristine), str(distorted), "--label", "real", "--label", "fake",
                                  "--out", str(tmp_path / "s.pdf"), "--crop-face", "--width", "2", "--start", "0.5",
@@ -52,6 +53,7 @@ def test_slice_plot_two_videos_mouth_line_pdf_svg(pristine, distorted, tmp_path,
     assert b"<svg" in (tmp_path / "s.svg").read_bytes()[:2000]
 
 
+@pytest.mark.slow
 def test_slice_plot_bad_input(pristine, bunny, tmp_path, run_cli, one_line_error):
     png = str(tmp_path / "x.png")
     one_line_error(*run_cli(["slice-plot", str(tmp_path / "none.mp4"), "--x", "5", "--out", png])[::2],
@@ -66,6 +68,7 @@ def test_slice_plot_bad_input(pristine, bunny, tmp_path, run_cli, one_line_error
     one_line_error(*run_cli(["slice-plot", str(bunny), "--out", png])[::2], "face in frames", "--x")
 
 
+@pytest.mark.slow
 def test_plot_video_timeline_and_worst_windows(pristine, tmp_path, run_cli):
     from msi.score import score_video
 
@@ -94,6 +97,7 @@ def test_plot_video_timeline_and_worst_windows(pristine, tmp_path, run_cli):
         assert im.size[1] < 700  # one panel instead of three
 
 
+@pytest.mark.slow
 def test_plot_bad_input(pristine, bunny, tmp_path, run_cli, one_line_error):
     png = str(tmp_path / "x.png")
     one_line_error(*run_cli(["plot", str(tmp_path / "none.mp4"), "--out", png])[::2], "no such file")

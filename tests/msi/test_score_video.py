@@ -17,6 +17,7 @@ def run_msi(*args, cwd=None) -> subprocess.CompletedProcess:
                           cwd=cwd, timeout=600)
 
 
+@pytest.mark.slow
 def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
     a = score_video(pristine, cache=False)
     b = score_video(pristine, cache=False)
@@ -39,6 +40,7 @@ def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
     assert at25.cached and at25.fps_used == 25 and not any("frame rate" in w for w in at25.warnings)
 
 
+@pytest.mark.slow
 def test_tracked_landmarks_sit_on_the_face(pristine):
     lm = get_landmarks(pristine, cache=False).landmarks
     assert lm.shape == (120, 478, 3)
@@ -47,6 +49,7 @@ def test_tracked_landmarks_sit_on_the_face(pristine):
     assert (lm[..., 0] > -5).all() and (lm[..., 0] < 181).all()
 
 
+@pytest.mark.slow
 def test_crop_image_protocol(pristine):
     """The literal protocol (crop 4 mouth widths, resize to 256, track the crop) scores the same video."""
     r = score_video(pristine, Settings(crop="image"), cache=False)
@@ -54,6 +57,7 @@ def test_crop_image_protocol(pristine):
     assert r.tracker.endswith("+crop256")
 
 
+@pytest.mark.slow
 def test_distorted_scored_on_remaining_windows(distorted):
     r = score_video(distorted, cache=False)
     assert 0.3 < r.face_coverage < 0.7
@@ -61,6 +65,7 @@ def test_distorted_scored_on_remaining_windows(distorted):
     assert np.isfinite(r.msi_lip) and any("face found in" in w for w in r.warnings)
 
 
+@pytest.mark.slow
 def test_track_export_and_rescore_from_landmarks(pristine, tmp_path):
     direct = score_video(pristine, cache=False)
     for ext in ("npy", "npz", "csv"):
@@ -91,6 +96,7 @@ ODD_EXPECTED = {
 }
 
 
+@pytest.mark.slow
 def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, pristine, distorted, bunny, tmp_path):
     """One batch with every bad input: each gets one error line, the good ones are scored and written."""
     paths = [pristine] + [odd_videos[k] for k in ODD_EXPECTED] + [bunny, distorted]
@@ -120,9 +126,10 @@ def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, pristine, distorted
     assert tl[tl.path == str(distorted)]["skipped"].any()
 
 
-@pytest.mark.parametrize("name", ["missing", "text", "one_frame", "wrong_scheme"])
-def test_single_bad_input_is_one_line(odd_videos, name):
-    p = run_msi("score", odd_videos[name])
+@pytest.mark.parametrize("name", ["missing", "text", pytest.param("one_frame", marks=pytest.mark.slow), "wrong_scheme"])
+def test_single_bad_input_is_one_line(odd_files, request, name):
+    files = odd_files if name in odd_files else request.getfixturevalue("odd_videos")
+    p = run_msi("score", files[name])
     assert p.returncode == 1
     err = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert len(err) == 1 and err[0].startswith("msi: error: "), p.stderr
