@@ -1,0 +1,110 @@
+"""``msi compare NAME=DIR ...``: one table for several methods (StableFace Table III's objective columns)."""
+from __future__ import annotations
+
+import click
+
+from msi.cli import options as opt
+from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
+
+FORMATS = ("md", "csv", "json", "latex")
+
+EPILOG = """\b
+Videos pair up by file name (path relative to each folder, without the extension): across methods
+for the paired Wilcoxon test against --reference, and with --truth for SSIM, PSNR and NLMD.
+Each cell: mean [95% CI] (n = videos used) p = Wilcoxon signed-rank p vs the reference.
+LSE-C/LSE-D need --syncnet-weights (syncnet_python's syncnet_v2.model; nothing is downloaded).
+"Lip-audio r" is a weight-free proxy (best-shift correlation of mouth opening and audio
+loudness), not Sync-C. Offsets use syncnet_python's sign: negative = the audio lags the video.
+
+\b
+exit codes: 0 every video scored, 1 some videos failed (error rows, the rest is scored),
+2 bad command line, 130 interrupted.
+
+\b
+examples:
+  msi compare real=data/real nvp=out/nvp ours=out/ours --truth data/real
+  msi compare real=gt wav2lip=w2l --syncnet-weights syncnet_v2.model --format latex
+  msi compare a=runs/a b=runs/b --plot methods.png --out videos.csv --workers 2"""
+
+
+@click.command("compare", epilog=EPILOG)
+@click.argument("methods", nargs=-1, required=True, metavar="NAME=DIR...")
+@click.option("--reference", default=None, metavar="NAME",
+              help="method the others are tested against (paired Wilcoxon; default: the first)")
+@click.option("--truth", default=None, metavar="DIR", help="ground-truth videos, paired by file name (SSIM, PSNR, NLMD)")
+@click.option("--syncnet-weights", default=None, metavar="FILE",
+              help="SyncNet weights in syncnet_python's format (syncnet_v2.model) for LSE-C and LSE-D")
+@click.option("--paper", default=None, metavar="FILE",
+              help="published numbers to print beside ours: CSV with a 'method' column and metric columns "
+                   "(msi_lip, msi_jaw, lse_c, lse_d, cpbd, ssim, psnr, nlmd, ...)")
+@click.option("--plot", default=None, metavar="FILE", help="draw every method's mean and 95% CI per metric (.png/.pdf/.svg)")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", help="table format on stdout (default md)")
+@opt.out_option("also write the per-video rows to FILE (.csv, .json or .parquet)", short=False)
+@click.option("--nlmd", "nlmd_normalise", type=click.Choice(["mouth_width", "none"]), default="mouth_width",
+              help="NLMD normalisation: by the truth's mouth width (default), or none (mouth LMD in pixels)")
+@click.option("--cpbd-step", type=int, default=1, metavar="N", help="CPBD on every N-th frame (default 1: all)")
+@click.option("-q", "--quiet", is_flag=True, help="no warnings on stderr")
+@opt.resample_option("resample the landmark trajectories to this frame rate before MSI (e.g. 25)")
+@opt.tracking_options()
+@opt.workers_option("score N videos in parallel")
+@opt.cache_options(cache_dir=True)
+def command(methods, reference, truth, syncnet_weights, paper, plot, fmt, out, nlmd_normalise, cpbd_step, quiet,
+            resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
+    """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
+    against ground truth, per method with 95% CIs over videos."""
+    from pathlib import Path
+
+    opt.check_resample(resample_fps)
+    opt.check_suffix(out, "--out", (".csv", ".json", ".parquet"))
+    opt.check_suffix(plot, "--plot", (".png", ".pdf", ".svg"))
+    if cpbd_step < 1:
+        raise UsageError("--cpbd-step must be at least 1")
+    from msi.compare import CompareSettings, compare_methods, format_table, parse_methods, read_paper_table, summarize
+
+    dirs = parse_methods(methods)
+    reference = reference or next(iter(dirs))
+    if reference not in dirs:
+        raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(dirs)})")
+    if truth is not None and not Path(truth).is_dir():
+        raise UsageError(f"--truth {truth}: not a folder")
+    paper_table = read_paper_table(paper) if paper else None
+    from msi.compare import list_videos
+
+    empty = [n for n, d in dirs.items() if not list_videos(d)]
+    if empty:
+        raise UsageError(f"no videos in the folder of {', '.join(empty)}")
+
+    from msi.score import Settings
+
+    settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
+    per_video = compare_methods(dirs, Path(truth) if truth else None, syncnet_weights, settings, workers,
+                                opt.cache_setting(no_cache, cache_dir),
+                                CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise))
+    for _, r in per_video.iterrows():
+        if isinstance(r["error"], str):
+            click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
+        elif not quiet:
+            for w in r["warnings"]:
+                click.echo(f"msi: warning: {r['path']}: {w}", err=True)
+    summary = summarize(per_video, reference)
+    click.echo(format_table(summary, fmt, paper_table, per_video), nl=False)
+    if out:
+        _write_rows(per_video, out)
+    if plot:
+        from msi.compare import plot_summary
+
+        plot_summary(summary, plot)
+    return EXIT_FAILED if per_video["error"].notna().any() else EXIT_OK
+
+
+def _write_rows(df, out: str) -> None:
+    from pathlib import Path
+
+    p = Path(out)
+    rows = df.assign(warnings=df["warnings"].map(" | ".join))
+    if p.suffix == ".csv":
+        rows.to_csv(p, index=False)
+    elif p.suffix == ".json":
+        rows.to_json(p, orient="records", indent=1)
+    else:
+        rows.to_parquet(p, index=False)

@@ -1,0 +1,499 @@
+"""Compare methods: one folder of videos per method -> the objective columns of StableFace's
+Table III (Ling et al., arXiv:2208.13717) with 95% confidence intervals and paired tests.
+
+``video_metrics`` scores one video (every column, NaN where not computable); ``compare_methods``
+scores every video of every method (in parallel, landmark cache shared with ``msi score``) into a
+tidy per-video DataFrame; ``summarize`` turns it into a tidy per-(method, metric) table: n, mean,
+95% CI, and a Wilcoxon signed-rank test against the reference method on the videos that pair up by
+file name. ``format_table`` renders it as Markdown, CSV, JSON or LaTeX.
+
+Columns are declared once in :data:`COLUMNS`; adding a metric = one entry there + filling it in
+:func:`video_metrics`.
+"""
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from msi.errors import MSIError, UsageError
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # table header
+    better: int  # +1 higher is better, -1 lower is better, 0 neither (an offset)
+    needs: str = ""  # "" always; "truth" a ground-truth video; "weights" SyncNet weights; "audio"
+    fmt: str = "{:.3f}"
+    help: str = ""
+
+
+#: Every per-video column, in output order.
+COLUMNS: dict[str, Column] = {
+    "msi_lip": Column("MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metric)"),
+    "msi_jaw": Column("MSI-Jaw", +1, help="Motion Stability Index of the jaw"),
+    "lse_c": Column("LSE-C", +1, "weights", help="SyncNet confidence (Sync-C), as syncnet_python"),
+    "lse_d": Column("LSE-D", -1, "weights", help="SyncNet distance (Sync-D), as syncnet_python"),
+    "lse_offset": Column("AV offset", 0, "weights", "{:.1f}",
+                         help="SyncNet's AV offset in frames at 25 fps (syncnet_python's sign: negative = audio late)"),
+    "lip_audio_r": Column("Lip-audio r", +1, "audio",
+                          help="weight-free proxy: best-shift correlation of mouth opening and audio envelope "
+                               "(NOT Sync-C)"),
+    "lip_audio_offset": Column("Proxy offset", 0, "audio", "{:.1f}",
+                               help="the proxy's best shift in frames (syncnet_python's sign)"),
+    "cpbd": Column("CPBD", +1, help="no-reference sharpness (Narvekar & Karam 2011)"),
+    "ssim": Column("SSIM", +1, "truth", help="structural similarity to the ground-truth video"),
+    "psnr": Column("PSNR", +1, "truth", "{:.2f}", help="PSNR to the ground-truth video, dB"),
+    "nlmd": Column("NLMD", -1, "truth", "{:.4f}", help="mouth landmark distance to the truth / its mouth width"),
+}
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """Knobs of the non-MSI columns (MSI's own are in ``msi.score.Settings``)."""
+
+    cpbd_step: int = 1  # CPBD on every n-th frame
+    nlmd_normalise: str = "mouth_width"  # or "none": mouth LMD in pixels
+
+
+# ----------------------------------------------------------------------------- one video
+
+
+def _empty_row(path: str) -> dict:
+    return {"path": str(path), **{c: math.nan for c in COLUMNS}, "frames": 0, "fps": math.nan,
+            "truth": None, "error": None, "error_kind": None, "warnings": []}
+
+
+_NETS: dict[str, object] = {}
+
+
+def _syncnet(weights):
+    """SyncNet loaded once per process (weights path -> net); a loaded net passes through."""
+    if not isinstance(weights, (str, os.PathLike)):
+        return weights
+    key = str(weights)
+    if key not in _NETS:
+        from msi.syncnet import load_syncnet  # the only place torch enters msi
+
+        _NETS[key] = load_syncnet(key)
+    return _NETS[key]
+
+
+def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = None, syncnet_weights=None,
+                  settings=None, cache: bool | str = True, compare_settings: CompareSettings = CompareSettings()) -> dict:
+    """Every column of :data:`COLUMNS` for one video (NaN where not computable), plus ``frames``,
+    ``fps``, ``truth`` and ``warnings``. Raises :class:`MSIError` when the video itself cannot be
+    scored (missing, unreadable, no face); problems of one column (no audio track, a bad truth
+    video) become a NaN and a warning.
+
+    ``truth``: the ground-truth video for SSIM, PSNR and NLMD; ``syncnet_weights``: a path to
+    ``syncnet_v2.model`` (or a loaded ``msi.syncnet.SyncNet``) for LSE-C/LSE-D.
+    """
+    from msi.score import Settings, get_landmarks, score_landmarks
+
+    settings = settings or Settings()
+    row = _empty_row(path)
+    lm = get_landmarks(path, settings, cache=cache)
+    res = score_landmarks(lm.landmarks, lm.fps, settings, path=str(path))
+    row.update(frames=res.frames, fps=res.fps, msi_lip=res.msi_lip, msi_jaw=res.msi_jaw)
+    for name in COLUMNS:  # columns ScoreResult carries itself (e.g. mouth_motion)
+        if name not in row or (isinstance(row[name], float) and math.isnan(row[name])):
+            v = getattr(res, name, None)
+            if isinstance(v, (int, float)):
+                row[name] = float(v)
+    notes = list(lm.warnings) + list(res.warnings)
+
+    # weight-free lip-audio proxy
+    from msi.audio import read_audio
+    from msi.lipsync import lip_audio_from_arrays
+
+    audio = None
+    try:
+        audio = read_audio(path)
+    except MSIError as exc:
+        notes.append(f"lip-audio columns skipped: {_strip(exc, path)}")
+    if audio is not None:
+        agree = lip_audio_from_arrays(lm.landmarks, lm.fps, audio.samples, audio.sample_rate)
+        row.update(lip_audio_r=agree.r, lip_audio_offset=float(agree.offset))
+        if syncnet_weights is not None:
+            from msi.syncnet import video_sync
+
+            try:
+                s = video_sync(path, _syncnet(syncnet_weights), lm.landmarks, lm.fps)
+                row.update(lse_c=s.lse_c, lse_d=s.lse_d, lse_offset=float(s.offset))
+                notes += s.notes
+            except MSIError as exc:
+                if exc.kind == "bad_weights":
+                    raise
+                notes.append(f"LSE skipped: {_strip(exc, path)}")
+
+    # sharpness and full-reference quality, in one decoding pass
+    from msi.quality import cpbd, to_gray
+    from msi.video import iter_frames
+
+    step = max(1, int(compare_settings.cpbd_step))
+    values = []
+    pairs = _truth_frames(truth, lm.fps, notes) if truth is not None else None
+    s_vals, p_vals = [], []
+    for k, frame in enumerate(iter_frames(path)):
+        if k % step == 0:
+            values.append(cpbd(to_gray(frame)))
+        if pairs is not None:
+            t = pairs.get(k)
+            if t is not None:
+                from msi.quality import psnr, ssim
+
+                if t.shape != frame.shape:
+                    t = _resize(t, frame.shape, notes)
+                s_vals.append(ssim(frame, t))
+                p_vals.append(psnr(frame, t))
+    row["cpbd"] = float(np.mean(values)) if values else math.nan
+    if truth is not None:
+        row["truth"] = str(truth)
+        if s_vals:
+            row["ssim"], row["psnr"] = float(np.mean(s_vals)), float(np.mean(p_vals))
+        try:
+            from msi.lmd import nlmd
+
+            tl = get_landmarks(truth, settings, cache=cache)
+            from msi.quality import aligned_pairs
+
+            ij = aligned_pairs(len(lm.landmarks), lm.fps, len(tl.landmarks), tl.fps)
+            row["nlmd"] = nlmd(lm.landmarks[ij[:, 0]], tl.landmarks[ij[:, 1]], settings.scheme,
+                               compare_settings.nlmd_normalise, settings.mouth_width_frames)
+        except MSIError as exc:
+            notes.append(f"NLMD skipped, truth {truth}: {exc}")
+    row["warnings"] = notes
+    return row
+
+
+class _TruthFrames:
+    """Truth frames aligned to the method's frames, decoded once, in step with the method."""
+
+    def __init__(self, path, fps_method: float, notes: list[str]) -> None:
+        from msi.video import iter_frames, probe
+
+        self.info = probe(path)
+        self.it = enumerate(iter_frames(path))
+        self.ratio = self.info.fps / fps_method if fps_method > 0 else 1.0
+        self.cur = (-1, None)
+        self.done = False
+        if not math.isclose(self.info.fps, fps_method, rel_tol=1e-3):
+            notes.append(f"truth at {self.info.fps:.3g} fps, video at {fps_method:.3g} fps: frames paired by time")
+
+    def get(self, k: int):
+        j = int(round(k * self.ratio)) if self.ratio != 1.0 else k
+        while not self.done and self.cur[0] < j:
+            try:
+                self.cur = next(self.it)
+            except StopIteration:
+                self.done = True
+        return self.cur[1] if self.cur[0] == j else None
+
+
+def _truth_frames(truth, fps: float, notes: list[str]):
+    try:
+        return _TruthFrames(truth, fps, notes)
+    except MSIError as exc:
+        notes.append(f"SSIM/PSNR skipped: {exc}")
+        return None
+
+
+def _resize(t: np.ndarray, shape: tuple, notes: list[str]) -> np.ndarray:
+    import cv2
+
+    msg = f"truth frames {t.shape[1]}x{t.shape[0]} resized to {shape[1]}x{shape[0]} for SSIM/PSNR"
+    if msg not in notes:
+        notes.append(msg)
+    t = cv2.resize(t, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return t if t.ndim == len(shape) else t[..., None]
+
+
+def _strip(exc: Exception, path) -> str:
+    msg = str(exc)
+    return msg[len(str(path)) + 2:] if msg.startswith(f"{path}: ") else msg
+
+
+# ----------------------------------------------------------------------------- many videos
+
+
+def parse_methods(specs: Iterable[str]) -> dict[str, Path]:
+    """``name=DIR`` (or a bare ``DIR``, named after it) -> {name: folder}, in the order given."""
+    out: dict[str, Path] = {}
+    for spec in specs:
+        name, sep, d = spec.partition("=")
+        if not sep:
+            name, d = Path(spec).name, spec
+        if not name:
+            raise UsageError(f"method {spec!r}: expected NAME=DIR")
+        if name in out:
+            raise UsageError(f"method {name!r} given twice")
+        p = Path(d)
+        if not p.is_dir():
+            raise UsageError(f"method {name}: {d} is not a folder")
+        out[name] = p
+    return out
+
+
+def list_videos(folder: Path) -> dict[str, Path]:
+    """Videos in ``folder`` (recursive), keyed by their path relative to it without the extension:
+    the name videos pair up by across methods and with the truth."""
+    from msi.video import VIDEO_EXTENSIONS
+
+    files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+    return {str(p.relative_to(folder).with_suffix("")): p for p in files}
+
+
+def _job(args: tuple) -> dict:
+    method, name, path, truth, weights, settings, cache, csettings = args
+    try:
+        row = video_metrics(path, truth, weights, settings, cache, csettings)
+    except MSIError as exc:
+        row = _empty_row(path)
+        row.update(error=_strip(exc, path), error_kind=exc.kind)
+    except Exception as exc:  # one bad video never sinks the batch; the message stays one line
+        row = _empty_row(path)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        row.update(error=f"unexpected {type(exc).__name__}: {first}", error_kind="internal")
+    row.update(method=method, name=name)
+    return row
+
+
+def _quiet_worker() -> None:
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    warnings.filterwarnings("ignore")
+    try:
+        import torch
+
+        torch.set_num_threads(1)  # N workers x 1 thread, not N x all cores
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None, settings=None,
+                 workers: int = 1, cache: bool | str = True,
+                 compare_settings: CompareSettings = CompareSettings()) -> Iterator[dict]:
+    """Per-video rows (dicts) of every method, in completion order. Never raises for one video."""
+    truths = list_videos(truth_dir) if truth_dir else {}
+    if syncnet_weights is not None and isinstance(syncnet_weights, (str, os.PathLike)):
+        _syncnet(syncnet_weights)  # bad weights fail once, before any work
+    jobs = []
+    for method, folder in methods.items():
+        for name, path in list_videos(folder).items():
+            jobs.append((method, name, str(path), str(truths[name]) if name in truths else None,
+                         str(syncnet_weights) if isinstance(syncnet_weights, (str, os.PathLike)) else syncnet_weights,
+                         settings, cache, compare_settings))
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield _job(job)
+        return
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_quiet_worker) as pool:
+        yield from pool.imap_unordered(_job, jobs)
+
+
+def compare_methods(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None,
+                    settings=None, workers: int = 1, cache: bool | str = True,
+                    compare_settings: CompareSettings = CompareSettings()):
+    """Tidy per-video DataFrame: method, name, path, every column of :data:`COLUMNS`, frames, fps,
+    truth, error, error_kind, warnings; sorted by method (in the order given) and name."""
+    import pandas as pd
+
+    rows = list(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache, compare_settings))
+    df = pd.DataFrame(rows, columns=["method", "name", "path", *COLUMNS, "frames", "fps", "truth", "error",
+                                     "error_kind", "warnings"])
+    order = {m: i for i, m in enumerate(methods)}
+    return df.sort_values(["method", "name"], key=lambda s: s.map(order) if s.name == "method" else s,
+                          ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- statistics
+
+
+def mean_ci(values, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and its t-based confidence interval: mean ± t_{(1+level)/2, n−1} · s / √n (s: sample
+    standard deviation); (mean, low, high, n) over the finite values; the interval is NaN for n < 2."""
+    from scipy import stats
+
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    m = float(x.mean())
+    if n < 2:
+        return m, math.nan, math.nan, 1
+    h = float(stats.t.ppf((1 + level) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return m, m - h, m + h, n
+
+
+def paired_wilcoxon(a, b) -> tuple[float, int]:
+    """Two-sided Wilcoxon signed-rank p of paired values (pairs with both finite); (p, n pairs).
+    p is NaN with fewer than 2 pairs or when every difference is zero (nothing to rank)."""
+    from scipy import stats
+
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    n = int(len(x))
+    if n < 2 or np.all(x == y):
+        return math.nan, n
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(stats.wilcoxon(x, y).pvalue), n
+
+
+def summarize(per_video, reference: str | None = None, level: float = 0.95):
+    """Tidy summary: one row per (method, metric) with n (videos used), n_failed, mean, ci_low,
+    ci_high, and vs the ``reference`` method: p_wilcoxon and n_pairs (videos paired by name)."""
+    import pandas as pd
+
+    df = per_video
+    methods = list(dict.fromkeys(df["method"]))
+    ref = df[df["method"] == reference].set_index("name") if reference is not None else None
+    rows = []
+    for method in methods:
+        sub = df[df["method"] == method]
+        failed = int(sub["error"].notna().sum())
+        for col in COLUMNS:
+            m, lo, hi, n = mean_ci(sub[col].to_numpy(dtype=float), level)
+            p, n_pairs = math.nan, 0
+            if ref is not None and method != reference:
+                joined = sub.set_index("name")[[col]].join(ref[[col]].rename(columns={col: "ref"}), how="inner")
+                p, n_pairs = paired_wilcoxon(joined[col], joined["ref"])
+            rows.append({"method": method, "metric": col, "n": n, "n_failed": failed, "mean": m,
+                         "ci_low": lo, "ci_high": hi, "p_wilcoxon": p, "n_pairs": n_pairs})
+    return pd.DataFrame(rows)
+
+
+def read_paper_table(path: str | os.PathLike):
+    """A table of published numbers to print beside ours: CSV with a ``method`` column and any of
+    the metric columns of :data:`COLUMNS` (e.g. ``method,msi_lip,msi_jaw,lse_c``), one row per
+    method. Nothing is shipped: the user transcribes the paper's values."""
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"{p}: no such paper table")
+    try:
+        t = pd.read_csv(p)
+    except Exception as exc:  # parser errors of any kind: one line
+        raise UsageError(f"{p}: not a readable CSV ({type(exc).__name__})") from None
+    if "method" not in t.columns:
+        raise UsageError(f"{p}: needs a 'method' column (found: {', '.join(map(str, t.columns))})")
+    known = [c for c in t.columns if c in COLUMNS]
+    if not known:
+        raise UsageError(f"{p}: no metric column; use any of {', '.join(COLUMNS)}")
+    return t[["method", *known]]
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def shown_columns(summary) -> list[str]:
+    """Metric columns with at least one value (LSE without weights, SSIM without truth are left out)."""
+    return [c for c in COLUMNS if (summary.loc[summary["metric"] == c, "n"] > 0).any()]
+
+
+def _cell(r, fmt: str, with_n: bool, with_p: bool) -> str:
+    if r["n"] == 0:
+        return "–"
+    s = fmt.format(r["mean"])
+    if np.isfinite(r["ci_low"]):
+        s += f" [{fmt.format(r['ci_low'])}, {fmt.format(r['ci_high'])}]"
+    if with_n:
+        s += f" (n={r['n']})"
+    if with_p and np.isfinite(r["p_wilcoxon"]):
+        s += f" p={r['p_wilcoxon']:.3g}"
+    return s
+
+
+def wide_table(summary, paper=None) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the human table: one row per method, one cell per metric
+    "mean [95% CI] (n=…) p=…"; the paper's rows (if given) below, marked "(paper)"."""
+    cols = shown_columns(summary)
+    if paper is not None:
+        cols += [c for c in paper.columns if c in COLUMNS and c not in cols]
+    arrow = {1: " ↑", -1: " ↓", 0: ""}
+    header = ["method", *[COLUMNS[c].label + arrow[COLUMNS[c].better] for c in cols], "failed"]
+    rows = []
+    for method, sub in summary.groupby("method", sort=False):
+        by = sub.set_index("metric")
+        cells = [_cell(by.loc[c], COLUMNS[c].fmt, True, True) if c in by.index else "–" for c in cols]
+        rows.append([str(method), *cells, str(int(sub["n_failed"].iloc[0]))])
+    if paper is not None:
+        for _, r in paper.iterrows():
+            rows.append([f"{r['method']} (paper)",
+                         *[COLUMNS[c].fmt.format(r[c]) if c in paper.columns and np.isfinite(r[c]) else "–"
+                           for c in cols], ""])
+    return header, rows
+
+
+def format_table(summary, fmt: str = "md", paper=None, per_video=None) -> str:
+    """The summary as ``md`` (Markdown table), ``latex`` (tabular), ``csv`` or ``json`` (tidy rows,
+    with the per-video rows under "videos" in JSON)."""
+    import json
+
+    if fmt == "csv":
+        return summary.to_csv(index=False)
+    if fmt == "json":
+        doc = {"summary": json.loads(summary.to_json(orient="records"))}
+        if per_video is not None:
+            doc["videos"] = json.loads(per_video.to_json(orient="records"))
+        if paper is not None:
+            doc["paper"] = json.loads(paper.to_json(orient="records"))
+        return json.dumps(doc, indent=1)
+    header, rows = wide_table(summary, paper)
+    if fmt == "md":
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines) + "\n"
+    if fmt == "latex":
+        def esc(s: str) -> str:
+            return (s.replace("\\", "\\textbackslash{}").replace("&", "\\&").replace("%", "\\%").replace("_", "\\_")
+                    .replace("#", "\\#").replace("↑", "$\\uparrow$").replace("↓", "$\\downarrow$")
+                    .replace("–", "--"))
+
+        lines = ["\\begin{tabular}{l" + "c" * (len(header) - 1) + "}", "\\toprule",
+                 " & ".join(esc(h) for h in header) + " \\\\", "\\midrule"]
+        lines += [" & ".join(esc(c) for c in r) + " \\\\" for r in rows]
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        return "\n".join(lines) + "\n"
+    raise ValueError(f"unknown table format {fmt!r}")
+
+
+def plot_summary(summary, path: str | os.PathLike) -> Path:
+    """One panel per metric: each method's mean with its 95% CI as an error bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = shown_columns(summary)
+    n = len(cols)
+    ncol = min(4, n)
+    nrow = math.ceil(n / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
+    methods = list(dict.fromkeys(summary["method"]))
+    for ax, c in zip(axes.flat, cols):
+        sub = summary[summary["metric"] == c].set_index("method").reindex(methods)
+        m = sub["mean"].to_numpy(float)
+        err = np.vstack([m - sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float) - m])
+        ax.errorbar(np.arange(len(methods)), m, yerr=np.nan_to_num(err), fmt="o", capsize=4)
+        ax.set_xticks(np.arange(len(methods)), methods, rotation=30, ha="right")
+        arrow = {1: " (↑ better)", -1: " (↓ better)", 0: ""}[COLUMNS[c].better]
+        ax.set_title(COLUMNS[c].label + arrow, fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out

@@ -1,0 +1,239 @@
+"""`msi compare`: four "methods" made with PyAV from one talking clip with speech must be ranked as a
+person would rank them (issue 12's done test), plus statistics, formats and error rows."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHIFT_PX = 3
+DELAY_FRAMES = 5
+
+
+def make_methods(video: Path, truth_npz: Path, out: Path, seed: int = 0) -> dict[str, Path]:
+    """From a corpus clip: ``real`` (the clip re-encoded), ``shaken`` (whole frame shifted by known
+    random integer offsets in [-3, 3] px per frame), ``frozen`` (the mouth region of frame 0 pasted,
+    feathered, over every frame's mouth, following the head) and ``delayed`` (audio 5 frames late).
+    Every copy is written the same way (H.264 crf 18 + AAC), one folder per method."""
+    import cv2
+
+    from msi.audio import read_audio
+    from msi.regions import MP_LIPS_OUTER
+    from msi.video import probe, read_frames, write_video
+
+    frames = read_frames(video)
+    fps = probe(video).fps
+    audio = read_audio(video).samples.astype(np.float32) / 32768
+    lips = np.load(truth_npz)["landmarks"][:, list(MP_LIPS_OUTER), :2]
+    dirs = {m: out / m for m in ("real", "shaken", "frozen", "delayed")}
+    for d in dirs.values():
+        d.mkdir(parents=True, exist_ok=True)
+
+    def write(method, fr, wave=audio):
+        write_video(dirs[method] / "talk.mp4", fr, fps=fps, audio=wave, threads=1)
+
+    write("real", frames)
+    shifts = np.random.default_rng(seed).integers(-SHIFT_PX, SHIFT_PX + 1, size=(len(frames), 2))
+    write("shaken", [cv2.warpAffine(f, np.float32([[1, 0, dx], [0, 1, dy]]), f.shape[1::-1],
+                                    borderMode=cv2.BORDER_REPLICATE) for f, (dx, dy) in zip(frames, shifts)])
+    centre = np.round(lips.mean(1)).astype(int)
+    hx, hy = (((lips.max(1) - lips.min(1)).max(0) / 2) * 1.5 + 4).astype(int)  # holds the widest mouth
+    yy, xx = np.mgrid[-hy:hy, -hx:hx]
+    mask = np.clip((1.3 - np.hypot(xx / hx, yy / hy)) / 0.3, 0, 1)[..., None]  # feathered ellipse
+    cx0, cy0 = centre[0]
+    patch = frames[0, cy0 - hy:cy0 + hy, cx0 - hx:cx0 + hx].astype(np.float32)
+    frozen = []
+    for f, (cx, cy) in zip(frames, centre):
+        g = f.astype(np.float32)
+        g[cy - hy:cy + hy, cx - hx:cx + hx] = mask * patch + (1 - mask) * g[cy - hy:cy + hy, cx - hx:cx + hx]
+        frozen.append(g.round().astype(np.uint8))
+    write("frozen", frozen)
+    n = int(round(DELAY_FRAMES * 16000 / fps))
+    write("delayed", frames, np.concatenate([np.zeros(n, np.float32), audio])[:len(audio)])
+    return dirs
+
+
+@pytest.fixture(scope="module")
+def methods(talking_clip, tmp_path_factory) -> dict[str, Path]:
+    return make_methods(talking_clip.video, talking_clip.truth, tmp_path_factory.mktemp("methods"))
+
+
+@pytest.fixture(scope="module")
+def truth_dir(talking_clip) -> Path:
+    return talking_clip.video.parent  # talk.mp4 pairs with every method's talk.mp4
+
+
+@pytest.fixture(scope="module")
+def compared(methods, truth_dir):
+    from msi.compare import compare_methods, summarize
+
+    per_video = compare_methods(methods, truth_dir=truth_dir)
+    return per_video, summarize(per_video, reference="real")
+
+
+@pytest.mark.slow
+def test_table_ranks_methods_as_a_person_would(compared):
+    per_video, summary = compared
+    assert per_video["error"].isna().all(), per_video[["method", "error"]]
+    v = per_video.set_index("method")
+    # MSI rewards the frozen mouth and punishes the shaking; the delay does not touch the frames
+    assert v.loc["frozen", "msi_lip"] == max(v["msi_lip"])
+    assert v.loc["shaken", "msi_lip"] == min(v["msi_lip"]) and v.loc["shaken", "msi_lip"] < 0.5 * v.loc["real", "msi_lip"]
+    assert v.loc["delayed", "msi_lip"] == pytest.approx(v.loc["real", "msi_lip"], abs=1e-6)
+    # the weight-free proxy exposes the frozen mouth ...
+    assert v.loc["frozen", "lip_audio_r"] == min(v["lip_audio_r"])
+    assert v.loc["real", "lip_audio_r"] > v.loc["frozen", "lip_audio_r"] + 0.2
+    assert v.loc["real", "lip_audio_r"] > 0.4
+    # ... and the delayed audio shows as its offset (syncnet_python's sign: audio late = negative)
+    assert v.loc["delayed", "lip_audio_offset"] - v.loc["real", "lip_audio_offset"] == pytest.approx(-DELAY_FRAMES, abs=1)
+    # full-reference columns against the clip itself
+    assert v.loc["real", "ssim"] > 0.95 and v.loc["real", "psnr"] > 35
+    assert v.loc["shaken", "ssim"] < v.loc["real", "ssim"] - 0.1 and v.loc["shaken", "psnr"] < v.loc["real", "psnr"] - 5
+    assert v.loc["shaken", "nlmd"] > 3 * v.loc["real", "nlmd"]
+    assert v.loc["frozen", "nlmd"] > 3 * v.loc["real", "nlmd"]  # the lips do not follow the truth
+    assert ((v["cpbd"] > 0) & (v["cpbd"] < 1)).all()
+    # every cell counts its videos; one video per method: no CI, no paired test
+    s = summary.set_index(["method", "metric"])
+    assert (s.loc[(slice(None), "msi_lip"), "n"] == 1).all()
+    assert s["p_wilcoxon"].isna().all()
+
+
+@pytest.mark.slow
+def test_cli_formats_plot_and_rows(methods, truth_dir, tmp_path):
+    from msi.cli import main
+
+    args = [f"{m}={d}" for m, d in methods.items()] + ["--truth", str(truth_dir), "-q"]
+    out, png = tmp_path / "videos.csv", tmp_path / "methods.png"
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["compare", *args, "--out", str(out), "--plot", str(png)]) == 0
+    md = buf.getvalue()
+    lines = md.strip().splitlines()
+    assert lines[0].startswith("| method | MSI-Lip ↑ | MSI-Jaw ↑ | Lip-audio r ↑")
+    assert "NLMD ↓" in lines[0] and "LSE-C" not in lines[0]  # no weights: no LSE columns
+    assert [r.split(" | ")[0].strip("| ") for r in lines[2:]] == ["real", "shaken", "frozen", "delayed"]
+    assert "(n=1)" in lines[2]
+    assert png.stat().st_size > 10_000
+    import pandas as pd
+
+    rows = pd.read_csv(out)
+    assert list(rows["method"]) == ["real", "shaken", "frozen", "delayed"] and rows["error"].isna().all()
+
+
+def test_formats(compared):
+    from msi.compare import format_table
+
+    per_video, summary = compared
+    doc = json.loads(format_table(summary, "json", per_video=per_video))
+    assert doc["summary"][0]["method"] == "real" and len(doc["videos"]) == 4
+    assert format_table(summary, "csv").startswith("method,metric,n,n_failed,mean,ci_low,ci_high,p_wilcoxon,n_pairs")
+    tex = format_table(summary, "latex")
+    assert "\\begin{tabular}" in tex and "$\\uparrow$" in tex and "\\bottomrule" in tex
+
+
+@pytest.mark.slow
+def test_error_rows_and_syncnet_columns(methods, tmp_path, capsys):
+    """An unreadable and a faceless video become error rows (exit 1) while the rest is scored; with
+    SyncNet weights (random here, the official format) the LSE columns appear."""
+    import torch
+
+    from msi.cli import main
+    from msi.syncnet import SyncNet
+    from msi.video import write_video
+
+    from msi.audio import read_audio
+    from msi.video import read_frames
+
+    short = tmp_path / "short"  # 1.2 s of the real clip: SyncNet on 30 frames keeps the test cheap
+    clip = methods["real"] / "talk.mp4"
+    write_video(short / "talk.mp4", read_frames(clip, limit=30), fps=25,
+                audio=read_audio(clip).samples[:30 * 640].astype(np.float32) / 32768)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "talk.mp4").write_text("not a video")
+    write_video(bad / "blank.mp4", np.full((20, 64, 64, 3), 128, np.uint8), fps=25)
+    torch.manual_seed(0)
+    weights = tmp_path / "syncnet_v2.model"
+    torch.save(SyncNet().state_dict(), weights)
+    paper = tmp_path / "paper.csv"
+    paper.write_text("method,msi_lip,lse_c\nsomeone,0.5,7.0\n")
+    code = main(["compare", f"real={short}", f"bad={bad}", "--syncnet-weights", str(weights),
+                 "--paper", str(paper), "--format", "json"])
+    cap = capsys.readouterr()
+    assert code == 1
+    doc = json.loads(cap.out)
+    errs = [v for v in doc["videos"] if v["method"] == "bad"]
+    assert {v["error_kind"] for v in errs} == {"unreadable", "no_face"}
+    assert cap.err.count("msi: error:") == 2 and "Traceback" not in cap.err
+    s = {(r["method"], r["metric"]): r for r in doc["summary"]}
+    assert s[("bad", "msi_lip")]["n"] == 0 and s[("bad", "msi_lip")]["n_failed"] == 2
+    real = doc["videos"][0] if doc["videos"][0]["method"] == "real" else doc["videos"][1]
+    assert math.isfinite(real["lse_c"]) and real["lse_c"] >= 0 and -15 <= real["lse_offset"] <= 15
+    assert doc["paper"] == [{"method": "someone", "msi_lip": 0.5, "lse_c": 7.0}]
+
+
+def test_usage_errors(methods, tmp_path, capsys):
+    from msi.cli import main
+
+    cases = [
+        (["compare", f"real={tmp_path / 'nope'}"], "not a folder"),
+        (["compare", f"real={methods['real']}", "--reference", "other"], "not one of the methods"),
+        (["compare", f"real={methods['real']}", f"real={methods['frozen']}"], "given twice"),
+        (["compare", f"real={methods['real']}", "--format", "xls"], "xls"),
+        (["compare", f"real={methods['real']}", "--paper", str(tmp_path / "none.csv")], "no such paper table"),
+        (["compare", f"empty={tmp_path}"], "no videos"),
+    ]
+    for argv, msg in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert msg in err and "Traceback" not in err, (argv, err)
+    bad = tmp_path / "bad.model"
+    bad.write_bytes(b"junk")
+    assert main(["compare", f"real={methods['real']}", "--syncnet-weights", str(bad)]) == 1
+    assert "not a readable SyncNet state dict" in capsys.readouterr().err
+
+
+def test_mean_ci_and_wilcoxon_against_scipy_and_pingouin():
+    import pingouin as pg
+    from scipy import stats
+
+    from msi.compare import mean_ci, paired_wilcoxon
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(1.0, 0.3, 12)
+    m, lo, hi, n = mean_ci(np.r_[x, np.nan])
+    want = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    assert n == 12 and m == pytest.approx(x.mean()) and (lo, hi) == pytest.approx(want)
+    m1, lo1, _, n1 = mean_ci([2.0])
+    assert (m1, n1) == (2.0, 1) and math.isnan(lo1)
+    y = x + rng.normal(0.2, 0.1, 12)
+    p, n = paired_wilcoxon(x, y)
+    ref = pg.wilcoxon(x, y)
+    assert n == 12 and p == pytest.approx(float(ref.filter(regex="^p[-_]val$").iloc[0, 0]))
+    assert math.isnan(paired_wilcoxon(x, x)[0]) and math.isnan(paired_wilcoxon([1.0], [2.0])[0])
+
+
+def test_summary_pairs_by_name():
+    import pandas as pd
+
+    from msi.compare import COLUMNS, summarize
+
+    rng = np.random.default_rng(2)
+    rows = []
+    for method, bump in (("ref", 0.0), ("b", 0.3)):
+        for k in range(8):
+            r = {c: np.nan for c in COLUMNS}
+            r.update(method=method, name=f"v{k}", msi_lip=0.5 + 0.05 * k + bump + rng.normal(0, 0.01), error=None)
+            rows.append(r)
+    rows.append({**{c: np.nan for c in COLUMNS}, "method": "b", "name": "extra", "error": "unreadable"})
+    s = summarize(pd.DataFrame(rows), reference="ref").set_index(["method", "metric"])
+    b = s.loc[("b", "msi_lip")]
+    assert b["n"] == 8 and b["n_failed"] == 1 and b["n_pairs"] == 8 and b["p_wilcoxon"] < 0.01
+    assert b["ci_low"] < b["mean"] < b["ci_high"]
+    assert s.loc[("ref", "msi_lip"), "n_pairs"] == 0 and math.isnan(s.loc[("ref", "msi_lip"), "p_wilcoxon"])
