@@ -44,15 +44,20 @@ def test_alignment_removes_rigid_head_motion():
     pts = _head_moving()
     aligned = align_frames(pts, STABLE_POINTS["mediapipe478"], "similarity")
     np.testing.assert_allclose(aligned, np.repeat(aligned[:1], len(pts), 0), atol=1e-8)
-    assert msi_hf(pts) == pytest.approx({"lip": 2.0, "jaw": 2.0})
+    assert msi_hf(pts, align="similarity") == pytest.approx({"lip": 2.0, "jaw": 2.0})
     paper = msi_from_landmarks(pts)
     assert paper.msi_lip < 1.0  # paper MSI counts the head motion as instability
     t = align_frames(pts, STABLE_POINTS["mediapipe478"], "translation")
     assert np.abs(t - t[:1]).max() > 1  # translation alone cannot undo the rotation
+    # ... but a pure head translation it removes entirely
+    shifted = pts[:1] + np.cumsum(np.random.default_rng(3).normal(0, 2, size=(len(pts), 1, 2)), axis=0)
+    assert msi_hf(shifted, align="translation") == pytest.approx({"lip": 2.0, "jaw": 2.0})
+    assert msi_from_landmarks(shifted).msi_lip < 1.0
 
 
 def test_hf_falls_with_jitter_like_msi():
-    """White jitter of std s adds 6 s^2 to the variance of both: equal scores without articulation."""
+    """White jitter of std s adds 6 s^2 to the variance of both: close scores without articulation
+    (not equal: the 12-sample window variance of the more autocorrelated high-pass output differs)."""
     rng = np.random.default_rng(1)
     still = np.repeat(rng.uniform(0, 200, size=(1, 478, 2)), 400, axis=0)
     still[:, 61], still[:, 291] = (80, 150), (144, 150)  # mouth 64 px wide: MSI units
@@ -62,7 +67,7 @@ def test_hf_falls_with_jitter_like_msi():
         p = still.copy()
         p[:, lip] += rng.normal(0, sigma, size=(400, len(lip), 2))
         m, h = msi_from_landmarks(p).msi_lip, msi_hf(p)["lip"]
-        assert h == pytest.approx(m, rel=0.1)
+        assert h == pytest.approx(m, rel=0.2)
         assert m < prev["msi"] and h < prev["hf"]
         prev = {"msi": m, "hf": h}
 
@@ -70,7 +75,7 @@ def test_hf_falls_with_jitter_like_msi():
 def test_hf_skips_windows_without_face():
     pts = _head_moving(60)
     pts[30] = np.nan
-    r = msi_hf(pts)
+    r = msi_hf(pts, align="similarity")
     assert r["lip"] == pytest.approx(2.0)
     pts[:] = np.nan
     pts[0] = _head_moving(1)[0]
