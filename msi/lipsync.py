@@ -52,7 +52,10 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     ok = np.isfinite(a) & np.isfinite(b)
     if ok.sum() < MIN_OVERLAP:
         return float("nan")
-    a, b = a[ok] - a[ok].mean(), b[ok] - b[ok].mean()
+    a, b = a[ok], b[ok]
+    if np.ptp(a) <= 1e-12 * max(1.0, abs(a.mean())) or np.ptp(b) <= 1e-12 * max(1.0, abs(b.mean())):
+        return float("nan")  # a constant signal: no correlation to speak of
+    a, b = a - a.mean(), b - b.mean()
     den = np.sqrt((a * a).sum() * (b * b).sum())
     return float((a * b).sum() / den) if den > 0 else float("nan")
 
