@@ -78,8 +78,10 @@ def _syncnet(weights):
         return weights
     key = str(weights)
     if key not in _NETS:
-        from msi.syncnet import load_syncnet  # the only place torch enters msi
-
+        try:
+            from msi.syncnet import load_syncnet  # the only place torch enters msi
+        except ImportError as exc:
+            raise MSIError(f"LSE-C/LSE-D need PyTorch ({exc}); install it: pip install 'stableface[sync]'") from None
         _NETS[key] = load_syncnet(key)
     return _NETS[key]
 
