@@ -104,6 +104,12 @@ class Landmarks:
     decode_errors: int = 0
     panel_box: list | None = None
 
+    def take_landmarks(self) -> np.ndarray:
+        """The landmarks, handed over: this record lets go of them, so the one who takes them
+        can free them as soon as it is done (an hour of video holds ~600 MB of landmarks)."""
+        arr, self.landmarks = self.landmarks, None
+        return arr
+
 
 # ----------------------------------------------------------------------------- landmarks
 
@@ -293,7 +299,10 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     settings = settings or Settings()
     scheme = get_scheme(settings.scheme)
     arr, sch, pair = _points_read(landmarks, scheme)
+    del landmarks  # the full array is freed here when the caller handed it over (score_video does)
     n_frames = int(arr.shape[0]) if arr.ndim else 0
+    used_idx = sorted(set(sch.lip) | set(sch.jaw) | set(sch.mouth_corners))
+    valid = frame_valid(arr[:, used_idx]) if arr.ndim == 3 else np.zeros(n_frames, bool)
     result = ScoreResult(path=path, frames=n_frames, fps=float(fps), settings=dataclasses.asdict(settings))
     fps_used = float(fps)
     timing = None
@@ -312,8 +321,6 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
         mouth_width_frames=settings.mouth_width_frames,
     )
     result.fps_used = fps_used
-    used_idx = sorted(set(scheme.lip) | set(scheme.jaw) | set(scheme.mouth_corners))
-    valid = frame_valid(np.asarray(landmarks)[:, used_idx, :2])
     result.face_coverage = float(valid.mean()) if n_frames else float("nan")
     result.msi_lip, result.msi_jaw = values.msi_lip, values.msi_jaw
     result.windows_used, result.windows_skipped = values.windows_used, values.windows_skipped
@@ -403,7 +410,7 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     """
     settings = settings or Settings()
     lm = get_landmarks(path, settings, cache=cache, progress=progress)
-    result = score_landmarks(lm.landmarks, lm.fps, settings, path=str(path), timestamps=lm.timestamps)
+    result = score_landmarks(lm.take_landmarks(), lm.fps, settings, path=str(path), timestamps=lm.timestamps)
     result.tracker, result.cached = lm.tracker, lm.cached
     result.rotation, result.decode_errors, result.panel_box = lm.rotation, lm.decode_errors, lm.panel_box
     if lm.panel_box is not None:

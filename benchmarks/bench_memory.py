@@ -1,0 +1,92 @@
+"""Peak memory of `msi score` against video length (issue 10): the slope in MB per 10,000 frames.
+
+Whole processes, peak RSS as the kernel counts it (rusage of a child process):
+  1. `msi score CLIP --no-cache` on 256x256 clips (carphone_pristine, looped) of each --frames
+     length: decoding, tracking, face check, metric;
+  2. `msi score CLIP` with a warm cache entry holding --hour-frames frames of real tracked
+     landmarks (the clip's, tiled to an hour at 30 fps): the scoring side of a one-hour video,
+     without an hour of tracking.
+Prints the peak RSS per length, the least-squares slope, and the one-hour estimate
+(baseline + slope x 10.8) against the goal of 1 GB for a one-hour 256x256 video.
+
+    python benchmarks/bench_memory.py [--frames 1500 6000] [--hour-frames 108000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")  # KiB on Linux
+
+
+def peak_mb(cmd: list[str]) -> float:
+    out = subprocess.run([sys.executable, "-c", PEAK, *cmd], check=True, capture_output=True, text=True)
+    return int(out.stdout.strip()) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, nargs="+", default=[1500, 6000])
+    ap.add_argument("--hour-frames", type=int, default=108_000, help="frames of one hour at 30 fps")
+    args = ap.parse_args()
+
+    import cv2
+
+    from msi.cache import LandmarkCache, cache_key, file_sha256
+    from msi.samples import sample_path
+    from msi.score import Settings, get_landmarks
+    from msi.video import read_frames, write_video
+
+    tmp = Path(tempfile.mkdtemp(prefix="msi-mem-"))
+    src = read_frames(sample_path("carphone_pristine.mp4"))
+    h, w = src.shape[1:3]
+    src = np.stack([cv2.resize(f[:, (w - h) // 2:(w + h) // 2], (256, 256), interpolation=cv2.INTER_CUBIC)
+                    for f in src])
+    cycle = np.concatenate([src, src[::-1]])
+
+    def clip(n: int) -> Path:
+        return write_video(tmp / f"clip{n}.mp4", (cycle[k % len(cycle)] for k in range(n)), fps=30)
+
+    print(f"`msi score --no-cache`, 256x256 clips, python {sys.version.split()[0]}")
+    print(f"{'frames':>8s} {'peak RSS MB':>12s}")
+    rows = []
+    for n in args.frames:
+        mb = peak_mb([sys.executable, "-m", "msi", "score", str(clip(n)), "--no-cache", "-q"])
+        rows.append((n, mb))
+        print(f"{n:8d} {mb:12.1f}")
+    n_, mb_ = np.array(rows, dtype=float).T
+    slope, base = np.polyfit(n_, mb_, 1) if len(rows) > 1 else (float("nan"), mb_[0])
+    hour = args.hour_frames
+    print(f"slope: {slope * 1e4:.1f} MB per 10,000 frames; baseline {base:.0f} MB; "
+          f"one hour ({hour} frames) estimate: {base + slope * hour:.0f} MB (goal <= 1024)")
+
+    # The scoring side of an hour: a warm cache entry of `hour` frames of real landmarks.
+    short = clip(120)
+    cache = tmp / "cache"
+    lm = get_landmarks(short, Settings(), cache=str(cache))
+    reps = -(-hour // len(lm.landmarks))
+    hour_lm = np.concatenate([lm.landmarks, lm.landmarks[::-1]] * (reps // 2 + 1))[:hour]
+    key = cache_key(file_sha256(short), Settings().tracker_key())
+    store = LandmarkCache(cache)
+    hit = store.get(key)
+    hit["landmarks"] = hour_lm
+    hit["timestamps"] = np.arange(hour) / 30.0
+    store.put(key, hit.pop("landmarks"), hit)
+    del hour_lm, hit
+    cmd = [sys.executable, "-m", "msi", "score", str(short), "--cache-dir", str(cache), "--json", "-q"]
+    mb = peak_mb(cmd)
+    rec = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)[0]
+    assert rec["cached"] and rec["frames"] == hour, rec
+    print(f"scoring {hour} frames from the cache (landmarks float32 {hour * 478 * 3 * 4 / 2**20:.0f} MB): "
+          f"peak RSS {mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
