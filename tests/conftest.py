@@ -57,6 +57,29 @@ def run_cli(capsys):
     return run
 
 
+#: What a command's --help must never import.
+HEAVY_MODULES = ("mediapipe", "torch", "matplotlib")
+
+
+def run_fresh(package: str, argv: list[str]) -> tuple[int, list[str]]:
+    """Run ``<package>.cli.main(argv)`` in a fresh interpreter: its exit code and the modules it
+    imported that are heavy (:data:`HEAVY_MODULES`) or belong to ``<package>``."""
+    import subprocess
+    import sys
+
+    code = (f"import sys; from {package}.cli import main; rc = main({argv!r}); "
+            f"mods = [m for m in sys.modules if m.split('.')[0] in {HEAVY_MODULES!r} or m.startswith('{package}.')]; "
+            "print(','.join(sorted(mods)), file=sys.stderr); sys.exit(rc)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    return p.returncode, [m for m in p.stderr.strip().splitlines()[-1].split(",") if m]
+
+
+@pytest.fixture
+def imports_after():
+    """:func:`run_fresh` as a fixture: ``imports_after("msi", ["score", "--help"])`` -> (code, modules)."""
+    return run_fresh
+
+
 @pytest.fixture(scope="session")
 def pristine() -> Path:
     from msi.samples import sample_path

@@ -18,28 +18,19 @@ from msi.errors import NoFace, UsageError
 HEAVY = ("mediapipe", "torch", "matplotlib")
 
 
-def _imports_after(argv: list[str]) -> tuple[int, list[str]]:
-    """Run ``msi.cli.main(argv)`` in a fresh interpreter; its exit code and the heavy/subcommand
-    modules it imported."""
-    code = ("import sys; from msi.cli import main; rc = main(%r); "
-            "mods = [m for m in sys.modules if m.split('.')[0] in %r or m.startswith('msi.cli.')]; "
-            "print(','.join(sorted(mods)), file=sys.stderr); sys.exit(rc)" % (argv, HEAVY))
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    return p.returncode, [m for m in p.stderr.strip().splitlines()[-1].split(",") if m]
-
-
-def test_score_help_imports_no_mediapipe_torch_or_matplotlib():
-    rc, mods = _imports_after(["score", "--help"])
+def test_score_help_imports_no_mediapipe_torch_or_matplotlib(imports_after):
+    rc, mods = imports_after("msi", ["score", "--help"])
     assert rc == 0
     assert not [m for m in mods if m.split(".")[0] in HEAVY], mods
     assert "msi.cli.score" in mods and "msi.cli.plot" not in mods and "msi.cli.correlate" not in mods
 
 
-def test_top_level_help_imports_no_subcommand():
-    rc, mods = _imports_after(["--help"])
+def test_top_level_help_imports_no_subcommand(imports_after):
+    rc, mods = imports_after("msi", ["--help"])
     assert rc == 0
     assert not [m for m in mods if m.split(".")[0] in HEAVY], mods
-    assert not [m for m in mods if m.split(".")[-1] in {n.replace("-", "_") for n in SUBCOMMANDS}], mods
+    assert not [m for m in mods if m.startswith("msi.cli.") and m.split(".")[-1] in
+                {n.replace("-", "_") for n in SUBCOMMANDS}], mods
 
 
 def test_every_subcommand_loads_and_has_help(run_cli):
@@ -50,7 +41,9 @@ def test_every_subcommand_loads_and_has_help(run_cli):
         code, text, err = run_cli([name, "--help"])
         assert code == 0, err
         assert text.startswith(f"Usage: msi {name} ")
-    assert run_cli(["--version"])[:2] == (0, "msi 0.1.0\n")
+    from msi import __version__
+
+    assert run_cli(["--version"])[:2] == (0, f"msi {__version__}\n")
 
 
 def test_usage_errors_are_one_line_and_exit_2(run_cli, one_line_error):
