@@ -1,7 +1,7 @@
 """Renderer losses (StableFace Sec. 3.5, following Neural Voice Puppetry).
 
-* Unbalanced L1: L_1 = mean(|G(x) - y| * (1 + (m - 1) M)) with mouth weight m = 2 inside the
-  mouth mask M and 1 elsewhere.
+* Unbalanced L1: L_1 = mean(|G(x) - y| * (1 + (m - 1) M)) with weight m = 2 inside the eroded
+  region M (the augmented erosion mask the renderer had to fill in) and 1 elsewhere.
 * Perceptual: L_vgg = sum_l lambda_l mean|phi_l(G(x)) - phi_l(y)| over VGG19 relu{1..5}_1
   (only when VGG19 weights are given).
 * Adversarial (least squares): L_G = mean (D(x, G(x)) - 1)^2; L_D = 1/2 [mean (D(x, y) - 1)^2
@@ -19,7 +19,7 @@ from generator.models.vgg import TAP_WEIGHTS, VGG19
 
 
 def unbalanced_l1(pred: torch.Tensor, target: torch.Tensor, mouth: torch.Tensor, mouth_weight: float = 2.0) -> torch.Tensor:
-    """pred, target (N, 3, H, W); mouth (N, 1, H, W) in {0, 1}."""
+    """pred, target (N, 3, H, W); mouth (N, 1, H, W) in {0, 1}: the eroded region."""
     weight = 1 + (mouth_weight - 1) * mouth
     return ((pred - target).abs() * weight).mean()
 

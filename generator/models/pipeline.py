@@ -49,15 +49,6 @@ class StableFace(nn.Module):
         self.renderer = Renderer(cfg.renderer, size, cfg.fusion, cfg.dependency, cfg.a2e.n_mels)
         self.discriminator = PatchDiscriminator(cfg.discriminator, cfg.renderer.in_channels + 3)
 
-    def canonical(self, expression: torch.Tensor, ident: Identity) -> torch.Tensor:
-        """Expressions (B, T, K) -> pose-free meshes (B, T, V, 3)."""
-        from generator.data.face3d import reconstruct
-
-        eye = torch.eye(3, dtype=expression.dtype, device=expression.device).expand(*expression.shape[:-1], 3, 3)
-        zero = expression.new_zeros(*expression.shape[:-1], 3)
-        one = expression.new_ones(expression.shape[:-1])
-        return reconstruct(ident.shape, expression, ident.components, eye, zero, one)
-
     def meshes(self, expression: torch.Tensor, ident: Identity, rotation: torch.Tensor, translation: torch.Tensor,
                scale: torch.Tensor, smooth: bool = True) -> torch.Tensor:
         """Expressions (B, T, K) and the background's pose -> posed meshes (B, T, V, 3), smoothed in
