@@ -149,14 +149,40 @@ def test_missing_column_lists_existing_columns(tmp_path, run_cli, one_line_error
     one_line_error(code, err, "'fid'", "columns are", alone=True)
 
 
-def test_non_numeric_cell(tmp_path, run_cli, one_line_error):
-    df = table()
+def _non_numeric(df):
     df["motion_stability"] = df["motion_stability"].astype(object)
     df.loc[7, "motion_stability"] = "good"
+    return df
+
+
+def _too_few_rows(df):
+    df = df.iloc[:5].copy()
+    df.loc[[0, 1, 2], "msi_lip"] = np.nan
+    return df
+
+
+def _constant(df):
+    df["realness"] = 3.0
+    return df
+
+
+def _duplicate(df):
+    df.loc[10, "path"] = df.loc[3, "path"]
+    return df
+
+
+@pytest.mark.parametrize("spoil, needles", [
+    (_non_numeric, ("motion_stability", "'good'", "clip_007.mp4")),
+    (_too_few_rows, ("only 2 usable row(s)", "at least 3")),
+    (_constant, ("'realness'", "constant")),
+    (_duplicate, ("duplicate", "clip_003.mp4")),
+], ids=["non_numeric_cell", "too_few_rows", "constant_column", "duplicate_video_rows"])
+def test_unusable_table_is_one_line(spoil, needles, tmp_path, run_cli, one_line_error):
+    df = spoil(table())
     src = tmp_path / "mos.csv"
     df.to_csv(src, index=False)
     code, _, err = run_cli(["correlate", str(src)])
-    one_line_error(code, err, "motion_stability", "'good'", "clip_007.mp4", alone=True)
+    one_line_error(code, err, *needles, alone=True)
 
 
 def test_nan_rows_are_dropped_and_counted(tmp_path, run_cli):
@@ -175,33 +201,6 @@ def test_nan_rows_are_dropped_and_counted(tmp_path, run_cli):
     got = [c for c in doc["correlations"] if c["metric"] == "msi_jaw" and c["subjective"] == "realness"
            and c["method"] == "pearson"][0]
     assert got["r"] == pytest.approx(r, abs=1e-12)
-
-
-def test_too_few_rows(tmp_path, run_cli, one_line_error):
-    df = table(n=5)
-    df.loc[[0, 1, 2], "msi_lip"] = np.nan
-    src = tmp_path / "mos.csv"
-    df.to_csv(src, index=False)
-    code, _, err = run_cli(["correlate", str(src)])
-    one_line_error(code, err, "only 2 usable row(s)", "at least 3", alone=True)
-
-
-def test_constant_column(tmp_path, run_cli, one_line_error):
-    df = table()
-    df["realness"] = 3.0
-    src = tmp_path / "mos.csv"
-    df.to_csv(src, index=False)
-    code, _, err = run_cli(["correlate", str(src)])
-    one_line_error(code, err, "'realness'", "constant", alone=True)
-
-
-def test_duplicate_video_rows(tmp_path, run_cli, one_line_error):
-    df = table()
-    df.loc[10, "path"] = df.loc[3, "path"]
-    src = tmp_path / "mos.csv"
-    df.to_csv(src, index=False)
-    code, _, err = run_cli(["correlate", str(src)])
-    one_line_error(code, err, "duplicate", "clip_003.mp4", alone=True)
 
 
 def test_bad_options_and_unreadable_table(tmp_path, run_cli, one_line_error):
