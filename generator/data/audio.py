@@ -41,13 +41,17 @@ class LogMelConfig:
     eps: float = 1e-6  # floor inside the log, so silence stays finite
 
 
-def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
+def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE, notes: list[str] | None = None) -> np.ndarray:
     """The first audio stream of a media file (wav, mp3, mp4, mkv, ...) as float32 mono at ``sr``.
 
     Channels are averaged and the rate converted by FFmpeg's resampler (through PyAV).
+    Damaged packets do not stop decoding: they are skipped, and every span the stream's own
+    timestamps show as missing is filled with silence, so what follows stays in sync with the
+    video. That is reported in ``notes`` (a list the caller passes; else a Python warning).
     Raises :class:`GeneratorError` for a missing file, an unreadable one, or no audio stream.
     """
     import av
+    import av.logging
 
     p = Path(path)
     if not p.is_file():
@@ -56,23 +60,60 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
         container = av.open(str(p))
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise GeneratorError(f"{p}: not a readable audio file ({type(exc).__name__})") from None
+    chunks: list[np.ndarray] = []
+    bad, lost, first_error = 0, 0.0, ""
     with container:
         if not container.streams.audio:
             raise GeneratorError(f"{p}: contains no audio track")
+        stream = container.streams.audio[0]
         # Planar float at the target rate, channels kept: we average them ourselves (FFmpeg's
         # own downmix to mono scales by 1/sqrt(2) per channel, which changes the level).
         resampler = av.AudioResampler(format="fltp", rate=sr)
-        chunks = []
+        t_next = None  # where the next frame should start (s), by the stream's timestamps
+        saved_level = av.logging.get_level()
+        av.logging.set_level(av.logging.ERROR)
         try:
-            for frame in container.decode(container.streams.audio[0]):
-                frame.pts = None  # let the resampler count samples itself
-                chunks += [f.to_ndarray().mean(axis=0) for f in resampler.resample(frame)]
-        except av.FFmpegError as exc:
-            raise GeneratorError(f"{p}: cannot decode the audio ({exc.strerror or exc})") from None
+            with av.logging.Capture(local=False):  # FFmpeg's damage reports: counted, not printed
+                for packet in container.demux(stream):
+                    try:
+                        frames = stream.decode(packet)
+                    except av.FFmpegError as exc:  # a damaged packet: skip it, its span becomes silence
+                        bad += 1
+                        first_error = first_error or (exc.strerror or str(exc))
+                        continue
+                    for frame in frames:
+                        t = frame.time
+                        if t is not None and t_next is not None and t - t_next > 0.5 * frame.samples / frame.sample_rate:
+                            # samples are missing here: flush the resampler, then silence for the gap
+                            chunks += [f.to_ndarray().mean(axis=0) for f in resampler.resample(None)]
+                            resampler = av.AudioResampler(format="fltp", rate=sr)
+                            gap = int(round((t - t_next) * sr))
+                            chunks.append(np.zeros(gap, np.float32))
+                            lost += gap / sr
+                        if t is not None:
+                            t_next = t + frame.samples / frame.sample_rate
+                        frame.pts = None  # let the resampler count samples itself
+                        chunks += [f.to_ndarray().mean(axis=0) for f in resampler.resample(frame)]
+        except av.FFmpegError as exc:  # the container itself breaks off: keep what was decoded
+            if not chunks:
+                raise GeneratorError(f"{p}: cannot decode the audio ({exc.strerror or exc})") from None
+            bad += 1
+            first_error = first_error or (exc.strerror or str(exc))
+        finally:
+            av.logging.set_level(saved_level)
         chunks += [f.to_ndarray().mean(axis=0) for f in resampler.resample(None)]
     wave = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     if wave.size == 0:
         raise GeneratorError(f"{p}: the audio track is empty")
+    if bad or lost:
+        msg = (f"{p}: {bad} damaged audio packet(s) skipped ({first_error or 'no error given'}); "
+               f"{lost:.3f} s of lost audio filled with silence on the stream's timestamps, so sync is kept")
+        if notes is not None:
+            notes.append(msg)
+        else:
+            import warnings
+
+            warnings.warn(msg, stacklevel=2)
     return wave
 
 

@@ -122,7 +122,8 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     partial = _start(cfg, out, source)
 
     # Audio first: it is quick and bounds the number of frames.
-    wave = audio_mod.load_audio(audio_src, audio_mod.SAMPLE_RATE)
+    audio_notes: list[str] = []  # damaged packets, filled with silence (sync kept)
+    wave = audio_mod.load_audio(audio_src, audio_mod.SAMPLE_RATE, notes=audio_notes)
     offset = audio_mod.stream_offset(cfg.video) if cfg.audio is None else 0.0
     wave = audio_mod.shift_audio(wave, offset, audio_mod.SAMPLE_RATE)
     n_audio = int(math.floor(len(wave) / audio_mod.SAMPLE_RATE * cfg.fps + 1e-6))
@@ -131,7 +132,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
                                    wrap=lambda frames, total: _progress(frames, total, "tracking", progress))
     clock["tracking"] = time.perf_counter()
     n = len(lm_src)
-    warnings = _length_warnings(n, n_audio, info.duration, cfg.fps)
+    warnings = audio_notes + _length_warnings(n, n_audio, info.duration, cfg.fps)
     splits = _splits(cfg, n)
     lm_src, missing = _check_faces(cfg, lm_src, confirmed)
     crop = choose_crop(lm_src, cfg.margin)
