@@ -273,7 +273,8 @@ class LandmarkerTracker(_Base):
 
     def close(self) -> None:
         if self._task is not None:
-            self._task.close()
+            with _quiet_native_stderr():  # closing logs too (DestroyAccelerator ...)
+                self._task.close()
             self._task = None
 
 
@@ -318,7 +319,8 @@ class FaceMeshLegacyTracker(_Base):
 
     def close(self) -> None:
         if self._mesh is not None:
-            self._mesh.close()
+            with _quiet_native_stderr():
+                self._mesh.close()
             self._mesh = None
 
 
@@ -400,7 +402,8 @@ class FaceCheck:
 
     def close(self) -> None:
         if self._det is not None:
-            self._det.close()
+            with _quiet_native_stderr():
+                self._det.close()
             self._det = None
 
     def __enter__(self) -> "FaceCheck":
@@ -442,7 +445,8 @@ class _Buffer:
         self.n += 1
 
     def array(self) -> np.ndarray:
-        return self.data[: self.n] if self.n == len(self.data) else self.data[: self.n].copy()
+        # a view: np.empty's untouched slack rows are never resident, so no second full copy
+        return self.data[: self.n]
 
 
 def track_frames_verified(frames: Iterable[np.ndarray], verify_face: bool = True, tracker: str | Tracker = DEFAULT_TRACKER,
