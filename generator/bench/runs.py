@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ class RunStore:
         (self.root / "results").mkdir(parents=True, exist_ok=True)
 
     def path(self, variant: str, seed: int) -> Path:
-        return self.root / "results" / f"{variant}__seed{seed}.json"
+        return self.root / "results" / f"{slug(variant)}__seed{seed}.json"
 
     def done(self, variant: str, seed: int) -> bool:
         return self.load(variant, seed) is not None
@@ -69,6 +68,11 @@ class RunStore:
         return left * sum(durations) / len(durations)
 
 
+def slug(variant: str) -> str:
+    """A file-name-safe form of a variant's name ("w/o fusion" -> "wo-fusion")."""
+    return variant.replace("/", "").replace(" ", "-")
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "unknown"
@@ -77,6 +81,3 @@ def format_duration(seconds: float | None) -> str:
     m, s = divmod(rest, 60)
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
-
-def now() -> float:
-    return time.perf_counter()

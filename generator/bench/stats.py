@@ -16,23 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from msi.compare import mean_ci  # one home for the t-interval (``msi compare`` uses it per method)
+
 CONFIDENCE = 0.95
-
-
-def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float, float, int]:
-    """``(mean, ci_low, ci_high, n)`` of the finite values, Student's t interval."""
-    from scipy import stats
-
-    x = np.asarray(values, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    m = float(x.mean())
-    if n == 1:
-        return m, float("nan"), float("nan"), 1
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return m, m - half, m + half, n
 
 
 def summarise(runs: pd.DataFrame, metrics: Sequence[str], by: str = "variant",

@@ -1,0 +1,137 @@
+"""``stableface bench``: Table V, Fig. 9 and a ground-truth Table IV, with seeds and 95% CIs.
+
+    stableface bench table5 --out DIR [--seeds 3] [--config bench|tiny|paper|quick] [--quick]
+    stableface bench fig9   --out DIR [--seeds 3] [--config ...]
+    stableface bench table4 --out DIR [--clips 24] [--seconds 8] [--max-jitter 2]
+
+Every finished run stays in DIR (``DIR/results/*.json``); rerunning the same command continues
+where a killed one stopped, on this machine or another (commit or copy DIR).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from generator.errors import GeneratorError
+
+CONFIGS = ("quick", "bench", "tiny", "paper")
+
+
+def _common(f):
+    f = click.option("--syncnet-weights", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="SyncNet state dict (syncnet_v2.model): adds LSE-C/LSE-D columns")(f)
+    f = click.option("--paper", "paper_csv", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="CSV of the paper's table (a 'method' column naming the variants, then metric "
+                          "columns as in msi compare) printed beside ours; no paper numbers ship with this project")(f)
+    f = click.option("--quick", is_flag=True, help="minutes-long smoke run (same as --config quick --seeds 2)")(f)
+    f = click.option("--config", "config_name", type=click.Choice(CONFIGS), default="bench", show_default=True,
+                     help="size of each run: bench (6x3 runs in <= 2 h on 2 cores), tiny, paper, quick")(f)
+    f = click.option("--seeds", type=click.IntRange(1, 100), default=3, show_default=True, help="seeds per variant")(f)
+    f = click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+                     help="folder of finished runs (resumed if it exists)")(f)
+    return f
+
+
+@click.group("bench", help=__doc__.split("\n\n")[0])
+def command() -> None:
+    pass
+
+
+def _grid(out: Path, variants: dict, reference: str, seeds: int, config_name: str, quick: bool,
+          syncnet_weights: str | None, paper_csv: str | None, title: str) -> int:
+    from generator.bench.ablations import BENCH_CONFIGS, report, run_grid
+    from generator.bench.evaluate import evaluate_video
+
+    if quick:
+        config_name, seeds = "quick", min(seeds, 2)
+    cfg = BENCH_CONFIGS[config_name]
+    out.mkdir(parents=True, exist_ok=True)
+
+    def evaluate(video: Path, truth: Path) -> dict:
+        return evaluate_video(video, truth, syncnet_weights=syncnet_weights)
+
+    runs = run_grid(out, variants, seeds, cfg, evaluate)
+    truth = evaluate_video(out / "truth_test.mp4", None, syncnet_weights=syncnet_weights)
+    from msi.compare import read_paper_table
+
+    paper = read_paper_table(paper_csv) if paper_csv else None
+    md, summary, diffs = report(runs, list(variants), reference, truth=truth, paper=paper)
+    header = (f"# {title}\n\nconfig `{cfg.name}` ({cfg.model} model, {cfg.clip_seconds:g} s clip at {cfg.size} px), "
+              f"{seeds} seed(s); cells: mean ± half-width of the 95% t-interval over seeds.\n\n")
+    (out / "table.md").write_text(header + md + "\n")
+    runs.to_csv(out / "runs.csv", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
+    diffs.to_csv(out / "paired.csv", index=False)
+    click.echo(header + md)
+    click.echo(f"\nwrote {out / 'table.md'}, runs.csv, summary.csv, paired.csv", err=True)
+    return 0
+
+
+@command.command("table5")
+@_common
+def table5(out, seeds, config_name, quick, paper_csv, syncnet_weights) -> int:
+    """Table V: full model, each component removed, and the baseline; mean ± 95% CI over seeds."""
+    from generator.bench.ablations import TABLE5
+
+    return _grid(out, TABLE5, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
+                 "Table V (ablations), regenerated")
+
+
+@command.command("fig9")
+@_common
+def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights) -> int:
+    """Fig. 9: fixed, global and adaptive smoothing (same starting kernel), plus slice pictures."""
+    from generator.bench.ablations import FIG9
+
+    code = _grid(out, FIG9, "adaptive", seeds, config_name, quick, syncnet_weights, paper_csv,
+                 "Fig. 9 (smoothing modes), regenerated")
+    png = _slices(out, list(FIG9))
+    click.echo(f"slices: {png}", err=True)
+    return code
+
+
+def _slices(out: Path, variants: list[str], seed: int = 0) -> Path:
+    """``msi slice-plot`` of the ground truth and each variant's re-enacted test video (one seed),
+    stacked on a common time axis (paper Fig. 7 style), written to ``out/slices.png``."""
+    from generator.bench.ablations import run_dir
+    from msi.cli import main as msi_main
+
+    videos = [out / "truth_test.mp4"] + [run_dir(out, v, seed) / "test.mp4" for v in variants]
+    args = ["slice-plot", *map(str, videos)]
+    for label in ["ground truth", *variants]:
+        args += ["--label", label]
+    png = out / "slices.png"
+    if msi_main(args + ["--out", str(png)]) != 0:
+        raise GeneratorError("msi slice-plot could not draw the slices (see the message above)")
+    return png
+
+
+@command.command("table4")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--clips", type=click.IntRange(4, 10_000), default=24, show_default=True)
+@click.option("--seconds", type=click.FloatRange(2, 600), default=8.0, show_default=True, help="length of each clip")
+@click.option("--max-jitter", type=click.FloatRange(0, 20), default=2.0, show_default=True,
+              help="jitter levels are drawn uniformly from [0, this] (MSI units)")
+@click.option("--seed", type=int, default=0, show_default=True)
+def table4(out, clips, seconds, max_jitter, seed) -> int:
+    """Table IV with known jitter in place of MOS: Pearson/Spearman/Kendall of each metric."""
+    from generator.bench.table4 import build_and_score, table
+
+    out.mkdir(parents=True, exist_ok=True)
+    scores = build_and_score(out, clips, seconds, max_jitter, seed=seed)
+    tidy, layout = table(scores)
+    scores.to_csv(out / "scores.csv", index=False)
+    tidy.to_csv(out / "correlations.csv", index=False)
+    md = ("# Table IV with known jitter in place of MOS\n\n"
+          f"{clips} synthetic clips of {seconds:g} s, jitter ~ U[0, {max_jitter:g}] (MSI units), seed {seed}; "
+          "Pearson r of each metric with -jitter (higher = tracks stability better).\n\n"
+          + layout.T.round(3).to_markdown() + "\n")
+    (out / "table.md").write_text(md)
+    click.echo(md)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(command())
