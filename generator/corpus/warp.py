@@ -17,7 +17,7 @@ lip weight: 1 on the lips and Gaussian fall-off of ``0.5 w`` outside):
   plus a lip parting of ``+0.5 A f(u)`` (lower lip) and ``-0.2 A f(u)`` (upper lip), ``A = 0.42 w o``;
 * width ``s`` in [-1, 1]: corners move by ``+-0.12 w s`` horizontally (spread / narrow);
 * rounding ``r`` in [0, 1]: corners move inwards by ``0.12 w r`` and the lips thicken by up to
-  ``0.04 w r`` in the middle (protruded, rounded lips); width and rounding fall off at ``0.3 w``;
+  ``0.04 w r`` in the middle (protruded, rounded lips); width and rounding fall off at ``0.35 w``;
 * jitter: a per-frame translation ``(jx, jy)`` of the lip region (weight exactly 1 on the lips);
 * blink ``b`` in [0, 1]: the eye between the lids is squeezed towards the lower lid (by ``0.95 b``
   of its height, zero at the corners) and the lid skin above follows with a Gaussian fall-off;
@@ -76,7 +76,7 @@ class RigConfig:
     rounding: float = 0.12  # corner displacement inwards at rounding = 1, in mouth widths
     pout: float = 0.04  # rounded lips protrude: outer lip contour moves away from the midline
     lip_falloff: float = 0.5  # Gaussian radius of the lip weight outside the lips, in mouth widths
-    shape_falloff: float = 0.3  # the same for width and rounding
+    shape_falloff: float = 0.35  # the same for width and rounding
     ring_scale: float = 1.45  # ring points at this multiple of the face-oval radius
     depth_fade: float = 0.2  # depth fades in over this distance inside the face outline (face widths)
     blink_close: float = 0.95  # share of the eye height closed at blink = 1
@@ -163,7 +163,7 @@ class FaceRig:
             y_up = np.interp(x, *up[np.argsort(up[:, 0])].T)
             y_lo = np.interp(x, *lo[np.argsort(lo[:, 0])].T)
             height = max(float(np.max(y_lo - y_up)), 1e-6)
-            across = np.clip(1 - ((x - 0.5 * (x0 + x1)) / (0.5 * (x1 - x0))) ** 2, 0.0, 1.0)
+            across = np.clip(1 - ((x - 0.5 * (x0 + x1)) / (0.5 * (x1 - x0))) ** 4, 0.0, 1.0)  # flat: the lid closes along the eye
             closing = config.blink_close * (y_lo - y_up) * np.sqrt(across)  # the upper lid's travel
             y = p[:, 1]
             between = (y >= y_up) & (y <= y_lo)

@@ -148,6 +148,7 @@ def test_msi_falls_as_jitter_rises(clips, tracked):
     assert truth[0] > 2 * truth[1] and seen[0] > 1.3 * seen[1]
 
 
+@pytest.mark.slow
 def test_cli_builds_a_resumable_corpus(tmp_path, capsys):
     out = tmp_path / "corpus"
     sheet = tmp_path / "sheet.png"
@@ -190,6 +191,7 @@ def test_cli_bad_input_one_line(tmp_path, capsys, bad, message):
     assert code == 1 and err.startswith("stableface: error:") and "\n" not in err and message in err
 
 
+@pytest.mark.slow
 def test_cli_msi_sweep(tmp_path, capsys):
     """`--msi-sweep`: clips at each jitter level, scored by msi.score on the mp4, CSV + JSON lines."""
     import pandas as pd
@@ -208,6 +210,7 @@ def test_cli_msi_sweep(tmp_path, capsys):
     assert (tmp_path / "sweep.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_given_sentences_and_a_face_array(tmp_path):
     """``sentences`` are spoken in order (cycled); ``face`` may be an RGB array (here mirrored)."""
     from skimage.data import astronaut

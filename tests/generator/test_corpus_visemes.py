@@ -3,6 +3,7 @@ coarticulation blends neighbours (pure functions, plus real espeak-ng timings)."
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from generator.corpus import espeak
 from generator.corpus.visemes import expand_diphthongs, mouth_tracks, viseme_of
@@ -78,6 +79,7 @@ def test_real_speech_lips_close_on_m():
     assert np.median(vow) > 3 * np.median(bil)
 
 
+@pytest.mark.slow
 def test_every_phoneme_espeak_speaks_has_its_own_viseme():
     """No phoneme of the corpus sentences falls back to the generic shape."""
     from generator.corpus.sentences import FIXED, composed
