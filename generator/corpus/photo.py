@@ -39,7 +39,7 @@ def face_crop(face=None, size: int = 256, crop_scale: float = 2.0) -> tuple[np.n
     """The photo's fixed square face crop resized to ``size`` and its 478 landmarks there.
 
     ``face`` is an image path, an RGB array or None (scikit-image's astronaut). Landmarks come
-    from MediaPipe on the full-resolution photo (static image mode) and are mapped into the crop
+    from MediaPipe (the default tracker) on the full-resolution photo and are mapped into the crop
     (z scaled like x, y). Cached per (photo, size).
     """
     img, key = _read_face(face)
@@ -48,9 +48,9 @@ def face_crop(face=None, size: int = 256, crop_scale: float = 2.0) -> tuple[np.n
         crop, lm = _face_cache[ck]
         return crop.copy(), lm.copy()
     import cv2
-    from msi.tracking import FaceMeshTracker
+    from msi.tracking import open_tracker
 
-    with FaceMeshTracker(static_image_mode=True) as tracker:
+    with open_tracker() as tracker:  # the default tracker sees each image on its own
         lm = tracker.process(img)
     if not np.isfinite(lm).all():
         raise GeneratorError(f"no face found in the photo ({key.split(':', 1)[-1]})")

@@ -2,6 +2,7 @@
 face warped along its MediaPipe mesh, real tracking), shared by the data and training tests."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,10 @@ def tiny_clip(tmp_path_factory) -> Path:
     """A prepared 4-second, 64-pixel synthetic clip (100 frames; its source mp4, wav and ground
     truth npz in ``tiny_clip.parent / "source"``). Tests must not write into it."""
     return make_tiny_clip(tmp_path_factory.mktemp("tiny"), seconds=4.0, size=64, seed=0)
+
+
+@pytest.fixture
+def stableface_error(one_line_error):
+    """The shared ``one_line_error`` check for ``stableface``: exactly one line
+    ``stableface: error: ...`` on stderr holding every needle, exit code 1, no traceback."""
+    return functools.partial(one_line_error, prog="stableface", exit_code=1, alone=True)

@@ -12,22 +12,12 @@ import pytest
 
 from generator.cli import COMMANDS, cli_message, main
 
-HEAVY = ("mediapipe", "torch", "matplotlib")
+HEAVY = ("mediapipe", "torch", "matplotlib")  # what a --help must not import
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _imports_after(argv: list[str]) -> tuple[int, list[str]]:
-    """Run ``generator.cli.main(argv)`` in a fresh interpreter: its exit code and the heavy or
-    generator modules it imported."""
-    code = ("import sys; from generator.cli import main; rc = main(%r); "
-            "mods = [m for m in sys.modules if m.split('.')[0] in %r or m.startswith('generator.')]; "
-            "print(','.join(sorted(mods)), file=sys.stderr); sys.exit(rc)" % (argv, HEAVY))
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    return p.returncode, [m for m in p.stderr.strip().splitlines()[-1].split(",") if m]
-
-
-def test_prepare_help_imports_no_torch_mediapipe_or_matplotlib():
-    rc, mods = _imports_after(["prepare", "--help"])
+def test_prepare_help_imports_no_torch_mediapipe_or_matplotlib(imports_after):
+    rc, mods = imports_after("generator", ["prepare", "--help"])
     assert rc == 0
     assert not [m for m in mods if m.split(".")[0] in HEAVY], mods
     assert "generator.cli.prepare" in mods and "generator.cli.train" not in mods

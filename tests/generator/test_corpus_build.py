@@ -177,7 +177,7 @@ def test_cli_builds_a_resumable_corpus(tmp_path, capsys):
                                           (["--face", "/nonexistent.png"], "no such image"),
                                           (["--face", "GREY"], "no face found"),
                                           (["--face", "TEXT"], "not a readable image")])
-def test_cli_bad_input_one_line(tmp_path, capsys, bad, message):
+def test_cli_bad_input_one_line(tmp_path, capsys, bad, message, stableface_error):
     import cv2
 
     if "GREY" in bad:
@@ -187,8 +187,7 @@ def test_cli_bad_input_one_line(tmp_path, capsys, bad, message):
         (tmp_path / "notes.png").write_text("not an image")
         bad = ["--face", str(tmp_path / "notes.png")]
     code = main(["synth-corpus", "--out", str(tmp_path / "c"), "--minutes", "0.02", "--no-progress", *bad])
-    err = capsys.readouterr().err.strip()
-    assert code == 1 and err.startswith("stableface: error:") and "\n" not in err and message in err
+    stableface_error(code, capsys.readouterr().err, message)
 
 
 @pytest.mark.slow

@@ -50,12 +50,9 @@ def test_missing_library_names_the_install_command():
         espeak.synthesize("hello", library="libespeak-ng-not-installed.so.1")
 
 
-def test_cli_without_espeak_prints_one_line_and_fails(tmp_path, monkeypatch, capsys):
+def test_cli_without_espeak_prints_one_line_and_fails(tmp_path, monkeypatch, capsys, stableface_error):
     # Simulates a machine without the Debian package (the library cannot be removed here).
     monkeypatch.setattr(espeak, "LIBRARY", "libespeak-ng-not-installed.so.1")
     code = main(["synth-corpus", "--out", str(tmp_path / "c"), "--minutes", "0.05", "--no-progress"])
-    err = capsys.readouterr().err.strip()
-    assert code == 1
-    assert err.count("\n") == 0 and err.startswith("stableface: error:")
-    assert "apt-get install espeak-ng" in err
+    stableface_error(code, capsys.readouterr().err, "apt-get install espeak-ng")
     assert not (tmp_path / "c" / "corpus.json").exists()
