@@ -11,6 +11,8 @@ import sys
 
 import numpy as np
 
+from figures import save_figure
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -46,10 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                 ax.set_ylabel(label, fontsize=8)
     if args.title:
         fig.suptitle(args.title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(args.out, dpi=110)
-    print(args.out)
-    return 0
+    return save_figure(fig, args.out)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from figures import save_figure
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -40,10 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         b.axvline(joint.step.iloc[0], color="k", ls=":", lw=1, label="joint (smoothing) starts")
     b.set(title="stage 2: renderer", xlabel="step", yscale="log")
     b.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(args.out, dpi=110)
-    print(args.out)
-    return 0
+    return save_figure(fig, args.out)
 
 
 if __name__ == "__main__":
