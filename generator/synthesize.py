@@ -100,9 +100,8 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
                   rotation: np.ndarray, translation: np.ndarray, scale: np.ndarray, audio: np.ndarray,
                   progress: bool = False) -> np.ndarray:
     """Expressions (T, K) + background frames (T, S, S, 3) uint8 and their pose -> frames (T, S, S, 3) uint8."""
-    from tqdm import tqdm
-
     from generator.data.raster import mouth_mask
+    from generator.progress import progress as progress_bar
 
     m, cfg = run.model, run.cfg
     dev = expression.device
@@ -113,7 +112,7 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
     L = cfg.train.seq_len  # the renderer attends over sequences of the training length
     overlap = m.renderer.dependency is not None
     work = sum(min(i + L, len(verts)) - i for i in window_starts(len(verts), L, overlap))
-    bar = tqdm(total=work, desc="render", unit="frame", disable=not progress, file=sys.stderr)
+    bar = progress_bar(work, "render", enabled=progress, unit="frame", every=500)  # bar on a tty only
 
     def window(i: int, j: int) -> np.ndarray:
         v = verts[i:j]

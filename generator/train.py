@@ -327,10 +327,10 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         trim_log(out / "losses.csv", step)
     log_new = not (out / "losses.csv").is_file()
     t0 = time.time()
-    from tqdm import tqdm
+    from generator.progress import progress as progress_bar
 
-    bar = tqdm(total=total, initial=step, disable=not (progress and writer), file=sys.stderr,
-               desc="train", unit="step", dynamic_ncols=True)
+    # a bar on a terminal; in a log, one line every LOG_EVERY steps (not thousands of redraws)
+    bar = progress_bar(total, "train", enabled=progress and writer, initial=step)
     log_f = open(out / "losses.csv", "a", newline="", buffering=1) if writer else None  # line-buffered: tail -f
     log = csv.DictWriter(log_f, LOG_FIELDS) if log_f else None
     if log and log_new:
