@@ -16,7 +16,7 @@ from msi.cli.lazy import LazyGroup, run_group
 SETTING_FLAGS: dict[str, str] = {
     "size=": "--size ", "fps=": "--fps ", "n_exp=": "--n-exp ", "audio_window=": "--audio-window ",
     "margin=": "--margin ", "splits=": "--splits ", "audio=": "--audio ", "audio_features=": "--audio-features ",
-    "max_missing=": "--max-missing ", "jitter=": "--jitter ", "out=": "--out ",
+    "max_missing=": "--max-missing ", "jitter=": "--jitter ", "out=": "--out ", "tracker=": "--tracker ",
 }
 
 # name -> ("module:attribute", one-line help)

@@ -9,6 +9,7 @@ import click
 
 from generator.data.audio import AUDIO_WINDOW, FEATURE_RATE
 from generator.errors import GeneratorError
+from msi.cli.options import tracker_option
 
 HELP = """Turn a talking video (with its audio track, or --audio) into a training data directory:
 25 fps frames in one fixed face crop, 16 kHz audio and log-mel windows, MediaPipe meshes,
@@ -49,11 +50,12 @@ PathArg = click.Path(path_type=Path)
               help="larger frames are downscaled to this for tracking only")
 @click.option("--max-missing", type=float, default=0.5, show_default=True, metavar="FRACTION",
               help="largest fraction of frames without a face; they are interpolated")
+@tracker_option()
 @click.option("--force", is_flag=True, help="redo everything even if DATA_DIR is up to date")
 @click.option("--quiet", is_flag=True, help="no progress bars")
 def command(video: Path, out: Path, audio: Path | None, size: int, fps: float, n_exp: int,
             audio_features: Path | None, audio_features_rate: float, audio_window: int, splits: str, margin: float,
-            track_side: int, max_missing: float, force: bool, quiet: bool) -> int:
+            track_side: int, max_missing: float, tracker: str, force: bool, quiet: bool) -> int:
     from generator.data.prepare import PrepareConfig, prepare
 
     try:
@@ -63,7 +65,7 @@ def command(video: Path, out: Path, audio: Path | None, size: int, fps: float, n
     cfg = PrepareConfig(video=video, out=out, audio=audio, audio_features=audio_features,
                         audio_features_rate=audio_features_rate, size=size, fps=fps, n_exp=n_exp,
                         audio_window=audio_window, splits=fractions, margin=margin, track_side=track_side,
-                        max_missing=max_missing, force=force)
+                        max_missing=max_missing, tracker=tracker, force=force)
     manifest = prepare(cfg, progress=not quiet)
     for w in manifest.get("warnings", []):
         print(f"stableface: warning: {w}", file=sys.stderr)

@@ -39,6 +39,7 @@ from generator.data.dataset import FORMAT, SPLITS, is_prepared
 from generator.data.timeline import resample_frames, split_ranges
 from generator.data.track import fill_gaps, track_clip
 from generator.errors import GeneratorError
+from msi.tracking import DEFAULT_TRACKER, TRACKERS
 
 MIN_SPLIT_FRAMES = {"train": 8, "val": 2, "test": 2}
 
@@ -58,6 +59,7 @@ class PrepareConfig:
     margin: float = 1.5  # crop side / side of the box around all frames' meshes
     track_side: int = 640  # larger frames are downscaled for the tracker only
     max_missing: float = 0.5  # largest fraction of frames without a face that is interpolated
+    tracker: str = DEFAULT_TRACKER  # face tracker backend (msi.tracking)
     force: bool = False
 
     def settings(self) -> dict:
@@ -68,6 +70,7 @@ class PrepareConfig:
             "audio_features_rate": self.audio_features_rate, "audio_window": self.audio_window,
             "splits": list(self.splits), "margin": self.margin, "track_side": self.track_side,
             "max_missing": self.max_missing, "audio": None if self.audio is None else str(self.audio),
+            "tracker": self.tracker,
         }
 
     def check(self) -> None:
@@ -83,6 +86,13 @@ class PrepareConfig:
                                  ("margin", self.margin, 1.0)):
             if value < low:
                 raise GeneratorError(f"{name}={value:g} is below {low:g}")
+        from msi.tracking import tracker_available
+
+        if self.tracker not in TRACKERS:
+            raise GeneratorError(f"tracker={self.tracker} is unknown (choose from {', '.join(TRACKERS)})")
+        reason = tracker_available(self.tracker)
+        if reason:
+            raise GeneratorError(reason)
         if self.audio is not None and not Path(self.audio).is_file():
             raise GeneratorError(f"{self.audio}: no such audio file")
         if self.audio_features is not None and not Path(self.audio_features).is_file():
@@ -104,6 +114,7 @@ def prepare(cfg: PrepareConfig, progress: bool = True) -> dict:
 
 
 def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
+    from msi.tracking import tracker_identity
     from msi.video import probe
 
     info = probe(cfg.video)
@@ -128,7 +139,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     wave = audio_mod.shift_audio(wave, offset, audio_mod.SAMPLE_RATE)
     n_audio = int(math.floor(len(wave) / audio_mod.SAMPLE_RATE * cfg.fps + 1e-6))
     clock = {"start": time.perf_counter()}
-    lm_src, confirmed = track_clip(cfg.video, cfg.fps, n_audio, partial, cfg.track_side,
+    lm_src, confirmed = track_clip(cfg.video, cfg.fps, n_audio, partial, cfg.track_side, tracker=cfg.tracker,
                                    wrap=lambda frames, total: _progress(frames, total, "tracking", progress))
     clock["tracking"] = time.perf_counter()
     n = len(lm_src)
@@ -161,7 +172,7 @@ def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
         "format": FORMAT,
         "source": source,
         "settings": cfg.settings(),
-        "versions": _versions(),
+        "versions": {**_versions(), "tracker": tracker_identity(cfg.tracker)},
         "n_frames": n,
         "crop": list(crop),
         "splits": splits,

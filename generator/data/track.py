@@ -17,6 +17,7 @@ import numpy as np
 
 from generator.data.timeline import resample_frames
 from msi.regions import MP_N_POINTS
+from msi.tracking import DEFAULT_TRACKER
 
 CHUNK = 250  # frames tracked per checkpoint
 
@@ -38,6 +39,7 @@ def fill_gaps(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def track_clip(video: str | os.PathLike, fps: float, n_max: int, checkpoints: Path, track_side: int | None = None,
+               tracker: str = DEFAULT_TRACKER,
                wrap: Callable[[Iterable, int], Iterable] = lambda frames, total: frames) -> tuple[np.ndarray, bool]:
     """Landmarks (T, 478, 3) in source pixels of at most ``n_max`` frames of ``video`` resampled to
     ``fps``, and whether MediaPipe's face detector confirms a human face (the check of ``msi score``,
@@ -46,7 +48,7 @@ def track_clip(video: str | os.PathLike, fps: float, n_max: int, checkpoints: Pa
 
     Finished chunks are saved as ``checkpoints/track_NNNNN.npy`` and reused by a rerun (their
     frames are decoded again for the face check only). ``wrap(frames, total)`` may wrap the frame
-    stream (e.g. in a progress bar).
+    stream (e.g. in a progress bar). ``tracker``: the backend's name (:data:`msi.tracking.TRACKERS`).
     """
     from msi.tracking import FaceCheck, open_tracker, track_frames_verified
     from msi.video import iter_frames, probe, scaled_size
@@ -57,7 +59,7 @@ def track_clip(video: str | os.PathLike, fps: float, n_max: int, checkpoints: Pa
     frames = iter(wrap(itertools.islice(resample_frames(iter_frames(video, max_side=track_side), info.fps, fps),
                                         n_max), total))
     chunks: list[np.ndarray] = []
-    with open_tracker() as tracker, FaceCheck() as check:
+    with open_tracker(tracker) as trk, FaceCheck() as check:
         for c in itertools.count():
             done = checkpoints / f"track_{c:05d}.npy"
             batch = itertools.islice(frames, CHUNK)
@@ -68,7 +70,7 @@ def track_clip(video: str | os.PathLike, fps: float, n_max: int, checkpoints: Pa
                     n += 1
                 lm = np.load(done)[:n]
             else:  # the tracker is reset first: a chunk is tracked as by a fresh tracker
-                lm, _ = track_frames_verified(batch, tracker=tracker, check=check, capacity=CHUNK)
+                lm, _ = track_frames_verified(batch, tracker=trk, check=check, capacity=CHUNK)
                 n = len(lm)
                 if n == CHUNK:
                     np.save(checkpoints / "tmp_track.npy", lm)
