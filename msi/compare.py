@@ -37,6 +37,8 @@ class Column:
 COLUMNS: dict[str, Column] = {
     "msi_lip": Column("MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metric)"),
     "msi_jaw": Column("MSI-Jaw", +1, help="Motion Stability Index of the jaw"),
+    "mouth_motion": Column("Mouth motion", 0, help="std of the inner-lip opening, mouth widths (msi.motion): "
+                           "a high MSI with little motion is a still mouth, not a stable one"),
     "lse_c": Column("LSE-C", +1, "weights", help="SyncNet confidence (Sync-C), as syncnet_python"),
     "lse_d": Column("LSE-D", -1, "weights", help="SyncNet distance (Sync-D), as syncnet_python"),
     "lse_offset": Column("AV offset", 0, "weights", "{:.1f}",

@@ -31,9 +31,11 @@ examples:
 @opt.json_option()
 @opt.resample_option()
 @opt.tracking_options()
+@opt.tracker_option()
 @opt.cache_options()
 def command(video: str, repeats: int, anchors: int, pixel_noise: float, seed: int, as_json: bool,
-            resample_fps: float | None, max_side: int, max_faces: int, no_face_check: bool, no_cache: bool) -> int:
+            resample_fps: float | None, max_side: int, max_faces: int, no_face_check: bool, tracker: str,
+            no_cache: bool) -> int:
     """Tracker noise floor of VIDEO.
 
     still MSI: the MSI of a copy with all motion removed (frames held still under fresh pixel noise
@@ -51,7 +53,7 @@ def command(video: str, repeats: int, anchors: int, pixel_noise: float, seed: in
     if not pixel_noise > 0:
         raise UsageError("--pixel-noise must be positive")
     opt.check_resample(resample_fps)
-    settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
+    settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check, tracker))
     from msi.tracking import silence_native_logs
 
     silence_native_logs()

@@ -68,6 +68,7 @@ def frozen_video(tmp_path_factory, pristine_frames):
     return write_video(d / "frozen.mp4", np.repeat(pristine_frames[20:21], 40, axis=0), fps=25)
 
 
+@pytest.mark.slow
 def test_frozen_video_near_zero_real_clip_clearly_above(frozen_video, pristine):
     from msi.score import score_video
 
@@ -85,6 +86,7 @@ def test_frozen_video_near_zero_real_clip_clearly_above(frozen_video, pristine):
     assert real.to_dict()["mouth_motion"] == pytest.approx(real.mouth_motion)
 
 
+@pytest.mark.slow
 def test_cli_reports_motion(frozen_video, tmp_path, capsys):
     from msi.cli import main
 
@@ -99,3 +101,14 @@ def test_cli_reports_motion(frozen_video, tmp_path, capsys):
     assert main(["score", str(frozen_video), "--json", "-q"]) == 0
     rec = json.loads(capsys.readouterr().out)[0]
     assert rec["mouth_motion"] < 0.3 * MOUTH_MOTION_MIN
+
+
+@pytest.mark.slow
+def test_compare_column(frozen_video):
+    """`msi compare` and msi.compare.video_metrics carry mouth_motion like `msi score`."""
+    from msi.compare import COLUMNS, video_metrics
+    from msi.score import score_video
+
+    assert "mouth_motion" in COLUMNS
+    m = video_metrics(frozen_video)
+    assert m["mouth_motion"] == pytest.approx(score_video(frozen_video).mouth_motion)
