@@ -32,7 +32,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 
-from msi.regions import MP_LIPS_INNER, MP_LIPS_OUTER, MP_N_POINTS
+from msi.regions import LIP_OPENING, MP_LIPS_INNER, MP_LIPS_OUTER, MP_N_POINTS
 
 N_VERTICES = MP_N_POINTS  # 468 mesh points + 10 iris points (refine_landmarks=True)
 N_MESH = 468
@@ -108,7 +108,7 @@ TRIANGLES: np.ndarray = np.concatenate(
 #: Ordered vertices of the outer face outline (boundary of the mesh).
 OUTLINE: np.ndarray = np.array(max(_LOOPS, key=len), dtype=np.int64)
 #: Ordered vertices of the mouth opening.
-MOUTH_OPENING: np.ndarray = np.array(next(lp for lp in _LOOPS if 13 in lp), dtype=np.int64)
+MOUTH_OPENING: np.ndarray = np.array(next(lp for lp in _LOOPS if LIP_OPENING["mediapipe478"][0] in lp), dtype=np.int64)
 
 
 def _edge_distance(sources: list[int]) -> np.ndarray:
