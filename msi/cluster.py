@@ -10,8 +10,8 @@ What runs where:
 - On the client: landmark files, inputs that are not files (their error rows), and videos already
   in the client's landmark cache (so rerunning a killed client only sends what is not finished).
 - On the workers: tracking and scoring of every other video; one task per video. Each worker
-  process keeps its tracker between videos (:func:`_worker_tracking`), so the model is built once
-  per process, not once per video.
+  process keeps its tracker between videos (:func:`msi.tracking.reuse_trackers`), so the models
+  are built once per process, not once per video.
 
 Landmark cache:
 
@@ -35,7 +35,7 @@ import tempfile
 from typing import Iterable, Iterator
 
 from msi.errors import ClusterError, MSIError
-from msi.score import ScoreResult, Settings, _score_one
+from msi.score import ScoreResult, Settings, _score_one, get_landmarks
 
 LOCAL_PREFIX = "local:"
 
@@ -47,28 +47,22 @@ _WORKER_STATE: dict = {}  # per worker process: survives between tasks, rebuilt 
 
 def _worker_setup() -> None:
     """Once per worker process: MediaPipe's native log lines are not for the client's terminal."""
-    if _WORKER_STATE.get("ready"):
+    if _WORKER_STATE:
         return
     from msi.tracking import silence_native_logs
 
     silence_native_logs()
-    _WORKER_STATE["ready"] = True
-    _WORKER_STATE["pid"] = os.getpid()
-    _WORKER_STATE["videos"] = 0
-
-
-@contextlib.contextmanager
-def _worker_tracking():
-    """Tracker reuse across the videos of one worker process (see msi.tracking)."""
-    yield
+    _WORKER_STATE.update(pid=os.getpid(), videos=0)
 
 
 def _remote_score(path: str, settings: Settings, cache_dir: str | None,
                   send_landmarks: bool) -> tuple[ScoreResult, tuple | None]:
     """One video on a worker -> (result, cache entry for the client or None)."""
+    from msi.tracking import reuse_trackers
+
     _worker_setup()
     _WORKER_STATE["videos"] += 1
-    with _worker_tracking():
+    with reuse_trackers():  # the tracker and face-check models are built once per worker process
         if not send_landmarks:
             return _score_one((path, settings, cache_dir or False, False)), None
         # Track into a private, throw-away cache: the entry it leaves is exactly what a local run
@@ -94,8 +88,11 @@ def _walk(root: str) -> Iterator[str]:
 
 
 def worker_info() -> dict:
-    """This worker process's counters (for tests and diagnostics; run with ``Client.run``)."""
-    return {k: v for k, v in _WORKER_STATE.items() if k != "ready"}
+    """This worker process's pid, videos scored and models built (run it with ``Client.run``)."""
+    from msi.tracking import tracker_builds
+
+    builds = tracker_builds()
+    return {**_WORKER_STATE, "trackers_built": builds["tracker"], "face_checks_built": builds["face_check"]}
 
 
 # ----------------------------------------------------------------------------- client side
@@ -149,20 +146,19 @@ def connect(address: str, timeout: float = 30.0):
                 cluster.close()
 
 
-def _runs_on_client(path: str, settings: Settings, store) -> bool:
+def _runs_on_client(path: str, settings: Settings, cache: bool | str) -> bool:
     """Landmark files, non-files (their error rows) and cache hits are scored on the client."""
     from msi.landmarks_io import is_landmark_file
+    from msi.panels import split_panel_path
 
-    if is_landmark_file(path) or not os.path.isfile(path) or settings.scheme != "mediapipe478":
+    if is_landmark_file(path) or not os.path.isfile(split_panel_path(path)[0]):
         return True
-    if store is None:
+    if not cache:
         return False
-    from msi.cache import cache_key, file_sha256
-
     try:
-        return store.get(cache_key(file_sha256(path), settings.tracker_key())) is not None
-    except OSError:
-        return True  # unreadable here: the local error row says why
+        return get_landmarks(path, settings, cache, cached_only=True) is not None
+    except Exception:  # noqa: BLE001 - whatever it is, the local error row says it
+        return True
 
 
 def score_cluster(paths: Iterable[str], settings: Settings | None = None, address: str = "local:2",
@@ -175,13 +171,14 @@ def score_cluster(paths: Iterable[str], settings: Settings | None = None, addres
     or a folder all workers share (they read and write it directly).
     """
     from msi.cache import LandmarkCache
+    from msi.panels import expand_panels
 
     settings = settings or Settings()
-    paths = [str(p) for p in paths]
+    paths = expand_panels([str(p) for p in paths], settings.panels, settings.panel_labels)  # file#panel
     store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
     here, remote = [], []
     for p in paths:
-        (here if _runs_on_client(p, settings, store) else remote).append(p)
+        (here if _runs_on_client(p, settings, cache) else remote).append(p)
     shared_dir = cache if isinstance(cache, str) else None
     send_landmarks = bool(cache) and shared_dir is None
     if not remote:

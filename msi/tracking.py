@@ -29,6 +29,7 @@ import hashlib
 import io
 import os
 import sys
+import threading
 import warnings
 import zipfile
 from dataclasses import asdict, dataclass
@@ -325,11 +326,76 @@ class FaceMeshLegacyTracker(_Base):
 
 
 def open_tracker(name: str = DEFAULT_TRACKER, max_faces: int = 2, **options) -> LandmarkerTracker | FaceMeshLegacyTracker:
-    """A tracker backend (a context manager). ``options``: the other :class:`TrackerSettings`."""
+    """A tracker backend (a context manager). ``options``: the other :class:`TrackerSettings`.
+    Inside :func:`reuse_trackers`, a kept instance (reset) instead of a new one."""
     settings = TrackerSettings(name=check_tracker_name(name), max_faces=max(1, int(max_faces)), **options)
-    if name == "landmarker":
+    kept = _kept(settings, lambda: _Kept(_build_tracker(settings)))
+    if kept is not None:
+        kept.reset()
+        return kept
+    return _build_tracker(settings)
+
+
+def _build_tracker(settings: TrackerSettings) -> LandmarkerTracker | FaceMeshLegacyTracker:
+    _BUILDS["tracker"] += 1
+    if settings.name == "landmarker":
         return LandmarkerTracker(settings)
     return FaceMeshLegacyTracker(settings)
+
+
+# ----------------------------------------------------------------------------- reuse across videos
+
+_REUSE = threading.local()  # .on: reuse switched on in this thread; .kept: {key: model}
+_BUILDS = {"tracker": 0, "face_check": 0}  # models really built in this process
+
+
+@contextlib.contextmanager
+def reuse_trackers():
+    """Within this block, trackers opened by name (:func:`open_tracker`, hence also
+    :func:`track_video` / :func:`track_frames_verified`) and :class:`FaceCheck` detectors are kept
+    (per thread) and handed out again instead of being built for every video; closing one resets it.
+    For long-lived worker processes (msi.cluster: one model per process, not per video). Results
+    do not change: a kept tracker is reset before each hand-out (the landmarker is stateless)."""
+    was = getattr(_REUSE, "on", False)
+    _REUSE.on = True
+    try:
+        yield
+    finally:
+        _REUSE.on = was
+
+
+def tracker_builds() -> dict[str, int]:
+    """How many tracker and face-check models this process has built (diagnostics, tests)."""
+    return dict(_BUILDS)
+
+
+def _kept(key, build: Callable):
+    """The kept model for ``key`` (built on first use) inside :func:`reuse_trackers`, else None."""
+    if not getattr(_REUSE, "on", False):
+        return None
+    kept = _REUSE.__dict__.setdefault("kept", {})
+    if key not in kept:
+        kept[key] = build()
+    return kept[key]
+
+
+class _Kept:
+    """A tracker kept by :func:`reuse_trackers`: closing it resets it, its model stays loaded."""
+
+    def __init__(self, tracker) -> None:
+        self._tracker = tracker
+
+    def __getattr__(self, name: str):
+        return getattr(self._tracker, name)
+
+    def close(self) -> None:
+        self._tracker.reset()
+
+    def __enter__(self) -> "_Kept":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def FaceMeshTracker(static_image_mode: bool = False, max_faces: int = 2, tracker: str = DEFAULT_TRACKER,
@@ -357,6 +423,18 @@ def select_face(faces: np.ndarray, previous: np.ndarray | None = None) -> int | 
 # ----------------------------------------------------------------------------- human-face check
 
 
+def _face_detector():
+    """BlazeFace (short range) from the bundle, run by the Tasks FaceDetector in IMAGE mode."""
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    _BUILDS["face_check"] += 1
+    opts = vision.FaceDetectorOptions(
+        base_options=BaseOptions(model_asset_buffer=detector_model_bytes()),
+        running_mode=vision.RunningMode.IMAGE, min_detection_confidence=FACE_SEEN_SCORE)
+    with _quiet_native_stderr():
+        return vision.FaceDetector.create_from_options(opts)
+
+
 class FaceCheck:
     """Is there a human face (not a cartoon face)? The trackers follow almost anything face-like,
     so videos are scored only if BlazeFace (short range, the detector inside the bundled
@@ -366,13 +444,8 @@ class FaceCheck:
     constants). Frames are checked every FACE_CHECK_STRIDE-th call of :meth:`observe`."""
 
     def __init__(self, stride: int = FACE_CHECK_STRIDE) -> None:
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        opts = vision.FaceDetectorOptions(
-            base_options=BaseOptions(model_asset_buffer=detector_model_bytes()),
-            running_mode=vision.RunningMode.IMAGE, min_detection_confidence=FACE_SEEN_SCORE)
-        with _quiet_native_stderr():
-            self._det = vision.FaceDetector.create_from_options(opts)
+        kept = _kept("face_check", _face_detector)  # inside reuse_trackers(): one per thread
+        self._det, self._own = (kept, False) if kept is not None else (_face_detector(), True)
         self.stride, self.calls, self.seen, self.confident = max(1, stride), 0, 0, 0
 
     def score(self, frame_rgb: np.ndarray) -> float:
@@ -401,10 +474,10 @@ class FaceCheck:
                 f"(needs {FACE_CONFIDENT_SHARE:.0%})")
 
     def close(self) -> None:
-        if self._det is not None:
+        if self._det is not None and self._own:
             with _quiet_native_stderr():
                 self._det.close()
-            self._det = None
+        self._det = None
 
     def __enter__(self) -> "FaceCheck":
         return self

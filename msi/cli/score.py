@@ -99,8 +99,13 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
                disable=True if (quiet or len(inputs) < 2) else None, dynamic_ncols=True)
     try:
         frame_bars = not quiet and not cluster and (workers <= 1 or len(inputs) == 1)
-        for res in score_many(inputs, settings, workers=workers, cache=cache, progress=frame_bars,
-                              cluster=cluster):
+        if cluster:
+            from msi.cluster import score_cluster  # Dask is imported only on this path
+
+            stream = score_cluster(inputs, settings, address=cluster, cache=cache)
+        else:
+            stream = score_many(inputs, settings, workers=workers, cache=cache, progress=frame_bars)
+        for res in stream:
             results[res.path] = res
             bar.update(1)
             bar.set_postfix_str(f"{len(inputs) - len(results)} left", refresh=False)
@@ -113,6 +118,8 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     except KeyboardInterrupt:
         bar.close()
         writer.write(results)  # finished work is never lost
+        if cluster and "stream" in locals():
+            stream.close()  # cancel the cluster's pending work, stop a local:N cluster now
         raise
     bar.close()
     writer.write(results)
