@@ -15,19 +15,20 @@ DELAY_FRAMES = 5
 
 def make_methods(video: Path, truth_npz: Path, out: Path, seed: int = 0) -> dict[str, Path]:
     """From a corpus clip: ``real`` (the clip re-encoded), ``shaken`` (whole frame shifted by known
-    random integer offsets in [-3, 3] px per frame), ``frozen`` (the mouth region of frame 0 pasted,
-    feathered, over every frame's mouth, following the head) and ``delayed`` (audio 5 frames late).
+    random integer offsets in [-3, 3] px per frame), ``frozen`` (the mouth region of frame 0 moved
+    sub-pixel onto every frame's mouth-corner midpoint and blended in: the head moves, the mouth not) and ``delayed`` (audio 5 frames late).
     Every copy is written the same way (H.264 crf 18 + AAC), one folder per method."""
     import cv2
 
     from msi.audio import read_audio
-    from msi.regions import MP_LIPS_OUTER
+    from msi.regions import MP_LIPS_OUTER, MP_MOUTH_CORNERS
     from msi.video import probe, read_frames, write_video
 
     frames = read_frames(video)
     fps = probe(video).fps
     audio = read_audio(video).samples.astype(np.float32) / 32768
-    lips = np.load(truth_npz)["landmarks"][:, list(MP_LIPS_OUTER), :2]
+    mesh = np.load(truth_npz)["landmarks"][:, :, :2]  # the corpus's own mesh of every frame
+    lips = mesh[:, list(MP_LIPS_OUTER)]
     dirs = {m: out / m for m in ("real", "shaken", "frozen", "delayed")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
@@ -39,17 +40,19 @@ def make_methods(video: Path, truth_npz: Path, out: Path, seed: int = 0) -> dict
     shifts = np.random.default_rng(seed).integers(-SHIFT_PX, SHIFT_PX + 1, size=(len(frames), 2))
     write("shaken", [cv2.warpAffine(f, np.float32([[1, 0, dx], [0, 1, dy]]), f.shape[1::-1],
                                     borderMode=cv2.BORDER_REPLICATE) for f, (dx, dy) in zip(frames, shifts)])
-    centre = np.round(lips.mean(1)).astype(int)
-    hx, hy = (((lips.max(1) - lips.min(1)).max(0) / 2) * 1.5 + 4).astype(int)  # holds the widest mouth
-    yy, xx = np.mgrid[-hy:hy, -hx:hx]
-    mask = np.clip((1.3 - np.hypot(xx / hx, yy / hy)) / 0.3, 0, 1)[..., None]  # feathered ellipse
-    cx0, cy0 = centre[0]
-    patch = frames[0, cy0 - hy:cy0 + hy, cx0 - hx:cx0 + hx].astype(np.float32)
+    centre = mesh[:, list(MP_MOUTH_CORNERS)].mean(1)  # moves with the head, hardly with speech
+    half = ((lips.max(1) - lips.min(1)).max(0) / 2) * 1.5 + 4  # holds the widest mouth
+    h, w = frames.shape[1:3]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     frozen = []
-    for f, (cx, cy) in zip(frames, centre):
-        g = f.astype(np.float32)
-        g[cy - hy:cy + hy, cx - hx:cx + hx] = mask * patch + (1 - mask) * g[cy - hy:cy + hy, cx - hx:cx + hx]
-        frozen.append(g.round().astype(np.uint8))
+    for f, c in zip(frames, centre):
+        # frame 0 moved (sub-pixel) so its mouth sits on this frame's mouth, blended in with a
+        # feathered ellipse: the mouth stops moving, the head keeps its motion
+        dx, dy = c - centre[0]
+        moved = cv2.warpAffine(frames[0], np.float32([[1, 0, dx], [0, 1, dy]]), (w, h), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        mask = np.clip((1.3 - np.hypot((xx - c[0]) / half[0], (yy - c[1]) / half[1])) / 0.3, 0, 1)[..., None]
+        frozen.append((mask * moved + (1 - mask) * f).round().astype(np.uint8))
     write("frozen", frozen)
     n = int(round(DELAY_FRAMES * 16000 / fps))
     write("delayed", frames, np.concatenate([np.zeros(n, np.float32), audio])[:len(audio)])
