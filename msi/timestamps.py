@@ -78,7 +78,7 @@ def resample_by_time(points: np.ndarray, times: np.ndarray, fps: float,
 
     Linear interpolation between the two frames around each sample time; a sample that falls
     exactly on a frame takes that frame. Samples inside a gap longer than ``max_step`` seconds
-    (default ``GAP_STEP`` nominal steps) are NaN: a missing stretch is never invented. Frames
+    (default ``GAP_STEP`` times the input's median step) are NaN: a missing stretch is never invented. Frames
     whose time does not increase (duplicates) are dropped first, keeping the first.
     """
     pts = np.asarray(points)
@@ -90,7 +90,9 @@ def resample_by_time(points: np.ndarray, times: np.ndarray, fps: float,
     if len(t) == 0:
         return pts.astype(np.float64)
     step = 1.0 / fps
-    max_step = GAP_STEP * step if max_step is None else max_step
+    if max_step is None:  # a gap is judged against the input's own step, not the output's
+        d = np.diff(t)
+        max_step = GAP_STEP * (float(np.median(d)) if len(d) else step)
     n_out = int(np.floor((t[-1] - t[0]) * fps + 1e-6)) + 1
     tk = t[0] + np.arange(n_out) * step
     i1 = np.searchsorted(t, tk, side="right").clip(1, len(t) - 1) if len(t) > 1 else np.zeros(n_out, int)

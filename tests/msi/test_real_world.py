@@ -83,6 +83,22 @@ def test_faceless_panel_is_an_error_row(clips, single):
 
 
 @pytest.mark.slow
+def test_panels_on_the_command_line(clips):
+    """`msi score --panels 2x1 --panel-labels`: one row per panel, the faceless one an error row
+    (exit 1, one error line), the other scored."""
+    p = subprocess.run([sys.executable, "-m", "msi", "score", str(clips["face_blank"]), "--panels", "2x1",
+                        "--panel-labels", "talker,empty", "--json", "--no-cache"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    rec = {r["path"]: r for r in json.loads(p.stdout)}
+    talker, empty = rec[f"{clips['face_blank']}#talker"], rec[f"{clips['face_blank']}#empty"]
+    assert talker["error"] is None and talker["panel"] == "talker" and talker["panel_box"] == [0, 0, 176, 144]
+    assert empty["error_kind"] == "no_face"
+    assert [ln for ln in p.stderr.splitlines() if ln.startswith("msi: error:")] == \
+        [f"msi: error: {clips['face_blank']}#empty: {empty['error']}"]
+
+
+@pytest.mark.slow
 def test_two_faces_one_followed_and_chosen(clips, single):
     """Without panels: one face is followed (no swapping between the copies), with a warning;
     --face picks which."""
