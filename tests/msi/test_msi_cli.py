@@ -116,7 +116,7 @@ def test_closed_pipe_exits_0():
     """`msi ... | head`: the reader leaves early; exit 0 and nothing on stderr (a real pipe)."""
     from pathlib import Path
 
-    code = ("import sys; from tests.msi.test_cli import demo; from msi.cli.lazy import run_group; "
+    code = ("import sys; from tests.msi.test_msi_cli import demo; from msi.cli.lazy import run_group; "
             "sys.exit(run_group(demo, 'demo', ['spam']))")
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          cwd=Path(__file__).resolve().parents[2])
