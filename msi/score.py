@@ -7,6 +7,7 @@ batch keeps every finished item.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import warnings
@@ -60,6 +61,35 @@ class Settings:
         return key
 
 
+class Deferred:
+    """A value to build on first use (see :class:`_BuiltOnUse`): ``Deferred(fn)``, ``fn()`` builds it."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build) -> None:
+        self.build = build
+
+
+class _BuiltOnUse:
+    """Dataclass field descriptor: holds a value or a :class:`Deferred`, built (once) when read.
+    The timeline DataFrame is built only when someone reads it, so a score that is not asked
+    for its timeline never imports pandas (about 0.3 s per process)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.attr = f"_{name}_value"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return None  # the dataclass default
+        value = obj.__dict__.get(self.attr)
+        if isinstance(value, Deferred):
+            value = obj.__dict__[self.attr] = value.build()
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.attr] = value
+
+
 @dataclass
 class ScoreResult:
     path: str
@@ -83,7 +113,7 @@ class ScoreResult:
     decode_errors: int = 0  # frames the decoder reported errors in (damaged stream)
     panel: str | None = None  # panel name of a comparison video (path is then "file#panel")
     panel_box: list | None = None  # [x, y, width, height] of the panel, upright frame pixels
-    timeline: object = None  # pandas.DataFrame of per-window values
+    timeline: object = _BuiltOnUse()  # pandas.DataFrame of per-window values (built when read)
 
     def to_dict(self) -> dict:
         """Flat JSON-ready record (no timeline; NaN -> None)."""
@@ -328,8 +358,9 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
 
     opening = mouth_opening(arr, sch, settings.mouth_width_frames, pair=pair)
     result.mouth_motion = opening_std(opening)
-    result.timeline = timeline_frame(values, fps_used)
-    result.timeline["mouth_motion"] = window_mouth_motion(opening, values.window_starts, values.window_lengths)
+    result.timeline = Deferred(functools.partial(
+        timeline_frame, values, fps_used,
+        {"mouth_motion": window_mouth_motion(opening, values.window_starts, values.window_lengths)}))
     if values.windows_used == 0:
         raise NoFace(
             f"no window of {values.settings['window']} accelerations has a face in all its frames "
@@ -382,7 +413,7 @@ def _points_read(landmarks: np.ndarray, scheme):
 
 
 
-def timeline_frame(values: MSIValues, fps: float):
+def timeline_frame(values: MSIValues, fps: float, extra: dict | None = None):
     """Per-window values as a DataFrame: which frames and seconds each window covers."""
     import pandas as pd
 
@@ -398,6 +429,8 @@ def timeline_frame(values: MSIValues, fps: float):
         **{f"msi_{r}": values.window_values[r] for r in REGIONS},
     })
     df["skipped"] = ~np.isfinite(df["msi_lip"].to_numpy())
+    for name, column in (extra or {}).items():  # e.g. mouth_motion per window (msi.motion)
+        df[name] = column
     return df
 
 
