@@ -15,9 +15,10 @@ from msi.errors import EXIT_OK, UsageError
                 required=True)
 @opt.tracking_options(keep="kept")
 @opt.tracker_option()
+@opt.face_options(panels=False)
 @opt.cache_options()
 def command(video: str, out: str, max_side: int, max_faces: int, no_face_check: bool, tracker: str,
-            no_cache: bool) -> int:
+            face: str, no_cache: bool) -> int:
     """Track MediaPipe face-mesh landmarks (478 points, pixel coordinates x, y, z) in every frame of
     VIDEO and save them; frames without a face are NaN. The file can be scored later with
     `msi score FILE`."""
@@ -29,7 +30,8 @@ def command(video: str, out: str, max_side: int, max_faces: int, no_face_check: 
 
     if Path(out).suffix.lower() not in LANDMARK_EXTENSIONS:
         raise UsageError(f"--out {out}: use .npy, .npz or .csv")
-    settings = Settings(**opt.tracking_settings(max_side, max_faces, no_face_check, tracker))
+    settings = Settings(**opt.tracking_settings(max_side, max_faces, no_face_check, tracker),
+                        **opt.face_settings(face))
     from msi.tracking import silence_native_logs
 
     silence_native_logs()
