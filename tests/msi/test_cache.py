@@ -53,6 +53,7 @@ def test_damaged_entry_is_a_warned_miss(tmp_path, damage):
     assert not entry.exists()  # removed, so the next score rewrites it
 
 
+@pytest.mark.slow
 def test_damaged_entry_is_retracked_and_rewritten(short_clip, tmp_path):
     cache = str(tmp_path / "cache")
     first = score_video(short_clip, cache=cache)

@@ -45,6 +45,7 @@ def single(clips):
     return score_video(clips["single"], cache=False)
 
 
+@pytest.mark.slow
 def test_rotated_phone_file_scores_like_the_upright_one(clips, single):
     info = probe(clips["phone"])
     assert info.rotation == 90 and (info.width, info.height) == (176, 144)  # upright size
