@@ -461,7 +461,9 @@ def _score_one(args: tuple) -> ScoreResult:
     except MSIError as exc:
         msg = str(exc)
         msg = msg[len(str(path)) + 2:] if msg.startswith(f"{path}: ") else msg  # the path is its own field
-        return ScoreResult(path=str(path), error=msg, error_kind=exc.kind,
+        from msi.panels import split_panel_path
+
+        return ScoreResult(path=str(path), error=msg, error_kind=exc.kind, panel=split_panel_path(str(path))[1],
                            settings=dataclasses.asdict(settings))
     except Exception as exc:  # a batch never dies on one input; the message stays one line
         msg = str(exc).splitlines()[0] if str(exc) else ""
