@@ -170,7 +170,7 @@ def sync_scores(net: SyncNet, crops: np.ndarray, audio: np.ndarray, sample_rate:
         idx = range(i, min(last, i + batch_size))
         # (B, 3, 5, 224, 224) float: channels first, time second (as the reference's transpose)
         vid = np.stack([bgr[v:v + WINDOW] for v in idx]).transpose(0, 4, 1, 2, 3)
-        im_feat.append(net.forward_lip(torch.from_numpy(vid.astype(float)).float()))
+        im_feat.append(net.forward_lip(torch.from_numpy(np.ascontiguousarray(vid, dtype=np.float64)).float()))
         aud = torch.cat([mfcc[:, :, :, v * MFCC_PER_FRAME:v * MFCC_PER_FRAME + 20] for v in idx], 0)
         cc_feat.append(net.forward_aud(aud))
     im = torch.cat(im_feat, 0)
