@@ -26,7 +26,7 @@ def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
     Equals ``skimage.metrics.structural_similarity(a, b, gaussian_weights=True, sigma=1.5,
     use_sample_covariance=False, data_range=255, channel_axis=-1)`` (tested).
     """
-    from scipy.ndimage import gaussian_filter
+    import cv2
 
     x = np.asarray(a, dtype=np.float64)
     y = np.asarray(b, dtype=np.float64)
@@ -34,10 +34,17 @@ def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
         raise ValueError(f"SSIM needs images of one shape, got {x.shape} and {y.shape}")
     if x.ndim == 2:
         x, y = x[..., None], y[..., None]
-    sig = (SSIM_SIGMA, SSIM_SIGMA, 0)  # no smoothing across channels
+    if x.shape[-1] > 4:
+        raise ValueError(f"SSIM takes at most 4 channels, got {x.shape[-1]}")
+    # Separable Gaussian, radius int(3.5 * 1.5 + 0.5) = 5, edges mirrored with the edge pixel
+    # repeated: scipy.ndimage.gaussian_filter(mode="reflect", truncate=3.5), as scikit-image uses,
+    # to 1e-13, and faster.
+    pad = int(SSIM_TRUNCATE * SSIM_SIGMA + 0.5)
+    k = cv2.getGaussianKernel(2 * pad + 1, SSIM_SIGMA, cv2.CV_64F)
 
     def f(z):
-        return gaussian_filter(z, sigma=sig, truncate=SSIM_TRUNCATE, mode="reflect")
+        out = cv2.sepFilter2D(z, cv2.CV_64F, k, k, borderType=cv2.BORDER_REFLECT)
+        return out.reshape(z.shape)  # OpenCV drops a trailing channel axis of 1
 
     ux, uy = f(x), f(y)
     vx = f(x * x) - ux * ux
@@ -45,7 +52,6 @@ def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
     vxy = f(x * y) - ux * uy
     c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
     s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
-    pad = int(SSIM_TRUNCATE * SSIM_SIGMA + 0.5)
     return float(s[pad:-pad, pad:-pad].mean(axis=(0, 1)).mean())
 
 

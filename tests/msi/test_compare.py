@@ -242,3 +242,16 @@ def test_summary_pairs_by_name():
     assert b["n"] == 8 and b["n_failed"] == 1 and b["n_pairs"] == 8 and b["p_wilcoxon"] < 0.01
     assert b["ci_low"] < b["mean"] < b["ci_high"]
     assert s.loc[("ref", "msi_lip"), "n_pairs"] == 0 and math.isnan(s.loc[("ref", "msi_lip"), "p_wilcoxon"])
+
+
+@pytest.mark.slow
+def test_video_without_audio_keeps_its_other_columns(pristine, tmp_path):
+    """The real carphone clip has no audio track: MSI, CPBD (and SSIM against itself) are scored,
+    the lip-audio cells stay empty with a warning that says why."""
+    from msi.compare import video_metrics
+
+    row = video_metrics(pristine, truth=pristine)
+    assert math.isfinite(row["msi_lip"]) and 0 < row["cpbd"] < 1 and row["ssim"] == pytest.approx(1.0)
+    assert math.isinf(row["psnr"]) and row["nlmd"] == 0
+    assert math.isnan(row["lip_audio_r"]) and math.isnan(row["lse_c"])
+    assert any("no audio track" in w for w in row["warnings"])
