@@ -255,3 +255,18 @@ def test_video_without_audio_keeps_its_other_columns(pristine, tmp_path):
     assert math.isinf(row["psnr"]) and row["nlmd"] == 0
     assert math.isnan(row["lip_audio_r"]) and math.isnan(row["lse_c"])
     assert any("no audio track" in w for w in row["warnings"])
+
+
+def test_help_and_library_stay_light():
+    """`msi compare --help` and `import msi.compare` load neither torch nor mediapipe nor matplotlib."""
+    import subprocess
+    import sys
+
+    code = ("import sys, contextlib, io\n"
+            "from msi.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert main(['compare', '--help']) == 0\n"
+            "import msi.compare, msi.quality, msi.lmd, msi.lipsync\n"
+            "heavy = [m for m in ('torch', 'mediapipe', 'matplotlib') if m in sys.modules]\n"
+            "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
