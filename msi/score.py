@@ -44,6 +44,7 @@ class Settings:
     stats: bool = False  # also report the baseline statistics of Table IV
     verify_face: bool = True  # a second detector must confirm a human face (rejects cartoons)
     landmark_fps: float | None = None  # frame rate of landmark-file inputs (default: file's or 25)
+    variant: str = "paper"  # "hf": also the hf variant of MSI (msi.variants), beside the paper's
     face: str = "largest"  # which face is followed when there are several (msi.identity)
     panels: str | None = None  # "COLSxROWS": score each panel of a comparison video (msi.panels)
     panel_labels: tuple[str, ...] | None = None  # panel names (default 1, 2, ...)
@@ -100,6 +101,8 @@ class ScoreResult:
     fps_used: float = float("nan")  # after --resample-fps
     face_coverage: float = float("nan")
     mouth_motion: float = float("nan")  # std of the lip opening, mouth widths (msi.motion)
+    hf_lip: float = float("nan")  # hf variant of MSI (msi.variants), only with Settings(variant="hf")
+    hf_jaw: float = float("nan")
     windows_used: int = 0
     windows_skipped: int = 0
     tracker: str = ""
@@ -329,6 +332,11 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     settings = settings or Settings()
     scheme = get_scheme(settings.scheme)
     arr, sch, pair = _points_read(landmarks, scheme)
+    hf_in = None
+    if settings.variant == "hf" and pair is not None:  # pair None: not a landmark array (reported below)
+        from msi.variants import points_subset
+
+        hf_in = points_subset(landmarks, scheme)
     del landmarks  # the full array is freed here when the caller handed it over (score_video does)
     n_frames = int(arr.shape[0]) if arr.ndim else 0
     used_idx = sorted(set(sch.lip) | set(sch.jaw) | set(sch.mouth_corners))
@@ -354,6 +362,16 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     result.face_coverage = float(valid.mean()) if n_frames else float("nan")
     result.msi_lip, result.msi_jaw = values.msi_lip, values.msi_jaw
     result.windows_used, result.windows_skipped = values.windows_used, values.windows_skipped
+    if hf_in is not None:
+        from msi.variants import msi_hf
+
+        pts, hsch, stable = hf_in
+        if timing is not None and not timing.regular:
+            pts = resample_by_time(pts, timestamps, timing.fps)
+        else:
+            pts, _ = to_frame_rate(pts, fps, settings.resample_fps)
+        hf = msi_hf(pts, hsch, stable=stable, mouth_width_frames=settings.mouth_width_frames)
+        result.hf_lip, result.hf_jaw = hf["lip"], hf["jaw"]
     from msi.motion import low_motion_warning, mouth_opening, opening_std, window_mouth_motion
 
     opening = mouth_opening(arr, sch, settings.mouth_width_frames, pair=pair)

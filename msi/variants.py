@@ -98,6 +98,7 @@ def msi_hf(
     *,
     align: str = HF_DEFAULTS["align"],
     order: int = HF_DEFAULTS["order"],
+    stable: tuple[int, ...] | None = None,
     mouth_width_frames: int = MOUTH_WIDTH_FRAMES,
     window: int = WINDOW,
     hop: int = HOP,
@@ -106,11 +107,13 @@ def msi_hf(
     r"""The ``hf`` variant of MSI per region (module docstring): head-aligned trajectories,
     ``order``-th normalised differences instead of accelerations, then the paper's windows:
     :math:`\frac1K\sum_k \frac1{2M}\sum_{i,d} 1/(\sigma^2_{k,i,d} + 0.5)`. Full windows only.
+    ``stable``: indices of the stable points (default :data:`msi.regions.STABLE_POINTS` of the
+    scheme; pass them when ``points`` holds a subset, see :func:`points_subset`).
     Returns ``{"lip": ..., "jaw": ...}`` (NaN when no window has a face throughout)."""
     sch = get_scheme(scheme) if isinstance(scheme, str) else scheme
     pts = check_landmarks(points, sch)[:, :, :2]
     scale = TARGET_MOUTH_WIDTH / mouth_width(pts, sch.mouth_corners, mouth_width_frames)
-    aligned = align_frames(pts, STABLE_POINTS[sch.name], align) * scale
+    aligned = align_frames(pts, STABLE_POINTS[sch.name] if stable is None else stable, align) * scale
     out = {}
     for region in REGIONS:
         traj = aligned[:, list(sch.region(region))]
@@ -119,3 +122,18 @@ def msi_hf(
         _, _, values = window_values(hp, window, hop, eps, False, valid)
         out[region] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
     return out
+
+
+def points_subset(points: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, Scheme, tuple[int, ...]]:
+    """x, y (float64) of only the points :func:`msi_hf` reads (lips, jaw, mouth corners, stable
+    points), the scheme renumbered for them and the renumbered stable indices (memory: a tracked
+    video holds all 478 points)."""
+    import dataclasses
+
+    stable = STABLE_POINTS[scheme.name]
+    idx = sorted(set(scheme.lip) | set(scheme.jaw) | set(scheme.mouth_corners) | set(stable))
+    pos = {p: k for k, p in enumerate(idx)}
+    sub = dataclasses.replace(scheme, n_points=len(idx), lip=tuple(pos[p] for p in scheme.lip),
+                              jaw=tuple(pos[p] for p in scheme.jaw),
+                              mouth_corners=tuple(pos[p] for p in scheme.mouth_corners))
+    return np.asarray(np.asarray(points)[:, idx, :2], dtype=np.float64), sub, tuple(pos[p] for p in stable)

@@ -40,6 +40,10 @@ examples:
 @opt.stats_option()
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar and no warnings on stderr")
 @opt.metric_options()
+@click.option("--variant", type=click.Choice(["paper", "hf"]), default="paper",
+              help="paper: MSI only (default); hf: also the hf variant (hf_lip, hf_jaw): head translation "
+                   "removed, 6th-order differences instead of accelerations, less moved by speech rate "
+                   "(msi.variants, docs/study_rate_jitter.md)")
 @opt.tracking_options()
 @opt.tracker_option()
 @opt.face_options()
@@ -48,7 +52,7 @@ examples:
 @opt.cache_options(cache_dir=True)
 def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out: str | None, timeline: str | None,
             stats: bool, quiet: bool, compat: str, mouth_width_frames: int, crop: str, resample_fps: float | None,
-            scheme: str, fps: float | None, max_side: int, max_faces: int, no_face_check: bool, tracker: str, face: str,
+            scheme: str, fps: float | None, variant: str, max_side: int, max_faces: int, no_face_check: bool, tracker: str, face: str,
             panels: str | None, panel_labels: str | None, workers: int, cluster: str | None, no_cache: bool, cache_dir: str | None) -> int:
     """Motion Stability Index of talking-face videos (StableFace, Ling et al., Sec. III-D).
 
@@ -69,7 +73,7 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
         raise UsageError("--mouth-width-frames must be at least 1")
     opt.check_resample(resample_fps)
     settings = Settings(scheme=scheme, compat=compat, mouth_width_frames=mouth_width_frames, crop=crop,
-                        resample_fps=resample_fps, stats=stats, landmark_fps=fps,
+                        resample_fps=resample_fps, stats=stats, landmark_fps=fps, variant=variant,
                         **opt.tracking_settings(max_side, max_faces, no_face_check, tracker),
                         **opt.face_settings(face, panels, panel_labels))
     from msi.tracking import silence_native_logs
@@ -228,6 +232,9 @@ def format_table(results: list) -> str:
                                    f"at {r.fps_used:.4g} fps" if r.fps_used != r.fps else "",
                                    f"{r.decode_errors} damaged frames" if r.decode_errors else ""])),
         ))
+    if any(math.isfinite(getattr(r, "hf_lip", math.nan)) for r in results):  # --variant hf
+        header = header[:4] + ("hf-Lip", "hf-Jaw") + header[4:]
+        rows = [row[:4] + (_fmt(r.hf_lip), _fmt(r.hf_jaw)) + row[4:] for row, r in zip(rows, results)]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r).rstrip() for r in rows]) + "\n"

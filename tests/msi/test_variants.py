@@ -80,3 +80,26 @@ def test_hf_skips_windows_without_face():
     pts[:] = np.nan
     pts[0] = _head_moving(1)[0]
     assert np.isnan(msi_hf(pts)["lip"])
+
+
+def test_score_option_variant_hf(tmp_path, capsys):
+    """`msi score --variant hf` adds hf-Lip/hf-Jaw beside paper MSI (which does not change)."""
+    import json
+
+    from msi.cli import main
+    from msi.score import Settings, score_landmarks
+
+    rng = np.random.default_rng(5)
+    shifted = _head_moving(1)[:1] + np.cumsum(rng.normal(0, 2, size=(60, 1, 2)), axis=0)
+    paper = score_landmarks(shifted, 25.0)
+    hf = score_landmarks(shifted, 25.0, Settings(variant="hf"))
+    assert np.isnan(paper.hf_lip) and np.isnan(paper.hf_jaw)
+    assert hf.msi_lip == paper.msi_lip < 1.0
+    assert hf.hf_lip == pytest.approx(msi_hf(shifted)["lip"]) == pytest.approx(2.0)
+    np.save(tmp_path / "lm.npy", shifted)
+    assert main(["score", str(tmp_path / "lm.npy"), "--variant", "hf", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "hf-Lip" in out.splitlines()[0]
+    assert main(["score", str(tmp_path / "lm.npy"), "-q", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)[0]
+    assert rec["hf_lip"] is None and rec["settings"]["variant"] == "paper"
