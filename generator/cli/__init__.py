@@ -48,4 +48,6 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``stableface`` on ``argv`` (default: the process arguments); returns the exit code."""
-    return run_group(cli, "stableface", argv, translate=cli_message)
+    # prepare, train and bench resume from what they stored: say so when the user stops them
+    return run_group(cli, "stableface", argv, translate=cli_message,
+                     interrupted="interrupted (rerun the same command to continue)")

@@ -104,12 +104,13 @@ class LazyGroup(click.Group):
 
 
 def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None,
-              translate: Callable[[str], str] | None = None) -> int:
+              translate: Callable[[str], str] | None = None, interrupted: str = "interrupted") -> int:
     """Run ``group`` on ``argv`` (default ``sys.argv[1:]``) and return the exit code; never raises
     for a user's mistake (see the module docstring for the mapping). ``prog`` names the command in
     help, usage and error lines, and sets the shell-completion variable ``_<PROG>_COMPLETE``.
     ``translate`` rewrites a library error message for the command line (e.g. a setting's name
-    into its flag)."""
+    into its flag); ``interrupted`` is what Ctrl-C prints after ``<prog>: `` (e.g. a hint that a
+    rerun resumes)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         rv = group.main(args=args, prog_name=prog, standalone_mode=False)
@@ -127,7 +128,7 @@ def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None,
         print(f"{prog}: error: {exc.format_message()}", file=sys.stderr)
         return int(exc.exit_code)
     except (_Interrupted, click.exceptions.Abort, KeyboardInterrupt):
-        print(f"{prog}: interrupted", file=sys.stderr)
+        print(f"{prog}: {interrupted}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except _PipeClosed:  # e.g. `msi score ... | head`: the reader left, that is fine
         try:

@@ -197,7 +197,7 @@ def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path):
         time.sleep(0.2)  # until a few steps are done
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=60)
-    assert p.returncode == 130 and "interrupted" in err
+    assert p.returncode == 130 and "interrupted (rerun the same command to continue)" in err
     step = torch.load(run / "checkpoint.pt", weights_only=False)["step"]
     assert 0 < step < 1200
     p = subprocess.run(cmd[:-1] + ["--max-steps", str(step + 2), "--quiet"], capture_output=True, text=True)
