@@ -51,14 +51,19 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
 
+    from msi.tracking import silence_native_logs
+
+    silence_native_logs()
+    with tempfile.TemporaryDirectory(prefix="msi-bench-cluster-") as tmp:
+        run(Path(tmp), args)
+
+
+def run(tmp: Path, args) -> None:
     from distributed import Client, LocalCluster
 
     from msi.cluster import score_cluster, worker_info
     from msi.score import Settings, score_many
-    from msi.tracking import silence_native_logs
 
-    silence_native_logs()
-    tmp = Path(tempfile.mkdtemp(prefix="msi-bench-cluster-"))
     videos = make_videos(tmp, args.videos, args.frames)
     settings = Settings()
     runs = {

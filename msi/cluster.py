@@ -34,7 +34,7 @@ import os
 import tempfile
 from typing import Iterable, Iterator
 
-from msi.errors import ClusterError, MSIError
+from msi.errors import ClusterError
 from msi.score import ScoreResult, Settings, _score_one, get_landmarks
 
 LOCAL_PREFIX = "local:"
@@ -176,32 +176,34 @@ def score_cluster(paths: Iterable[str], settings: Settings | None = None, addres
     settings = settings or Settings()
     paths = expand_panels([str(p) for p in paths], settings.panels, settings.panel_labels)  # file#panel
     store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
-    here, remote = [], []
-    for p in paths:
-        (here if _runs_on_client(p, settings, cache) else remote).append(p)
     shared_dir = cache if isinstance(cache, str) else None
     send_landmarks = bool(cache) and shared_dir is None
-    if not remote:
-        for p in here:
-            yield _score_one((p, settings, cache, False))
-        return
-    with connect(address, timeout=timeout) as client:
-        from distributed import as_completed
-
-        futures = {client.submit(_remote_score, p, settings, shared_dir, send_landmarks, pure=False): p
-                   for p in remote}
+    futures: dict = {}
+    with contextlib.ExitStack() as stack:
+        client = None
         try:
-            for p in here:  # while the cluster works
-                yield _score_one((p, settings, cache, False))
+            for p in paths:  # each video is sent as soon as it is known to need the cluster
+                if _runs_on_client(p, settings, cache):
+                    yield _score_one((p, settings, cache, False))
+                    continue
+                if client is None:  # connect only if something needs tracking
+                    client = stack.enter_context(connect(address, timeout=timeout))
+                futures[client.submit(_remote_score, p, settings, shared_dir, send_landmarks, pure=False)] = p
+            if not futures:
+                return
+            from distributed import as_completed
+
             for fut in as_completed(futures, loop=client.loop):
                 result, entry = _collect(fut, futures[fut], settings)
                 if entry is not None and store is not None:
                     store.put(*entry)  # before the result is handed on: a killed client loses nothing
+                    result.warnings += store.warnings  # e.g. an unwritable cache folder, as locally
+                    store.warnings.clear()
                 fut.release()
                 yield result
         finally:
             pending = [f for f in futures if not f.done()]
-            if pending:
+            if pending and client is not None:
                 with contextlib.suppress(Exception):
                     client.cancel(pending)
 
@@ -212,11 +214,9 @@ def _collect(fut, path: str, settings: Settings) -> tuple[ScoreResult, tuple | N
 
     try:
         return fut.result()
-    except KilledWorker as exc:
-        msg = f"a worker died while tracking it, each of the times it was tried ({exc})"
+    except KilledWorker:
+        msg = "every worker process that tried it died (a crash in the decoder or the tracker?)"
         kind = "worker_died"
-    except MSIError as exc:
-        msg, kind = str(exc), exc.kind
     except Exception as exc:  # lost scheduler, a result that could not be sent back, ...
         first = str(exc).splitlines()[0] if str(exc) else ""
         msg, kind = f"on the cluster: {type(exc).__name__}: {first}".rstrip(": "), "cluster"

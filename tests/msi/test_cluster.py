@@ -34,7 +34,7 @@ def cluster():
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=logging.ERROR) as lc, Client(lc, set_as_default=False) as client:
-        yield lc.scheduler_address, client
+        yield lc.scheduler_address, client, lc
 
 
 def _same(a, b) -> None:
@@ -73,7 +73,7 @@ def local_reference(batch, local_cache) -> dict:
 
 
 def test_same_results_as_local_workers(cluster, batch, local_reference):
-    address, client = cluster
+    address, client, _ = cluster
     remote = _by_path(score_cluster(batch, Settings(), address=address, cache=False))
     assert set(remote) == set(batch)
     for p in batch:
@@ -93,7 +93,7 @@ def test_landmarks_come_back_to_the_client_cache_and_a_rerun_skips_them(cluster,
                                                                         local_reference, tmp_path, monkeypatch):
     """No shared cache folder: workers send landmarks back, the client caches them (the same entries a
     local run writes), and a rerun sends nothing (this is how a killed client resumes)."""
-    address, client = cluster
+    address, client, _ = cluster
     monkeypatch.setenv("MSI_CACHE_DIR", str(tmp_path / "client-cache"))
     paths = [str(pristine), str(distorted)]
     sent = lambda: sum(i["videos"] for i in client.run(worker_info).values())
@@ -117,7 +117,7 @@ def test_landmarks_come_back_to_the_client_cache_and_a_rerun_skips_them(cluster,
 
 
 def test_shared_cache_folder_is_used_by_the_workers(cluster, pristine, tmp_path):
-    address, client = cluster
+    address, client, _ = cluster
     shared = tmp_path / "shared"
     (r,) = score_cluster([str(pristine)], Settings(), address=address, cache=str(shared))
     assert not r.cached and len(list(shared.rglob("*.npz"))) == 1  # written by a worker
@@ -128,7 +128,7 @@ def test_shared_cache_folder_is_used_by_the_workers(cluster, pristine, tmp_path)
 def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine, odd_videos, local_reference, tmp_path):
     """`msi score --cluster ADDRESS --out` killed with SIGKILL after its first result; the rerun sends
     only what was not finished, and prints what `--workers 2` gives."""
-    address, _ = cluster
+    address, _, _ = cluster
     env = {**os.environ, "MSI_CACHE_DIR": str(tmp_path / "cache")}
     paths = [str(odd_videos["gray"]), str(pristine), str(odd_videos["text"]), str(odd_videos["wrong_shape"])]
     out = tmp_path / "scores.csv"
@@ -157,7 +157,7 @@ def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine, odd_v
 
 def test_a_worker_killed_mid_batch_still_leaves_every_video_scored(cluster, pristine, distorted, odd_videos,
                                                                    local_reference):
-    address, client = cluster
+    address, client, _ = cluster
     videos = [str(v) for v in (pristine, distorted, odd_videos["gray"], odd_videos["short"])]
     results, killed = {}, None
     pids = client.run(os.getpid)
@@ -178,6 +178,25 @@ def test_a_worker_killed_mid_batch_still_leaves_every_video_scored(cluster, pris
     for p in videos:
         _same(results[p], local_reference[p])
     assert killed not in client.scheduler_info()["workers"]  # really gone (its nanny starts a new one)
+
+
+def test_a_video_that_kills_every_worker_it_meets_is_an_error_row(cluster):
+    """No real video crashes a worker here, so a task that ends its worker process stands in for one
+    (the scheduler's allowed-failures lowered to 0: the first death gives up, as a 4th would)."""
+    from msi.cluster import _collect
+
+    _, client, lc = cluster
+    allowed = lc.scheduler.allowed_failures
+    lc.scheduler.allowed_failures = 0
+    try:
+        fut = client.submit(os._exit, 1, pure=False)
+        fut.exception(timeout=120)  # waits until the scheduler gives up on it
+        row, entry = _collect(fut, "poison.mp4", Settings())
+    finally:
+        lc.scheduler.allowed_failures = allowed
+    assert (row.path, row.error_kind, entry) == ("poison.mp4", "worker_died", None)
+    assert "\n" not in row.error and "died" in row.error
+    client.wait_for_workers(2, timeout=120)
 
 
 def test_unreachable_or_bad_address_is_one_clear_error(pristine, run_cli, one_line_error):
