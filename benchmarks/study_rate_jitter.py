@@ -242,6 +242,7 @@ def markdown(df: "pd.DataFrame", table: "pd.DataFrame", out: dict, cmd: str, gri
         cells = " | ".join(f"{m:.3f} ({sd:.3f})" for m, sd in zip(g["mean"], g["std"]))
         lines.append(f"| {metric} | {region} | {rate} ({int(g['wpm'].iloc[0])}) | {cells} |")
     mm = df[df["split"] == "heldout"].groupby("rate")[["mouth_motion", "truth_mouth_motion"]].agg(["mean", "min"])
+    mm.columns = [f"{a} {b}" for a, b in mm.columns]  # tracked / ground-truth mesh, mean and min over clips
     lines += ["", "## Rate alone vs jitter (held-out)", "",
               "`drop_j` = value at no jitter - value at jitter j (mean over held-out seeds), per rate; "
               "`rate_range` = max - min over the three rates at zero jitter (relative: / value at the normal rate); "

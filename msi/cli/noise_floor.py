@@ -21,7 +21,7 @@ examples:
   msi noise-floor video.mp4
   msi noise-floor video.mp4 --repeats 5 --json""")
 @click.argument("video")
-@click.option("--repeats", type=int, default=3, show_default=True, metavar="N",
+@click.option("--repeats", type=int, default=5, show_default=True, metavar="N",
               help="re-encoded copies of the video to track (the floor is their spread)")
 @click.option("--anchors", type=int, default=3, show_default=True, metavar="N",
               help="frames held still for the still copy, spread over the video")
@@ -64,10 +64,10 @@ def command(video: str, repeats: int, anchors: int, pixel_noise: float, seed: in
         sys.stdout.write("\n")
         return EXIT_OK
     print(f"{nf.path}  ({nf.settings['tracker']}, {nf.fps:.2f} fps)")
-    print(f"{'':22}{'lip':>8}{'jaw':>8}")
-    print(f"{'MSI (video)':22}{_f(nf.msi_lip):>8}{_f(nf.msi_jaw):>8}")
-    print(f"{'still MSI (noise only)':22}{_f(nf.still_msi_lip):>8}{_f(nf.still_msi_jaw):>8}")
-    print(f"{'floor (resolvable dMSI)':22}{_f(nf.floor_lip):>8}{_f(nf.floor_jaw):>8}")
+    print(f"{'':24}{'lip':>8}{'jaw':>8}")
+    print(f"{'MSI (video)':24}{_f(nf.msi_lip):>8}{_f(nf.msi_jaw):>8}")
+    print(f"{'still MSI (noise only)':24}{_f(nf.still_msi_lip):>8}{_f(nf.still_msi_jaw):>8}")
+    print(f"{'floor (resolvable dMSI)':24}{_f(nf.floor_lip):>8}{_f(nf.floor_jaw):>8}")
     print(f"tracker noise: {_f(nf.tracker_noise_px, '.3f')} px per frame on the lips (mouth 64 px wide); "
           f"{len(nf.repeat_msi_lip)} repeats, {nf.settings['anchors']} still anchors")
     return EXIT_OK
