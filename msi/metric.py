@@ -44,6 +44,8 @@ from msi.errors import BadLandmarks, NoFace, TooShort
 from msi.regions import REGIONS, Scheme, get_scheme
 
 COMPAT_MODES = ("paper", "reference")
+#: Windows gathered per vectorised block in :func:`window_values` (memory bound, not a metric constant).
+WINDOW_BLOCK = 2048
 
 
 def accelerations(points: np.ndarray) -> np.ndarray:
@@ -122,10 +124,15 @@ def window_values(
     ok = (bad[starts + lengths] - bad[starts]) == 0
     full = ok & (lengths == window)
     if full.any():
-        # (K, window, M, D) gathered in one go for all full windows.
-        idx = starts[full][:, None] + np.arange(window)[None, :]
-        var = acc[idx].var(axis=1)  # population variance (ddof=0)
-        values[full] = (1.0 / (var + eps)).mean(axis=(1, 2))
+        # (K, window, M, D) gathered for up to WINDOW_BLOCK windows at a time: vectorised, and
+        # memory stays bounded for hour-long videos (each window's value is computed alone, so
+        # the block size does not change any number).
+        fs, out = starts[full], np.empty(int(full.sum()))
+        for b in range(0, len(fs), WINDOW_BLOCK):
+            idx = fs[b:b + WINDOW_BLOCK, None] + np.arange(window)[None, :]
+            var = acc[idx].var(axis=1)  # population variance (ddof=0)
+            out[b:b + WINDOW_BLOCK] = (1.0 / (var + eps)).mean(axis=(1, 2))
+        values[full] = out
     for k in np.flatnonzero(ok & ~full):  # at most window/hop partial windows
         s, n = starts[k], lengths[k]
         values[k] = (1.0 / (acc[s : s + n].var(axis=0) + eps)).mean()

@@ -336,7 +336,25 @@ def open_tracker(name: str = DEFAULT_TRACKER, max_faces: int = 2, **options) -> 
     return _build_tracker(settings)
 
 
+def _import_mediapipe() -> None:
+    """Import mediapipe without pinning the caller's frames. mediapipe keeps the error of its
+    optional ``sounddevice`` import (``audio_record.sd_error``, "PortAudio library not found");
+    that exception's traceback holds every frame up to whoever first imported mediapipe, with
+    their locals: a scored video's landmarks were never freed (issue 10's memory goal)."""
+    import mediapipe  # noqa: F401
+
+    try:
+        from mediapipe.tasks.python.audio.core import audio_record
+    except ImportError:
+        return
+    err = getattr(audio_record, "sd_error", None)
+    while err is not None:
+        err.__traceback__ = None
+        err = err.__context__ or err.__cause__
+
+
 def _build_tracker(settings: TrackerSettings) -> LandmarkerTracker | FaceMeshLegacyTracker:
+    _import_mediapipe()
     _BUILDS["tracker"] += 1
     if settings.name == "landmarker":
         return LandmarkerTracker(settings)
@@ -444,6 +462,7 @@ class FaceCheck:
     constants). Frames are checked every FACE_CHECK_STRIDE-th call of :meth:`observe`."""
 
     def __init__(self, stride: int = FACE_CHECK_STRIDE) -> None:
+        _import_mediapipe()
         kept = _kept("face_check", _face_detector)  # inside reuse_trackers(): one per thread
         self._det, self._own = (kept, False) if kept is not None else (_face_detector(), True)
         self.stride, self.calls, self.seen, self.confident = max(1, stride), 0, 0, 0

@@ -186,3 +186,22 @@ def test_prefetch_thread_gives_the_same_frames_and_stops_cleanly(pristine):
     next(it)
     it.close()  # consumer leaves early: the decode thread must end
     assert not any(t.name == "msi-decode" and t.is_alive() for t in threading.enumerate())
+
+
+FREED = """
+import sys, weakref
+from msi.score import get_landmarks, score_landmarks
+lm = get_landmarks(sys.argv[1], cache=False)  # mediapipe is first imported deep inside this call
+ref = weakref.ref(lm.landmarks)
+score_landmarks(lm.take_landmarks(), lm.fps)
+print("freed" if ref() is None else "alive")
+"""
+
+
+@pytest.mark.slow
+def test_landmarks_are_freed_once_scored(clips):
+    """Peak memory: a scored video's landmarks must not outlive its score. mediapipe keeps an
+    import error whose traceback pinned the frames (and arrays) of whoever imported it first."""
+    p = subprocess.run([sys.executable, "-c", FREED, str(clips["single"])], capture_output=True, text=True,
+                       timeout=600)
+    assert p.stdout.strip() == "freed", p.stderr[-500:]
