@@ -186,6 +186,13 @@ def verdict(df: "pd.DataFrame", split: str = "heldout") -> tuple["pd.DataFrame",
         )
         o["a"] = o["a_monotone"] and o["a_steep"]
         out[region] = o
+    # (b) per seed, as a check of its robustness (the criterion itself is on the means)
+    z = df[(df["split"] == split) & (df["jitter"] == 0)]
+    for region in ("lip", "jaw"):
+        rng_ = z.groupby("seed").agg(msi=(f"msi_{region}", np.ptp), hf=(f"hf_{region}", np.ptp))
+        out[region]["b_seeds"] = f"{int((rng_['hf'] < rng_['msi']).sum())} of {len(rng_)} seeds"
+        out[region]["rate_range_per_seed"] = {int(k): {m: round(float(v), 3) for m, v in row.items()}
+                                              for k, row in rng_.iterrows()}
     out["adopt"] = all(out[r]["a"] and out[r]["b"] for r in ("lip", "jaw"))
     return t, out
 
