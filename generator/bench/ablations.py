@@ -109,7 +109,9 @@ def run_grid(out: Path, variants: dict[str, dict], seeds: int, cfg: BenchConfig,
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     store = RunStore(out)
     data = prepare_data(out, cfg)
+    check_same_setup(out, cfg, data)
     plan = [(v, s) for s in range(seeds) for v in variants]
+    _rescore_stale(out, store, plan, evaluate, log)
     todo = [(v, s) for v, s in plan if not store.done(v, s)]
     if len(todo) < len(plan):
         log(f"resuming: {len(plan) - len(todo)}/{len(plan)} runs already in {out}")
@@ -121,6 +123,58 @@ def run_grid(out: Path, variants: dict[str, dict], seeds: int, cfg: BenchConfig,
             f"MSI-Lip {row.get('msi_lip', float('nan')):.3f}; about {format_duration(store.eta(left))} left")
     df = store.frame()
     return df[df["variant"].isin(list(variants)) & (df["seed"] < seeds)]
+
+
+#: The prepared arrays training reads; their bytes identify the data a run was trained on.
+DATA_FILES = ("frames.npy", "landmarks.npy", "expression.npy", "audio_features.npy")
+
+
+def data_fingerprint(data: Path) -> str:
+    """SHA-256 of the prepared arrays (the corpus clip and its preparation are deterministic, so a
+    fresh checkout rebuilds the same bytes unless the corpus, tracker or preparation changed)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in DATA_FILES:
+        with open(data / name, "rb") as f:
+            while block := f.read(1 << 20):
+                h.update(block)
+    return h.hexdigest()[:16]
+
+
+def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
+    """A folder holds runs of one configuration on one data set: resuming with another would mix
+    incomparable rows in one table, so it is refused with a one-line error."""
+    import json
+
+    from generator.errors import GeneratorError
+
+    setup = {"config": dataclasses.asdict(cfg), "data": data_fingerprint(data)}
+    setup["config"]["epochs"] = list(cfg.epochs) if cfg.epochs else None
+    path = out / "bench.json"
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        for key in ("config", "data"):
+            if saved.get(key) != setup[key]:
+                raise GeneratorError(
+                    f"{out}: holds runs made with another {'configuration' if key == 'config' else 'data set'} "
+                    f"({saved.get(key)} here, {setup[key]} now); give a new output folder")
+        return
+    path.write_text(json.dumps(setup, indent=1) + "\n")
+
+
+def _rescore_stale(out: Path, store: RunStore, plan: list[tuple[str, int]], evaluate, log) -> None:
+    """Finished runs scored before a metric column existed are scored again from their stored
+    test video (no retraining), so one table never mixes rows with and without a column."""
+    for variant, seed in plan:
+        row = store.load(variant, seed)
+        video = run_dir(out, variant, seed) / "test.mp4"
+        if row is None or not (set(METRICS) - set(row)) or not video.is_file():
+            continue
+        log(f"rescoring {variant} seed {seed}: new metric columns")
+        row.update(evaluate(video, out / "truth_test.mp4"))
+        row.pop("variant", None), row.pop("seed", None)
+        store.save(variant, seed, row)
 
 
 def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict | None = None,

@@ -49,6 +49,18 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     assert sorted(runs["variant"]) == ["full", "w/o smoothing"]
     row = json.loads(store.path("w/o smoothing", 0).read_text())
     assert row["steps"] == 3 and "msi_lip" in row and "motion_ratio" in row
+    # A metric column added after a run finished: the stored video is scored again, not retrained.
+    stale = {k: v for k, v in json.loads(first.read_text()).items() if k not in ("mouth_motion", "variant", "seed")}
+    store.save("full", 0, stale)
+    lines.clear()
+    runs = run_grid(tmp_path, variants, 1, cfg, evaluate_video, log=lines.append)
+    assert lines[0] == "rescoring full seed 0: new metric columns"
+    assert "mouth_motion" in json.loads(first.read_text()) and len(runs) == 2
+    # Resuming the folder with another configuration would mix incomparable runs: refused.
+    from generator.errors import GeneratorError
+
+    with pytest.raises(GeneratorError, match="another configuration"):
+        run_grid(tmp_path, variants, 1, dataclasses.replace(cfg, max_steps=4), evaluate_video, log=lines.append)
     md, summary, diffs = report(runs, list(variants), "full")
     assert "| full | 1 |" in md and "| w/o smoothing | 1 |" in md
     assert set(summary["metric"]) >= {"msi_lip", "msi_jaw"}
