@@ -84,6 +84,7 @@ def test_unwritable_cache_folder_warns_and_scores(short_clip, tmp_path):
 METRIC_ONLY = {
     "scheme": "ibug68", "compat": "reference", "mouth_width_frames": 10, "resample_fps": 25.0, "stats": True,
     "landmark_fps": 30.0, "panels": "2x1", "panel_labels": ("a", "b"),  # panels key by their box, see below
+    "variant": "hf",
 }
 TRACKING = {
     "max_side": 100, "max_faces": 1, "crop": "image", "tracker": "facemesh-static", "verify_face": False,
