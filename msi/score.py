@@ -425,8 +425,10 @@ def _points_read(landmarks: np.ndarray, scheme):
     sub = dataclasses.replace(scheme, n_points=len(idx), lip=tuple(pos[p] for p in scheme.lip),
                               jaw=tuple(pos[p] for p in scheme.jaw),
                               mouth_corners=tuple(pos[p] for p in scheme.mouth_corners))
-    return (np.asarray(arr[:, idx, :2], dtype=np.float64), sub,
-            (pos[pair[0]], pos[pair[1]]) if pair else None)
+    out = np.empty((len(arr), len(idx), 2), np.float64)
+    for a in range(0, len(arr), 4096):  # in blocks: no second (T, points) temporary
+        out[a:a + 4096] = arr[a:a + 4096][:, idx, :2]
+    return out, sub, (pos[pair[0]], pos[pair[1]]) if pair else None
 
 
 
