@@ -115,10 +115,15 @@ def run_grid(out: Path, variants: dict[str, dict], seeds: int, cfg: BenchConfig,
     todo = [(v, s) for v, s in plan if not store.done(v, s)]
     if len(todo) < len(plan):
         log(f"resuming: {len(plan) - len(todo)}/{len(plan)} runs already in {out}")
-    for i, (variant, seed) in enumerate(todo, 1):
-        row = run_one(data, out, variant, variants[variant], seed, cfg, evaluate)
-        store.save(variant, seed, row)
-        left = len(todo) - i
+    for variant, seed in todo:
+        if store.done(variant, seed) or not store.claim(variant, seed):
+            continue  # finished or being run by another bench process on this folder
+        try:
+            row = run_one(data, out, variant, variants[variant], seed, cfg, evaluate)
+            store.save(variant, seed, row)
+        finally:
+            store.release(variant, seed)
+        left = sum(not store.done(v, s) for v, s in plan)
         log(f"[{len(plan) - left}/{len(plan)}] {variant} seed {seed}: {row['elapsed_s']:.0f} s, "
             f"MSI-Lip {row.get('msi_lip', float('nan')):.3f}; about {format_duration(store.eta(left))} left")
     df = store.frame()

@@ -2,12 +2,15 @@
 
 A run is written atomically (temporary file, then rename) only once it has finished, so a
 killed bench loses at most the run in progress; a rerun with the same folder skips every run
-whose file exists. The folder can be committed and continued on another machine or day.
+whose file exists. The folder can be committed and continued on another machine or day. Several
+bench processes may work in one folder at once (one per core): each claims a run with a lock
+file before starting it.
 """
 from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +49,26 @@ class RunStore:
         if "elapsed_s" in row:
             self._durations.append(float(row["elapsed_s"]))
 
+    def claim(self, variant: str, seed: int) -> bool:
+        """Take a run for this process (several bench processes may share one folder, one run each).
+        A claim left by a process that no longer exists is taken over."""
+        lock = self.path(variant, seed).with_suffix(".lock")
+        for _ in range(2):
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if _alive(lock):
+                    return False
+                lock.unlink(missing_ok=True)  # its process died: the run is free again
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(f"{os.getpid()} {socket.gethostname()}\n")
+            return True
+        return False
+
+    def release(self, variant: str, seed: int) -> None:
+        self.path(variant, seed).with_suffix(".lock").unlink(missing_ok=True)
+
     def frame(self) -> pd.DataFrame:
         """Every finished run, one row each."""
         rows = []
@@ -66,6 +89,23 @@ class RunStore:
         if not durations:
             return None
         return left * sum(durations) / len(durations)
+
+
+def _alive(lock: Path) -> bool:
+    """Is the process that wrote this claim still running? (Another host's claim counts as alive.)"""
+    try:
+        pid, host = lock.read_text().split()
+    except (OSError, ValueError):
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def slug(variant: str) -> str:

@@ -73,3 +73,20 @@ def test_run_store_resumes_and_survives_damage(tmp_path):
     assert again.eta(left=3) == pytest.approx(30.0)
     assert len(again.frame()) == 1
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_two_bench_processes_claim_different_runs(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    a, b = RunStore(tmp_path), RunStore(tmp_path)
+    assert a.claim("full", 0) and not b.claim("full", 0)  # one run, one process
+    assert b.claim("baseline", 0)
+    a.release("full", 0)
+    assert b.claim("full", 0)
+    # a claim whose process died is taken over
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lock = a.path("no-smoothing", 0).with_suffix(".lock")
+    lock.write_text(f"{dead.stdout.strip()} {socket.gethostname()}\n")
+    assert a.claim("no-smoothing", 0)
