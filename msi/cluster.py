@@ -38,6 +38,9 @@ from msi.errors import ClusterError
 from msi.score import ScoreResult, Settings, _score_one, get_landmarks
 
 LOCAL_PREFIX = "local:"
+#: A LocalCluster's scheduler serves its health routes on a free loopback port, not on 8787
+#: (where another scheduler may already be, which would print a warning).
+LOCAL_QUIET = {"host": "127.0.0.1", "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
 
 
 # ----------------------------------------------------------------------------- worker side
@@ -126,7 +129,7 @@ def connect(address: str, timeout: float = 30.0):
         if n_local:
             # single-threaded processes: MediaPipe and numpy each get one core per worker
             cluster = LocalCluster(n_workers=n_local, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=None, silence_logs=logging.ERROR, **LOCAL_QUIET)
             client = Client(cluster, set_as_default=False)
         else:
             client = Client(remote, timeout=timeout, set_as_default=False)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msi.cluster import score_cluster, worker_info
+from msi.cluster import LOCAL_QUIET, score_cluster, worker_info
 from msi.errors import ClusterError
 from msi.score import Settings, score_many
 
@@ -33,7 +33,7 @@ def cluster():
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as lc, Client(lc, set_as_default=False) as client:
+                      silence_logs=logging.ERROR, **LOCAL_QUIET) as lc, Client(lc, set_as_default=False) as client:
         yield lc.scheduler_address, client, lc
 
 
