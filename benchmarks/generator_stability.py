@@ -14,7 +14,9 @@
    gap |p13 - p14| in mouth widths): its standard deviation in each video (= ``mouth_motion``), their
    ratio (generated / truth) and the Pearson correlation of the two opening tracks.
 
-Writes DIR/stability.json and prints a markdown summary.  One CPU thread.
+Writes DIR/stability.json (DIR/stability_TRACKER.json with ``--tracker``) and prints a markdown
+summary.  One CPU thread.  MSI and the opening depend on the tracker: ``--tracker facemesh-video``
+(mediapipe 0.10.14, the ``legacy`` extra) reproduces numbers measured before the default changed.
 """
 from __future__ import annotations
 
@@ -50,15 +52,16 @@ def weight_report(run_dir: Path, data_dir: Path, split: str) -> dict:
     return out
 
 
-def video_report(gen: Path, truth: Path) -> dict:
+def video_report(gen: Path, truth: Path, tracker: str | None = None) -> dict:
     from msi.motion import mouth_opening, opening_std
     from msi.score import Settings, get_landmarks, score_landmarks
 
-    out: dict = {}
+    settings = Settings() if tracker is None else Settings(tracker=tracker)
+    out: dict = {"tracker": settings.tracker}
     o = {}
     for name, path in (("generated", gen), ("truth", truth)):
-        lm = get_landmarks(path, Settings(), cache=False)
-        r = score_landmarks(lm.landmarks, lm.fps, Settings(), path=str(path))
+        lm = get_landmarks(path, settings, cache=False)
+        r = score_landmarks(lm.landmarks, lm.fps, settings, path=str(path))
         o[name] = mouth_opening(lm.landmarks)
         out[name] = {"msi_lip": round(r.msi_lip, 4), "msi_jaw": round(r.msi_jaw, 4),
                      "opening_std": round(opening_std(o[name]), 4),
@@ -76,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
     p.add_argument("--reuse", action="store_true", help="score existing DIR/gen.mp4 and DIR/truth.mp4")
+    p.add_argument("--tracker", help="msi tracker backend (default: msi's default); the MSI and opening numbers "
+                   "depend on it, so compare runs scored with the same one")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -89,11 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     gen, truth = args.out / "gen.mp4", args.out / "truth.mp4"
     if not (args.reuse and gen.is_file() and truth.is_file()):
         synthesize(args.run_dir, gen, background=args.data_dir, reenact=args.split, truth_out=truth, progress=False)
-    report["videos"] = video_report(gen, truth)
+    report["videos"] = video_report(gen, truth, args.tracker)
     report["seconds"] = round(time.time() - t0, 1)
-    (args.out / "stability.json").write_text(json.dumps(report, indent=2))
+    name = "stability.json" if args.tracker is None else f"stability_{args.tracker}.json"
+    (args.out / name).write_text(json.dumps(report, indent=2))
     w, v = report["weights"], report["videos"]
-    print(f"| video | MSI-Lip | MSI-Jaw | mouth-opening std (mouth widths) |\n|---|---|---|---|")
+    print(f"tracker: {v['tracker']}\n\n| video | MSI-Lip | MSI-Jaw | mouth-opening std (mouth widths) |\n|---|---|---|---|")
     for name in ("generated", "truth"):
         print(f"| {name} | {v[name]['msi_lip']:.3f} | {v[name]['msi_jaw']:.3f} | {v[name]['opening_std']:.4f} |")
     print(f"\nopening std ratio (generated / truth) {v['opening_std_ratio']:.2f}, "
