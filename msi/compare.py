@@ -268,17 +268,6 @@ def _job(args: tuple) -> dict:
     return row
 
 
-def _quiet_worker() -> None:
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    warnings.filterwarnings("ignore")
-    try:
-        import torch
-
-        torch.set_num_threads(1)  # N workers x 1 thread, not N x all cores
-    except ImportError:  # pragma: no cover
-        pass
-
-
 def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None, settings=None,
                  workers: int = 1, cache: bool | str = True,
                  compare_settings: CompareSettings = CompareSettings()) -> Iterator[dict]:
@@ -292,14 +281,9 @@ def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncne
             jobs.append((method, name, str(path), str(truths[name]) if name in truths else None,
                          str(syncnet_weights) if isinstance(syncnet_weights, (str, os.PathLike)) else syncnet_weights,
                          settings, cache, compare_settings))
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield _job(job)
-        return
-    import multiprocessing as mp
+    from msi.parallel import imap_jobs
 
-    with mp.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_quiet_worker) as pool:
-        yield from pool.imap_unordered(_job, jobs)
+    yield from imap_jobs(_job, jobs, workers)
 
 
 def compare_methods(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None,

@@ -501,21 +501,9 @@ def score_many(paths: Iterable[str], settings: Settings | None = None, workers: 
 
     paths = expand_panels([str(p) for p in paths], settings.panels, settings.panel_labels)  # file#panel
     jobs = [(str(p), settings, cache, progress and workers <= 1) for p in paths]
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield _score_one(job)
-        return
-    import multiprocessing as mp
+    from msi.parallel import imap_jobs
 
-    # spawn: MediaPipe's graph threads and fork do not mix
-    with mp.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_quiet_worker) as pool:
-        yield from pool.imap_unordered(_score_one, jobs)
-
-
-def _quiet_worker() -> None:
-    from msi.tracking import silence_native_logs
-
-    silence_native_logs()
+    yield from imap_jobs(_score_one, jobs, workers)
 
 
 # ----------------------------------------------------------------------------- inputs

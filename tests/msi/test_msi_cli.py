@@ -11,7 +11,7 @@ import sys
 import click
 import pytest
 
-from msi.cli import SUBCOMMANDS, cli_message, main
+from msi.cli import SUBCOMMANDS, cli_message
 from msi.cli.lazy import LazyGroup, run_group
 from msi.errors import NoFace, UsageError
 
