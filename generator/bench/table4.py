@@ -39,7 +39,8 @@ def build_and_score(out: Path, n_clips: int, seconds: float, max_jitter: float, 
 
 
 def table(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tidy correlations (every metric x method) and the Table IV layout of Pearson's r."""
+    """Tidy correlations (every metric x method, with 95% CIs) and the Table IV layout: one row
+    (the known-stability measure), one column per metric, Pearson's r."""
     from msi.baselines import STATS
     from msi.correlate import correlate, wide
 
@@ -48,3 +49,18 @@ def table(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     layout = wide(tidy)
     layout.index = ["known jitter in place of MOS (Pearson r)"]
     return tidy, layout
+
+
+def markdown(tidy: pd.DataFrame) -> str:
+    """Metrics as rows, Pearson / Spearman / Kendall as columns: ``r [ci_low, ci_high]``.
+    A positive r means the metric rises with stability (MSI's direction); the plain statistics
+    measure instability, so theirs is negative: compare magnitudes."""
+    methods = list(dict.fromkeys(tidy["method"]))
+    lines = ["| metric | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for metric in dict.fromkeys(tidy["metric"]):
+        cells = []
+        for method in methods:
+            r = tidy[(tidy.metric == metric) & (tidy.method == method)].iloc[0]
+            cells.append(f"{r['r']:+.3f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]")
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -117,7 +117,7 @@ def _slices(out: Path, variants: list[str], seed: int = 0) -> Path:
 @click.option("--seed", type=int, default=0, show_default=True)
 def table4(out, clips, seconds, max_jitter, seed) -> int:
     """Table IV with known jitter in place of MOS: Pearson/Spearman/Kendall of each metric."""
-    from generator.bench.table4 import build_and_score, table
+    from generator.bench.table4 import build_and_score, markdown, table
 
     out.mkdir(parents=True, exist_ok=True)
     scores = build_and_score(out, clips, seconds, max_jitter, seed=seed)
@@ -126,8 +126,9 @@ def table4(out, clips, seconds, max_jitter, seed) -> int:
     tidy.to_csv(out / "correlations.csv", index=False)
     md = ("# Table IV with known jitter in place of MOS\n\n"
           f"{clips} synthetic clips of {seconds:g} s, jitter ~ U[0, {max_jitter:g}] (MSI units), seed {seed}; "
-          "Pearson r of each metric with -jitter (higher = tracks stability better).\n\n"
-          + layout.T.round(3).to_markdown() + "\n")
+          "correlation of each metric with the known stability (-jitter), 95% CI (Fisher z). MSI should be "
+          "positive, the plain statistics (instability measures) negative: compare magnitudes.\n\n"
+          + markdown(tidy) + "\n")
     (out / "table.md").write_text(md)
     click.echo(md)
     return 0
