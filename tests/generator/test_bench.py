@@ -69,7 +69,7 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
 @pytest.mark.slow
 def test_table4_msi_tracks_known_jitter(tmp_path):
     """Clips with random hidden jitter levels: MSI must fall as the known jitter rises."""
-    from generator.bench.table4 import build_and_score, table
+    from generator.bench.table4 import build_and_score, markdown, table
 
     scores = build_and_score(tmp_path, n_clips=5, seconds=3.0, max_jitter=2.0, log=lambda m: None)
     assert len(scores) == 5 and scores["jitter"].between(0, 2).all()
@@ -78,3 +78,5 @@ def test_table4_msi_tracks_known_jitter(tmp_path):
     r = tidy[(tidy.method == "spearman")].set_index("metric")["r"]
     assert r["msi_lip"] > 0.8 and r["msi_jaw"] > 0.5  # higher MSI = less jitter = more known stability
     assert np.isfinite(layout.to_numpy(dtype=float)).all()
+    md = markdown(tidy)
+    assert md.splitlines()[0] == "| metric | pearson | spearman | kendall |" and "| msi_lip | +" in md
