@@ -31,7 +31,10 @@ TABLE5 = {
     "baseline": {"baseline": True},
 }
 #: Fig. 9: the three smoothing modes, all started from the same kernel (see SmoothingConfig).
-FIG9 = {"fixed": {"smoothing": "fixed"}, "global": {"smoothing": "global"}, "adaptive": {"smoothing": "adaptive"}}
+#: The adaptive variant IS the full model of Table V, so it shares its name (and its runs, when
+#: both benches use one folder); tables show it as LABELS["full"].
+FIG9 = {"fixed": {"smoothing": "fixed"}, "global": {"smoothing": "global"}, "full": {}}
+LABELS = {"full": "full (adaptive smoothing)"}
 
 #: Columns reported, in order (shown only when computable: LSE needs SyncNet weights). The
 #: per-video columns are ``msi compare``'s; ``motion_ratio`` is the generated mouth's motion
@@ -199,19 +202,19 @@ def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict 
         cells = [format_cell(s.at[m, "mean"], s.at[m, "ci_low"], s.at[m, "ci_high"]) for m in metrics]
         mine = runs[runs["variant"] == v]
         failed = int((mine["error"].fillna("") != "").sum())
-        lines.append(f"| {v} | {len(mine)} | {failed} | " + " | ".join(cells) + " |")
+        lines.append(f"| {LABELS.get(v, v)} | {len(mine)} | {failed} | " + " | ".join(cells) + " |")
     if truth:
         lines.append("| ground truth | 1 | 0 | " + " | ".join(
             f"{truth[m]:.3f}" if np.isfinite(truth.get(m, np.nan)) else "—" for m in metrics) + " |")
     md = "\n".join(lines)
     if len(diffs):
-        md += f"\n\nPaired difference against {reference} (same seed), mean [95% CI], p (paired t-test):\n\n"
+        md += f"\n\nPaired difference against {LABELS.get(reference, reference)} (same seed), mean [95% CI], p (paired t-test):\n\n"
         dl = ["| variant | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 1)]
         for v in variants:
             d = diffs[diffs["variant"] == v].set_index("metric")
             if d.empty:
                 continue
-            dl.append(f"| {v} | " + " | ".join(_diff_cell(d, m) for m in metrics) + " |")
+            dl.append(f"| {LABELS.get(v, v)} | " + " | ".join(_diff_cell(d, m) for m in metrics) + " |")
         md += "\n".join(dl)
     if paper is not None:
         md += "\n\nThe paper's table (from the file given with --paper):\n\n" + paper.to_markdown(index=False)

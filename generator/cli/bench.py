@@ -4,7 +4,8 @@
     stableface bench fig9   --out DIR [--seeds 3] [--config ...]
     stableface bench table4 --out DIR [--clips 24] [--seconds 8] [--max-jitter 2]
 
-Every finished run stays in DIR (``DIR/results/*.json``); rerunning the same command continues
+table5 and fig9 can share one DIR: fig9's adaptive smoothing is table5's full model, so its runs
+are reused. Every finished run stays in DIR (``DIR/results/*.json``); rerunning the same command continues
 where a killed one stopped, on this machine or another (commit or copy DIR).
 """
 from __future__ import annotations
@@ -39,8 +40,10 @@ def command() -> None:
     pass
 
 
-def _grid(out: Path, variants: dict, reference: str, seeds: int, config_name: str, quick: bool,
+def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, config_name: str, quick: bool,
           syncnet_weights: str | None, paper_csv: str | None, title: str) -> int:
+    """Run (or resume) one grid and write ``NAME.md``, ``NAME_runs.csv``, ``NAME_summary.csv`` and
+    ``NAME_paired.csv`` into ``out``; table5 and fig9 may share one folder (and its full runs)."""
     from generator.bench.ablations import BENCH_CONFIGS, report, run_grid
     from generator.bench.evaluate import evaluate_video
 
@@ -60,12 +63,12 @@ def _grid(out: Path, variants: dict, reference: str, seeds: int, config_name: st
     md, summary, diffs = report(runs, list(variants), reference, truth=truth, paper=paper)
     header = (f"# {title}\n\nconfig `{cfg.name}` ({cfg.model} model, {cfg.clip_seconds:g} s clip at {cfg.size} px), "
               f"{seeds} seed(s); cells: mean ± half-width of the 95% t-interval over seeds.\n\n")
-    (out / "table.md").write_text(header + md + "\n")
-    runs.to_csv(out / "runs.csv", index=False)
-    summary.to_csv(out / "summary.csv", index=False)
-    diffs.to_csv(out / "paired.csv", index=False)
+    (out / f"{name}.md").write_text(header + md + "\n")
+    runs.to_csv(out / f"{name}_runs.csv", index=False)
+    summary.to_csv(out / f"{name}_summary.csv", index=False)
+    diffs.to_csv(out / f"{name}_paired.csv", index=False)
     click.echo(header + md)
-    click.echo(f"\nwrote {out / 'table.md'}, runs.csv, summary.csv, paired.csv", err=True)
+    click.echo(f"\nwrote {out / name}.md, {name}_runs.csv, {name}_summary.csv, {name}_paired.csv", err=True)
     return 0
 
 
@@ -75,7 +78,7 @@ def table5(out, seeds, config_name, quick, paper_csv, syncnet_weights) -> int:
     """Table V: full model, each component removed, and the baseline; mean ± 95% CI over seeds."""
     from generator.bench.ablations import TABLE5
 
-    return _grid(out, TABLE5, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
+    return _grid("table5", out, TABLE5, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
                  "Table V (ablations), regenerated")
 
 
@@ -85,24 +88,26 @@ def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights) -> int:
     """Fig. 9: fixed, global and adaptive smoothing (same starting kernel), plus slice pictures."""
     from generator.bench.ablations import FIG9
 
-    code = _grid(out, FIG9, "adaptive", seeds, config_name, quick, syncnet_weights, paper_csv,
+    code = _grid("fig9", out, FIG9, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
                  "Fig. 9 (smoothing modes), regenerated")
-    png = _slices(out, list(FIG9))
+    png = _slices(out, list(FIG9))  # full = adaptive
     click.echo(f"slices: {png}", err=True)
     return code
 
 
 def _slices(out: Path, variants: list[str], seed: int = 0) -> Path:
     """``msi slice-plot`` of the ground truth and each variant's re-enacted test video (one seed),
-    stacked on a common time axis (paper Fig. 7 style), written to ``out/slices.png``."""
+    stacked on a common time axis (paper Fig. 7 style), written to ``out/fig9_slices.png``."""
     from generator.bench.ablations import run_dir
     from msi.cli import main as msi_main
 
     videos = [out / "truth_test.mp4"] + [run_dir(out, v, seed) / "test.mp4" for v in variants]
     args = ["slice-plot", *map(str, videos)]
-    for label in ["ground truth", *variants]:
+    from generator.bench.ablations import LABELS
+
+    for label in ["ground truth", *(LABELS.get(v, v) for v in variants)]:
         args += ["--label", label]
-    png = out / "slices.png"
+    png = out / "fig9_slices.png"
     if msi_main(args + ["--out", str(png)]) != 0:
         raise GeneratorError("msi slice-plot could not draw the slices (see the message above)")
     return png
