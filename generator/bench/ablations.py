@@ -73,8 +73,10 @@ def prepare_data(out: Path, cfg: BenchConfig, progress: bool = False) -> Path:
 
     data = out / "data"
     if not is_prepared(data):
-        paths = build_clip(out / "source", seconds=cfg.clip_seconds, seed=0, size=256)
-        prepare(PrepareConfig(video=Path(paths.video), out=data, size=cfg.size), progress=progress)
+        video = out / "source" / "clip_s0_j0.mp4"  # kept with the results: the bench's input
+        if not video.is_file():
+            video = Path(build_clip(out / "source", seconds=cfg.clip_seconds, seed=0, size=256).video)
+        prepare(PrepareConfig(video=video, out=data, size=cfg.size), progress=progress)
     return data
 
 
