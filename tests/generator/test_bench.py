@@ -62,7 +62,7 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     with pytest.raises(GeneratorError, match="another configuration"):
         run_grid(tmp_path, variants, 1, dataclasses.replace(cfg, max_steps=4), evaluate_video, log=lines.append)
     md, summary, diffs = report(runs, list(variants), "full")
-    assert "| full | 1 |" in md and "| w/o smoothing | 1 |" in md
+    assert "| full (adaptive smoothing) | 1 |" in md and "| w/o smoothing | 1 |" in md
     assert set(summary["metric"]) >= {"msi_lip", "msi_jaw"}
 
 
