@@ -90,7 +90,8 @@ def tracking_options(*, keep: str = "scored") -> Decorator:
                      help=f"downscale frames whose longer side exceeds PX before tracking "
                           f"(default {DEFAULT_MAX_SIDE}; 0: never)"),
         click.option("--max-faces", type=int, default=2, metavar="K",
-                     help=f"faces to look for; the largest is {keep} (default 2)"),
+                     help=f"faces to look for in each frame; the one {keep} is chosen by --face and "
+                          f"followed from frame to frame (default 2)"),
         click.option("--no-face-check", is_flag=True,
                      help="go on even when no human face is confirmed by the face detector (e.g. cartoons)"),
     )
