@@ -26,9 +26,9 @@ def face_meshes(n: int, size: int, seed: int = 0) -> np.ndarray:
     from scipy.spatial.transform import Rotation
     from skimage.data import astronaut
 
-    from msi.tracking import FaceMeshTracker
+    from msi.tracking import open_tracker
 
-    with FaceMeshTracker(static_image_mode=True) as tracker:
+    with open_tracker() as tracker:  # the default, stateless tracker
         lm = tracker.process(astronaut())
     centre = lm.mean(axis=0)
     rng = np.random.default_rng(seed)

@@ -13,7 +13,6 @@ arXiv:2208.13717, Fig. 2.
 """
 from __future__ import annotations
 
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
