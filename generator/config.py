@@ -44,7 +44,10 @@ class ErosionConfig:
 
     enabled: bool = True
     exp_noise: float = 0.5  # std of the noise on expressions, in units of each component's std
-    dilate: int = 2  # pixels the mesh mouth mask is grown by (also at synthesis)
+    # Pixels the mesh mouth mask is grown by (also at synthesis). What stays visible around the mask
+    # moves with the true jaw, and a renderer trained on it copies the background's mouth instead of
+    # drawing the mesh's (measured: benchmarks/generator_stability.py --chain; tiny() uses 3 px).
+    dilate: int = 2
     max_morph: int = 3  # random erode (-) / dilate (+) up to this many pixels
     max_shift: float = 0.05  # random shift, fraction of the image side
     max_rotation: float = 10.0  # random rotation, degrees
@@ -143,7 +146,7 @@ def tiny() -> StableFaceConfig:
     return StableFaceConfig(
         name="tiny",
         a2e=Audio2ExpressionConfig(d_model=64, n_layers=2, n_heads=4, d_ff=128, dropout=0.0),
-        erosion=ErosionConfig(dilate=1, max_morph=1),  # pixel sizes for 64 x 64 frames
+        erosion=ErosionConfig(dilate=3, max_morph=1),  # pixel sizes for 64 x 64 frames (3, not 1: see ErosionConfig)
         renderer=RendererConfig(ngf=16, n_res=2),
         fusion=FusionConfig(hidden=64),
         dependency=DependencyConfig(patch=4, d_model=64, n_layers=1, n_heads=4),

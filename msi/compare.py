@@ -33,11 +33,16 @@ class Column:
     help: str = ""
 
 
+#: Bumped whenever a column's definition changes, so stored rows (``stableface bench`` results)
+#: know they must be scored again.  2: ``mouth_motion`` in median mouth widths (was: the mean
+#: width over the first 5 frames, which let the first frames' expression set the unit).
+METRICS_VERSION = 2
+
 #: Every per-video column, in output order.
 COLUMNS: dict[str, Column] = {
     "msi_lip": Column("MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metric)"),
     "msi_jaw": Column("MSI-Jaw", +1, help="Motion Stability Index of the jaw"),
-    "mouth_motion": Column("Mouth motion", 0, help="std of the inner-lip opening, mouth widths (msi.motion): "
+    "mouth_motion": Column("Mouth motion", 0, help="std of the inner-lip opening, median mouth widths (msi.motion): "
                            "a high MSI with little motion is a still mouth, not a stable one"),
     "lse_c": Column("LSE-C", +1, "weights", help="SyncNet confidence (Sync-C), as syncnet_python"),
     "lse_d": Column("LSE-D", -1, "weights", help="SyncNet distance (Sync-D), as syncnet_python"),

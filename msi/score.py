@@ -374,7 +374,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
         result.hf_lip, result.hf_jaw = hf["lip"], hf["jaw"]
     from msi.motion import low_motion_warning, mouth_opening, opening_std, window_mouth_motion
 
-    opening = mouth_opening(arr, sch, settings.mouth_width_frames, pair=pair)
+    opening = mouth_opening(arr, sch, pair=pair)  # median mouth width: not the first frames' expression
     result.mouth_motion = opening_std(opening)
     result.timeline = Deferred(functools.partial(
         timeline_frame, values, fps_used,

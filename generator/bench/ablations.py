@@ -159,29 +159,41 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
 
     from generator.errors import GeneratorError
 
-    setup = {"config": dataclasses.asdict(cfg), "data": data_fingerprint(data)}
+    from generator.config import get_config, to_dict
+
+    setup = {"config": dataclasses.asdict(cfg), "data": data_fingerprint(data),
+             "model": to_dict(get_config(cfg.model))}  # the preset every variant starts from
     setup["config"]["epochs"] = list(cfg.epochs) if cfg.epochs else None
+    setup = json.loads(json.dumps(setup))  # compare as stored (tuples become lists)
     path = out / "bench.json"
+    what = {"config": "configuration", "data": "data set", "model": "model preset"}
     if path.is_file():
         saved = json.loads(path.read_text())
-        for key in ("config", "data"):
+        for key in ("config", "data", "model"):
             if saved.get(key) != setup[key]:
-                raise GeneratorError(
-                    f"{out}: holds runs made with another {'configuration' if key == 'config' else 'data set'} "
-                    f"({saved.get(key)} here, {setup[key]} now); give a new output folder")
+                shown = (f"({saved.get(key)} here, {setup[key]} now)" if key != "model"
+                         else f"(generator.config.{cfg.model}() changed since these runs)")
+                raise GeneratorError(f"{out}: holds runs made with another {what[key]} {shown}; "
+                                     "give a new output folder")
         return
     path.write_text(json.dumps(setup, indent=1) + "\n")
 
 
 def _rescore_stale(out: Path, store: RunStore, plan: list[tuple[str, int]], evaluate, log) -> None:
-    """Finished runs scored before a metric column existed are scored again from their stored
-    test video (no retraining), so one table never mixes rows with and without a column."""
+    """Finished runs scored before a metric column existed, or before a column's definition changed
+    (``msi.compare.METRICS_VERSION``), are scored again from their stored test video (no
+    retraining), so one table never mixes rows scored two ways."""
+    from msi.compare import METRICS_VERSION
+
     for variant, seed in plan:
         row = store.load(variant, seed)
         video = run_dir(out, variant, seed) / "test.mp4"
-        if row is None or not (set(METRICS) - set(row)) or not video.is_file():
+        if row is None or not video.is_file():
             continue
-        log(f"rescoring {variant} seed {seed}: new metric columns")
+        missing = set(METRICS) - set(row)
+        if not missing and row.get("metrics_version") == METRICS_VERSION:
+            continue
+        log(f"rescoring {variant} seed {seed}: " + ("new metric columns" if missing else "metric definitions changed"))
         row.update(evaluate(video, out / "truth_test.mp4"))
         row.pop("variant", None), row.pop("seed", None)
         store.save(variant, seed, row)

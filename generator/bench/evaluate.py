@@ -13,7 +13,7 @@ def evaluate_video(video: Path, truth: Path | None, syncnet_weights: str | None 
     """``msi.compare.video_metrics`` of ``video`` against ``truth`` (NaN columns and ``error`` when
     the video cannot be scored, e.g. a model too small to draw a face), and ``motion_ratio``.
     ``truth=None`` scores the ground truth itself (no reference columns; ratio 1)."""
-    from msi.compare import COLUMNS, video_metrics
+    from msi.compare import COLUMNS, METRICS_VERSION, video_metrics
     from msi.errors import MSIError
 
     try:
@@ -23,6 +23,7 @@ def evaluate_video(video: Path, truth: Path | None, syncnet_weights: str | None 
     except MSIError as exc:
         row = {c: math.nan for c in COLUMNS}
         row["error"] = str(exc)
+    row["metrics_version"] = METRICS_VERSION
     if truth is None:
         row["motion_ratio"] = 1.0 if math.isfinite(row.get("mouth_motion", math.nan)) else math.nan
         return row

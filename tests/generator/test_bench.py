@@ -25,6 +25,7 @@ class _Killed(BaseException):
 @pytest.mark.slow
 def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     from generator.bench.evaluate import evaluate_video
+    from generator.errors import GeneratorError
 
     cfg = dataclasses.replace(BENCH_CONFIGS["quick"], max_steps=3)
     variants = {k: TABLE5[k] for k in ("full", "w/o smoothing")}
@@ -56,8 +57,25 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     runs = run_grid(tmp_path, variants, 1, cfg, evaluate_video, log=lines.append)
     assert lines[0] == "rescoring full seed 0: new metric columns"
     assert "mouth_motion" in json.loads(first.read_text()) and len(runs) == 2
+    # A column whose definition changed (msi.compare.METRICS_VERSION): scored again too.
+    old = json.loads(first.read_text())
+    old.pop("variant"), old.pop("seed")
+    store.save("full", 0, {**old, "metrics_version": 1, "mouth_motion": -1.0})
+    lines.clear()
+    run_grid(tmp_path, variants, 1, cfg, evaluate_video, log=lines.append)
+    assert lines[0] == "rescoring full seed 0: metric definitions changed"
+    rescored = json.loads(first.read_text())
+    assert rescored["metrics_version"] > 1 and rescored["mouth_motion"] != -1.0
+    np.testing.assert_equal(rescored["mouth_motion"], old["mouth_motion"])  # NaN when 3 steps draw no face
+    # Runs of another model preset (generator.config changed since): refused, not mixed.
+    setup = json.loads((tmp_path / "bench.json").read_text())
+    setup["model"]["erosion"]["dilate"] += 1
+    (tmp_path / "bench.json").write_text(json.dumps(setup))
+    with pytest.raises(GeneratorError, match="another model preset"):
+        run_grid(tmp_path, variants, 1, cfg, evaluate_video, log=lines.append)
+    setup["model"]["erosion"]["dilate"] -= 1
+    (tmp_path / "bench.json").write_text(json.dumps(setup))
     # Resuming the folder with another configuration would mix incomparable runs: refused.
-    from generator.errors import GeneratorError
 
     with pytest.raises(GeneratorError, match="another configuration"):
         run_grid(tmp_path, variants, 1, dataclasses.replace(cfg, max_steps=4), evaluate_video, log=lines.append)

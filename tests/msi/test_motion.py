@@ -37,6 +37,18 @@ def test_opening_in_mouth_widths(scheme):
     assert mouth_motion(pts * 2, scheme) == pytest.approx(mouth_motion(pts, scheme), rel=1e-9)
 
 
+def test_unit_is_the_median_width_not_the_first_frames():
+    """A video that opens on a rounded mouth (corners 30 px apart for 5 frames, then 40 px) keeps
+    its motion in the median width; MSI's first-frames unit would inflate it by 4/3."""
+    t = np.arange(200)
+    opening = 10 + 8 * np.sin(2 * np.pi * t / 25)
+    pts = _face(opening)
+    i, j = get_scheme("mediapipe478").mouth_corners
+    pts[:5, j, 0] = pts[:5, i, 0] + 30  # "oo" at the start
+    assert mouth_motion(pts) == pytest.approx(np.std(opening) / 40, rel=1e-9)
+    assert mouth_motion(pts, mouth_width_frames=5) == pytest.approx(np.std(opening) / 30, rel=1e-9)
+
+
 def test_still_mouth_has_zero_motion_and_warns():
     pts = _face(np.full(60, 6.0))
     assert mouth_motion(pts) == pytest.approx(0.0, abs=1e-12)
