@@ -162,8 +162,8 @@ def metric_options() -> Decorator:
     return compose(
         compat_option(),
         click.option("--mouth-width-frames", type=int, default=MOUTH_WIDTH_FRAMES, metavar="N",
-                     help=f"mouth width = mean over the first N frames (paper: {MOUTH_WIDTH_FRAMES}; "
-                          "reference code: 10)"),
+                     help=f"MSI's scale: mouth width = mean over the first N frames (paper: {MOUTH_WIDTH_FRAMES}; "
+                          "reference code: 10); mouth motion always uses the median width"),
         click.option("--crop", type=click.Choice(["landmarks", "image"]), default="landmarks",
                      help="landmarks: scale coordinates so the mouth is 64 px wide (default); image: the "
                           "literal protocol, crop frames with a fixed box of 4 mouth widths, resize to "
