@@ -111,9 +111,9 @@ def motion_chain(run_dir: Path, data_dir: Path, split: str, tracker: str | None 
     out: dict = {"tracker": tracker}
     tracks: dict[str, np.ndarray] = {"truth": truth}
     own = np.arange(part.start, part.stop)
+    pose = [f32(x[own])[None] for x in (clip.rotation, clip.translation, clip.scale)]
     for name, exp, smooth in (("mesh_tracked", f32(clip.expression[part]), False), ("mesh_predicted", pred, False),
                               ("mesh_smoothed", pred, True)):
-        pose = [f32(x[own])[None] for x in (clip.rotation, clip.translation, clip.scale)]
         with torch.no_grad():
             out[name] = stats(mouth_opening(run.model.meshes(exp[None], ident, *pose, smooth=smooth)[0].numpy()), truth)
     truth_video = mouth_opening(track_frames(np.asarray(clip.frames[own]), tracker=tracker))

@@ -60,31 +60,17 @@ def frame_valid(points: np.ndarray) -> np.ndarray:
     return np.isfinite(p.reshape(len(p), -1)).all(axis=1)
 
 
-def mouth_width(points: np.ndarray, corners: tuple[int, int], n_frames: int = MOUTH_WIDTH_FRAMES) -> float:
-    """Mean corner-to-corner distance (x, y) over the first ``n_frames`` frames that have a face."""
+def mouth_width(points: np.ndarray, corners: tuple[int, int], n_frames: int | None = MOUTH_WIDTH_FRAMES) -> float:
+    """Mean corner-to-corner distance (x, y) over the first ``n_frames`` frames that have a face
+    (the paper's MSI normaliser); ``n_frames=None``: the median over all frames with a face, which
+    does not depend on the expression the video starts with (a rounded "oo" in the first frames
+    narrows the mouth and inflates every normalised distance by up to a third, seen on the corpus)."""
     i, j = corners
     d = np.linalg.norm(points[:, i, :2] - points[:, j, :2], axis=-1)
-    d = d[np.isfinite(d)][:n_frames]
-    if d.size == 0:
-        raise NoFace("no frame with a face: the mouth width cannot be measured")
-    w = float(d.mean())
-    if not w > 0:
-        raise BadLandmarks("mouth corners coincide (mouth width 0): wrong landmark scheme?")
-    return w
-
-
-def median_mouth_width(points: np.ndarray, corners: tuple[int, int]) -> float:
-    """Median corner-to-corner distance (x, y) over all frames that have a face.
-
-    Unlike :func:`mouth_width` (the paper's MSI normaliser: the first frames) it does not depend
-    on the expression the video starts with: a rounded "oo" in the first frames narrows the mouth
-    and inflates every normalised distance by up to a third (seen on the corpus)."""
-    p = np.asarray(points, dtype=np.float64)
-    d = np.linalg.norm(p[:, corners[0], :2] - p[:, corners[1], :2], axis=-1)
     d = d[np.isfinite(d)]
     if d.size == 0:
         raise NoFace("no frame with a face: the mouth width cannot be measured")
-    w = float(np.median(d))
+    w = float(np.median(d)) if n_frames is None else float(d[:n_frames].mean())
     if not w > 0:
         raise BadLandmarks("mouth corners coincide (mouth width 0): wrong landmark scheme?")
     return w

@@ -9,7 +9,7 @@ imitates. Every score therefore reports the articulation it measured:
 
 where :math:`p_u, p_l` are the middle points of the upper and lower inner lip (MediaPipe 13 and
 14, iBUG 62 and 66; :data:`msi.regions.LIP_OPENING`) and :math:`w` is the **median** mouth width
-(corner distance) over the frames with a face (:func:`msi.metric.median_mouth_width`). The unit
+(corner distance) over the frames with a face (:func:`msi.metric.mouth_width` with ``n_frames=None``). The unit
 is mouth widths, independent of resolution; frames without a face are ignored.
 
 Why the median and not MSI's normaliser (the mean width over the first 5 frames, the paper's
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msi.metric import median_mouth_width, mouth_width
+from msi.metric import mouth_width
 from msi.regions import LIP_OPENING, Scheme, get_scheme
 
 #: Mouth motion (std of the lip opening, mouth widths) below which real speech was never seen.
@@ -52,8 +52,7 @@ def mouth_opening(points: np.ndarray, scheme: str | Scheme = "mediapipe478",
     sch = _scheme(scheme)
     pts = np.asarray(points, dtype=np.float64)[:, :, :2]
     u, l = pair or LIP_OPENING[sch.name]
-    w = (median_mouth_width(pts, sch.mouth_corners) if mouth_width_frames is None
-         else mouth_width(pts, sch.mouth_corners, mouth_width_frames))
+    w = mouth_width(pts, sch.mouth_corners, mouth_width_frames)  # None: the median width
     return np.linalg.norm(pts[:, u] - pts[:, l], axis=-1) / w
 
 

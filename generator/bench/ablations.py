@@ -157,9 +157,8 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
     incomparable rows in one table, so it is refused with a one-line error."""
     import json
 
-    from generator.errors import GeneratorError
-
     from generator.config import get_config, to_dict
+    from generator.errors import GeneratorError
 
     setup = {"config": dataclasses.asdict(cfg), "data": data_fingerprint(data),
              "model": to_dict(get_config(cfg.model))}  # the preset every variant starts from
