@@ -39,7 +39,9 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
     path = Path(run_dir) / "checkpoint.pt"
     if not path.is_file():
         raise GeneratorError(f"{run_dir}: no checkpoint.pt (train first with `stableface train`)")
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    from generator.checkpoint import load_checkpoint  # weights-only: loading runs no code
+
+    state = load_checkpoint(path)
     cfg = from_dict(state["config"])
     model = StableFace(cfg, int(state["size"]))
     model.load_state_dict(state["model"])

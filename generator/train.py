@@ -244,7 +244,9 @@ class Trainer:
 
 def save_atomic(obj: dict, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
-    torch.save(obj, tmp)
+    from generator.checkpoint import save_checkpoint  # tensors and plain values only
+
+    save_checkpoint(obj, tmp)
     os.replace(tmp, path)
 
 
@@ -302,7 +304,9 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     ckpt_path = out / "checkpoint.pt"
     state = None
     if ckpt_path.is_file():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        from generator.checkpoint import load_checkpoint  # weights-only: loading runs no code
+
+        state = load_checkpoint(ckpt_path)
         saved = from_dict(state["config"])
         saved.train = dataclasses.replace(saved.train, threads=cfg.train.threads)  # how to run, not what
         if to_dict(saved) != to_dict(cfg):

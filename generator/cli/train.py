@@ -35,17 +35,23 @@ ABLATIONS = ("no_audio_fusion", "no_smoothing", "smoothing", "no_erosion", "no_d
 @click.option("--seed", type=int, help="random seed (default from the config: 0)")
 @click.option("--threads", type=int, help="torch CPU threads (default from the config: tiny 1, paper 2)")
 @click.option("--device", help="torch device (default: cuda if available, else cpu)")
+@click.option("--trust-checkpoint", is_flag=True,
+              help="resume from a checkpoint that holds Python objects beyond tensors (an old or foreign format): "
+                   "only for a run folder you trust, such a file can run code when loaded")
 @click.option("--quiet", is_flag=True, help="no progress bar")
-def command(data_dir: str, out: str, max_steps: int | None, device: str | None, quiet: bool, **options) -> int:
+def command(data_dir: str, out: str, max_steps: int | None, device: str | None, trust_checkpoint: bool, quiet: bool,
+            **options) -> int:
     """Train audio2expression, then the renderer without and with smoothing, on a data directory
     written by `stableface prepare`. Rerun the same command to resume from RUN_DIR/checkpoint.pt."""
     path = Path(data_dir)
     if not (path / "manifest.json").is_file():
         raise GeneratorError(f"{path} is not a prepared data directory (no manifest.json); run `stableface prepare`")
+    from generator.checkpoint import trusting
     from generator.train import train
 
-    result = train(path, out, config_from_options(**options), max_steps=max_steps, device=device,
-                   progress=not quiet)
+    with trusting(trust_checkpoint):
+        result = train(path, out, config_from_options(**options), max_steps=max_steps, device=device,
+                       progress=not quiet)
     if int(os.environ.get("RANK", 0)) == 0:
         print(json.dumps({"run_dir": str(out), "step": result["step"], "total_steps": result["total_steps"],
                           "seconds": round(result["seconds"], 1)}))
