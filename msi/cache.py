@@ -11,6 +11,11 @@ under its name. An entry that is damaged anyway (full disk, partial copy, bit ro
 it is removed, the video is tracked again and the entry rewritten, with a warning. A folder
 that cannot be written (read-only, no space) gives a warning and scoring goes on. The messages
 collect in :attr:`LandmarkCache.warnings`.
+
+Beside the full mesh (``landmarks``, T x 478 x 3) an entry holds ``score_points``: the columns
+:data:`msi.regions.MP_SCORE_POINTS` a score reads, so scoring an hour from the cache reads 72
+points per frame, not 478. Entries are written block by block from a spool file when the full
+mesh was never in memory (:mod:`msi.landmark_store`).
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import json
 import os
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -63,9 +69,26 @@ class LandmarkCache:
     def _path(self, key: str) -> Path:
         return self.dir / key[:2] / f"{key}.npz"
 
-    def get(self, key: str) -> dict | None:
+    def mesh(self, key: str):
+        """The full mesh of entry ``key`` as a block reader (:class:`msi.landmark_store.Member`),
+        None when absent; nothing is loaded."""
+        from msi.landmark_store import npz_member
+
+        try:
+            return npz_member(self._path(key), "landmarks")
+        except (OSError, ValueError, zipfile.BadZipFile):
+            return None
+
+    def spool_dir(self, key: str) -> Path:
+        """Where a tracker spools the full mesh of entry ``key`` before :meth:`put` (its own
+        folder: leftovers of a killed process are removed there like other temporary files)."""
+        return self._path(key).parent
+
+    def get(self, key: str, points: tuple[int, ...] | None = None) -> dict | None:
         """The entry as a dict (``landmarks``, other stored arrays, and the metadata), or None
-        when there is none or it is damaged (then it is removed and a warning recorded)."""
+        when there is none or it is damaged (then it is removed and a warning recorded).
+        ``points``: only these columns of the landmarks are read (the compact copy when it holds
+        exactly them); the dict's ``points`` says which columns ``landmarks`` has (None: all)."""
         p = self._path(key)
         try:
             if not p.is_file():
@@ -75,7 +98,16 @@ class LandmarkCache:
         try:
             with np.load(p, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
-                arrays = {name: z[name] for name in z.files if name != "meta"}
+                compact = points is not None and "score_points" in z.files and \
+                    tuple(meta.get("score_points_index", ())) == tuple(points)
+                skip = {"meta", "score_points"} | ({"landmarks"} if compact else set())
+                arrays = {name: z[name] for name in z.files if name not in skip}
+                if compact:
+                    arrays["landmarks"] = z["score_points"]
+                elif points is not None:  # an entry without the compact copy: read, then keep the columns
+                    arrays["landmarks"] = np.ascontiguousarray(arrays["landmarks"][:, list(points)])
+            meta.pop("score_points_index", None)
+            meta["points"] = tuple(points) if points is not None else None
             lm = arrays["landmarks"]
             if lm.ndim != 3 or not isinstance(meta, dict) or "fps" not in meta:
                 raise ValueError(f"unexpected content (landmarks {lm.shape})")
@@ -92,12 +124,23 @@ class LandmarkCache:
             return None
         return {**meta, **arrays}
 
-    def put(self, key: str, landmarks: np.ndarray, meta: dict) -> bool:
+    def put(self, key: str, landmarks, meta: dict, score_points: np.ndarray | None = None) -> bool:
         """Store an entry; ndarray values of ``meta`` are stored as arrays beside the landmarks.
-        Returns False (and records a warning) when the cache cannot be written."""
+        ``landmarks``: the full mesh (T, 478, 3), an array or a :class:`msi.landmark_store.Spool`;
+        ``score_points``: its columns :data:`msi.regions.MP_SCORE_POINTS` (taken from an array
+        when not given). Returns False (and records a warning) when the cache cannot be written."""
+        from msi.landmark_store import write_npz
+        from msi.regions import MP_N_POINTS, MP_SCORE_POINTS
+
         p = self._path(key)
         meta = dict(meta)
         arrays = {k: np.asarray(meta.pop(k)) for k in list(meta) if isinstance(meta[k], np.ndarray)}
+        if score_points is None and isinstance(landmarks, np.ndarray) and landmarks.ndim == 3 \
+                and landmarks.shape[1] == MP_N_POINTS:
+            score_points = landmarks[:, list(MP_SCORE_POINTS)]
+        if score_points is not None:
+            arrays["score_points"] = score_points
+            meta["score_points_index"] = list(MP_SCORE_POINTS)
         tmp = None
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -105,7 +148,7 @@ class LandmarkCache:
             # write then rename: a crash or a parallel worker never leaves half a file under the name
             fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{key[:8]}-", suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, landmarks=landmarks, meta=np.array(json.dumps(meta)), **arrays)
+                write_npz(f, {"landmarks": landmarks, "meta": np.array(json.dumps(meta)), **arrays})
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, p)

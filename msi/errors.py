@@ -64,3 +64,9 @@ class TrackerError(MSIError):
     """A tracker backend that cannot run here (unknown name, missing mediapipe release, damaged model)."""
 
     kind = "tracker"
+
+
+class OutputError(MSIError):
+    """A result file that could not be written after the work was done (disk full, ...)."""
+
+    kind = "output"

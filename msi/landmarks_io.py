@@ -3,16 +3,21 @@
 CSV layout: one row per frame, columns ``x0, y0[, z0], x1, y1, ...`` (an optional leading
 ``frame`` column is ignored); a header-less CSV of 2N or 3N numbers per row is accepted too.
 Frames without a face are empty/NaN cells.
+
+``.npz`` files written by ``msi track`` also hold the frame clock: ``timestamps`` (seconds per
+frame, as decoded) and ``rotation`` (degrees the frames were turned upright), so a file scores
+exactly as its video (a variable frame rate is resampled by timestamp the same way).
 """
 from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from msi.errors import BadLandmarks, InputNotFound
+from msi.errors import BadLandmarks
 
 LANDMARK_EXTENSIONS = (".npy", ".npz", ".csv")
 
@@ -23,33 +28,46 @@ def is_landmark_file(path: str | os.PathLike) -> bool:
 
 def load_landmarks(path: str | os.PathLike, n_points: int | None = None) -> tuple[np.ndarray, float | None]:
     """Load a landmark array and its frame rate if the file stores one (``.npz`` key ``fps``)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputNotFound(f"{p}: no such file")
-    if p.stat().st_size == 0:
-        raise BadLandmarks(f"{p}: empty file (0 bytes)")
+    arr, fps, _ = load_landmark_file(path, n_points)
+    return arr, fps
+
+
+def load_landmark_file(path: str | os.PathLike, n_points: int | None = None) -> tuple[np.ndarray, float | None, dict]:
+    """:func:`load_landmarks` and what else the file stores about its clock: ``{"timestamps":
+    (T,) seconds, "rotation": degrees}`` (keys present only when stored)."""
+    from msi.paths import check_input_file
+
+    p = check_input_file(path, BadLandmarks)
     ext = p.suffix.lower()
-    fps = None
+    fps, clock = None, {}
     try:
         if ext == ".npy":
             arr = np.load(p, allow_pickle=False)
         elif ext == ".npz":
             with np.load(p, allow_pickle=False) as z:
+                if not z.files:
+                    raise BadLandmarks(f"{p}: the .npz holds no array")
                 key = "landmarks" if "landmarks" in z.files else z.files[0]
                 arr = z[key]
                 if "fps" in z.files:
                     fps = float(z["fps"])
+                if "timestamps" in z.files:
+                    clock["timestamps"] = np.asarray(z["timestamps"], dtype=np.float64)
+                if "rotation" in z.files:
+                    clock["rotation"] = int(z["rotation"])
         elif ext == ".csv":
             arr = _load_csv(p, n_points)
         else:
             raise BadLandmarks(f"{p}: unknown landmark file type {ext!r} (use .npy, .npz or .csv)")
     except BadLandmarks:
         raise
-    except (ValueError, OSError, KeyError, IndexError) as exc:
-        raise BadLandmarks(f"{p}: cannot read landmarks ({str(exc).splitlines()[0][:120]})") from None
+    except (ValueError, OSError, KeyError, IndexError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        raise BadLandmarks(f"{p}: cannot read landmarks ({(str(exc).splitlines() or [type(exc).__name__])[0][:120]})") from None
     if not np.issubdtype(arr.dtype, np.number):
         raise BadLandmarks(f"{p}: landmarks are not numeric (dtype {arr.dtype})")
-    return np.asarray(arr, dtype=np.float64), fps
+    if "timestamps" in clock and (clock["timestamps"].ndim != 1 or len(clock["timestamps"]) != len(arr)):
+        raise BadLandmarks(f"{p}: {clock['timestamps'].size} timestamps for {len(arr)} frames")
+    return np.asarray(arr, dtype=np.float64), fps, clock
 
 
 def _load_csv(p: Path, n_points: int | None) -> np.ndarray:
@@ -84,25 +102,46 @@ def _is_number(s: str) -> bool:
         return False
 
 
-def save_landmarks(path: str | os.PathLike, landmarks: np.ndarray, fps: float | None = None,
-                   meta: dict | None = None) -> Path:
-    """Write landmarks as ``.npy`` (array only), ``.npz`` (with fps and metadata) or ``.csv``."""
+def save_landmarks(path: str | os.PathLike, landmarks, fps: float | None = None, meta: dict | None = None,
+                   timestamps: np.ndarray | None = None, rotation: int | None = None) -> Path:
+    """Write landmarks as ``.npy`` (array only), ``.npz`` (with fps, metadata and, when given,
+    ``timestamps`` and ``rotation``) or ``.csv``. ``landmarks``: an array, or frames on disk
+    (:class:`msi.landmark_store.Spool` or ``Member``), written block by block without loading them.
+    Written to a temporary file and renamed: a failed write leaves no half file under the name."""
+    from msi.landmark_store import frame_blocks, write_npy, write_npz
+
     p = Path(path)
     ext = p.suffix.lower()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if ext == ".npy":
-        np.save(p, landmarks)
-    elif ext == ".npz":
-        np.savez_compressed(p, landmarks=landmarks, fps=np.float64(fps if fps is not None else np.nan),
-                            meta=np.array(json.dumps(meta or {})))
-    elif ext == ".csv":
-        t, n, d = landmarks.shape
-        cols = [f"{a}{i}" for i in range(n) for a in "xyz"[:d]]
-        import pandas as pd
-
-        df = pd.DataFrame(landmarks.reshape(t, n * d), columns=cols)
-        df.insert(0, "frame", np.arange(t))
-        df.to_csv(p, index=False, float_format="%.6f")
-    else:
+    if ext not in LANDMARK_EXTENSIONS:
         raise BadLandmarks(f"{p}: unknown landmark file type {ext!r} (use .npy, .npz or .csv)")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.tmp")
+    try:
+        if ext == ".npy":
+            write_npy(tmp, landmarks)
+        elif ext == ".npz":
+            arrays = {"landmarks": landmarks, "fps": np.float64(fps if fps is not None else np.nan),
+                      "meta": np.array(json.dumps(meta or {}))}
+            if timestamps is not None:
+                arrays["timestamps"] = np.asarray(timestamps, dtype=np.float64)
+            if rotation is not None:
+                arrays["rotation"] = np.int64(rotation)
+            write_npz(tmp, arrays, compress=True)
+        else:
+            import pandas as pd
+
+            t, n, d = landmarks.shape
+            cols = [f"{a}{i}" for i in range(n) for a in "xyz"[:d]]
+            start = 0
+            for block in frame_blocks(landmarks):
+                df = pd.DataFrame(block.reshape(len(block), n * d), columns=cols)
+                df.insert(0, "frame", np.arange(start, start + len(block)))
+                df.to_csv(tmp, index=False, float_format="%.6f", mode="w" if start == 0 else "a", header=start == 0)
+                start += len(block)
+            if t == 0:
+                pd.DataFrame(columns=["frame", *cols]).to_csv(tmp, index=False)
+        os.replace(tmp, p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return p

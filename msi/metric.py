@@ -46,6 +46,10 @@ from msi.regions import REGIONS, Scheme, get_scheme
 COMPAT_MODES = ("paper", "reference")
 #: Windows gathered per vectorised block in :func:`window_values` (memory bound, not a metric constant).
 WINDOW_BLOCK = 2048
+#: Coordinates beyond this (input units) cannot be squared safely: an acceleration sums four of
+#: them, its square must stay below float64's 1.8e308 after the mouth-width scaling. Frames holding
+#: one are left out like frames without a face, and counted (not pixel coordinates of any video).
+MAX_ABS_COORDINATE = 1e150
 
 
 def accelerations(points: np.ndarray) -> np.ndarray:
@@ -58,6 +62,21 @@ def frame_valid(points: np.ndarray) -> np.ndarray:
     """(T,) True where every coordinate of the frame is finite (a face was found)."""
     p = np.asarray(points)
     return np.isfinite(p.reshape(len(p), -1)).all(axis=1)
+
+
+def too_large_frames(points: np.ndarray) -> np.ndarray:
+    """(T,) True where some x, y coordinate of the frame exceeds :data:`MAX_ABS_COORDINATE`."""
+    p = np.asarray(points)[..., :2]
+    with np.errstate(invalid="ignore"):  # NaN rows: no face, not too large
+        return (np.abs(p.reshape(len(p), -1)) > MAX_ABS_COORDINATE).any(axis=1)
+
+
+def _windows_ok(valid_acc: np.ndarray, window: int, hop: int, partial: bool) -> int:
+    """Windows whose accelerations are all valid (as :func:`window_values` counts them)."""
+    starts = window_starts(len(valid_acc), window, hop, partial)
+    lengths = np.minimum(starts + window, len(valid_acc)) - starts
+    bad = np.concatenate([[0], np.cumsum(~valid_acc)])
+    return int(((bad[starts + lengths] - bad[starts]) == 0).sum())
 
 
 def mouth_width(points: np.ndarray, corners: tuple[int, int], n_frames: int | None = MOUTH_WIDTH_FRAMES) -> float:
@@ -155,6 +174,15 @@ class MSIValues:
     scale: float  # factor applied to the coordinates (1.0 when not normalised)
     mouth_width: float  # in input units, NaN when not normalised
     settings: dict = field(default_factory=dict)
+    frames_too_large: int = 0  # frames left out: a coordinate beyond MAX_ABS_COORDINATE
+    windows_too_large: int = 0  # windows skipped only because of those frames
+
+    def too_large_note(self) -> str | None:
+        """The warning for frames left out as too large, worded for a person (None if there were none)."""
+        if not self.frames_too_large:
+            return None
+        return (f"coordinates too large to square (beyond {MAX_ABS_COORDINATE:g}) in {self.frames_too_large} "
+                f"frames: {self.windows_too_large} windows skipped")
 
     @property
     def msi_lip(self) -> float:
@@ -218,6 +246,19 @@ def msi_from_landmarks(
     valid_frame = frame_valid(points[:, used_idx])
     if not valid_frame.any():
         raise NoFace("no face in any frame")
+    huge = too_large_frames(points[:, used_idx]) & valid_frame  # inf/NaN: no face, said elsewhere
+    n_huge = windows_huge = 0
+    if huge.any():  # a copy only then: the usual array is left as it is
+        n_huge = int(huge.sum())
+        if not (valid_frame & ~huge).any():
+            raise BadLandmarks(f"coordinates too large to square (beyond {MAX_ABS_COORDINATE:g}) in every frame "
+                               "with a face: not pixel coordinates?")
+        acc_ok = lambda v: v[2:] & v[1:-1] & v[:-2]  # noqa: E731
+        windows_huge = (_windows_ok(acc_ok(valid_frame), window, hop, partial)
+                        - _windows_ok(acc_ok(valid_frame & ~huge), window, hop, partial))
+        points = points.copy()
+        points[huge] = np.nan
+        valid_frame = valid_frame & ~huge
     width, scale = _width_and_scale(points, sch, normalise, mouth_width_frames)
     valid_acc = valid_frame[2:] & valid_frame[1:-1] & valid_frame[:-2]
     values: dict[str, np.ndarray] = {}
@@ -237,6 +278,8 @@ def msi_from_landmarks(
         mouth_width=float(width),
         settings=dict(scheme=sch.name, compat=compat, normalise=normalise, mouth_width_frames=mouth_width_frames,
                       window=window, hop=hop, eps=eps),
+        frames_too_large=n_huge,
+        windows_too_large=windows_huge,
     )
 
 

@@ -85,3 +85,12 @@ def get_scheme(name: str) -> Scheme:
         return SCHEMES[name]
     except KeyError:
         raise KeyError(f"unknown landmark scheme {name!r}; choose from {', '.join(SCHEMES)}") from None
+
+
+#: Every mediapipe478 point a score reads (MSI's lips and jaw with the mouth corners, the lip
+#: opening of mouth motion, the stable points of the hf variant), in index order: what long videos
+#: keep per frame in memory and in the cache's compact copy (msi.landmark_store). Whether a frame
+#: has a face is whether these are finite, as the face check and coverage read it.
+MP_SCORE_POINTS: tuple[int, ...] = tuple(sorted(
+    set(MEDIAPIPE478.lip) | set(MEDIAPIPE478.jaw) | set(MEDIAPIPE478.mouth_corners)
+    | set(LIP_OPENING["mediapipe478"]) | set(STABLE_POINTS["mediapipe478"])))

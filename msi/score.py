@@ -19,7 +19,7 @@ import numpy as np
 
 from msi.constants import CROP_SIZE, MOUTH_WIDTH_FRAMES, MOUTH_WIDTH_RATIO, PAPER_FPS
 from msi.errors import MSIError, NoFace, UnreadableVideo
-from msi.landmarks_io import is_landmark_file, load_landmarks
+from msi.landmarks_io import is_landmark_file, load_landmark_file
 from msi.metric import MSIValues, frame_valid, msi_from_landmarks, mouth_width, to_frame_rate
 from msi.regions import REGIONS, get_scheme
 from msi.tracking import DEFAULT_TRACKER  # light: mediapipe loads only when a tracker opens
@@ -136,6 +136,8 @@ class Landmarks:
     rotation: int = 0
     decode_errors: int = 0
     panel_box: list | None = None
+    points: tuple[int, ...] | None = None  # the mediapipe478 columns of ``landmarks`` (None: all)
+    spool: object = None  # the full mesh on disk (msi.landmark_store.Spool), when asked for
 
     def take_landmarks(self) -> np.ndarray:
         """The landmarks, handed over: this record lets go of them, so the one who takes them
@@ -148,24 +150,31 @@ class Landmarks:
 
 
 def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cache: bool | str = True,
-                  progress: bool = False, cached_only: bool = False) -> Landmarks | None:
+                  progress: bool = False, cached_only: bool = False, points: tuple[int, ...] | None = None,
+                  spool_dir: str | os.PathLike | None = None) -> Landmarks | None:
     """Landmarks of a video (tracked, or read from the cache) or of a landmark file.
 
     ``cache``: True (default folder), False, or a cache folder. ``progress``: a per-frame bar on stderr.
     ``cached_only``: None instead of tracking a video that is not in the cache (msi.cluster's resume).
+    ``points``: only these mediapipe478 columns are kept in memory (``Landmarks.points``; e.g.
+    :data:`msi.regions.MP_SCORE_POINTS`, what a score reads), the full mesh goes to the cache
+    block by block. ``spool_dir``: when tracking, also keep the full mesh in a spool file there
+    (``Landmarks.spool``, for ``msi track``; the caller removes it).
     """
     settings = settings or Settings()
     path = str(path)
     if is_landmark_file(path):
         scheme = get_scheme(settings.scheme)
-        arr, fps = load_landmarks(path, scheme.n_points)
+        arr, fps, clock = load_landmark_file(path, scheme.n_points)
         notes = []
         if settings.landmark_fps:
             fps = settings.landmark_fps
         elif fps is None or not np.isfinite(fps):
             fps = PAPER_FPS
             notes.append(f"frame rate unknown for a landmark file: assumed {PAPER_FPS:g} fps (set it with landmark_fps=FPS)")
-        return Landmarks(arr, float(fps), tracker=f"file:{scheme.name}", warnings=notes)
+        # the clock `msi track` stored: scored exactly as the video was (variable rates resampled)
+        return Landmarks(arr, float(fps), tracker=f"file:{scheme.name}", warnings=notes,
+                         timestamps=clock.get("timestamps"), rotation=clock.get("rotation", 0))
     if settings.scheme != "mediapipe478":
         raise MSIError(f"{path}: videos are tracked with mediapipe478; scheme={settings.scheme} is for landmark files")
 
@@ -185,18 +194,20 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
     notes = []
     if settings.max_side and max(info.width, info.height) > settings.max_side:
         notes.append(f"{info.width}x{info.height} frames downscaled to a {settings.max_side} px long side for tracking")
-    if store and (hit := store.get(key)) is not None:
+    if store and (hit := store.get(key, points)) is not None:
         _check_confirmed(path, hit["landmarks"], hit.get("face_confirmed"))
         return Landmarks(hit["landmarks"], hit["fps"], tracker=hit["tracker"], cached=True,
                          warnings=notes + hit.get("notes", []) + store.warnings, timestamps=hit.get("timestamps"),
                          rotation=hit.get("rotation", 0), decode_errors=hit.get("decode_errors", 0),
-                         panel_box=hit.get("panel_box"))
+                         panel_box=hit.get("panel_box"), points=hit["points"],
+                         spool=store.mesh(key) if spool_dir else None)
     if cached_only:
         return None
     report = DecodeReport()
     tw, th = scaled_size(info.width, info.height, settings.max_side)
     follower = FaceFollower(settings.face, (box.width * tw // info.width, box.height * th // info.height)
                             if box is not None else (tw, th))
+    spool, kept = None, None  # kept: the columns lm holds (None: all 478)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")  # a truncated file is in the report
         if settings.crop == "image":
@@ -209,27 +220,52 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
         else:
             from msi.tracking import track_video
 
+            # the full mesh only on disk when fewer points are kept (an hour: 620 MB in memory)
+            to_disk = spool_dir or (store.spool_dir(key) if store and points is not None else None)
             tracked = track_video(file, max_side=settings.max_side, max_faces=settings.max_faces,
                                   verify_face=settings.verify_face, progress=progress, tracker=settings.tracker,
-                                  select=follower, report=report, prefetch=DECODE_AHEAD)
-            lm, confirmed = tracked.landmarks, tracked.face_confirmed
+                                  select=follower, report=report, prefetch=DECODE_AHEAD, points=points,
+                                  spool_dir=to_disk)
+            lm, confirmed, spool, kept = tracked.landmarks, tracked.face_confirmed, tracked.spool, tracked.points
+            if spool is None and kept is not None and store:  # the full mesh is lost: no entry
+                notes.append(f"landmark cache not written to {store.dir} ({tracked.spool_error}); scoring goes on")
+                store = None
     if report.rotation:
         notes.append(f"display matrix: frames turned {report.rotation} degrees clockwise to upright before "
                      "tracking (landmarks are in the upright picture)")
     notes += report.warnings() + follower.warnings()
     if len(lm) == 0:
+        if spool is not None:
+            spool.remove()
         raise UnreadableVideo(f"{path}: contains no decodable frame")
     tracker = f"{tkey['tracker']}" + ("+crop256" if settings.crop == "image" else "")
     times = report.timestamps if len(report.timestamps) == len(lm) else None
     extra = {"rotation": report.rotation, "decode_errors": report.error_frames,
              "panel_box": box.as_list() if box is not None else None}
+    full = spool if spool is not None else lm
     if store:
-        store.put(key, lm, {"fps": info.fps, "tracker": tracker, "notes": notes, "settings": tkey,
-                            "face_confirmed": confirmed, **extra,
-                            **({"timestamps": times} if times is not None else {})})
+        from msi.regions import MP_SCORE_POINTS
+
+        compact = lm if kept == MP_SCORE_POINTS else None  # put() takes the columns of a full array
+        if kept is not None and kept != MP_SCORE_POINTS:
+            compact = None if spool is None else _columns_of(spool, MP_SCORE_POINTS)
+        store.put(key, full, {"fps": info.fps, "tracker": tracker, "notes": notes, "settings": tkey,
+                              "face_confirmed": confirmed, **extra,
+                              **({"timestamps": times} if times is not None else {})}, score_points=compact)
         notes += store.warnings
+    if spool is not None and not spool_dir:
+        spool.remove()  # it was only the cache's source
+        spool = None
+    if kept is None and points is not None:
+        lm, kept = np.ascontiguousarray(lm[:, list(points)]), points
     _check_confirmed(path, lm, confirmed)
-    return Landmarks(lm, info.fps, tracker=tracker, warnings=notes, timestamps=times, **extra)
+    return Landmarks(lm, info.fps, tracker=tracker, warnings=notes, timestamps=times, points=kept, spool=spool,
+                     **extra)
+
+
+def _columns_of(spool, points: tuple[int, ...]) -> np.ndarray:
+    """Columns ``points`` of a spooled full mesh, read block by block."""
+    return np.concatenate([b[:, list(points)] for b in spool.blocks()] or [np.empty((0, len(points), 3), np.float32)])
 
 
 def _panel_box(file: str, panel: str, info, settings: Settings):
@@ -322,8 +358,11 @@ def _track_cropped(path: str, settings: Settings, report=None,
 
 
 def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None = None,
-                    path: str = "<array>", timestamps: np.ndarray | None = None) -> ScoreResult:
-    """Score a landmark array (T, N, 2|3) taken at ``fps``.
+                    path: str = "<array>", timestamps: np.ndarray | None = None,
+                    points: tuple[int, ...] | None = None) -> ScoreResult:
+    """Score a landmark array (T, N, 2|3) taken at ``fps``. ``points``: the scheme's point
+    indices the array's columns hold, when it holds only some (``Landmarks.points``; they must
+    include every point a score reads, :data:`msi.regions.MP_SCORE_POINTS`).
 
     With ``timestamps`` (seconds per frame), frames that are not equally spaced (variable frame
     rate, gaps, repeated timestamps) are first resampled by time to a constant rate
@@ -331,12 +370,12 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     """
     settings = settings or Settings()
     scheme = get_scheme(settings.scheme)
-    arr, sch, pair = _points_read(landmarks, scheme)
+    arr, sch, pair = _points_read(landmarks, scheme, points)
     hf_in = None
     if settings.variant == "hf" and pair is not None:  # pair None: not a landmark array (reported below)
         from msi.variants import points_subset
 
-        hf_in = points_subset(landmarks, scheme)
+        hf_in = points_subset(landmarks, scheme, columns=points)
     del landmarks  # the full array is freed here when the caller handed it over (score_video does)
     n_frames = int(arr.shape[0]) if arr.ndim else 0
     used_idx = sorted(set(sch.lip) | set(sch.jaw) | set(sch.mouth_corners))
@@ -358,6 +397,11 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
         arr, sch, compat=settings.compat, normalise=settings.crop != "image",
         mouth_width_frames=settings.mouth_width_frames,
     )
+    if values.frames_too_large:  # the same frames left out of mouth motion, hf and the stats
+        from msi.metric import too_large_frames
+
+        arr[too_large_frames(arr)] = np.nan
+        result.warnings.append(values.too_large_note())
     result.fps_used = fps_used
     result.face_coverage = float(valid.mean()) if n_frames else float("nan")
     result.msi_lip, result.msi_jaw = values.msi_lip, values.msi_jaw
@@ -366,6 +410,10 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
         from msi.variants import msi_hf
 
         pts, hsch, stable = hf_in
+        if values.frames_too_large:
+            from msi.metric import too_large_frames
+
+            pts[too_large_frames(pts)] = np.nan
         if timing is not None and not timing.regular:
             pts = resample_by_time(pts, timestamps, timing.fps)
         else:
@@ -404,7 +452,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     return result
 
 
-def _points_read(landmarks: np.ndarray, scheme):
+def _points_read(landmarks: np.ndarray, scheme, points: tuple[int, ...] | None = None):
     """x, y (float64) of only the points a score reads, and the scheme renumbered for them.
 
     Memory: a tracked video holds 478 points x 3 (float32) per frame; converting all of them to
@@ -418,16 +466,19 @@ def _points_read(landmarks: np.ndarray, scheme):
     arr = np.asarray(landmarks)
     if arr.ndim != 3 or arr.shape[2] not in (2, 3) or not np.issubdtype(arr.dtype, np.number):
         return np.asarray(arr, dtype=np.float64), scheme, None
-    check_landmarks(arr[:1], scheme)  # wrong point count: the scheme's own message
+    if points is None:
+        check_landmarks(arr[:1], scheme)  # wrong point count: the scheme's own message
     pair = LIP_OPENING.get(scheme.name)
     idx = sorted(set(scheme.lip) | set(scheme.jaw) | set(scheme.mouth_corners) | set(pair or ()))
     pos = {p: k for k, p in enumerate(idx)}
+    col = {p: k for k, p in enumerate(points)} if points is not None else {p: p for p in idx}
+    cols = [col[p] for p in idx]
     sub = dataclasses.replace(scheme, n_points=len(idx), lip=tuple(pos[p] for p in scheme.lip),
                               jaw=tuple(pos[p] for p in scheme.jaw),
                               mouth_corners=tuple(pos[p] for p in scheme.mouth_corners))
     out = np.empty((len(arr), len(idx), 2), np.float64)
     for a in range(0, len(arr), 4096):  # in blocks: no second (T, points) temporary
-        out[a:a + 4096] = arr[a:a + 4096][:, idx, :2]
+        out[a:a + 4096] = arr[a:a + 4096][:, cols, :2]
     return out, sub, (pos[pair[0]], pos[pair[1]]) if pair else None
 
 
@@ -462,8 +513,13 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     >>> r.msi_lip, r.msi_jaw, r.face_coverage       # doctest: +SKIP
     """
     settings = settings or Settings()
-    lm = get_landmarks(path, settings, cache=cache, progress=progress)
-    result = score_landmarks(lm.take_landmarks(), lm.fps, settings, path=str(path), timestamps=lm.timestamps)
+    from msi.regions import MP_SCORE_POINTS
+
+    # videos: only the points a score reads are held (an hour of the full mesh is 620 MB)
+    lm = get_landmarks(path, settings, cache=cache, progress=progress,
+                       points=MP_SCORE_POINTS if settings.scheme == "mediapipe478" else None)
+    result = score_landmarks(lm.take_landmarks(), lm.fps, settings, path=str(path), timestamps=lm.timestamps,
+                             points=lm.points)
     result.tracker, result.cached = lm.tracker, lm.cached
     result.rotation, result.decode_errors, result.panel_box = lm.rotation, lm.decode_errors, lm.panel_box
     if lm.panel_box is not None:

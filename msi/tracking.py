@@ -519,36 +519,23 @@ class Tracked:
     tracker: str = ""  # identity (name and version) of the backend
     face_confirmed: bool | None = None  # None: not checked
     face_check: str = ""  # what the human-face check saw
-
-
-class _Buffer:
-    """Growing float32 (T, 478, 3) buffer: no list of float64 copies and no 2x stack at the end."""
-
-    def __init__(self, capacity: int = 256) -> None:
-        self.data = np.empty((max(capacity, 1), N_POINTS, 3), np.float32)
-        self.n = 0
-
-    def append(self, pts: np.ndarray) -> None:
-        if self.n == len(self.data):
-            grown = np.empty((2 * len(self.data), N_POINTS, 3), np.float32)
-            grown[: self.n] = self.data[: self.n]
-            self.data = grown
-        self.data[self.n] = pts
-        self.n += 1
-
-    def array(self) -> np.ndarray:
-        # a view: np.empty's untouched slack rows are never resident, so no second full copy
-        return self.data[: self.n]
+    points: tuple[int, ...] | None = None  # the columns of ``landmarks`` (None: all 478)
+    spool: object = None  # msi.landmark_store.Spool of the full mesh, when asked for
+    spool_error: str | None = None  # why there is no spool although one was asked for
 
 
 def track_frames_verified(frames: Iterable[np.ndarray], verify_face: bool = True, tracker: str | Tracker = DEFAULT_TRACKER,
                           max_faces: int = 2, select: Callable | None = None, capacity: int = 256,
-                          check: FaceCheck | None = None, **_legacy) -> tuple[np.ndarray, bool | None]:
+                          check: FaceCheck | None = None, buffer=None, **_legacy) -> tuple[np.ndarray, bool | None]:
     """Landmarks (T, 478, 3) float32 of RGB frames (NaN rows: no face) and whether a human face
     was confirmed (:class:`FaceCheck`; None if not checked). ``tracker``: a backend name, or an
     open :class:`Tracker` to reuse (it is reset first, not closed). ``select(faces, previous)``
     picks one face per frame (default :func:`select_face`). ``check``: an open FaceCheck to use
-    (its ``summary()`` tells what it saw)."""
+    (its ``summary()`` tells what it saw). ``buffer``: a :class:`msi.landmark_store.MeshBuffer`
+    that receives the frames (e.g. only the points a score reads, the full mesh spooled to disk);
+    the array returned is then its array."""
+    from msi.landmark_store import MeshBuffer
+
     own = isinstance(tracker, str)
     trk = open_tracker(tracker, max_faces=max_faces) if own else tracker
     if not own:
@@ -556,7 +543,8 @@ def track_frames_verified(frames: Iterable[np.ndarray], verify_face: bool = True
     own_check = verify_face and check is None
     chk = FaceCheck() if own_check else (check if verify_face else None)
     select = select or select_face
-    buf, previous, nan = _Buffer(capacity), None, np.full((N_POINTS, 3), np.nan)
+    buf = buffer if buffer is not None else MeshBuffer(N_POINTS, capacity=capacity)
+    previous, nan = None, np.full((N_POINTS, 3), np.nan)
     try:
         for frame in frames:
             faces = trk.detect(frame)
@@ -592,15 +580,22 @@ def track_video(
     select: Callable | None = None,
     report=None,
     prefetch: int = 0,
+    points: tuple[int, ...] | None = None,
+    spool_dir: str | os.PathLike | None = None,
     **_legacy,
 ) -> Tracked:
     """Track every frame of a video. With ``max_side``, larger frames are downscaled for the
     tracker and the landmarks mapped back to the original pixel grid. ``report``/``prefetch``
-    go to :func:`msi.video.iter_frames`."""
+    go to :func:`msi.video.iter_frames`. ``points``: keep only these columns in memory (an hour
+    of the full mesh is 620 MB); ``spool_dir``: also write every full frame to a spool file there
+    (``Tracked.spool``)."""
+    from msi.landmark_store import MeshBuffer
     from msi.video import iter_frames, probe, scaled_size
 
     info = probe(path)
     tw, th = scaled_size(info.width, info.height, max_side)
+    scale = None if (tw, th) == (info.width, info.height) else (info.width / tw, info.height / th, info.width / tw)
+    buffer = MeshBuffer(N_POINTS, points, capacity=(info.n_frames or 0) + 8, spool_dir=spool_dir, scale=scale)
     frames: Iterable[np.ndarray] = iter_frames(path, max_side=max_side, report=report, prefetch=prefetch)
     if progress:
         from tqdm import tqdm
@@ -612,15 +607,14 @@ def track_video(
     check = FaceCheck() if verify_face else None
     try:
         lm, confirmed = track_frames_verified(frames, verify_face=verify_face, tracker=tracker, max_faces=max_faces,
-                                              select=select, capacity=(info.n_frames or 0) + 8, check=check)
+                                              select=select, check=check, buffer=buffer)
         summary = check.summary() if check is not None else ""
+    except BaseException:
+        buffer.discard()
+        raise
     finally:
         if check is not None:
             check.close()
-    if (tw, th) != (info.width, info.height):
-        lm[..., 0] *= info.width / tw
-        lm[..., 1] *= info.height / th
-        lm[..., 2] *= info.width / tw
     return Tracked(landmarks=lm, fps=info.fps, width=info.width, height=info.height, tracked_size=(tw, th),
                    settings=asdict(settings), tracker=tracker_identity(name), face_confirmed=confirmed,
-                   face_check=summary)
+                   face_check=summary, points=buffer.points, spool=buffer.spool(), spool_error=buffer.spool_error)

@@ -127,10 +127,12 @@ def msi_hf(
     return out
 
 
-def points_subset(points: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, Scheme, tuple[int, ...]]:
+def points_subset(points: np.ndarray, scheme: Scheme,
+                  columns: tuple[int, ...] | None = None) -> tuple[np.ndarray, Scheme, tuple[int, ...]]:
     """x, y (float64) of only the points :func:`msi_hf` reads (lips, jaw, mouth corners, stable
     points), the scheme renumbered for them and the renumbered stable indices (memory: a tracked
-    video holds all 478 points)."""
+    video holds all 478 points). ``columns``: the scheme indices ``points`` holds, when it holds
+    only some (a compact store, :mod:`msi.landmark_store`)."""
     import dataclasses
 
     stable = STABLE_POINTS[scheme.name]
@@ -139,4 +141,6 @@ def points_subset(points: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, Schem
     sub = dataclasses.replace(scheme, n_points=len(idx), lip=tuple(pos[p] for p in scheme.lip),
                               jaw=tuple(pos[p] for p in scheme.jaw),
                               mouth_corners=tuple(pos[p] for p in scheme.mouth_corners))
-    return np.asarray(np.asarray(points)[:, idx, :2], dtype=np.float64), sub, tuple(pos[p] for p in stable)
+    col = {p: k for k, p in enumerate(columns)} if columns is not None else {p: p for p in idx}
+    return (np.asarray(np.asarray(points)[:, [col[p] for p in idx], :2], dtype=np.float64), sub,
+            tuple(pos[p] for p in stable))

@@ -19,7 +19,7 @@ import av
 import av.logging
 import numpy as np
 
-from msi.errors import InputNotFound, UnreadableVideo
+from msi.errors import UnreadableVideo
 
 #: Extensions picked up when a folder is scored.
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
@@ -70,14 +70,9 @@ class DecodeReport:
 
 
 def _check_file(path: str | os.PathLike) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise InputNotFound(f"{p}: no such file")
-    if p.is_dir():
-        raise UnreadableVideo(f"{p}: is a directory")
-    if p.stat().st_size == 0:
-        raise UnreadableVideo(f"{p}: empty file (0 bytes)")
-    return p
+    from msi.paths import check_input_file
+
+    return check_input_file(path, UnreadableVideo)
 
 
 def _open(path: Path) -> av.container.InputContainer:

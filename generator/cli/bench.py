@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from generator.errors import GeneratorError
+from msi.cli.outputs import check_folder
 
 CONFIGS = ("quick", "bench", "tiny", "paper")
 
@@ -51,7 +52,7 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
     if quick:
         config_name, seeds = "quick", min(seeds, 2)
     cfg = BENCH_CONFIGS[config_name]
-    out.mkdir(parents=True, exist_ok=True)
+    check_folder(out, "--out")  # before any run
 
     def evaluate(video: Path, truth: Path) -> dict:
         return evaluate_video(video, truth, syncnet_weights=syncnet_weights)
@@ -125,7 +126,7 @@ def table4(out, clips, seconds, max_jitter, seed) -> int:
     """Table IV with known jitter in place of MOS: Pearson/Spearman/Kendall of each metric."""
     from generator.bench.table4 import build_and_score, markdown, table
 
-    out.mkdir(parents=True, exist_ok=True)
+    check_folder(out, "--out")  # before any clip is built
     scores = build_and_score(out, clips, seconds, max_jitter, seed=seed)
     tidy, layout = table(scores)
     scores.to_csv(out / "scores.csv", index=False)

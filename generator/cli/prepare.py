@@ -57,7 +57,9 @@ def command(video: Path, out: Path, audio: Path | None, size: int, fps: float, n
             audio_features: Path | None, audio_features_rate: float, audio_window: int, splits: str, margin: float,
             track_side: int, max_missing: float, tracker: str, force: bool, quiet: bool) -> int:
     from generator.data.prepare import PrepareConfig, prepare
+    from msi.cli.outputs import check_folder
 
+    check_folder(out, "--out")  # before any tracking
     try:
         fractions = tuple(float(x) for x in str(splits).split(","))
     except ValueError:

@@ -45,6 +45,11 @@ def command(out: Path, minutes: float, clip_seconds: float, seed: int, face: Pat
         raise GeneratorError("--minutes and --clip-seconds must be positive")
     if fps <= 0:
         raise GeneratorError(f"--fps must be positive (got {fps})")
+    from msi.cli.outputs import check_file, check_folder
+
+    check_folder(out, "--out")  # before any clip is built
+    check_file(contact_sheet, "--contact-sheet")
+    check_file(sweep_plot, "--sweep-plot")
     espeak.engine()  # fail early, with the install command, when espeak-ng is missing
     if msi_sweep is not None:
         return _sweep(out, msi_sweep, [seed + i for i in range(sweep_seeds)] if sweep_seeds >= 1 else [],

@@ -48,6 +48,9 @@ def command(data_dir: str, out: str, max_steps: int | None, device: str | None, 
         raise GeneratorError(f"{path} is not a prepared data directory (no manifest.json); run `stableface prepare`")
     from generator.checkpoint import trusting
     from generator.train import train
+    from msi.cli.outputs import check_folder
+
+    check_folder(out, "--out")  # before any training
 
     with trusting(trust_checkpoint):
         result = train(path, out, config_from_options(**options), max_steps=max_steps, device=device,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from msi.cli import options as opt
+from msi.cli import outputs
 from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 FORMATS = ("md", "csv", "json", "latex")
@@ -59,6 +60,9 @@ def command(methods, reference, truth, syncnet_weights, paper, plot, fmt, out, n
     opt.check_suffix(plot, "--plot", (".png", ".pdf", ".svg"))
     if cpbd_step < 1:
         raise UsageError("--cpbd-step must be at least 1")
+    workers = opt.check_workers(workers)
+    outputs.check_file(out, "--out")  # before any video is tracked
+    outputs.check_file(plot, "--plot")
     from msi.compare import CompareSettings, compare_methods, format_table, parse_methods, read_paper_table, summarize
 
     dirs = parse_methods(methods)
@@ -88,13 +92,21 @@ def command(methods, reference, truth, syncnet_weights, paper, plot, fmt, out, n
                 click.echo(f"msi: warning: {r['path']}: {w}", err=True)
     summary = summarize(per_video, reference)
     click.echo(format_table(summary, fmt, paper_table, per_video), nl=False)
-    if out:
-        _write_rows(per_video, out)
-    if plot:
-        from msi.compare import plot_summary
-
-        plot_summary(summary, plot)
+    hint = (outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)
+    for path, flag, write in ((out, "--out", lambda: _write_rows(per_video, out)),
+                              (plot, "--plot", lambda: _plot(summary, plot))):
+        if path:
+            try:
+                write()
+            except (OSError, ValueError, ImportError) as exc:  # disk full, no parquet engine, ...
+                raise outputs.write_failed(path, exc, hint.format(flag=flag)) from None
     return EXIT_FAILED if per_video["error"].notna().any() else EXIT_OK
+
+
+def _plot(summary, path: str) -> None:
+    from msi.compare import plot_summary
+
+    plot_summary(summary, path)
 
 
 def _write_rows(df, out: str) -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from msi.cli import cli_message
 from msi.cli import options as opt
+from msi.cli import outputs
 from msi.correlate import (
     DEFAULT_METRICS,
     DEFAULT_SUBJECTIVE,
@@ -28,7 +29,7 @@ from msi.correlate import (
     find_key,
     wide,
 )
-from msi.errors import InputNotFound, MSIError, UsageError
+from msi.errors import UsageError
 
 OUT_FORMATS = (".csv", ".json", ".md")
 METHOD_NAMES = {"pearson": "Pearson r", "spearman": "Spearman rho", "kendall": "Kendall tau-b"}
@@ -54,9 +55,9 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 def read_table(path: str) -> pd.DataFrame:
     """Read the scores table by extension; one-line errors for missing or unparsable files."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputNotFound(f"{p}: no such file")
+    from msi.paths import check_input_file
+
+    p = check_input_file(path, BadTable)
     ext = p.suffix.lower()
     try:
         if ext == ".json":
@@ -200,6 +201,11 @@ def command(table_path: str, subjective: tuple[str, ...], metric: tuple[str, ...
         raise UsageError("--stats needs --score (it computes the baselines from the videos)")
     if n_boot < 100:
         raise UsageError(f"--n-boot must be at least 100, got {n_boot}")
+    opt.check_resample(resample_fps)
+    workers = opt.check_workers(workers)
+    for path, flag in ((out, "--out"), (plot, "--plot"), (save_scores, "--save-scores")):
+        outputs.check_file(path, flag)  # before any video is scored
+    hint = outputs.CACHED_HINT if score else "rerun with a writable {flag}"
     df = read_table(table_path)
     key_col = find_key(df, key)
     metrics = _split(metric)
@@ -209,7 +215,7 @@ def command(table_path: str, subjective: tuple[str, ...], metric: tuple[str, ...
             try:
                 df.to_csv(save_scores, index=False)
             except OSError as exc:
-                raise MSIError(f"cannot write {save_scores}: {exc.strerror or exc}") from None
+                raise outputs.write_failed(save_scores, exc, hint.format(flag="--save-scores")) from None
         if metrics is None:
             from msi.baselines import STATS
 
@@ -248,12 +254,15 @@ def command(table_path: str, subjective: tuple[str, ...], metric: tuple[str, ...
                     text += "\n" + "\n".join(_compare_line(c) for c in comparisons) + "\n"
                 Path(out).write_text(text)
         except OSError as exc:
-            raise MSIError(f"cannot write {out}: {exc.strerror or exc}") from None
+            raise outputs.write_failed(out, exc, hint.format(flag="--out")) from None
     if plot:
         from msi.plotting import save, scatter_figure
 
-        save(scatter_figure(table.data, tidy, table.metrics, table.subjective,
-                            title=f"Metrics vs opinion scores (n = {len(table.data)})"), plot)
+        try:
+            save(scatter_figure(table.data, tidy, table.metrics, table.subjective,
+                                title=f"Metrics vs opinion scores (n = {len(table.data)})"), plot)
+        except (OSError, ValueError) as exc:
+            raise outputs.write_failed(plot, exc, hint.format(flag="--plot")) from None
 
     if as_json:
         print(json.dumps({"n": len(table.data), "dropped": table.dropped, "correlations": _records(tidy),

@@ -39,7 +39,21 @@ def json_option(help: str = "print JSON on stdout instead of the text table") ->
 
 def workers_option(help: str = "score N videos in parallel", *, short: bool = True) -> Decorator:
     names = ("-j", "--workers") if short else ("--workers",)
-    return click.option(*names, "workers", type=int, default=1, show_default=False, metavar="N", help=help)
+    return click.option(*names, "workers", type=int, default=1, show_default=False, metavar="N",
+                        help=f"{help} (0: one per CPU core)")
+
+
+def check_workers(workers: int) -> int:
+    """``--workers`` as a process count: 0 means one per CPU core this process may use; negative is refused."""
+    import os
+
+    from msi.errors import UsageError
+
+    if workers < 0:
+        raise UsageError(f"--workers must be 0 (one per core) or more, got {workers}")
+    if workers == 0:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return workers
 
 
 def cluster_option() -> Decorator:
@@ -67,11 +81,22 @@ def resample_option(help: str = "resample the landmark trajectories to this fram
     return click.option("--resample-fps", type=float, default=None, metavar="FPS", help=help)
 
 
-def check_resample(resample_fps: float | None) -> None:
+def _check_rate(value: float | None, flag: str) -> None:
+    import math
+
     from msi.errors import UsageError
 
-    if resample_fps is not None and not resample_fps > 0:
-        raise UsageError("--resample-fps must be positive")
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise UsageError(f"{flag} must be a positive number of frames per second, got {value:g}")
+
+
+def check_resample(resample_fps: float | None) -> None:
+    _check_rate(resample_fps, "--resample-fps")
+
+
+def check_fps(fps: float | None) -> None:
+    """``--fps`` of landmark files: positive like --resample-fps (0 is not "unknown": omit it for that)."""
+    _check_rate(fps, "--fps")
 
 
 def compat_option(help: str = "paper: full windows only (default); reference: also the trailing partial "

@@ -16,7 +16,8 @@ import pandas as pd
 
 from msi.cli import cli_message
 from msi.cli import options as opt
-from msi.errors import BadLandmarks, InputNotFound, MSIError, UsageError
+from msi.cli import outputs
+from msi.errors import BadLandmarks, InputNotFound, UsageError
 
 TABLE_EXTENSIONS = (".csv", ".json", ".parquet")
 TIMELINE_COLUMNS = {"start_s", "end_s", "msi_lip", "msi_jaw"}
@@ -97,6 +98,9 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
         raise UsageError(f"--out {out}: use a .png, .pdf or .svg file")
     if worst < 0:
         raise UsageError(f"--worst must be >= 0, got {worst}")
+    opt.check_resample(resample_fps)
+    opt.check_fps(fps)
+    outputs.check_file(out, "--out")  # before any tracking
     src = Path(input_)
     if not src.exists():
         raise InputNotFound(f"{src}: no such file")
@@ -136,7 +140,9 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
     try:
         save(fig, out, dpi=dpi)
     except (OSError, ValueError) as exc:
-        raise MSIError(f"cannot write {out}: {exc}") from None
+        raise outputs.write_failed(out, exc, "" if timeline is not None and acc is None else
+                                   outputs.NO_CACHE_HINT.format(flag="--out") if no_cache
+                                   else outputs.CACHED_HINT.format(flag="--out")) from None
     bad = worst_windows(timeline, worst) if worst else timeline.iloc[:0]
     cols = [c for c in ("window", "start_frame", "end_frame", "start_s", "end_s", "msi_lip", "msi_jaw") if c in bad]
     record.update({"out": str(out), "msi_lip": msi["lip"], "msi_jaw": msi["jaw"],

@@ -11,6 +11,7 @@ import click
 
 from msi.cli import cli_message
 from msi.cli import options as opt
+from msi.cli import outputs
 from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 OUT_FORMATS = (".csv", ".json", ".parquet")
@@ -72,6 +73,10 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     if mouth_width_frames < 1:
         raise UsageError("--mouth-width-frames must be at least 1")
     opt.check_resample(resample_fps)
+    opt.check_fps(fps)
+    workers = opt.check_workers(workers)
+    outputs.check_file(out, "--out")  # before any tracking: a typo must not cost the batch
+    outputs.check_file(timeline, "--timeline")
     settings = Settings(scheme=scheme, compat=compat, mouth_width_frames=mouth_width_frames, crop=crop,
                         resample_fps=resample_fps, stats=stats, landmark_fps=fps, variant=variant,
                         **opt.tracking_settings(max_side, max_faces, no_face_check, tracker),
@@ -97,7 +102,7 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     if cluster:
         _check_cluster(cluster, workers)
     results: dict[str, object] = {}
-    writer = _Writer(out, timeline, inputs)
+    writer = _Writer(out, timeline, inputs, hint=outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)
     # Bars only on a terminal: in logs and pipes they would be noise around the one-line errors.
     bar = tqdm(total=len(inputs), unit="video", file=sys.stderr,
                disable=True if (quiet or len(inputs) < 2) else None, dynamic_ncols=True)
@@ -126,7 +131,7 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
             stream.close()  # cancel the cluster's pending work, stop a local:N cluster now
         raise
     bar.close()
-    writer.write(results)
+    failed = writer.write(results, final=True)
     ordered = [results[p] for p in inputs if p in results]
     if as_json:
         json.dump([r.to_dict() for r in ordered], sys.stdout, indent=2)
@@ -135,6 +140,8 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
         sys.stdout.write(format_table(ordered))
         if trackers := sorted({r.tracker for r in ordered if r.tracker}):  # MSI depends on the tracker
             sys.stdout.write(f"tracker: {', '.join(trackers)}\n")
+    if failed is not None:
+        raise failed
     return EXIT_FAILED if any(r.error for r in ordered) else EXIT_OK
 
 
@@ -151,22 +158,32 @@ def _check_cluster(address: str, workers: int) -> None:
 
 
 class _Writer:
-    """Writes --out/--timeline after each result at most every few seconds, and at the end."""
+    """Writes --out/--timeline after each result at most every few seconds, and at the end. A
+    failed write in between is retried at the next one; only the final one is an error."""
 
-    def __init__(self, out: str | None, timeline: str | None, order: list[str], every: float = 5.0) -> None:
+    def __init__(self, out: str | None, timeline: str | None, order: list[str], every: float = 5.0,
+                 hint: str = "") -> None:
         self.out, self.timeline, self.order, self.every, self.last = out, timeline, order, every, 0.0
+        self.hint = hint  # where the work is when the final write fails
 
     def maybe_write(self, results: dict) -> None:
         if (self.out or self.timeline) and time.monotonic() - self.last > self.every:
             self.write(results)
 
-    def write(self, results: dict) -> None:
+    def write(self, results: dict, final: bool = False):
+        """Write both files; the error of a failed one (:func:`msi.cli.outputs.write_failed`) is
+        returned after the final write (so the table still reaches stdout), else None."""
         self.last = time.monotonic()
         ordered = [results[p] for p in self.order if p in results]
-        if self.out:
-            write_table(results_frame(ordered), self.out)
-        if self.timeline:
-            write_table(timeline_frame_all(ordered), self.timeline)
+        for path, flag, frame in ((self.out, "--out", results_frame), (self.timeline, "--timeline", timeline_frame_all)):
+            if not path:
+                continue
+            try:
+                write_table(frame(ordered), path)
+            except (OSError, ValueError, ImportError) as exc:  # disk full, no parquet engine, ...
+                if final:
+                    return outputs.write_failed(path, exc, self.hint.format(flag=flag))
+        return None
 
 
 def results_frame(results: list):
@@ -204,13 +221,17 @@ def write_table(df, path: str) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(p.name + ".tmp")
     ext = p.suffix.lower()
-    if ext == ".csv":
-        df.to_csv(tmp, index=False)
-    elif ext == ".json":
-        df.to_json(tmp, orient="records", indent=2)
-    elif ext == ".parquet":
-        df.to_parquet(tmp, index=False)
-    os.replace(tmp, p)
+    try:
+        if ext == ".csv":
+            df.to_csv(tmp, index=False)
+        elif ext == ".json":
+            df.to_json(tmp, orient="records", indent=2)
+        elif ext == ".parquet":
+            df.to_parquet(tmp, index=False)
+        os.replace(tmp, p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-written temporary beside the last good file
+        raise
 
 
 def _fmt(v: float, spec: str = ".4f") -> str:

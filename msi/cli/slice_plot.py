@@ -15,7 +15,8 @@ import click
 import numpy as np
 
 from msi.cli import options as opt
-from msi.errors import MSIError, NoFace, UsageError
+from msi.cli import outputs
+from msi.errors import NoFace, UsageError
 
 #: Frames tracked to place the default line (and the face crop).
 FIRST_FRAMES = 5
@@ -140,6 +141,7 @@ def command(videos: tuple[str, ...], out: str, label: tuple[str, ...], x: float 
         raise UsageError(f"--start must be >= 0, got {start}")
     if start is not None and end is not None and end <= start:
         raise UsageError(f"--end ({end}) must be after --start ({start})")
+    outputs.check_file(out, "--out")  # before any video is read
     orientation = "horizontal" if horizontal or y is not None else "vertical"
     if orientation == "horizontal" and x is not None:
         raise UsageError("--x sets a vertical line; use --y with --horizontal")
@@ -156,7 +158,7 @@ def command(videos: tuple[str, ...], out: str, label: tuple[str, ...], x: float 
     try:
         save(slice_figure(panels, title=title), out, dpi=dpi)
     except (OSError, ValueError) as exc:
-        raise MSIError(f"cannot write {out}: {exc}") from None
+        raise outputs.write_failed(out, exc, "rerun with a writable --out") from None
     summary = {
         "out": str(out),
         "videos": [{"path": str(v), "label": p.label, "orientation": p.orientation, "position": p.pos,
