@@ -379,7 +379,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     del landmarks  # the full array is freed here when the caller handed it over (score_video does)
     n_frames = int(arr.shape[0]) if arr.ndim else 0
     used_idx = sorted(set(sch.lip) | set(sch.jaw) | set(sch.mouth_corners))
-    valid = frame_valid(arr[:, used_idx]) if arr.ndim == 3 else np.zeros(n_frames, bool)
+    valid = frame_valid(arr, used_idx) if arr.ndim == 3 else np.zeros(n_frames, bool)
     result = ScoreResult(path=path, frames=n_frames, fps=float(fps), settings=dataclasses.asdict(settings))
     fps_used = float(fps)
     timing = None
