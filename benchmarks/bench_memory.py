@@ -79,7 +79,6 @@ def main() -> None:
     key = cache_key(file_sha256(short), Settings().tracker_key())
     store = LandmarkCache(cache)
     hit = store.get(key)
-    hit.pop("points")
     hit["landmarks"] = hour_lm
     hit["timestamps"] = np.arange(hour) / 30.0
     store.put(key, hit.pop("landmarks"), hit)  # the full mesh and the compact copy, as tracking writes them

@@ -134,6 +134,7 @@ class LandmarkCache:
 
         p = self._path(key)
         meta = dict(meta)
+        meta.pop("points", None)  # what get() read, not part of an entry: a re-put entry is the same bytes
         arrays = {k: np.asarray(meta.pop(k)) for k in list(meta) if isinstance(meta[k], np.ndarray)}
         if score_points is None and isinstance(landmarks, np.ndarray) and landmarks.ndim == 3 \
                 and landmarks.shape[1] == MP_N_POINTS:
