@@ -48,6 +48,12 @@ class ErosionConfig:
     # moves with the true jaw, and a renderer trained on it copies the background's mouth instead of
     # drawing the mesh's (measured: benchmarks/generator_stability.py --chain; tiny() uses 3 px).
     dilate: int = 2
+    # What is erased: "mesh" (the paper: each frame's mouth mask from the mesh) or "clip" (one region
+    # per clip, the union of every frame's mask, the same in training and synthesis). A per-frame
+    # mask still has the true mouth's outline and the skin around it, which move with the speech of
+    # the frame painted over; a clip region hides every trace of it (measured:
+    # benchmarks/generator_stability.py --chain, the background gain b).
+    region: str = "mesh"
     max_morph: int = 3  # random erode (-) / dilate (+) up to this many pixels
     max_shift: float = 0.05  # random shift, fraction of the image side
     max_rotation: float = 10.0  # random rotation, degrees
@@ -96,6 +102,11 @@ class LossConfig:
 
     l1: float = 20.0
     mouth_weight: float = 2.0  # L1 weight inside the eroded region (1 elsewhere)
+    # Extra L1 weight on the lips' box (the lip points' bounding box of the face shape, grown by
+    # lip_pad px). Not in the paper (0 there): at 64 px the lips are a few dozen of 4096 pixels,
+    # and a plain L1 paints them as a blur that barely opens.
+    lip_weight: float = 0.0
+    lip_pad: int = 2
     perceptual: float = 1.0  # used only when VGG19 weights are given
     adversarial: float = 1.0
     vgg_weights: str | None = None  # path to a VGG19 state dict; never downloaded
@@ -104,6 +115,16 @@ class LossConfig:
 @dataclass
 class TrainConfig:
     seq_len: int = 12  # consecutive frames per training sequence (paper: "a dozen")
+    # audio2expression's own sequence length (None: seq_len). Its Transformer attends over the
+    # sequence, and 8 frames (320 ms) is shorter than a syllable's context.
+    a2e_seq_len: int | None = None
+    # Weight of a velocity term in audio2expression's loss: MSE of the frame-to-frame differences,
+    # so that the prediction does not regress to a smooth mean (0: the plain MSE).
+    a2e_velocity: float = 0.0
+    # audio2expression's loss space: "pca" (MSE of each coefficient in units of its std: every
+    # coefficient weighs alike) or "vertex" (each weighted by its variance: the MSE of the mesh's
+    # mouth/jaw vertices, so the few coefficients that open the mouth dominate).
+    a2e_loss: str = "pca"
     batch: int = 2  # sequences per step
     a2e_epochs: int = 50  # the paper gives no count for audio2expression
     render_epochs: int = 100  # stage 2a: renderer alone, no smoothing (paper: 100)
@@ -119,6 +140,11 @@ class TrainConfig:
     sample_every: int = 200  # steps
     seed: int = 0
     threads: int = 2  # torch CPU threads
+
+    @property
+    def a2e_frames(self) -> int:
+        """Frames per audio2expression sequence, in training and synthesis."""
+        return self.a2e_seq_len or self.seq_len
 
 
 @dataclass
@@ -146,14 +172,20 @@ def tiny() -> StableFaceConfig:
     return StableFaceConfig(
         name="tiny",
         a2e=Audio2ExpressionConfig(d_model=64, n_layers=2, n_heads=4, d_ff=128, dropout=0.0),
-        erosion=ErosionConfig(dilate=3, max_morph=1),  # pixel sizes for 64 x 64 frames (3, not 1: see ErosionConfig)
+        # pixel sizes for 64 x 64 frames (3, not 1: see ErosionConfig); one region per clip (issue 19)
+        erosion=ErosionConfig(dilate=3, max_morph=1, region="clip"),
         renderer=RendererConfig(ngf=16, n_res=2),
         fusion=FusionConfig(hidden=64),
         dependency=DependencyConfig(patch=4, d_model=64, n_layers=1, n_heads=4),
         discriminator=DiscriminatorConfig(ndf=16, n_layers=2),
+        loss=LossConfig(lip_weight=10.0),  # the lips are ~1% of a 64 px frame (see LossConfig)
         train=TrainConfig(seq_len=8, batch=2, a2e_epochs=60, render_epochs=60, joint_epochs=10,
                           lr_a2e=1e-3, lr_renderer=5e-4, lr_discriminator=5e-4,
                           lr_smoothing=1e-3,  # 1e-6 leaves the weights where they start (see TrainConfig)
+                          # audio2expression (issue 19, test-split r of the mouth opening, one seed):
+                          # 1.3 s of context (8 frames: r 0.64; 32: 0.67), the vertex-space loss
+                          # (0.76) with a velocity term (amplitude 0.88 -> 0.94 of the truth's)
+                          a2e_seq_len=32, a2e_loss="vertex", a2e_velocity=1.0,
                           checkpoint_every=100, sample_every=100,
                           threads=1),  # two OpenMP threads stall when the CPU is shared
     )

@@ -36,7 +36,7 @@ import torch
 
 from generator.errors import GeneratorError
 from generator.config import StableFaceConfig, from_dict, to_dict
-from generator.models.erosion import augment_mask, noisy_expressions
+from generator.models.erosion import augment_mask, clip_region, noisy_expressions
 from generator.models.losses import gan_loss, perceptual, unbalanced_l1
 from generator.models.pipeline import Identity, StableFace
 
@@ -135,6 +135,11 @@ class Trainer:
         except ValueError as exc:  # e.g. a frame size the renderer's patches do not divide
             raise GeneratorError(f"config {cfg.name!r} does not fit {data.size}px frames: {exc}") from None
         self.ident = data.ident.to(device)
+        if cfg.erosion.region not in ("mesh", "clip"):
+            raise GeneratorError(f"erosion region {cfg.erosion.region!r} is unknown (choose mesh or clip)")
+        # ErosionConfig.region "clip": the union of the training frames' mouth masks, grown
+        self.region = (clip_region(data.mouth[data.train], cfg.erosion.dilate).to(device)
+                       if cfg.erosion.region == "clip" else None)
         t = cfg.train
         m = self.model
         self.opt = {
@@ -187,13 +192,19 @@ class Trainer:
     def step_a2e(self, b: dict) -> dict:
         self.model.a2e.train()
         pred = self.model.a2e(b["audio"])
-        loss = ((pred - b["expression"] / self.ident.exp_std) ** 2).mean()
+        target = b["expression"] / self.ident.exp_std
+        t = self.cfg.train
+        # "vertex": coefficient k weighs var_k (orthonormal PCA rows: the vertices' MSE), scaled to mean 1
+        w = self.ident.exp_std ** 2 / (self.ident.exp_std ** 2).mean() if t.a2e_loss == "vertex" else 1.0
+        loss = (w * (pred - target) ** 2).mean()
+        if t.a2e_velocity:  # the motion, not only the shape: frame-to-frame differences
+            loss = loss + t.a2e_velocity * (w * (pred.diff(dim=1) - target.diff(dim=1)) ** 2).mean()
         self._step(loss, ["a2e"])
         return {"loss": loss.item()}
 
     def renderer_batch(self, b: dict, smooth: bool, train: bool, generator: torch.Generator | None = None) -> dict:
         """Face-shape renders, (augmented) erosion masks, outputs and inputs for a batch."""
-        from generator.data.raster import mouth_mask
+        from generator.data.raster import lip_box, mouth_mask
 
         m, cfg, s = self.model, self.cfg, self.data.size
         pose = (b["rotation"], b["translation"], b["scale"])
@@ -202,18 +213,25 @@ class Trainer:
             shape_img = m.render_meshes(verts)
         bsz, L = verts.shape[:2]
         with torch.no_grad():
-            if train and cfg.erosion.enabled:
-                noisy = noisy_expressions(b["expression"], self.ident.exp_std, cfg.erosion, generator)
-                mesh_for_mask = m.meshes(noisy, self.ident, *pose, smooth=False)
+            if self.region is not None:  # one region for the clip: nothing of the true mouth's shape
+                mask = self.region.expand(bsz * L, -1, -1, -1)
             else:
-                mesh_for_mask = verts
-            mask = torch.as_tensor(mouth_mask(mesh_for_mask.flatten(0, 1), s, dilate=cfg.erosion.dilate))
-            mask = mask.to(self.device).float()[:, None]
+                if train and cfg.erosion.enabled:
+                    noisy = noisy_expressions(b["expression"], self.ident.exp_std, cfg.erosion, generator)
+                    mesh_for_mask = m.meshes(noisy, self.ident, *pose, smooth=False)
+                else:
+                    mesh_for_mask = verts
+                mask = torch.as_tensor(mouth_mask(mesh_for_mask.flatten(0, 1), s, dilate=cfg.erosion.dilate))
+                mask = mask.to(self.device).float()[:, None]
             if train and cfg.erosion.enabled:
                 mask = augment_mask(mask, cfg.erosion, generator)
+            lips = None
+            if cfg.loss.lip_weight:
+                lips = lip_box(verts.detach().flatten(0, 1), s, cfg.loss.lip_pad).to(self.device).float()[:, None]
+                lips = lips.reshape(bsz, L, 1, s, s)
         mask = mask.reshape(bsz, L, 1, s, s)
         fake, inputs = m.generate(b["frames"], shape_img, mask, b["audio"])
-        return {"fake": fake, "inputs": inputs, "shape": shape_img, "mask": mask}
+        return {"fake": fake, "inputs": inputs, "shape": shape_img, "mask": mask, "lips": lips}
 
     def step_render(self, b: dict, joint: bool, generator: torch.Generator) -> tuple[dict, dict]:
         m, lc = self.model, self.cfg.loss
@@ -229,7 +247,8 @@ class Trainer:
         self._step(d_loss, ["discriminator"])
         # generator (and smoothing in the joint stage)
         # x2 on the eroded region (the mask the renderer had to fill in), as in the paper
-        l1 = unbalanced_l1(fake, real, out["mask"].flatten(0, 1), lc.mouth_weight)
+        lips = out["lips"].flatten(0, 1) if out["lips"] is not None else None
+        l1 = unbalanced_l1(fake, real, out["mask"].flatten(0, 1), lc.mouth_weight, lips, lc.lip_weight)
         adv = gan_loss(m.discriminator(inputs, fake), True)
         perc = perceptual(self.vgg, fake, real) if self.vgg is not None else torch.zeros((), device=fake.device)
         loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc
@@ -348,7 +367,8 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     try:
         while step < stop:
             stage = stage_at(plan, step)
-            idx = draw_sequences(data.train, cfg.train.seq_len, cfg.train.batch, cfg.train.seed, step, rank)
+            seq_len = cfg.train.a2e_frames if stage == "a2e" else cfg.train.seq_len
+            idx = draw_sequences(data.train, seq_len, cfg.train.batch, cfg.train.seed, step, rank)
             b = data.batch(idx, dev)
             gen = torch.Generator().manual_seed(cfg.train.seed + 7919 * step + rank)
             torch.manual_seed(cfg.train.seed + step)

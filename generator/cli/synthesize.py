@@ -19,13 +19,17 @@ from generator.errors import GeneratorError
               help="regenerate this split of the background data directory from its own audio")
 @click.option("--truth-out", metavar="MP4", help="also write the ground-truth frames of the same span")
 @click.option("--audio-features", metavar="FILE.npy", help="your own audio features (if the run used them)")
+@click.option("--out-size", type=int, metavar="PX",
+              help="side of the written video (and --truth-out); default: the run's frame size, at least 256 "
+                   "(upscaled: H.264 at 64 px blurs the mouth); 0: the run's own size")
 @click.option("--device", help="torch device (default: cuda if available, else cpu)")
 @click.option("--trust-checkpoint", is_flag=True,
               help="load a checkpoint that holds Python objects beyond tensors (an old or foreign format): "
                    "only for a run folder you trust, such a file can run code when loaded")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def command(run_dir: str, audio: str | None, background: str, out: str, reenact: str | None, truth_out: str | None,
-            audio_features: str | None, device: str | None, trust_checkpoint: bool, quiet: bool) -> int:
+            audio_features: str | None, out_size: int | None, device: str | None, trust_checkpoint: bool,
+            quiet: bool) -> int:
     """Generate a talking-face video: speech -> expressions -> smoothed face shapes -> renderer, on the
     frames and head pose of a background clip; muxed with the speech into an mp4."""
     if not reenact and not audio:
@@ -44,6 +48,7 @@ def command(run_dir: str, audio: str | None, background: str, out: str, reenact:
     torch.set_num_threads(1)  # small models; robust on a shared CPU
     with trusting(trust_checkpoint):
         result = synthesize(run_dir, out, background=background, audio_path=audio, reenact=reenact,
-                            audio_features=audio_features, truth_out=truth_out, device=device, progress=not quiet)
+                            audio_features=audio_features, truth_out=truth_out, device=device, progress=not quiet,
+                            out_size=out_size)
     print(json.dumps(result))
     return 0

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from generator.data.topology import MOUTH_OPENING, MOUTH_TRIANGLES, TRIANGLES
+from generator.data.topology import LIPS, MOUTH_OPENING, MOUTH_TRIANGLES, TRIANGLES
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,20 @@ def mouth_mask(vertices: Any, size: int, dilate: int = 0) -> Any:
             k = 2 * int(dilate) + 1
             mask = torch.nn.functional.max_pool2d(mask[:, None].float(), k, stride=1, padding=int(dilate))[:, 0] > 0
     return mask.numpy() if to_numpy else mask
+
+
+def lip_box(vertices: Any, size: int, pad: int = 2) -> Any:
+    """(B, S, S) bool: each mesh's lip points' bounding box (``topology.LIPS``, both lip rings),
+    grown by ``pad`` pixels; pixel centres (col + 0.5, row + 0.5) inside count."""
+    v, to_numpy = _as_tensor(vertices)
+    with torch.no_grad():
+        xy = v.detach()[:, torch.as_tensor(LIPS, device=v.device), :2]
+        lo, hi = xy.amin(dim=1) - pad, xy.amax(dim=1) + pad  # (B, 2)
+        c = torch.arange(size, device=v.device, dtype=v.dtype) + 0.5
+        inx = (c[None] >= lo[:, :1]) & (c[None] <= hi[:, :1])  # (B, S) columns
+        iny = (c[None] >= lo[:, 1:]) & (c[None] <= hi[:, 1:])  # (B, S) rows
+        box = iny[:, :, None] & inx[:, None, :]
+    return box.numpy() if to_numpy else box
 
 
 def _as_tensor(vertices: Any) -> tuple[torch.Tensor, bool]:

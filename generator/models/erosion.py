@@ -11,7 +11,9 @@ augments the mask M during training:
                                                                   about the mask's centroid)
     background' = background * (1 - M')
 
-At synthesis the un-augmented mask (grown by ``dilate`` pixels) is used.
+At synthesis the un-augmented mask (grown by ``dilate`` pixels) is used.  With
+``ErosionConfig.region = "clip"`` (not the paper's) M is one region for the whole clip, the union
+of all frames' masks (``clip_region``), so nothing of the true mouth's shape is left to copy.
 Reference: Ling et al., "StableFace", arXiv:2208.13717, Sec. 3.3 ("augmented erosion").
 """
 from __future__ import annotations
@@ -52,6 +54,13 @@ def affine_about_centroid(mask: torch.Tensor, shift: torch.Tensor, angle: torch.
     theta = torch.cat([inv, offset[:, :, None]], 2)
     grid = F.affine_grid(theta, list(mask.shape), align_corners=True)
     return F.grid_sample(mask, grid, mode="nearest", padding_mode="zeros", align_corners=True)
+
+
+def clip_region(masks: torch.Tensor, dilate: int) -> torch.Tensor:
+    """One erase region for a whole clip (``ErosionConfig.region = "clip"``): the union of its
+    frames' (T, H, W) mouth masks, grown by ``dilate`` pixels -> (1, 1, H, W) float {0, 1}."""
+    union = (masks.reshape(-1, *masks.shape[-2:]) > 0).any(dim=0).float()[None, None]
+    return morph(union, dilate)
 
 
 def augment_mask(mask: torch.Tensor, cfg: ErosionConfig, generator: torch.Generator | None = None) -> torch.Tensor:

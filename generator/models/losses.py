@@ -2,6 +2,8 @@
 
 * Unbalanced L1: L_1 = mean(|G(x) - y| * (1 + (m - 1) M)) with weight m = 2 inside the eroded
   region M (the augmented erosion mask the renderer had to fill in) and 1 elsewhere.
+  Optionally (``LossConfig.lip_weight``, not in the paper) the lips' box B weighs lip_weight more:
+  |G(x) - y| * (1 + (m - 1) M + lip_weight B).
 * Perceptual: L_vgg = sum_l lambda_l mean|phi_l(G(x)) - phi_l(y)| over VGG19 relu{1..5}_1
   (only when VGG19 weights are given).
 * Adversarial (least squares): L_G = mean (D(x, G(x)) - 1)^2; L_D = 1/2 [mean (D(x, y) - 1)^2
@@ -18,9 +20,13 @@ import torch
 from generator.models.vgg import TAP_WEIGHTS, VGG19
 
 
-def unbalanced_l1(pred: torch.Tensor, target: torch.Tensor, mouth: torch.Tensor, mouth_weight: float = 2.0) -> torch.Tensor:
-    """pred, target (N, 3, H, W); mouth (N, 1, H, W) in {0, 1}: the eroded region."""
+def unbalanced_l1(pred: torch.Tensor, target: torch.Tensor, mouth: torch.Tensor, mouth_weight: float = 2.0,
+                  lips: torch.Tensor | None = None, lip_weight: float = 0.0) -> torch.Tensor:
+    """pred, target (N, 3, H, W); mouth (N, 1, H, W) in {0, 1}: the eroded region; ``lips`` (N, 1, H, W):
+    the lips' box, whose pixels weigh ``lip_weight`` more (not in the paper; 0 turns it off)."""
     weight = 1 + (mouth_weight - 1) * mouth
+    if lips is not None and lip_weight:
+        weight = weight + lip_weight * lips
     return ((pred - target).abs() * weight).mean()
 
 

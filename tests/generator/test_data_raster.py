@@ -185,3 +185,20 @@ def test_mouth_mask_dilation_grows(mesh):
     assert m3.sum() > m0.sum() + 3 * 40
     t = mouth_mask(torch.from_numpy(mesh[None]), S, dilate=3)
     assert torch.is_tensor(t) and np.array_equal(t.numpy()[0], m3)
+
+
+def test_lip_box_is_the_lips_bounding_box_grown_by_pad(mesh):
+    from generator.data.raster import lip_box
+
+    for pad in (0, 2):
+        box = lip_box(mesh[None], S, pad=pad)[0]
+        lips = mesh[topology.LIPS, :2]
+        lo, hi = lips.min(0) - pad, lips.max(0) + pad
+        rows, cols = np.nonzero(box)
+        # the box's pixel centres are exactly those inside [lo, hi]
+        assert cols.min() + 0.5 >= lo[0] and cols.min() - 0.5 < lo[0]
+        assert rows.max() + 0.5 <= hi[1] and rows.max() + 1.5 > hi[1]
+        assert box.sum() == (cols.max() - cols.min() + 1) * (rows.max() - rows.min() + 1)  # a filled box
+    assert lip_box(mesh[None], S, pad=2)[0].sum() > lip_box(mesh[None], S, pad=0)[0].sum()
+    # the lips are a small part of the frame: the extra weight is local
+    assert lip_box(mesh[None], S)[0].mean() < 0.05

@@ -55,3 +55,17 @@ def test_morph_and_identity_transform():
     rows, cols = rot[0, 0].nonzero().unbind(1)
     assert abs((rows.max() - rows.min() + 1).item() - 16) <= 1
     assert abs((cols.max() - cols.min() + 1).item() - 8) <= 1
+
+
+def test_clip_region_is_the_grown_union_of_every_frames_mask():
+    from generator.models.erosion import clip_region
+
+    masks = torch.zeros(3, S, S, dtype=torch.uint8)
+    masks[0, 40:44, 24:30] = 1
+    masks[1, 42:48, 30:40] = 1  # another frame: the mouth elsewhere
+    region = clip_region(masks, dilate=2)
+    assert region.shape == (1, 1, S, S)
+    for m in masks:  # every frame's mask is inside the one region
+        assert (region[0, 0][m.bool()] == 1).all()
+    assert torch.equal(region, morph((masks.sum(0) > 0).float()[None, None], 2))
+    assert region.sum() > (masks.sum(0) > 0).sum() + 2 * 20

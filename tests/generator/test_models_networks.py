@@ -126,3 +126,16 @@ def test_unbalanced_l1_weights_the_mouth_twice():
 def test_gan_loss():
     assert gan_loss(torch.ones(2, 1, 3, 3), True).item() == 0
     assert gan_loss(torch.ones(2, 1, 3, 3), False).item() == 1
+
+
+def test_unbalanced_l1_weighs_the_lips_box_more():
+    from generator.models.losses import unbalanced_l1
+
+    pred, target = torch.zeros(1, 3, 8, 8), torch.ones(1, 3, 8, 8)
+    mouth, lips = torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 8)
+    mouth[..., 4:, :] = 1
+    lips[..., 5:7, 2:6] = 1  # 8 of 64 pixels
+    plain = unbalanced_l1(pred, target, mouth, 2.0)
+    assert plain.item() == pytest.approx((32 * 1 + 32 * 2) / 64)
+    assert unbalanced_l1(pred, target, mouth, 2.0, lips, 0.0).item() == pytest.approx(plain.item())
+    assert unbalanced_l1(pred, target, mouth, 2.0, lips, 10.0).item() == pytest.approx(plain.item() + 10 * 8 / 64)

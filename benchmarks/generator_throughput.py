@@ -1,0 +1,87 @@
+"""Training throughput of the generator: steps per second of each stage, configurations side by side.
+
+    python benchmarks/generator_throughput.py DATA_DIR [--steps 20] [--rounds 3]
+
+Every configuration below trains on the same prepared clip; their steps are timed in interleaved
+rounds (config A, B, C, A, B, C, ...) so that a noisy, shared machine slows them alike, and the
+table reports each one's median step time and its ratio to the first row. The rows:
+
+* ``tiny`` and ``bench`` as they are now (``bench`` = ``tiny`` with fewer epochs: the same step);
+* ``tiny, paper erosion``: the per-frame mesh mask of the paper instead of one region per clip
+  (a z-buffered raster of every frame per step), without the lips' loss: the step before issue 19;
+* ``tiny, 2 threads``: torch on both cores (only worth it when the machine is otherwise idle);
+* ``tiny, channels-last``: the renderer and discriminator in channels-last memory format.
+
+Not rows: bf16 autocast (these CPUs have AVX2 but no AVX-512 BF16 or AMX, so bf16 matmuls are
+emulated and slower) and ``torch.compile`` (minutes of compilation per run for small convolutions
+that oneDNN already runs near peak; not measured here).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+
+def configs():
+    from generator.config import get_config
+
+    tiny = get_config("tiny")
+    paper_erosion = get_config("tiny")
+    paper_erosion.erosion = dataclasses.replace(paper_erosion.erosion, region="mesh")
+    paper_erosion.loss = dataclasses.replace(paper_erosion.loss, lip_weight=0.0)
+    return [("tiny", tiny, 1, False), ("tiny, paper erosion, no lip loss", paper_erosion, 1, False),
+            ("tiny, 2 threads", get_config("tiny"), 2, False), ("tiny, channels-last", get_config("tiny"), 1, True)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("data_dir", type=Path)
+    p.add_argument("--steps", type=int, default=10, help="steps per stage per round")
+    p.add_argument("--rounds", type=int, default=3)
+    args = p.parse_args(argv)
+    from generator.train import TrainData, Trainer, draw_sequences
+
+    data = TrainData.load(args.data_dir)
+    dev = torch.device("cpu")
+    trainers = []
+    for name, cfg, threads, channels_last in configs():
+        cfg.a2e.window = data.window
+        tr = Trainer(cfg, data, dev)
+        if channels_last:
+            tr.model.renderer.to(memory_format=torch.channels_last)
+            tr.model.discriminator.to(memory_format=torch.channels_last)
+        trainers.append((name, cfg, threads, tr))
+    times: dict[tuple[str, str], list[float]] = {}
+    for rnd in range(args.rounds + 1):  # round 0 warms up
+        for name, cfg, threads, tr in trainers:
+            torch.set_num_threads(threads)
+            for stage in ("a2e", "render", "joint"):
+                seq = cfg.train.a2e_frames if stage == "a2e" else cfg.train.seq_len
+                t0 = time.perf_counter()
+                for step in range(args.steps):
+                    b = data.batch(draw_sequences(data.train, seq, cfg.train.batch, 0, step), dev)
+                    if stage == "a2e":
+                        tr.step_a2e(b)
+                    else:
+                        tr.step_render(b, joint=stage == "joint", generator=torch.Generator().manual_seed(step))
+                if rnd:
+                    times.setdefault((name, stage), []).append((time.perf_counter() - t0) / args.steps)
+    first = trainers[0][0]
+    print(f"median seconds per step over {args.rounds} interleaved rounds of {args.steps} steps "
+          f"(ratio: the first row's time / this row's, > 1 is faster)\n")
+    print("| configuration | a2e s/step | render s/step | joint s/step | render speed ratio |\n|---|---|---|---|---|")
+    for name, *_ in trainers:
+        med = {s: statistics.median(times[(name, s)]) for s in ("a2e", "render", "joint")}
+        ratio = statistics.median(times[(first, "render")]) / med["render"]
+        print(f"| {name} | {med['a2e']:.4f} | {med['render']:.3f} | {med['joint']:.3f} | {ratio:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
