@@ -10,7 +10,7 @@ What runs where:
 - On the client: landmark files, inputs that are not files (their error rows), and videos already
   in the client's landmark cache (so rerunning a killed client only sends what is not finished).
 - On the workers: tracking and scoring of every other video; one task per video. Each worker
-  process keeps its tracker between videos (:func:`msi.tracking.reuse_trackers`), so the models
+  process keeps its tracker between videos (:func:`msi.tracking.trackers.reuse_trackers`), so the models
   are built once per process, not once per video.
 
 Landmark cache:
@@ -52,7 +52,7 @@ def _worker_setup() -> None:
     """Once per worker process: MediaPipe's native log lines are not for the client's terminal."""
     if _WORKER_STATE:
         return
-    from msi.tracking import silence_native_logs
+    from msi.tracking.trackers import silence_native_logs
 
     silence_native_logs()
     _WORKER_STATE.update(pid=os.getpid(), videos=0)
@@ -61,7 +61,7 @@ def _worker_setup() -> None:
 def _remote_score(path: str, settings: Settings, cache_dir: str | None,
                   send_landmarks: bool) -> tuple[ScoreResult, tuple | None]:
     """One video on a worker -> (result, cache entry for the client or None)."""
-    from msi.tracking import reuse_trackers
+    from msi.tracking.trackers import reuse_trackers
 
     _worker_setup()
     _WORKER_STATE["videos"] += 1
@@ -70,7 +70,7 @@ def _remote_score(path: str, settings: Settings, cache_dir: str | None,
             return _score_one((path, settings, cache_dir or False, False)), None
         # Track into a private, throw-away cache: the entry it leaves is exactly what a local run
         # would have written to the client's cache, so the client stores it unchanged.
-        from msi.cache import LandmarkCache
+        from msi.io.cache import LandmarkCache
 
         with tempfile.TemporaryDirectory(prefix="msi-worker-") as tmp:
             result = _score_one((path, settings, tmp, False))
@@ -92,7 +92,7 @@ def _walk(root: str) -> Iterator[str]:
 
 def worker_info() -> dict:
     """This worker process's pid, videos scored and models built (run it with ``Client.run``)."""
-    from msi.tracking import tracker_builds
+    from msi.tracking.trackers import tracker_builds
 
     builds = tracker_builds()
     return {**_WORKER_STATE, "trackers_built": builds["tracker"], "face_checks_built": builds["face_check"]}
@@ -151,8 +151,8 @@ def connect(address: str, timeout: float = 30.0):
 
 def _runs_on_client(path: str, settings: Settings, cache: bool | str) -> bool:
     """Landmark files, non-files (their error rows) and cache hits are scored on the client."""
-    from msi.landmarks_io import is_landmark_file
-    from msi.panels import split_panel_path
+    from msi.io.landmarks import is_landmark_file
+    from msi.tracking.panels import split_panel_path
 
     if is_landmark_file(path) or not os.path.isfile(split_panel_path(path)[0]):
         return True
@@ -173,8 +173,8 @@ def score_cluster(paths: Iterable[str], settings: Settings | None = None, addres
     ``cache``: True (the client's default cache; workers send landmarks back to it), False (none),
     or a folder all workers share (they read and write it directly).
     """
-    from msi.cache import LandmarkCache
-    from msi.panels import expand_panels
+    from msi.io.cache import LandmarkCache
+    from msi.tracking.panels import expand_panels
 
     settings = settings or Settings()
     paths = expand_panels([str(p) for p in paths], settings.panels, settings.panel_labels)  # file#panel

@@ -40,9 +40,9 @@ METRICS_VERSION = 2
 
 #: Every per-video column, in output order.
 COLUMNS: dict[str, Column] = {
-    "msi_lip": Column("MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metric)"),
+    "msi_lip": Column("MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metrics.stability)"),
     "msi_jaw": Column("MSI-Jaw", +1, help="Motion Stability Index of the jaw"),
-    "mouth_motion": Column("Mouth motion", 0, help="std of the inner-lip opening, median mouth widths (msi.motion): "
+    "mouth_motion": Column("Mouth motion", 0, help="std of the inner-lip opening, median mouth widths (msi.metrics.motion): "
                            "a high MSI with little motion is a still mouth, not a stable one"),
     "lse_c": Column("LSE-C", +1, "weights", help="SyncNet confidence (Sync-C), as syncnet_python"),
     "lse_d": Column("LSE-D", -1, "weights", help="SyncNet distance (Sync-D), as syncnet_python"),
@@ -86,7 +86,7 @@ def _syncnet(weights):
     key = str(weights)
     if key not in _NETS:
         try:
-            from msi.syncnet import load_syncnet  # the only place torch enters msi
+            from msi.metrics.syncnet import load_syncnet  # the only place torch enters msi
         except ImportError as exc:
             raise MSIError(f"LSE-C/LSE-D need PyTorch ({exc}); install it: pip install 'stableface[sync]'") from None
         _NETS[key] = load_syncnet(key)
@@ -101,7 +101,7 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
     video) become a NaN and a warning.
 
     ``truth``: the ground-truth video for SSIM, PSNR and NLMD; ``syncnet_weights``: a path to
-    ``syncnet_v2.model`` (or a loaded ``msi.syncnet.SyncNet``) for LSE-C/LSE-D.
+    ``syncnet_v2.model`` (or a loaded ``msi.metrics.syncnet.SyncNet``) for LSE-C/LSE-D.
     """
     from msi.score import Settings, get_landmarks, score_landmarks
 
@@ -118,8 +118,8 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
     notes = list(lm.warnings) + list(res.warnings)
 
     # weight-free lip-audio proxy
-    from msi.audio import read_audio
-    from msi.lipsync import lip_audio_from_arrays
+    from msi.io.audio import read_audio
+    from msi.metrics.lipsync import lip_audio_from_arrays
 
     audio = None
     try:
@@ -130,7 +130,7 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
         agree = lip_audio_from_arrays(lm.landmarks, lm.fps, audio.samples, audio.sample_rate)
         row.update(lip_audio_r=agree.r, lip_audio_offset=float(agree.offset))
         if syncnet_weights is not None:
-            from msi.syncnet import video_sync
+            from msi.metrics.syncnet import video_sync
 
             try:
                 s = video_sync(path, _syncnet(syncnet_weights), lm.landmarks, lm.fps)
@@ -142,8 +142,8 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
                 notes.append(f"LSE skipped: {_strip(exc, path)}")
 
     # sharpness and full-reference quality, in one decoding pass
-    from msi.quality import cpbd, to_gray
-    from msi.video import iter_frames
+    from msi.metrics.quality import cpbd, to_gray
+    from msi.io.video import iter_frames
 
     step = max(1, int(compare_settings.cpbd_step))
     values = []
@@ -155,7 +155,7 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
         if pairs is not None:
             t = pairs.get(k)
             if t is not None:
-                from msi.quality import psnr, ssim
+                from msi.metrics.quality import psnr, ssim
 
                 if t.shape != frame.shape:
                     t = _resize(t, frame.shape, notes)
@@ -167,10 +167,10 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
         if s_vals:
             row["ssim"], row["psnr"] = float(np.mean(s_vals)), float(np.mean(p_vals))
         try:
-            from msi.lmd import nlmd
+            from msi.metrics.lmd import nlmd
 
             tl = get_landmarks(truth, settings, cache=cache)
-            from msi.quality import aligned_pairs
+            from msi.metrics.quality import aligned_pairs
 
             ij = aligned_pairs(len(lm.landmarks), lm.fps, len(tl.landmarks), tl.fps)
             row["nlmd"] = nlmd(lm.landmarks[ij[:, 0]], tl.landmarks[ij[:, 1]], settings.scheme,
@@ -185,7 +185,7 @@ class _TruthFrames:
     """Truth frames aligned to the method's frames, decoded once, in step with the method."""
 
     def __init__(self, path, fps_method: float, notes: list[str]) -> None:
-        from msi.video import iter_frames, probe
+        from msi.io.video import iter_frames, probe
 
         self.info = probe(path)
         self.it = enumerate(iter_frames(path))
@@ -252,7 +252,7 @@ def parse_methods(specs: Iterable[str]) -> dict[str, Path]:
 def list_videos(folder: Path) -> dict[str, Path]:
     """Videos in ``folder`` (recursive), keyed by their path relative to it without the extension:
     the name videos pair up by across methods and with the truth."""
-    from msi.video import VIDEO_EXTENSIONS
+    from msi.io.video import VIDEO_EXTENSIONS
 
     files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
     return {str(p.relative_to(folder).with_suffix("")): p for p in files}

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from msi.constants import EPS, TARGET_MOUTH_WIDTH
-from msi.metric import frame_valid
+from msi.metrics.stability import frame_valid
 from msi.regions import get_scheme
 
 #: Pixel noise (std, grey levels of 255) added to every re-encoded frame.
@@ -68,7 +68,7 @@ class NoiseFloor:
 def segment_noise_px(points: np.ndarray, scheme: str = "mediapipe478", region: str = "lip") -> float:
     """Per-frame std of a region's landmarks around their mean in one still segment (T, N, 2|3),
     in MSI pixels (coordinates scaled so the segment's mouth is 64 px wide); mean over points, x, y."""
-    from msi.metric import mouth_width
+    from msi.metrics.stability import mouth_width
 
     sch = get_scheme(scheme)
     pts = np.asarray(points, dtype=np.float64)[:, :, :2]
@@ -111,7 +111,7 @@ def noise_floor(path: str | os.PathLike, settings=None, *, anchors: int = 3, sti
     new each time). Raises :class:`msi.errors.MSIError` when the video cannot be scored."""
     from msi.errors import MSIError, NoFace
     from msi.score import Settings, get_landmarks, score_landmarks
-    from msi.video import iter_frames, probe, write_video
+    from msi.io.video import iter_frames, probe, write_video
 
     settings = settings or Settings()
     path = str(path)

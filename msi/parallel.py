@@ -38,6 +38,6 @@ def _worker_init() -> None:
         os.environ.setdefault(var, "1")
     os.environ.setdefault("GLOG_minloglevel", "2")
     warnings.filterwarnings("ignore")
-    from msi.tracking import silence_native_logs
+    from msi.tracking.trackers import silence_native_logs
 
     silence_native_logs()

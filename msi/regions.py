@@ -68,12 +68,12 @@ IBUG68 = Scheme(
 
 SCHEMES: dict[str, Scheme] = {s.name: s for s in (MEDIAPIPE478, IBUG68)}
 
-#: Middle of the upper and lower inner lip, per scheme: the lip opening of ``msi.motion``.
+#: Middle of the upper and lower inner lip, per scheme: the lip opening of ``msi.metrics.motion``.
 LIP_OPENING: dict[str, tuple[int, int]] = {"mediapipe478": (13, 14), "ibug68": (62, 66)}
 
 #: Points neither speech nor blinks move (upper face: forehead midline and the face oval above
 #: the eyes; iBUG: nose bridge, eye corners, face outline at ear level), per scheme: the
-#: head-motion reference of the ``hf`` MSI variant (``msi.variants``).
+#: head-motion reference of the ``hf`` MSI variant (``msi.metrics.variants``).
 STABLE_POINTS: dict[str, tuple[int, ...]] = {
     "mediapipe478": (10, 338, 297, 332, 284, 251, 389, 109, 67, 103, 54, 21, 162, 151, 9),
     "ibug68": (27, 28, 36, 39, 42, 45, 0, 16),
@@ -89,7 +89,7 @@ def get_scheme(name: str) -> Scheme:
 
 #: Every mediapipe478 point a score reads (MSI's lips and jaw with the mouth corners, the lip
 #: opening of mouth motion, the stable points of the hf variant), in index order: what long videos
-#: keep per frame in memory and in the cache's compact copy (msi.landmark_store). Whether a frame
+#: keep per frame in memory and in the cache's compact copy (msi.io.landmark_store). Whether a frame
 #: has a face is whether these are finite, as the face check and coverage read it.
 MP_SCORE_POINTS: tuple[int, ...] = tuple(sorted(
     set(MEDIAPIPE478.lip) | set(MEDIAPIPE478.jaw) | set(MEDIAPIPE478.mouth_corners)

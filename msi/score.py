@@ -1,4 +1,4 @@
-"""Scoring videos and landmark files: tracking (cached) -> ``msi.metric`` -> a result record.
+"""Scoring videos and landmark files: tracking (cached) -> ``msi.metrics.stability`` -> a result record.
 
 ``score_video`` / ``score_landmarks`` raise :class:`msi.errors.MSIError` for inputs that cannot be
 scored; ``score_many`` never raises for one input: failures become results with ``error`` set, so a
@@ -19,10 +19,10 @@ import numpy as np
 
 from msi.constants import CROP_SIZE, MOUTH_WIDTH_FRAMES, MOUTH_WIDTH_RATIO, PAPER_FPS
 from msi.errors import MSIError, NoFace, UnreadableVideo
-from msi.landmarks_io import is_landmark_file, load_landmark_file
-from msi.metric import MSIValues, frame_valid, msi_from_landmarks, mouth_width, to_frame_rate
+from msi.io.landmarks import is_landmark_file, load_landmark_file
+from msi.metrics.stability import MSIValues, frame_valid, msi_from_landmarks, mouth_width, to_frame_rate
 from msi.regions import REGIONS, get_scheme
-from msi.tracking import DEFAULT_TRACKER  # light: mediapipe loads only when a tracker opens
+from msi.tracking.trackers import DEFAULT_TRACKER  # light: mediapipe loads only when a tracker opens
 
 #: Frames larger than this (longer side, pixels) are downscaled for the tracker (4K -> 1920).
 DEFAULT_MAX_SIDE = 1920
@@ -44,14 +44,14 @@ class Settings:
     stats: bool = False  # also report the baseline statistics of Table IV
     verify_face: bool = True  # a second detector must confirm a human face (rejects cartoons)
     landmark_fps: float | None = None  # frame rate of landmark-file inputs (default: file's or 25)
-    variant: str = "paper"  # "hf": also the hf variant of MSI (msi.variants), beside the paper's
-    face: str = "largest"  # which face is followed when there are several (msi.identity)
-    panels: str | None = None  # "COLSxROWS": score each panel of a comparison video (msi.panels)
+    variant: str = "paper"  # "hf": also the hf variant of MSI (msi.metrics.variants), beside the paper's
+    face: str = "largest"  # which face is followed when there are several (msi.tracking.identity)
+    panels: str | None = None  # "COLSxROWS": score each panel of a comparison video (msi.tracking.panels)
     panel_labels: tuple[str, ...] | None = None  # panel names (default 1, 2, ...)
 
     def tracker_key(self) -> dict:
         """The settings that change the tracked landmarks (and so key the cache)."""
-        from msi.tracking import FACE_CHECK_VERSION, TrackerSettings, tracker_identity
+        from msi.tracking.trackers import FACE_CHECK_VERSION, TrackerSettings, tracker_identity
 
         key = {"tracker": tracker_identity(self.tracker), "max_side": self.max_side, "crop": self.crop,
                "verify_face": FACE_CHECK_VERSION if self.verify_face else False,
@@ -100,8 +100,8 @@ class ScoreResult:
     fps: float = float("nan")
     fps_used: float = float("nan")  # after --resample-fps
     face_coverage: float = float("nan")
-    mouth_motion: float = float("nan")  # std of the lip opening, mouth widths (msi.motion)
-    hf_lip: float = float("nan")  # hf variant of MSI (msi.variants), only with Settings(variant="hf")
+    mouth_motion: float = float("nan")  # std of the lip opening, mouth widths (msi.metrics.motion)
+    hf_lip: float = float("nan")  # hf variant of MSI (msi.metrics.variants), only with Settings(variant="hf")
     hf_jaw: float = float("nan")
     windows_used: int = 0
     windows_skipped: int = 0
@@ -137,7 +137,7 @@ class Landmarks:
     decode_errors: int = 0
     panel_box: list | None = None
     points: tuple[int, ...] | None = None  # the mediapipe478 columns of ``landmarks`` (None: all)
-    spool: object = None  # the full mesh on disk (msi.landmark_store.Spool), when asked for
+    spool: object = None  # the full mesh on disk (msi.io.landmark_store.Spool), when asked for
 
     def take_landmarks(self) -> np.ndarray:
         """The landmarks, handed over: this record lets go of them, so the one who takes them
@@ -178,10 +178,10 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
     if settings.scheme != "mediapipe478":
         raise MSIError(f"{path}: videos are tracked with mediapipe478; scheme={settings.scheme} is for landmark files")
 
-    from msi.cache import LandmarkCache, cache_key, file_sha256
-    from msi.identity import FaceFollower
-    from msi.panels import split_panel_path
-    from msi.video import DECODE_AHEAD, DecodeReport, probe, scaled_size
+    from msi.io.cache import LandmarkCache, cache_key, file_sha256
+    from msi.tracking.identity import FaceFollower
+    from msi.tracking.panels import split_panel_path
+    from msi.io.video import DECODE_AHEAD, DecodeReport, probe, scaled_size
 
     file, panel = split_panel_path(path)
     info = probe(file)  # fails fast on missing/empty/non-video files
@@ -218,7 +218,7 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
         elif box is not None:
             lm, confirmed = _track_panel(file, info, box, settings, report, follower)
         else:
-            from msi.tracking import track_video
+            from msi.tracking.trackers import track_video
 
             # the full mesh only on disk when fewer points are kept (an hour: 620 MB in memory)
             to_disk = spool_dir or (store.spool_dir(key) if store and points is not None else None)
@@ -269,7 +269,7 @@ def _columns_of(spool, points: tuple[int, ...]) -> np.ndarray:
 
 
 def _panel_box(file: str, panel: str, info, settings: Settings):
-    from msi.panels import panel_boxes, panel_names, parse_grid
+    from msi.tracking.panels import panel_boxes, panel_names, parse_grid
 
     if not settings.panels:
         raise MSIError(f"{file}#{panel}: a panel name needs a panel grid (e.g. panels=3x1)")
@@ -283,8 +283,8 @@ def _panel_box(file: str, panel: str, info, settings: Settings):
 def _track_panel(file: str, info, box, settings: Settings, report, follower) -> tuple[np.ndarray, bool | None]:
     """Track one panel of a comparison video: the frames (downscaled like whole videos) cropped
     to the panel; landmarks in pixels of the panel (original scale)."""
-    from msi.tracking import track_frames_verified
-    from msi.video import DECODE_AHEAD, iter_frames, scaled_size
+    from msi.tracking.trackers import track_frames_verified
+    from msi.io.video import DECODE_AHEAD, iter_frames, scaled_size
 
     tw, th = scaled_size(info.width, info.height, settings.max_side)
     fx, fy = tw / info.width, th / info.height
@@ -319,8 +319,8 @@ def _track_cropped(path: str, settings: Settings, report=None,
     first frames, every frame cropped with it, resized to 256x256 and tracked on the crop."""
     import cv2
 
-    from msi.tracking import open_tracker
-    from msi.video import iter_frames
+    from msi.tracking.trackers import open_tracker
+    from msi.io.video import iter_frames
 
     scheme = get_scheme("mediapipe478")
     i, j = scheme.mouth_corners
@@ -347,7 +347,7 @@ def _track_cropped(path: str, settings: Settings, report=None,
         for frame in iter_frames(path, max_side=None, report=report):
             yield cv2.warpAffine(frame, m, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_AREA, borderValue=0)
 
-    from msi.tracking import track_frames_verified
+    from msi.tracking.trackers import track_frames_verified
 
     lm, confirmed = track_frames_verified(crops(), verify_face=settings.verify_face, max_faces=settings.max_faces,
                                           tracker=settings.tracker, select=select)
@@ -366,14 +366,14 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
 
     With ``timestamps`` (seconds per frame), frames that are not equally spaced (variable frame
     rate, gaps, repeated timestamps) are first resampled by time to a constant rate
-    (:mod:`msi.timestamps`); equally spaced frames are used as they are.
+    (:mod:`msi.io.timestamps`); equally spaced frames are used as they are.
     """
     settings = settings or Settings()
     scheme = get_scheme(settings.scheme)
     arr, sch, pair = _points_read(landmarks, scheme, points)
     hf_in = None
     if settings.variant == "hf" and pair is not None:  # pair None: not a landmark array (reported below)
-        from msi.variants import points_subset
+        from msi.metrics.variants import points_subset
 
         hf_in = points_subset(landmarks, scheme, columns=points)
     del landmarks  # the full array is freed here when the caller handed it over (score_video does)
@@ -384,7 +384,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     fps_used = float(fps)
     timing = None
     if timestamps is not None and arr.ndim == 3 and len(timestamps) == n_frames:
-        from msi.timestamps import analyse_timestamps, resample_by_time
+        from msi.io.timestamps import analyse_timestamps, resample_by_time
 
         timing = analyse_timestamps(timestamps, fps)
         if not timing.regular:
@@ -398,7 +398,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
         mouth_width_frames=settings.mouth_width_frames,
     )
     if values.frames_too_large:  # the same frames left out of mouth motion, hf and the stats
-        from msi.metric import too_large_frames
+        from msi.metrics.stability import too_large_frames
 
         arr[too_large_frames(arr)] = np.nan
         result.warnings.append(values.too_large_note())
@@ -407,11 +407,11 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     result.msi_lip, result.msi_jaw = values.msi_lip, values.msi_jaw
     result.windows_used, result.windows_skipped = values.windows_used, values.windows_skipped
     if hf_in is not None:
-        from msi.variants import msi_hf
+        from msi.metrics.variants import msi_hf
 
         pts, hsch, stable = hf_in
         if values.frames_too_large:
-            from msi.metric import too_large_frames
+            from msi.metrics.stability import too_large_frames
 
             pts[too_large_frames(pts)] = np.nan
         if timing is not None and not timing.regular:
@@ -420,7 +420,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
             pts, _ = to_frame_rate(pts, fps, settings.resample_fps)
         hf = msi_hf(pts, hsch, stable=stable, mouth_width_frames=settings.mouth_width_frames)
         result.hf_lip, result.hf_jaw = hf["lip"], hf["jaw"]
-    from msi.motion import low_motion_warning, mouth_opening, opening_std, window_mouth_motion
+    from msi.metrics.motion import low_motion_warning, mouth_opening, opening_std, window_mouth_motion
 
     opening = mouth_opening(arr, sch, pair=pair)  # median mouth width: not the first frames' expression
     result.mouth_motion = opening_std(opening)
@@ -445,7 +445,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
             f"scored on {values.windows_used} windows, {values.windows_skipped} skipped"
         )
     if settings.stats:
-        from msi.baselines import region_stats  # Table IV's plain statistics
+        from msi.metrics.baselines import region_stats  # Table IV's plain statistics
 
         result.stats = region_stats(arr[..., :2] * values.scale, fps_used,
                                     {r: sch.region(r) for r in REGIONS})
@@ -460,7 +460,7 @@ def _points_read(landmarks: np.ndarray, scheme, points: tuple[int, ...] | None =
     everything, so scores do not change. Arrays that are not (T, N, 2|3) go through unchanged,
     for check_landmarks to report.
     """
-    from msi.metric import check_landmarks
+    from msi.metrics.stability import check_landmarks
     from msi.regions import LIP_OPENING
 
     arr = np.asarray(landmarks)
@@ -500,7 +500,7 @@ def timeline_frame(values: MSIValues, fps: float, extra: dict | None = None):
         **{f"msi_{r}": values.window_values[r] for r in REGIONS},
     })
     df["skipped"] = ~np.isfinite(df["msi_lip"].to_numpy())
-    for name, column in (extra or {}).items():  # e.g. mouth_motion per window (msi.motion)
+    for name, column in (extra or {}).items():  # e.g. mouth_motion per window (msi.metrics.motion)
         df[name] = column
     return df
 
@@ -523,7 +523,7 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     result.tracker, result.cached = lm.tracker, lm.cached
     result.rotation, result.decode_errors, result.panel_box = lm.rotation, lm.decode_errors, lm.panel_box
     if lm.panel_box is not None:
-        from msi.panels import split_panel_path
+        from msi.tracking.panels import split_panel_path
 
         result.panel = split_panel_path(str(path))[1]
     result.warnings = lm.warnings + result.warnings
@@ -537,7 +537,7 @@ def _score_one(args: tuple) -> ScoreResult:
     except MSIError as exc:
         msg = str(exc)
         msg = msg[len(str(path)) + 2:] if msg.startswith(f"{path}: ") else msg  # the path is its own field
-        from msi.panels import split_panel_path
+        from msi.tracking.panels import split_panel_path
 
         return ScoreResult(path=str(path), error=msg, error_kind=exc.kind, panel=split_panel_path(str(path))[1],
                            settings=dataclasses.asdict(settings))
@@ -553,7 +553,7 @@ def score_many(paths: Iterable[str], settings: Settings | None = None, workers: 
     for one input: its result carries ``error``. ``progress``: per-frame bars (one worker only).
     On a Dask cluster: :func:`msi.cluster.score_cluster` (same results)."""
     settings = settings or Settings()
-    from msi.panels import expand_panels
+    from msi.tracking.panels import expand_panels
 
     paths = expand_panels([str(p) for p in paths], settings.panels, settings.panel_labels)  # file#panel
     jobs = [(str(p), settings, cache, progress and workers <= 1) for p in paths]
@@ -572,7 +572,7 @@ def expand_inputs(items: Iterable[str]) -> list[str]:
     """
     import glob
 
-    from msi.video import VIDEO_EXTENSIONS
+    from msi.io.video import VIDEO_EXTENSIONS
 
     out: list[str] = []
     for item in items:

@@ -55,7 +55,7 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 def read_table(path: str) -> pd.DataFrame:
     """Read the scores table by extension; one-line errors for missing or unparsable files."""
-    from msi.paths import check_input_file
+    from msi.io.paths import check_input_file
 
     p = check_input_file(path, BadTable)
     ext = p.suffix.lower()
@@ -86,7 +86,7 @@ def add_scores(df: pd.DataFrame, key: str | None, table_path: str, stats: bool, 
     from tqdm import tqdm
 
     from msi.score import Settings, score_many
-    from msi.tracking import silence_native_logs
+    from msi.tracking.trackers import silence_native_logs
 
     if key is None:
         raise BadTable(f"--score needs a video path column (path/video/file/name or --key); columns are: "
@@ -217,7 +217,7 @@ def command(table_path: str, subjective: tuple[str, ...], metric: tuple[str, ...
             except OSError as exc:
                 raise outputs.write_failed(save_scores, exc, hint.format(flag="--save-scores")) from None
         if metrics is None:
-            from msi.baselines import STATS
+            from msi.metrics.baselines import STATS
 
             metrics = [c for c in ["msi_lip", "msi_jaw"] + [f"{s}_{r}" for r in ("lip", "jaw") for s in STATS]
                        if c in df.columns]
@@ -256,7 +256,7 @@ def command(table_path: str, subjective: tuple[str, ...], metric: tuple[str, ...
         except OSError as exc:
             raise outputs.write_failed(out, exc, hint.format(flag="--out")) from None
     if plot:
-        from msi.plotting import save, scatter_figure
+        from msi.plots.figures import save, scatter_figure
 
         try:
             save(scatter_figure(table.data, tidy, table.metrics, table.subjective,

@@ -54,7 +54,7 @@ def command(video: str, repeats: int, anchors: int, pixel_noise: float, seed: in
         raise UsageError("--pixel-noise must be positive")
     opt.check_resample(resample_fps)
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check, tracker))
-    from msi.tracking import silence_native_logs
+    from msi.tracking.trackers import silence_native_logs
 
     silence_native_logs()
     nf = noise_floor(video, settings, anchors=anchors, repeats=repeats, pixel_noise=pixel_noise, seed=seed,

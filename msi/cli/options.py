@@ -64,7 +64,7 @@ def cluster_option() -> Decorator:
 
 
 def cache_options(*, cache_dir: bool = False) -> Decorator:
-    """``--no-cache`` (and optionally ``--cache-dir DIR``): the landmark cache of msi.cache."""
+    """``--no-cache`` (and optionally ``--cache-dir DIR``): the landmark cache of msi.io.cache."""
     opts = [click.option("--no-cache", is_flag=True, help="do not read or write the landmark cache")]
     if cache_dir:
         opts.append(click.option("--cache-dir", metavar="DIR", default=None,
@@ -127,7 +127,7 @@ def tracking_settings(max_side: int, max_faces: int, no_face_check: bool, tracke
     out = {"max_side": max_side or None, "max_faces": max(1, max_faces), "verify_face": not no_face_check}
     if tracker:
         from msi.errors import TrackerError
-        from msi.tracking import tracker_available
+        from msi.tracking.trackers import tracker_available
 
         if reason := tracker_available(tracker):  # fail once, before any input is read
             raise TrackerError(reason)
@@ -137,7 +137,7 @@ def tracking_settings(max_side: int, max_faces: int, no_face_check: bool, tracke
 
 def tracker_option() -> Decorator:
     """``--tracker NAME``: the landmark tracker backend (msi.tracking; light import, no mediapipe)."""
-    from msi.tracking import DEFAULT_TRACKER, TRACKERS
+    from msi.tracking.trackers import DEFAULT_TRACKER, TRACKERS
 
     return click.option(
         "--tracker", type=click.Choice(TRACKERS), default=DEFAULT_TRACKER, show_default=True,
@@ -148,7 +148,7 @@ def tracker_option() -> Decorator:
 
 def face_options(*, panels: bool = True) -> Decorator:
     """``--face`` (which face is followed) and, for scoring, ``--panels``/``--panel-labels``
-    (comparison videos: each panel scored as its own row). See msi.identity and msi.panels."""
+    (comparison videos: each panel scored as its own row). See msi.tracking.identity and msi.tracking.panels."""
     face = click.option(
         "--face", default="largest", show_default=True, metavar="largest|left|right|center|K",
         help="with several faces, which one is scored: chosen where it first appears, then followed "
@@ -168,8 +168,8 @@ def face_options(*, panels: bool = True) -> Decorator:
 def face_settings(face: str, panels: str | None = None, panel_labels: str | None = None) -> dict:
     """Keyword arguments of msi.score.Settings from ``face_options`` (usage errors exit 2)."""
     from msi.errors import UsageError
-    from msi.identity import parse_face
-    from msi.panels import panel_names, parse_grid
+    from msi.tracking.identity import parse_face
+    from msi.tracking.panels import panel_names, parse_grid
 
     out = {"face": str(parse_face(face))}
     if panel_labels and not panels:

@@ -92,7 +92,7 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
     can be drawn: a timeline holds no landmarks). A JSON summary with the worst windows goes to
     stdout.
     """
-    from msi.plotting import FORMATS, save, timeline_figure, worst_windows
+    from msi.plots.figures import FORMATS, save, timeline_figure, worst_windows
 
     if Path(out).suffix.lower() not in FORMATS:
         raise UsageError(f"--out {out}: use a .png, .pdf or .svg file")
@@ -117,7 +117,7 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
         record = {"path": str(src if "path" not in timeline else timeline["path"].iloc[0])}
     else:
         from msi.score import Settings, get_landmarks, score_landmarks
-        from msi.tracking import silence_native_logs
+        from msi.tracking.trackers import silence_native_logs
 
         silence_native_logs()
         settings = Settings(resample_fps=resample_fps, compat=compat, landmark_fps=fps, tracker=tracker)
@@ -128,7 +128,7 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
             print(f"msi: warning: {src}: {cli_message(w)}", file=sys.stderr)
         timeline, name, fps_used = res.timeline, src.name, res.fps_used
         msi = {"lip": res.msi_lip, "jaw": res.msi_jaw}
-        from msi.metric import region_accelerations
+        from msi.metrics.stability import region_accelerations
 
         # ||a_t|| (T-2, N) per region, mouth-width-normalised px/frame^2: what MSI's windows see
         acc = {r: np.linalg.norm(a, axis=-1) for r, a in region_accelerations(

@@ -44,7 +44,7 @@ examples:
 @click.option("--variant", type=click.Choice(["paper", "hf"]), default="paper",
               help="paper: MSI only (default); hf: also the hf variant (hf_lip, hf_jaw): head translation "
                    "removed, 6th-order differences instead of accelerations, less moved by speech rate "
-                   "(msi.variants, docs/study_rate_jitter.md)")
+                   "(msi.metrics.variants, docs/study_rate_jitter.md)")
 @opt.tracking_options()
 @opt.tracker_option()
 @opt.face_options()
@@ -81,12 +81,12 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
                         resample_fps=resample_fps, stats=stats, landmark_fps=fps, variant=variant,
                         **opt.tracking_settings(max_side, max_faces, no_face_check, tracker),
                         **opt.face_settings(face, panels, panel_labels))
-    from msi.tracking import silence_native_logs
+    from msi.tracking.trackers import silence_native_logs
 
     silence_native_logs()
     inputs = expand_inputs(list(paths))
     if sample:
-        from msi.samples import SAMPLE_NAMES, sample_path
+        from msi.io.samples import SAMPLE_NAMES, sample_path
 
         for name in sample:
             if name not in SAMPLE_NAMES:
@@ -95,7 +95,7 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     if not inputs:
         raise UsageError("no input: give video files, folders or globs (or --sample)" if not paths
                          else "no input matched (folders are searched for video files)")
-    from msi.panels import expand_panels
+    from msi.tracking.panels import expand_panels
 
     inputs = expand_panels(inputs, settings.panels, settings.panel_labels)  # one row per panel: PATH#LABEL
     cache = opt.cache_setting(no_cache, cache_dir)

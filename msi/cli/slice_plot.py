@@ -35,8 +35,8 @@ def _first_landmarks(path: str, start: int = 0, n: int = FIRST_FRAMES, tracker: 
     (:class:`msi.tracking.FaceCheck`, on every searched frame) must confirm a human face (the
     trackers alone also follow cartoon faces)."""
     from msi.score import DEFAULT_MAX_SIDE
-    from msi.tracking import DEFAULT_TRACKER, FaceCheck, open_tracker
-    from msi.video import iter_frames, probe, scaled_size
+    from msi.tracking.trackers import DEFAULT_TRACKER, FaceCheck, open_tracker
+    from msi.io.video import iter_frames, probe, scaled_size
 
     info = probe(path)
     tw, _ = scaled_size(info.width, info.height, DEFAULT_MAX_SIDE)
@@ -60,11 +60,11 @@ def _first_landmarks(path: str, start: int = 0, n: int = FIRST_FRAMES, tracker: 
 
 def slice_panel(path: str, label: str, pos: float | None, orientation: str, width: int,
                 start: float | None, end: float | None, crop_face: bool, tracker: str | None = None):
-    """Read one video and build its :class:`msi.plotting.SlicePanel` (I/O around the pure slicer)."""
-    from msi.plotting import SlicePanel
+    """Read one video and build its :class:`msi.plots.figures.SlicePanel` (I/O around the pure slicer)."""
+    from msi.plots.figures import SlicePanel
     from msi.regions import get_scheme
-    from msi.slices import extract_slice, face_span, line_through, resolve_position
-    from msi.video import iter_frames, probe
+    from msi.plots.slices import extract_slice, face_span, line_through, resolve_position
+    from msi.io.video import iter_frames, probe
 
     info = probe(path)
     size = info.width if orientation == "vertical" else info.height
@@ -129,7 +129,7 @@ def command(videos: tuple[str, ...], out: str, label: tuple[str, ...], x: float 
     """
     from tqdm import tqdm
 
-    from msi.plotting import FORMATS, save, slice_figure
+    from msi.plots.figures import FORMATS, save, slice_figure
 
     if Path(out).suffix.lower() not in FORMATS:
         raise UsageError(f"--out {out}: use a .png, .pdf or .svg file")
@@ -148,7 +148,7 @@ def command(videos: tuple[str, ...], out: str, label: tuple[str, ...], x: float 
     pos = y if orientation == "horizontal" else x
     labels = list(label) or [Path(v).stem for v in videos]
     if pos is None or crop_face:
-        from msi.tracking import silence_native_logs
+        from msi.tracking.trackers import silence_native_logs
 
         silence_native_logs()
     panels = []

@@ -31,9 +31,9 @@ def command(video: str, out: str, max_side: int, max_faces: int, no_face_check: 
     `msi score FILE` (.npz: with the video's frame timestamps, as the video would be)."""
     from pathlib import Path
 
-    from msi.landmark_store import Spool
-    from msi.landmarks_io import LANDMARK_EXTENSIONS, save_landmarks
-    from msi.metric import frame_valid
+    from msi.io.landmark_store import Spool
+    from msi.io.landmarks import LANDMARK_EXTENSIONS, save_landmarks
+    from msi.metrics.stability import frame_valid
     from msi.regions import MP_SCORE_POINTS
     from msi.score import Settings, get_landmarks
 
@@ -42,7 +42,7 @@ def command(video: str, out: str, max_side: int, max_faces: int, no_face_check: 
     outputs.check_file(out, "--out")  # before any tracking
     settings = Settings(**opt.tracking_settings(max_side, max_faces, no_face_check, tracker),
                         **opt.face_settings(face))
-    from msi.tracking import silence_native_logs
+    from msi.tracking.trackers import silence_native_logs
 
     silence_native_logs()
     folder = Path(out).resolve().parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from msi.baselines import (
+from msi.metrics.baselines import (
     STATS,
     baseline_stats,
     log_dimensionless_jerk,

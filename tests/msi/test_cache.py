@@ -14,9 +14,9 @@ import time
 import numpy as np
 import pytest
 
-from msi.cache import STALE_TMP_AGE, LandmarkCache, cache_key
+from msi.io.cache import STALE_TMP_AGE, LandmarkCache, cache_key
 from msi.score import Settings, score_video
-from msi.video import write_video
+from msi.io.video import write_video
 
 
 @pytest.fixture(scope="session")
@@ -105,9 +105,9 @@ def test_cache_key_depends_on_every_tracker_setting(monkeypatch):
     crop = Settings(crop="image")
     assert crop.tracker_key() != dataclasses.replace(crop, mouth_width_frames=10).tracker_key()
     assert cache_key("other content", base.tracker_key()) != key
-    import msi.tracking
+    import msi.tracking.trackers
 
-    monkeypatch.setattr(msi.tracking, "tracker_identity", lambda name="landmarker": f"{name}/another-release")
+    monkeypatch.setattr(msi.tracking.trackers, "tracker_identity", lambda name="landmarker": f"{name}/another-release")
     assert cache_key("content", base.tracker_key()) != key  # a new tracker version never reuses landmarks
 
 
@@ -124,7 +124,7 @@ def test_scoring_reuses_the_cache_only_for_the_same_tracking(short_clip, tmp_pat
 KILLED_WRITER = textwrap.dedent("""
     import sys
     import numpy as np
-    from msi.cache import LandmarkCache
+    from msi.io.cache import LandmarkCache
     cache = LandmarkCache(sys.argv[1])
     lm = np.random.default_rng(0).random((3000, 478, 3), dtype=np.float32)  # 17 MB per entry
     i = 0

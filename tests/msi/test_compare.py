@@ -20,9 +20,9 @@ def make_methods(video: Path, truth_npz: Path, out: Path, seed: int = 0) -> dict
     Every copy is written the same way (H.264 crf 18 + AAC), one folder per method."""
     import cv2
 
-    from msi.audio import read_audio
+    from msi.io.audio import read_audio
     from msi.regions import MP_LIPS_OUTER, MP_MOUTH_CORNERS
-    from msi.video import probe, read_frames, write_video
+    from msi.io.video import probe, read_frames, write_video
 
     frames = read_frames(video)
     fps = probe(video).fps
@@ -149,11 +149,11 @@ def test_error_rows_and_syncnet_columns(methods, tmp_path, capsys):
     import torch
 
     from msi.cli import main
-    from msi.syncnet import SyncNet
-    from msi.video import write_video
+    from msi.metrics.syncnet import SyncNet
+    from msi.io.video import write_video
 
-    from msi.audio import read_audio
-    from msi.video import read_frames
+    from msi.io.audio import read_audio
+    from msi.io.video import read_frames
 
     short = tmp_path / "short"  # 1.2 s of the real clip: SyncNet on 30 frames keeps the test cheap
     clip = methods["real"] / "talk.mp4"
@@ -266,7 +266,7 @@ def test_help_and_library_stay_light():
             "from msi.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    assert main(['compare', '--help']) == 0\n"
-            "import msi.compare, msi.quality, msi.lmd, msi.lipsync\n"
+            "import msi.compare, msi.metrics.quality, msi.metrics.lmd, msi.metrics.lipsync\n"
             "heavy = [m for m in ('torch', 'mediapipe', 'matplotlib') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -223,8 +223,8 @@ def test_score_joins_real_msi_on_the_path_column(pristine_frames, tmp_path, run_
     """--score tracks the listed videos (real clips shaken by growing known shifts), joins MSI and
     the Table IV baselines on the path column, and correlates them with the given ratings."""
     from msi.score import Settings, score_video
-    from msi.slices import shift_frame
-    from msi.video import write_video
+    from msi.plots.slices import shift_frame
+    from msi.io.video import write_video
 
     frames = pristine_frames[:40]
     rows = []

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from msi.errors import UsageError
-from msi.identity import FaceFollower, first_choice, parse_face
-from msi.panels import expand_panels, panel_boxes, panel_names, parse_grid, split_panel_path
-from msi.timestamps import analyse_timestamps, resample_by_time
+from msi.tracking.identity import FaceFollower, first_choice, parse_face
+from msi.tracking.panels import expand_panels, panel_boxes, panel_names, parse_grid, split_panel_path
+from msi.io.timestamps import analyse_timestamps, resample_by_time
 
 
 def face(cx: float, cy: float, w: float = 40.0, n: int = 478) -> np.ndarray:

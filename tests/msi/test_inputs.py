@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from msi.errors import BadLandmarks
-from msi.landmarks_io import load_landmarks, save_landmarks
+from msi.io.landmarks import load_landmarks, save_landmarks
 from msi.score import expand_inputs
 
 

@@ -15,7 +15,7 @@ def _speechlike(n, seed=0):
 
 
 def test_best_shift_finds_a_known_delay():
-    from msi.lipsync import lip_audio_agreement
+    from msi.metrics.lipsync import lip_audio_agreement
 
     o = _speechlike(200)
     for delay in (0, 3, -4, 7):
@@ -27,7 +27,7 @@ def test_best_shift_finds_a_known_delay():
 
 
 def test_frozen_or_unrelated_mouth_scores_low():
-    from msi.lipsync import lip_audio_agreement
+    from msi.metrics.lipsync import lip_audio_agreement
 
     e = _speechlike(200, seed=1)
     assert math.isnan(lip_audio_agreement(np.full(200, 0.3), e).r)  # no motion at all: undefined
@@ -36,7 +36,7 @@ def test_frozen_or_unrelated_mouth_scores_low():
 
 
 def test_envelope_and_opening():
-    from msi.lipsync import audio_envelope, mouth_opening
+    from msi.metrics.lipsync import audio_envelope, mouth_opening
     from msi.regions import MP_N_POINTS
 
     sr, fps = 16000, 25

@@ -18,7 +18,7 @@ def _track(t=20, scale=1.0):
 
 
 def test_lmd_is_the_mean_point_distance():
-    from msi.lmd import lmd
+    from msi.metrics.lmd import lmd
 
     truth = _track()
     pred = truth.copy()
@@ -31,7 +31,7 @@ def test_lmd_is_the_mean_point_distance():
 
 
 def test_nlmd_in_mouth_widths_and_scale_free():
-    from msi.lmd import nlmd
+    from msi.metrics.lmd import nlmd
     from msi.regions import MP_LIPS_INNER, MP_LIPS_OUTER
 
     lips = list(MP_LIPS_OUTER + MP_LIPS_INNER)

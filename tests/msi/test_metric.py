@@ -7,7 +7,7 @@ from scipy import integrate, stats
 
 from msi.constants import EPS, HOP, TARGET_MOUTH_WIDTH, WINDOW
 from msi.errors import BadLandmarks, NoFace, TooShort
-from msi.metric import (
+from msi.metrics.stability import (
     accelerations,
     msi_from_landmarks,
     mouth_width,
@@ -268,6 +268,6 @@ def test_pure_module_imports_neither_mediapipe_nor_torch():
     import subprocess
     import sys
 
-    code = ("import sys, msi.metric, msi.regions, msi.score; "
+    code = ("import sys, msi.metrics.stability, msi.regions, msi.score; "
             "bad = [m for m in ('mediapipe', 'torch', 'cv2') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -1,4 +1,4 @@
-"""mouth_motion: the articulation a score saw (msi.motion), in scores, timelines and the CLI."""
+"""mouth_motion: the articulation a score saw (msi.metrics.motion), in scores, timelines and the CLI."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from msi.motion import (MOUTH_MOTION_MIN, low_motion_warning, mouth_motion, mouth_opening, opening_std,
+from msi.metrics.motion import (MOUTH_MOTION_MIN, low_motion_warning, mouth_motion, mouth_opening, opening_std,
                         window_mouth_motion)
 from msi.regions import LIP_OPENING, get_scheme
 
@@ -74,7 +74,7 @@ def test_frames_without_face_are_ignored():
 
 @pytest.fixture(scope="module")
 def frozen_video(tmp_path_factory, pristine_frames):
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     d = tmp_path_factory.mktemp("frozen")
     return write_video(d / "frozen.mp4", np.repeat(pristine_frames[20:21], 40, axis=0), fps=25)

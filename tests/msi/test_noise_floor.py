@@ -45,7 +45,7 @@ def shaken(tmp_path_factory, pristine, pristine_frames):
     """The real clip, lightly shaken: i.i.d. sub-pixel translations (std 0.2 px) of every frame."""
     import cv2
 
-    from msi.video import probe, write_video
+    from msi.io.video import probe, write_video
 
     rng = np.random.default_rng(1)
     out = []

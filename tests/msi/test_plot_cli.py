@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from msi.plotting import SlicePanel, slice_figure
-from msi.slices import extract_slice
+from msi.plots.figures import SlicePanel, slice_figure
+from msi.plots.slices import extract_slice
 
 
 def test_slice_plot_png_has_figure_size_and_shows_the_slice(pristine, pristine_frames, tmp_path, run_cli):

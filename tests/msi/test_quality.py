@@ -25,7 +25,7 @@ def test_ssim_psnr_equal_scikit_image(astronaut):
     import cv2
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-    from msi.quality import psnr, ssim
+    from msi.metrics.quality import psnr, ssim
 
     rng = np.random.default_rng(0)
     a = astronaut[100:260, 150:330]
@@ -54,7 +54,7 @@ def test_cpbd_equals_cpbd_py312(astronaut_gray):
     import cpbd as oracle  # cpbd-py312 1.0.3, installed by the test command
     import cv2
 
-    from msi.quality import cpbd
+    from msi.metrics.quality import cpbd
 
     assert cpbd(astronaut_gray) == pytest.approx(0.3839331525324342, abs=1e-12)
     small = cv2.resize(astronaut_gray, (256, 256), interpolation=cv2.INTER_AREA)
@@ -71,15 +71,15 @@ def test_cpbd_equals_cpbd_py312(astronaut_gray):
 def test_cpbd_on_a_video_frame(talking_clip):
     import cpbd as oracle
 
-    from msi.quality import cpbd, to_gray
-    from msi.video import read_frames
+    from msi.metrics.quality import cpbd, to_gray
+    from msi.io.video import read_frames
 
     frame = to_gray(read_frames(talking_clip.video, limit=1)[0])
     assert cpbd(frame) == pytest.approx(oracle.compute(frame), abs=1e-12)
 
 
 def test_aligned_pairs():
-    from msi.quality import aligned_pairs
+    from msi.metrics.quality import aligned_pairs
 
     assert aligned_pairs(5, 25, 3, 25).tolist() == [[0, 0], [1, 1], [2, 2]]
     p = aligned_pairs(50, 25, 60, 30)  # the same 2 s at two rates: paired by time

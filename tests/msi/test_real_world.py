@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from msi.score import Settings, get_landmarks, score_many, score_video
-from msi.video import DecodeReport, iter_frames, probe, read_frames, write_video
+from msi.io.video import DecodeReport, iter_frames, probe, read_frames, write_video
 
 N = 40  # frames: 5 full windows, enough for MSI and cheap to track
 

@@ -114,7 +114,7 @@ def test_empty_table_is_empty_not_missing(run_cli, one_line_error, tmp_path):
 def tracked(pristine_frames, tmp_path_factory):
     """Real landmarks of a real clip (40 frames of carphone), tracked once."""
     from msi.score import get_landmarks
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     clip = write_video(tmp_path_factory.mktemp("tracked") / "clip.mp4", pristine_frames[:N], fps=25)
     return get_landmarks(clip, cache=False)
@@ -169,7 +169,7 @@ def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(p
     """Every third frame 55 ms after the one before, the others 40 ms (a variable rate, in a
     millisecond time base as phones write), stored sideways with a display matrix: the .npz of
     `msi track` scores exactly as the video does."""
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     steps = np.where(np.arange(N) % 3, 0.040, 0.055)
     t = np.concatenate([[0.0], np.cumsum(steps[:-1])])
@@ -179,7 +179,7 @@ def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(p
     p = msi("track", clip, "-o", tmp_path / "vfr.npz", "--no-cache")
     assert p.returncode == 0 and "with frame timestamps" in p.stderr, p.stderr
     z = np.load(tmp_path / "vfr.npz")
-    from msi.video import DecodeReport, iter_frames
+    from msi.io.video import DecodeReport, iter_frames
 
     report = DecodeReport()
     assert sum(1 for _ in iter_frames(clip, report=report)) == N
@@ -200,7 +200,7 @@ def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(p
 
 
 def test_a_score_holds_only_the_points_it_reads_and_the_cache_and_track_keep_the_full_mesh(pristine, tmp_path):
-    from msi.cache import LandmarkCache, cache_key, file_sha256
+    from msi.io.cache import LandmarkCache, cache_key, file_sha256
     from msi.regions import MP_SCORE_POINTS
     from msi.score import Settings, get_landmarks, score_video
 
@@ -217,7 +217,7 @@ def test_a_score_holds_only_the_points_it_reads_and_the_cache_and_track_keep_the
     assert (a.msi_lip, a.msi_jaw, a.mouth_motion) == (b.msi_lip, b.msi_jaw, b.mouth_motion) and a.cached
     for ext in (".npz", ".npy", ".csv"):  # from the cache entry, block by block
         assert msi("track", pristine, "-o", tmp_path / f"lm{ext}", env={"MSI_CACHE_DIR": cache}).returncode == 0
-    from msi.landmarks_io import load_landmarks
+    from msi.io.landmarks import load_landmarks
 
     for ext in (".npz", ".npy"):
         assert np.array_equal(load_landmarks(tmp_path / f"lm{ext}")[0], full.landmarks, equal_nan=True)

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from msi.samples import sample_path
-from msi.slices import (
+from msi.io.samples import sample_path
+from msi.plots.slices import (
     column_shifts,
     extract_slice,
     face_span,
@@ -16,7 +16,7 @@ from msi.slices import (
     resolve_position,
     shift_frame,
 )
-from msi.video import iter_frames, read_frames, write_video
+from msi.io.video import iter_frames, read_frames, write_video
 
 
 def write_shaken(path: Path, frames: np.ndarray, lossless: bool) -> Path:

@@ -58,10 +58,10 @@ def crops_and_audio(talking_clip, tmp_path_factory):
     import cv2
     from scipy.io import wavfile
 
-    from msi.audio import read_audio
+    from msi.io.audio import read_audio
     from msi.score import get_landmarks
-    from msi.syncnet import crop_face, crop_track, face_boxes
-    from msi.video import read_frames
+    from msi.metrics.syncnet import crop_face, crop_track, face_boxes
+    from msi.io.video import read_frames
 
     n = 50
     lm = get_landmarks(talking_clip.video).landmarks[:n]
@@ -80,7 +80,7 @@ def test_lse_equals_syncnet_python(random_weights, crops_and_audio):
     import cv2
     from scipy.io import wavfile
 
-    from msi.syncnet import load_syncnet, sync_scores
+    from msi.metrics.syncnet import load_syncnet, sync_scores
 
     model_mod, inst_mod = _reference_modules()
     ref = inst_mod.SyncNetInstance(model_mod.S(), device="cpu")
@@ -109,7 +109,7 @@ def test_crop_matches_syncnet_pipeline_geometry():
     columns cx +- s(1+cs), resized to 224 (checked on a frame of known pixel values)."""
     import cv2
 
-    from msi.syncnet import crop_face
+    from msi.metrics.syncnet import crop_face
 
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 255, size=(240, 320, 3), dtype=np.uint8)
@@ -125,7 +125,7 @@ def test_crop_matches_syncnet_pipeline_geometry():
 
 
 def test_crop_track_median_and_gaps():
-    from msi.syncnet import crop_track
+    from msi.metrics.syncnet import crop_track
 
     boxes = np.tile([100.0, 50.0, 160.0, 130.0], (30, 1))
     boxes[10] += 40  # one outlier frame: removed by the 13-frame median
@@ -135,7 +135,7 @@ def test_crop_track_median_and_gaps():
 
 
 def test_bad_weights_are_one_line_errors(tmp_path, random_weights):
-    from msi.syncnet import BadWeights, load_syncnet
+    from msi.metrics.syncnet import BadWeights, load_syncnet
 
     with pytest.raises(BadWeights, match="no such"):
         load_syncnet(tmp_path / "missing.model")
@@ -155,14 +155,14 @@ def test_bad_weights_are_one_line_errors(tmp_path, random_weights):
 
 def test_too_short_for_syncnet(random_weights):
     from msi.errors import TooShort
-    from msi.syncnet import load_syncnet, sync_scores
+    from msi.metrics.syncnet import load_syncnet, sync_scores
 
     with pytest.raises(TooShort, match="at least 6 frames"):
         sync_scores(load_syncnet(random_weights), np.zeros((5, 224, 224, 3), np.uint8), np.zeros(3200, np.int16))
 
 
 def test_resample_indices():
-    from msi.syncnet import resample_indices
+    from msi.metrics.syncnet import resample_indices
 
     assert np.array_equal(resample_indices(10, 25.0), np.arange(10))
     idx = resample_indices(60, 30.0)  # 2 s at 30 fps -> 50 frames at 25 fps, nearest in time
@@ -173,9 +173,9 @@ def test_resample_indices():
 @pytest.mark.slow
 def test_video_at_30_fps_and_44k_is_resampled_for_the_user(talking_clip, tmp_path):
     """A 30 fps video with 44.1 kHz audio: frames go to 25 fps, audio to 16 kHz, and the result says so."""
-    from msi.audio import read_audio
-    from msi.syncnet import SyncNet, video_sync
-    from msi.video import read_frames, write_video
+    from msi.io.audio import read_audio
+    from msi.metrics.syncnet import SyncNet, video_sync
+    from msi.io.video import read_frames, write_video
 
     frames = read_frames(talking_clip.video, limit=36)  # 1.44 s at 25 fps, written as 1.2 s at 30 fps
     wave = read_audio(talking_clip.video, sample_rate=44100).samples[:int(1.2 * 44100)].astype(np.float32) / 32768

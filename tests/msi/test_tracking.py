@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 from msi.errors import NoFace, TrackerError
-from msi.tracking import (DEFAULT_TRACKER, MODEL_SHA256, TRACKERS, FaceCheck, model_bytes, open_tracker,
+from msi.tracking.trackers import (DEFAULT_TRACKER, MODEL_SHA256, TRACKERS, FaceCheck, model_bytes, open_tracker,
                           select_face, track_frames, tracker_available, tracker_identity)
 
 
 @pytest.fixture(scope="module")
 def checks():
-    from msi.tracker_checks import run_checks
+    from msi.tracking.checks import run_checks
 
     return run_checks(DEFAULT_TRACKER)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from msi.tracking import tracker_available
+from msi.tracking.trackers import tracker_available
 
 REASON = tracker_available("facemesh-video")
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"legacy backend not installed here: {REASON}")
@@ -14,14 +14,14 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=f"legacy backend not 
 
 @pytest.fixture(scope="module")
 def static_checks():
-    from msi.tracker_checks import run_checks
+    from msi.tracking.checks import run_checks
 
     return run_checks("facemesh-static")
 
 
 @pytest.fixture(scope="module")
 def video_checks():
-    from msi.tracker_checks import run_checks
+    from msi.tracking.checks import run_checks
 
     return run_checks("facemesh-video")
 
@@ -45,7 +45,7 @@ def test_video_mode_drifts_on_identical_frames(video_checks):
 
 def test_legacy_identity_and_scores(pristine):
     from msi.score import Settings, score_video
-    from msi.tracking import tracker_identity
+    from msi.tracking.trackers import tracker_identity
 
     r = score_video(pristine, Settings(tracker="facemesh-video"))
     assert r.tracker == tracker_identity("facemesh-video") == "facemesh-video/mediapipe-0.10.14"
@@ -53,7 +53,7 @@ def test_legacy_identity_and_scores(pristine):
 
 
 def test_legacy_reset_makes_a_reused_tracker_fresh(pristine_frames):
-    from msi.tracking import open_tracker, track_frames
+    from msi.tracking.trackers import open_tracker, track_frames
 
     fresh = track_frames(pristine_frames[:10], tracker="facemesh-video")
     with open_tracker("facemesh-video") as trk:

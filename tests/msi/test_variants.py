@@ -1,12 +1,12 @@
-"""The hf MSI variant (msi.variants): head alignment and the normalised high-pass differences."""
+"""The hf MSI variant (msi.metrics.variants): head alignment and the normalised high-pass differences."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from msi.metric import accelerations, msi_from_landmarks
+from msi.metrics.stability import accelerations, msi_from_landmarks
 from msi.regions import STABLE_POINTS, get_scheme
-from msi.variants import align_frames, difference_filter, high_pass, msi_hf
+from msi.metrics.variants import align_frames, difference_filter, high_pass, msi_hf
 
 
 def test_filters_have_the_acceleration_white_noise_gain():

@@ -68,7 +68,7 @@ def expand_panels(paths: list[str], grid: str | tuple[int, int] | None,
     name a panel are kept as they are)."""
     if not grid:
         return list(paths)
-    from msi.landmarks_io import is_landmark_file
+    from msi.io.landmarks import is_landmark_file
 
     cols, rows = parse_grid(grid)
     names = panel_names(cols * rows, labels)

@@ -35,7 +35,7 @@ def load_landmarks(path: str | os.PathLike, n_points: int | None = None) -> tupl
 def load_landmark_file(path: str | os.PathLike, n_points: int | None = None) -> tuple[np.ndarray, float | None, dict]:
     """:func:`load_landmarks` and what else the file stores about its clock: ``{"timestamps":
     (T,) seconds, "rotation": degrees}`` (keys present only when stored)."""
-    from msi.paths import check_input_file
+    from msi.io.paths import check_input_file
 
     p = check_input_file(path, BadLandmarks)
     ext = p.suffix.lower()
@@ -106,9 +106,9 @@ def save_landmarks(path: str | os.PathLike, landmarks, fps: float | None = None,
                    timestamps: np.ndarray | None = None, rotation: int | None = None) -> Path:
     """Write landmarks as ``.npy`` (array only), ``.npz`` (with fps, metadata and, when given,
     ``timestamps`` and ``rotation``) or ``.csv``. ``landmarks``: an array, or frames on disk
-    (:class:`msi.landmark_store.Spool` or ``Member``), written block by block without loading them.
+    (:class:`msi.io.landmark_store.Spool` or ``Member``), written block by block without loading them.
     Written to a temporary file and renamed: a failed write leaves no half file under the name."""
-    from msi.landmark_store import frame_blocks, write_npy, write_npz
+    from msi.io.landmark_store import frame_blocks, write_npy, write_npz
 
     p = Path(path)
     ext = p.suffix.lower()

@@ -46,7 +46,7 @@ class SlicePanel:
 
     label: str
     frame: np.ndarray  # first frame of the time range (H, W, 3), for the line overlay
-    slice: np.ndarray  # (L, T*width, 3) from msi.slices.extract_slice
+    slice: np.ndarray  # (L, T*width, 3) from msi.plots.slices.extract_slice
     pos: int  # pixel position of the line in the frame
     fps: float
     start_frame: int = 0

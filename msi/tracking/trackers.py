@@ -520,7 +520,7 @@ class Tracked:
     face_confirmed: bool | None = None  # None: not checked
     face_check: str = ""  # what the human-face check saw
     points: tuple[int, ...] | None = None  # the columns of ``landmarks`` (None: all 478)
-    spool: object = None  # msi.landmark_store.Spool of the full mesh, when asked for
+    spool: object = None  # msi.io.landmark_store.Spool of the full mesh, when asked for
     spool_error: str | None = None  # why there is no spool although one was asked for
 
 
@@ -531,10 +531,10 @@ def track_frames_verified(frames: Iterable[np.ndarray], verify_face: bool = True
     was confirmed (:class:`FaceCheck`; None if not checked). ``tracker``: a backend name, or an
     open :class:`Tracker` to reuse (it is reset first, not closed). ``select(faces, previous)``
     picks one face per frame (default :func:`select_face`). ``check``: an open FaceCheck to use
-    (its ``summary()`` tells what it saw). ``buffer``: a :class:`msi.landmark_store.MeshBuffer`
+    (its ``summary()`` tells what it saw). ``buffer``: a :class:`msi.io.landmark_store.MeshBuffer`
     that receives the frames (e.g. only the points a score reads, the full mesh spooled to disk);
     the array returned is then its array."""
-    from msi.landmark_store import MeshBuffer
+    from msi.io.landmark_store import MeshBuffer
 
     own = isinstance(tracker, str)
     trk = open_tracker(tracker, max_faces=max_faces) if own else tracker
@@ -586,11 +586,11 @@ def track_video(
 ) -> Tracked:
     """Track every frame of a video. With ``max_side``, larger frames are downscaled for the
     tracker and the landmarks mapped back to the original pixel grid. ``report``/``prefetch``
-    go to :func:`msi.video.iter_frames`. ``points``: keep only these columns in memory (an hour
+    go to :func:`msi.io.video.iter_frames`. ``points``: keep only these columns in memory (an hour
     of the full mesh is 620 MB); ``spool_dir``: also write every full frame to a spool file there
     (``Tracked.spool``)."""
-    from msi.landmark_store import MeshBuffer
-    from msi.video import iter_frames, probe, scaled_size
+    from msi.io.landmark_store import MeshBuffer
+    from msi.io.video import iter_frames, probe, scaled_size
 
     info = probe(path)
     tw, th = scaled_size(info.width, info.height, max_side)

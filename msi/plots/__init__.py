@@ -1,0 +1,1 @@
+"""Figures: space-time slices (``slices``) and the timeline, slice and scatter figures (``figures``)."""
