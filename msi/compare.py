@@ -7,65 +7,32 @@ tidy per-video DataFrame; ``summarize`` turns it into a tidy per-(method, metric
 95% CI, and a Wilcoxon signed-rank test against the reference method on the videos that pair up by
 file name. ``format_table`` renders it as Markdown, CSV, JSON or LaTeX.
 
-Columns are declared once in :data:`COLUMNS`; adding a metric = one entry there + filling it in
-:func:`video_metrics`.
+Columns are declared once, in :mod:`msi.metrics.registry` (:data:`COLUMNS` is its table):
+``video_metrics`` builds one :class:`msi.metrics.column.VideoContext` per video and runs every
+registered metric on it.
 """
 from __future__ import annotations
 
 import math
 import os
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from msi.errors import MSIError, UsageError
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str  # table header
-    better: int  # +1 higher is better, -1 lower is better, 0 neither (an offset)
-    needs: str = ""  # "" always; "truth" a ground-truth video; "weights" SyncNet weights; "audio"
-    fmt: str = "{:.3f}"
-    help: str = ""
-
+from msi.metrics.column import Column, CompareSettings, Metric, VideoContext  # noqa: F401  (Column: re-exported)
+from msi.metrics.lse import syncnet as _syncnet
+from msi.metrics.registry import COLUMNS, VIDEO_METRICS
 
 #: Bumped whenever a column's definition changes, so stored rows (``stableface bench`` results)
 #: know they must be scored again.  2: ``mouth_motion`` in median mouth widths (was: the mean
 #: width over the first 5 frames, which let the first frames' expression set the unit).
 METRICS_VERSION = 2
 
-#: Every per-video column, in output order.
-COLUMNS: dict[str, Column] = {
-    "msi_lip": Column("MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metrics.stability)"),
-    "msi_jaw": Column("MSI-Jaw", +1, help="Motion Stability Index of the jaw"),
-    "mouth_motion": Column("Mouth motion", 0, help="std of the inner-lip opening, median mouth widths (msi.metrics.motion): "
-                           "a high MSI with little motion is a still mouth, not a stable one"),
-    "lse_c": Column("LSE-C", +1, "weights", help="SyncNet confidence (Sync-C), as syncnet_python"),
-    "lse_d": Column("LSE-D", -1, "weights", help="SyncNet distance (Sync-D), as syncnet_python"),
-    "lse_offset": Column("AV offset", 0, "weights", "{:.1f}",
-                         help="SyncNet's AV offset in frames at 25 fps (syncnet_python's sign: negative = audio late)"),
-    "lip_audio_r": Column("Lip-audio r", +1, "audio",
-                          help="weight-free proxy: best-shift correlation of mouth opening and audio envelope "
-                               "(NOT Sync-C)"),
-    "lip_audio_offset": Column("Proxy offset", 0, "audio", "{:.1f}",
-                               help="the proxy's best shift in frames (syncnet_python's sign)"),
-    "cpbd": Column("CPBD", +1, help="no-reference sharpness (Narvekar & Karam 2011)"),
-    "ssim": Column("SSIM", +1, "truth", help="structural similarity to the ground-truth video"),
-    "psnr": Column("PSNR", +1, "truth", "{:.2f}", help="PSNR to the ground-truth video, dB"),
-    "nlmd": Column("NLMD", -1, "truth", "{:.4f}", help="mouth landmark distance to the truth / its mouth width"),
-}
-
-
-@dataclass(frozen=True)
-class CompareSettings:
-    """Knobs of the non-MSI columns (MSI's own are in ``msi.score.Settings``)."""
-
-    cpbd_step: int = 1  # CPBD on every n-th frame
-    nlmd_normalise: str = "mouth_width"  # or "none": mouth LMD in pixels
+#: Errors of one metric that stop the whole run (they are the user's, not the video's).
+FATAL_KINDS = ("bad_weights",)
 
 
 # ----------------------------------------------------------------------------- one video
@@ -76,21 +43,20 @@ def _empty_row(path: str) -> dict:
             "truth": None, "error": None, "error_kind": None, "warnings": []}
 
 
-_NETS: dict[str, object] = {}
+def video_context(path: str | os.PathLike, settings, cache: bool | str = True,
+                  options: CompareSettings = CompareSettings(), syncnet_weights=None,
+                  truth: VideoContext | None = None) -> VideoContext:
+    """The context the columns of one video are computed from: tracking (cached, as ``msi
+    score``), the score, the audio and the frames, each loaded on first use."""
+    from msi.io.audio import read_audio
+    from msi.io.video import iter_frames, probe
+    from msi.score import get_landmarks, score_landmarks
 
-
-def _syncnet(weights):
-    """SyncNet loaded once per process (weights path -> net); a loaded net passes through."""
-    if not isinstance(weights, (str, os.PathLike)):
-        return weights
-    key = str(weights)
-    if key not in _NETS:
-        try:
-            from msi.metrics.syncnet import load_syncnet  # the only place torch enters msi
-        except ImportError as exc:
-            raise MSIError(f"LSE-C/LSE-D need PyTorch ({exc}); install it: pip install 'stableface[sync]'") from None
-        _NETS[key] = load_syncnet(key)
-    return _NETS[key]
+    return VideoContext(str(path), settings=settings, options=options, syncnet_weights=syncnet_weights, truth=truth,
+                        track=lambda: get_landmarks(path, settings, cache=cache),
+                        score=lambda lm: score_landmarks(lm.landmarks, lm.fps, settings, path=str(path)),
+                        audio=lambda: read_audio(path), frames=lambda: iter_frames(path),
+                        frame_rate=lambda: probe(path).fps)
 
 
 def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = None, syncnet_weights=None,
@@ -101,126 +67,43 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
     video) become a NaN and a warning.
 
     ``truth``: the ground-truth video for SSIM, PSNR and NLMD; ``syncnet_weights``: a path to
-    ``syncnet_v2.model`` (or a loaded ``msi.metrics.syncnet.SyncNet``) for LSE-C/LSE-D.
+    ``syncnet_v2.model`` (or a loaded ``msi.syncnet.SyncNet``) for LSE-C/LSE-D.
     """
-    from msi.score import Settings, get_landmarks, score_landmarks
+    from msi.score import Settings
 
     settings = settings or Settings()
+    truth_ctx = video_context(truth, settings, cache, compare_settings) if truth is not None else None
+    ctx = video_context(path, settings, cache, compare_settings, syncnet_weights, truth_ctx)
     row = _empty_row(path)
-    lm = get_landmarks(path, settings, cache=cache)
-    res = score_landmarks(lm.landmarks, lm.fps, settings, path=str(path))
-    row.update(frames=res.frames, fps=res.fps, msi_lip=res.msi_lip, msi_jaw=res.msi_jaw)
-    for name in COLUMNS:  # columns ScoreResult carries itself (e.g. mouth_motion)
-        if name not in row or (isinstance(row[name], float) and math.isnan(row[name])):
-            v = getattr(res, name, None)
-            if isinstance(v, (int, float)):
-                row[name] = float(v)
-    notes = list(lm.warnings) + list(res.warnings)
-
-    # weight-free lip-audio proxy
-    from msi.io.audio import read_audio
-    from msi.metrics.lipsync import lip_audio_from_arrays
-
-    audio = None
-    try:
-        audio = read_audio(path)
-    except MSIError as exc:
-        notes.append(f"lip-audio columns skipped: {_strip(exc, path)}")
-    if audio is not None:
-        agree = lip_audio_from_arrays(lm.landmarks, lm.fps, audio.samples, audio.sample_rate)
-        row.update(lip_audio_r=agree.r, lip_audio_offset=float(agree.offset))
-        if syncnet_weights is not None:
-            from msi.metrics.syncnet import video_sync
-
-            try:
-                s = video_sync(path, _syncnet(syncnet_weights), lm.landmarks, lm.fps)
-                row.update(lse_c=s.lse_c, lse_d=s.lse_d, lse_offset=float(s.offset))
-                notes += s.notes
-            except MSIError as exc:
-                if exc.kind == "bad_weights":
-                    raise
-                notes.append(f"LSE skipped: {_strip(exc, path)}")
-
-    # sharpness and full-reference quality, in one decoding pass
-    from msi.metrics.quality import cpbd, to_gray
-    from msi.io.video import iter_frames
-
-    step = max(1, int(compare_settings.cpbd_step))
-    values = []
-    pairs = _truth_frames(truth, lm.fps, notes) if truth is not None else None
-    s_vals, p_vals = [], []
-    for k, frame in enumerate(iter_frames(path)):
-        if k % step == 0:
-            values.append(cpbd(to_gray(frame)))
-        if pairs is not None:
-            t = pairs.get(k)
-            if t is not None:
-                from msi.metrics.quality import psnr, ssim
-
-                if t.shape != frame.shape:
-                    t = _resize(t, frame.shape, notes)
-                s_vals.append(ssim(frame, t))
-                p_vals.append(psnr(frame, t))
-    row["cpbd"] = float(np.mean(values)) if values else math.nan
+    res = ctx.score  # the video's own failure (unreadable, no face) is the row's error
+    row.update(frames=res.frames, fps=res.fps)
+    ctx.notes.extend(list(ctx.tracked.warnings) + list(res.warnings))
+    for metric in VIDEO_METRICS:
+        row.update(run_metric(metric, ctx))
     if truth is not None:
         row["truth"] = str(truth)
-        if s_vals:
-            row["ssim"], row["psnr"] = float(np.mean(s_vals)), float(np.mean(p_vals))
-        try:
-            from msi.metrics.lmd import nlmd
-
-            tl = get_landmarks(truth, settings, cache=cache)
-            from msi.metrics.quality import aligned_pairs
-
-            ij = aligned_pairs(len(lm.landmarks), lm.fps, len(tl.landmarks), tl.fps)
-            row["nlmd"] = nlmd(lm.landmarks[ij[:, 0]], tl.landmarks[ij[:, 1]], settings.scheme,
-                               compare_settings.nlmd_normalise, settings.mouth_width_frames)
-        except MSIError as exc:
-            notes.append(f"NLMD skipped, truth {truth}: {exc}")
-    row["warnings"] = notes
+    row["warnings"] = ctx.notes
     return row
 
 
-class _TruthFrames:
-    """Truth frames aligned to the method's frames, decoded once, in step with the method."""
-
-    def __init__(self, path, fps_method: float, notes: list[str]) -> None:
-        from msi.io.video import iter_frames, probe
-
-        self.info = probe(path)
-        self.it = enumerate(iter_frames(path))
-        self.ratio = self.info.fps / fps_method if fps_method > 0 else 1.0
-        self.cur = (-1, None)
-        self.done = False
-        if not math.isclose(self.info.fps, fps_method, rel_tol=1e-3):
-            notes.append(f"truth at {self.info.fps:.3g} fps, video at {fps_method:.3g} fps: frames paired by time")
-
-    def get(self, k: int):
-        j = int(round(k * self.ratio)) if self.ratio != 1.0 else k
-        while not self.done and self.cur[0] < j:
-            try:
-                self.cur = next(self.it)
-            except StopIteration:
-                self.done = True
-        return self.cur[1] if self.cur[0] == j else None
-
-
-def _truth_frames(truth, fps: float, notes: list[str]):
+def run_metric(metric: Metric, ctx: VideoContext) -> dict:
+    """One metric's values on ``ctx``; {} (NaN cells) when a need is missing or its input is
+    unusable, with a warning saying why (a missing truth or weights is not worth one)."""
+    if not all(ctx.has(n) for n in metric.needs if n != "audio"):
+        return {}
+    if "audio" in metric.needs:
+        try:
+            ctx.audio
+        except MSIError as exc:
+            ctx.note(f"audio columns skipped: {_strip(exc, ctx.path)}")
+            return {}
     try:
-        return _TruthFrames(truth, fps, notes)
+        return dict(metric.compute(ctx))
     except MSIError as exc:
-        notes.append(f"SSIM/PSNR skipped: {exc}")
-        return None
-
-
-def _resize(t: np.ndarray, shape: tuple, notes: list[str]) -> np.ndarray:
-    import cv2
-
-    msg = f"truth frames {t.shape[1]}x{t.shape[0]} resized to {shape[1]}x{shape[0]} for SSIM/PSNR"
-    if msg not in notes:
-        notes.append(msg)
-    t = cv2.resize(t, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
-    return t if t.ndim == len(shape) else t[..., None]
+        if exc.kind in FATAL_KINDS:
+            raise
+        ctx.note(f"{metric.title} skipped: {_strip(exc, ctx.path)}")
+        return {}
 
 
 def _strip(exc: Exception, path) -> str:

@@ -6,10 +6,25 @@ import click
 from msi.cli import options as opt
 from msi.cli import outputs
 from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
+from msi.metrics.registry import COLUMNS
 
 FORMATS = ("md", "csv", "json", "latex")
+_NEED_FLAG = {"truth": "--truth", "weights": "--syncnet-weights", "audio": "an audio track"}
 
-EPILOG = """\b
+
+def columns_help() -> str:
+    """One line per registered column: its name (as in CSV/JSON and --paper), help and needs."""
+    width = max(map(len, COLUMNS))
+    lines = ["\b", "columns (name: what; needs):"]
+    for c in COLUMNS.values():
+        needs = f" [{', '.join(_NEED_FLAG[n] for n in c.needs)}]" if c.needs else ""
+        lines.append(f"  {c.name:<{width}}  {c.help}{needs}")
+    return "\n".join(lines)
+
+
+EPILOG = columns_help() + """
+
+\b
 Videos pair up by file name (path relative to each folder, without the extension): across methods
 for the paired Wilcoxon test against --reference, and with --truth for SSIM, PSNR and NLMD.
 Each cell: mean [95% CI] (n = videos used) p = Wilcoxon signed-rank p vs the reference.
@@ -37,7 +52,7 @@ examples:
               help="SyncNet weights in syncnet_python's format (syncnet_v2.model) for LSE-C and LSE-D")
 @click.option("--paper", default=None, metavar="FILE",
               help="published numbers to print beside ours: CSV with a 'method' column and metric columns "
-                   "(msi_lip, msi_jaw, lse_c, lse_d, cpbd, ssim, psnr, nlmd, ...)")
+                   "(named as in the column list below)")
 @click.option("--plot", default=None, metavar="FILE", help="draw every method's mean and 95% CI per metric (.png/.pdf/.svg)")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", help="table format on stdout (default md)")
 @opt.out_option("also write the per-video rows to FILE (.csv, .json or .parquet)", short=False)

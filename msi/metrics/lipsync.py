@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from msi.metrics.column import Column, Metric
 from msi.regions import LIP_OPENING, get_scheme
 
 MAX_SHIFT = 15  # frames, the same search range as SyncNet's
@@ -86,3 +87,14 @@ def lip_audio_from_arrays(landmarks: np.ndarray, fps: float, samples: np.ndarray
     o = mouth_opening(landmarks, scheme)
     e = audio_envelope(samples, sample_rate, fps, len(o))
     return lip_audio_agreement(o, e, max_shift)
+
+
+def _columns(ctx) -> dict[str, float]:
+    agree = lip_audio_from_arrays(ctx.landmarks, ctx.fps, ctx.audio.samples, ctx.audio.sample_rate)
+    return {"lip_audio_r": agree.r, "lip_audio_offset": float(agree.offset)}
+
+
+METRIC = Metric((Column("lip_audio_r", "Lip-audio r", +1, ("audio",),
+                        help="weight-free proxy: best-shift correlation of mouth opening and loudness (NOT Sync-C)"),
+                 Column("lip_audio_offset", "Proxy offset", 0, ("audio",), "{:.1f}", unit="frames",
+                        help="the proxy's best shift in frames (syncnet_python's sign)")), _columns)

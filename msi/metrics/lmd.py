@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from msi.constants import MOUTH_WIDTH_FRAMES
+from msi.metrics.column import Column, Metric
 from msi.metrics.stability import frame_valid, mouth_width
 from msi.regions import get_scheme
 
@@ -54,3 +55,17 @@ def nlmd(pred: np.ndarray, truth: np.ndarray, scheme: str = "mediapipe478", norm
         return d
     w = mouth_width(np.asarray(truth, dtype=np.float64), sch.mouth_corners, mouth_width_frames)
     return float(d / w) if np.isfinite(w) and w > 0 else float("nan")
+
+
+def _column(ctx) -> dict[str, float]:
+    """NLMD against the truth's landmarks, frames paired by time."""
+    from msi.metrics.quality import aligned_pairs
+
+    lm, tl = ctx.landmarks, ctx.truth.landmarks
+    ij = aligned_pairs(len(lm), ctx.fps, len(tl), ctx.truth.fps)
+    return {"nlmd": nlmd(lm[ij[:, 0]], tl[ij[:, 1]], ctx.scheme, ctx.options.nlmd_normalise,
+                         ctx.settings.mouth_width_frames)}
+
+
+METRIC = Metric((Column("nlmd", "NLMD", -1, ("truth",), "{:.4f}", unit="mouth widths",
+                        help="mouth landmark distance to the truth / its mouth width"),), _column)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from msi.metrics.column import Column, Metric
 from msi.metrics.stability import mouth_width
 from msi.regions import LIP_OPENING, Scheme, get_scheme
 
@@ -87,3 +88,12 @@ def low_motion_warning(value: float, threshold: float = MOUTH_MOTION_MIN) -> str
         return (f"mouth motion {value:.3f} mouth widths is below real speech (>= {threshold:g}): "
                 "a high MSI may only mean the mouth hardly moved")
     return None
+
+
+def _column(ctx) -> dict[str, float]:
+    return {"mouth_motion": float(ctx.score.mouth_motion)}  # as msi score reports it
+
+
+METRIC = Metric((Column("mouth_motion", "Mouth motion", 0, unit="median mouth widths",
+                        help="std of the inner-lip opening in median mouth widths (msi.motion): "
+                             "a still mouth is not a stable one"),), _column)

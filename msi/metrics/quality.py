@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from msi.metrics.column import Column, Metric, paired_frames
+
 #: SSIM constants of Wang et al. (2004): Gaussian window sigma 1.5, K1 = 0.01, K2 = 0.03.
 SSIM_SIGMA = 1.5
 SSIM_TRUNCATE = 3.5  # window radius = int(3.5 * 1.5 + 0.5) = 5 px: the 11x11 window of the paper
@@ -196,3 +198,48 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
     import cv2
 
     return cv2.cvtColor(np.ascontiguousarray(frame[..., :3]), cv2.COLOR_RGB2GRAY)
+
+
+# ----------------------------------------------------------------------------- msi compare columns
+
+
+def _columns(ctx) -> dict[str, float]:
+    """CPBD of the video and, with a truth, SSIM and PSNR to it: one decoding pass of each."""
+    from msi.errors import MSIError
+
+    step = max(1, int(ctx.options.cpbd_step))
+    truth = ctx.truth
+    if truth is not None:
+        try:
+            truth.frame_rate
+        except MSIError as exc:
+            ctx.note(f"SSIM/PSNR skipped: {exc}")
+            truth = None
+    pairs = paired_frames(ctx, truth) if truth is not None else ((k, f, None) for k, f in enumerate(ctx.frames()))
+    sharp, s_vals, p_vals = [], [], []
+    for k, frame, t in pairs:
+        if k % step == 0:
+            sharp.append(cpbd(to_gray(frame)))
+        if t is not None:
+            if t.shape != frame.shape:
+                t = _resize(t, frame.shape, ctx)
+            s_vals.append(ssim(frame, t))
+            p_vals.append(psnr(frame, t))
+    out = {"cpbd": float(np.mean(sharp)) if sharp else math.nan}
+    if s_vals:
+        out.update(ssim=float(np.mean(s_vals)), psnr=float(np.mean(p_vals)))
+    return out
+
+
+def _resize(t: np.ndarray, shape: tuple, ctx) -> np.ndarray:
+    import cv2
+
+    ctx.note(f"truth frames {t.shape[1]}x{t.shape[0]} resized to {shape[1]}x{shape[0]} for SSIM/PSNR")
+    t = cv2.resize(t, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return t if t.ndim == len(shape) else t[..., None]
+
+
+METRIC = Metric((Column("cpbd", "CPBD", +1, help="no-reference sharpness (Narvekar & Karam 2011)"),
+                 Column("ssim", "SSIM", +1, ("truth",), help="structural similarity to the ground-truth video"),
+                 Column("psnr", "PSNR", +1, ("truth",), "{:.2f}", unit="dB",
+                        help="PSNR to the ground-truth video, dB")), _columns)

@@ -41,6 +41,7 @@ import numpy as np
 
 from msi.constants import EPS, HOP, MOUTH_WIDTH_FRAMES, TARGET_MOUTH_WIDTH, WINDOW
 from msi.errors import BadLandmarks, NoFace, TooShort
+from msi.metrics.column import Column, Metric
 from msi.regions import REGIONS, Scheme, get_scheme
 
 COMPAT_MODES = ("paper", "reference")
@@ -381,3 +382,15 @@ def resample(points: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
     out = points[i0] * (1 - frac.reshape(shape)) + points[i1] * frac.reshape(shape)
     out[near] = points[i0[near]]
     return out
+
+
+# ----------------------------------------------------------------------------- msi compare columns
+
+
+def _columns(ctx) -> dict[str, float]:
+    """``msi score``'s MSI of the video (same settings, same landmark cache)."""
+    return {"msi_lip": ctx.score.msi_lip, "msi_jaw": ctx.score.msi_jaw}
+
+
+METRIC = Metric((Column("msi_lip", "MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metric)"),
+                 Column("msi_jaw", "MSI-Jaw", +1, help="Motion Stability Index of the jaw")), _columns)

@@ -1,0 +1,166 @@
+"""How a column of ``msi compare`` is declared, and the per-video context every column is computed from.
+
+A :class:`Metric` is one registration (:mod:`msi.metrics.registry` lists them in output order):
+the :class:`Column` s it fills and a function from one shared :class:`VideoContext` to their
+values. The context holds the video's landmarks, frame rate, frame times, ``msi score``'s result,
+the audio, a frame reader and the truth's own context; everything expensive is built on first use
+and once, so columns that need the same thing (the landmarks, the audio, the truth's tracking)
+share it, and a video whose audio or truth is never asked for never decodes them.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
+
+import numpy as np
+
+#: What a column can need besides the video itself (``Column.needs``).
+NEEDS = ("truth", "audio", "weights")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # key in rows, CSV/JSON and ``--paper`` tables
+    label: str  # table header
+    better: int  # +1 higher is better, -1 lower is better, 0 neither (an offset, an amount)
+    needs: tuple[str, ...] = ()  # any of NEEDS; a column whose need is missing is NaN
+    fmt: str = "{:.3f}"
+    help: str = ""  # one line, shown by ``msi compare --help``
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """Knobs of the non-MSI columns (MSI's own are in ``msi.score.Settings``)."""
+
+    cpbd_step: int = 1  # CPBD on every n-th frame
+    nlmd_normalise: str = "mouth_width"  # or "none": mouth LMD in pixels
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One registration: ``compute(context)`` returns {column name: value} for some or all of
+    ``columns`` (the rest stay NaN). It raises :class:`msi.errors.MSIError` when its input is
+    unusable: the orchestration turns that into NaN cells and one warning.
+
+    ``level="set"`` is for metrics with one value per method (FID, FVD): ``compute`` then gets
+    the contexts of every video of the method (a list); none is registered yet.
+    """
+
+    columns: tuple[Column, ...]
+    compute: Callable[[Any], Mapping[str, float]]
+    level: str = "video"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Needs every column shares: without one of them the metric is not run at all."""
+        common = set(self.columns[0].needs)
+        for c in self.columns[1:]:
+            common &= set(c.needs)
+        return tuple(n for n in NEEDS if n in common)
+
+    @property
+    def title(self) -> str:
+        return "/".join(c.label for c in self.columns)
+
+
+class VideoContext:
+    """One video's inputs to every column; each part is loaded by its loader on first use.
+
+    ``track()`` -> an object with ``landmarks`` (T, 478, 3 pixels, NaN = no face), ``fps``,
+    ``timestamps`` (or None) and ``warnings`` (``msi.score.Landmarks``); ``score(tracked)`` ->
+    ``msi.score.ScoreResult``; ``audio()`` -> ``msi.io.audio.Audio``; ``frames()`` -> a fresh
+    iterator over the decoded RGB frames; ``frame_rate()`` -> the container's frame rate.
+    A loader that fails raises the same error at every later use (nothing is tracked twice).
+    """
+
+    def __init__(self, path: str, *, settings: Any, options: CompareSettings = CompareSettings(),
+                 syncnet_weights: Any = None, truth: VideoContext | None = None,
+                 track: Callable[[], Any], score: Callable[[Any], Any], audio: Callable[[], Any],
+                 frames: Callable[[], Iterator[np.ndarray]], frame_rate: Callable[[], float]) -> None:
+        self.path = str(path)
+        self.settings = settings  # msi.score.Settings: scheme, mouth-width frames, tracking
+        self.options = options
+        self.syncnet_weights = syncnet_weights
+        self.truth = truth
+        self.notes: list[str] = []
+        self._loaders = {"track": track, "score": lambda: score(self.tracked), "audio": audio,
+                         "frame_rate": frame_rate}
+        self._frames = frames
+        self._done: dict[str, tuple[bool, Any]] = {}
+
+    def _get(self, key: str) -> Any:
+        if key not in self._done:
+            try:
+                self._done[key] = (True, self._loaders[key]())
+            except Exception as exc:  # kept and raised again: a failed load is not retried
+                self._done[key] = (False, exc)
+        ok, value = self._done[key]
+        if not ok:
+            raise value
+        return value
+
+    @property
+    def tracked(self) -> Any:
+        return self._get("track")
+
+    @property
+    def landmarks(self) -> np.ndarray:
+        return self.tracked.landmarks
+
+    @property
+    def fps(self) -> float:
+        return float(self.tracked.fps)
+
+    @property
+    def timestamps(self) -> np.ndarray | None:
+        return self.tracked.timestamps
+
+    @property
+    def scheme(self) -> str:
+        return self.settings.scheme
+
+    @property
+    def score(self) -> Any:
+        return self._get("score")
+
+    @property
+    def audio(self) -> Any:
+        return self._get("audio")
+
+    @property
+    def frame_rate(self) -> float:
+        return float(self._get("frame_rate"))
+
+    def frames(self) -> Iterator[np.ndarray]:
+        return self._frames()
+
+    def has(self, need: str) -> bool:
+        """Whether ``need`` ("truth" or "weights") was given; audio is known only once read."""
+        return (self.truth if need == "truth" else self.syncnet_weights) is not None
+
+    def note(self, text: str) -> None:
+        """A warning for the row (once: several columns may report the same thing)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def paired_frames(ctx: VideoContext, truth: VideoContext) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+    """(k, frame, truth frame or None) over the video's frames, the truth's frame at the same time
+    (index ``round(k * truth_fps / fps)``), both decoded once and in step."""
+    fps, tfps = ctx.fps, truth.frame_rate
+    ratio = tfps / fps if fps > 0 else 1.0
+    if not math.isclose(tfps, fps, rel_tol=1e-3):
+        ctx.note(f"truth at {tfps:.3g} fps, video at {fps:.3g} fps: frames paired by time")
+    it = enumerate(truth.frames())
+    cur: tuple[int, np.ndarray | None] = (-1, None)
+    done = False
+    for k, frame in enumerate(ctx.frames()):
+        j = int(round(k * ratio)) if ratio != 1.0 else k
+        while not done and cur[0] < j:
+            try:
+                cur = next(it)
+            except StopIteration:
+                done = True
+        yield k, frame, (cur[1] if cur[0] == j else None)

@@ -1,0 +1,40 @@
+"""LSE-C / LSE-D columns (Chung & Zisserman 2016; syncnet_python's evaluation): SyncNet loaded
+once per process, and only when weights are given, so ``msi compare`` without them never imports
+torch (:mod:`msi.metrics.syncnet` does, and is the only module that does)."""
+from __future__ import annotations
+
+import os
+
+from msi.errors import MSIError
+from msi.metrics.column import Column, Metric
+
+_NETS: dict[str, object] = {}
+
+
+def syncnet(weights):
+    """SyncNet loaded once per process (weights path -> net); a loaded net passes through."""
+    if not isinstance(weights, (str, os.PathLike)):
+        return weights
+    key = str(weights)
+    if key not in _NETS:
+        try:
+            from msi.metrics.syncnet import load_syncnet  # the only place torch enters msi
+        except ImportError as exc:
+            raise MSIError(f"LSE-C/LSE-D need PyTorch ({exc}); install it: pip install 'stableface[sync]'") from None
+        _NETS[key] = load_syncnet(key)
+    return _NETS[key]
+
+
+def _columns(ctx) -> dict[str, float]:
+    from msi.metrics.syncnet import video_sync
+
+    s = video_sync(ctx.path, syncnet(ctx.syncnet_weights), ctx.landmarks, ctx.fps)
+    ctx.notes.extend(s.notes)
+    return {"lse_c": s.lse_c, "lse_d": s.lse_d, "lse_offset": float(s.offset)}
+
+
+METRIC = Metric((Column("lse_c", "LSE-C", +1, ("weights", "audio"), help="SyncNet confidence (Sync-C), as syncnet_python"),
+                 Column("lse_d", "LSE-D", -1, ("weights", "audio"), help="SyncNet distance (Sync-D), as syncnet_python"),
+                 Column("lse_offset", "AV offset", 0, ("weights", "audio"), "{:.1f}", unit="frames at 25 fps",
+                        help="SyncNet's AV offset, frames at 25 fps (negative = audio late, as syncnet_python)")),
+                _columns)

@@ -1,0 +1,19 @@
+"""Every column of ``msi compare`` (and of ``stableface bench``), in output order.
+
+Adding a column: write its module in ``msi/metrics/`` (the pure function, with its formula and
+reference in the docstring, and a ``METRIC`` = :class:`msi.metrics.column.Metric` reading what it
+needs from the :class:`msi.metrics.column.VideoContext`), and add that ``METRIC`` here.
+"""
+from __future__ import annotations
+
+from msi.metrics import lipsync, lmd, lse, motion, quality, stability
+from msi.metrics.column import Column, Metric
+
+#: Per-video metrics, in output order (their columns' order is the table's).
+VIDEO_METRICS: tuple[Metric, ...] = (stability.METRIC, motion.METRIC, lse.METRIC, lipsync.METRIC, quality.METRIC,
+                                     lmd.METRIC)
+#: Metrics with one value per method (``level="set"``: FID, FVD, ...): none yet.
+SET_METRICS: tuple[Metric, ...] = ()
+
+#: Every per-video column by name, in output order.
+COLUMNS: dict[str, Column] = {c.name: c for m in VIDEO_METRICS for c in m.columns}
