@@ -12,8 +12,8 @@
    correlation at every stage (meshes, smoothed, rendered, encoded), the renderer's fidelity to the
    mesh it was given, and how much it copies the background (``b``).
 
-Writes DIR/stability.json, DIR/stages.csv, the encoded videos (DIR/own.mp4, DIR/reversed.mp4,
-DIR/truth_encoded.mp4) and the per-frame openings in DIR/chain_tracks.npz (for
+Writes DIR/stability.json, DIR/stages.csv, the encoded videos (DIR/own_0.mp4, DIR/reversed_0.mp4,
+DIR/truth_0.mp4) and the per-frame openings in DIR/chain_tracks.npz (for
 ``generator_mouth_plot.py``), and prints the tables as markdown.  One CPU thread.  MSI and the
 opening depend on the tracker: ``--tracker facemesh-video`` (mediapipe 0.10.14, the ``legacy``
 extra) reproduces numbers measured before the default changed.

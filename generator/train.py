@@ -25,6 +25,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -399,3 +400,36 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         if log_f:
             log_f.close()
     return {"step": step, "total_steps": total, "plan": plan, "seconds": time.time() - t0}
+
+
+def fork(src_dir: str | Path, dst_dir: str | Path, cfg: StableFaceConfig, parts: tuple[str, ...]) -> int:
+    """Start run ``dst_dir`` (config ``cfg``) from the checkpoint of ``src_dir``: the modules named in
+    ``parts`` (``a2e``, ``renderer``, ``discriminator``) and their optimisers come from it, everything
+    else is ``cfg``'s own initialisation; the step count continues. ``train(data, dst_dir, cfg)`` then
+    resumes from there and draws the same sequences as an uninterrupted run would (they are seeded by
+    the step). The bench uses it so that the ablations of one seed share the stages they have in
+    common (audio2expression for all; the renderer stage for variants that differ only in smoothing).
+    Returns the step."""
+    from generator.checkpoint import load_checkpoint
+
+    src, dst = Path(src_dir), Path(dst_dir)
+    state = load_checkpoint(src / "checkpoint.pt")
+    saved = from_dict(state["config"])
+    cfg = dataclasses.replace(cfg)
+    cfg.a2e = dataclasses.replace(cfg.a2e, window=saved.a2e.window, n_mels=saved.a2e.n_mels)  # the data's
+    torch.manual_seed(cfg.train.seed)  # as train() initialises a fresh run
+    model = StableFace(cfg, int(state["size"]))
+    own = model.state_dict()
+    for key, value in state["model"].items():
+        if key.split(".", 1)[0] in parts:
+            if key not in own or own[key].shape != value.shape:
+                raise GeneratorError(f"{src}: its {key} does not fit the forked configuration")
+            own[key] = value
+    model.load_state_dict(own)
+    forked = {**state, "model": model.state_dict(), "config": to_dict(cfg),
+              "optimizers": {k: v for k, v in state["optimizers"].items() if k in parts}}
+    dst.mkdir(parents=True, exist_ok=True)
+    if (src / "losses.csv").is_file():
+        shutil.copyfile(src / "losses.csv", dst / "losses.csv")
+    save_atomic(forked, dst / "checkpoint.pt")
+    return int(state["step"])

@@ -49,18 +49,23 @@ class BenchConfig:
 
     name: str
     model: str = "tiny"
-    clip_seconds: float = 20.0  # synthetic corpus clip (astronaut + espeak-ng speech)
+    clip_seconds: float = 60.0  # synthetic corpus clip (astronaut + espeak-ng speech)
     size: int = 64  # prepared frame size
     epochs: tuple[int, int, int] | None = None  # (a2e, render, joint); None: the preset's
     max_steps: int | None = None  # hard cap on training steps (quick smoke runs)
+    # The held-out test split (the last 30 %: other sentences than training) is scored as this many
+    # consecutive clips, so the tables can show the variation between clips beside that between seeds.
+    segments: int = 3
 
 
 BENCH_CONFIGS = {
     # CI smoke run: minutes for the whole grid; numbers are meaningless.
-    "quick": BenchConfig("quick", clip_seconds=4.0, size=64, epochs=(2, 2, 1), max_steps=10),
-    # The default: 6 variants x 3 seeds within 2 h on a 2-core CPU (measured, see README).
-    "bench": BenchConfig("bench", clip_seconds=20.0, size=64, epochs=(20, 20, 4)),
-    "tiny": BenchConfig("tiny", clip_seconds=60.0, size=64),
+    "quick": BenchConfig("quick", clip_seconds=4.0, size=64, epochs=(2, 2, 1), max_steps=10, segments=1),
+    # The default: the tiny recipe's clip (60 s: 30 s of training, an 18 s test split scored as 3
+    # clips of 6 s) with fewer renderer epochs. The seeds of one grid share the stages their variants
+    # have in common (``shared_start``).
+    "bench": BenchConfig("bench", epochs=(40, 12, 3)),
+    "tiny": BenchConfig("tiny"),
     "paper": BenchConfig("paper", model="paper", clip_seconds=180.0, size=256),
 }
 
@@ -76,7 +81,7 @@ def prepare_data(out: Path, cfg: BenchConfig, progress: bool = False) -> Path:
         video = out / "source" / "clip_s0_j0.mp4"  # kept with the results: the bench's input
         if not video.is_file():
             video = Path(build_clip(out / "source", seconds=cfg.clip_seconds, seed=0, size=256).video)
-        prepare(PrepareConfig(video=video, out=data, size=cfg.size), progress=progress)
+        prepare(PrepareConfig(video=video, out=data, size=cfg.size), progress=progress)  # default margin
     return data
 
 
@@ -92,19 +97,85 @@ def model_config(cfg: BenchConfig, ablation: dict, seed: int):
     return model
 
 
+def _renderer_stage_shared(model, full) -> bool:
+    """Does this variant train the same renderer stage as ``full``? (It differs only in smoothing,
+    which the renderer stage does not use: stage 2 renders the unsmoothed shapes.)"""
+    from generator.config import to_dict
+
+    a, b = to_dict(model), to_dict(full)
+    a.pop("smoothing"), b.pop("smoothing")
+    return a == b
+
+
+def shared_start(data: Path, work: Path, cfg: BenchConfig, model, seed: int) -> tuple[Path, tuple[str, ...]]:
+    """The shared run a variant of this seed starts from, trained once per seed (under a lock, so
+    bench processes sharing the folder wait for each other): audio2expression alone for every
+    variant (it does not depend on the renderer's modules), and the renderer stage too for the
+    variants that differ from ``full`` only in smoothing. Returns (run folder, modules taken)."""
+    import fcntl
+
+    from generator.data.dataset import load_clip
+    from generator.train import fork, schedule, train
+
+    full = model_config(cfg, {}, seed)
+    part = load_clip(data).split("train")
+    plan = schedule(full, part.stop - part.start)
+    cap = cfg.max_steps or sum(n for _, n in plan)
+    shared = work / "runs" / "shared"
+    shared.mkdir(parents=True, exist_ok=True)
+    stages = [("a2e", min(plan[0][1], cap), ("a2e",))]
+    if _renderer_stage_shared(model, full):
+        stages.append(("renderer", min(plan[0][1] + plan[1][1], cap), ("a2e", "renderer", "discriminator")))
+    previous = None
+    for name, steps, parts in stages:
+        run = shared / f"{name}__seed{seed}"
+        with open(shared / f"{name}__seed{seed}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one process trains it, the others wait and reuse it
+            if previous is not None and not (run / "checkpoint.pt").is_file():
+                fork(previous, run, full, ("a2e",))
+            train(data, run, full, max_steps=steps, progress=False)
+        previous, taken = run, parts
+    return previous, taken
+
+
 def run_one(data: Path, work: Path, name: str, ablation: dict, seed: int, cfg: BenchConfig,
             evaluate: Callable[[Path, Path], dict]) -> dict:
-    """Train one variant with one seed, re-enact the test split and score it."""
-    from generator.synthesize import synthesize
-    from generator.train import train
+    """Train one variant with one seed (from the stages it shares with the seed's other variants),
+    re-enact the test split and score each of its clips."""
+    from generator.train import fork, train
 
     run = run_dir(work, name, seed)
+    model = model_config(cfg, ablation, seed)
     t0 = time.perf_counter()
-    result = train(data, run, model_config(cfg, ablation, seed), max_steps=cfg.max_steps, progress=False)
-    video, truth = run / "test.mp4", work / "truth_test.mp4"
-    synthesize(run, video, background=data, reenact="test", truth_out=truth, progress=False)
-    row = {"steps": int(result["step"]), **evaluate(video, truth)}
+    if not (run / "checkpoint.pt").is_file():
+        src, parts = shared_start(data, work, cfg, model, seed)
+        fork(src, run, model, parts)
+    result = train(data, run, model, max_steps=cfg.max_steps, progress=False)
+    row = {"steps": int(result["step"]), **evaluate_run(run, data, work, cfg, evaluate)}
     row["elapsed_s"] = round(time.perf_counter() - t0, 1)
+    return row
+
+
+def evaluate_run(run: Path, data: Path, work: Path, cfg: BenchConfig, evaluate: Callable[[Path, Path], dict]) -> dict:
+    """The test split re-enacted and written as ``cfg.segments`` clips (``run/eval/own_K.mp4``, the
+    truth as ``work/truth/truth_K.mp4``), each scored by ``evaluate``; the row holds the mean over
+    clips, the per-clip rows (``clips``) and the stage table (``stages``, ``generator.bench.stages``)."""
+    from generator.bench.stages import stage_landmarks, stage_table
+
+    tracks = stage_landmarks(run, data, "test", run / "eval", backgrounds=("own",), segments=cfg.segments,
+                             truth_dir=work / "truth", cache=True)
+    clips = [{"clip": k, **evaluate(video, truth)}
+             for k, (video, truth) in enumerate(zip(tracks["videos"]["own"], tracks["truth_videos"]))]
+    return {**clip_mean(clips), "clips": clips, "stages": stage_table(tracks).to_dict(orient="records")}
+
+
+def clip_mean(clips: list[dict]) -> dict:
+    """The mean over clips of every numeric column (NaN-aware); text columns joined."""
+    df = pd.DataFrame(clips).drop(columns="clip", errors="ignore")
+    row = {c: float(np.nanmean(df[c].to_numpy(dtype=float))) if df[c].notna().any() else float("nan")
+           for c in df.select_dtypes("number").columns}
+    for c in df.columns.difference(list(row)):
+        row[c] = "; ".join(sorted({str(x) for x in df[c] if isinstance(x, str) and x}))
     return row
 
 
@@ -186,28 +257,49 @@ def _rescore_stale(out: Path, store: RunStore, plan: list[tuple[str, int]], eval
 
     for variant, seed in plan:
         row = store.load(variant, seed)
-        video = run_dir(out, variant, seed) / "test.mp4"
-        if row is None or not video.is_file():
+        videos = clip_videos(out, variant, seed)
+        if row is None or not videos:
             continue
         missing = set(METRICS) - set(row)
         if not missing and row.get("metrics_version") == METRICS_VERSION:
             continue
         log(f"rescoring {variant} seed {seed}: " + ("new metric columns" if missing else "metric definitions changed"))
-        row.update(evaluate(video, out / "truth_test.mp4"))
+        clips = [{"clip": k, **evaluate(video, truth)} for k, (video, truth) in enumerate(videos)]
+        row.update(clip_mean(clips), clips=clips)
         row.pop("variant", None), row.pop("seed", None)
         store.save(variant, seed, row)
 
 
+def clip_videos(out: Path, variant: str, seed: int) -> list[tuple[Path, Path]]:
+    """(generated, truth) video of each scored clip of a finished run, in clip order."""
+    pairs, k = [], 0
+    while (video := run_dir(out, variant, seed) / "eval" / f"own_{k}.mp4").is_file():
+        pairs.append((video, out / "truth" / f"truth_{k}.mp4"))
+        k += 1
+    return pairs
+
+
+#: A variant whose mouth moves outside this range of the truth's motion is flagged: its MSI then
+#: measures missing (or extra) motion as much as jitter.
+MOTION_RANGE = (0.85, 1.15)
+#: Stages of ``generator.bench.stages`` shown per variant in the stage table.
+STAGE_ROWS = ("mesh_predicted", "mesh_smoothed", "rendered", "encoded")
+
+
 def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict | None = None,
            paper: pd.DataFrame | None = None) -> tuple[str, pd.DataFrame, pd.DataFrame]:
-    """Markdown table (mean ± CI per cell, n runs), the tidy summary, and paired differences."""
+    """Markdown (the table with mean ± CI per cell and the motion flag, the paired differences with
+    their half-width and minimum detectable difference, the paper beside ours with a direction
+    column, the variation between seeds and between clips, and the stage table), the tidy summary,
+    and the paired differences. ``paper``: the paper's table (``generator.bench.published``)."""
     # MSI is always shown (a dash when no run could be scored); the rest only when computable.
     metrics = [m for m in METRICS if m in ("msi_lip", "msi_jaw") or (m in runs and runs[m].notna().any())]
     runs = runs.reindex(columns=list(dict.fromkeys([*runs.columns, *metrics, "error"])))
     summary = summarise(runs, metrics)
     diffs = paired_differences(runs, metrics, reference=reference)
-    head = ["variant", "runs", "failed"] + metrics
+    head = ["variant", "runs", "failed"] + metrics + ["motion matched"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lo_ok, hi_ok = MOTION_RANGE
     for v in variants:
         s = summary[summary["variant"] == v].set_index("metric")
         if s.empty:
@@ -215,23 +307,139 @@ def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict 
         cells = [format_cell(s.at[m, "mean"], s.at[m, "ci_low"], s.at[m, "ci_high"]) for m in metrics]
         mine = runs[runs["variant"] == v]
         failed = int((mine["error"].fillna("") != "").sum())
-        lines.append(f"| {LABELS.get(v, v)} | {len(mine)} | {failed} | " + " | ".join(cells) + " |")
+        ratio = s.at["motion_ratio", "mean"] if "motion_ratio" in s.index else np.nan
+        flag = "yes" if lo_ok <= ratio <= hi_ok else ("—" if not np.isfinite(ratio) else f"**no** ({ratio:.2f})")
+        lines.append(f"| {LABELS.get(v, v)} | {len(mine)} | {failed} | " + " | ".join(cells) + f" | {flag} |")
     if truth:
         lines.append("| ground truth | 1 | 0 | " + " | ".join(
-            f"{truth[m]:.3f}" if np.isfinite(truth.get(m, np.nan)) else "—" for m in metrics) + " |")
+            f"{truth[m]:.3f}" if np.isfinite(truth.get(m, np.nan)) else "—" for m in metrics) + " | |")
     md = "\n".join(lines)
+    md += (f"\n\n`motion matched`: the variant's mouth motion is {lo_ok:g}-{hi_ok:g} x the truth's; outside it, "
+           "MSI also measures missing (or extra) motion, not only jitter.")
     if len(diffs):
-        md += f"\n\nPaired difference against {LABELS.get(reference, reference)} (same seed), mean [95% CI], p (paired t-test):\n\n"
-        dl = ["| variant | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 1)]
+        md += _paired_section(runs, diffs, variants, metrics, reference)
+        if paper is not None and "variant" in paper.columns:
+            md += _paper_section(paper, diffs, summary, variants, reference)
+    md += _variation_section(runs, variants)
+    md += _stage_section(runs, variants)
+    return md, summary, diffs
+
+
+def _num(x: float, fmt: str = ".3f") -> str:
+    return format(x, fmt) if np.isfinite(x) else "—"
+
+
+def minimum_detectable(d: np.ndarray, confidence: float = 0.95, power: float = 0.8) -> float:
+    """Smallest true paired difference a two-sided paired t-test at ``confidence`` detects with
+    ``power`` from pairs like ``d``: (t_{1-a/2, n-1} + t_{power, n-1}) s_d / sqrt(n)."""
+    from scipy import stats
+
+    d = d[np.isfinite(d)]
+    if len(d) < 2:
+        return float("nan")
+    df = len(d) - 1
+    return float((stats.t.ppf(0.5 + confidence / 2, df) + stats.t.ppf(power, df)) * d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def _paired_section(runs, diffs, variants, metrics, reference) -> str:
+    md = (f"\n\nPaired difference against {LABELS.get(reference, reference)} (same seed, same shared stages), "
+          "mean [95% CI], p (paired t-test):\n\n")
+    dl = ["| variant | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 1)]
+    for v in variants:
+        d = diffs[diffs["variant"] == v].set_index("metric")
+        if d.empty:
+            continue
+        dl.append(f"| {LABELS.get(v, v)} | " + " | ".join(_diff_cell(d, m) for m in metrics) + " |")
+    md += "\n".join(dl)
+    # MSI-Lip: the half-width against the issue's target, and the smallest difference these seeds detect
+    ref = runs[runs["variant"] == reference].set_index("seed")["msi_lip"]
+    rows = ["| variant | pairs | MSI-Lip half-width | minimum detectable difference (80% power) |", "|---|---|---|---|"]
+    for v in variants:
+        if v == reference:
+            continue
+        mine = runs[runs["variant"] == v].set_index("seed")["msi_lip"]
+        common = mine.index.intersection(ref.index)
+        dv = (mine.loc[common] - ref.loc[common]).to_numpy(dtype=float)
+        d = diffs[(diffs["variant"] == v) & (diffs["metric"] == "msi_lip")]
+        half = float((d["ci_high"] - d["ci_low"]).iloc[0] / 2) if len(d) else np.nan
+        mdd = minimum_detectable(dv)
+        rows.append(f"| {LABELS.get(v, v)} | {len(common)} | {_num(half)} | {_num(mdd)} |")
+    return md + "\n\n" + "\n".join(rows)
+
+
+def _paper_section(paper, diffs, summary, variants, reference) -> str:
+    from generator.bench.published import CITATION, paper_direction, verdict
+
+    lines = [f"\n\nThe paper beside ours ({CITATION}, Table V; MSI depends on the tracker, so read ratios to "
+             "full and directions, not absolute values):\n",
+             "| variant | metric | paper T1 (/ full) | paper T2 (/ full) | ours (/ full) | ours − full [95% CI] | direction |",
+             "|---|---|---|---|---|---|---|"]
+    for metric in ("msi_lip", "msi_jaw"):
+        ours_full = summary[(summary["variant"] == reference) & (summary["metric"] == metric)]["mean"]
         for v in variants:
-            d = diffs[diffs["variant"] == v].set_index("metric")
+            if v == reference:
+                continue
+            sign, per_set = paper_direction(paper, slug(v), metric, reference)
+            cells = [f"{per_set[t][0]:.3f} ({per_set[t][1]:.3f})" if t in per_set else "—" for t in (1, 2)]
+            mine = summary[(summary["variant"] == v) & (summary["metric"] == metric)]["mean"]
+            ratio = float(mine.iloc[0] / ours_full.iloc[0]) if len(mine) and len(ours_full) else np.nan
+            d = diffs[(diffs["variant"] == v) & (diffs["metric"] == metric)]
             if d.empty:
                 continue
-            dl.append(f"| {LABELS.get(v, v)} | " + " | ".join(_diff_cell(d, m) for m in metrics) + " |")
-        md += "\n".join(dl)
-    if paper is not None:
-        md += "\n\nThe paper's table (from the file given with --paper):\n\n" + paper.to_markdown(index=False)
-    return md, summary, diffs
+            r = d.iloc[0]
+            if not np.isfinite(r["mean_diff"]):
+                lines.append(f"| {LABELS.get(v, v)} | {metric} | {cells[0]} | {cells[1]} | — | — | — (paper {sign}) |")
+                continue
+            call = verdict(sign, r["ci_low"], r["ci_high"]) if sign else "no paper number"
+            ci = f" [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]" if np.isfinite(r["ci_low"]) else ""
+            lines.append(f"| {LABELS.get(v, v)} | {metric} | {cells[0]} | {cells[1]} | "
+                         f"{mine.iloc[0]:.3f} ({ratio:.3f}) | {r['mean_diff']:+.3f}{ci} | {call} (paper {sign}) |")
+    return "\n".join(lines)
+
+
+def _variation_section(runs, variants) -> str:
+    """Between seeds (the std of the per-seed clip means) and between clips (the std over one seed's
+    clips, averaged over seeds), for MSI-Lip and the motion ratio."""
+    if "clips" not in runs:
+        return ""
+    rows = ["\n\nVariation (standard deviations): between seeds of the clip means, and between the clips of "
+            "one seed (mean over seeds):\n", "| variant | MSI-Lip, seeds | MSI-Lip, clips | motion ratio, seeds | "
+            "motion ratio, clips |", "|---|---|---|---|---|"]
+    for v in variants:
+        mine = runs[runs["variant"] == v]
+        if mine.empty:
+            continue
+        cells = []
+        for m in ("msi_lip", "motion_ratio"):
+            seeds = mine[m].to_numpy(dtype=float)
+            within = [np.nanstd([c.get(m, np.nan) for c in clips], ddof=1) for clips in mine["clips"]
+                      if isinstance(clips, list) and len(clips) > 1]
+            finite = seeds[np.isfinite(seeds)]
+            within = [w for w in within if np.isfinite(w)]
+            cells += [_num(np.std(finite, ddof=1)) if len(finite) > 1 else "—",
+                      _num(np.mean(within)) if within else "—"]
+        rows.append(f"| {LABELS.get(v, v)} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _stage_section(runs, variants) -> str:
+    """MSI-Lip / MSI-Jaw / motion ratio at every stage, mean over seeds and clips, per variant."""
+    if "stages" not in runs:
+        return ""
+    rows = ["\n\nWhere jitter enters and leaves (``generator.bench.stages``, re-enactment; mean over seeds "
+            "and clips): MSI-Lip / MSI-Jaw / motion ratio of the meshes from the predicted expressions, after "
+            "smoothing, the rendered frames before encoding and the encoded video:\n",
+            "| variant | " + " | ".join(STAGE_ROWS) + " | truth video |", "|" + "---|" * (len(STAGE_ROWS) + 2)]
+    for v in variants:
+        stages = [r for lst in runs.loc[runs["variant"] == v, "stages"] if isinstance(lst, list) for r in lst]
+        if not stages:
+            continue
+        st = pd.DataFrame(stages).groupby("stage").mean(numeric_only=True)
+        cell = lambda k: (" / ".join(_num(st.at[k, c], f) for c, f in  # noqa: E731
+                                     (("msi_lip", ".3f"), ("msi_jaw", ".3f"), ("motion_ratio", ".2f")))
+                          if k in st.index else "—")
+        rows.append(f"| {LABELS.get(v, v)} | " + " | ".join(cell(k) for k in STAGE_ROWS) + f" | {cell('truth_encoded')} |")
+    return "\n".join(rows)
 
 
 def _diff_cell(d: pd.DataFrame, m: str) -> str:

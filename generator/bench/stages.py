@@ -18,6 +18,8 @@ stage              landmarks
 ``truth_encoded``  the truth frames written and tracked the same way (the tracker's ceiling)
 =================  ====================================================================
 
+The split may be scored as several consecutive clips (``segments``), one row per clip.
+
 Columns: ``motion_ratio`` = std(opening) / std(truth opening); ``r_truth`` = Pearson r with
 the truth opening (in dubbing the truth is the speech's own mouth); for ``rendered`` and
 ``encoded`` the renderer's fidelity to the mesh it was given, ``amp_mesh`` = std / std(mesh) and
@@ -37,6 +39,18 @@ STAGES = ("truth", "mesh_tracked", "mesh_predicted", "mesh_smoothed", "rendered"
 BACKGROUNDS = {"own": "re-enactment (own frames)", "reversed": "dubbing (frames reversed in time)"}
 
 
+def _opening(landmarks: np.ndarray) -> np.ndarray:
+    """The mouth opening (msi.motion), NaN where there is no face, all NaN when there is none at all
+    (a run trained for a few steps may draw no face yet)."""
+    from msi.errors import MSIError
+    from msi.motion import mouth_opening
+
+    try:
+        return mouth_opening(landmarks)
+    except MSIError:
+        return np.full(len(landmarks), np.nan)
+
+
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 3 or np.std(x[ok]) == 0 or np.std(y[ok]) == 0:
@@ -45,7 +59,9 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _std_ratio(x: np.ndarray, ref: np.ndarray) -> float:
-    return float(np.nanstd(x) / np.nanstd(ref)) if np.nanstd(ref) > 0 else float("nan")
+    if not (np.isfinite(x).any() and np.isfinite(ref).any()) or np.nanstd(ref) == 0:
+        return float("nan")
+    return float(np.nanstd(x) / np.nanstd(ref))
 
 
 def _gains(gen: np.ndarray, mesh: np.ndarray, background: np.ndarray) -> tuple[float, float]:
@@ -56,19 +72,31 @@ def _gains(gen: np.ndarray, mesh: np.ndarray, background: np.ndarray) -> tuple[f
     return float(a), float(b)
 
 
+def segment_bounds(n: int, segments: int) -> list[tuple[int, int]]:
+    """[start, stop) of ``segments`` consecutive, nearly equal parts of n frames (the scored clips)."""
+    edges = np.linspace(0, n, segments + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
 def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work: str | Path,
-                    tracker: str | None = None) -> dict:
+                    tracker: str | None = None, backgrounds: tuple[str, ...] = ("own", "reversed"),
+                    segments: int = 1, truth_dir: str | Path | None = None, cache: bool = False) -> dict:
     """Landmarks (T, 478, 3) of every stage, per background order, plus what the table needs.
 
-    Writes ``work/<background>.mp4`` (the encoded stage, with the split's speech) and
-    ``work/truth_encoded.mp4``. Returns {"fps", "wave", "sample_rate", "truth_opening",
-    "backgrounds": {name: {"order", "stages": {stage: landmarks}}}}."""
+    The split is scored as ``segments`` consecutive clips. Writes the encoded stage as
+    ``work/<background>_<k>.mp4`` (with the clip's speech) and the truth written the same way as
+    ``truth_dir/truth_<k>.mp4`` (default ``work``; kept if it exists: every run of one data set
+    shares it). ``cache``: track the written videos through msi's landmark cache (a later
+    ``msi.compare.video_metrics`` of the same file then does not track it again). Returns {"fps",
+    "wave", "sample_rate", "bounds", "videos", "truth_videos", "backgrounds": {name: {"order",
+    "stages": {stage: landmarks}}}}."""
     import torch
 
     from generator.data import audio as A
     from generator.data.dataset import load_clip
     from generator.models.pipeline import Identity
     from generator.synthesize import load_run, output_side, predict_expressions, render_frames, upscale
+    from msi.errors import MSIError
     from msi.motion import mouth_opening
     from msi.score import Settings, get_landmarks
     from msi.tracking import DEFAULT_TRACKER, track_frames
@@ -76,11 +104,14 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
 
     tracker = tracker or DEFAULT_TRACKER
     work = Path(work)
+    truth_dir = Path(truth_dir) if truth_dir is not None else work
     work.mkdir(parents=True, exist_ok=True)
+    truth_dir.mkdir(parents=True, exist_ok=True)
     run, clip = load_run(run_dir), load_clip(data_dir)
     part = clip.split(split)
     fps, sr = clip.fps, int(clip.manifest["settings"].get("sample_rate", 16000))
     wave = A.load_audio(clip.audio_path, sr)[int(round(part.start / fps * sr)):int(round(part.stop / fps * sr))]
+    bounds = segment_bounds(part.stop - part.start, segments)
     side = output_side(run.model.size, None)
     settings = Settings(tracker=tracker)
     f32 = lambda a: torch.as_tensor(np.array(a, np.float32))  # noqa: E731
@@ -90,16 +121,27 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
     tracked_exp = f32(clip.expression[part])
     own = np.arange(part.start, part.stop)
 
-    def encoded(frames, name: str) -> np.ndarray:
-        path = work / f"{name}.mp4"
-        write_video(path, upscale(frames, side), fps=fps, crf=18, audio=wave, sample_rate=sr)
-        return get_landmarks(path, settings, cache=False).landmarks
+    def encoded(frames, stem: Path, keep: bool = False) -> tuple[np.ndarray, list[Path]]:
+        """Each clip written (its own speech) and tracked, the landmarks joined back."""
+        paths, parts = [], []
+        for k, (a, b) in enumerate(bounds):
+            path = stem.parent / f"{stem.name}_{k}.mp4"
+            if not (keep and path.is_file()):
+                wa, wb = int(round(a / fps * sr)), int(round(b / fps * sr))
+                write_video(path, upscale(frames[a:b], side), fps=fps, crf=18, audio=wave[wa:wb], sample_rate=sr)
+            try:
+                parts.append(get_landmarks(path, settings, cache=cache).landmarks)
+            except MSIError:  # e.g. no face drawn yet (a few steps of training): NaN rows, as untracked frames
+                parts.append(np.full((b - a, 478, 3), np.nan, np.float32))
+            paths.append(path)
+        return np.concatenate(parts), paths
 
-    out: dict = {"fps": fps, "wave": wave, "sample_rate": sr, "tracker": tracker, "side": side,
-                 "truth_landmarks": np.asarray(clip.landmarks[part], np.float32),
-                 "truth_opening_all": mouth_opening(np.asarray(clip.landmarks)), "backgrounds": {}}
-    truth_encoded = encoded(np.asarray(clip.frames[part]), "truth_encoded")
-    for name, order in (("own", own), ("reversed", own[::-1])):
+    truth_encoded, truth_videos = encoded(np.asarray(clip.frames[part]), truth_dir / "truth", keep=True)
+    out: dict = {"fps": fps, "wave": wave, "sample_rate": sr, "tracker": tracker, "side": side, "bounds": bounds,
+                 "truth_landmarks": np.asarray(clip.landmarks[part], np.float32), "truth_videos": truth_videos,
+                 "truth_opening_all": mouth_opening(np.asarray(clip.landmarks)), "backgrounds": {}, "videos": {}}
+    for name in backgrounds:
+        order = {"own": own, "reversed": own[::-1]}[name]
         pose = [f32(x[order])[None] for x in (clip.rotation, clip.translation, clip.scale)]
         with torch.no_grad():
             meshes = {"mesh_tracked": run.model.meshes(tracked_exp[None], ident, *pose, smooth=False)[0],
@@ -108,43 +150,54 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
         frames = render_frames(run, pred, np.asarray(clip.frames[order]), clip.shape, clip.rotation[order],
                                clip.translation[order], clip.scale[order], feats,
                                background_masks=clip.mouth_masks[part])
+        enc, out["videos"][name] = encoded(frames, work / name)
         stages = {"truth": out["truth_landmarks"], **{k: v.numpy() for k, v in meshes.items()},
-                  "rendered": track_frames(frames, tracker=tracker), "encoded": encoded(frames, name),
-                  "truth_encoded": truth_encoded}
+                  "rendered": track_frames(frames, tracker=tracker), "encoded": enc, "truth_encoded": truth_encoded}
         out["backgrounds"][name] = {"order": order, "stages": stages}
     return out
 
 
 def stage_table(tracks: dict) -> pd.DataFrame:
     """One tidy row per (background, stage) from :func:`stage_landmarks` (see the module docstring)."""
+    from msi.errors import MSIError
     from msi.lipsync import lip_audio_from_arrays
-    from msi.motion import mouth_opening
     from msi.score import score_landmarks
 
     fps, wave, sr = tracks["fps"], tracks["wave"], tracks["sample_rate"]
-    truth = mouth_opening(tracks["truth_landmarks"])
+    bounds = tracks.get("bounds") or [(0, len(tracks["truth_landmarks"]))]
     rows = []
     for bg, item in tracks["backgrounds"].items():
-        background = tracks["truth_opening_all"][item["order"]]
-        mesh = mouth_opening(item["stages"]["mesh_smoothed"])
-        for stage in STAGES:
-            lm = item["stages"][stage]
-            opening = mouth_opening(lm)
-            res = score_landmarks(lm, fps)
-            row = {"background": bg, "stage": stage, "msi_lip": res.msi_lip, "msi_jaw": res.msi_jaw,
-                   "mouth_motion": float(np.nanstd(opening)), "motion_ratio": _std_ratio(opening, truth),
-                   "r_truth": _pearson(opening, truth),
-                   "lip_audio_r": lip_audio_from_arrays(lm, fps, wave, sr).r}
-            if stage in ("rendered", "encoded"):
-                a, b = _gains(opening, mesh, background)
-                row.update(amp_mesh=_std_ratio(opening, mesh), r_mesh=_pearson(opening, mesh),
-                           mesh_gain=a, background_gain=b)
-            rows.append(row)
+        background_all = tracks["truth_opening_all"][item["order"]]
+        for k, (a, b) in enumerate(bounds):
+            wa, wb = int(round(a / fps * sr)), int(round(b / fps * sr))
+            truth = _opening(tracks["truth_landmarks"][a:b])
+            mesh = _opening(item["stages"]["mesh_smoothed"][a:b])
+            background = background_all[a:b]
+            for stage in STAGES:
+                lm = item["stages"][stage][a:b]
+                opening = _opening(lm)
+                try:
+                    res = score_landmarks(lm, fps)
+                    msi = res.msi_lip, res.msi_jaw
+                    proxy = lip_audio_from_arrays(lm, fps, wave[wa:wb], sr).r
+                except MSIError:  # no face in the stage (too little training): NaN, not an error
+                    msi, proxy = (float("nan"), float("nan")), float("nan")
+                row = {"background": bg, "clip": k, "stage": stage, "msi_lip": msi[0], "msi_jaw": msi[1],
+                       "mouth_motion": float(np.nanstd(opening)) if np.isfinite(opening).any() else float("nan"),
+                       "motion_ratio": _std_ratio(opening, truth), "r_truth": _pearson(opening, truth),
+                       "lip_audio_r": proxy}
+                if stage in ("rendered", "encoded"):
+                    ga, gb = _gains(opening, mesh, background)
+                    row.update(amp_mesh=_std_ratio(opening, mesh), r_mesh=_pearson(opening, mesh),
+                               mesh_gain=ga, background_gain=gb)
+                rows.append(row)
     return pd.DataFrame(rows)
 
 
 def stage_markdown(table: pd.DataFrame) -> str:
-    """The stage table as markdown, one block per background."""
+    """The stage table as markdown, one block per background (clips averaged)."""
+    table = table.drop(columns="clip", errors="ignore")
+    table = table.groupby(["background", "stage"], sort=False).mean(numeric_only=True).reset_index()
     cols = ["msi_lip", "msi_jaw", "mouth_motion", "motion_ratio", "r_truth", "amp_mesh", "r_mesh",
             "mesh_gain", "background_gain", "lip_audio_r"]
     head = ["stage", "MSI-Lip", "MSI-Jaw", "motion", "ratio", "r truth", "amp/mesh", "r mesh", "a", "b", "proxy"]

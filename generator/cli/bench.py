@@ -25,11 +25,11 @@ def _common(f):
     f = click.option("--syncnet-weights", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="SyncNet state dict (syncnet_v2.model): adds LSE-C/LSE-D columns")(f)
     f = click.option("--paper", "paper_csv", type=click.Path(exists=True, dir_okay=False), default=None,
-                     help="CSV of the paper's table (a 'method' column naming the variants, then metric "
-                          "columns as in msi compare) printed beside ours; no paper numbers ship with this project")(f)
+                     help="CSV of published numbers to print beside ours (columns variant, testset and metric "
+                          "names as in msi compare); default: the paper's Table V, shipped with this project")(f)
     f = click.option("--quick", is_flag=True, help="minutes-long smoke run (same as --config quick --seeds 2)")(f)
     f = click.option("--config", "config_name", type=click.Choice(CONFIGS), default="bench", show_default=True,
-                     help="size of each run: bench (6x3 runs in <= 2 h on 2 cores), tiny, paper, quick")(f)
+                     help="size of each run: bench (the tiny recipe's clip, fewer epochs), tiny, paper, quick")(f)
     f = click.option("--seeds", type=click.IntRange(1, 100), default=3, show_default=True, help="seeds per variant")(f)
     f = click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
                      help="folder of finished runs (resumed if it exists)")(f)
@@ -58,13 +58,16 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
         return evaluate_video(video, truth, syncnet_weights=syncnet_weights)
 
     runs = run_grid(out, variants, seeds, cfg, evaluate)
-    truth = evaluate_video(out / "truth_test.mp4", None, syncnet_weights=syncnet_weights)
-    from msi.compare import read_paper_table
+    from generator.bench.ablations import clip_mean
+    from generator.bench.published import paper_table
 
-    paper = read_paper_table(paper_csv) if paper_csv else None
+    truth = clip_mean([evaluate_video(p, None, syncnet_weights=syncnet_weights)
+                       for p in sorted((out / "truth").glob("truth_*.mp4"))])
+    paper = _read_paper(paper_csv) if paper_csv else (paper_table("table5_ablation") if name == "table5" else None)
     md, summary, diffs = report(runs, list(variants), reference, truth=truth, paper=paper)
-    header = (f"# {title}\n\nconfig `{cfg.name}` ({cfg.model} model, {cfg.clip_seconds:g} s clip at {cfg.size} px), "
-              f"{seeds} seed(s); cells: mean ± half-width of the 95% t-interval over seeds.\n\n")
+    header = (f"# {title}\n\nconfig `{cfg.name}` ({cfg.model} model, {cfg.clip_seconds:g} s clip at {cfg.size} px, "
+              f"test split scored as {cfg.segments} clip(s)), {seeds} seed(s); cells: mean over clips, then mean ± "
+              "half-width of the 95% t-interval over seeds.\n\n")
     (out / f"{name}.md").write_text(header + md + "\n")
     runs.to_csv(out / f"{name}_runs.csv", index=False)
     summary.to_csv(out / f"{name}_summary.csv", index=False)
@@ -97,13 +100,27 @@ def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights) -> int:
     return code
 
 
+def _read_paper(path: str):
+    """A user's table of published numbers: CSV with ``variant`` and ``testset`` columns."""
+    import pandas as pd
+
+    try:
+        t = pd.read_csv(path)
+    except Exception as exc:  # parser errors of any kind: one line
+        raise GeneratorError(f"{path}: not a readable CSV ({type(exc).__name__})") from None
+    missing = {"variant", "testset"} - set(t.columns)
+    if missing:
+        raise GeneratorError(f"{path}: needs the columns {', '.join(sorted(missing))} (found: {', '.join(map(str, t.columns))})")
+    return t
+
+
 def _slices(out: Path, variants: list[str], seed: int = 0) -> Path:
-    """``msi slice-plot`` of the ground truth and each variant's re-enacted test video (one seed),
+    """``msi slice-plot`` of the ground truth and each variant's first re-enacted test clip (one seed),
     stacked on a common time axis (paper Fig. 7 style), written to ``out/fig9_slices.png``."""
     from generator.bench.ablations import run_dir
     from msi.cli import main as msi_main
 
-    videos = [out / "truth_test.mp4"] + [run_dir(out, v, seed) / "test.mp4" for v in variants]
+    videos = [out / "truth" / "truth_0.mp4"] + [run_dir(out, v, seed) / "eval" / "own_0.mp4" for v in variants]
     args = ["slice-plot", *map(str, videos)]
     from generator.bench.ablations import LABELS
 

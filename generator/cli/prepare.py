@@ -44,8 +44,8 @@ PathArg = click.Path(path_type=Path)
               help="audio feature frames per video frame")
 @click.option("--splits", default="0.5,0.2,0.3", show_default=True, metavar="TR,VA,TE",
               help="train,val,test fractions, contiguous segments")
-@click.option("--margin", type=float, default=1.5, show_default=True,
-              help="crop side / side of the box around all frames' meshes")
+@click.option("--margin", type=float, default=1.2, show_default=True,
+              help="crop side / side of the box around all frames' meshes (1.2: about 4 mouth widths)")
 @click.option("--track-side", type=int, default=640, show_default=True, metavar="PX",
               help="larger frames are downscaled to this for tracking only")
 @click.option("--max-missing", type=float, default=0.5, show_default=True, metavar="FRACTION",

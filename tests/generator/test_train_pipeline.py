@@ -112,7 +112,13 @@ def test_synthesize_writes_an_mp4_with_audio_of_matching_length(trained, data_di
     assert abs(audio_s - speech_s) < 0.1  # AAC pads at most a frame or two
     with av.open(str(out)) as c:
         frames = np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
-    assert frames.shape[1:] == (64, 64, 3) and frames.std() > 5  # not a blank video
+    # written at 256 px (upscaled from the run's 64: H.264 at 64 px blurs the mouth), not blank
+    assert frames.shape[1:] == (256, 256, 3) and frames.std() > 5
+    native = tmp_path / "native.mp4"
+    assert main(["synthesize", str(run), "--audio", str(speech), "--background", str(data_dir),
+                 "--out", str(native), "--out-size", "0", "--quiet"]) == 0
+    with av.open(str(native)) as c:
+        assert next(c.decode(video=0)).to_ndarray(format="rgb24").shape == (64, 64, 3)
 
 
 def test_reenact_regenerates_the_test_split_with_ground_truth(trained, data_dir, tmp_path):
@@ -121,7 +127,7 @@ def test_reenact_regenerates_the_test_split_with_ground_truth(trained, data_dir,
     test = clip.split("test")
     out, truth = tmp_path / "re.mp4", tmp_path / "gt.mp4"
     assert main(["synthesize", str(run), "--reenact", "test", "--background", str(data_dir), "--out", str(out),
-                 "--truth-out", str(truth), "--quiet"]) == 0
+                 "--truth-out", str(truth), "--out-size", "0", "--quiet"]) == 0
     for p in (out, truth):
         kinds, n, audio_s = decode(p)
         assert kinds == ["audio", "video"] and n == test.stop - test.start
@@ -160,11 +166,15 @@ def test_render_windows_cover_every_frame(n, length, overlap):
 
 
 def test_training_erosion_changes_only_pixels_near_the_mouth_of_the_real_mesh(data_dir):
+    """The paper's erosion (a mask per frame from the mesh)."""
+    import dataclasses
+
     from generator.data.topology import MOUTH_REGION
     from generator.train import TrainData, Trainer, draw_sequences
 
     data = TrainData.load(data_dir)
     cfg = tiny()
+    cfg.erosion = dataclasses.replace(cfg.erosion, region="mesh")
     trainer = Trainer(cfg, data, torch.device("cpu"))
     idx = draw_sequences(data.train, 8, 2, seed=0, step=0)
     b = data.batch(idx, torch.device("cpu"))
@@ -182,6 +192,28 @@ def test_training_erosion_changes_only_pixels_near_the_mouth_of_the_real_mesh(da
     assert not (changed & ~near).any()
     # and about the size of the data's mouth masks, not the whole face
     assert changed.float().mean() < 2 * b["mouth"].mean()
+
+
+def test_clip_region_erases_every_frames_mouth_with_one_region(data_dir):
+    """tiny()'s erosion: one region per clip (the union of the training frames' mouth masks, grown),
+    the same for every frame, so the erased input says nothing about the frame's own mouth."""
+    from generator.train import TrainData, Trainer, draw_sequences
+
+    data = TrainData.load(data_dir)
+    trainer = Trainer(tiny(), data, torch.device("cpu"))
+    idx = draw_sequences(data.train, 8, 2, seed=0, step=0)
+    b = data.batch(idx, torch.device("cpu"))
+    with torch.no_grad():
+        mask = trainer.renderer_batch(b, smooth=False, train=False)["mask"]  # (B, L, 1, S, S)
+    assert (mask == mask[0, 0]).all()  # one region
+    own = b["mouth"].bool()
+    assert (mask.bool() | ~own).all()  # contains every frame's mouth mask
+    train_masks = torch.as_tensor(np.array(data.mouth[data.train])).bool()
+    assert mask[0, 0, 0].sum() > train_masks.any(0).sum()  # grown beyond the plain union
+    with torch.no_grad():
+        a, c = (trainer.renderer_batch(b, smooth=False, train=True, generator=torch.Generator().manual_seed(s))["mask"]
+                for s in (1, 2))
+    assert not torch.equal(a, c)  # training still augments it (shift, rotation, erode/dilate)
 
 
 def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path):

@@ -1,0 +1,77 @@
+"""The synthesis path carries the face shape's mouth into the pixels (issue 19).
+
+A renderer trained for a few dozen steps on the tiny clip is given the clip's own meshes over
+the clip's frames in reverse order (dubbing: the background's mouth has nothing to do with the
+mesh's). The darkness of the generated mouth (the mean of 255 - grey in a small box at the mouth
+opening's centre) must follow the mesh's opening and not the background's. A renderer that draws
+the mouth from the frame it paints over, or a synthesis path that hands it the wrong shapes,
+fails this; so does a face-shape channel with nothing in it (checked, so the test can fail).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from generator.config import tiny
+from generator.train import train
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def renderer_run(tiny_clip, tmp_path_factory):
+    cfg = tiny()
+    t = cfg.train
+    t.a2e_epochs, t.render_epochs, t.joint_epochs = 0, 25, 0  # the renderer alone: 75 steps
+    t.checkpoint_every = t.sample_every = 10_000
+    run = tmp_path_factory.mktemp("carried")
+    train(tiny_clip, run, cfg, progress=False)
+    return run
+
+
+def mouth_darkness(frames: np.ndarray, meshes: np.ndarray) -> np.ndarray:
+    from generator.data.topology import MOUTH_OPENING
+
+    out = []
+    for frame, mesh in zip(frames, meshes):
+        cx, cy = mesh[MOUTH_OPENING, :2].mean(0).astype(int)
+        out.append(255 - frame[cy - 3:cy + 4, cx - 4:cx + 5].astype(float).mean())
+    return np.array(out)
+
+
+def dubbed(run_dir, clip, blank_shape: bool = False):
+    """The clip's tracked expressions rendered over its frames reversed in time."""
+    from generator.models.pipeline import Identity
+    from generator.synthesize import load_run, render_frames
+    from msi.motion import mouth_opening
+
+    run = load_run(run_dir)
+    order = np.arange(clip.n_frames)[::-1]
+    exp = torch.as_tensor(np.array(clip.expression, np.float32))
+    if blank_shape:  # the face-shape channel carries nothing: the renderer cannot know the mouth
+        run.model.render_meshes = lambda v: -torch.ones(*v.shape[:2], 1, run.model.size, run.model.size)
+    frames = render_frames(run, exp, np.asarray(clip.frames[order]), clip.shape, clip.rotation[order],
+                           clip.translation[order], clip.scale[order], np.asarray(clip.audio_features),
+                           background_masks=clip.mouth_masks)
+    f32 = lambda a: torch.as_tensor(np.array(a, np.float32))  # noqa: E731
+    ident = Identity(f32(clip.shape), run.ident.components, run.ident.exp_std)
+    pose = [f32(x[order])[None] for x in (clip.rotation, clip.translation, clip.scale)]
+    with torch.no_grad():
+        meshes = run.model.meshes(exp[None], ident, *pose, smooth=False)[0].numpy()
+    background = mouth_opening(np.asarray(clip.landmarks))[order]
+    return mouth_darkness(frames, meshes), mouth_opening(meshes), background
+
+
+def test_the_generated_mouth_follows_the_mesh_not_the_background(renderer_run, tiny_clip):
+    from generator.data.dataset import load_clip
+
+    clip = load_clip(tiny_clip)
+    dark, mesh, background = dubbed(renderer_run, clip)
+    assert np.corrcoef(mesh, background)[0, 1] < 0.5  # the reversed background really is unrelated
+    assert np.corrcoef(dark, mesh)[0, 1] > 0.6
+    assert np.corrcoef(dark, background)[0, 1] < 0.4
+    # the same measure fails when the shape channel carries nothing
+    dark0, _, _ = dubbed(renderer_run, clip, blank_shape=True)
+    r0 = np.corrcoef(dark0, mesh)[0, 1] if np.std(dark0) > 0 else 0.0  # a constant mouth follows nothing
+    assert abs(r0) < 0.5
