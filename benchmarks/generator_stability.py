@@ -1,6 +1,7 @@
 """Does the stability module learn, and what does the generator do to the mouth?  (issues 11, 19)
 
     python benchmarks/generator_stability.py RUN_DIR DATA_DIR --out DIR [--split test] [--tracker NAME]
+    python benchmarks/generator_stability.py summary DIR [DIR ...]   # issue 19's targets over seeds
 
 1. **Adaptive smoothing weights** on the split, computed from the expressions audio2expression
    predicts from the split's audio (what synthesis smooths) and from the tracked expressions:
@@ -52,7 +53,20 @@ def weight_report(run_dir: Path, data_dir: Path, split: str) -> dict:
     return out
 
 
+def summary(dirs: list[Path]) -> int:
+    """Issue 19's targets over several runs' DIR/stages.csv (one per seed): mean [95% CI]."""
+    import pandas as pd
+
+    from generator.bench.stages import targets_markdown
+
+    print(targets_markdown([pd.read_csv(d / "stages.csv") for d in dirs]))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["summary"]:  # python benchmarks/generator_stability.py summary STAB0 STAB1 STAB2
+        return summary([Path(a) for a in argv[1:]])
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("run_dir", type=Path)
     p.add_argument("data_dir", type=Path)

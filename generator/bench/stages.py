@@ -211,3 +211,52 @@ def stage_markdown(table: pd.DataFrame) -> str:
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)
+
+
+#: Issue 19's targets, read from a stage table: (label, background, how, low, high). ``how`` names
+#: what is computed from the (background, stage) rows: see :func:`targets`.
+TARGETS = (
+    ("renderer amplitude (video / mesh)", "own", "amp_mesh", 0.9, None),
+    ("renderer r (video, mesh)", "own", "r_mesh", 0.9, None),
+    ("renderer amplitude (video / mesh), dubbing", "reversed", "amp_mesh", 0.9, None),
+    ("renderer r (video, mesh), dubbing", "reversed", "r_mesh", 0.9, None),
+    ("motion ratio (video / truth video)", "own", "video_ratio", 0.9, 1.15),
+    ("motion ratio (video / truth video), dubbing", "reversed", "video_ratio", 0.9, 1.15),
+    ("opening r with the truth", "own", "r_truth", 0.7, None),
+    ("opening r with the speech's mouth, dubbing", "reversed", "r_truth", 0.6, None),
+    ("background gain b, dubbing", "reversed", "background_gain", None, 0.1),
+    ("lip-audio proxy / the truth video's", "own", "proxy_ratio", 0.8, None),
+    ("audio2expression r (predicted meshes, truth)", "own", "a2e_r", None, None),
+)
+
+
+def targets(table: pd.DataFrame) -> dict[str, float]:
+    """The values of :data:`TARGETS` for one run's stage table (clips averaged): the renderer's
+    fidelity and gains on the encoded video, the motion ratio and proxy against the truth video
+    written and tracked the same way."""
+    t = table.drop(columns="clip", errors="ignore").groupby(["background", "stage"]).mean(numeric_only=True)
+    out = {}
+    for label, bg, how, _, _ in TARGETS:
+        enc, truth_video = t.loc[(bg, "encoded")], t.loc[(bg, "truth_encoded")]
+        value = {"video_ratio": enc["mouth_motion"] / truth_video["mouth_motion"],
+                 "proxy_ratio": enc["lip_audio_r"] / truth_video["lip_audio_r"],
+                 "a2e_r": t.loc[(bg, "mesh_predicted"), "r_truth"]}.get(how)
+        out[label] = float(enc[how] if value is None else value)
+    return out
+
+
+def targets_markdown(tables: list[pd.DataFrame]) -> str:
+    """Mean [95% CI] over runs (seeds) of each target, and whether the mean meets it."""
+    from msi.compare import mean_ci
+
+    per_run = [targets(t) for t in tables]
+    lines = ["| measure | target | mean [95% CI] | per run | met |", "|---|---|---|---|---|"]
+    for label, _, _, lo, hi in TARGETS:
+        vals = [r[label] for r in per_run]
+        m, a, b, n = mean_ci(vals)
+        goal = ("—" if lo is None and hi is None else f"≥ {lo:g}" if hi is None else f"≤ {hi:g}" if lo is None
+                else f"{lo:g}–{hi:g}")
+        ci = f" [{a:.3f}, {b:.3f}]" if np.isfinite(a) else ""
+        met = "—" if goal == "—" else ("yes" if (lo is None or m >= lo) and (hi is None or m <= hi) else "**no**")
+        lines.append(f"| {label} | {goal} | {m:.3f}{ci} | {', '.join(f'{v:.3f}' for v in vals)} | {met} |")
+    return "\n".join(lines)
