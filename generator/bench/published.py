@@ -57,5 +57,5 @@ def verdict(paper_sign: str, ci_low: float, ci_high: float) -> str:
         return "unresolved"
     ours = "+" if ci_low > 0 else "-"
     if paper_sign not in ("+", "-"):
-        return f"ours {ours}, paper {paper_sign or 'has none'}"
+        return f"ours {ours}"  # the paper's own direction is mixed (or absent): nothing to reproduce
     return "reproduced" if ours == paper_sign else "opposite"

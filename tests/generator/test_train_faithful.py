@@ -38,14 +38,17 @@ def test_unbalanced_l1_weights_the_eroded_region(trainer_and_batch, monkeypatch)
 
     real_l1 = T.unbalanced_l1
 
-    def spy(pred, target, mask, weight):
-        seen["mask"], seen["weight"] = mask.clone(), weight
-        return real_l1(pred, target, mask, weight)
+    def spy(pred, target, mask, weight, lips=None, lip_weight=0.0):
+        seen["mask"], seen["weight"], seen["lips"], seen["lip_weight"] = mask.clone(), weight, lips, lip_weight
+        return real_l1(pred, target, mask, weight, lips, lip_weight)
 
     monkeypatch.setattr(T, "unbalanced_l1", spy)
     _, out = trainer.step_render(b, joint=False, generator=torch.Generator().manual_seed(4))
     eroded = out["mask"].flatten(0, 1)
     assert seen["weight"] == 2.0
+    # tiny()'s extra weight on the lips' box of the face shape the renderer was given
+    assert seen["lip_weight"] == 10.0 and torch.equal(seen["lips"], out["lips"].flatten(0, 1))
+    assert 0 < seen["lips"].mean() < 0.1
     assert torch.equal(seen["mask"], eroded)  # the augmented erosion mask of this step
     assert not torch.equal(seen["mask"], b["mouth"].flatten(0, 1))  # not the prepared mouth mask
     # and the erased pixels are exactly where the renderer input shows the background's zero

@@ -208,7 +208,7 @@ def test_clip_region_erases_every_frames_mouth_with_one_region(data_dir):
     assert (mask == mask[0, 0]).all()  # one region
     own = b["mouth"].bool()
     assert (mask.bool() | ~own).all()  # contains every frame's mouth mask
-    train_masks = torch.as_tensor(np.array(data.mouth[data.train])).bool()
+    train_masks = data.mouth[data.train].bool()
     assert mask[0, 0, 0].sum() > train_masks.any(0).sum()  # grown beyond the plain union
     with torch.no_grad():
         a, c = (trainer.renderer_batch(b, smooth=False, train=True, generator=torch.Generator().manual_seed(s))["mask"]
