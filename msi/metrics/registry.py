@@ -6,12 +6,14 @@ needs from the :class:`msi.metrics.column.VideoContext`), and add that ``METRIC`
 """
 from __future__ import annotations
 
-from msi.metrics import lipsync, lmd, lse, motion, quality, stability
+from msi.metrics import accel_error, blinks, flicker, head, lipsync, lmd, lse, motion, quality, silence, stability
 from msi.metrics.column import Column, Metric
 
 #: Per-video metrics, in output order (their columns' order is the table's).
 VIDEO_METRICS: tuple[Metric, ...] = (stability.METRIC, motion.METRIC, lse.METRIC, lipsync.METRIC, quality.METRIC,
-                                     lmd.METRIC)
+                                     lmd.METRIC,
+                                     # issue 21: the stability columns no other toolkit has
+                                     head.METRIC, silence.METRIC, accel_error.METRIC, flicker.METRIC, blinks.METRIC)
 #: Metrics with one value per method (``level="set"``: FID, FVD, ...): none yet.
 SET_METRICS: tuple[Metric, ...] = ()
 
