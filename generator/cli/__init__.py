@@ -17,7 +17,7 @@ SETTING_FLAGS: dict[str, str] = {
     "size=": "--size ", "fps=": "--fps ", "n_exp=": "--n-exp ", "audio_window=": "--audio-window ",
     "margin=": "--margin ", "splits=": "--splits ", "audio=": "--audio ", "audio_features=": "--audio-features ",
     "max_missing=": "--max-missing ", "jitter=": "--jitter ", "out=": "--out ", "tracker=": "--tracker ",
-    "trust_checkpoint=True": "--trust-checkpoint",
+    "out_size=": "--out-size ", "trust_checkpoint=True": "--trust-checkpoint",
 }
 
 # name -> ("module:attribute", one-line help)
