@@ -23,12 +23,14 @@ Landmark cache:
 Faults: Dask reschedules the task of a worker that dies (another worker tracks that video from the
 start); a video that kills workers repeatedly (``distributed.scheduler.allowed-failures``, default
 3) becomes an error row of kind ``worker_died``. Inputs must be readable at the same path on every
-worker. ``distributed`` is imported only here (``pip install 'stableface[dask]'``).
+worker, or be URLs (``s3://...``, :mod:`msi.io.remote`), which each worker streams itself; a
+shared ``cache`` may be a URL too. ``distributed`` is imported only here (``pip install 'stableface[dask]'``).
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import tempfile
@@ -81,6 +83,9 @@ def _remote_score(path: str, settings: Settings, cache_dir: str | None,
                 if hit is not None:
                     lm = hit.pop("landmarks")
                     entry = (key, lm, hit)
+            if entry is not None:  # a URL's content hash, computed here while it streamed
+                index = [json.loads(open(p, "rb").read()) for p in _walk(tmp) if p.endswith(".json")]
+                entry += tuple((rec["identity"], rec["sha256"]) for rec in index)
         return result, entry
 
 
@@ -154,7 +159,13 @@ def _runs_on_client(path: str, settings: Settings, cache: bool | str) -> bool:
     from msi.io.landmarks import is_landmark_file
     from msi.tracking.panels import split_panel_path
 
-    if is_landmark_file(path) or not os.path.isfile(split_panel_path(path)[0]):
+    from msi.io.remote import is_url
+
+    file = split_panel_path(path)[0]
+    if is_url(file):  # a worker streams it (and hashes it) itself: no shared filesystem needed
+        if not cache:
+            return False
+    elif is_landmark_file(path) or not os.path.isfile(file):
         return True
     if not cache:
         return False
@@ -199,7 +210,9 @@ def score_cluster(paths: Iterable[str], settings: Settings | None = None, addres
             for fut in as_completed(futures, loop=client.loop):
                 result, entry = _collect(fut, futures[fut], settings)
                 if entry is not None and store is not None:
-                    store.put(*entry)  # before the result is handed on: a killed client loses nothing
+                    store.put(*entry[:3])  # before the result is handed on: a killed client loses nothing
+                    for identity, content in entry[3:]:  # a URL's version -> content hash
+                        store.put_content(identity, content)
                     result.warnings += store.warnings  # e.g. an unwritable cache folder, as locally
                     store.warnings.clear()
                 fut.release()
@@ -223,4 +236,7 @@ def _collect(fut, path: str, settings: Settings) -> tuple[ScoreResult, tuple | N
     except Exception as exc:  # lost scheduler, a result that could not be sent back, ...
         first = str(exc).splitlines()[0] if str(exc) else ""
         msg, kind = f"on the cluster: {type(exc).__name__}: {first}".rstrip(": "), "cluster"
-    return ScoreResult(path=path, error=msg, error_kind=kind, settings=dataclasses.asdict(settings)), None
+    from msi.io.remote import display_path, redact_text
+
+    return ScoreResult(path=display_path(path), error=redact_text(msg), error_kind=kind,
+                       settings=dataclasses.asdict(settings)), None

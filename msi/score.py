@@ -20,6 +20,7 @@ import numpy as np
 from msi.constants import CROP_SIZE, MOUTH_WIDTH_FRAMES, MOUTH_WIDTH_RATIO, PAPER_FPS
 from msi.errors import MSIError, NoFace, UnreadableVideo
 from msi.io.landmarks import is_landmark_file, load_landmark_file
+from msi.io.remote import display_path, is_url  # plain string work: fsspec loads only for a URL
 from msi.metrics.stability import MSIValues, frame_valid, msi_from_landmarks, mouth_width, to_frame_rate
 from msi.regions import REGIONS, get_scheme
 from msi.tracking.trackers import DEFAULT_TRACKER  # light: mediapipe loads only when a tracker opens
@@ -184,17 +185,28 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
     from msi.io.video import DECODE_AHEAD, DecodeReport, probe, scaled_size
 
     file, panel = split_panel_path(path)
+    remote = None
+    if is_url(file):  # streamed from its store (msi.io.remote); messages show it redacted
+        from msi.io.remote import RemoteSource
+
+        file = remote = RemoteSource(file)
+        path = f"{remote}#{panel}" if panel is not None else str(remote)
     info = probe(file)  # fails fast on missing/empty/non-video files
     box = _panel_box(file, panel, info, settings) if panel is not None else None
     store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
     tkey = settings.tracker_key()
     if box is not None:
         tkey["panel"] = box.as_list()
-    key = cache_key(file_sha256(file), tkey) if store else None
+    key = None
+    if store and remote is not None:  # the content hash comes while the video streams (below)
+        known = store.content_of(remote.identity())  # ... or from an earlier read of this version
+        key = cache_key(known, tkey) if known else None
+    elif store:
+        key = cache_key(file_sha256(file), tkey)
     notes = []
     if settings.max_side and max(info.width, info.height) > settings.max_side:
         notes.append(f"{info.width}x{info.height} frames downscaled to a {settings.max_side} px long side for tracking")
-    if store and (hit := store.get(key, points)) is not None:
+    if key is not None and (hit := store.get(key, points)) is not None:
         _check_confirmed(path, hit["landmarks"], hit.get("face_confirmed"))
         return Landmarks(hit["landmarks"], hit["fps"], tracker=hit["tracker"], cached=True,
                          warnings=notes + hit.get("notes", []) + store.warnings, timestamps=hit.get("timestamps"),
@@ -221,7 +233,7 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
             from msi.tracking.trackers import track_video
 
             # the full mesh only on disk when fewer points are kept (an hour: 620 MB in memory)
-            to_disk = spool_dir or (store.spool_dir(key) if store and points is not None else None)
+            to_disk = spool_dir or (store.spool_dir(key or "00") if store and points is not None else None)
             tracked = track_video(file, max_side=settings.max_side, max_faces=settings.max_faces,
                                   verify_face=settings.verify_face, progress=progress, tracker=settings.tracker,
                                   select=follower, report=report, prefetch=DECODE_AHEAD, points=points,
@@ -243,6 +255,19 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
     extra = {"rotation": report.rotation, "decode_errors": report.error_frames,
              "panel_box": box.as_list() if box is not None else None}
     full = spool if spool is not None else lm
+    if store and key is None:  # a remote video: hashed while it streamed, now its key is known
+        from msi.io.remote import as_msi_error
+
+        try:
+            content = remote.content_hash()
+        except Exception as exc:  # noqa: BLE001 - the object changed, or the tail could not be read
+            content = None
+            notes.append(f"landmark cache not written ({as_msi_error(exc, str(remote))}); scoring goes on")
+        if content is not None:
+            key = cache_key(content, tkey)
+            store.put_content(remote.identity(), content)
+        else:
+            store = None
     if store:
         from msi.regions import MP_SCORE_POINTS
 
@@ -518,8 +543,8 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     # videos: only the points a score reads are held (an hour of the full mesh is 620 MB)
     lm = get_landmarks(path, settings, cache=cache, progress=progress,
                        points=MP_SCORE_POINTS if settings.scheme == "mediapipe478" else None)
-    result = score_landmarks(lm.take_landmarks(), lm.fps, settings, path=str(path), timestamps=lm.timestamps,
-                             points=lm.points)
+    result = score_landmarks(lm.take_landmarks(), lm.fps, settings, path=display_path(path),
+                             timestamps=lm.timestamps, points=lm.points)
     result.tracker, result.cached = lm.tracker, lm.cached
     result.rotation, result.decode_errors, result.panel_box = lm.rotation, lm.decode_errors, lm.panel_box
     if lm.panel_box is not None:
@@ -536,14 +561,16 @@ def _score_one(args: tuple) -> ScoreResult:
         return score_video(path, settings, cache, progress)
     except MSIError as exc:
         msg = str(exc)
-        msg = msg[len(str(path)) + 2:] if msg.startswith(f"{path}: ") else msg  # the path is its own field
+        for p in (str(path), shown):
+            msg = msg[len(p) + 2:] if msg.startswith(f"{p}: ") else msg  # the path is its own field
+    shown = display_path(path)  # a URL without its userinfo and query string
         from msi.tracking.panels import split_panel_path
 
-        return ScoreResult(path=str(path), error=msg, error_kind=exc.kind, panel=split_panel_path(str(path))[1],
-                           settings=dataclasses.asdict(settings))
+        return ScoreResult(path=shown, error=_redacted(msg, path), error_kind=exc.kind,
+                           panel=split_panel_path(str(path))[1], settings=dataclasses.asdict(settings))
     except Exception as exc:  # a batch never dies on one input; the message stays one line
         msg = str(exc).splitlines()[0] if str(exc) else ""
-        return ScoreResult(path=str(path), error=f"unexpected {type(exc).__name__}: {msg}",
+        return ScoreResult(path=shown, error=_redacted(f"unexpected {type(exc).__name__}: {msg}", path),
                            error_kind="internal", settings=dataclasses.asdict(settings))
 
 
@@ -552,6 +579,15 @@ def score_many(paths: Iterable[str], settings: Settings | None = None, workers: 
     """Score many inputs; yields each result as it finishes (order of completion). Never raises
     for one input: its result carries ``error``. ``progress``: per-frame bars (one worker only).
     On a Dask cluster: :func:`msi.cluster.score_cluster` (same results)."""
+def _redacted(msg: str, path) -> str:
+    """``msg`` with no URL credentials in it (for the row of a URL input)."""
+    if not is_url(str(path)):
+        return msg
+    from msi.io.remote import redact_text
+
+    return redact_text(msg.replace(str(path), display_path(path)))
+
+
     settings = settings or Settings()
     from msi.tracking.panels import expand_panels
 
@@ -572,6 +608,9 @@ def expand_inputs(items: Iterable[str]) -> list[str]:
     """
     import glob
 
+    fsspec URLs (``s3://bucket/prefix/``, ``s3://bucket/*.mp4``, ``https://...``) expand on their
+    store the same way (:func:`msi.io.remote.expand_url`). The one input expansion of every
+    command (``msi score``, ``msi report``).
     from msi.io.video import VIDEO_EXTENSIONS
 
     out: list[str] = []
@@ -581,6 +620,11 @@ def expand_inputs(items: Iterable[str]) -> list[str]:
             found = sorted(str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_EXTENSIONS)
             out += found
         elif not p.exists() and any(c in item for c in "*?["):
+        if is_url(item):  # a bucket prefix, a glob on the store, or one object (msi.io.remote)
+            from msi.io.remote import expand_url
+
+            out += expand_url(item, VIDEO_EXTENSIONS)
+            continue
             out += sorted(glob.glob(item, recursive=True))
         else:
             out.append(item)

@@ -25,7 +25,12 @@ SETTING_FLAGS: dict[str, str] = {
 
 
 def cli_message(text: str) -> str:
-    """A library message with its setting hints written as ``msi`` flags."""
+    """A library message with its setting hints written as ``msi`` flags (and any URL in it
+    without userinfo or query string: :func:`msi.io.remote.redact_text`)."""
+    if "://" in text:
+        from msi.io.remote import redact_text
+
+        text = redact_text(text)
     for hint in sorted(SETTING_FLAGS, key=len, reverse=True):
         text = text.replace(hint, SETTING_FLAGS[hint])
     return text

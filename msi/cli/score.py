@@ -98,11 +98,14 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     from msi.tracking.panels import expand_panels
 
     inputs = expand_panels(inputs, settings.panels, settings.panel_labels)  # one row per panel: PATH#LABEL
+    from msi.io.remote import display_path  # string work: fsspec loads only when a URL is read
+
+    shown = [display_path(p) for p in inputs]  # rows name URLs without userinfo or query string
     cache = opt.cache_setting(no_cache, cache_dir)
     if cluster:
         _check_cluster(cluster, workers)
     results: dict[str, object] = {}
-    writer = _Writer(out, timeline, inputs, hint=outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)
+    writer = _Writer(out, timeline, shown, hint=outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)
     # Bars only on a terminal: in logs and pipes they would be noise around the one-line errors.
     bar = tqdm(total=len(inputs), unit="video", file=sys.stderr,
                disable=True if (quiet or len(inputs) < 2) else None, dynamic_ncols=True)
@@ -132,7 +135,7 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
         raise
     bar.close()
     failed = writer.write(results, final=True)
-    ordered = [results[p] for p in inputs if p in results]
+    ordered = [results[p] for p in shown if p in results]
     if as_json:
         json.dump([r.to_dict() for r in ordered], sys.stdout, indent=2)
         sys.stdout.write("\n")

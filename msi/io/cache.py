@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from msi.errors import MSIError
+
 #: 2: landmarks float32, frame timestamps and decode notes stored beside them.
 CACHE_FORMAT = 2
 #: Temporary files older than this (seconds) are leftovers of killed writers and are removed.
@@ -62,18 +64,68 @@ def _reason(exc: BaseException) -> str:
 
 
 class LandmarkCache:
+    """The cache in a folder, or at a URL (``s3://bucket/msi-cache``: a cache shared by Dask
+    workers without a shared filesystem; entries are uploaded whole, so each appears at once)."""
+
     def __init__(self, directory: str | os.PathLike | None = None) -> None:
-        self.dir = Path(directory) if directory else default_cache_dir()
+        from msi.io.remote import is_url
+
+        self.remote = None  # (filesystem, root) of a URL cache
+        if is_url(str(directory or "")):
+            from msi.io.remote import _fs, redact
+
+            self.remote = _fs(str(directory).rstrip("/"))
+            self.dir = redact(str(directory).rstrip("/"))  # what messages show
+        else:
+            self.dir = Path(directory) if directory else default_cache_dir()
         self.warnings: list[str] = []  # what went wrong with the cache (never fatal)
 
-    def _path(self, key: str) -> Path:
+    def _path(self, key: str):
+        if self.remote is not None:
+            return _RemotePath(self.remote, f"{key[:2]}/{key}.npz")
         return self.dir / key[:2] / f"{key}.npz"
+
+    def _content_path(self, identity: str):
+        name = f"remote/{hashlib.sha256(identity.encode()).hexdigest()[:40]}.json"
+        return _RemotePath(self.remote, name) if self.remote is not None else self.dir / name
+
+    def content_of(self, identity: str | None) -> str | None:
+        """The content hash last computed for ``identity`` (a remote object's URL, size and
+        ETag: :meth:`msi.io.remote.RemoteSource.identity`), or None. It lets a rerun find a
+        remote video's entry without reading the video; the entry's key stays the content hash."""
+        if identity is None:
+            return None
+        try:
+            rec = json.loads(self._content_path(identity).read_bytes())
+            return rec["sha256"] if rec.get("identity") == identity else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put_content(self, identity: str | None, content_hash: str) -> None:
+        """Remember ``content_hash`` for ``identity`` (see :meth:`content_of`)."""
+        if identity is None:
+            return
+        blob = json.dumps({"identity": identity, "sha256": content_hash}, sort_keys=True).encode()
+        p = self._content_path(identity)
+        try:
+            if isinstance(p, _RemotePath):
+                p.write_bytes(blob)
+                return
+            p.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".content-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob)
+            os.replace(tmp, p)
+        except OSError as exc:
+            self.warnings.append(f"landmark cache index not written to {self.dir} ({_reason(exc)}); scoring goes on")
 
     def mesh(self, key: str):
         """The full mesh of entry ``key`` as a block reader (:class:`msi.io.landmark_store.Member`),
         None when absent; nothing is loaded."""
         from msi.io.landmark_store import npz_member
 
+        if self.remote is not None:
+            return None  # a URL cache: the full mesh is not read back in place (tracked again)
         try:
             return npz_member(self._path(key), "landmarks")
         except (OSError, ValueError, zipfile.BadZipFile):
@@ -81,7 +133,10 @@ class LandmarkCache:
 
     def spool_dir(self, key: str) -> Path:
         """Where a tracker spools the full mesh of entry ``key`` before :meth:`put` (its own
-        folder: leftovers of a killed process are removed there like other temporary files)."""
+        folder: leftovers of a killed process are removed there like other temporary files).
+        A URL cache spools on local disk (the system's temporary folder)."""
+        if self.remote is not None:
+            return Path(tempfile.gettempdir()) / "msi-spool"
         return self._path(key).parent
 
     def get(self, key: str, points: tuple[int, ...] | None = None) -> dict | None:
@@ -96,7 +151,7 @@ class LandmarkCache:
         except OSError:
             return None
         try:
-            with np.load(p, allow_pickle=False) as z:
+            with np.load(p.open() if isinstance(p, _RemotePath) else p, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
                 compact = points is not None and "score_points" in z.files and \
                     tuple(meta.get("score_points_index", ())) == tuple(points)
@@ -115,6 +170,9 @@ class LandmarkCache:
                 raise ValueError("timestamps do not match the landmarks")
         except MemoryError:
             raise
+        except MSIError as exc:  # a URL cache the network failed to read: the entry may be fine
+            self.warnings.append(f"landmark cache entry {p.name} not read ({exc}): tracked again")
+            return None
         except Exception as exc:  # BadZipFile, EOFError, zlib.error, OSError, ValueError, KeyError, ...
             self.warnings.append(f"landmark cache entry {p.name} was damaged ({_reason(exc)}): tracked again")
             try:
@@ -143,17 +201,23 @@ class LandmarkCache:
             arrays["score_points"] = score_points
             meta["score_points_index"] = list(MP_SCORE_POINTS)
         tmp = None
+        remote = isinstance(p, _RemotePath)
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            self._remove_stale(p.parent)
+            if not remote:
+                p.parent.mkdir(parents=True, exist_ok=True)
+                self._remove_stale(p.parent)
             # write then rename: a crash or a parallel worker never leaves half a file under the name
-            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{key[:8]}-", suffix=".tmp")
+            # (a URL cache: written locally, then uploaded as one object)
+            fd, tmp = tempfile.mkstemp(dir=None if remote else p.parent, prefix=f".{key[:8]}-", suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
                 write_npz(f, {"landmarks": landmarks, "meta": np.array(json.dumps(meta)), **arrays})
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, p)
-            tmp = None
+            if remote:
+                p.upload(tmp)
+            else:
+                os.replace(tmp, p)
+                tmp = None
             return True
         except OSError as exc:  # read-only folder, full disk, ...
             self.warnings.append(f"landmark cache not written to {self.dir} ({_reason(exc)}); scoring goes on")
@@ -175,3 +239,46 @@ class LandmarkCache:
                     t.unlink()
             except OSError:
                 pass
+
+
+class _RemotePath:
+    """An object of a URL cache, with the few Path methods the cache uses. Failures are OSError
+    (the cache's own handling turns them into warnings), after :func:`msi.io.remote.with_retry`."""
+
+    def __init__(self, remote: tuple, rel: str) -> None:
+        (self.fs, root), self.rel = remote, rel
+        self.path = f"{root.rstrip('/')}/{rel}"
+        self.name = rel.rsplit("/", 1)[-1]
+
+    def _do(self, fn):
+        from msi.errors import InputNotFound, MSIError
+        from msi.io.remote import with_retry
+
+        try:
+            return with_retry(fn, f"landmark cache {self.name}")
+        except InputNotFound:
+            raise FileNotFoundError(self.name) from None
+        except MSIError as exc:
+            raise OSError(str(exc)) from None
+
+    def is_file(self) -> bool:
+        return bool(self._do(lambda: self.fs.isfile(self.path)))
+
+    def open(self):
+        """A retrying file object (:class:`msi.io.remote.StreamReader`) on the entry."""
+        from msi.io.remote import RemoteSource
+
+        src = RemoteSource(self.fs.unstrip_protocol(self.path), fs=self.fs, path=self.path)
+        return self._do(src.open)
+
+    def read_bytes(self) -> bytes:
+        return self._do(lambda: self.fs.cat_file(self.path))
+
+    def write_bytes(self, blob: bytes) -> None:
+        self._do(lambda: self.fs.pipe_file(self.path, blob))
+
+    def upload(self, local: str) -> None:
+        self._do(lambda: self.fs.put_file(local, self.path))
+
+    def unlink(self) -> None:
+        self._do(lambda: self.fs.rm_file(self.path))

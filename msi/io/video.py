@@ -69,15 +69,28 @@ class DecodeReport:
         return out
 
 
-def _check_file(path: str | os.PathLike) -> Path:
+def _check_file(path) -> Path:
+    """A local video as a Path (a regular, non-empty file), a URL or a
+    :class:`msi.io.remote.RemoteSource` as a RemoteSource (the object checked on its store)."""
+    from msi.io.remote import RemoteSource, is_url
+
+    if isinstance(path, RemoteSource) or is_url(path):
+        src = path if isinstance(path, RemoteSource) else RemoteSource(path)
+        src.info()
+        return src
     from msi.io.paths import check_input_file
 
     return check_input_file(path, UnreadableVideo)
 
 
-def _open(path: Path) -> av.container.InputContainer:
+def _open(path) -> av.container.InputContainer:
+    """A container on a local Path, or streaming from a RemoteSource (file object, never
+    buffered whole; :mod:`msi.io.remote`)."""
     try:
-        container = av.open(str(path), mode="r")
+        if hasattr(path, "open") and not isinstance(path, Path):
+            container = av.open(path.open(), mode="r")
+        else:
+            container = av.open(str(path), mode="r")
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc).split(":")[0] or type(exc).__name__
         raise UnreadableVideo(f"{path}: not a readable video ({reason})") from None
