@@ -86,7 +86,9 @@ def too_large_frames(points: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # NaN rows: no face, not too large
         for a in range(0, len(p), FRAME_BLOCK):
             b = p[a:a + FRAME_BLOCK, ..., :2]
-            out[a:a + FRAME_BLOCK] = (np.abs(b.reshape(len(b), -1)) > MAX_ABS_COORDINATE).any(axis=1)
+            # the limit as a float64 scalar: float32 landmarks (msi track's .npz) are compared in float64,
+            # not the limit cast to float32 (inf, and numpy's overflow warning)
+            out[a:a + FRAME_BLOCK] = (np.abs(b.reshape(len(b), -1)) > np.float64(MAX_ABS_COORDINATE)).any(axis=1)
     return out
 
 
@@ -104,7 +106,9 @@ def mouth_width(points: np.ndarray, corners: tuple[int, int], n_frames: int | No
     does not depend on the expression the video starts with (a rounded "oo" in the first frames
     narrows the mouth and inflates every normalised distance by up to a third, seen on the corpus)."""
     i, j = corners
-    d = np.linalg.norm(points[:, i, :2] - points[:, j, :2], axis=-1)
+    # the two corners in float64 before any arithmetic (a float32 store gives the same numbers)
+    c = np.asarray(np.asarray(points)[:, [i, j], :2], dtype=np.float64)
+    d = np.linalg.norm(c[:, 0] - c[:, 1], axis=-1)
     d = d[np.isfinite(d)]
     if d.size == 0:
         raise NoFace("no frame with a face: the mouth width cannot be measured")
@@ -253,7 +257,7 @@ def msi_from_landmarks(
     if compat not in COMPAT_MODES:
         raise ValueError(f"compat must be one of {COMPAT_MODES}, got {compat!r}")
     sch = get_scheme(scheme) if isinstance(scheme, str) else scheme
-    points = check_landmarks(points, sch)[:, :, :2]
+    points = _checked(points, sch)[:, :, :2]
     partial = compat == "reference"
     n_frames = points.shape[0]
     min_frames = 3 if partial else window + 2
@@ -282,10 +286,9 @@ def msi_from_landmarks(
     valid_acc = valid_frame[2:] & valid_frame[1:-1] & valid_frame[:-2]
     values: dict[str, np.ndarray] = {}
     starts = lengths = None
-    for region in REGIONS:  # one region's accelerations at a time (memory)
-        acc = _region_accelerations(points, sch, region, scale)
-        starts, lengths, values[region] = window_values(acc, window, hop, eps, partial, valid_acc)
-        del acc
+    for region in REGIONS:  # one region, one block of windows at a time (memory)
+        starts, lengths, values[region] = _region_window_values(points, list(sch.region(region)), scale, window,
+                                                                hop, eps, partial, valid_acc)
     used = np.isfinite(values["lip"])
     msi = {r: float(values[r][used].mean()) if used.any() else float("nan") for r in REGIONS}
     return MSIValues(
@@ -312,6 +315,54 @@ def _width_and_scale(points: np.ndarray, sch: Scheme, normalise: bool, mouth_wid
     if width is None:
         width = mouth_width(points, sch.mouth_corners, mouth_width_frames)
     return float(width), TARGET_MOUTH_WIDTH / width
+
+
+def _checked(points, sch: Scheme) -> np.ndarray:
+    """:func:`check_landmarks` without the float64 copy of a float32/float64 array (an hour of a
+    compact float32 store would double): every computation below converts the columns it reads to
+    float64 first, so the numbers are those of converting everything."""
+    arr = np.asarray(points)
+    if arr.dtype in (np.float32, np.float64) and arr.ndim == 3:
+        check_landmarks(arr[:1], sch)  # the shape and the point count, with the same messages
+        return arr
+    return check_landmarks(arr, sch)
+
+
+def _scaled_columns(points: np.ndarray, cols: list[int], scale: float, a: int = 0, b: int | None = None) -> np.ndarray:
+    """Frames ``a:b`` of columns ``cols`` in float64, multiplied by ``scale`` (step 1 of the definition)."""
+    p = np.asarray(points[a:b][:, cols], dtype=np.float64)  # fancy indexing: a fresh array, scaled in place
+    p *= scale
+    return p
+
+
+def _region_window_values(points: np.ndarray, cols: list[int], scale: float, window: int, hop: int, eps: float,
+                          partial: bool, valid_acc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`window_values` of the region's accelerations, computed for :data:`WINDOW_BLOCK`
+    windows at a time from the frames they cover: no (T, M, 2) array of the whole video. Each
+    acceleration and each window's value is the same arithmetic on the same numbers as
+    ``window_values(accelerations(scaled points))``, so the result is identical."""
+    n_acc = max(len(points) - 2, 0)
+    starts = window_starts(n_acc, window, hop, partial)
+    lengths = np.minimum(starts + window, n_acc) - starts
+    values = np.full(len(starts), np.nan)
+    bad = np.concatenate([[0], np.cumsum(~np.asarray(valid_acc, dtype=bool))])
+    ok = (bad[starts + lengths] - bad[starts]) == 0
+    full = ok & (lengths == window)
+    if full.any():
+        fs, out = starts[full], np.empty(int(full.sum()))
+        for b in range(0, len(fs), WINDOW_BLOCK):
+            blk = fs[b:b + WINDOW_BLOCK]
+            a0, a1 = int(blk[0]), int(blk[-1]) + window  # accelerations a0..a1-1 use frames a0..a1+1
+            acc = accelerations(_scaled_columns(points, cols, scale, a0, a1 + 2))
+            idx = (blk - a0)[:, None] + np.arange(window)[None, :]
+            var = acc[idx].var(axis=1)  # population variance (ddof=0)
+            out[b:b + WINDOW_BLOCK] = (1.0 / (var + eps)).mean(axis=(1, 2))
+        values[full] = out
+    for k in np.flatnonzero(ok & ~full):  # at most window/hop partial windows
+        s, n = int(starts[k]), int(lengths[k])
+        acc = accelerations(_scaled_columns(points, cols, scale, s, s + n + 2))
+        values[k] = (1.0 / (acc.var(axis=0) + eps)).mean()
+    return starts, lengths, values
 
 
 def _region_accelerations(points: np.ndarray, sch: Scheme, region: str, scale: float) -> np.ndarray:
