@@ -1,0 +1,102 @@
+"""``msi report NAME=DIR ... --out report/``: a self-contained HTML report (``index.html`` plus
+assets) that plays every method's video of each utterance in sync beside its per-window MSI,
+mouth opening and vertical slice; or the same from the rows ``msi compare --out`` wrote."""
+from __future__ import annotations
+
+import click
+
+from msi.cli import options as opt
+from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
+
+EPILOG = """\b
+The folder is written atomically (built beside --out, renamed into place when complete); an
+earlier report at --out is replaced, any other non-empty folder is refused. Open index.html in
+a browser (file:// works, nothing is loaded from the network). Videos Chromium plays as they are
+(H.264/AAC MP4, VP8/VP9 WebM) and no larger than --preview-size are linked, not copied; others
+get an H.264/AAC preview. Landmarks come from the cache msi compare fills, so a report after a
+compare tracks nothing again.
+
+\b
+exit codes: 0 every video shown, 1 some videos failed (error cells, the rest is shown),
+2 bad command line, 130 interrupted (no report written).
+
+\b
+examples:
+  msi report real=data/real ours=out/ours --truth data/real --out report/
+  msi compare a=runs/a b=runs/b --out rows.csv && msi report --rows rows.csv --out report/
+  msi report real=gt w2l=wav2lip --portable --workers 2 --out report/"""
+
+
+@click.command("report", epilog=EPILOG)
+@click.argument("methods", nargs=-1, metavar="[NAME=DIR...]")
+@click.option("--rows", default=None, metavar="FILE",
+              help="per-video rows written by msi compare --out (.csv/.json/.parquet) instead of scoring NAME=DIR")
+@click.option("--out", "out", required=True, metavar="DIR", help="report folder to write (index.html + assets)")
+@click.option("--truth", default=None, metavar="DIR", help="ground-truth videos, paired by file name")
+@click.option("--reference", default=None, metavar="NAME", help="method the others are tested against (default: the first)")
+@click.option("--syncnet-weights", default=None, metavar="FILE", help="SyncNet weights for LSE-C/LSE-D (as msi compare)")
+@click.option("--preview-size", type=int, default=None, metavar="PX",
+              help="long side of transcoded previews, and the largest video linked as it is (default 256)")
+@click.option("--portable", is_flag=True, help="transcode every video into the report (a folder that can be moved)")
+@click.option("--title", default="msi report", help="title of the pages")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+@opt.resample_option("resample the landmark trajectories to this frame rate before MSI (e.g. 25)")
+@opt.tracking_options()
+@opt.workers_option("work on N videos in parallel")
+@opt.cache_options(cache_dir=True)
+def command(methods, rows, out, truth, reference, syncnet_weights, preview_size, portable, title, quiet,
+            resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
+    """Self-contained HTML report: every method's videos in sync, per-window MSI, mouth opening
+    against the truth, worst windows one click away, vertical slices; the compare table on top."""
+    import sys
+    from pathlib import Path
+
+    from msi.report.build import check_out
+    from msi.report.previews import PREVIEW_SIDE
+
+    if bool(methods) == bool(rows):
+        raise UsageError("give either NAME=DIR... (scored like msi compare) or --rows FILE, not both")
+    opt.check_resample(resample_fps)
+    workers = opt.check_workers(workers)
+    preview_size = PREVIEW_SIDE if preview_size is None else preview_size
+    if preview_size < 16:
+        raise UsageError(f"--preview-size must be at least 16 px, got {preview_size}")
+    check_out(out)  # before any video is tracked
+    if truth is not None and not Path(truth).is_dir():
+        raise UsageError(f"--truth {truth}: not a folder")
+    from msi.compare import list_videos
+    from msi.score import Settings
+
+    settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
+    cache = opt.cache_setting(no_cache, cache_dir)
+    truths = {n: str(p) for n, p in list_videos(Path(truth)).items()} if truth else None
+    if rows:
+        from msi.report.build import read_rows
+
+        per_video = read_rows(rows)
+        names = list(dict.fromkeys(per_video["method"]))
+    else:
+        from msi.compare import compare_methods, parse_methods
+
+        dirs = parse_methods(methods)
+        names = list(dirs)
+        empty = [n for n, d in dirs.items() if not list_videos(d)]
+        if empty:
+            raise UsageError(f"no videos in the folder of {', '.join(empty)}")
+        if reference is not None and reference not in dirs:
+            raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(dirs)})")
+        print(f"msi report: scoring {sum(len(list_videos(d)) for d in dirs.values())} videos "
+              "(msi compare's columns) ...", file=sys.stderr)
+        per_video = compare_methods(dirs, Path(truth) if truth else None, syncnet_weights, settings, workers, cache)
+    if reference is not None and reference not in names:
+        raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(map(str, names))})")
+    from msi.report.build import build_report
+
+    path = build_report(per_video, out, settings=settings, cache=cache, workers=workers, reference=reference,
+                        truths=truths, preview_side=preview_size, portable=portable, title=title,
+                        progress=not quiet)
+    failed = per_video["error"].notna() & per_video["error"].astype(bool)
+    for _, r in per_video[failed].iterrows():
+        click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
+    click.echo(f"msi report: wrote {Path(path) / 'index.html'}", err=True)
+    return EXIT_FAILED if failed.any() else EXIT_OK
