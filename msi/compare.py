@@ -22,6 +22,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from msi.errors import MSIError, UsageError
+from msi.io.remote import display_path, redact_text  # string work: fsspec loads only for a URL
 from msi.metrics.column import Column, CompareSettings, Metric, VideoContext  # noqa: F401  (Column: re-exported)
 from msi.metrics.lse import syncnet as _syncnet
 from msi.metrics.registry import COLUMNS, VIDEO_METRICS
@@ -74,14 +75,14 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
     settings = settings or Settings()
     truth_ctx = video_context(truth, settings, cache, compare_settings) if truth is not None else None
     ctx = video_context(path, settings, cache, compare_settings, syncnet_weights, truth_ctx)
-    row = _empty_row(path)
+    row = _empty_row(display_path(path))
     res = ctx.score  # the video's own failure (unreadable, no face) is the row's error
     row.update(frames=res.frames, fps=res.fps)
     ctx.notes.extend(list(ctx.tracked.warnings) + list(res.warnings))
     for metric in VIDEO_METRICS:
         row.update(run_metric(metric, ctx))
     if truth is not None:
-        row["truth"] = str(truth)
+        row["truth"] = display_path(truth)
     row["warnings"] = ctx.notes
     return row
 
@@ -125,6 +126,13 @@ def parse_methods(specs: Iterable[str]) -> dict[str, Path]:
             raise UsageError(f"method {spec!r}: expected NAME=DIR")
         if name in out:
             raise UsageError(f"method {name!r} given twice")
+        from msi.io.remote import display_path, is_folder, is_url
+
+        if is_url(d):  # a bucket prefix (msi.io.remote): its videos are streamed from the store
+            if not is_folder(d):
+                raise UsageError(f"method {name}: {display_path(d)} is not a folder on its store")
+            out[name] = d
+            continue
         p = Path(d)
         if not p.is_dir():
             raise UsageError(f"method {name}: {d} is not a folder")
@@ -135,23 +143,29 @@ def parse_methods(specs: Iterable[str]) -> dict[str, Path]:
 def list_videos(folder: Path) -> dict[str, Path]:
     """Videos in ``folder`` (recursive), keyed by their path relative to it without the extension:
     the name videos pair up by across methods and with the truth."""
+    from msi.io.remote import is_url
     from msi.io.video import VIDEO_EXTENSIONS
 
+    if is_url(folder):
+        from msi.io.remote import list_folder
+
+        return list_folder(folder, VIDEO_EXTENSIONS)
     files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
     return {str(p.relative_to(folder).with_suffix("")): p for p in files}
 
 
 def _job(args: tuple) -> dict:
     method, name, path, truth, weights, settings, cache, csettings = args
+    shown = display_path(path)  # a URL without its userinfo and query string
     try:
         row = video_metrics(path, truth, weights, settings, cache, csettings)
     except MSIError as exc:
-        row = _empty_row(path)
-        row.update(error=_strip(exc, path), error_kind=exc.kind)
+        row = _empty_row(shown)
+        row.update(error=redact_text(_strip(exc, shown)), error_kind=exc.kind)
     except Exception as exc:  # one bad video never sinks the batch; the message stays one line
-        row = _empty_row(path)
+        row = _empty_row(shown)
         first = str(exc).splitlines()[0] if str(exc) else ""
-        row.update(error=f"unexpected {type(exc).__name__}: {first}", error_kind="internal")
+        row.update(error=redact_text(f"unexpected {type(exc).__name__}: {first}"), error_kind="internal")
     row.update(method=method, name=name)
     return row
 

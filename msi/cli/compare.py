@@ -84,7 +84,9 @@ def command(methods, reference, truth, syncnet_weights, paper, plot, fmt, out, n
     reference = reference or next(iter(dirs))
     if reference not in dirs:
         raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(dirs)})")
-    if truth is not None and not Path(truth).is_dir():
+    from msi.io.remote import is_folder, is_url
+
+    if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):
         raise UsageError(f"--truth {truth}: not a folder")
     paper_table = read_paper_table(paper) if paper else None
     from msi.compare import list_videos
@@ -96,7 +98,7 @@ def command(methods, reference, truth, syncnet_weights, paper, plot, fmt, out, n
     from msi.score import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
-    per_video = compare_methods(dirs, Path(truth) if truth else None, syncnet_weights, settings, workers,
+    per_video = compare_methods(dirs, (truth if is_url(truth) else Path(truth)) if truth else None, syncnet_weights, settings, workers,
                                 opt.cache_setting(no_cache, cache_dir),
                                 CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise))
     for _, r in per_video.iterrows():

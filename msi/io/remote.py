@@ -165,8 +165,42 @@ def with_retry(fn: Callable[[], T], shown: str, attempts: int = RETRY_ATTEMPTS,
     raise AssertionError("unreachable")
 
 
+#: Loggers of the store drivers: their records are redacted (fsspec's HTTP driver logs URLs at DEBUG).
+DRIVER_LOGGERS = ("fsspec", "fsspec.http", "fsspec.cached", "s3fs", "gcsfs", "aiohttp.client", "aiobotocore",
+                  "botocore", "urllib3.connectionpool")
+
+
+class _RedactingFilter:
+    """A logging filter: URLs in a record's message lose userinfo and query strings."""
+
+    def filter(self, record) -> bool:
+        msg = record.getMessage()
+        if "://" in msg:
+            record.msg, record.args = redact_text(msg), ()
+        if record.exc_info and not record.exc_text:  # a logged traceback names the URL too
+            import logging
+
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and "://" in record.exc_text:
+            record.exc_text, record.exc_info = redact_text(record.exc_text), None
+        return True
+
+
+_FILTER = _RedactingFilter()
+
+
+def _guard_logs() -> None:
+    import logging
+
+    for name in DRIVER_LOGGERS:
+        log = logging.getLogger(name)
+        if _FILTER not in log.filters:
+            log.addFilter(_FILTER)
+
+
 def _fs(url: str):
     """(filesystem, path) of ``url``; a missing driver is one line naming the extra."""
+    _guard_logs()
     try:
         from fsspec.core import url_to_fs
     except ImportError:
