@@ -74,8 +74,10 @@ def read_rows(path: str | os.PathLike):
         if col not in df.columns:
             df[col] = None
         df[col] = df[col].map(lambda v: v if isinstance(v, str) and v else None)
-    df["warnings"] = (df["warnings"] if "warnings" in df.columns else "").map(
-        lambda w: [s for s in str(w).split(" | ") if s] if isinstance(w, str) else list(w) if isinstance(w, list) else [])
+    if "warnings" not in df.columns:
+        df["warnings"] = ""
+    df["warnings"] = df["warnings"].map(  # msi compare --out joins them with " | "
+        lambda w: [s for s in w.split(" | ") if s] if isinstance(w, str) else list(w) if isinstance(w, list) else [])
     return df
 
 

@@ -148,8 +148,8 @@ def utterance_page(title: str, u: Utterance, data: dict, prev: str | None, next_
 </div>""",
         '<h2>Worst windows</h2><p class=hint>Lowest mean of MSI-Lip and MSI-Jaw per video, not overlapping. '
         "Click one: every video seeks there and loops it.</p>",
-        '<table id="worst" class="worst"><thead><tr><th>video</th><th>#</th><th>from (s)</th><th>to (s)</th>'
-        "<th>MSI-Lip</th><th>MSI-Jaw</th></tr></thead><tbody></tbody></table>",
+        '<table id="worst" class="worst"><thead><tr><th>video</th><th>worst windows, lowest MSI first</th></tr></thead>'
+        "<tbody></tbody></table>",
         "<h2>Over time</h2><p class=hint>Per video: MSI per 12-acceleration window (red lip, blue jaw; worst "
         "windows shaded), mouth opening in mouth widths (black; the truth's dashed grey), and the vertical "
         "slice through the mouth (jagged edges = jitter). One time axis; click to seek.</p>",

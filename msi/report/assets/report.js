@@ -103,22 +103,28 @@ class Player {
   }
 
   buildWorst() {
+    // one row per video, its worst windows as buttons (lowest MSI first); a click seeks every video
     const body = document.querySelector("#worst tbody");
-    const rows = [];
-    this.data.lanes.forEach(lane => (lane.worst || []).forEach(w => rows.push([lane, w])));
-    rows.sort((a, b) => ((a[1].lip + a[1].jaw) - (b[1].lip + b[1].jaw)));
-    rows.forEach(([lane, w]) => {
-      const tr = el("tr", {class: "window", "data-start": w.s, "data-end": w.e, tabindex: "0",
-                           title: "seek every video to " + fmt(w.s, 2) + " s and loop this window"});
-      [lane.label, "#" + w.rank, fmt(w.s, 2), fmt(w.e, 2), fmt(w.lip), fmt(w.jaw)]
-        .forEach(t => tr.appendChild(el("td", {}, t)));
-      tr.addEventListener("click", () => this.showWindow(w.s, w.e));
-      tr.addEventListener("keydown", ev => { if (ev.key === "Enter") this.showWindow(w.s, w.e); });
+    let any = false;
+    this.data.lanes.forEach(lane => {
+      if (!(lane.worst || []).length) return;
+      any = true;
+      const tr = el("tr");
+      tr.appendChild(el("td", {}, lane.label));
+      const td = el("td");
+      lane.worst.forEach(w => {
+        const b = el("button", {class: "window", "data-start": w.s, "data-end": w.e, "data-lane": lane.id,
+                                title: `seek every video to ${fmt(w.s, 2)} s and loop to ${fmt(w.e, 2)} s`},
+                     `#${w.rank}  ${fmt(w.s, 2)}–${fmt(w.e, 2)} s  lip ${fmt(w.lip)} · jaw ${fmt(w.jaw)}`);
+        b.addEventListener("click", () => this.showWindow(w.s, w.e));
+        td.appendChild(b);
+      });
+      tr.appendChild(td);
       body.appendChild(tr);
     });
-    if (!rows.length) {
+    if (!any) {
       const tr = el("tr");
-      tr.appendChild(el("td", {colspan: "6"}, "no scored window"));
+      tr.appendChild(el("td", {colspan: "2"}, "no scored window"));
       body.appendChild(tr);
     }
   }
@@ -165,6 +171,15 @@ class Player {
       row.appendChild(plots);
       box.appendChild(row);
     });
+    const axis = el("section", {class: "lane axis"});
+    axis.appendChild(el("div", {class: "label"}, "time (s)"));
+    const c = el("canvas", {class: "plot axis", "data-kind": "axis"});
+    c.lane = {};
+    const wrap = el("div", {class: "plots"});
+    wrap.appendChild(c);
+    axis.appendChild(wrap);
+    this.canvases.push(c);
+    box.appendChild(axis);
   }
 
   yRange() {
@@ -194,6 +209,17 @@ class Player {
       g.strokeStyle = "#e4e4e4";
       g.lineWidth = 1;
       for (let t = 0; t <= D; t += 1) { g.beginPath(); g.moveTo(X(t), 0); g.lineTo(X(t), h); g.stroke(); }
+      if (c.dataset.kind === "axis") {
+        const step = D > 20 ? 5 : D > 8 ? 2 : D > 2 ? 0.5 : 0.1;
+        g.fillStyle = "#333"; g.strokeStyle = "#333"; g.font = "11px sans-serif"; g.textAlign = "center";
+        for (let t = 0; t <= D + 1e-9; t += step) {
+          const x = Math.min(X(t), w - 1);
+          g.beginPath(); g.moveTo(x, 0); g.lineTo(x, 5); g.stroke();
+          g.fillText(t.toFixed(step < 1 ? 1 : 0), Math.max(10, Math.min(x, w - 12)), 17);
+        }
+        g.textAlign = "start";
+        continue;
+      }
       if (c.dataset.kind === "msi") {
         const lo = this.msiLow, Y = v => h - 4 - (v - lo) / (2 - lo) * (h - 8);
         (lane.timeline || []).filter(wd => wd.skip).forEach(wd => {
@@ -257,7 +283,7 @@ class Player {
       this.videos.forEach((v, i) => { v.muted = i !== k; });
     });
     document.addEventListener("keydown", ev => {
-      if (ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT") return;
+      if (["INPUT", "SELECT", "BUTTON"].includes(ev.target.tagName)) return;
       if (ev.key === " ") { ev.preventDefault(); this.playing ? this.pause() : this.play(); }
       else if (ev.key === "ArrowLeft") this.step(-1);
       else if (ev.key === "ArrowRight") this.step(1);
