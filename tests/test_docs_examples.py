@@ -37,6 +37,8 @@ REPRODUCE = re.compile(r"^Reproduce:\s*`(?P<cmd>[^`]+)`", re.MULTILINE)
 #: Folders under docs/ that hold no pages (mkdocs.yml's exclude_docs leaves them out of the site).
 NOT_PAGES = ("hooks",)
 BLOCK_TIMEOUT_S = 180
+#: What an unmarked block must not do here: install, or reach the network (mark it illustrative).
+UNSAFE = re.compile(r"\b(pip install|apt-get|apt install|sudo|curl|wget|git clone)\b")
 
 
 @dataclass
@@ -102,6 +104,9 @@ def test_every_block_runs_or_says_why_not():
         if b.kind == "unlabelled":
             bad.append(f"{b.where}: a ```{b.lang or '(no language)'} block that is neither a program that runs here "
                        "nor marked <!-- illustrative: REASON --> or <!-- output of: COMMAND -->")
+        elif b.kind == "run" and UNSAFE.search(b.code):
+            bad.append(f"{b.where}: an unmarked block would run {UNSAFE.search(b.code).group(0)!r} in the tests: "
+                       "mark it <!-- illustrative: REASON -->")
         elif b.kind in ("illustrative", "output") and len(b.note) < 8:
             bad.append(f"{b.where}: '{b.kind}' needs a reason or a command, got {b.note!r}")
     assert not bad, "\n".join(bad)
@@ -168,7 +173,7 @@ def test_page_examples_run(page, examples_env):
     for name, src in files.items():
         shutil.copyfile(src, cwd / name)
     for b in blocks(page):
-        if b.kind == "run":
+        if b.kind == "run" and not UNSAFE.search(b.code):  # unsafe ones fail the labelling test
             _run(b, cwd, env)
 
 
