@@ -199,7 +199,8 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
         tkey["panel"] = box.as_list()
     key = None
     if store and remote is not None:  # the content hash comes while the video streams (below)
-        known = store.content_of(remote.identity())  # ... or from an earlier read of this version
+        identity = remote.identity()
+        known = store.content_of(identity) if identity else remote.content_hash()  # no strong ETag: read
         key = cache_key(known, tkey) if known else None
     elif store:
         key = cache_key(file_sha256(file), tkey)

@@ -160,8 +160,9 @@ class CuttingProxy:
     """TCP proxy on 127.0.0.1 to ``port``: the first ``cuts`` connections whose response
     passes ``after`` bytes are closed there, mid-body; later ones pass whole."""
 
-    def __init__(self, port: int, after: int, cuts: int = 1) -> None:
+    def __init__(self, port: int, after: int, cuts: int = 1, throttle: int = 0) -> None:
         self.target, self.after, self.left, self.cut = port, after, cuts, 0
+        self.throttle, self.throttled = throttle, 0  # ranged GETs answered 503 SlowDown first
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.lock = threading.Lock()
@@ -176,7 +177,20 @@ class CuttingProxy:
             threading.Thread(target=self._pipe, args=(conn,), daemon=True).start()
 
     def _pipe(self, conn: socket.socket) -> None:
+        first = conn.recv(65536)
+        with self.lock:
+            slow = self.throttle > 0 and first.startswith(b"GET ") and b"\r\nrange:" in first.lower()
+            if slow:
+                self.throttle -= 1
+                self.throttled += 1
+        if slow:  # what S3 answers when a prefix gets too many requests
+            body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            conn.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+            conn.close()
+            return
         up = socket.create_connection(("127.0.0.1", self.target))
+        up.sendall(first)
         threading.Thread(target=self._copy, args=(conn, up, None), daemon=True).start()
         self._copy(up, conn, self)
 
@@ -222,6 +236,29 @@ def test_a_connection_dropped_mid_video_is_retried_and_the_video_scored(s3, loca
     assert proxy.cut == 1
     assert res.error is None, res.error
     _same(local["a.mp4"], res)
+
+
+def test_throttling_is_retried_with_backoff_and_the_video_scored(s3, local, monkeypatch):
+    """S3 answers 503 SlowDown to the first ranged reads; botocore's and s3fs's own retries are
+    turned down to one try here, so ours does the retrying."""
+    from msi.io import remote
+
+    monkeypatch.setattr(remote, "RETRY_BASE_DELAY", 0.01)
+    monkeypatch.setattr(s3fs.S3FileSystem, "retries", 1)
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    proxy = CuttingProxy(s3["port"], after=10 ** 9, cuts=0, throttle=2)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
+    s3fs.S3FileSystem.clear_instance_cache()
+    try:
+        (res,) = score_many([f"s3://{BUCKET}/clips/b.mp4"], Settings(), cache=False)
+    finally:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", s3["endpoint"])
+        s3fs.S3FileSystem.clear_instance_cache()
+        proxy.close()
+    assert proxy.throttled == 2
+    assert res.error is None, res.error
+    _same(local["b.mp4"], res)
 
 
 def test_a_connection_that_keeps_dropping_is_an_error_row_after_the_bounded_retry(s3, local, monkeypatch):
@@ -289,3 +326,14 @@ def test_redaction_of_urls_in_text():
     assert display_path("clips/a.mp4") == "clips/a.mp4"
     msg = "ClientResponseError: 403, url='https://u:pw@h/x.mp4?sig=1&t=2' and s3://b/k?versionId=3 done"
     assert redact_text(msg) == "ClientResponseError: 403, url='https://h/x.mp4' and s3://b/k done"
+
+
+def test_compare_takes_folder_urls_and_pairs_their_videos_by_name(s3):
+    from msi.compare import list_videos, parse_methods
+    from msi.errors import UsageError
+
+    dirs = parse_methods([f"ours=s3://{BUCKET}/clips", f"s3://{BUCKET}/clips/"])
+    assert dirs["ours"] == f"s3://{BUCKET}/clips"
+    assert list_videos(dirs["ours"]) == {"a": f"s3://{BUCKET}/clips/a.mp4", "b": f"s3://{BUCKET}/clips/b.mp4"}
+    with pytest.raises(UsageError, match="not a folder"):
+        parse_methods([f"x=s3://{BUCKET}/nothing-here"])
