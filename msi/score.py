@@ -558,13 +558,13 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
 
 def _score_one(args: tuple) -> ScoreResult:
     path, settings, cache, progress = args
+    shown = display_path(path)  # a URL without its userinfo and query string
     try:
         return score_video(path, settings, cache, progress)
     except MSIError as exc:
         msg = str(exc)
         for p in (str(path), shown):
             msg = msg[len(p) + 2:] if msg.startswith(f"{p}: ") else msg  # the path is its own field
-    shown = display_path(path)  # a URL without its userinfo and query string
         from msi.tracking.panels import split_panel_path
 
         return ScoreResult(path=shown, error=_redacted(msg, path), error_kind=exc.kind,
@@ -575,11 +575,6 @@ def _score_one(args: tuple) -> ScoreResult:
                            error_kind="internal", settings=dataclasses.asdict(settings))
 
 
-def score_many(paths: Iterable[str], settings: Settings | None = None, workers: int = 1,
-               cache: bool | str = True, progress: bool = False) -> Iterator[ScoreResult]:
-    """Score many inputs; yields each result as it finishes (order of completion). Never raises
-    for one input: its result carries ``error``. ``progress``: per-frame bars (one worker only).
-    On a Dask cluster: :func:`msi.cluster.score_cluster` (same results)."""
 def _redacted(msg: str, path) -> str:
     """``msg`` with no URL credentials in it (for the row of a URL input)."""
     if not is_url(str(path)):
@@ -589,6 +584,11 @@ def _redacted(msg: str, path) -> str:
     return redact_text(msg.replace(str(path), display_path(path)))
 
 
+def score_many(paths: Iterable[str], settings: Settings | None = None, workers: int = 1,
+               cache: bool | str = True, progress: bool = False) -> Iterator[ScoreResult]:
+    """Score many inputs; yields each result as it finishes (order of completion). Never raises
+    for one input: its result carries ``error``. ``progress``: per-frame bars (one worker only).
+    On a Dask cluster: :func:`msi.cluster.score_cluster` (same results)."""
     settings = settings or Settings()
     from msi.tracking.panels import expand_panels
 
@@ -604,28 +604,28 @@ def _redacted(msg: str, path) -> str:
 
 def expand_inputs(items: Iterable[str]) -> list[str]:
     """Files, folders (recursively: video files) and globs -> a sorted, de-duplicated list.
+    fsspec URLs (``s3://bucket/prefix/``, ``s3://bucket/*.mp4``, ``https://...``) expand on their
+    store the same way (:func:`msi.io.remote.expand_url`). The one input expansion of every
+    command (``msi score``, ``msi report``).
 
     A path that does not exist is kept, so it is reported as an error in its place.
     """
     import glob
 
-    fsspec URLs (``s3://bucket/prefix/``, ``s3://bucket/*.mp4``, ``https://...``) expand on their
-    store the same way (:func:`msi.io.remote.expand_url`). The one input expansion of every
-    command (``msi score``, ``msi report``).
     from msi.io.video import VIDEO_EXTENSIONS
 
     out: list[str] = []
     for item in items:
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_EXTENSIONS)
-            out += found
-        elif not p.exists() and any(c in item for c in "*?["):
         if is_url(item):  # a bucket prefix, a glob on the store, or one object (msi.io.remote)
             from msi.io.remote import expand_url
 
             out += expand_url(item, VIDEO_EXTENSIONS)
             continue
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_EXTENSIONS)
+            out += found
+        elif not p.exists() and any(c in item for c in "*?["):
             out += sorted(glob.glob(item, recursive=True))
         else:
             out.append(item)
