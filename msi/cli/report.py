@@ -62,14 +62,17 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
     if preview_size < 16:
         raise UsageError(f"--preview-size must be at least 16 px, got {preview_size}")
     check_out(out)  # before any video is tracked
-    if truth is not None and not Path(truth).is_dir():
+    from msi.io.remote import is_folder, is_url  # folder URLs, as msi compare takes them
+
+    if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):
         raise UsageError(f"--truth {truth}: not a folder")
+    truth_dir = (truth if is_url(truth) else Path(truth)) if truth else None
     from msi.compare import list_videos
     from msi.score import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
     cache = opt.cache_setting(no_cache, cache_dir)
-    truths = {n: str(p) for n, p in list_videos(Path(truth)).items()} if truth else None
+    truths = {n: str(p) for n, p in list_videos(truth_dir).items()} if truth_dir else None
     if rows:
         from msi.report.build import read_rows
 
@@ -87,16 +90,15 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
             raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(dirs)})")
         print(f"msi report: scoring {sum(len(list_videos(d)) for d in dirs.values())} videos "
               "(msi compare's columns) ...", file=sys.stderr)
-        per_video = compare_methods(dirs, Path(truth) if truth else None, syncnet_weights, settings, workers, cache)
+        per_video = compare_methods(dirs, truth_dir, syncnet_weights, settings, workers, cache)
     if reference is not None and reference not in names:
         raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(map(str, names))})")
     from msi.report.build import build_report
 
-    path = build_report(per_video, out, settings=settings, cache=cache, workers=workers, reference=reference,
-                        truths=truths, preview_side=preview_size, portable=portable, title=title,
-                        progress=not quiet)
-    failed = per_video["error"].notna() & per_video["error"].astype(bool)
-    for _, r in per_video[failed].iterrows():
-        click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
-    click.echo(f"msi report: wrote {Path(path) / 'index.html'}", err=True)
-    return EXIT_FAILED if failed.any() else EXIT_OK
+    written = build_report(per_video, out, settings=settings, cache=cache, workers=workers, reference=reference,
+                           truths=truths, preview_side=preview_size, portable=portable, title=title,
+                           progress=not quiet)
+    for e in written.errors:  # error cells of the report; the rest is in it
+        click.echo(f"msi: error: {e}", err=True)
+    click.echo(f"msi report: wrote {written.path / 'index.html'}", err=True)
+    return EXIT_FAILED if written.errors else EXIT_OK

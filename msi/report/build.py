@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -74,6 +75,14 @@ def read_rows(path: str | os.PathLike):
         if col not in df.columns:
             df[col] = None
         df[col] = df[col].map(lambda v: v if isinstance(v, str) and v else None)
+    def located(v):  # a relative path is msi compare's working folder's; else try beside the rows file
+        q = Path(str(v))
+        return str(p.parent / q) if not q.is_absolute() and not q.exists() and (p.parent / q).exists() else v
+
+    from msi.io.remote import is_url
+
+    for col in ("path", "truth"):
+        df[col] = df[col].map(lambda v: v if v is None or is_url(v) else located(v))
     if "warnings" not in df.columns:
         df["warnings"] = ""
     df["warnings"] = df["warnings"].map(  # msi compare --out joins them with " | "
@@ -114,11 +123,19 @@ def warnings_of(plan: Plan, assets: dict[str, dict]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+@dataclass
+class Written:
+    """What :func:`build_report` wrote: the folder, and "path: reason" of every video shown as an error cell."""
+
+    path: Path
+    errors: list[str] = field(default_factory=list)
+
+
 def build_report(rows, out: str | os.PathLike, *, settings=None, cache: bool | str = True, workers: int = 1,
                  reference: str | None = None, truths: dict[str, str] | None = None, preview_side: int = PREVIEW_SIDE,
-                 portable: bool = False, title: str = "msi report", progress: bool = True) -> Path:
+                 portable: bool = False, title: str = "msi report", progress: bool = True) -> Written:
     """Write the report of ``rows`` (``msi compare``'s per-video DataFrame) to the folder ``out``
-    (replacing an earlier report there only once the new one is complete); returns ``out``."""
+    (replacing an earlier report there only once the new one is complete)."""
     from msi.score import Settings
 
     out = check_out(out)
@@ -146,7 +163,9 @@ def build_report(rows, out: str | os.PathLike, *, settings=None, cache: bool | s
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
+    errors = [f"{c.row['path']}: {c.error}" for u in plan.utterances for c in u.cells if c.error]
+    errors += [f"{a['path']}: {a['error']}" for a in assets.values() if a.get("error")]
+    return Written(out, errors)
 
 
 def _write_pages(tmp: Path, plan: Plan, rows, assets: dict, reference: str | None, title: str, settings) -> None:

@@ -119,7 +119,10 @@ def _assets(job: VideoJob) -> dict:
                 columns.append(frame_line(f, pos).copy())
             yield f
 
-    playable, why = (False, "--portable") if job.portable else browser_playable(job.path, job.preview_side)
+    from msi.io.remote import is_url
+
+    playable, why = ((False, "--portable") if job.portable else (False, "a remote video") if is_url(job.path)
+                     else browser_playable(job.path, job.preview_side))
     root = Path(job.root)
     try:
         if playable:

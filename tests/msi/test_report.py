@@ -190,3 +190,13 @@ def test_worst_window_click_seeks_every_video_to_one_frame(browser, report):
     k = int(start * FPS + 1e-6) + 1
     assert all(abs(t - (k + 0.5) / FPS) < 0.5 / FPS for t in times), (k, times)
     assert console_errors(browser) == []
+
+
+def test_rows_naming_a_lost_file_give_an_error_cell(run_cli, inputs, tmp_path):
+    """Rows whose video is gone (moved since msi compare): the report is written, the cell says why, exit 1."""
+    rows = tmp_path / "rows.csv"
+    rows.write_text(f"method,name,path\na,clip,{inputs / 'a' / 'clip.mp4'}\nb,clip,{tmp_path / 'gone.mp4'}\n")
+    code, _, err = run_cli(["report", "--rows", rows, "--out", tmp_path / "r", "-q"])
+    assert code == 1 and "Traceback" not in err and f"msi: error: {tmp_path / 'gone.mp4'}: " in err
+    index = (tmp_path / "r" / "index.html").read_text()
+    assert "class=error" in index and "no such file" in index.lower()
