@@ -6,7 +6,7 @@ Every fenced block of README.md and docs/**/*.md is one of:
   in a folder holding the bundled sample clips under the names the pages use (``video.mp4``,
   ``real.mp4``, ``clip.mp4``: carphone_pristine; ``fake.mp4``: carphone_distorted) and one
   landmark cache shared by all pages (each clip is tracked once);
-- marked ``<!-- illustrative: REASON -->`` on the line before it (it would install, train, need
+- marked ``<!-- illustrative: REASON -->`` on the last non-blank line before it (it would install, train, need
   your own files or hosts): not run, and the reason must be given;
 - marked ``<!-- output of: COMMAND -->``, or on a page whose first lines say ``Reproduce: `COMMAND```
   (the pages the benchmarks write): the COMMAND must exist (an ``msi``/``stableface`` subcommand,
@@ -77,7 +77,10 @@ def blocks(page: Path) -> list[Block]:
             j += 1
         assert j < len(lines), f"{page.relative_to(ROOT)}:{start + 1}: a fenced block is never closed"
         code = "\n".join(line[len(indent):] if line.startswith(indent) else line for line in lines[start + 1:j])
-        prev = lines[start - 1] if start > 0 else ""
+        k = start - 1  # the marker: the last non-blank line before the fence (inside a list item
+        while k >= 0 and not lines[k].strip():  # Python-Markdown needs a blank line between them)
+            k -= 1
+        prev = lines[k] if k >= 0 else ""
         mark = MARK.match(prev)
         lang = m.group("lang").lower()
         if mark:
