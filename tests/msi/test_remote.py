@@ -86,8 +86,8 @@ def s3(clips):
 
 @pytest.fixture(scope="session")
 def local(clips) -> dict:
-    """The clips scored from local disk: {file name: result dict without the path}."""
-    out = {Path(r.path).name: r for r in score_many(expand_inputs([str(clips)]), Settings(), cache=False)}
+    """The clips scored from local disk (into the session's cache): {file name: result}."""
+    out = {Path(r.path).name: r for r in score_many(expand_inputs([str(clips)]), Settings(), cache=True)}
     assert all(r.error is None for r in out.values())
     return out
 
@@ -309,8 +309,9 @@ def test_a_url_with_credentials_never_appears_in_any_output(s3, local, run_cli, 
     assert f"{local['a.mp4'].msi_lip}" in stdout or f"{local['a.mp4'].msi_lip:.4f}" in stdout
 
 
-def test_without_a_url_no_remote_package_is_imported(clips):
-    code = ("import sys\nfrom msi.cli import main\ntry:\n    main(['score', sys.argv[1], '-q', '--no-cache'])\n"
+def test_without_a_url_no_remote_package_is_imported(clips, local):
+    """`msi score` of a local video (a cache hit: the session's cache has it) in a fresh interpreter."""
+    code = ("import sys\nfrom msi.cli import main\ntry:\n    main(['score', sys.argv[1], '-q'])\n"
             "except SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('fsspec', 's3fs', 'aiohttp', 'aiobotocore', 'botocore', 'boto3', 'gcsfs')))")
