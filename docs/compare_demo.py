@@ -1,4 +1,4 @@
-"""Rebuild the README's "Compare methods" example: three 4 s synthetic talking clips (espeak-ng speech,
+"""Rebuild the "Compare methods" example of docs/compare.md: three 4 s synthetic talking clips (espeak-ng speech,
 seeds 0-2), each turned into four "methods" by the done test's ``make_methods`` (tests/msi/test_compare.py),
 then ``msi compare`` on them.
 

@@ -1,4 +1,4 @@
-"""Make the README figures of `msi slice-plot` and `msi plot` from the bundled real sample.
+"""Make the figures of `msi slice-plot` and `msi plot` (docs/plots.md, README) from the bundled real sample.
 
     python docs/make_figures.py            # writes docs/img/*.png, prints the measured numbers
 
