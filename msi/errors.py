@@ -55,6 +55,13 @@ class ClusterError(MSIError):
     kind = "cluster"
 
 
+class BadWeights(MSIError):
+    """A network weights file given by the user is missing, unreadable or not the expected model:
+    the whole run stops (one line, exit 1), since every video would fail the same way."""
+
+    kind = "bad_weights"
+
+
 class UsageError(MSIError):
     kind = "usage"
     exit_code = EXIT_USAGE

@@ -15,8 +15,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-#: What a column can need besides the video itself (``Column.needs``).
-NEEDS = ("truth", "audio", "weights")
+#: What a column can need besides the video itself (``Column.needs``): "weights" are SyncNet's;
+#: "inception", "i3d", "arcface" the networks of FID, FVD and CSIM (``msi.metrics.networks``).
+NEEDS = ("truth", "audio", "weights", "inception", "i3d", "arcface")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class CompareSettings:
 
     cpbd_step: int = 1  # CPBD on every n-th frame
     nlmd_normalise: str = "mouth_width"  # or "none": mouth LMD in pixels
+    fid_step: int = 1  # FID on every n-th frame of each video (1: all, pytorch-fid's protocol)
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,19 @@ class Metric:
     ``columns`` (the rest stay NaN). It raises :class:`msi.errors.MSIError` when its input is
     unusable: the orchestration turns that into NaN cells and one warning.
 
-    ``level="set"`` is for metrics with one value per method (FID, FVD): ``compute`` then gets
-    the contexts of every video of the method (a list); none is registered yet.
+    ``level="set"`` is for metrics with one value per method (FID, FVD): ``compute(context)``
+    then returns {column name: that video's feature rows (n, d)} (computed where the video is,
+    in a worker), and ``reduce(rows, reference_rows)`` turns the pooled rows of every video of a
+    method and of the reference set into the column's value (:mod:`msi.compare` pools them and
+    adds the bootstrap interval over videos). ``min_items``: fewest pooled rows for a value.
     """
 
     columns: tuple[Column, ...]
-    compute: Callable[[Any], Mapping[str, float]]
+    compute: Callable[[Any], Mapping[str, Any]]
     level: str = "video"
+    reduce: Callable[[np.ndarray, np.ndarray], float] | None = None
+    min_items: int = 2
+    items: str = "rows"  # what a set-level metric's rows are (in messages): "frames", "clips"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -77,6 +85,7 @@ class VideoContext:
 
     def __init__(self, path: str, *, settings: Any, options: CompareSettings = CompareSettings(),
                  syncnet_weights: Any = None, truth: VideoContext | None = None,
+                 weights: Mapping[str, Any] | None = None,
                  track: Callable[[], Any], score: Callable[[Any], Any], audio: Callable[[], Any],
                  frames: Callable[[], Iterator[np.ndarray]], frame_rate: Callable[[], float]) -> None:
         self.path = str(path)
@@ -84,6 +93,7 @@ class VideoContext:
         self.options = options
         self.syncnet_weights = syncnet_weights
         self.truth = truth
+        self.weights = {k: v for k, v in (weights or {}).items() if v is not None}  # need -> path or net
         self.notes: list[str] = []
         self._loaders = {"track": track, "score": lambda: score(self.tracked), "audio": audio,
                          "frame_rate": frame_rate}
@@ -137,8 +147,13 @@ class VideoContext:
         return self._frames()
 
     def has(self, need: str) -> bool:
-        """Whether ``need`` ("truth" or "weights") was given; audio is known only once read."""
-        return (self.truth if need == "truth" else self.syncnet_weights) is not None
+        """Whether ``need`` ("truth", "weights" or a network's name) was given; audio is known
+        only once read."""
+        if need == "truth":
+            return self.truth is not None
+        if need == "weights":
+            return self.syncnet_weights is not None
+        return need in self.weights
 
     def note(self, text: str) -> None:
         """A warning for the row (once: several columns may report the same thing)."""

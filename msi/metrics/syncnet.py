@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from msi.errors import MSIError, TooShort
+from msi.errors import BadWeights, MSIError, TooShort  # noqa: F401  (BadWeights: re-exported)
 
 SYNC_FPS = 25.0
 SYNC_SAMPLE_RATE = 16000
@@ -40,10 +40,6 @@ CROP_SIZE = 224
 CROP_SCALE = 0.4  # syncnet_python run_pipeline --crop_scale
 CROP_PAD_VALUE = 110
 CROP_SMOOTH = 13  # median filter (frames) over box centre and size
-
-
-class BadWeights(MSIError):
-    kind = "bad_weights"
 
 
 class SyncNet(nn.Module):
