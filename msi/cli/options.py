@@ -68,7 +68,7 @@ def cache_options(*, cache_dir: bool = False) -> Decorator:
     opts = [click.option("--no-cache", is_flag=True, help="do not read or write the landmark cache")]
     if cache_dir:
         opts.append(click.option("--cache-dir", metavar="DIR", default=None,
-                                 help="landmark cache folder (default $MSI_CACHE_DIR or ~/.cache/msi)"))
+                                 help="landmark cache folder or URL (s3://bucket/msi-cache; default $MSI_CACHE_DIR or ~/.cache/msi)"))
     return compose(*opts)
 
 

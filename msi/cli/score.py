@@ -27,6 +27,7 @@ examples:
   msi score results/ --workers 2 --out scores.csv --timeline windows.csv
   msi score 'gen/**/*.mp4' --json --resample-fps 25
   msi score results/ --cluster tcp://scheduler:8786 --out scores.csv
+  msi score s3://bucket/generated/ --cache-dir s3://bucket/msi-cache --out scores.csv
   msi score landmarks.npy --scheme ibug68 --fps 25"""
 
 
@@ -58,7 +59,8 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     """Motion Stability Index of talking-face videos (StableFace, Ling et al., Sec. III-D).
 
     \b
-    PATH: video files, folders (searched recursively), globs, or landmark files (.npy/.npz/.csv).
+    PATH: video files, folders (searched recursively), globs, or landmark files (.npy/.npz/.csv);
+    videos and folders may be URLs (s3://bucket/prefix/, https://..., docs/storage.md).
     MSI = mean over windows of 12 accelerations (hop 6) of mean(1 / (var + 0.5)) over the
     region's landmarks and x/y, after scaling the mouth width to 64 px. Range (0, 2]; higher
     is more stable. Frame rate matters: the paper's numbers are at 25 fps.

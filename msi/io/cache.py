@@ -71,6 +71,8 @@ class LandmarkCache:
         from msi.io.remote import is_url
 
         self.remote = None  # (filesystem, root) of a URL cache
+        if not directory and is_url(os.environ.get("MSI_CACHE_DIR", "")):
+            directory = os.environ["MSI_CACHE_DIR"]  # $MSI_CACHE_DIR may be a URL too
         if is_url(str(directory or "")):
             from msi.io.remote import _fs, redact
 
