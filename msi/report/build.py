@@ -120,7 +120,15 @@ def warnings_of(plan: Plan, assets: dict[str, dict]) -> list[str]:
         if rates and max(rates.values()) - min(rates.values()) > FPS_TOLERANCE * max(rates.values()):
             out.append(f"{u.name}: frame rates differ (" + ", ".join(f"{k} {v:g}" for k, v in rates.items())
                        + " fps): the videos are synchronised by time")
-    return list(dict.fromkeys(out))
+    return sorted(dict.fromkeys(out), key=_urgency)
+
+
+#: Warnings listed first (a gap or error, a still mouth, a lost face, mismatched rates), in this order.
+URGENT = ("error:", "a gap in the report", "mouth motion", "face found in", "frame rates differ")
+
+
+def _urgency(text: str) -> int:
+    return next((i for i, k in enumerate(URGENT) if k in text), len(URGENT))
 
 
 @dataclass

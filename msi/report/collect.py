@@ -42,19 +42,29 @@ def _one_line(exc: BaseException, path: str) -> str:
     return msg[len(path) + 2:] if msg.startswith(f"{path}: ") else msg
 
 
-def analyse(landmarks: np.ndarray, fps: float, settings, path: str) -> dict:
-    """Timeline, worst windows and mouth opening of tracked landmarks (pure: arrays in, a record out)."""
+def analyse(landmarks: np.ndarray, fps: float, settings, path: str, points: tuple[int, ...] | None = None) -> dict:
+    """Timeline, worst windows and mouth opening of tracked landmarks (pure: arrays in, a record out).
+    ``points``: the mesh columns ``landmarks`` holds when it holds only some (``Landmarks.points``)."""
     from msi.metrics.motion import mouth_opening
     from msi.plots.figures import worst_windows
     from msi.score import score_landmarks
 
-    res = score_landmarks(landmarks, fps, settings, path=path)
+    res = score_landmarks(landmarks, fps, settings, path=path, points=points)
     tl = res.timeline
     timeline = [{"s": round(float(r.start_s), 4), "e": round(float(r.end_s), 4), "lip": _finite(r.msi_lip),
                  "jaw": _finite(r.msi_jaw), "skip": bool(r.skipped)} for r in tl.itertuples()]
     bad = worst_windows(tl, WORST_WINDOWS) if len(tl) else tl
     worst = [{"rank": k, "s": round(float(w.start_s), 4), "e": round(float(w.end_s), 4),
               "lip": _finite(w.msi_lip), "jaw": _finite(w.msi_jaw)} for k, w in enumerate(bad.itertuples(), 1)]
+    if points is not None:  # a compact cache entry: the opening's points by their columns
+        from msi.regions import LIP_OPENING, get_scheme
+
+        col = {p: i for i, p in enumerate(points)}
+        corners = get_scheme(settings.scheme).mouth_corners
+        keep = [*LIP_OPENING[settings.scheme], *corners]
+        full = np.full((len(landmarks), get_scheme(settings.scheme).n_points, landmarks.shape[2]), np.nan)
+        full[:, keep] = landmarks[:, [col[p] for p in keep]]
+        landmarks = full
     with np.errstate(invalid="ignore", divide="ignore"):
         opening = mouth_opening(landmarks, settings.scheme)
     return {"msi_lip": _finite(res.msi_lip), "msi_jaw": _finite(res.msi_jaw), "timeline": timeline, "worst": worst,
@@ -106,7 +116,9 @@ def _assets(job: VideoJob) -> dict:
 
         lm = get_landmarks(job.path, job.settings, cache=job.cache)
         landmarks = lm.landmarks
-        out.update(analyse(landmarks, lm.fps, job.settings, job.path))
+        out.update(analyse(landmarks, lm.fps, job.settings, job.path, lm.points))
+        if lm.points is not None:
+            landmarks = None  # a compact entry: the slice's line from the frame's centre
     except MSIError as exc:
         out["analysis_error"] = _one_line(exc, job.path)
     pos, span = slice_line(landmarks, info.width, info.height)

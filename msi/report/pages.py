@@ -50,14 +50,14 @@ def summary_page(title: str, plan: Plan, header: list[str], table: list[list[str
            f"<p class=meta>{len(plan.utterances)} utterance(s) × {len(plan.methods)} method(s). {esc(settings_line)}</p>"]
     out.append("<h2>Methods</h2><p class=hint>mean [95% CI] (n = videos) p = paired Wilcoxon vs the reference; "
                "click a header to sort.</p>")
-    out.append('<table class="sortable compare"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in header)
+    out.append('<div class=scroll><table class="sortable compare"><thead><tr>' + "".join(f"<th>{esc(h)}</th>" for h in header)
                + "</tr></thead><tbody>")
     for r, m in zip(table, means):
         cells = [f'<td><a href="#videos" data-method="{esc(r[0])}">{esc(r[0])}</a></td>']
         cells += [f'<td data-sort="{_sort_key(v)}">{esc(c)}</td>' for c, v in zip(r[1:-1], m)]
         cells.append(f'<td data-sort="{esc(r[-1])}">{esc(r[-1])}</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     if figure:
         out.append(f'<figure><img class=figure src="{esc(figure)}" alt="every method\'s mean and 95% CI per metric">'
                    "<figcaption>Every method's mean and 95% CI per metric (msi compare --plot).</figcaption></figure>")

@@ -63,6 +63,7 @@ def plan_report(rows, truths: dict[str, str] | None = None) -> Plan:
     methods in their first-seen order, utterances sorted by name; a method without an utterance's
     file is a gap. ``truths`` ({name: path}) overrides the rows' ``truth`` column."""
     records = [{k: _clean(v) for k, v in r.items()} for r in rows.to_dict(orient="records")]
+    records = [r for r in records if isinstance(r.get("method"), str)]  # a method's videos, not set-level rows
     methods = list(dict.fromkeys(r["method"] for r in records))
     by = {(r["method"], str(r["name"])): r for r in records}
     names = sorted({str(r["name"]) for r in records})
