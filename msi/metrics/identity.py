@@ -100,10 +100,11 @@ def _columns(ctx) -> dict[str, float]:
         j = int(round(k * ratio))
         if tframe is None or k >= len(lm) or j >= len(tl):
             continue
-        if not (np.isfinite(lm[k][:, :2]).all() and np.isfinite(tl[j][:, :2]).all()):
-            continue
-        faces.append(align_face(frame, five_points(lm[k], ctx.scheme), net.input_size))
-        refs.append(align_face(tframe, five_points(tl[j], ctx.scheme), net.input_size))
+        pk, pj = five_points(lm[k], ctx.scheme), five_points(tl[j], ctx.scheme)
+        if not (np.isfinite(pk).all() and np.isfinite(pj).all()):
+            continue  # no face in one of the two frames
+        faces.append(align_face(frame, pk, net.input_size))
+        refs.append(align_face(tframe, pj, net.input_size))
         if len(faces) >= 32:
             flush()
     flush()

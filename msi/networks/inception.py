@@ -226,7 +226,9 @@ def batches(frames: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
 @torch.inference_mode()
 def inception_features(net: FIDInceptionV3, frames: Iterable[np.ndarray], batch: int = BATCH) -> np.ndarray:
     """Pool3 features (N, 2048, float32) of RGB ``uint8`` frames (H, W, 3), ``batch`` at a time:
-    pixel / 255 as pytorch-fid's ``ToTensor``, then :meth:`FIDInceptionV3.forward`."""
-    out = [net(torch.from_numpy(b).permute(0, 3, 1, 2).float().div_(255)).numpy()
+    pixel / 255 as pytorch-fid's ``ToTensor``, in its contiguous (N, 3, H, W) layout (a
+    channels-last view would run other oneDNN kernels, which round differently at ~1e-4 through
+    the 94 layers), then :meth:`FIDInceptionV3.forward`."""
+    out = [net(torch.from_numpy(b).permute(0, 3, 1, 2).contiguous().float().div_(255)).numpy()
            for b in batches(frames, batch)]
     return np.concatenate(out) if out else np.zeros((0, FEATURES), np.float32)
