@@ -166,7 +166,9 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
     path = str(path)
     if is_landmark_file(path):
         scheme = get_scheme(settings.scheme)
-        arr, fps, clock = load_landmark_file(path, scheme.n_points)
+        # points: a mesh file is read for just those columns (an hour of float64 mesh is 1.2 GB)
+        arr, fps, clock = load_landmark_file(path, scheme.n_points,
+                                             columns=points if scheme.name == "mediapipe478" else None)
         notes = []
         if settings.landmark_fps:
             fps = settings.landmark_fps
@@ -175,7 +177,8 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
             notes.append(f"frame rate unknown for a landmark file: assumed {PAPER_FPS:g} fps (set it with landmark_fps=FPS)")
         # the clock `msi track` stored: scored exactly as the video was (variable rates resampled)
         return Landmarks(arr, float(fps), tracker=f"file:{scheme.name}", warnings=notes,
-                         timestamps=clock.get("timestamps"), rotation=clock.get("rotation", 0))
+                         timestamps=clock.get("timestamps"), rotation=clock.get("rotation", 0),
+                         points=clock.get("points"))
     if settings.scheme != "mediapipe478":
         raise MSIError(f"{path}: videos are tracked with mediapipe478; scheme={settings.scheme} is for landmark files")
 
@@ -417,7 +420,8 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
             timing.fps = float(settings.resample_fps or timing.fps)
             arr, fps_used = resample_by_time(arr, timestamps, timing.fps), timing.fps
             result.warnings += timing.warnings()
-    if arr.ndim == 3 and (timing is None or timing.regular):
+    if arr.ndim == 3 and (timing is None or timing.regular) and settings.resample_fps \
+            and not math.isclose(fps, settings.resample_fps):  # (unchanged otherwise: no float64 copy)
         arr, fps_used = to_frame_rate(arr, fps, settings.resample_fps)
     values = msi_from_landmarks(
         arr, sch, compat=settings.compat, normalise=settings.crop != "image",
@@ -426,6 +430,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     if values.frames_too_large:  # the same frames left out of mouth motion, hf and the stats
         from msi.metrics.stability import too_large_frames
 
+        arr = arr.copy()  # arr may be a view of the caller's array
         arr[too_large_frames(arr)] = np.nan
         result.warnings.append(values.too_large_note())
     result.fps_used = fps_used
@@ -473,18 +478,19 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
     if settings.stats:
         from msi.metrics.baselines import region_stats  # Table IV's plain statistics
 
-        result.stats = region_stats(arr[..., :2] * values.scale, fps_used,
+        result.stats = region_stats(np.asarray(arr[..., :2], dtype=np.float64) * values.scale, fps_used,
                                     {r: sch.region(r) for r in REGIONS})
     return result
 
 
 def _points_read(landmarks: np.ndarray, scheme, points: tuple[int, ...] | None = None):
-    """x, y (float64) of only the points a score reads, and the scheme renumbered for them.
+    """x, y of the points a score reads, and the scheme renumbered for the array's columns.
 
-    Memory: a tracked video holds 478 points x 3 (float32) per frame; converting all of them to
-    float64 would more than double it. The values are the same float64 numbers as converting
-    everything, so scores do not change. Arrays that are not (T, N, 2|3) go through unchanged,
-    for check_landmarks to report.
+    Memory: a float32 or float64 array is used in place (a view of its x, y: no copy of an hour
+    of landmarks); every computation converts the columns it reads to float64 first, so scores
+    are the numbers of converting everything. Other dtypes (integers) become float64 copies of
+    just the points read. Arrays that are not (T, N, 2|3) go through unchanged, for
+    check_landmarks to report.
     """
     from msi.metrics.stability import check_landmarks
     from msi.regions import LIP_OPENING
@@ -496,16 +502,18 @@ def _points_read(landmarks: np.ndarray, scheme, points: tuple[int, ...] | None =
         check_landmarks(arr[:1], scheme)  # wrong point count: the scheme's own message
     pair = LIP_OPENING.get(scheme.name)
     idx = sorted(set(scheme.lip) | set(scheme.jaw) | set(scheme.mouth_corners) | set(pair or ()))
-    pos = {p: k for k, p in enumerate(idx)}
-    col = {p: k for k, p in enumerate(points)} if points is not None else {p: p for p in idx}
-    cols = [col[p] for p in idx]
-    sub = dataclasses.replace(scheme, n_points=len(idx), lip=tuple(pos[p] for p in scheme.lip),
-                              jaw=tuple(pos[p] for p in scheme.jaw),
-                              mouth_corners=tuple(pos[p] for p in scheme.mouth_corners))
-    out = np.empty((len(arr), len(idx), 2), np.float64)
-    for a in range(0, len(arr), 4096):  # in blocks: no second (T, points) temporary
-        out[a:a + 4096] = arr[a:a + 4096][:, cols, :2]
-    return out, sub, (pos[pair[0]], pos[pair[1]]) if pair else None
+    if arr.dtype in (np.float32, np.float64):  # in place: the scheme's indices mapped to the columns
+        col = {p: k for k, p in enumerate(points)} if points is not None else {p: p for p in idx}
+        n = arr.shape[1]
+    else:
+        col = {p: k for k, p in enumerate(idx)}
+        src = {p: k for k, p in enumerate(points)} if points is not None else {p: p for p in idx}
+        arr = np.asarray(arr[:, [src[p] for p in idx]], dtype=np.float64)
+        n = len(idx)
+    sub = dataclasses.replace(scheme, n_points=n, lip=tuple(col[p] for p in scheme.lip),
+                              jaw=tuple(col[p] for p in scheme.jaw),
+                              mouth_corners=tuple(col[p] for p in scheme.mouth_corners))
+    return arr[:, :, :2], sub, (col[pair[0]], col[pair[1]]) if pair else None
 
 
 

@@ -22,6 +22,9 @@ CONFIGS = ("quick", "bench", "tiny", "paper")
 
 
 def _common(f):
+    f = click.option("--trust-checkpoint", is_flag=True,
+                     help="resume runs whose checkpoint.pt holds Python objects beyond tensors (an old or "
+                          "foreign format): only for a folder you trust, such a file can run code when loaded")(f)
     f = click.option("--syncnet-weights", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="SyncNet state dict (syncnet_v2.model): adds LSE-C/LSE-D columns")(f)
     f = click.option("--paper", "paper_csv", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -43,7 +46,7 @@ def command() -> None:
 
 
 def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, config_name: str, quick: bool,
-          syncnet_weights: str | None, paper_csv: str | None, title: str) -> int:
+          syncnet_weights: str | None, paper_csv: str | None, title: str, trust_checkpoint: bool = False) -> int:
     """Run (or resume) one grid and write ``NAME.md``, ``NAME_runs.csv``, ``NAME_summary.csv`` and
     ``NAME_paired.csv`` into ``out``; table5 and fig9 may share one folder (and its full runs)."""
     from generator.bench.ablations import BENCH_CONFIGS, report, run_grid
@@ -57,7 +60,10 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
     def evaluate(video: Path, truth: Path) -> dict:
         return evaluate_video(video, truth, syncnet_weights=syncnet_weights)
 
-    runs = run_grid(out, variants, seeds, cfg, evaluate)
+    from generator.checkpoint import trusting
+
+    with trusting(trust_checkpoint):  # the runs in --out are resumed from their checkpoints
+        runs = run_grid(out, variants, seeds, cfg, evaluate)
     from generator.bench.ablations import clip_mean
     from generator.bench.published import paper_table
 
@@ -79,22 +85,22 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
 
 @command.command("table5", short_help="Table V: the full model, each component removed, the baseline")
 @_common
-def table5(out, seeds, config_name, quick, paper_csv, syncnet_weights) -> int:
+def table5(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_checkpoint) -> int:
     """Table V: full model, each component removed, and the baseline; mean ± 95% CI over seeds."""
     from generator.bench.ablations import TABLE5
 
     return _grid("table5", out, TABLE5, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
-                 "Table V (ablations), regenerated")
+                 "Table V (ablations), regenerated", trust_checkpoint)
 
 
 @command.command("fig9", short_help="Fig. 9: fixed, global and adaptive smoothing, with slice pictures")
 @_common
-def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights) -> int:
+def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_checkpoint) -> int:
     """Fig. 9: fixed, global and adaptive smoothing (same starting kernel), plus slice pictures."""
     from generator.bench.ablations import FIG9
 
     code = _grid("fig9", out, FIG9, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
-                 "Fig. 9 (smoothing modes), regenerated")
+                 "Fig. 9 (smoothing modes), regenerated", trust_checkpoint)
     png = _slices(out, list(FIG9))  # full = adaptive
     click.echo(f"slices: {png}", err=True)
     return code

@@ -15,7 +15,7 @@ from pathlib import Path
 from msi.errors import OutputError, UsageError
 
 #: What `msi` commands that track say when their output could not be written.
-CACHED_HINT = "the landmarks are in the cache: rerun with a writable {flag}, nothing is tracked again"
+CACHED_HINT = "the landmarks are in the cache: rerun with a writable {flag}, nothing finished is tracked again"
 NO_CACHE_HINT = "rerun with a writable {flag} (without --no-cache the landmarks would be kept for that)"
 
 
@@ -59,7 +59,8 @@ def check_folder(path: str | os.PathLike | None, flag: str) -> None:
         raise UsageError(f"{flag} {p}: cannot write there ({_reason(exc)})") from None
 
 
-def write_failed(path: str | os.PathLike, exc: BaseException, hint: str = "") -> OutputError:
-    """The error for a result file that could not be written (``hint``: where the work is)."""
+def write_failed(path: str | os.PathLike, exc: BaseException, hint: str = "", when: str = "") -> OutputError:
+    """The error for a result file that could not be written (``hint``: where the work is;
+    ``when``: e.g. "after 3 of 10 inputs, the batch stopped")."""
     reason = _reason(exc) if isinstance(exc, OSError) else (str(exc).splitlines() or [type(exc).__name__])[0]
-    return OutputError(f"cannot write {path} ({reason})" + (f"; {hint}" if hint else ""))
+    return OutputError(f"cannot write {path} ({reason})" + (f" {when}" if when else "") + (f"; {hint}" if hint else ""))

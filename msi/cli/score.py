@@ -107,6 +107,7 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     if cluster:
         _check_cluster(cluster, workers)
     results: dict[str, object] = {}
+    failed = None
     writer = _Writer(out, timeline, shown, hint=outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)
     # Bars only on a terminal: in logs and pipes they would be noise around the one-line errors.
     bar = tqdm(total=len(inputs), unit="video", file=sys.stderr,
@@ -128,7 +129,9 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
             elif not quiet:
                 for w in res.warnings:
                     bar.write(f"msi: warning: {res.path}: {cli_message(w)}", file=sys.stderr)
-            writer.maybe_write(results)
+            if (failed := writer.maybe_write(results, f"after {len(results)} of {len(inputs)} inputs, "
+                                                      "the batch stopped" if len(results) < len(inputs) else "")) is not None:
+                break  # a full disk is said now, not after the whole batch (the finished work is kept)
     except KeyboardInterrupt:
         bar.close()
         writer.write(results)  # finished work is never lost
@@ -136,7 +139,10 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
             stream.close()  # cancel the cluster's pending work, stop a local:N cluster now
         raise
     bar.close()
-    failed = writer.write(results, final=True)
+    if failed is not None:  # stopped: the batch's remaining inputs are left for the rerun
+        stream.close()
+    else:
+        failed = writer.write(results, final=True)
     ordered = [results[p] for p in shown if p in results]
     if as_json:
         json.dump([r.to_dict() for r in ordered], sys.stdout, indent=2)
@@ -164,18 +170,21 @@ def _check_cluster(address: str, workers: int) -> None:
 
 class _Writer:
     """Writes --out/--timeline after each result at most every few seconds, and at the end. A
-    failed write in between is retried at the next one; only the final one is an error."""
+    failed write (disk full) is an error at once: the batch stops there, its finished landmarks
+    are in the cache (the message says so), the table still reaches stdout."""
 
     def __init__(self, out: str | None, timeline: str | None, order: list[str], every: float = 5.0,
                  hint: str = "") -> None:
         self.out, self.timeline, self.order, self.every, self.last = out, timeline, order, every, 0.0
         self.hint = hint  # where the work is when the final write fails
 
-    def maybe_write(self, results: dict) -> None:
+    def maybe_write(self, results: dict, when: str = ""):
+        """Write now if the last write is a few seconds old; the error of a failed write, else None."""
         if (self.out or self.timeline) and time.monotonic() - self.last > self.every:
-            self.write(results)
+            return self.write(results, final=True, when=when)
+        return None
 
-    def write(self, results: dict, final: bool = False):
+    def write(self, results: dict, final: bool = False, when: str = ""):
         """Write both files; the error of a failed one (:func:`msi.cli.outputs.write_failed`) is
         returned after the final write (so the table still reaches stdout), else None."""
         self.last = time.monotonic()
@@ -187,7 +196,7 @@ class _Writer:
                 write_table(frame(ordered), path)
             except (OSError, ValueError, ImportError) as exc:  # disk full, no parquet engine, ...
                 if final:
-                    return outputs.write_failed(path, exc, self.hint.format(flag=flag))
+                    return outputs.write_failed(path, exc, self.hint.format(flag=flag), when)
         return None
 
 

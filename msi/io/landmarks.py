@@ -32,23 +32,34 @@ def load_landmarks(path: str | os.PathLike, n_points: int | None = None) -> tupl
     return arr, fps
 
 
-def load_landmark_file(path: str | os.PathLike, n_points: int | None = None) -> tuple[np.ndarray, float | None, dict]:
+def load_landmark_file(path: str | os.PathLike, n_points: int | None = None,
+                       columns: tuple[int, ...] | None = None) -> tuple[np.ndarray, float | None, dict]:
     """:func:`load_landmarks` and what else the file stores about its clock: ``{"timestamps":
-    (T,) seconds, "rotation": degrees}`` (keys present only when stored)."""
+    (T,) seconds, "rotation": degrees}`` (keys present only when stored).
+
+    ``columns``: of a MediaPipe mesh (468 or 478 points), keep only these points (e.g.
+    :data:`msi.regions.MP_SCORE_POINTS`, what a score reads), read block by block (``.npy``
+    memory-mapped, ``.npz`` streamed): an hour of a float64 mesh is 1.2 GB, its score points 180 MB.
+    They keep the file's dtype when it is float32 or float64 (the same numbers as converting
+    everything; other dtypes become float64), and ``clock["points"]`` says which points the array
+    holds. Arrays of any other shape are returned whole, for the scorer to report."""
     from msi.io.paths import check_input_file
 
     p = check_input_file(path, BadLandmarks)
     ext = p.suffix.lower()
-    fps, clock = None, {}
+    fps, clock, taken = None, {}, False
     try:
         if ext == ".npy":
-            arr = np.load(p, allow_pickle=False)
+            arr = np.load(p, allow_pickle=False, mmap_mode="r" if columns is not None else None)
         elif ext == ".npz":
             with np.load(p, allow_pickle=False) as z:
                 if not z.files:
                     raise BadLandmarks(f"{p}: the .npz holds no array")
                 key = "landmarks" if "landmarks" in z.files else z.files[0]
-                arr = z[key]
+                arr = _npz_columns(p, key, columns) if columns is not None else None
+                taken = arr is not None
+                if not taken:
+                    arr = z[key]
                 if "fps" in z.files:
                     fps = float(z["fps"])
                 if "timestamps" in z.files:
@@ -65,9 +76,57 @@ def load_landmark_file(path: str | os.PathLike, n_points: int | None = None) -> 
         raise BadLandmarks(f"{p}: cannot read landmarks ({(str(exc).splitlines() or [type(exc).__name__])[0][:120]})") from None
     if not np.issubdtype(arr.dtype, np.number):
         raise BadLandmarks(f"{p}: landmarks are not numeric (dtype {arr.dtype})")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise BadLandmarks(f"{p}: landmarks are complex numbers (dtype {arr.dtype}), not coordinates")
     if "timestamps" in clock and (clock["timestamps"].ndim != 1 or len(clock["timestamps"]) != len(arr)):
         raise BadLandmarks(f"{p}: {clock['timestamps'].size} timestamps for {len(arr)} frames")
+    if taken or (columns is not None and _is_mesh(arr) and max(columns) < arr.shape[1]):
+        clock["points"] = tuple(columns)
+        return (arr if taken else _take_columns(arr, columns)), fps, clock
     return np.asarray(arr, dtype=np.float64), fps, clock
+
+
+#: Frames per block when points are taken from a landmark file.
+_BLOCK = 4096
+
+
+def _is_mesh(arr) -> bool:
+    return (getattr(arr, "ndim", 0) == 3 and arr.shape[1] in (468, 478) and arr.shape[2] in (2, 3)
+            and np.issubdtype(arr.dtype, np.number) and not np.issubdtype(arr.dtype, np.complexfloating))
+
+
+def _out_dtype(dtype: np.dtype) -> np.dtype:
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+def _take_columns(arr, columns: tuple[int, ...]) -> np.ndarray:
+    """``arr[:, columns]`` in blocks of frames (``arr`` may be a memory map: only those points are read)."""
+    out = np.empty((len(arr), len(columns), arr.shape[2]), _out_dtype(arr.dtype))
+    for a in range(0, len(arr), _BLOCK):
+        out[a:a + _BLOCK] = arr[a:a + _BLOCK][:, list(columns)]
+    return out
+
+
+def _npz_columns(p: Path, key: str, columns: tuple[int, ...]) -> np.ndarray | None:
+    """Points ``columns`` of the ``.npz`` member ``key``, streamed in blocks (None: not a mesh,
+    or not C order; then it is read whole)."""
+    from msi.io.landmark_store import npz_member
+
+    m = npz_member(p, key)
+    if m is None or len(m.shape) != 3 or m.shape[1] not in (468, 478) or m.shape[2] not in (2, 3) \
+            or not np.issubdtype(m.dtype, np.number) or np.issubdtype(m.dtype, np.complexfloating) \
+            or max(columns) >= m.shape[1]:
+        return None
+    out = np.empty((m.shape[0], len(columns), m.shape[2]), _out_dtype(m.dtype))
+    a = 0
+    for block in m.blocks(_BLOCK):
+        if len(block) == 0:
+            break
+        out[a:a + len(block)] = block[:, list(columns)]
+        a += len(block)
+    if a != m.shape[0]:
+        raise ValueError(f"{key} holds {a} of {m.shape[0]} frames (file truncated?)")
+    return out
 
 
 def _load_csv(p: Path, n_points: int | None) -> np.ndarray:

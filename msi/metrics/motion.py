@@ -51,10 +51,11 @@ def mouth_opening(points: np.ndarray, scheme: str | Scheme = "mediapipe478",
     ``pair``: the two inner-lip points' indices, when ``points`` holds a subset of the scheme's.
     ``mouth_width_frames``: None for the median width; N for MSI's unit (first N frames with a face)."""
     sch = _scheme(scheme)
-    pts = np.asarray(points, dtype=np.float64)[:, :, :2]
     u, l = pair or LIP_OPENING[sch.name]
-    w = mouth_width(pts, sch.mouth_corners, mouth_width_frames)  # None: the median width
-    return np.linalg.norm(pts[:, u] - pts[:, l], axis=-1) / w
+    # only the four points read, in float64 (memory: not a float64 copy of every point)
+    pts = np.asarray(np.asarray(points)[:, [u, l, *sch.mouth_corners], :2], dtype=np.float64)
+    w = mouth_width(pts, (2, 3), mouth_width_frames)  # None: the median width
+    return np.linalg.norm(pts[:, 0] - pts[:, 1], axis=-1) / w
 
 
 def mouth_motion(points: np.ndarray, scheme: str | Scheme = "mediapipe478",

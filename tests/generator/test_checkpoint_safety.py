@@ -118,3 +118,31 @@ def test_a_real_checkpoint_loads_weights_only_resumes_and_old_ones_need_trust(ti
     p = stableface(*args, "--max-steps", "4", "--trust-checkpoint")
     assert p.returncode == 0, p.stderr
     assert torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=True)["step"] == 4  # safe again
+
+
+def _bench_folder_with_evil_runs(tmp_path: Path) -> tuple[Path, Path]:
+    """A bench --out folder as another machine left it: prepared data, and a half-trained run of
+    every Table V variant (seed 0) whose checkpoint.pt pickles a command."""
+    from generator.bench.ablations import TABLE5, run_dir
+    from generator.data.dataset import ARRAY_FILES
+
+    out, marker = tmp_path / "bench", tmp_path / "PWNED"
+    (out / "data").mkdir(parents=True)
+    (out / "data" / "manifest.json").write_text("{}")
+    for name in (*ARRAY_FILES, "audio.wav"):
+        (out / "data" / name).write_bytes(b"x")  # the bench resumes a run before it reads the data
+    for variant in TABLE5:
+        run = run_dir(out, variant, 0)
+        run.mkdir(parents=True)
+        torch.save({"step": 1, "model": {}, "config": _Evil(f"touch {marker}")}, run / "checkpoint.pt")
+    return out, marker
+
+
+def test_bench_refuses_to_resume_from_a_checkpoint_that_runs_code_unless_trusted(tmp_path, stableface_error):
+    out, marker = _bench_folder_with_evil_runs(tmp_path)
+    p = stableface("bench", "table5", "--out", out, "--seeds", 1)
+    stableface_error(p.returncode, p.stderr, "checkpoint.pt: refused", "could run code", "--trust-checkpoint")
+    assert not marker.exists()
+    p = stableface("bench", "table5", "--out", out, "--seeds", 1, "--trust-checkpoint")
+    assert marker.exists()  # the flag reaches the bench's resume: the full unpickler ran
+    stableface_error(p.returncode, p.stderr, "not a stableface checkpoint")
