@@ -79,7 +79,8 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
         per_video = read_rows(rows)
         names = list(dict.fromkeys(per_video["method"]))
     else:
-        from msi.compare import compare_methods, parse_methods
+        from msi.compare import parse_methods
+        from msi.report.build import score_methods
 
         dirs = parse_methods(methods)
         names = list(dirs)
@@ -88,9 +89,10 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
             raise UsageError(f"no videos in the folder of {', '.join(empty)}")
         if reference is not None and reference not in dirs:
             raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(dirs)})")
-        print(f"msi report: scoring {sum(len(list_videos(d)) for d in dirs.values())} videos "
-              "(msi compare's columns) ...", file=sys.stderr)
-        per_video = compare_methods(dirs, truth_dir, syncnet_weights, settings, workers, cache)
+        if quiet:
+            print(f"msi report: scoring {sum(len(list_videos(d)) for d in dirs.values())} videos "
+                  "(msi compare's columns) ...", file=sys.stderr)
+        per_video = score_methods(dirs, truth_dir, syncnet_weights, settings, workers, cache, progress=not quiet)
     if reference is not None and reference not in names:
         raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(map(str, names))})")
     from msi.report.build import build_report

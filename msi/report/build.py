@@ -90,6 +90,25 @@ def read_rows(path: str | os.PathLike):
     return df
 
 
+def score_methods(methods: dict, truth_dir=None, syncnet_weights=None, settings=None, workers: int = 1,
+                  cache: bool | str = True, progress: bool = True):
+    """``msi compare``'s per-video rows of every method (:func:`msi.compare.iter_compare`, the same
+    folder expansion and columns), with a progress bar over the videos on stderr."""
+    import pandas as pd
+    from tqdm import tqdm
+
+    from msi.compare import iter_compare, list_videos
+
+    total = sum(len(list_videos(d)) for d in methods.values())
+    rows = [r for r in tqdm(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache), total=total,
+                            desc="msi report: scoring", unit="video", file=sys.stderr, disable=not progress or None)
+            if isinstance(r.get("method"), str)]  # a method's videos (not set-level rows)
+    order = {m: i for i, m in enumerate(methods)}
+    df = pd.DataFrame(rows)
+    return df.sort_values(["method", "name"], key=lambda c: c.map(order) if c.name == "method" else c,
+                          ignore_index=True)
+
+
 def warnings_of(plan: Plan, assets: dict[str, dict]) -> list[str]:
     """The summary page's warnings: errors, missing files, each row's warnings (frozen mouth,
     coverage, ...), low face coverage and frame rates that differ within an utterance."""
@@ -162,8 +181,8 @@ def build_report(rows, out: str | os.PathLike, *, settings=None, cache: bool | s
         from msi.parallel import imap_jobs
         from tqdm import tqdm
 
-        for a in tqdm(imap_jobs(video_assets, jobs, workers), total=len(jobs), desc="msi report", unit="video",
-                      file=sys.stderr, disable=not progress or None):
+        for a in tqdm(imap_jobs(video_assets, jobs, workers), total=len(jobs), unit="video", file=sys.stderr,
+                      desc="msi report: timelines, slices, previews", disable=not progress or None):
             assets[a["key"]] = a
         _write_pages(tmp, plan, rows, assets, reference, title, settings)
         (tmp / MARKER).write_text("msi report folder: it may be replaced by the next msi report --out here\n")
