@@ -111,10 +111,10 @@ def fps_option(help: str = "frame rate of landmark-file inputs (default: stored 
 def tracking_options(*, keep: str = "scored") -> Decorator:
     """``--max-side``, ``--max-faces``, ``--no-face-check``: how msi.tracking finds the face."""
     return compose(
-        click.option("--max-side", type=int, default=DEFAULT_MAX_SIDE, metavar="PX",
+        click.option("--max-side", type=click.IntRange(min=0), default=DEFAULT_MAX_SIDE, metavar="PX",
                      help=f"downscale frames whose longer side exceeds PX before tracking "
                           f"(default {DEFAULT_MAX_SIDE}; 0: never)"),
-        click.option("--max-faces", type=int, default=2, metavar="K",
+        click.option("--max-faces", type=click.IntRange(min=1), default=2, metavar="K",
                      help=f"faces to look for in each frame; the one {keep} is chosen by --face and "
                           f"followed from frame to frame (default 2)"),
         click.option("--no-face-check", is_flag=True,

@@ -102,7 +102,7 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
     opt.check_fps(fps)
     outputs.check_file(out, "--out")  # before any tracking
     src = Path(input_)
-    if not src.exists():
+    if not src.exists() and not src.is_symlink():  # a symlink loop is said by the reader (not "no such file")
         raise InputNotFound(f"{src}: no such file")
     timeline = _is_timeline(src) if src.is_file() else None
     acc = None

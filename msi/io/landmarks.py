@@ -50,6 +50,7 @@ def load_landmark_file(path: str | os.PathLike, n_points: int | None = None,
     fps, clock, taken = None, {}, False
     try:
         if ext == ".npy":
+            _check_npy(p)
             arr = np.load(p, allow_pickle=False, mmap_mode="r" if columns is not None else None)
         elif ext == ".npz":
             with np.load(p, allow_pickle=False) as z:
@@ -84,6 +85,29 @@ def load_landmark_file(path: str | os.PathLike, n_points: int | None = None,
         clock["points"] = tuple(columns)
         return (arr if taken else _take_columns(arr, columns)), fps, clock
     return np.asarray(arr, dtype=np.float64), fps, clock
+
+
+def _check_npy(p: Path) -> None:
+    """One-line reasons for ``.npy`` files numpy would describe in its own terms: no NumPy header
+    (numpy suggests ``allow_pickle``), Python objects (a pickle: never loaded, it could run code),
+    fewer bytes than the header declares (truncated)."""
+    with open(p, "rb") as f:
+        if f.read(6) != b"\x93NUMPY":
+            raise BadLandmarks(f"{p}: not a .npy file (no NumPy header)")
+        f.seek(0)
+        try:
+            version = np.lib.format.read_magic(f)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(f)
+        except ValueError as exc:
+            raise BadLandmarks(f"{p}: damaged .npy header ({(str(exc).splitlines() or ['?'])[0][:80]})") from None
+        offset = f.tell()
+    if dtype.hasobject:
+        raise BadLandmarks(f"{p}: holds Python objects (dtype {dtype}), not numbers: not loaded, a pickle can run code")
+    need = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    size = p.stat().st_size
+    if size < need:
+        raise BadLandmarks(f"{p}: truncated ({size} of {need} bytes for a {'x'.join(map(str, shape))} array)")
 
 
 #: Frames per block when points are taken from a landmark file.

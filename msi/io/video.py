@@ -5,6 +5,7 @@ I/O lives here so that the metric itself (``msi.metrics.stability``) stays a pur
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import queue
 import threading
@@ -21,6 +22,8 @@ import numpy as np
 
 from msi.errors import UnreadableVideo
 
+#: Largest frame decoded (pixels): 16384 x 8192, twice 8K UHD; a header beyond it is refused, not allocated.
+MAX_PIXELS = 16384 * 8192
 #: Extensions picked up when a folder is scored.
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
 
@@ -93,10 +96,17 @@ def _open(path) -> av.container.InputContainer:
             container = av.open(str(path), mode="r")
     except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc).split(":")[0] or type(exc).__name__
+        if getattr(exc, "errno", None) == errno.EBUSY:  # a regular file is never busy: FFmpeg's code for a bad header
+            reason = "FFmpeg refused its header, e.g. an impossible frame size"
         raise UnreadableVideo(f"{path}: not a readable video ({reason})") from None
     if not container.streams.video:
         container.close()
         raise UnreadableVideo(f"{path}: contains no video stream")
+    cc = container.streams.video[0].codec_context
+    if (cc.width or 0) * (cc.height or 0) > MAX_PIXELS:  # decoding would need gigabytes per frame
+        container.close()
+        raise UnreadableVideo(f"{path}: frame size {cc.width}x{cc.height} is beyond {MAX_PIXELS // 10**6} "
+                              "megapixels (a damaged or hostile header?)")
     return container
 
 
