@@ -107,6 +107,10 @@ class LossConfig:
     # and a plain L1 paints them as a blur that barely opens.
     lip_weight: float = 0.0
     lip_pad: int = 2
+    # Weight of the mouth-opening probe loss (generator.models.probe; not in the paper, 0 there):
+    # |P(G(x)) - o(mesh)| / std(o), with P a small CNN fitted to the training frames' opening, frozen.
+    probe_weight: float = 0.0
+    probe_steps: int = 600  # the probe's own training steps (batch 64), once per run
     perceptual: float = 1.0  # used only when VGG19 weights are given
     adversarial: float = 1.0
     vgg_weights: str | None = None  # path to a VGG19 state dict; never downloaded

@@ -42,7 +42,7 @@ from generator.models.losses import gan_loss, perceptual, unbalanced_l1
 from generator.models.pipeline import Identity, StableFace
 
 STAGES = ("a2e", "render", "joint")
-LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "seconds")
+LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "probe", "seconds")
 
 
 # ----------------------------------------------------------------------------- data
@@ -159,9 +159,27 @@ class Trainer:
             except (FileNotFoundError, ValueError, RuntimeError) as exc:
                 raise GeneratorError(str(exc)) from exc
         self.distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+        self.probe = None  # LossConfig.probe_weight: fitted at the first renderer step (or loaded)
+
+    def fit_probe(self) -> None:
+        """The mouth-opening probe on the training frames against their tracked meshes' opening."""
+        from generator.models.probe import fit_probe, mesh_opening
+
+        d, tr = self.data, self.data.train
+        frames = d.frames[tr].permute(0, 3, 1, 2).float().div(127.5).sub(1)
+        with torch.no_grad():
+            verts = self.model.meshes(d.expression[tr][None].to(self.device), self.ident,
+                                      *(x[tr][None].to(self.device) for x in (d.rotation, d.translation, d.scale)),
+                                      smooth=False)[0]
+        fit = fit_probe(frames.to(self.device), mesh_opening(verts), steps=self.cfg.loss.probe_steps,
+                        seed=self.cfg.train.seed)
+        self.probe = fit.probe
+        print(f"stableface: mouth-opening probe fitted (r {fit.train_r:.3f} on its frames, "
+              f"{fit.held_r:.3f} held out)", file=sys.stderr)
 
     def state(self, step: int) -> dict:
-        return {"step": step, "model": self.model.state_dict(),
+        extra = {"probe": self.probe.state_dict()} if self.probe is not None else {}
+        return {**extra, "step": step, "model": self.model.state_dict(),
                 "optimizers": {k: o.state_dict() for k, o in self.opt.items()},
                 "config": to_dict(self.cfg), "size": self.data.size, "window": self.data.window,
                 "feature_kind": self.data.feature_kind,
@@ -170,6 +188,12 @@ class Trainer:
 
     def load_state(self, state: dict) -> int:
         self.model.load_state_dict(state["model"])
+        if "probe" in state and self.cfg.loss.probe_weight:
+            from generator.models.probe import OpeningProbe
+
+            self.probe = OpeningProbe().to(self.device)
+            self.probe.load_state_dict(state["probe"])
+            self.probe.eval().requires_grad_(False)
         for k, o in self.opt.items():
             if k in state["optimizers"]:
                 o.load_state_dict(state["optimizers"][k])
@@ -232,7 +256,15 @@ class Trainer:
                 lips = lips.reshape(bsz, L, 1, s, s)
         mask = mask.reshape(bsz, L, 1, s, s)
         fake, inputs = m.generate(b["frames"], shape_img, mask, b["audio"])
-        return {"fake": fake, "inputs": inputs, "shape": shape_img, "mask": mask, "lips": lips}
+        out = {"fake": fake, "inputs": inputs, "shape": shape_img, "mask": mask, "lips": lips}
+        if cfg.loss.probe_weight:
+            from generator.models.probe import mesh_opening
+
+            # the frame's own opening (its tracked mesh, unsmoothed): the probe loss, like L1, aims at
+            # the real frame, so in the joint stage it also asks the smoothing to keep the opening
+            tracked = verts if not smooth else m.meshes(b["expression"], self.ident, *pose, smooth=False)
+            out["opening"] = mesh_opening(tracked.detach().flatten(0, 1))
+        return out
 
     def step_render(self, b: dict, joint: bool, generator: torch.Generator) -> tuple[dict, dict]:
         m, lc = self.model, self.cfg.loss
@@ -253,10 +285,16 @@ class Trainer:
         adv = gan_loss(m.discriminator(inputs, fake), True)
         perc = perceptual(self.vgg, fake, real) if self.vgg is not None else torch.zeros((), device=fake.device)
         loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc
+        probe = torch.zeros((), device=fake.device)
+        if lc.probe_weight:  # does the rendered mouth open as far as its mesh? (generator.models.probe)
+            if self.probe is None:
+                self.fit_probe()
+            probe = (self.probe(fake) - out["opening"]).abs().mean() / self.probe.std
+            loss = loss + lc.probe_weight * probe
         names = ["renderer"] + (["smoothing"] if joint and "smoothing" in self.opt else [])
         self._step(loss, names)
         return ({"loss": loss.item(), "l1": l1.item(), "adv": adv.item(), "perceptual": perc.item(),
-                 "d": d_loss.item()}, out)
+                 "d": d_loss.item(), "probe": probe.item()}, out)
 
 
 # ----------------------------------------------------------------------------- run directory
@@ -381,7 +419,7 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
             step += 1
             if log:
                 log.writerow({"step": step, "stage": stage, "seconds": round(time.time() - ts, 4),
-                              **{k: round(losses.get(k, float("nan")), 6) for k in ("loss", "l1", "perceptual", "adv", "d")}})
+                              **{k: round(losses.get(k, float("nan")), 6) for k in LOG_FIELDS[2:-1]}})
             bar.update(1)
             bar.set_postfix(stage=stage, loss=f"{losses['loss']:.4f}")
             if writer and out_b is not None and (step % cfg.train.sample_every == 0 or step == total):
