@@ -6,17 +6,18 @@ import click
 from msi.cli import options as opt
 from msi.cli import outputs
 from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
-from msi.metrics.registry import COLUMNS
+from msi.metrics.registry import TABLE_COLUMNS
 
 FORMATS = ("md", "csv", "json", "latex")
-_NEED_FLAG = {"truth": "--truth", "weights": "--syncnet-weights", "audio": "an audio track"}
+_NEED_FLAG = {"truth": "--truth", "weights": "--syncnet-weights", "audio": "an audio track",
+              "inception": "--inception-weights", "i3d": "--i3d-weights", "arcface": "--arcface-weights"}
 
 
 def columns_help() -> str:
     """One line per registered column: its name (as in CSV/JSON and --paper), help and needs."""
-    width = max(map(len, COLUMNS))
+    width = max(map(len, TABLE_COLUMNS))
     lines = ["\b", "columns (name: what; needs):"]
-    for c in COLUMNS.values():
+    for c in TABLE_COLUMNS.values():
         needs = f" [{', '.join(_NEED_FLAG[n] for n in c.needs)}]" if c.needs else ""
         lines.append(f"  {c.name:<{width}}  {c.help}{needs}")
     return "\n".join(lines)
@@ -29,6 +30,9 @@ Videos pair up by file name (path relative to each folder, without the extension
 for the paired Wilcoxon test against --reference, and with --truth for SSIM, PSNR and NLMD.
 Each cell: mean [95% CI] (n = videos used) p = Wilcoxon signed-rank p vs the reference.
 LSE-C/LSE-D need --syncnet-weights (syncnet_python's syncnet_v2.model; nothing is downloaded).
+FID and FVD (one value per method against --truth, else against --reference, with a bootstrap
+95% CI over videos) and CSIM need the weights files given with their options; see
+docs/quality-networks.md for the files and the exact protocol.
 "Lip-audio r" is a weight-free proxy (best-shift correlation of mouth opening and audio
 loudness), not Sync-C. Offsets use syncnet_python's sign: negative = the audio lags the video.
 
@@ -50,6 +54,14 @@ examples:
 @click.option("--truth", default=None, metavar="DIR", help="ground-truth videos, paired by file name (SSIM, PSNR, NLMD)")
 @click.option("--syncnet-weights", default=None, metavar="FILE",
               help="SyncNet weights in syncnet_python's format (syncnet_v2.model) for LSE-C and LSE-D")
+@click.option("--inception-weights", default=None, metavar="FILE",
+              help="pytorch-fid's InceptionV3 weights (pt_inception-2015-12-05-*.pth) for FID")
+@click.option("--i3d-weights", default=None, metavar="FILE",
+              help="StyleGAN-V's TorchScript I3D (i3d_torchscript.pt) for FVD")
+@click.option("--arcface-weights", default=None, metavar="FILE",
+              help="an insightface ArcFace ONNX model (e.g. w600k_r50.onnx) for CSIM (needs --truth)")
+@click.option("--bootstrap", "resamples", type=int, default=None, metavar="N",
+              help="bootstrap resamples of the videos for the FID/FVD intervals (default 200; 0: none)")
 @click.option("--paper", default=None, metavar="FILE",
               help="published numbers to print beside ours: CSV with a 'method' column and metric columns "
                    "(named as in the column list below)")
@@ -59,13 +71,14 @@ examples:
 @click.option("--nlmd", "nlmd_normalise", type=click.Choice(["mouth_width", "none"]), default="mouth_width",
               help="NLMD normalisation: by the truth's mouth width (default), or none (mouth LMD in pixels)")
 @click.option("--cpbd-step", type=int, default=1, metavar="N", help="CPBD on every N-th frame (default 1: all)")
+@click.option("--fid-step", type=int, default=1, metavar="N", help="FID on every N-th frame of each video (default 1: all)")
 @click.option("-q", "--quiet", is_flag=True, help="no warnings on stderr")
 @opt.resample_option("resample the landmark trajectories to this frame rate before MSI (e.g. 25)")
 @opt.tracking_options()
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
-def command(methods, reference, truth, syncnet_weights, paper, plot, fmt, out, nlmd_normalise, cpbd_step, quiet,
-            resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
+def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights, resamples,
+            paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
     from pathlib import Path
@@ -75,6 +88,10 @@ def command(methods, reference, truth, syncnet_weights, paper, plot, fmt, out, n
     opt.check_suffix(plot, "--plot", (".png", ".pdf", ".svg"))
     if cpbd_step < 1:
         raise UsageError("--cpbd-step must be at least 1")
+    if fid_step < 1:
+        raise UsageError("--fid-step must be at least 1")
+    if resamples is not None and resamples < 0:
+        raise UsageError("--bootstrap must be 0 or more")
     workers = opt.check_workers(workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
@@ -100,13 +117,21 @@ def command(methods, reference, truth, syncnet_weights, paper, plot, fmt, out, n
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
     per_video = compare_methods(dirs, (truth if is_url(truth) else Path(truth)) if truth else None, syncnet_weights, settings, workers,
                                 opt.cache_setting(no_cache, cache_dir),
-                                CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise))
+                                CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step),
+                                weights={"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights},
+                                reference=reference, resamples=resamples)
     for _, r in per_video.iterrows():
         if isinstance(r["error"], str):
             click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
         elif not quiet:
             for w in r["warnings"]:
                 click.echo(f"msi: warning: {r['path']}: {w}", err=True)
+    if not quiet:  # the set-level metrics' (FID, FVD): a reference video's problem, a cell left empty
+        for w in per_video.attrs.get("set_warnings", []):
+            click.echo(f"msi: warning: {w}", err=True)
+        for r in per_video.attrs.get("set_metrics", []):
+            if r["warning"]:
+                click.echo(f"msi: warning: {r['method']}: {r['warning']}", err=True)
     summary = summarize(per_video, reference)
     click.echo(format_table(summary, fmt, paper_table, per_video), nl=False)
     hint = (outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)

@@ -6,16 +6,23 @@ needs from the :class:`msi.metrics.column.VideoContext`), and add that ``METRIC`
 """
 from __future__ import annotations
 
-from msi.metrics import accel_error, blinks, flicker, head, lipsync, lmd, lse, motion, quality, silence, stability
+from msi.metrics import (accel_error, blinks, fid, flicker, fvd, head, identity, lipsync, lmd, lse, motion, quality,
+                         silence, stability)
 from msi.metrics.column import Column, Metric
 
 #: Per-video metrics, in output order (their columns' order is the table's).
 VIDEO_METRICS: tuple[Metric, ...] = (stability.METRIC, motion.METRIC, lse.METRIC, lipsync.METRIC, quality.METRIC,
                                      lmd.METRIC,
                                      # issue 21: the stability columns no other toolkit has
-                                     head.METRIC, silence.METRIC, accel_error.METRIC, flicker.METRIC, blinks.METRIC)
-#: Metrics with one value per method (``level="set"``: FID, FVD, ...): none yet.
-SET_METRICS: tuple[Metric, ...] = ()
+                                     head.METRIC, silence.METRIC, accel_error.METRIC, flicker.METRIC, blinks.METRIC,
+                                     # issue 22: identity similarity (ArcFace ONNX weights)
+                                     identity.METRIC)
+#: Metrics with one value per method (``level="set"``): FID and FVD, from the user's weights.
+SET_METRICS: tuple[Metric, ...] = (fid.METRIC, fvd.METRIC)
 
 #: Every per-video column by name, in output order.
 COLUMNS: dict[str, Column] = {c.name: c for m in VIDEO_METRICS for c in m.columns}
+#: Every set-level column by name, in output order.
+SET_COLUMNS: dict[str, Column] = {c.name: c for m in SET_METRICS for c in m.columns}
+#: Every column of the summary table (per-video ones, then set-level ones).
+TABLE_COLUMNS: dict[str, Column] = {**COLUMNS, **SET_COLUMNS}
