@@ -58,7 +58,7 @@ def run_cli(capsys):
 
 
 #: What a command's --help must never import.
-HEAVY_MODULES = ("mediapipe", "torch", "matplotlib")
+HEAVY_MODULES = ("mediapipe", "torch", "matplotlib", "onnxruntime")
 
 
 def run_fresh(package: str, argv: list[str]) -> tuple[int, list[str]]:

@@ -258,7 +258,8 @@ def test_video_without_audio_keeps_its_other_columns(pristine, tmp_path):
 
 
 def test_help_and_library_stay_light():
-    """`msi compare --help` and `import msi.compare` load neither torch nor mediapipe nor matplotlib."""
+    """`msi compare --help` and `import msi.compare` (with FID/FVD/CSIM's modules) load neither torch
+    nor onnxruntime nor mediapipe nor matplotlib."""
     import subprocess
     import sys
 
@@ -267,6 +268,7 @@ def test_help_and_library_stay_light():
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    assert main(['compare', '--help']) == 0\n"
             "import msi.compare, msi.metrics.quality, msi.metrics.lmd, msi.metrics.lipsync\n"
-            "heavy = [m for m in ('torch', 'mediapipe', 'matplotlib') if m in sys.modules]\n"
+            "import msi.metrics.fid, msi.metrics.fvd, msi.metrics.identity, msi.metrics.networks\n"
+            "heavy = [m for m in ('torch', 'mediapipe', 'matplotlib', 'onnxruntime', 'onnx') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)
