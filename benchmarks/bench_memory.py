@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -135,7 +136,9 @@ def main() -> None:
     per = scoring_bytes_per_frame(np.ascontiguousarray(lm.landmarks[:, list(MP_SCORE_POINTS)], dtype=np.float32))
     est = hour_estimate_mb(rows[0][1], per, hour)
     print(f"scoring side: {per:.0f} bytes per frame beyond the compact store ({len(MP_SCORE_POINTS) * 12} B); "
-          f"one hour estimate from the {rows[0][0]}-frame run: {est:.0f} MB (goal <= {GOAL_MB})")
+          f"one hour estimate from the {rows[0][0]}-frame run: {est:.0f} MB (goal <= {GOAL_MB}; leaves out "
+          "native memory that grows while tracking, which the RSS slope above includes)")
+    shutil.rmtree(tmp, ignore_errors=True)  # the clips and the hour-long cache entry
 
 
 if __name__ == "__main__":
