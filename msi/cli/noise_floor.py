@@ -53,6 +53,10 @@ def command(video: str, repeats: int, anchors: int, pixel_noise: float, seed: in
     if not pixel_noise > 0:
         raise UsageError("--pixel-noise must be positive")
     opt.check_resample(resample_fps)
+    from msi.io.landmarks import is_landmark_file
+
+    if is_landmark_file(video):  # the floor re-encodes and re-tracks frames: landmarks cannot give it
+        raise UsageError(f"{video}: a landmark file; the noise floor re-tracks re-encoded frames, give the video")
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check, tracker))
     from msi.tracking.trackers import silence_native_logs
 

@@ -269,6 +269,7 @@ def hostile(tracked, tmp_path_factory) -> Path:
     (["plot", "loop_a.mp4", "--out", "p.png"], ["Too many levels of symbolic links"], 1),
     (["track", "loop_a.mp4", "-o", "x.npz", "--max-side", "-1"], ["--max-side"], 2),
     (["score", "good.npy", "--max-faces", "0"], ["--max-faces"], 2),
+    (["noise-floor", "good.npy"], ["good.npy: a landmark file", "give the video"], 2),
 ], ids=lambda v: v[0] + "-" + v[1] if isinstance(v, list) and len(v) > 1 and isinstance(v[1], str) else None)
 def test_hostile_inputs_get_their_own_reason_in_one_line(argv, needles, code, hostile, run_cli, one_line_error,
                                                          monkeypatch):
