@@ -46,7 +46,7 @@ from msi.regions import REGIONS, Scheme, get_scheme
 
 COMPAT_MODES = ("paper", "reference")
 #: Windows gathered per vectorised block in :func:`window_values` (memory bound, not a metric constant).
-WINDOW_BLOCK = 2048
+WINDOW_BLOCK = 256
 #: Coordinates beyond this (input units) cannot be squared safely: an acceleration sums four of
 #: them, its square must stay below float64's 1.8e308 after the mouth-width scaling. Frames holding
 #: one are left out like frames without a face, and counted (not pixel coordinates of any video).
@@ -79,13 +79,14 @@ def frame_valid(points: np.ndarray, columns=None) -> np.ndarray:
     return out
 
 
-def too_large_frames(points: np.ndarray) -> np.ndarray:
-    """(T,) True where some x, y coordinate of the frame exceeds :data:`MAX_ABS_COORDINATE`."""
+def too_large_frames(points: np.ndarray, columns=None) -> np.ndarray:
+    """(T,) True where some x, y coordinate of the frame (of ``columns``, default all) exceeds
+    :data:`MAX_ABS_COORDINATE`. Read in blocks of frames: no copy of the whole array."""
     p = np.asarray(points)
     out = np.empty(len(p), bool)
     with np.errstate(invalid="ignore"):  # NaN rows: no face, not too large
         for a in range(0, len(p), FRAME_BLOCK):
-            b = p[a:a + FRAME_BLOCK, ..., :2]
+            b = p[a:a + FRAME_BLOCK, ..., :2] if columns is None else p[a:a + FRAME_BLOCK][:, columns, :2]
             # the limit as a float64 scalar: float32 landmarks (msi track's .npz) are compared in float64,
             # not the limit cast to float32 (inf, and numpy's overflow warning)
             out[a:a + FRAME_BLOCK] = (np.abs(b.reshape(len(b), -1)) > np.float64(MAX_ABS_COORDINATE)).any(axis=1)
@@ -269,7 +270,7 @@ def msi_from_landmarks(
     valid_frame = frame_valid(points, used_idx)
     if not valid_frame.any():
         raise NoFace("no face in any frame")
-    huge = too_large_frames(points[:, used_idx] if len(used_idx) < points.shape[1] else points) & valid_frame  # inf/NaN: no face, said elsewhere
+    huge = too_large_frames(points, used_idx if len(used_idx) < points.shape[1] else None) & valid_frame  # inf/NaN: no face, said elsewhere
     n_huge = windows_huge = 0
     if huge.any():  # a copy only then: the usual array is left as it is
         n_huge = int(huge.sum())
