@@ -136,8 +136,8 @@ def main() -> None:
     per = scoring_bytes_per_frame(np.ascontiguousarray(lm.landmarks[:, list(MP_SCORE_POINTS)], dtype=np.float32))
     est = hour_estimate_mb(rows[0][1], per, hour)
     print(f"scoring side: {per:.0f} bytes per frame beyond the compact store ({len(MP_SCORE_POINTS) * 12} B); "
-          f"one hour estimate from the {rows[0][0]}-frame run: {est:.0f} MB (goal <= {GOAL_MB}; leaves out "
-          "native memory that grows while tracking, which the RSS slope above includes)")
+          f"one hour estimate from the {rows[0][0]}-frame run: {est:.0f} MB (goal <= {GOAL_MB}; the RSS slope "
+          "above measures the whole process)")
     shutil.rmtree(tmp, ignore_errors=True)  # the clips and the hour-long cache entry
 
 
