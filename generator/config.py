@@ -63,9 +63,12 @@ class ErosionConfig:
 class RendererConfig:
     """Neural renderer (encoder - residual blocks - decoder), Neural Voice Puppetry style."""
 
-    in_channels: int = 4  # eroded background RGB + rendered face shape
+    in_channels: int = 4  # eroded background RGB + rendered face shape (+1 with mouth_channel)
     ngf: int = 64
     n_res: int = 8
+    # Not in the paper: one more input channel, the mouth opening's sub-pixel coverage
+    # (generator.data.raster.mouth_coverage), since a 64 px raster draws a 1-2 px gap as whole rows.
+    mouth_channel: bool = False
 
 
 @dataclass

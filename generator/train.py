@@ -313,7 +313,7 @@ def save_grid(b: dict, out: dict, path: Path) -> None:
     from PIL import Image
 
     to_img = lambda x: ((x.detach().cpu().clamp(-1, 1) + 1) * 127.5).round().byte()  # noqa: E731
-    rows = [b["frames"][0], out["inputs"][0, :, :3], out["shape"][0].expand(-1, 3, -1, -1), out["fake"][0]]
+    rows = [b["frames"][0], out["inputs"][0, :, :3], out["shape"][0, :, :1].expand(-1, 3, -1, -1), out["fake"][0]]
     grid = torch.cat([torch.cat(list(to_img(r)), dim=2) for r in rows], dim=1)  # (3, 4S, L*S)
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(grid.permute(1, 2, 0).numpy()).save(path)

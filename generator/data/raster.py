@@ -97,6 +97,30 @@ def mouth_mask(vertices: Any, size: int, dilate: int = 0) -> Any:
     return mask.numpy() if to_numpy else mask
 
 
+def mouth_coverage(vertices: Any, size: int, samples: int = 4) -> Any:
+    """(B, S, S) in [0, 1]: the fraction of each pixel inside the mouth opening (the inner-lip loop
+    ``topology.MOUTH_OPENING`` in the image plane), from ``samples`` x ``samples`` points per pixel.
+
+    At 64 px a mouth is ~16 px wide and opens 1-2 px: a raster at pixel centres (``render_shape``)
+    draws the gap as 0, 1 or 2 rows. The coverage keeps its opening to a fraction of a pixel
+    (``RendererConfig.mouth_channel``). Even-odd rule; no gradient.
+    """
+    v, to_numpy = _as_tensor(vertices)
+    with torch.no_grad():
+        poly = torch.nan_to_num(v.detach()[:, torch.as_tensor(MOUTH_OPENING, device=v.device), :2], nan=-1.0)
+        sub = (torch.arange(samples, device=v.device, dtype=v.dtype) + 0.5) / samples
+        c = (torch.arange(size, device=v.device, dtype=v.dtype)[:, None] + sub[None]).flatten()  # (S*n,)
+        x, y = c[None, None, :], c[None, :, None]
+        inside = torch.zeros(len(v), len(c), len(c), dtype=torch.bool, device=v.device)
+        for a, b in zip(poly.unbind(1), poly.roll(-1, dims=1).unbind(1)):  # edges (B, 2) -> (B, 2)
+            xa, ya, xb, yb = (t[:, None, None] for t in (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
+            crosses = (ya > y) != (yb > y)
+            x_at = xa + (y - ya) * (xb - xa) / torch.where(yb == ya, torch.ones_like(yb), yb - ya)
+            inside ^= crosses & (x < x_at)
+        cov = torch.nn.functional.avg_pool2d(inside[:, None].to(v.dtype), samples)[:, 0]
+    return cov.numpy() if to_numpy else cov
+
+
 def lip_box(vertices: Any, size: int, pad: int = 2) -> Any:
     """(B, S, S) bool: each mesh's lip points' bounding box (``topology.LIPS``, both lip rings),
     grown by ``pad`` pixels; pixel centres (col + 0.5, row + 0.5) inside count."""

@@ -46,6 +46,9 @@ class StableFace(nn.Module):
         self.size = size
         self.a2e = Audio2Expression(cfg.a2e)
         self.smoothing = build_smoothing(cfg.a2e.n_exp, cfg.smoothing)
+        if cfg.renderer.in_channels != 4 + cfg.renderer.mouth_channel:
+            raise ValueError(f"renderer in_channels {cfg.renderer.in_channels} does not match its inputs "
+                             f"(4 + mouth_channel = {4 + cfg.renderer.mouth_channel})")
         self.renderer = Renderer(cfg.renderer, size, cfg.fusion, cfg.dependency, cfg.a2e.n_mels)
         self.discriminator = PatchDiscriminator(cfg.discriminator, cfg.renderer.in_channels + 3)
 
@@ -61,16 +64,19 @@ class StableFace(nn.Module):
         return posed
 
     def render_meshes(self, vertices: torch.Tensor) -> torch.Tensor:
-        """(B, T, V, 3) -> face-shape renders (B, T, 1, S, S) in [-1, 1]."""
-        from generator.data.raster import render_shape
+        """(B, T, V, 3) -> face-shape renders (B, T, C, S, S) in [-1, 1]: the shaded shape, and with
+        ``RendererConfig.mouth_channel`` the mouth opening's sub-pixel coverage (C = 2)."""
+        from generator.data.raster import mouth_coverage, render_shape
 
         b, t = vertices.shape[:2]
         img = render_shape(vertices.flatten(0, 1), self.size)
-        return (img * 2 - 1).reshape(b, t, 1, self.size, self.size)
+        if self.cfg.renderer.mouth_channel:
+            img = torch.cat([img, mouth_coverage(vertices.flatten(0, 1), self.size)[:, None]], 1)
+        return (img * 2 - 1).reshape(b, t, img.shape[1], self.size, self.size)
 
     def generate(self, background: torch.Tensor, shape_render: torch.Tensor, mouth: torch.Tensor,
                  audio: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """background (B, T, 3, S, S) in [-1, 1], shape_render (B, T, 1, S, S), mouth (B, T, 1, S, S)
-        erosion mask -> (frames (B, T, 3, S, S), renderer inputs (B, T, 4, S, S))."""
+        """background (B, T, 3, S, S) in [-1, 1], shape_render (B, T, C, S, S), mouth (B, T, 1, S, S)
+        erosion mask -> (frames (B, T, 3, S, S), renderer inputs (B, T, 3 + C, S, S))."""
         inputs = torch.cat([erase(background, mouth), shape_render], 2)
         return self.renderer(inputs, audio if self.renderer.fusion is not None else None), inputs

@@ -202,3 +202,30 @@ def test_lip_box_is_the_lips_bounding_box_grown_by_pad(mesh):
     assert lip_box(mesh[None], S, pad=2)[0].sum() > lip_box(mesh[None], S, pad=0)[0].sum()
     # the lips are a small part of the frame: the extra weight is local
     assert lip_box(mesh[None], S)[0].mean() < 0.05
+
+
+def test_mouth_coverage_measures_the_opening_to_a_fraction_of_a_pixel():
+    """The mouth channel (RendererConfig.mouth_channel): the coverage of the inner-lip loop sums
+    to the loop's area, and a gap a quarter of a pixel wider reads wider (a centre raster cannot)."""
+    import numpy as np
+
+    from generator.data.raster import mouth_coverage
+    from generator.data.topology import MOUTH_OPENING
+
+    def mesh(half_height):
+        v = np.zeros((478, 3), np.float32)
+        t = np.linspace(0, 2 * np.pi, len(MOUTH_OPENING), endpoint=False)
+        v[MOUTH_OPENING, 0] = 32.3 + 8 * np.cos(t)
+        v[MOUTH_OPENING, 1] = 40.6 + half_height * np.sin(t)
+        return v
+
+    def area(v):
+        p = v[MOUTH_OPENING, :2]
+        return 0.5 * abs(np.dot(p[:, 0], np.roll(p[:, 1], -1)) - np.dot(p[:, 1], np.roll(p[:, 0], -1)))
+
+    thin, wider = mesh(0.5), mesh(0.75)
+    cov = mouth_coverage(np.stack([thin, wider]), 64, samples=8)
+    assert cov.shape == (2, 64, 64) and cov.min() >= 0 and cov.max() <= 1
+    for c, v in zip(cov, (thin, wider)):
+        assert abs(c.sum() - area(v)) < 0.1 * area(v) + 0.2
+    assert cov[1].sum() > cov[0].sum() * 1.3

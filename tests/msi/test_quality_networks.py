@@ -14,6 +14,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+# one thread: OpenMP's spinning threads slow a shared 2-core machine many-fold (measured 9x)
+torch.set_num_threads(1)
+
 REL = 1e-5
 FEATURES_I3D = 400
 
