@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from msi.errors import BadWeights
+from msi.networks.inception import batches
 
 #: What the weights file is (for messages).
 EXPECTED = "StyleGAN-V's TorchScript I3D (i3d_torchscript.pt)"
@@ -53,12 +54,7 @@ def load_i3d(path: str | os.PathLike) -> torch.jit.ScriptModule:
 def clips_of(frames: Iterable[np.ndarray], clip_frames: int = CLIP_FRAMES) -> Iterator[np.ndarray]:
     """Consecutive non-overlapping clips (clip_frames, H, W, 3) from frame 0 on; a last partial
     clip is dropped (StyleGAN-V drops videos shorter than a clip)."""
-    buf: list[np.ndarray] = []
-    for f in frames:
-        buf.append(f)
-        if len(buf) == clip_frames:
-            yield np.stack(buf)
-            buf = []
+    return (clip for clip in batches(frames, clip_frames) if len(clip) == clip_frames)
 
 
 @torch.inference_mode()
