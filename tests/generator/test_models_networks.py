@@ -41,7 +41,8 @@ def test_audio2expression_attends_over_time():
 def test_renderer_shapes_and_paper_layout():
     cfg = tiny()
     r = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency)
-    out = r(torch.randn(2, 3, 4, 64, 64), torch.randn(2, 3, 16, 80))
+    c = cfg.renderer.in_channels  # eroded RGB + face shape + the mouth channel in tiny()
+    out = r(torch.randn(2, 3, c, 64, 64), torch.randn(2, 3, 16, 80))
     assert out.shape == (2, 3, 3, 64, 64)
     assert out.abs().max() <= 1
     p = paper()
@@ -57,7 +58,7 @@ def test_renderer_shapes_and_paper_layout():
 def test_renderer_without_fusion_ignores_audio_and_with_fusion_uses_it():
     torch.manual_seed(0)
     cfg = tiny()
-    x = torch.randn(1, 2, 4, 64, 64)
+    x = torch.randn(1, 2, cfg.renderer.in_channels, 64, 64)
     a1, a2 = torch.randn(1, 2, 16, 80), torch.randn(1, 2, 16, 80)
     with_f = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency).eval()
     assert not torch.allclose(with_f(x, a1), with_f(x, a2))

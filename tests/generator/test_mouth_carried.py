@@ -5,7 +5,7 @@ the clip's frames in reverse order (dubbing: the background's mouth has nothing 
 mesh's). The darkness of the generated mouth (the mean of 255 - grey in a small box at the mouth
 opening's centre) must follow the mesh's opening and not the background's. A renderer that draws
 the mouth from the frame it paints over, or a synthesis path that hands it the wrong shapes,
-fails this; so does a face-shape channel with nothing in it (checked, so the test can fail).
+fails this; so do face-shape channels with nothing in them (checked, so the test can fail).
 """
 from __future__ import annotations
 
@@ -49,10 +49,14 @@ def dubbed(run_dir, clip, blank_shape: bool = False):
     run = load_run(run_dir)
     order = np.arange(clip.n_frames)[::-1]
     exp = torch.as_tensor(np.array(clip.expression, np.float32))
-    if blank_shape:  # the face-shape channel carries nothing: the renderer cannot know the mouth
-        run.model.render_meshes = lambda v: -torch.ones(*v.shape[:2], 1, run.model.size, run.model.size)
+    audio = np.asarray(clip.audio_features)
+    if blank_shape:  # the face-shape channels (shade, mouth coverage) carry nothing, and the audio
+        # is the background's (the fused audio alone lets the renderer draw the speech's mouth)
+        c = 1 + run.model.cfg.renderer.mouth_channel
+        run.model.render_meshes = lambda v: -torch.ones(*v.shape[:2], c, run.model.size, run.model.size)
+        audio = audio[order]
     frames = render_frames(run, exp, np.asarray(clip.frames[order]), clip.shape, clip.rotation[order],
-                           clip.translation[order], clip.scale[order], np.asarray(clip.audio_features),
+                           clip.translation[order], clip.scale[order], audio,
                            background_masks=clip.mouth_masks)
     f32 = lambda a: torch.as_tensor(np.array(a, np.float32))  # noqa: E731
     ident = Identity(f32(clip.shape), run.ident.components, run.ident.exp_std)
@@ -71,7 +75,9 @@ def test_the_generated_mouth_follows_the_mesh_not_the_background(renderer_run, t
     assert np.corrcoef(mesh, background)[0, 1] < 0.5  # the reversed background really is unrelated
     assert np.corrcoef(dark, mesh)[0, 1] > 0.6
     assert np.corrcoef(dark, background)[0, 1] < 0.4
-    # the same measure fails when the shape channel carries nothing
+    # the same measure fails when the shape channels carry nothing: the mouth's darkness no longer
+    # grows with the mesh's opening (its gain, darkness per mouth width, falls to a fraction; the
+    # correlation alone is no test here, as the box sampled moves with the mesh's jaw)
     dark0, _, _ = dubbed(renderer_run, clip, blank_shape=True)
-    r0 = np.corrcoef(dark0, mesh)[0, 1] if np.std(dark0) > 0 else 0.0  # a constant mouth follows nothing
-    assert abs(r0) < 0.5
+    gain, gain0 = np.polyfit(mesh, dark, 1)[0], np.polyfit(mesh, dark0, 1)[0]
+    assert gain > 0 and abs(gain0) < 0.3 * gain
