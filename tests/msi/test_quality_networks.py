@@ -134,6 +134,9 @@ def arcface_file(tmp_path_factory) -> Path:
 # ----------------------------------------------------------------------------- oracles
 
 
+FD_DIMS = 256
+
+
 def test_fid_equals_pytorch_fid(inception_file, pristine_frames, distorted, tmp_path, monkeypatch):
     """pytorch-fid's own pipeline (PNG files -> ImagePathDataset -> its InceptionV3 built from
     torchvision and its FID patches -> calculate_activation_statistics -> calculate_frechet_distance)
@@ -158,9 +161,12 @@ def test_fid_equals_pytorch_fid(inception_file, pristine_frames, distorted, tmp_
         act = fid_score.get_activations(files, ref_model, batch_size=2, dims=2048, device="cpu", num_workers=0)
         ours_feats[name] = inception_features(ours_model, frames, batch=3)  # other batches: same numbers
         assert rel_err(ours_feats[name], act) < REL
+        # the distance on the first 256 of the 2048 features: the formula does not depend on the
+        # dimension, and scipy's sqrtm of a 2048 x 2048 product costs most of this test's time
+        act = act[:, :FD_DIMS]
         ref_stats[name] = (np.mean(act, axis=0), np.cov(act, rowvar=False))
     ref = fid_score.calculate_frechet_distance(*ref_stats["a"], *ref_stats["b"])
-    ours = fid(ours_feats["a"], ours_feats["b"])
+    ours = fid(ours_feats["a"][:, :FD_DIMS], ours_feats["b"][:, :FD_DIMS])
     assert ref > 0 and abs(ours - ref) / ref < REL, (ours, ref)
 
 
