@@ -12,6 +12,10 @@ table reports each one's median step time and its ratio to the first row. The ro
 * ``tiny, 2 threads``: torch on both cores (only worth it when the machine is otherwise idle);
 * ``tiny, channels-last``: the renderer and discriminator in channels-last memory format.
 
+A second table (``--load``) times tiny's render step on 1 and 2 threads, and on the count
+``generator.cpu.CoreWatch`` picks (``TrainConfig.threads = 0``), with the machine otherwise idle
+and while a busy-looping process (started here) holds one core; the conditions alternate per round.
+
 Not rows: bf16 autocast (these CPUs have AVX2 but no AVX-512 BF16 or AMX, so bf16 matmuls are
 emulated and slower) and ``torch.compile`` (minutes of compilation per run for small convolutions
 that oneDNN already runs near peak; not measured here).
@@ -39,11 +43,53 @@ def configs():
             ("tiny, 2 threads", get_config("tiny"), 2, False), ("tiny, channels-last", get_config("tiny"), 1, True)]
 
 
+def load_table(data, dev, steps: int, rounds: int) -> None:
+    """Render s/step of tiny on 1, 2 and CoreWatch's threads, idle and with one core held busy."""
+    import subprocess
+
+    from generator.config import get_config
+    from generator.cpu import CoreWatch
+    from generator.train import Trainer, draw_sequences
+
+    cfg = get_config("tiny")
+    cfg.a2e.window = data.window
+    tr = Trainer(cfg, data, dev)
+    times: dict[tuple[str, str], list[float]] = {}
+    for rnd in range(rounds + 1):  # round 0 warms up
+        for cond in ("idle", "one core busy"):
+            spin = (subprocess.Popen([sys.executable, "-c", "while True: pass"]) if cond != "idle" else None)
+            try:
+                watch = CoreWatch(every=2.0)
+                time.sleep(2.5)  # the watch's first reading: the spinner (or nothing) alone
+                auto = watch.threads()
+                for label, n in (("1 thread", 1), ("2 threads", 2), ("auto", auto)):
+                    torch.set_num_threads(n)
+                    t0 = time.perf_counter()
+                    for step in range(steps):
+                        b = data.batch(draw_sequences(data.train, cfg.train.seq_len, cfg.train.batch, 0, step), dev)
+                        tr.step_render(b, joint=False, generator=torch.Generator().manual_seed(step))
+                    if rnd:
+                        times.setdefault((label, cond), []).append((time.perf_counter() - t0) / steps)
+                        times.setdefault((f"auto picks ({cond})", cond), []).append(auto)
+            finally:
+                if spin is not None:
+                    spin.kill()
+                    spin.wait()
+    print(f"tiny render step, median s/step over {rounds} rounds of {steps} steps\n")
+    print("| threads | idle machine | one core busy |\n|---|---|---|")
+    for label in ("1 thread", "2 threads", "auto"):
+        print(f"| {label} | " + " | ".join(f"{statistics.median(times[(label, c)]):.3f}"
+                                          for c in ("idle", "one core busy")) + " |")
+    picks = [statistics.median(times[(f"auto picks ({c})", c)]) for c in ("idle", "one core busy")]
+    print(f"| (auto's count) | {picks[0]:g} | {picks[1]:g} |\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("data_dir", type=Path)
     p.add_argument("--steps", type=int, default=10, help="steps per stage per round")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--load", action="store_true", help="also time 1 / 2 / auto threads, idle and with one core busy")
     args = p.parse_args(argv)
     from generator.train import TrainData, Trainer, draw_sequences
 
@@ -72,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                         tr.step_render(b, joint=stage == "joint", generator=torch.Generator().manual_seed(step))
                 if rnd:
                     times.setdefault((name, stage), []).append((time.perf_counter() - t0) / args.steps)
+    if args.load:
+        load_table(data, dev, args.steps, args.rounds)
     first = trainers[0][0]
     print(f"median seconds per step over {args.rounds} interleaved rounds of {args.steps} steps "
           f"(ratio: the first row's time / this row's, > 1 is faster)\n")

@@ -224,6 +224,14 @@ class Trainer:
         loss = (w * (pred - target) ** 2).mean()
         if t.a2e_velocity:  # the motion, not only the shape: frame-to-frame differences
             loss = loss + t.a2e_velocity * (w * (pred.diff(dim=1) - target.diff(dim=1)) ** 2).mean()
+        if t.a2e_opening:  # the mouth's amplitude, which MSE shrinks (TrainConfig.a2e_opening)
+            from generator.models.losses import concordance
+            from generator.models.probe import mesh_opening
+
+            pose = (b["rotation"], b["translation"], b["scale"])
+            opening = [mesh_opening(self.model.meshes(e, self.ident, *pose, smooth=False).flatten(0, 1))
+                       for e in (pred * self.ident.exp_std, b["expression"])]
+            loss = loss + t.a2e_opening * (1 - concordance(*opening))
         self._step(loss, ["a2e"])
         return {"loss": loss.item()}
 
@@ -357,8 +365,15 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         local = int(os.environ.get("LOCAL_RANK", 0))
         device = f"cuda:{local}" if torch.cuda.is_available() else "cpu"
     dev = torch.device(device)
+    watch = None
     if dev.type == "cpu":
-        torch.set_num_threads(cfg.train.threads)
+        if cfg.train.threads < 0:
+            raise GeneratorError(f"threads must be 0 (follow the free cores) or more, not {cfg.train.threads}")
+        if cfg.train.threads == 0:  # "auto": as many threads as cores nobody else is using (generator.cpu)
+            from generator.cpu import CoreWatch
+
+            watch = CoreWatch()
+        torch.set_num_threads(cfg.train.threads or 1)
     ckpt_path = out / "checkpoint.pt"
     state = None
     if ckpt_path.is_file():
@@ -411,6 +426,8 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
             b = data.batch(idx, dev)
             gen = torch.Generator().manual_seed(cfg.train.seed + 7919 * step + rank)
             torch.manual_seed(cfg.train.seed + step)
+            if watch is not None and watch.threads() != torch.get_num_threads():
+                torch.set_num_threads(watch.current)
             ts = time.time()
             if stage == "a2e":
                 losses, out_b = trainer.step_a2e(b), None
@@ -421,7 +438,7 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
                 log.writerow({"step": step, "stage": stage, "seconds": round(time.time() - ts, 4),
                               **{k: round(losses.get(k, float("nan")), 6) for k in LOG_FIELDS[2:-1]}})
             bar.update(1)
-            bar.set_postfix(stage=stage, loss=f"{losses['loss']:.4f}")
+            bar.set_postfix(stage=stage, loss=f"{losses['loss']:.4f}", threads=torch.get_num_threads())
             if writer and out_b is not None and (step % cfg.train.sample_every == 0 or step == total):
                 save_grid(b, out_b, out / "samples" / f"step_{step:06d}.png")
             if writer and (step % cfg.train.checkpoint_every == 0 or step == stop):

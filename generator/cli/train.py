@@ -33,7 +33,8 @@ ABLATIONS = ("no_audio_fusion", "no_smoothing", "smoothing", "no_erosion", "no_d
 @click.option("--no-dependency", is_flag=True, help="ablation: remove dependency modeling")
 @click.option("--baseline", is_flag=True, help="ablation: all four components off")
 @click.option("--seed", type=int, help="random seed (default from the config: 0)")
-@click.option("--threads", type=int, help="torch CPU threads (default from the config: tiny 1, paper 2)")
+@click.option("--threads", type=int, help="torch CPU threads; 0 follows the cores other processes leave free, "
+                                         "re-read every 10 s (default from the config: tiny 0, paper 2)")
 @click.option("--device", help="torch device (default: cuda if available, else cpu)")
 @click.option("--trust-checkpoint", is_flag=True,
               help="resume from a checkpoint that holds Python objects beyond tensors (an old or foreign format): "

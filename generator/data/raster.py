@@ -108,16 +108,26 @@ def mouth_coverage(vertices: Any, size: int, samples: int = 4) -> Any:
     v, to_numpy = _as_tensor(vertices)
     with torch.no_grad():
         poly = torch.nan_to_num(v.detach()[:, torch.as_tensor(MOUTH_OPENING, device=v.device), :2], nan=-1.0)
+        cov = torch.zeros(len(v), size, size, dtype=v.dtype, device=v.device)
+        if len(v) == 0:
+            return cov.numpy() if to_numpy else cov
+        # Only the pixels of the polygons' bounding box (+1 px) can be inside: the same values as the
+        # whole frame, for a few percent of the work (it runs on every training step).
+        lo = (poly.flatten(0, 1).amin(0).floor() - 1).clamp(0, size).long().tolist()
+        hi = (poly.flatten(0, 1).amax(0).ceil() + 2).clamp(0, size).long().tolist()
+        (c0, r0), (c1, r1) = lo, hi
+        if c1 <= c0 or r1 <= r0:
+            return cov.numpy() if to_numpy else cov
         sub = (torch.arange(samples, device=v.device, dtype=v.dtype) + 0.5) / samples
-        c = (torch.arange(size, device=v.device, dtype=v.dtype)[:, None] + sub[None]).flatten()  # (S*n,)
-        x, y = c[None, None, :], c[None, :, None]
-        inside = torch.zeros(len(v), len(c), len(c), dtype=torch.bool, device=v.device)
+        grid = lambda a, b: (torch.arange(a, b, device=v.device, dtype=v.dtype)[:, None] + sub[None]).flatten()  # noqa: E731
+        x, y = grid(c0, c1)[None, None, :], grid(r0, r1)[None, :, None]
+        inside = torch.zeros(len(v), y.shape[1], x.shape[2], dtype=torch.bool, device=v.device)
         for a, b in zip(poly.unbind(1), poly.roll(-1, dims=1).unbind(1)):  # edges (B, 2) -> (B, 2)
             xa, ya, xb, yb = (t[:, None, None] for t in (a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
             crosses = (ya > y) != (yb > y)
             x_at = xa + (y - ya) * (xb - xa) / torch.where(yb == ya, torch.ones_like(yb), yb - ya)
             inside ^= crosses & (x < x_at)
-        cov = torch.nn.functional.avg_pool2d(inside[:, None].to(v.dtype), samples)[:, 0]
+        cov[:, r0:r1, c0:c1] = torch.nn.functional.avg_pool2d(inside[:, None].to(v.dtype), samples)[:, 0]
     return cov.numpy() if to_numpy else cov
 
 

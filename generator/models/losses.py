@@ -10,6 +10,10 @@
   + mean D(x, G(x))^2].
 
 Generator objective: 20 L_1 + L_vgg + L_G (weights in ``LossConfig``).
+
+audio2expression (optional, ``TrainConfig.a2e_opening``, not in the paper): 1 - CCC of the mouth
+opening, CCC(x, y) = 2 cov(x, y) / (var x + var y + (mean x - mean y)^2) (Lin, "A concordance
+correlation coefficient to evaluate reproducibility", Biometrics 1989).
 Reference: Ling et al., "StableFace", arXiv:2208.13717, Sec. 3.5; Mao et al., "Least Squares
 GANs", ICCV 2017.
 """
@@ -39,3 +43,11 @@ def perceptual(vgg: VGG19, pred: torch.Tensor, target: torch.Tensor) -> torch.Te
 def gan_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:
     """Least-squares GAN loss towards 1 (real) or 0 (fake)."""
     return ((logits - (1.0 if real else 0.0)) ** 2).mean()
+
+
+def concordance(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Lin's concordance correlation coefficient of two 1-D tensors (population moments): 1 only for
+    pred == target; unlike Pearson's r it falls when the spread or the mean differ."""
+    dp, dt = pred - pred.mean(), target - target.mean()
+    cov = (dp * dt).mean()
+    return 2 * cov / (dp.pow(2).mean() + dt.pow(2).mean() + (pred.mean() - target.mean()) ** 2).clamp_min(1e-12)

@@ -229,3 +229,32 @@ def test_mouth_coverage_measures_the_opening_to_a_fraction_of_a_pixel():
     for c, v in zip(cov, (thin, wider)):
         assert abs(c.sum() - area(v)) < 0.1 * area(v) + 0.2
     assert cov[1].sum() > cov[0].sum() * 1.3
+
+
+def test_mouth_coverage_matches_a_full_frame_point_in_polygon():
+    """The coverage is computed only over the mouths' bounding box: it must equal an even-odd test
+    of every sample point of the whole frame (matplotlib's Path), for real tracked mouths, a mouth
+    cut by the frame's edge, and a batch whose mouths lie far apart."""
+    import numpy as np
+    from matplotlib.path import Path as MplPath
+
+    from generator.data.raster import mouth_coverage
+    from generator.data.topology import MOUTH_OPENING
+
+    S, n = 32, 4
+    rng = np.random.default_rng(3)
+    meshes = np.zeros((4, 478, 3), np.float32)
+    t = np.linspace(0, 2 * np.pi, len(MOUTH_OPENING), endpoint=False)
+    for k, (cx, cy, w, h) in enumerate([(16.2, 20.3, 6, 1.3), (1.0, 30.9, 5, 2.0), (27.7, 4.1, 4, 3), (9.5, 9.5, 3, 0.4)]):
+        jitter = rng.normal(0, 0.2, (len(t), 2))
+        meshes[k, MOUTH_OPENING, 0] = cx + w * np.cos(t) + jitter[:, 0]
+        meshes[k, MOUTH_OPENING, 1] = cy + h * np.sin(t) + jitter[:, 1]
+    cov = mouth_coverage(meshes, S, samples=n)
+    c = (np.arange(S)[:, None] + (np.arange(n) + 0.5) / n).ravel()
+    pts = np.stack(np.meshgrid(c, c), -1).reshape(-1, 2)  # (x, y) of every sample point
+    for k in range(len(meshes)):
+        inside = MplPath(meshes[k, MOUTH_OPENING, :2]).contains_points(pts).reshape(S * n, S * n)
+        ref = inside.reshape(S, n, S, n).mean(axis=(1, 3))
+        assert np.abs(cov[k] - ref).max() <= 1 / n**2 + 1e-6, k  # a sample point on an edge may differ
+        assert abs(cov[k].sum() - ref.sum()) < 0.1
+    assert cov[1, :, 0].sum() > 0  # the mouth cut by the left edge is kept
