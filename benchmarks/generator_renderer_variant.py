@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from generator.checkpoint import load_checkpoint
     from generator.config import get_config
-    from generator.train import TrainData, fork, save_atomic, schedule, train
+    from generator.train import TrainData, fork, save_atomic, stage_plan, train
 
     torch.set_num_threads(1)
     cfg = get_config("tiny")
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         setattr(cfg, section, dataclasses.replace(getattr(cfg, section), **fields))
     fork(a.run, a.out, cfg, ("a2e",))
     data = TrainData.load(a.data)
-    plan = schedule(cfg, data.train.stop - data.train.start)
+    plan = stage_plan(cfg, data.train, data.val)
     state = load_checkpoint(a.out / "checkpoint.pt")
     state["step"] = sum(n for stage, n in plan if stage == "a2e")  # RUN may be finished
     save_atomic(state, a.out / "checkpoint.pt")

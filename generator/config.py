@@ -137,6 +137,9 @@ class TrainConfig:
     # paper (0 there). An MSE prediction shrinks towards the mean by about its correlation; CCC is
     # highest when the prediction's spread equals the target's, so it keeps the mouth's amplitude.
     a2e_opening: float = 0.0
+    # The frames audio2expression trains on: "train", or "train+val" (the renderer always trains on
+    # "train"; nothing in training reads the validation split, and the test split stays held out).
+    a2e_split: str = "train"
     batch: int = 2  # sequences per step
     a2e_epochs: int = 50  # the paper gives no count for audio2expression
     render_epochs: int = 100  # stage 2a: renderer alone, no smoothing (paper: 100)

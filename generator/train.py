@@ -61,6 +61,7 @@ class TrainData:
     mouth: torch.Tensor  # (T, S, S) uint8
     ident: Identity
     train: slice
+    val: slice
     size: int
     window: int
     feature_kind: str  # manifest settings.audio_features ("logmel80" or the user's file name)
@@ -83,7 +84,7 @@ class TrainData:
             rotation=f32(clip.rotation), translation=f32(clip.translation), scale=f32(clip.scale),
             mouth=torch.from_numpy(np.array(clip.mouth_masks)),
             ident=Identity(f32(clip.shape), f32(clip.pca["components"]), std),
-            train=train, size=int(clip.frames.shape[1]), window=int(clip.audio_features.shape[1]),
+            train=train, val=clip.split("val"), size=int(clip.frames.shape[1]), window=int(clip.audio_features.shape[1]),
             feature_kind=str(clip.manifest["settings"].get("audio_features", "logmel80")))
 
     def batch(self, idx: torch.Tensor, device: torch.device) -> dict[str, torch.Tensor]:
@@ -105,14 +106,36 @@ def draw_sequences(split: slice, seq_len: int, batch: int, seed: int, step: int,
     return starts[:, None] + torch.arange(seq_len)[None]
 
 
-def schedule(cfg: StableFaceConfig, n_train: int) -> list[tuple[str, int]]:
-    """(stage, steps) from the epochs in the config; one epoch = one pass over the training split."""
+def schedule(cfg: StableFaceConfig, n_train: int, n_a2e: int | None = None) -> list[tuple[str, int]]:
+    """(stage, steps) from the epochs in the config; one epoch = one pass over the stage's frames
+    (``n_train``, the training split; audio2expression's ``n_a2e`` when it differs, see
+    ``TrainConfig.a2e_split``)."""
     t = cfg.train
-    per_epoch = max(1, math.ceil((n_train // t.seq_len) / t.batch))
-    if t.max_steps_per_epoch:
-        per_epoch = min(per_epoch, t.max_steps_per_epoch)
-    return [("a2e", t.a2e_epochs * per_epoch), ("render", t.render_epochs * per_epoch),
-            ("joint", t.joint_epochs * per_epoch)]
+
+    def per_epoch(n: int) -> int:
+        k = max(1, math.ceil((n // t.seq_len) / t.batch))
+        return min(k, t.max_steps_per_epoch) if t.max_steps_per_epoch else k
+
+    return [("a2e", t.a2e_epochs * per_epoch(n_a2e or n_train)), ("render", t.render_epochs * per_epoch(n_train)),
+            ("joint", t.joint_epochs * per_epoch(n_train))]
+
+
+def a2e_frames(cfg: StableFaceConfig, train: slice, val: slice) -> slice:
+    """The frames audio2expression trains on (``TrainConfig.a2e_split``)."""
+    split = cfg.train.a2e_split
+    if split == "train":
+        return train
+    if split == "train+val":
+        if val.start != train.stop:
+            raise GeneratorError("a2e_split train+val needs the validation split right after the training split")
+        return slice(train.start, val.stop)
+    raise GeneratorError(f"a2e_split {split!r} is unknown (choose train or train+val)")
+
+
+def stage_plan(cfg: StableFaceConfig, train: slice, val: slice) -> list[tuple[str, int]]:
+    """:func:`schedule` for a clip's training and validation splits."""
+    a2e = a2e_frames(cfg, train, val)
+    return schedule(cfg, train.stop - train.start, a2e.stop - a2e.start)
 
 
 def stage_at(plan: list[tuple[str, int]], step: int) -> str | None:
@@ -393,7 +416,8 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     if rank == 0 and trainer.vgg is None and cfg.loss.perceptual > 0:
         warn_no_perceptual()
     step = trainer.load_state(state) if state is not None else 0
-    plan = schedule(cfg, data.train.stop - data.train.start)
+    a2e_split = a2e_frames(cfg, data.train, data.val)
+    plan = stage_plan(cfg, data.train, data.val)
     total = sum(n for _, n in plan)
     stop = total if max_steps is None else min(total, max_steps)
     writer = rank == 0
@@ -422,7 +446,8 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         while step < stop:
             stage = stage_at(plan, step)
             seq_len = cfg.train.a2e_frames if stage == "a2e" else cfg.train.seq_len
-            idx = draw_sequences(data.train, seq_len, cfg.train.batch, cfg.train.seed, step, rank)
+            idx = draw_sequences(a2e_split if stage == "a2e" else data.train, seq_len, cfg.train.batch,
+                                 cfg.train.seed, step, rank)
             b = data.batch(idx, dev)
             gen = torch.Generator().manual_seed(cfg.train.seed + 7919 * step + rank)
             torch.manual_seed(cfg.train.seed + step)

@@ -89,7 +89,7 @@ def model_config(cfg: BenchConfig, ablation: dict, seed: int):
     from generator.config import apply_ablations, get_config
 
     model = apply_ablations(get_config(cfg.model), **ablation)
-    train = dataclasses.replace(model.train, seed=seed, threads=1)
+    train = dataclasses.replace(model.train, seed=seed, threads=0)  # follow the free cores (generator.cpu)
     if cfg.epochs:
         a, r, j = cfg.epochs
         train = dataclasses.replace(train, a2e_epochs=a, render_epochs=r, joint_epochs=j)
@@ -115,11 +115,11 @@ def shared_start(data: Path, work: Path, cfg: BenchConfig, model, seed: int) -> 
     import fcntl
 
     from generator.data.dataset import load_clip
-    from generator.train import fork, schedule, train
+    from generator.train import fork, stage_plan, train
 
     full = model_config(cfg, {}, seed)
-    part = load_clip(data).split("train")
-    plan = schedule(full, part.stop - part.start)
+    clip = load_clip(data)
+    plan = stage_plan(full, clip.split("train"), clip.split("val"))
     cap = cfg.max_steps or sum(n for _, n in plan)
     shared = work / "runs" / "shared"
     shared.mkdir(parents=True, exist_ok=True)
@@ -223,6 +223,19 @@ def data_fingerprint(data: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _what_runs(key: str, value):
+    """The part of a bench.json entry that decides what is trained: for the model preset, through
+    ``from_dict`` (a field added since, absent from an old file, reads as its default, which keeps the
+    old behaviour) and without ``train.threads`` (how to run, not what)."""
+    if key != "model" or not isinstance(value, dict):
+        return value
+    from generator.config import from_dict, to_dict
+
+    model = to_dict(from_dict(value))
+    model["train"].pop("threads", None)
+    return model
+
+
 def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
     """A folder holds runs of one configuration on one data set: resuming with another would mix
     incomparable rows in one table, so it is refused with a one-line error."""
@@ -240,7 +253,7 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
     if path.is_file():
         saved = json.loads(path.read_text())
         for key in ("config", "data", "model"):
-            if saved.get(key) != setup[key]:
+            if _what_runs(key, saved.get(key)) != _what_runs(key, setup[key]):
                 shown = (f"({saved.get(key)} here, {setup[key]} now)" if key != "model"
                          else f"(generator.config.{cfg.model}() changed since these runs)")
                 raise GeneratorError(f"{out}: holds runs made with another {what[key]} {shown}; "
