@@ -223,16 +223,19 @@ def data_fingerprint(data: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def _what_runs(key: str, value):
+def _what_runs(key: str, value, cfg: BenchConfig | None = None):
     """The part of a bench.json entry that decides what is trained: for the model preset, through
     ``from_dict`` (a field added since, absent from an old file, reads as its default, which keeps the
-    old behaviour) and without ``train.threads`` (how to run, not what)."""
+    old behaviour), without ``train.threads`` (how to run, not what) and without the preset's epochs
+    when the bench config sets its own (``BenchConfig.epochs``)."""
     if key != "model" or not isinstance(value, dict):
         return value
     from generator.config import from_dict, to_dict
 
     model = to_dict(from_dict(value))
-    model["train"].pop("threads", None)
+    drop = ("threads",) + (("a2e_epochs", "render_epochs", "joint_epochs") if cfg is not None and cfg.epochs else ())
+    for name in drop:
+        model["train"].pop(name, None)
     return model
 
 
@@ -253,7 +256,7 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
     if path.is_file():
         saved = json.loads(path.read_text())
         for key in ("config", "data", "model"):
-            if _what_runs(key, saved.get(key)) != _what_runs(key, setup[key]):
+            if _what_runs(key, saved.get(key), cfg) != _what_runs(key, setup[key], cfg):
                 shown = (f"({saved.get(key)} here, {setup[key]} now)" if key != "model"
                          else f"(generator.config.{cfg.model}() changed since these runs)")
                 raise GeneratorError(f"{out}: holds runs made with another {what[key]} {shown}; "

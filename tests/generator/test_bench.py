@@ -103,7 +103,7 @@ def test_table4_msi_tracks_known_jitter(tmp_path):
 def test_a_preset_saved_before_a_field_existed_still_matches():
     """bench.json's model preset: a field added since (absent from an old file) reads as its default,
     and the thread count is not compared; a changed training setting still differs."""
-    from generator.bench.ablations import _what_runs
+    from generator.bench.ablations import BENCH_CONFIGS, _what_runs
     from generator.config import get_config, to_dict
 
     now = json.loads(json.dumps(to_dict(get_config("tiny"))))
@@ -113,4 +113,8 @@ def test_a_preset_saved_before_a_field_existed_still_matches():
     assert _what_runs("model", old) == _what_runs("model", now)
     old["train"]["render_epochs"] += 1
     assert _what_runs("model", old) != _what_runs("model", now)
+    # ... unless the bench config sets the epochs itself (the "bench" config: 40, 12, 3)
+    assert _what_runs("model", old, BENCH_CONFIGS["bench"]) == _what_runs("model", now, BENCH_CONFIGS["bench"])
+    old["train"]["lr_renderer"] *= 2
+    assert _what_runs("model", old, BENCH_CONFIGS["bench"]) != _what_runs("model", now, BENCH_CONFIGS["bench"])
     assert _what_runs("data", "abc") == "abc"
