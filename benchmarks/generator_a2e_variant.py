@@ -13,35 +13,25 @@ The override is JSON: config section -> fields.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import torch
 
+from variant_common import parse, stage_table, tiny_with
+
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("run", type=Path)
-    p.add_argument("data", type=Path)
-    p.add_argument("out", type=Path)
-    p.add_argument("override", type=json.loads, help='JSON, e.g. \'{"train": {"a2e_opening": 3}}\'')
-    p.add_argument("--seed", type=int, default=0, help="the seed audio2expression trains with")
-    a = p.parse_args(argv)
+    a = parse(__doc__.splitlines()[0], '{"train": {"a2e_opening": 3}}', "the seed audio2expression trains with", argv)
 
     from generator.checkpoint import load_checkpoint
-    from generator.config import from_dict, get_config, to_dict
+    from generator.config import from_dict, to_dict
     from generator.train import save_atomic, train
 
     torch.set_num_threads(1)
-    cfg = get_config("tiny")
-    cfg.train = dataclasses.replace(cfg.train, seed=a.seed, threads=1)
-    for section, fields in a.override.items():
-        setattr(cfg, section, dataclasses.replace(getattr(cfg, section), **fields))
+    cfg = tiny_with(a.override, a.seed, threads=1)
     only = dataclasses.replace(cfg)
     only.train = dataclasses.replace(cfg.train, render_epochs=0, joint_epochs=0)
     t0 = time.time()
@@ -54,8 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     saved.a2e, saved.train = from_dict(new["config"]).a2e, dataclasses.replace(
         from_dict(new["config"]).train, render_epochs=saved.train.render_epochs, joint_epochs=saved.train.joint_epochs)
     save_atomic({**run, "model": model, "config": to_dict(saved)}, a.out / "checkpoint.pt")
-    return subprocess.call([sys.executable, str(Path(__file__).with_name("generator_stability.py")),
-                            str(a.out), str(a.data), "--out", str(a.out / "stab")])
+    return stage_table(a.out, a.data)
 
 
 if __name__ == "__main__":

@@ -11,35 +11,23 @@ Measured with it (seed 0, README tiny recipe): the lips' ×30 weight and the mou
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import json
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import torch
 
+from variant_common import parse, stage_table, tiny_with
+
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("run", type=Path)
-    p.add_argument("data", type=Path)
-    p.add_argument("out", type=Path)
-    p.add_argument("override", type=json.loads, help='JSON, e.g. \'{"loss": {"lip_weight": 30}}\'')
-    p.add_argument("--seed", type=int, default=0, help="the seed RUN was trained with")
-    a = p.parse_args(argv)
+    a = parse(__doc__.splitlines()[0], '{"loss": {"lip_weight": 30}}', "the seed RUN was trained with", argv)
 
     from generator.checkpoint import load_checkpoint
-    from generator.config import get_config
     from generator.train import TrainData, fork, save_atomic, stage_plan, train
 
     torch.set_num_threads(1)
-    cfg = get_config("tiny")
-    cfg.train = dataclasses.replace(cfg.train, seed=a.seed)
-    for section, fields in a.override.items():
-        setattr(cfg, section, dataclasses.replace(getattr(cfg, section), **fields))
+    cfg = tiny_with(a.override, a.seed)
     fork(a.run, a.out, cfg, ("a2e",))
     data = TrainData.load(a.data)
     plan = stage_plan(cfg, data.train, data.val)
@@ -49,8 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     train(a.data, a.out, cfg, progress=False)
     print(json.dumps({"train_seconds": round(time.time() - t0, 1)}), flush=True)
-    return subprocess.call([sys.executable, str(Path(__file__).with_name("generator_stability.py")),
-                            str(a.out), str(a.data), "--out", str(a.out / "stab")])
+    return stage_table(a.out, a.data)
 
 
 if __name__ == "__main__":

@@ -57,8 +57,11 @@ class CoreWatch:
         return time.monotonic(), busy, t.user + t.system
 
     def threads(self) -> int:
+        # called every training step: only the clock until the interval is over, no /proc read
+        if self._last is None or time.monotonic() - self._last[0] < self.every:
+            return self.current
         now = self._sample()
-        if now is None or self._last is None or now[0] - self._last[0] < self.every:
+        if now is None:
             return self.current
         wall = now[0] - self._last[0]
         others = max(0.0, (now[1] - self._last[1]) - (now[2] - self._last[2])) / wall  # cores busy elsewhere
