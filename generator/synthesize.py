@@ -32,6 +32,8 @@ class Run:
     ident: Identity
     step: int
     feature_kind: str  # the training data's audio features: "logmel80" or a file name
+    # TrainConfig.a2e_gain: e' = centre + gain (e - centre) on normalised expressions (None: as predicted)
+    calibration: dict | None = None
 
 
 def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
@@ -47,7 +49,10 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
     model.load_state_dict(state["model"])
     model.to(device).eval()
     ident = Identity(**state["identity"]).to(device)
-    return Run(cfg, model, ident, int(state["step"]), str(state.get("feature_kind", "logmel80")))
+    cal = state.get("calibration")
+    if cal is not None:
+        cal = {"gain": float(cal["gain"]), "centre": torch.as_tensor(cal["centre"]).to(device)}
+    return Run(cfg, model, ident, int(state["step"]), str(state.get("feature_kind", "logmel80")), cal)
 
 
 def pingpong(n: int, length: int) -> np.ndarray:
@@ -88,12 +93,23 @@ def blend_windows(n: int, length: int, fn) -> list:
 
 
 @torch.no_grad()
+def predict_normalised(a2e: torch.nn.Module, audio: torch.Tensor, length: int) -> torch.Tensor:
+    """Audio windows (T, W, D) -> audio2expression's output (T, K), in units of each PCA component's
+    std, over half-overlapping sequences of ``length`` frames (its training length)."""
+    return torch.stack(blend_windows(len(audio), length, lambda i, j: a2e(audio[i:j][None])[0]))
+
+
+@torch.no_grad()
 def predict_expressions(run: Run, audio: np.ndarray) -> torch.Tensor:
-    """Audio windows (T, W, D) -> expressions (T, K) in PCA units, over sequences of the training length."""
-    dev = run.ident.shape.device
-    x = torch.as_tensor(np.array(audio, np.float32), device=dev)
-    frames = blend_windows(len(x), run.cfg.train.a2e_frames, lambda i, j: run.model.a2e(x[i:j][None])[0])
-    return torch.stack(frames) * run.ident.exp_std
+    """Audio windows (T, W, D) -> expressions (T, K) in PCA units, with the run's expression gain
+    (``TrainConfig.a2e_gain``) when it has one."""
+    from generator.models.calibration import apply_gain
+
+    x = torch.as_tensor(np.array(audio, np.float32), device=run.ident.shape.device)
+    e = predict_normalised(run.model.a2e, x, run.cfg.train.a2e_frames)
+    if run.calibration is not None:
+        e = apply_gain(e, run.calibration["gain"], run.calibration["centre"])
+    return e * run.ident.exp_std
 
 
 @torch.no_grad()
@@ -149,6 +165,8 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
 #: same frames upscaled to 256 px first (benchmarks/generator_encoding.py). The paper, too,
 #: rescales every method's faces to 256 x 256 before measuring.
 OUT_SIDE = 256
+#: H.264 quality of the written video (and of every video the generator's evaluation writes).
+ENCODE_CRF = 18
 
 
 def output_side(size: int, out_size: int | None) -> int:
@@ -234,8 +252,8 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
                                background_masks=clip.mouth_masks[np.unique(order)])
         side = output_side(run.model.size, out_size)
         # H.264 (yuv420p, crf 18) with an AAC track of the speech; generated and truth alike
-        write_video(out, upscale(frames, side), fps=fps, crf=18, audio=wave, sample_rate=sr)
+        write_video(out, upscale(frames, side), fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sr)
         if truth_out:
-            write_video(truth_out, upscale(clip.frames[order], side), fps=fps, crf=18, audio=wave, sample_rate=sr)
+            write_video(truth_out, upscale(clip.frames[order], side), fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sr)
     return {"out": str(out), "frames": int(n), "fps": fps, "audio_seconds": round(len(wave) / sr, 3),
             "size": side, "run_step": run.step, "truth": str(truth_out) if truth_out else None}

@@ -42,6 +42,7 @@ from generator.models.losses import gan_loss, perceptual, unbalanced_l1
 from generator.models.pipeline import Identity, StableFace
 
 STAGES = ("a2e", "render", "joint")
+A2E_GAINS = ("none", "mesh", "video")  # TrainConfig.a2e_gain
 LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "probe", "seconds")
 
 
@@ -183,6 +184,7 @@ class Trainer:
                 raise GeneratorError(str(exc)) from exc
         self.distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
         self.probe = None  # LossConfig.probe_weight: fitted at the first renderer step (or loaded)
+        self.calibration: dict | None = None  # TrainConfig.a2e_gain: fitted after the last step
 
     def fit_probe(self) -> None:
         """The mouth-opening probe on the training frames against their tracked meshes' opening."""
@@ -200,8 +202,55 @@ class Trainer:
         print(f"stableface: mouth-opening probe fitted (r {fit.train_r:.3f} on its frames, "
               f"{fit.held_r:.3f} held out)", file=sys.stderr)
 
+    @torch.no_grad()
+    def calibrate(self, data_dir: str | Path, step: int) -> dict | None:
+        """The expression gain on the validation split (``generator.models.calibration``): the
+        trained audio2expression and smoothing in eval mode, as synthesis runs them, over the
+        split's own audio and pose; with ``a2e_gain = "video"`` then refined on written videos
+        (``generator.calibrate``). None (and a note) when the split is too short."""
+        from generator.models.calibration import GAIN_RANGE, apply_gain, fit_gain
+        from generator.models.probe import mesh_opening
+        from generator.synthesize import predict_normalised
+
+        d, v, m = self.data, self.data.val, self.model
+        mode = self.cfg.train.a2e_gain
+        if v.stop - v.start < 2 * self.cfg.train.a2e_frames:  # too short to say anything: keep the prediction
+            print(f"stableface: note: no expression gain (a2e_gain {mode}): the validation split has "
+                  f"{v.stop - v.start} frames, fewer than {2 * self.cfg.train.a2e_frames}", file=sys.stderr)
+            return None
+        m.eval()
+        pose = [x[v][None].to(self.device) for x in (d.rotation, d.translation, d.scale)]
+        std = self.ident.exp_std
+        pred = predict_normalised(m.a2e, d.audio[v].to(self.device), self.cfg.train.a2e_frames)
+        centre = pred.mean(0)
+
+        def opening_at(g: float) -> torch.Tensor:
+            e = apply_gain(pred, g, centre) * std
+            return mesh_opening(m.meshes(e[None], self.ident, *pose)[0])
+
+        target = mesh_opening(m.meshes(d.expression[v][None].to(self.device), self.ident, *pose, smooth=False)[0])
+        gain = fit_gain(opening_at, target)
+        if gain in GAIN_RANGE:
+            print(f"stableface: note: the expression gain hit its bound {gain:g}: the validation split's predicted "
+                  "mouth moves far less (or more) than the tracked one, so audio2expression may be undertrained",
+                  file=sys.stderr)
+        cal = {"mode": mode, "gain": gain, "mesh_gain": gain, "centre": centre.cpu(),
+               "opening_std": {"tracked": float(target.std()), "before": float(opening_at(1.0).std()),
+                               "after": float(opening_at(gain).std())}}
+        if mode == "video":
+            from generator.calibrate import video_gain
+            from generator.synthesize import Run
+
+            run = Run(self.cfg, m, self.ident, step, self.data.feature_kind)
+            fit = video_gain(run, data_dir, gain, centre, log=lambda msg: print(f"stableface: {msg}", file=sys.stderr))
+            cal.update(gain=fit["gain"], video=fit["video"])
+        self.calibration = cal
+        return cal
+
     def state(self, step: int) -> dict:
         extra = {"probe": self.probe.state_dict()} if self.probe is not None else {}
+        if self.calibration is not None:
+            extra["calibration"] = self.calibration
         return {**extra, "step": step, "model": self.model.state_dict(),
                 "optimizers": {k: o.state_dict() for k, o in self.opt.items()},
                 "config": to_dict(self.cfg), "size": self.data.size, "window": self.data.window,
@@ -211,6 +260,7 @@ class Trainer:
 
     def load_state(self, state: dict) -> int:
         self.model.load_state_dict(state["model"])
+        self.calibration = state.get("calibration")
         if "probe" in state and self.cfg.loss.probe_weight:
             from generator.models.probe import OpeningProbe
 
@@ -417,6 +467,8 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         warn_no_perceptual()
     step = trainer.load_state(state) if state is not None else 0
     a2e_split = a2e_frames(cfg, data.train, data.val)
+    if cfg.train.a2e_gain not in A2E_GAINS:  # checked now, not after the last step
+        raise GeneratorError(f"a2e_gain {cfg.train.a2e_gain!r} is unknown (choose {', '.join(A2E_GAINS)})")
     plan = stage_plan(cfg, data.train, data.val)
     total = sum(n for _, n in plan)
     stop = total if max_steps is None else min(total, max_steps)
@@ -469,6 +521,13 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
             if writer and (step % cfg.train.checkpoint_every == 0 or step == stop):
                 log_f.flush()
                 save_atomic(trainer.state(step), ckpt_path)
+        if step == total and cfg.train.a2e_gain != "none" and trainer.calibration is None:
+            cal = trainer.calibrate(data_dir, step)
+            if writer and cal is not None:
+                save_atomic(trainer.state(step), ckpt_path)
+                o = cal["opening_std"]
+                print(f"stableface: expression gain {cal['gain']:.3f} ({cal['mode']}, validation split; smoothed mesh "
+                      f"opening std {o['before']:.4f} at gain 1, tracked {o['tracked']:.4f})", file=sys.stderr)
     except KeyboardInterrupt:
         if writer:
             save_atomic(trainer.state(step), ckpt_path)
@@ -506,6 +565,7 @@ def fork(src_dir: str | Path, dst_dir: str | Path, cfg: StableFaceConfig, parts:
                 raise GeneratorError(f"{src}: its {key} does not fit the forked configuration")
             own[key] = value
     model.load_state_dict(own)
+    state.pop("calibration", None)  # fitted to the source's models: the forked run fits its own
     forked = {**state, "model": model.state_dict(), "config": to_dict(cfg),
               "optimizers": {k: v for k, v in state["optimizers"].items() if k in parts}}
     dst.mkdir(parents=True, exist_ok=True)

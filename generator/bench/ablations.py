@@ -89,7 +89,9 @@ def model_config(cfg: BenchConfig, ablation: dict, seed: int):
     from generator.config import apply_ablations, get_config
 
     model = apply_ablations(get_config(cfg.model), **ablation)
-    train = dataclasses.replace(model.train, seed=seed, threads=0)  # follow the free cores (generator.cpu)
+    # threads: follow the free cores (generator.cpu). a2e_gain: Table V compares the paper's variants
+    # with the paper's audio2expression (and its committed runs were made before the gain existed)
+    train = dataclasses.replace(model.train, seed=seed, threads=0, a2e_gain="none")
     if cfg.epochs:
         a, r, j = cfg.epochs
         train = dataclasses.replace(train, a2e_epochs=a, render_epochs=r, joint_epochs=j)
@@ -226,14 +228,15 @@ def data_fingerprint(data: Path) -> str:
 def _what_runs(key: str, value, cfg: BenchConfig | None = None):
     """The part of a bench.json entry that decides what is trained: for the model preset, through
     ``from_dict`` (a field added since, absent from an old file, reads as its default, which keeps the
-    old behaviour), without ``train.threads`` (how to run, not what) and without the preset's epochs
-    when the bench config sets its own (``BenchConfig.epochs``)."""
+    old behaviour), without ``train.threads`` (how to run, not what), without ``train.a2e_gain`` (the
+    bench sets its own, ``model_config``) and without the preset's epochs when the bench config sets
+    its own (``BenchConfig.epochs``)."""
     if key != "model" or not isinstance(value, dict):
         return value
     from generator.config import from_dict, to_dict
 
     model = to_dict(from_dict(value))
-    drop = ("threads",) + (("a2e_epochs", "render_epochs", "joint_epochs") if cfg is not None and cfg.epochs else ())
+    drop = ("threads", "a2e_gain") + (("a2e_epochs", "render_epochs", "joint_epochs") if cfg is not None and cfg.epochs else ())
     for name in drop:
         model["train"].pop(name, None)
     return model

@@ -95,12 +95,11 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
     from generator.data import audio as A
     from generator.data.dataset import load_clip
     from generator.models.pipeline import Identity
-    from generator.synthesize import load_run, output_side, predict_expressions, render_frames, upscale
-    from msi.errors import MSIError
+    from generator.calibrate import write_and_track
+    from generator.synthesize import load_run, output_side, predict_expressions, render_frames
     from msi.motion import mouth_opening
-    from msi.score import Settings, get_landmarks
+    from msi.score import Settings
     from msi.tracking import DEFAULT_TRACKER, track_frames
-    from msi.video import write_video
 
     tracker = tracker or DEFAULT_TRACKER
     work = Path(work)
@@ -126,13 +125,8 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
         paths, parts = [], []
         for k, (a, b) in enumerate(bounds):
             path = stem.parent / f"{stem.name}_{k}.mp4"
-            if not (keep and path.is_file()):
-                wa, wb = int(round(a / fps * sr)), int(round(b / fps * sr))
-                write_video(path, upscale(frames[a:b], side), fps=fps, crf=18, audio=wave[wa:wb], sample_rate=sr)
-            try:
-                parts.append(get_landmarks(path, settings, cache=cache).landmarks)
-            except MSIError:  # e.g. no face drawn yet (a few steps of training): NaN rows, as untracked frames
-                parts.append(np.full((b - a, 478, 3), np.nan, np.float32))
+            wa, wb = int(round(a / fps * sr)), int(round(b / fps * sr))
+            parts.append(write_and_track(frames[a:b], path, fps, side, settings, wave[wa:wb], sr, cache=cache, keep=keep))
             paths.append(path)
         return np.concatenate(parts), paths
 

@@ -35,6 +35,10 @@ ABLATIONS = ("no_audio_fusion", "no_smoothing", "smoothing", "no_erosion", "no_d
 @click.option("--seed", type=int, help="random seed (default from the config: 0)")
 @click.option("--threads", type=int, help="torch CPU threads; 0 follows the cores other processes leave free, "
                                          "re-read every 10 s (default from the config: tiny 0, paper 2)")
+@click.option("--a2e-gain", type=click.Choice(["none", "mesh", "video"]),
+              help="after training, scale audio2expression's output by one gain fitted on the validation split: "
+                   "mesh (the smoothed meshes open as wide as the tracked ones), video (the written video opens as "
+                   "wide as the truth's, ~1 min more) or none, the paper (default from the config: tiny mesh, paper none)")
 @click.option("--device", help="torch device (default: cuda if available, else cpu)")
 @click.option("--trust-checkpoint", is_flag=True,
               help="resume from a checkpoint that holds Python objects beyond tensors (an old or foreign format): "
@@ -63,7 +67,8 @@ def command(data_dir: str, out: str, max_steps: int | None, device: str | None, 
 
 
 def config_from_options(config: str = "paper", epochs: str | None = None, seed: int | None = None,
-                        threads: int | None = None, vgg19: str | None = None, **options) -> StableFaceConfig:
+                        threads: int | None = None, vgg19: str | None = None, a2e_gain: str | None = None,
+                        **options) -> StableFaceConfig:
     """The training configuration the command-line options of ``stableface train`` describe: a preset,
     its ablation switches (``ABLATIONS``) and overrides. Other options (``data_dir``, ``out``, ...) are ignored."""
     from generator.config import apply_ablations, get_config
@@ -80,6 +85,8 @@ def config_from_options(config: str = "paper", epochs: str | None = None, seed: 
         t = dataclasses.replace(t, seed=seed)
     if threads is not None:
         t = dataclasses.replace(t, threads=threads)
+    if a2e_gain is not None:
+        t = dataclasses.replace(t, a2e_gain=a2e_gain)
     cfg.train = t
     if vgg19:
         if not Path(vgg19).is_file():

@@ -1,0 +1,137 @@
+"""The expression gain (TrainConfig.a2e_gain): its fit, and that training stores it and synthesis
+applies it."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from generator.models.calibration import GAIN_RANGE, apply_gain, fit_gain, next_gain
+
+torch.set_num_threads(1)
+
+
+def wave(n: int = 200) -> torch.Tensor:
+    return torch.sin(torch.linspace(0, 12, n)) * 0.05 + 0.1
+
+
+@pytest.mark.parametrize("k, alpha", [(0.8, 1.0), (0.9, 0.6), (1.25, 0.8)])
+def test_fit_gain_finds_the_gain_that_matches_the_spread(k, alpha):
+    """A response std(g) = k g^alpha std(target): linear (a shrunk predictor) or compressive (a
+    renderer that draws less of a wider mouth); the gain is (1/k)^(1/alpha)."""
+    target = wave()
+    g = fit_gain(lambda g: target * k * g ** alpha, target, iterations=6)
+    assert g == pytest.approx((1 / k) ** (1 / alpha), rel=1e-3)
+
+
+def test_next_gain_steps_and_clamps():
+    assert next_gain([(1.0, 0.8)]) == pytest.approx(1.25)
+    # two points on ratio = 0.5 g: the secant lands on g = 2 at once
+    assert next_gain([(1.0, 0.5), (1.5, 0.75)]) == pytest.approx(2.0)
+    assert next_gain([(1.0, 0.1)]) == GAIN_RANGE[1] and next_gain([(1.0, 10.0)]) == GAIN_RANGE[0]
+    # a flat response (alpha ~ 0) is not extrapolated: the multiplicative step
+    assert next_gain([(1.0, 0.9), (1.1, 0.9001)]) == pytest.approx(1.1 / 0.9001)
+
+
+def test_fit_gain_keeps_the_prediction_when_nothing_moves():
+    assert fit_gain(lambda g: torch.zeros(10), wave()) == 1.0
+
+
+def test_apply_gain_scales_about_the_centre():
+    e, c = torch.randn(30, 5), torch.randn(5)
+    out = apply_gain(e, 1.3, c)
+    assert torch.allclose(out - c, 1.3 * (e - c))
+    assert torch.allclose(apply_gain(c[None], 1.7, c), c[None])
+
+
+def small(a2e_seq_len: int, gain: str):
+    from generator.config import tiny
+
+    cfg = tiny()
+    t = cfg.train
+    t.a2e_epochs, t.render_epochs, t.joint_epochs = 100, 1, 1
+    t.threads, t.checkpoint_every, t.sample_every = 1, 1000, 1000
+    t.a2e_seq_len, t.a2e_gain = a2e_seq_len, gain
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def calibrated(tiny_clip, tmp_path_factory):
+    from generator.train import train
+
+    # 2 s of training speech teach audio2expression little: its val opening needs a gain near 3,
+    # beyond GAIN_RANGE's clamp (tested below), so the fit is tested with a wider range
+    run = tmp_path_factory.mktemp("calibrated")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("generator.models.calibration.GAIN_RANGE", (0.1, 10.0))
+        train(tiny_clip, run, small(4, "mesh"), progress=False)
+    return run
+
+
+def test_training_stores_a_gain_that_matches_the_validation_opening(calibrated, tiny_clip):
+    from generator.checkpoint import load_checkpoint
+    from generator.data.dataset import load_clip
+    from generator.models.probe import mesh_opening
+    from generator.synthesize import load_run, predict_expressions, predict_normalised
+
+    cal = load_checkpoint(calibrated / "checkpoint.pt")["calibration"]
+    assert cal["mode"] == "mesh" and 1.5 < cal["gain"] < 10.0
+    assert cal["opening_std"]["after"] == pytest.approx(cal["opening_std"]["tracked"], rel=0.02)
+    run = load_run(calibrated)
+    clip = load_clip(tiny_clip)
+    v = clip.split("val")
+    feats = np.asarray(clip.audio_features[v])
+    # synthesis applies it: e = c + g (raw - c), in PCA units
+    raw = predict_normalised(run.model.a2e, torch.as_tensor(feats), run.cfg.train.a2e_frames)
+    e = predict_expressions(run, feats)
+    assert torch.allclose(e, (cal["centre"] + cal["gain"] * (raw - cal["centre"])) * run.ident.exp_std, atol=1e-5)
+    # and the smoothed val meshes then open as wide as the tracked ones
+    f32 = lambda a: torch.as_tensor(np.array(a, np.float32))[None]  # noqa: E731
+    pose = [f32(x[v]) for x in (clip.rotation, clip.translation, clip.scale)]
+    with torch.no_grad():
+        got = mesh_opening(run.model.meshes(e[None], run.ident, *pose)[0]).std()
+        want = mesh_opening(run.model.meshes(f32(clip.expression[v]), run.ident, *pose, smooth=False)[0]).std()
+    assert float(got) == pytest.approx(float(want), rel=0.02)
+
+
+def test_a_gain_beyond_its_range_is_clamped_with_a_note(tiny_clip, tmp_path, capfd):
+    from generator.checkpoint import load_checkpoint
+    from generator.train import train
+
+    train(tiny_clip, tmp_path / "run", small(4, "mesh"), progress=False)
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")["calibration"]["gain"] == GAIN_RANGE[1]
+    assert "hit its bound" in capfd.readouterr().err
+
+
+def test_a_short_validation_split_keeps_the_prediction_with_a_note(tiny_clip, tmp_path, capfd):
+    from generator.checkpoint import load_checkpoint
+    from generator.train import train
+
+    train(tiny_clip, tmp_path / "run", small(32, "mesh"), progress=False)  # val: 20 frames < 2 x 32
+    assert "calibration" not in load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert "no expression gain" in capfd.readouterr().err
+
+
+def test_the_video_gain_measures_at_the_gain_it_returns(calibrated, tiny_clip):
+    """a2e_gain "video": the validation split generated, written, tracked against the truth's video;
+    the gain returned is one it measured (or the start when no face is drawn yet)."""
+    from generator.calibrate import video_gain
+    from generator.synthesize import load_run
+
+    run = load_run(calibrated)
+    start, centre = run.calibration["gain"], run.calibration["centre"]
+    fit = video_gain(run, tiny_clip, start, centre, measurements=2)
+    if fit["video"]:
+        assert fit["gain"] in [g for g, _ in fit["video"]] and fit["video"][0][0] == start
+        assert all(math.isfinite(r) and r > 0 for _, r in fit["video"])
+    else:
+        assert fit["gain"] == start
+
+
+def test_an_unknown_gain_mode_is_refused_before_training(tiny_clip, tmp_path):
+    from generator.errors import GeneratorError
+    from generator.train import train
+
+    with pytest.raises(GeneratorError, match="a2e_gain 'always' is unknown"):
+        train(tiny_clip, tmp_path / "run", small(4, "always"), progress=False)
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
