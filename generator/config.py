@@ -110,6 +110,9 @@ class LossConfig:
     # and a plain L1 paints them as a blur that barely opens.
     lip_weight: float = 0.0
     lip_pad: int = 2
+    # Weight of a gradient-difference term on the lips' box (generator.models.losses, not in the
+    # paper: 0 there), in the units of lip_weight: the rendered lips' edges, not only their pixels.
+    lip_gradient: float = 0.0
     # Weight of the mouth-opening probe loss (generator.models.probe; not in the paper, 0 there):
     # |P(G(x)) - o(mesh)| / std(o), with P a small CNN fitted to the training frames' opening, frozen.
     probe_weight: float = 0.0

@@ -38,7 +38,7 @@ import torch
 from generator.errors import GeneratorError
 from generator.config import StableFaceConfig, from_dict, to_dict
 from generator.models.erosion import augment_mask, clip_region, noisy_expressions
-from generator.models.losses import gan_loss, perceptual, unbalanced_l1
+from generator.models.losses import gan_loss, gradient_difference, perceptual, unbalanced_l1
 from generator.models.pipeline import Identity, StableFace
 
 STAGES = ("a2e", "render", "joint")
@@ -209,8 +209,8 @@ class Trainer:
         split's own audio and pose; with ``a2e_gain = "video"`` then refined on written videos
         (``generator.calibrate``). None (and a note) when the split is too short."""
         from generator.models.calibration import GAIN_RANGE, apply_gain, fit_gain
-        from generator.models.probe import mesh_opening
         from generator.synthesize import predict_normalised
+        from msi.motion import mouth_opening
 
         d, v, m = self.data, self.data.val, self.model
         mode = self.cfg.train.a2e_gain
@@ -224,19 +224,20 @@ class Trainer:
         pred = predict_normalised(m.a2e, d.audio[v].to(self.device), self.cfg.train.a2e_frames)
         centre = pred.mean(0)
 
-        def opening_at(g: float) -> torch.Tensor:
+        def opening_at(g: float) -> np.ndarray:  # the opening msi and the stage table measure
             e = apply_gain(pred, g, centre) * std
-            return mesh_opening(m.meshes(e[None], self.ident, *pose)[0])
+            return mouth_opening(m.meshes(e[None], self.ident, *pose)[0].cpu().numpy())
 
-        target = mesh_opening(m.meshes(d.expression[v][None].to(self.device), self.ident, *pose, smooth=False)[0])
+        target = mouth_opening(m.meshes(d.expression[v][None].to(self.device), self.ident, *pose, smooth=False)[0]
+                               .cpu().numpy())
         gain = fit_gain(opening_at, target)
         if gain in GAIN_RANGE:
             print(f"stableface: note: the expression gain hit its bound {gain:g}: the validation split's predicted "
                   "mouth moves far less (or more) than the tracked one, so audio2expression may be undertrained",
                   file=sys.stderr)
         cal = {"mode": mode, "gain": gain, "mesh_gain": gain, "centre": centre.cpu(),
-               "opening_std": {"tracked": float(target.std()), "before": float(opening_at(1.0).std()),
-                               "after": float(opening_at(gain).std())}}
+               "opening_std": {"tracked": float(np.nanstd(target)), "before": float(np.nanstd(opening_at(1.0))),
+                               "after": float(np.nanstd(opening_at(gain)))}}
         if mode == "video":
             from generator.calibrate import video_gain
             from generator.synthesize import Run
@@ -332,7 +333,7 @@ class Trainer:
             if train and cfg.erosion.enabled:
                 mask = augment_mask(mask, cfg.erosion, generator)
             lips = None
-            if cfg.loss.lip_weight:
+            if cfg.loss.lip_weight or cfg.loss.lip_gradient:
                 lips = lip_box(verts.detach().flatten(0, 1), s, cfg.loss.lip_pad).to(self.device).float()[:, None]
                 lips = lips.reshape(bsz, L, 1, s, s)
         mask = mask.reshape(bsz, L, 1, s, s)
@@ -366,6 +367,8 @@ class Trainer:
         adv = gan_loss(m.discriminator(inputs, fake), True)
         perc = perceptual(self.vgg, fake, real) if self.vgg is not None else torch.zeros((), device=fake.device)
         loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc
+        if lc.lip_gradient:  # the lips' edges (LossConfig.lip_gradient)
+            loss = loss + lc.l1 * lc.lip_gradient * gradient_difference(fake, real, lips)
         probe = torch.zeros((), device=fake.device)
         if lc.probe_weight:  # does the rendered mouth open as far as its mesh? (generator.models.probe)
             if self.probe is None:

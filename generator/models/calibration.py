@@ -13,7 +13,8 @@ the tracked ones:
 
     std_t open(Smooth(X(e'_t))) = std_t open(X(e^tracked_t)),
 
-where open() is the inner-lip opening in mouth widths (``generator.models.probe.mesh_opening``)
+where open() is the inner-lip opening in median mouth widths, as msi and the stage table measure
+it (``msi.motion.mouth_opening`` of the mesh's 478 points)
 (``a2e_gain = "mesh"``), or so that the written, tracked video of the split opens as wide as the
 truth's video written the same way (``"video"``, ``generator.calibrate``: the gain then also makes
 up for what the renderer and the encoder lose). Smoothing (and the renderer) respond to e' not
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 #: The gain is clamped to this range: outside it the validation split says more about a failed
@@ -32,14 +34,14 @@ import torch
 GAIN_RANGE = (0.5, 2.0)
 
 
-def fit_gain(opening_at: Callable[[float], torch.Tensor], target: torch.Tensor, iterations: int = 4) -> float:
+def fit_gain(opening_at: Callable[[float], np.ndarray], target: np.ndarray, iterations: int = 4) -> float:
     """The gain g at which ``opening_at(g)`` (a sequence of openings) has ``target``'s standard
     deviation, by :func:`next_gain` from g = 1."""
-    want = float(target.double().std())
+    want = float(np.nanstd(np.asarray(target, np.float64)))
     history: list[tuple[float, float]] = []
     g = 1.0
     for _ in range(iterations):
-        got = float(opening_at(g).double().std())
+        got = float(np.nanstd(np.asarray(opening_at(g), np.float64)))
         if not (got > 0 and want > 0):
             return 1.0
         history.append((g, got / want))

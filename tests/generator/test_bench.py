@@ -120,3 +120,13 @@ def test_a_preset_saved_before_a_field_existed_still_matches():
     old["train"]["lr_renderer"] *= 2
     assert _what_runs("model", old, BENCH_CONFIGS["bench"]) != _what_runs("model", now, BENCH_CONFIGS["bench"])
     assert _what_runs("data", "abc") == "abc"
+
+
+def test_the_bench_trains_without_the_expression_gain():
+    """Table V compares the paper's variants with the paper's audio2expression (tiny() fits a gain)."""
+    from generator.bench.ablations import BENCH_CONFIGS, TABLE5, model_config
+    from generator.config import tiny
+
+    assert tiny().train.a2e_gain == "mesh"
+    for ablation in TABLE5.values():
+        assert model_config(BENCH_CONFIGS["bench"], ablation, seed=1).train.a2e_gain == "none"
