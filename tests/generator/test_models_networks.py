@@ -140,3 +140,18 @@ def test_unbalanced_l1_weighs_the_lips_box_more():
     assert plain.item() == pytest.approx((32 * 1 + 32 * 2) / 64)
     assert unbalanced_l1(pred, target, mouth, 2.0, lips, 0.0).item() == pytest.approx(plain.item())
     assert unbalanced_l1(pred, target, mouth, 2.0, lips, 10.0).item() == pytest.approx(plain.item() + 10 * 8 / 64)
+
+
+def test_gradient_difference_asks_for_edges_not_levels():
+    """GDL (Mathieu et al. 2016): blind to a constant offset, which L1 is not; a blurred edge costs."""
+    from generator.models.losses import gradient_difference
+
+    target = torch.zeros(1, 3, 8, 8)
+    target[..., 4:, :] = 1.0  # a sharp horizontal edge
+    everywhere = torch.ones(1, 1, 8, 8)
+    assert gradient_difference(target + 0.3, target, everywhere).item() == pytest.approx(0.0, abs=1e-7)
+    blurred = target.clone()
+    blurred[..., 3, :], blurred[..., 4, :] = 0.25, 0.75
+    # dy of the target: one step of 1 between rows 3 and 4; of the blur: 0.25, 0.5, 0.25
+    assert gradient_difference(blurred, target, everywhere).item() == pytest.approx(3 * 8 * 1.0 / target.numel())
+    assert gradient_difference(blurred, target, torch.zeros(1, 1, 8, 8)).item() == 0.0
