@@ -121,18 +121,19 @@ def _first_stop(image: np.ndarray, rows: np.ndarray, cols: np.ndarray, step: int
     the row (direction ``step``) is >= 0 (``stop_if_ge``) or <= 0, or the profile leaves the image."""
     w = image.shape[1]
     out = np.full(len(rows), CPBD_MAX_MARGIN, dtype=np.int64)
-    open_ = np.ones(len(rows), dtype=bool)
+    idx = np.arange(len(rows))  # the profiles still open: most stop within a few pixels
+    r, c = rows, cols
     for m in range(CPBD_MAX_MARGIN + 1):
-        if not open_.any():
+        if len(idx) == 0:
             break
-        inner = cols + step * (1 + m)
-        outer = cols + step * (2 + m)
+        inner = c + step * (1 + m)
+        outer = c + step * (2 + m)
         outside = (outer < 0) | (outer >= w)
-        d = image[rows, np.clip(outer, 0, w - 1)] - image[rows, np.clip(inner, 0, w - 1)]
+        d = image[r, np.clip(outer, 0, w - 1)] - image[r, np.clip(inner, 0, w - 1)]
         stop = outside | ((d >= 0) if stop_if_ge else (d <= 0))
-        hit = open_ & stop
-        out[hit] = m
-        open_ &= ~stop
+        out[idx[stop]] = m
+        keep = ~stop
+        idx, r, c = idx[keep], r[keep], c[keep]
     return out
 
 
