@@ -1,12 +1,12 @@
-"""Fit the expression gain (``TrainConfig.a2e_gain = "val"``) to a finished run, then its stage table
-(issue 19).
+"""Fit the expression gain (``TrainConfig.a2e_gain``) to a finished run, then its stage table (issue 19).
 
-    python benchmarks/generator_gain_variant.py RUN DATA OUT [--mode video]
+    python benchmarks/generator_gain_variant.py RUN DATA OUT [--mode mesh|video]
 
-OUT is RUN's checkpoint with ``a2e_gain`` set to ``--mode`` ("mesh" or "video"); ``stableface train`` resumes it at its last
-step, where it fits the gain on the validation split and saves it. Nothing else changes: the gain is
-fitted after the last step and draws no random numbers, so OUT is what a fresh run of RUN's config with
-``a2e_gain`` set gives. Last, ``generator_stability.py OUT DATA --out OUT/stab``.
+OUT is RUN's checkpoint with ``a2e_gain`` set to ``--mode`` (default "mesh", ``tiny()``'s);
+``stableface train`` resumes it at its last step, where it fits the gain on the validation split
+and saves it. Nothing else changes: the gain is fitted after the last step and draws no random
+numbers, so OUT is what a fresh run of RUN's config with that ``a2e_gain`` gives. Last,
+``generator_stability.py OUT DATA --out OUT/stab``.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("run", type=Path)
     p.add_argument("data", type=Path)
     p.add_argument("out", type=Path)
-    p.add_argument("--mode", default="video", choices=["mesh", "video"])
+    p.add_argument("--mode", default="mesh", choices=["mesh", "video"])
     a = p.parse_args(argv)
 
     from generator.checkpoint import load_checkpoint

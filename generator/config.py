@@ -212,7 +212,7 @@ def tiny() -> StableFaceConfig:
                           # (0.76) with a velocity term (amplitude 0.88 -> 0.94 of the truth's)
                           a2e_seq_len=32, a2e_loss="vertex", a2e_velocity=1.0,
                           # what the MSE still shrinks, undone on the validation split (issue 19, 3
-                          # seeds: motion ratio 0.80 -> 0.85; generator.models.calibration)
+                          # seeds: motion ratio 0.80 -> 0.84; generator.models.calibration)
                           a2e_gain="mesh",
                           checkpoint_every=100, sample_every=100,
                           # two threads are 1.65x faster on a free 2-core machine and 2x slower

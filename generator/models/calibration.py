@@ -14,16 +14,18 @@ the tracked ones:
     std_t open(Smooth(X(e'_t))) = std_t open(X(e^tracked_t)),
 
 where open() is the inner-lip opening in median mouth widths, as msi and the stage table measure
-it (``msi.motion.mouth_opening`` of the mesh's 478 points)
-(``a2e_gain = "mesh"``), or so that the written, tracked video of the split opens as wide as the
-truth's video written the same way (``"video"``, ``generator.calibrate``: the gain then also makes
-up for what the renderer and the encoder lose). Smoothing (and the renderer) respond to e' not
-quite linearly, so g is found by a few secant steps on log std against log g (``next_gain``). One gain for all components keeps the predicted expression's direction (the
-mouth's shape) and changes only how far it moves. Not in the paper (Ling et al., arXiv:2208.13717,
-train audio-to-expression with an MSE and use it as is): ``TrainConfig.a2e_gain``.
+it (``msi.motion.mouth_opening`` of the mesh's 478 points; ``a2e_gain = "mesh"``), or so that the
+written, tracked video of the split opens as wide as the truth's video written the same way
+(``"video"``, ``generator.calibrate``: the gain then also makes up for what the renderer and the
+encoder lose). Smoothing (and the renderer) respond to e' not quite linearly, so g is found by a
+few secant steps on log std against log g (``next_gain``). One gain for all components keeps the
+predicted expression's direction (the mouth's shape) and changes only how far it moves. Not in the
+paper (Ling et al., arXiv:2208.13717, train audio-to-expression with an MSE and use it as is):
+``TrainConfig.a2e_gain``.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -55,8 +57,6 @@ def next_gain(history: list[tuple[float, float]]) -> float:
     One pair: g / ratio. Two or more: the last two fit ratio = k g^alpha (a renderer that draws
     less than it is given has alpha < 1) and the gain where that gives 1, exp(-log k / alpha);
     the multiplicative step when alpha is too small to trust. Clamped to ``GAIN_RANGE``."""
-    import math
-
     g, r = history[-1]
     nxt = g / r
     if len(history) >= 2:

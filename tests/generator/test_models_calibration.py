@@ -128,6 +128,21 @@ def test_the_video_gain_measures_at_the_gain_it_returns(calibrated, tiny_clip):
         assert fit["gain"] == start
 
 
+def test_the_video_gain_writes_generated_and_truth_videos_alike(calibrated, tiny_clip, monkeypatch):
+    """A renderer that draws the truth's own frames (the one stand-in here: a renderer that draws a
+    tracked face needs far more training than a test can afford) must read exactly as wide as the
+    truth: both are upscaled, encoded and tracked the same way (real H.264, the real tracker)."""
+    import generator.synthesize as S
+    from generator.calibrate import video_gain
+
+    monkeypatch.setattr(S, "render_frames", lambda run, expression, background, *a, **k: np.array(background))
+    run = S.load_run(calibrated)
+    fit = video_gain(run, tiny_clip, 1.3, run.calibration["centre"], measurements=2)
+    assert [g for g, _ in fit["video"]] == [1.3, 1.3]  # ratio 1: the gain stays
+    assert all(r == pytest.approx(1.0, abs=1e-9) for _, r in fit["video"])
+    assert fit["gain"] == 1.3
+
+
 def test_an_unknown_gain_mode_is_refused_before_training(tiny_clip, tmp_path):
     from generator.errors import GeneratorError
     from generator.train import train
