@@ -69,6 +69,10 @@ class RendererConfig:
     # Not in the paper: one more input channel, the mouth opening's sub-pixel coverage
     # (generator.data.raster.mouth_coverage), since a 64 px raster draws a 1-2 px gap as whole rows.
     mouth_channel: bool = False
+    # Not in the paper: a U-Net's top skip (Ronneberger et al. 2015; pix2pix's U-Net generator). The
+    # encoder's full-resolution features are concatenated to the decoder's before its last conv, so
+    # a 1 px lip line need not pass through the 4x-downsampled body, which paints it as a blur.
+    skip: bool = False
 
 
 @dataclass

@@ -156,16 +156,21 @@ def cpbd(image: np.ndarray) -> float:
     canny_edges = canny(img)
     sobel_edges = _octave_sobel_edges(img)
     gy, gx = np.gradient(img)
-    angles = np.where(gx != 0, np.degrees(np.arctan2(gy, gx)), 0.0)
     widths = np.zeros(img.shape)
-    if np.any(angles):
-        q = 45 * np.round(angles / 45)
+    # The reference measures no width when every angle is 0, i.e. when arctan2(gy, gx) is 0 (gy == 0,
+    # gx > 0) wherever gx != 0.
+    if np.any((gx != 0) & ((gy != 0) | (gx < 0))):
+        # Angles only where a width is measured (inner Sobel edge pixels): the same values as the
+        # reference's whole-image arctan2, at a fraction of its cost.
         inner = np.zeros(img.shape, dtype=bool)
         inner[1:-1, 1:-1] = True
+        er, ec = np.nonzero(inner & sobel_edges)
+        ex, ey = gx[er, ec], gy[er, ec]
+        q = 45 * np.round(np.where(ex != 0, np.degrees(np.arctan2(ey, ex)), 0.0) / 45)
         # 180°: left side stops at d <= 0, right at d >= 0; 0°: the mirror image.
         for horizontal_dir, left_ge in ((180, False), (0, True)):
-            sel = inner & sobel_edges & ((np.abs(q) == 180) if horizontal_dir == 180 else (q == 0))
-            r, c = np.nonzero(sel)
+            sel = (np.abs(q) == 180) if horizontal_dir == 180 else (q == 0)
+            r, c = er[sel], ec[sel]
             if len(r) == 0:
                 continue
             left = _first_stop(img, r, c, -1, stop_if_ge=left_ge)

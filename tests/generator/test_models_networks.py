@@ -55,6 +55,30 @@ def test_renderer_shapes_and_paper_layout():
     assert isinstance(big.decoder[-1], torch.nn.Tanh)
 
 
+def test_renderer_skip_carries_a_one_pixel_line_past_the_body():
+    # with RendererConfig.skip the output depends on the full-resolution encoder features directly:
+    # a change at one input pixel reaches the output through the top skip even with the body's
+    # and the decoder's upsampling path cut off (its features zeroed)
+    import dataclasses
+
+    torch.manual_seed(0)
+    cfg = tiny()
+    plain = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency).eval()
+    skip = Renderer(dataclasses.replace(cfg.renderer, skip=True), 64, cfg.fusion, cfg.dependency).eval()
+    assert skip.decoder[2].in_channels == 2 * plain.decoder[2].in_channels
+    assert set(plain.state_dict()) == set(skip.state_dict())  # old checkpoints keep loading
+    for m in (plain, skip):
+        m.decoder[1].register_forward_hook(lambda mod, inp, out: out * 0)
+    x = torch.randn(1, 1, cfg.renderer.in_channels, 64, 64)
+    a = torch.randn(1, 1, 16, 80)
+    y = x.clone()
+    y[..., 40, 30] += 3.0
+    torch.testing.assert_close(plain(x, a), plain(y, a))  # nothing passes a cut decoder
+    diff = (skip(x, a) - skip(y, a)).abs()[0, 0].sum(0)
+    # local: far pixels move only through the first block's instance statistics
+    assert diff[40, 30] > 0.1 and diff[:, :20].max() < 0.05 * diff[40, 30]
+
+
 def test_renderer_without_fusion_ignores_audio_and_with_fusion_uses_it():
     torch.manual_seed(0)
     cfg = tiny()
