@@ -73,6 +73,10 @@ class RendererConfig:
     # encoder's full-resolution features are concatenated to the decoder's before its last conv, so
     # a 1 px lip line need not pass through the 4x-downsampled body, which paints it as a blur.
     skip: bool = False
+    # Not in the paper: the output is the renderer's frame inside the erased region and the background
+    # outside it (mask * G + (1 - mask) * background, as Wav2Lip-style methods paste the mouth back),
+    # so that the network spends nothing on redrawing the background it was given.
+    composite: bool = False
 
 
 @dataclass

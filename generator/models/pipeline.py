@@ -79,4 +79,7 @@ class StableFace(nn.Module):
         """background (B, T, 3, S, S) in [-1, 1], shape_render (B, T, C, S, S), mouth (B, T, 1, S, S)
         erosion mask -> (frames (B, T, 3, S, S), renderer inputs (B, T, 3 + C, S, S))."""
         inputs = torch.cat([erase(background, mouth), shape_render], 2)
-        return self.renderer(inputs, audio if self.renderer.fusion is not None else None), inputs
+        frames = self.renderer(inputs, audio if self.renderer.fusion is not None else None)
+        if self.cfg.renderer.composite:  # the background kept outside the erased region
+            frames = mouth * frames + (1 - mouth) * background
+        return frames, inputs

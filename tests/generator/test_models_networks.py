@@ -179,3 +179,27 @@ def test_gradient_difference_asks_for_edges_not_levels():
     # dy of the target: one step of 1 between rows 3 and 4; of the blur: 0.25, 0.5, 0.25
     assert gradient_difference(blurred, target, everywhere).item() == pytest.approx(3 * 8 * 1.0 / target.numel())
     assert gradient_difference(blurred, target, torch.zeros(1, 1, 8, 8)).item() == 0.0
+
+
+def test_composite_keeps_the_background_outside_the_erased_region():
+    # RendererConfig.composite: mask * G + (1 - mask) * background; without it the renderer redraws all
+    import dataclasses
+
+    from generator.models.pipeline import StableFace
+
+    torch.manual_seed(0)
+    cfg = tiny()
+    bg = torch.rand(1, 2, 3, 64, 64) * 2 - 1
+    mask = torch.zeros(1, 2, 1, 64, 64)
+    mask[..., 30:50, 20:44] = 1
+    shape, audio = torch.zeros(1, 2, 2, 64, 64), torch.randn(1, 2, 16, 80)
+    plain = StableFace(cfg, 64).eval()
+    comp = StableFace(dataclasses.replace(cfg, renderer=dataclasses.replace(cfg.renderer, composite=True)), 64).eval()
+    comp.load_state_dict(plain.state_dict())  # the same network: only the output differs
+    with torch.no_grad():
+        out_plain, _ = plain.generate(bg, shape, mask, audio)
+        out, _ = comp.generate(bg, shape, mask, audio)
+    inside = mask.expand_as(out).bool()
+    torch.testing.assert_close(out[~inside], bg[~inside], rtol=0, atol=0)
+    torch.testing.assert_close(out[inside], out_plain[inside], rtol=0, atol=0)
+    assert not torch.allclose(out_plain[~inside], bg[~inside], atol=0.1)
