@@ -43,6 +43,12 @@ METRICS = ("msi_lip", "msi_jaw", "mouth_motion", "motion_ratio", "ssim", "psnr",
            "lip_audio_r", "cpbd")
 
 
+#: What issue 19 added to ``tiny()`` beyond the paper, set back to the paper's for the bench: Table V
+#: compares the paper's variants with the paper's audio2expression (no gain), adversarial weight and
+#: full-frame renderer output (and its committed runs were made before these existed).
+PAPER_SETTINGS = {"train": {"a2e_gain": "none"}, "loss": {"adversarial": 1.0}, "renderer": {"composite": False}}
+
+
 @dataclass(frozen=True)
 class BenchConfig:
     """How big one run is. ``model`` names a generator preset (``generator.config``)."""
@@ -89,9 +95,9 @@ def model_config(cfg: BenchConfig, ablation: dict, seed: int):
     from generator.config import apply_ablations, get_config
 
     model = apply_ablations(get_config(cfg.model), **ablation)
-    # threads: follow the free cores (generator.cpu). a2e_gain: Table V compares the paper's variants
-    # with the paper's audio2expression (and its committed runs were made before the gain existed)
-    train = dataclasses.replace(model.train, seed=seed, threads=0, a2e_gain="none")
+    for section, fields in PAPER_SETTINGS.items():
+        setattr(model, section, dataclasses.replace(getattr(model, section), **fields))
+    train = dataclasses.replace(model.train, seed=seed, threads=0)  # threads: follow the free cores (generator.cpu)
     if cfg.epochs:
         a, r, j = cfg.epochs
         train = dataclasses.replace(train, a2e_epochs=a, render_epochs=r, joint_epochs=j)
@@ -228,7 +234,7 @@ def data_fingerprint(data: Path) -> str:
 def _what_runs(key: str, value, cfg: BenchConfig | None = None):
     """The part of a bench.json entry that decides what is trained: for the model preset, through
     ``from_dict`` (a field added since, absent from an old file, reads as its default, which keeps the
-    old behaviour), without ``train.threads`` (how to run, not what), without ``train.a2e_gain`` (the
+    old behaviour), without ``train.threads`` (how to run, not what), without ``PAPER_SETTINGS`` (the
     bench sets its own, ``model_config``) and without the preset's epochs when the bench config sets
     its own (``BenchConfig.epochs``)."""
     if key != "model" or not isinstance(value, dict):
@@ -236,9 +242,10 @@ def _what_runs(key: str, value, cfg: BenchConfig | None = None):
     from generator.config import from_dict, to_dict
 
     model = to_dict(from_dict(value))
-    drop = ("threads", "a2e_gain") + (("a2e_epochs", "render_epochs", "joint_epochs") if cfg is not None and cfg.epochs else ())
-    for name in drop:
-        model["train"].pop(name, None)
+    drop = {"train": ("threads",) + (("a2e_epochs", "render_epochs", "joint_epochs") if cfg is not None and cfg.epochs else ())}
+    for section, names in [*drop.items(), *PAPER_SETTINGS.items()]:
+        for name in names:
+            model[section].pop(name, None)
     return model
 
 
