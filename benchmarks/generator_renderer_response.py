@@ -27,6 +27,23 @@ def percentiles(x: np.ndarray) -> str:
     return f"{np.nanpercentile(x, 5):.3f} / {np.nanpercentile(x, 95):.3f}"
 
 
+def mesh_and_frames(run, clip, sl: slice, exp: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Expressions (T, K) of the frames ``sl`` -> (the smoothed mesh's opening (T,), the renderer's
+    frames over the clip's own frames (T, S, S, 3) uint8), as synthesis renders them."""
+    from generator.models.pipeline import Identity
+    from generator.synthesize import render_frames
+    from msi.metrics.motion import mouth_opening
+
+    f32 = lambda x: torch.as_tensor(np.array(x, np.float32))  # noqa: E731
+    ident = Identity(f32(clip.shape), run.ident.components, run.ident.exp_std)
+    pose = [f32(x[sl])[None] for x in (clip.rotation, clip.translation, clip.scale)]
+    with torch.no_grad():
+        mesh = mouth_opening(run.model.meshes(exp[None], ident, *pose, smooth=True)[0].numpy())
+    frames = render_frames(run, exp, np.asarray(clip.frames[sl]), clip.shape, clip.rotation[sl], clip.translation[sl],
+                           clip.scale[sl], np.asarray(clip.audio_features[sl]), background_masks=clip.mouth_masks[sl])
+    return mesh, frames
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("run", type=Path)
@@ -35,15 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     from generator.data.dataset import load_clip
-    from generator.models.pipeline import Identity
-    from generator.synthesize import load_run, predict_expressions, render_frames
+    from generator.synthesize import load_run, predict_expressions
     from msi.metrics.motion import mouth_opening
     from msi.tracking import track_frames
 
     torch.set_num_threads(1)
     run, clip = load_run(a.run), load_clip(a.data)
-    f32 = lambda x: torch.as_tensor(np.array(x, np.float32))  # noqa: E731
-    ident = Identity(f32(clip.shape), run.ident.components, run.ident.exp_std)
     print("| split | expressions | amplitude (rendered / mesh) | r | mesh p5 / p95 | rendered p5 / p95 | truth p5 / p95 |")
     print("|---|---|---|---|---|---|---|")
     truth_rows = []
@@ -53,12 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         feats = np.asarray(clip.audio_features[sl])
         truth = mouth_opening(np.asarray(clip.landmarks[sl]))
         for kind in ("tracked", "predicted"):
-            exp = f32(clip.expression[sl]) if kind == "tracked" else predict_expressions(run, feats)
-            pose = [f32(x[sl])[None] for x in (clip.rotation, clip.translation, clip.scale)]
-            with torch.no_grad():
-                mesh = mouth_opening(run.model.meshes(exp[None], ident, *pose, smooth=True)[0].numpy())
-            frames = render_frames(run, exp, np.asarray(clip.frames[sl]), clip.shape, clip.rotation[sl],
-                                   clip.translation[sl], clip.scale[sl], feats, background_masks=clip.mouth_masks[sl])
+            exp = (torch.as_tensor(np.array(clip.expression[sl], np.float32)) if kind == "tracked"
+                   else predict_expressions(run, feats))
+            mesh, frames = mesh_and_frames(run, clip, sl, exp)
             rendered = mouth_opening(track_frames(frames))
             ok = np.isfinite(rendered)
             print(f"| {split} | {kind} | {np.nanstd(rendered) / np.std(mesh):.3f} | "

@@ -10,9 +10,7 @@ table reports each one's median step time and its ratio to the first row. The ro
 * ``tiny, paper erosion``: the per-frame mesh mask of the paper instead of one region per clip
   (a z-buffered raster of every frame per step), without the lips' loss: the step before issue 19;
 * ``tiny, 2 threads``: torch on both cores (only worth it when the machine is otherwise idle);
-* ``tiny, channels-last``: the renderer and discriminator in channels-last memory format;
-* ``tiny, renderer skip``: ``RendererConfig.skip`` (the U-Net top skip: a 7x7 conv over twice the
-  channels at full resolution).
+* ``tiny, channels-last``: the renderer and discriminator in channels-last memory format.
 
 A second table (``--load``) times tiny's render step on 1 and 2 threads, and on the count
 ``generator.cpu.CoreWatch`` picks (``TrainConfig.threads = 0``), with the machine otherwise idle
@@ -41,11 +39,8 @@ def configs():
     paper_erosion = get_config("tiny")
     paper_erosion.erosion = dataclasses.replace(paper_erosion.erosion, region="mesh")
     paper_erosion.loss = dataclasses.replace(paper_erosion.loss, lip_weight=0.0)
-    skip = get_config("tiny")
-    skip.renderer = dataclasses.replace(skip.renderer, skip=True)
     return [("tiny", tiny, 1, False), ("tiny, paper erosion, no lip loss", paper_erosion, 1, False),
-            ("tiny, 2 threads", get_config("tiny"), 2, False), ("tiny, channels-last", get_config("tiny"), 1, True),
-            ("tiny, renderer skip", skip, 1, False)]
+            ("tiny, 2 threads", get_config("tiny"), 2, False), ("tiny, channels-last", get_config("tiny"), 1, True)]
 
 
 def load_table(data, dev, steps: int, rounds: int) -> None:

@@ -47,15 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     from generator.data.dataset import load_clip
-    from generator.models.pipeline import Identity
-    from generator.synthesize import load_run, predict_expressions, render_frames
+    from generator.synthesize import load_run, predict_expressions
+    from generator_renderer_response import mesh_and_frames
     from msi.metrics.motion import mouth_opening
 
     torch.set_num_threads(1)
     clip = load_clip(a.data)
     part = clip.split("test")
     sl = slice(part.start, min(part.stop, part.start + a.frames))
-    f32 = lambda x: torch.as_tensor(np.array(x, np.float32))  # noqa: E731
     with tempfile.TemporaryDirectory() as tmp:
         work = a.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -64,13 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         feats = np.asarray(clip.audio_features[sl])
         for run_dir in a.runs:
             run = load_run(run_dir)
-            exp = predict_expressions(run, feats)
-            ident = Identity(f32(clip.shape), run.ident.components, run.ident.exp_std)
-            pose = [f32(x[sl])[None] for x in (clip.rotation, clip.translation, clip.scale)]
-            with torch.no_grad():
-                mesh = mouth_opening(run.model.meshes(exp[None], ident, *pose, smooth=True)[0].numpy())
-            frames = render_frames(run, exp, np.asarray(clip.frames[sl]), clip.shape, clip.rotation[sl],
-                                   clip.translation[sl], clip.scale[sl], feats, background_masks=clip.mouth_masks[sl])
+            mesh, frames = mesh_and_frames(run, clip, sl, predict_expressions(run, feats))
             rows.append((run_dir.name, readings(frames, work, run_dir.name), mesh))
     print("| frames (reference) | " + " | ".join(STAGES) + " |\n|---|" + "---|" * len(STAGES))
     for name, got, ref in rows:
