@@ -38,10 +38,11 @@ def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: n
 
 
 def video_gain(run, data_dir: str | Path, start: float, centre, measurements: int = 3,
-               tracker: str | None = None, log=None) -> dict:
+               tracker: str | None = None, target_scale: float = 1.0, log=None) -> dict:
     """Fit the gain on the validation split's videos (see the module docstring). ``run`` is a
     ``generator.synthesize.Run`` (its ``calibration`` is replaced); ``start`` and ``centre`` come
-    from the mesh gain. Returns {"gain", "centre", "video": [(gain, ratio), ...] measured}."""
+    from the mesh gain; the truth video's spread is multiplied by ``target_scale`` (the gain's
+    reference over the validation split, ``TrainConfig.a2e_gain_reference``). Returns {"gain", "centre", "video": [(gain, ratio), ...] measured}."""
     from generator.data import audio as A
     from generator.data.dataset import load_clip
     from generator.models.calibration import next_gain
@@ -70,7 +71,7 @@ def video_gain(run, data_dir: str | Path, start: float, centre, measurements: in
 
     with tempfile.TemporaryDirectory() as tmp:
         video = lambda frames, name: write_and_track(frames, Path(tmp) / name, fps, side, settings, wave, sr)  # noqa: E731
-        want = spread(video(clip.frames[part], "truth.mp4"))
+        want = spread(video(clip.frames[part], "truth.mp4")) * target_scale
         for k in range(measurements):
             run.calibration = {"gain": g, "centre": centre}
             frames = render_frames(run, predict_expressions(run, feats), np.asarray(clip.frames[part]), clip.shape,

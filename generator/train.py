@@ -43,6 +43,7 @@ from generator.models.pipeline import Identity, StableFace
 
 STAGES = ("a2e", "render", "joint")
 A2E_GAINS = ("none", "mesh", "video")  # TrainConfig.a2e_gain
+A2E_GAIN_REFERENCES = ("val", "train+val")  # TrainConfig.a2e_gain_reference
 LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "probe", "seconds")
 
 
@@ -95,6 +96,14 @@ class TrainData:
                 "expression": self.expression[idx].to(device), "rotation": self.rotation[idx].to(device),
                 "translation": self.translation[idx].to(device), "scale": self.scale[idx].to(device),
                 "mouth": self.mouth[idx][:, :, None].float().to(device)}
+
+
+def lr_scale(step: int, total: int, renderer_steps: int, decay: float) -> float:
+    """The factor on the renderer's and discriminator's rates at ``step`` (0-based) of ``total``:
+    1, then falling linearly over the last ``decay`` x ``renderer_steps`` steps, so that the last
+    step runs at 1 / that many of the rate (``TrainConfig.lr_decay``)."""
+    n = round(decay * renderer_steps)
+    return 1.0 if n <= 0 else min(1.0, (total - step) / n)
 
 
 def draw_sequences(split: slice, seq_len: int, batch: int, seed: int, step: int, rank: int = 0) -> torch.Tensor:
@@ -228,22 +237,34 @@ class Trainer:
             e = apply_gain(pred, g, centre) * std
             return mouth_opening(m.meshes(e[None], self.ident, *pose)[0].cpu().numpy())
 
-        target = mouth_opening(m.meshes(d.expression[v][None].to(self.device), self.ident, *pose, smooth=False)[0]
-                               .cpu().numpy())
+        def tracked_opening(part: slice) -> np.ndarray:
+            posed = [x[part][None].to(self.device) for x in (d.rotation, d.translation, d.scale)]
+            return mouth_opening(m.meshes(d.expression[part][None].to(self.device), self.ident, *posed,
+                                          smooth=False)[0].cpu().numpy())
+
+        # the target spread: the validation split's own, or the speaker's over every non-test frame
+        # (TrainConfig.a2e_gain_reference); the opening is in mouth widths, so the splits' poses pool
+        val_opening = tracked_opening(v)
+        reference = self.cfg.train.a2e_gain_reference
+        target = val_opening if reference == "val" else np.concatenate([tracked_opening(d.train), val_opening])
         gain = fit_gain(opening_at, target)
         if gain in GAIN_RANGE:
             print(f"stableface: note: the expression gain hit its bound {gain:g}: the validation split's predicted "
                   "mouth moves far less (or more) than the tracked one, so audio2expression may be undertrained",
                   file=sys.stderr)
         cal = {"mode": mode, "gain": gain, "mesh_gain": gain, "centre": centre.cpu(),
-               "opening_std": {"tracked": float(np.nanstd(target)), "before": float(np.nanstd(opening_at(1.0))),
-                               "after": float(np.nanstd(opening_at(gain)))}}
+               "reference": reference,
+               "opening_std": {"tracked": float(np.nanstd(target)), "tracked_val": float(np.nanstd(val_opening)),
+                               "before": float(np.nanstd(opening_at(1.0))), "after": float(np.nanstd(opening_at(gain)))}}
         if mode == "video":
             from generator.calibrate import video_gain
             from generator.synthesize import Run
 
             run = Run(self.cfg, m, self.ident, step, self.data.feature_kind)
-            fit = video_gain(run, data_dir, gain, centre, log=lambda msg: print(f"stableface: {msg}", file=sys.stderr))
+            # the truth video's spread is the validation split's: scaled as the reference's is to it
+            scale = float(np.nanstd(target) / np.nanstd(val_opening))
+            fit = video_gain(run, data_dir, gain, centre, target_scale=scale,
+                             log=lambda msg: print(f"stableface: {msg}", file=sys.stderr))
             cal.update(gain=fit["gain"], video=fit["video"])
         self.calibration = cal
         return cal
@@ -472,6 +493,9 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     a2e_split = a2e_frames(cfg, data.train, data.val)
     if cfg.train.a2e_gain not in A2E_GAINS:  # checked now, not after the last step
         raise GeneratorError(f"a2e_gain {cfg.train.a2e_gain!r} is unknown (choose {', '.join(A2E_GAINS)})")
+    if cfg.train.a2e_gain_reference not in A2E_GAIN_REFERENCES:
+        raise GeneratorError(f"a2e_gain_reference {cfg.train.a2e_gain_reference!r} is unknown "
+                             f"(choose {', '.join(A2E_GAIN_REFERENCES)})")
     plan = stage_plan(cfg, data.train, data.val)
     total = sum(n for _, n in plan)
     stop = total if max_steps is None else min(total, max_steps)
@@ -512,6 +536,10 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
             if stage == "a2e":
                 losses, out_b = trainer.step_a2e(b), None
             else:
+                scale = lr_scale(step, total, total - plan[0][1], cfg.train.lr_decay)
+                for name, lr in (("renderer", cfg.train.lr_renderer), ("discriminator", cfg.train.lr_discriminator)):
+                    for group in trainer.opt[name].param_groups:
+                        group["lr"] = lr * scale
                 losses, out_b = trainer.step_render(b, joint=stage == "joint", generator=gen)
             step += 1
             if log:
@@ -529,8 +557,9 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
             if writer and cal is not None:
                 save_atomic(trainer.state(step), ckpt_path)
                 o = cal["opening_std"]
-                print(f"stableface: expression gain {cal['gain']:.3f} ({cal['mode']}, validation split; smoothed mesh "
-                      f"opening std {o['before']:.4f} at gain 1, tracked {o['tracked']:.4f})", file=sys.stderr)
+                print(f"stableface: expression gain {cal['gain']:.3f} ({cal['mode']}, predicted on the validation split; "
+                      f"smoothed mesh opening std {o['before']:.4f} at gain 1, tracked {o['tracked']:.4f} over "
+                      f"{cal['reference']})", file=sys.stderr)
     except KeyboardInterrupt:
         if writer:
             save_atomic(trainer.state(step), ckpt_path)

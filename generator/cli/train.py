@@ -39,6 +39,9 @@ ABLATIONS = ("no_audio_fusion", "no_smoothing", "smoothing", "no_erosion", "no_d
               help="after training, scale audio2expression's output by one gain fitted on the validation split: "
                    "mesh (the smoothed meshes open as wide as the tracked ones), video (the written video opens as "
                    "wide as the truth's, ~1 min more) or none, the paper (default from the config: tiny mesh, paper none)")
+@click.option("--a2e-gain-reference", type=click.Choice(["val", "train+val"]),
+              help="whose tracked mouth motion the gain matches: the validation split's own (val) or the speaker's "
+                   "over every frame outside the test split (train+val) (default from the config)")
 @click.option("--device", help="torch device (default: cuda if available, else cpu)")
 @click.option("--trust-checkpoint", is_flag=True,
               help="resume from a checkpoint that holds Python objects beyond tensors (an old or foreign format): "
@@ -68,7 +71,7 @@ def command(data_dir: str, out: str, max_steps: int | None, device: str | None, 
 
 def config_from_options(config: str = "paper", epochs: str | None = None, seed: int | None = None,
                         threads: int | None = None, vgg19: str | None = None, a2e_gain: str | None = None,
-                        **options) -> StableFaceConfig:
+                        a2e_gain_reference: str | None = None, **options) -> StableFaceConfig:
     """The training configuration the command-line options of ``stableface train`` describe: a preset,
     its ablation switches (``ABLATIONS``) and overrides. Other options (``data_dir``, ``out``, ...) are ignored."""
     from generator.config import apply_ablations, get_config
@@ -87,6 +90,8 @@ def config_from_options(config: str = "paper", epochs: str | None = None, seed: 
         t = dataclasses.replace(t, threads=threads)
     if a2e_gain is not None:
         t = dataclasses.replace(t, a2e_gain=a2e_gain)
+    if a2e_gain_reference is not None:
+        t = dataclasses.replace(t, a2e_gain_reference=a2e_gain_reference)
     cfg.train = t
     if vgg19:
         if not Path(vgg19).is_file():

@@ -110,8 +110,9 @@ def test_a_preset_saved_before_a_field_existed_still_matches():
     old = json.loads(json.dumps(now))
     # the file of a bench made before them (tiny() has a2e_gain "mesh" since; the bench sets "none")
     del old["train"]["a2e_opening"], old["train"]["a2e_split"], old["train"]["a2e_gain"]
+    del old["train"]["a2e_gain_reference"]  # read back as "val"; tiny() has "train+val"
     old["train"]["threads"] = 1
-    assert now["train"]["a2e_gain"] == "mesh"
+    assert now["train"]["a2e_gain"] == "mesh" and now["train"]["a2e_gain_reference"] == "train+val"
     assert _what_runs("model", old) == _what_runs("model", now)
     old["train"]["render_epochs"] += 1
     assert _what_runs("model", old) != _what_runs("model", now)
@@ -132,6 +133,7 @@ def test_the_bench_trains_with_the_papers_settings():
     for ablation in TABLE5.values():
         m = model_config(BENCH_CONFIGS["bench"], ablation, seed=1)
         assert m.train.a2e_gain == paper().train.a2e_gain == "none"
+        assert m.train.a2e_gain_reference == paper().train.a2e_gain_reference == "val"
         assert m.loss.adversarial == paper().loss.adversarial and m.renderer.composite == paper().renderer.composite
     changed = tiny()
     changed.loss.adversarial, changed.renderer.composite = 7.0, not changed.renderer.composite

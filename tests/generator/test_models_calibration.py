@@ -153,3 +153,56 @@ def test_an_unknown_gain_mode_is_refused_before_training(tiny_clip, tmp_path):
     with pytest.raises(GeneratorError, match="a2e_gain 'always' is unknown"):
         train(tiny_clip, tmp_path / "run", small(4, "always"), progress=False)
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_the_gain_can_match_the_speakers_motion_over_train_and_val(calibrated, tiny_clip, tmp_path):
+    """a2e_gain_reference "train+val": the prediction is still made on the validation split, but its
+    target spread is the tracked opening over every frame outside the test split."""
+    from generator.checkpoint import load_checkpoint
+    from generator.config import from_dict, to_dict
+    from generator.data.dataset import load_clip
+    from generator.synthesize import load_run
+    from generator.train import save_atomic, train
+    from msi.motion import mouth_opening
+
+    state = load_checkpoint(calibrated / "checkpoint.pt")
+    cfg = from_dict(state["config"])
+    cfg.train.a2e_gain_reference = "train+val"
+    state.pop("calibration")
+    (tmp_path / "run").mkdir()
+    save_atomic({**state, "config": to_dict(cfg)}, tmp_path / "run" / "checkpoint.pt")
+    with pytest.MonkeyPatch.context() as mp:  # as the fixture: 2 s of speech need a gain near 3
+        mp.setattr("generator.models.calibration.GAIN_RANGE", (0.1, 10.0))
+        train(tiny_clip, tmp_path / "run", cfg, progress=False)  # resumes at the last step: fits the gain
+    cal = load_checkpoint(tmp_path / "run" / "checkpoint.pt")["calibration"]
+    assert cal["reference"] == "train+val"
+
+    # the target, computed here independently: the tracked meshes' opening over train and val
+    run, clip = load_run(tmp_path / "run"), load_clip(tiny_clip)
+    f32 = lambda a: torch.as_tensor(np.array(a, np.float32))[None]  # noqa: E731
+    openings = []
+    for name in ("train", "val"):
+        part = clip.split(name)
+        pose = [f32(x[part]) for x in (clip.rotation, clip.translation, clip.scale)]
+        with torch.no_grad():
+            openings.append(mouth_opening(run.model.meshes(f32(clip.expression[part]), run.ident, *pose,
+                                                           smooth=False)[0].numpy()))
+    want = np.concatenate(openings).std()
+    assert cal["opening_std"]["tracked"] == pytest.approx(want, rel=1e-4)
+    assert cal["opening_std"]["tracked_val"] == pytest.approx(openings[1].std(), rel=1e-4)
+    assert abs(want / openings[1].std() - 1) > 0.02  # the two references differ on this clip
+    assert cal["opening_std"]["after"] == pytest.approx(want, rel=0.02)
+    # the gain moves with the target: the ratio of the two gains follows the ratio of the targets
+    old = load_checkpoint(calibrated / "checkpoint.pt")["calibration"]
+    assert (cal["gain"] > old["gain"]) == (want > openings[1].std())
+
+
+def test_an_unknown_gain_reference_is_refused_before_training(tiny_clip, tmp_path):
+    from generator.errors import GeneratorError
+    from generator.train import train
+
+    cfg = small(4, "mesh")
+    cfg.train.a2e_gain_reference = "test"
+    with pytest.raises(GeneratorError, match="a2e_gain_reference 'test' is unknown"):
+        train(tiny_clip, tmp_path / "run", cfg, progress=False)
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
