@@ -41,8 +41,9 @@ def video_gain(run, data_dir: str | Path, start: float, centre, measurements: in
                tracker: str | None = None, target_scale: float = 1.0, log=None) -> dict:
     """Fit the gain on the validation split's videos (see the module docstring). ``run`` is a
     ``generator.synthesize.Run`` (its ``calibration`` is replaced); ``start`` and ``centre`` come
-    from the mesh gain; the truth video's spread is multiplied by ``target_scale`` (the gain's
-    reference over the validation split, ``TrainConfig.a2e_gain_reference``). Returns {"gain", "centre", "video": [(gain, ratio), ...] measured}."""
+    from the mesh gain; the truth video's spread is multiplied by ``target_scale`` (the tracked
+    opening's spread over ``TrainConfig.a2e_gain_reference``'s frames over the validation split's).
+    Returns {"gain", "centre", "video": [(gain, ratio), ...] measured}."""
     from generator.data import audio as A
     from generator.data.dataset import load_clip
     from generator.models.calibration import next_gain

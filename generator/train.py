@@ -215,8 +215,9 @@ class Trainer:
     def calibrate(self, data_dir: str | Path, step: int) -> dict | None:
         """The expression gain on the validation split (``generator.models.calibration``): the
         trained audio2expression and smoothing in eval mode, as synthesis runs them, over the
-        split's own audio and pose; with ``a2e_gain = "video"`` then refined on written videos
-        (``generator.calibrate``). None (and a note) when the split is too short."""
+        split's own audio and pose, matched to the tracked opening of ``a2e_gain_reference``'s frames;
+        with ``a2e_gain = "video"`` then refined on written videos (``generator.calibrate``). None (and
+        a note) when the split is too short."""
         from generator.models.calibration import GAIN_RANGE, apply_gain, fit_gain
         from generator.synthesize import predict_normalised
         from msi.motion import mouth_opening

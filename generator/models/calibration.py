@@ -9,9 +9,11 @@ component's std) about their mean c by one gain g,
     e'_t = c + g (e_t - c),
 
 and picks g on the validation split so that the opening of the *smoothed* meshes has the spread of
-the tracked ones:
+the tracked ones over the reference frames R (``TrainConfig.a2e_gain_reference``: the validation
+split itself, or every frame outside the test split, the speaker's motion, since 12 s of
+validation speech can move less than the speaker does elsewhere):
 
-    std_t open(Smooth(X(e'_t))) = std_t open(X(e^tracked_t)),
+    std_(t in val) open(Smooth(X(e'_t))) = std_(t in R) open(X(e^tracked_t)),
 
 where open() is the inner-lip opening in median mouth widths, as msi and the stage table measure
 it (``msi.motion.mouth_opening`` of the mesh's 478 points; ``a2e_gain = "mesh"``), or so that the

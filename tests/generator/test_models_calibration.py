@@ -55,6 +55,7 @@ def small(a2e_seq_len: int, gain: str):
     t.a2e_epochs, t.render_epochs, t.joint_epochs = 100, 1, 1
     t.threads, t.checkpoint_every, t.sample_every = 1, 1000, 1000
     t.a2e_seq_len, t.a2e_gain = a2e_seq_len, gain
+    t.a2e_gain_reference = "val"  # tiny()'s is "train+val": tested on its own below
     return cfg
 
 
@@ -144,6 +145,9 @@ def test_the_video_gain_writes_generated_and_truth_videos_alike(calibrated, tiny
     assert [g for g, _ in fit["video"]] == [1.3, 1.3]  # ratio 1: the gain stays
     assert all(r == pytest.approx(1.0, abs=1e-9) for _, r in fit["video"])
     assert fit["gain"] == 1.3
+    # a reference that moves twice as much as the validation split (a2e_gain_reference): half the target
+    fit = video_gain(run, tiny_clip, 1.3, run.calibration["centre"], measurements=1, target_scale=2.0)
+    assert fit["video"][0][1] == pytest.approx(0.5, abs=1e-9)
 
 
 def test_an_unknown_gain_mode_is_refused_before_training(tiny_clip, tmp_path):
