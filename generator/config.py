@@ -105,6 +105,7 @@ class DiscriminatorConfig:
 
     ndf: int = 64
     n_layers: int = 3
+    mouth_layers: int = 2  # the mouth discriminator's (LossConfig.mouth_adversarial), on a ~30 px box
 
 
 @dataclass
@@ -125,8 +126,14 @@ class LossConfig:
     # |P(G(x)) - o(mesh)| / std(o), with P a small CNN fitted to the training frames' opening, frozen.
     probe_weight: float = 0.0
     probe_steps: int = 600  # the probe's own training steps (batch 64), once per run
+    # Weight of pix2pixHD's feature-matching loss (generator.models.losses; not in the paper: 0 there):
+    # the L1 between the discriminator's activations on the generated and the real frame.
+    feature_matching: float = 0.0
     perceptual: float = 1.0  # used only when VGG19 weights are given
     adversarial: float = 1.0
+    # Weight of a second LSGAN term from a PatchGAN that sees only the erased region's box
+    # (generator.models.discriminator; not in the paper: 0 there, and no such network is built).
+    mouth_adversarial: float = 0.0
     vgg_weights: str | None = None  # path to a VGG19 state dict; never downloaded
 
 

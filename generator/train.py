@@ -37,14 +37,15 @@ import torch
 
 from generator.errors import GeneratorError
 from generator.config import StableFaceConfig, from_dict, to_dict
+from generator.models.discriminator import mouth_box
 from generator.models.erosion import augment_mask, clip_region, noisy_expressions
-from generator.models.losses import gan_loss, gradient_difference, perceptual, unbalanced_l1
+from generator.models.losses import feature_matching, gan_loss, gradient_difference, perceptual, unbalanced_l1
 from generator.models.pipeline import Identity, StableFace
 
 STAGES = ("a2e", "render", "joint")
 A2E_GAINS = ("none", "mesh", "video")  # TrainConfig.a2e_gain
 A2E_GAIN_REFERENCES = ("val", "train+val")  # TrainConfig.a2e_gain_reference
-LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "probe", "seconds")
+LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "probe", "fm", "seconds")
 
 
 # ----------------------------------------------------------------------------- data
@@ -381,17 +382,33 @@ class Trainer:
         # discriminator
         d_loss = 0.5 * (gan_loss(m.discriminator(inputs.detach(), real), True)
                         + gan_loss(m.discriminator(inputs.detach(), fake.detach()), False))
+        box = mouth_box(out["mask"].flatten(0, 1)) if lc.mouth_adversarial else None
+        if box is not None:  # the mouth's own discriminator (LossConfig.mouth_adversarial)
+            d_loss = d_loss + 0.5 * (gan_loss(m.discriminator.mouth_logits(inputs.detach(), real, box), True)
+                                     + gan_loss(m.discriminator.mouth_logits(inputs.detach(), fake.detach(), box),
+                                                False))
         self._step(d_loss, ["discriminator"])
         # generator (and smoothing in the joint stage)
         # x2 on the eroded region (the mask the renderer had to fill in), as in the paper
         lips = out["lips"].flatten(0, 1) if out["lips"] is not None else None
         l1 = unbalanced_l1(fake, real, out["mask"].flatten(0, 1), lc.mouth_weight, lips, lc.lip_weight)
-        adv = gan_loss(m.discriminator(inputs, fake), True)
-        perc = perceptual(self.vgg, fake, real) if self.vgg is not None else torch.zeros((), device=fake.device)
-        loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc
+        zero = torch.zeros((), device=fake.device)
+        fm = zero
+        if lc.feature_matching:  # pix2pixHD's L_FM: the discriminator's activations, real vs generated
+            fake_feats, logits = m.discriminator.features(inputs, fake)
+            with torch.no_grad():
+                real_feats, _ = m.discriminator.features(inputs, real)
+            fm = feature_matching(fake_feats, real_feats)
+        else:
+            logits = m.discriminator(inputs, fake)
+        adv = gan_loss(logits, True)
+        perc = perceptual(self.vgg, fake, real) if self.vgg is not None else zero
+        loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc + lc.feature_matching * fm
+        if box is not None:
+            loss = loss + lc.mouth_adversarial * gan_loss(m.discriminator.mouth_logits(inputs, fake, box), True)
         if lc.lip_gradient:  # the lips' edges (LossConfig.lip_gradient)
             loss = loss + lc.l1 * lc.lip_gradient * gradient_difference(fake, real, lips)
-        probe = torch.zeros((), device=fake.device)
+        probe = zero
         if lc.probe_weight:  # does the rendered mouth open as far as its mesh? (generator.models.probe)
             if self.probe is None:
                 self.fit_probe()
@@ -400,7 +417,7 @@ class Trainer:
         names = ["renderer"] + (["smoothing"] if joint and "smoothing" in self.opt else [])
         self._step(loss, names)
         return ({"loss": loss.item(), "l1": l1.item(), "adv": adv.item(), "perceptual": perc.item(),
-                 "d": d_loss.item(), "probe": probe.item()}, out)
+                 "d": d_loss.item(), "probe": probe.item(), "fm": fm.item()}, out)
 
 
 # ----------------------------------------------------------------------------- run directory

@@ -9,13 +9,18 @@
 * Adversarial (least squares): L_G = mean (D(x, G(x)) - 1)^2; L_D = 1/2 [mean (D(x, y) - 1)^2
   + mean D(x, G(x))^2].
 
-Generator objective: 20 L_1 + L_vgg + L_G (weights in ``LossConfig``).
+* Feature matching (optional, ``LossConfig.feature_matching``, not in the paper; pix2pixHD):
+  L_FM = 1/K sum_k mean|D_k(x, G(x)) - D_k(x, y)| over the discriminator's K hidden activations,
+  the real frame's detached: a perceptual distance learned on this face, where no VGG19 weights are.
+
+Generator objective: 20 L_1 + L_vgg + L_G (+ w_FM L_FM) (weights in ``LossConfig``).
 
 audio2expression (optional, ``TrainConfig.a2e_opening``, not in the paper): 1 - CCC of the mouth
 opening, CCC(x, y) = 2 cov(x, y) / (var x + var y + (mean x - mean y)^2) (Lin, "A concordance
 correlation coefficient to evaluate reproducibility", Biometrics 1989).
 Reference: Ling et al., "StableFace", arXiv:2208.13717, Sec. 3.5; Mao et al., "Least Squares
-GANs", ICCV 2017.
+GANs", ICCV 2017; Wang et al., "High-Resolution Image Synthesis and Semantic Manipulation with
+Conditional GANs" (pix2pixHD), CVPR 2018, Sec. 3.2.
 """
 from __future__ import annotations
 
@@ -52,6 +57,12 @@ def perceptual(vgg: VGG19, pred: torch.Tensor, target: torch.Tensor) -> torch.Te
     with torch.no_grad():
         target_feats = vgg(target)
     return sum(w * (p - t).abs().mean() for w, p, t in zip(TAP_WEIGHTS, vgg(pred), target_feats))
+
+
+def feature_matching(fake_feats: list[torch.Tensor], real_feats: list[torch.Tensor]) -> torch.Tensor:
+    """Mean over the discriminator's layers of the L1 between the generated and the real frame's
+    activations (pix2pixHD's L_FM with one discriminator, each layer weighed alike)."""
+    return sum((f - r.detach()).abs().mean() for f, r in zip(fake_feats, real_feats)) / len(fake_feats)
 
 
 def gan_loss(logits: torch.Tensor, real: bool) -> torch.Tensor:

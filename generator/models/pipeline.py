@@ -50,7 +50,8 @@ class StableFace(nn.Module):
             raise ValueError(f"renderer in_channels {cfg.renderer.in_channels} does not match its inputs "
                              f"(4 + mouth_channel = {4 + cfg.renderer.mouth_channel})")
         self.renderer = Renderer(cfg.renderer, size, cfg.fusion, cfg.dependency, cfg.a2e.n_mels)
-        self.discriminator = PatchDiscriminator(cfg.discriminator, cfg.renderer.in_channels + 3)
+        self.discriminator = PatchDiscriminator(cfg.discriminator, cfg.renderer.in_channels + 3,
+                                                mouth=cfg.loss.mouth_adversarial > 0)
 
     def meshes(self, expression: torch.Tensor, ident: Identity, rotation: torch.Tensor, translation: torch.Tensor,
                scale: torch.Tensor, smooth: bool = True) -> torch.Tensor:

@@ -203,3 +203,48 @@ def test_composite_keeps_the_background_outside_the_erased_region():
     torch.testing.assert_close(out[~inside], bg[~inside], rtol=0, atol=0)
     torch.testing.assert_close(out[inside], out_plain[inside], rtol=0, atol=0)
     assert not torch.allclose(out_plain[~inside], bg[~inside], atol=0.1)
+
+
+def test_feature_matching_compares_the_discriminators_activations():
+    """pix2pixHD's L_FM: zero for the real frame itself, positive for another; the activations are
+    the hidden layers' (coarser with depth), and the logits are D's own."""
+    from generator.models.losses import feature_matching
+
+    torch.manual_seed(0)
+    d = PatchDiscriminator(tiny().discriminator, in_channels=5 + 3).eval()
+    cond, real = torch.randn(2, 5, 64, 64), torch.rand(2, 3, 64, 64) * 2 - 1
+    feats, logits = d.features(cond, real)
+    assert torch.equal(logits, d(cond, real))
+    assert len(feats) == tiny().discriminator.n_layers + 1
+    assert [f.shape[-1] for f in feats] == sorted((f.shape[-1] for f in feats), reverse=True)
+    assert feature_matching(feats, feats).item() == 0.0
+    fake = real.flip(-1).requires_grad_()
+    fake_feats, _ = d.features(cond, fake)
+    fm = feature_matching(fake_feats, feats)
+    assert fm.item() > 0
+    fm.backward()  # the gradient reaches the generated frame, not the real one
+    assert fake.grad.abs().sum() > 0
+
+
+def test_mouth_discriminator_judges_the_erased_box_only():
+    """LossConfig.mouth_adversarial: a second PatchGAN on the erased region's box (grown, >= 16 px)."""
+    from generator.models.discriminator import mouth_box
+
+    mask = torch.zeros(2, 1, 64, 64)
+    mask[0, :, 40:50, 20:30] = 1
+    mask[1, :, 42:52, 24:44] = 1
+    rows, cols = mouth_box(mask)
+    assert (rows.start, rows.stop, cols.start, cols.stop) == (38, 54, 18, 46)
+    rows, cols = mouth_box(torch.zeros(1, 1, 64, 64).index_fill_(3, torch.tensor([63]), 1.0))
+    assert rows == slice(0, 64) and (cols.start, cols.stop) == (48, 64)  # grown to 16 inside the frame
+    torch.manual_seed(0)
+    cfg = tiny().discriminator
+    assert PatchDiscriminator(cfg, 8).mouth is None  # off: no network, the checkpoint as before
+    d = PatchDiscriminator(cfg, 8, mouth=True)
+    cond, img = torch.randn(2, 5, 64, 64), torch.randn(2, 3, 64, 64)
+    box = mouth_box(mask)
+    logits = d.mouth_logits(cond, img, box)
+    assert logits.shape[0] == 2 and logits.shape[1] == 1 and logits.numel() > 2
+    outside = img.clone()
+    outside[..., :30, :] = 0  # changes nothing inside the box
+    assert torch.equal(d.mouth_logits(cond, outside, box), logits)

@@ -107,3 +107,21 @@ def test_training_decays_the_renderers_rate_and_resumes_on_it(tiny_clip, tmp_pat
     for name, lr in (("renderer", t.lr_renderer), ("discriminator", t.lr_discriminator)):
         assert opt[name]["param_groups"][0]["lr"] == pytest.approx(lr * want)
     assert opt["a2e"]["param_groups"][0]["lr"] == t.lr_a2e  # audio2expression keeps its rate
+
+
+def test_feature_matching_and_mouth_discriminator_train(tiny_clip):
+    """LossConfig.feature_matching and .mouth_adversarial (options, off in both presets): a render step
+    logs L_FM and moves the mouth discriminator, which off is not even built."""
+    import dataclasses
+
+    cfg = tiny()
+    cfg = dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, feature_matching=10.0, mouth_adversarial=1.0))
+    data = T.TrainData.load(tiny_clip)
+    trainer = T.Trainer(cfg, data, torch.device("cpu"))
+    assert T.Trainer(tiny(), data, torch.device("cpu")).model.discriminator.mouth is None
+    b = data.batch(T.draw_sequences(data.train, 8, 2, seed=0, step=5), torch.device("cpu"))
+    before = [p.detach().clone() for p in trainer.model.discriminator.mouth.parameters()]
+    losses, _ = trainer.step_render(b, joint=False, generator=torch.Generator().manual_seed(4))
+    assert losses["fm"] > 0
+    after = list(trainer.model.discriminator.mouth.parameters())
+    assert max(float((p.detach() - q).abs().max()) for p, q in zip(after, before)) > 0
