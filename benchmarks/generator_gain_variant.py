@@ -1,9 +1,10 @@
 """Fit the expression gain (``TrainConfig.a2e_gain``) to a finished run, then its stage table (issue 19).
 
     python benchmarks/generator_gain_variant.py RUN DATA OUT [--mode mesh|video] [--reference val|train+val]
+        [--centre mean|closed]
 
 OUT is RUN's checkpoint with ``a2e_gain`` set to ``--mode`` (default "mesh", ``tiny()``'s) and
-``a2e_gain_reference`` to ``--reference`` (default: ``tiny()``'s);
+``a2e_gain_reference`` to ``--reference`` and ``a2e_gain_centre`` to ``--centre`` (defaults: ``tiny()``'s);
 ``stableface train`` resumes it at its last step, where it fits the gain on the validation split
 and saves it. Nothing else changes: the gain is fitted after the last step and draws no random
 numbers, so OUT is what a fresh run of RUN's config with that ``a2e_gain`` gives. Last,
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--mode", default="mesh", choices=["mesh", "video"])
     p.add_argument("--reference", choices=["val", "train+val"], help="TrainConfig.a2e_gain_reference (default: tiny()'s)")
+    p.add_argument("--centre", choices=["mean", "closed"], help="TrainConfig.a2e_gain_centre (default: tiny()'s)")
     a = p.parse_args(argv)
 
     from generator.checkpoint import load_checkpoint
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg.train.a2e_gain, cfg.train.threads = a.mode, 1
     if a.reference:
         cfg.train.a2e_gain_reference = a.reference
+    if a.centre:
+        cfg.train.a2e_gain_centre = a.centre
     state.pop("calibration", None)
     a.out.mkdir(parents=True, exist_ok=True)
     save_atomic({**state, "config": to_dict(cfg)}, a.out / "checkpoint.pt")

@@ -167,6 +167,11 @@ class TrainConfig:
     # prediction is made) or "train+val" (every frame outside the test split: the speaker's motion,
     # which 12 s of validation speech can under- or overstate). The prediction stays on "val".
     a2e_gain_reference: str = "val"
+    # The point the gain scales about: "mean" (the prediction's mean on the validation split) or
+    # "closed" (its mean over the split's frames whose predicted mouth opens least, the lowest
+    # decile): a mouth that closes stays closed, and only the opening grows. A mean-centred gain
+    # also pushes the closed end below any closed mouth the renderer was trained on.
+    a2e_gain_centre: str = "mean"
     batch: int = 2  # sequences per step
     a2e_epochs: int = 50  # the paper gives no count for audio2expression
     render_epochs: int = 100  # stage 2a: renderer alone, no smoothing (paper: 100)

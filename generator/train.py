@@ -45,6 +45,8 @@ from generator.models.pipeline import Identity, StableFace
 STAGES = ("a2e", "render", "joint")
 A2E_GAINS = ("none", "mesh", "video")  # TrainConfig.a2e_gain
 A2E_GAIN_REFERENCES = ("val", "train+val")  # TrainConfig.a2e_gain_reference
+A2E_GAIN_CENTRES = ("mean", "closed")  # TrainConfig.a2e_gain_centre
+CLOSED_DECILE = 10  # a2e_gain_centre "closed": the percentile of the predicted opening below which a mouth counts as closed
 LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "probe", "fm", "seconds")
 
 
@@ -239,6 +241,10 @@ class Trainer:
             e = apply_gain(pred, g, centre) * std
             return mouth_opening(m.meshes(e[None], self.ident, *pose)[0].cpu().numpy())
 
+        if self.cfg.train.a2e_gain_centre == "closed":  # scale about the predicted closed mouth
+            plain = opening_at(1.0)  # g = 1: the prediction as it is, whatever the centre
+            centre = pred[torch.as_tensor(plain <= np.nanpercentile(plain, CLOSED_DECILE))].mean(0)
+
         def tracked_opening(part: slice) -> np.ndarray:
             posed = [x[part][None].to(self.device) for x in (d.rotation, d.translation, d.scale)]
             return mouth_opening(m.meshes(d.expression[part][None].to(self.device), self.ident, *posed,
@@ -255,7 +261,7 @@ class Trainer:
                   "mouth moves far less (or more) than the tracked one, so audio2expression may be undertrained",
                   file=sys.stderr)
         cal = {"mode": mode, "gain": gain, "mesh_gain": gain, "centre": centre.cpu(),
-               "reference": reference,
+               "reference": reference, "centre_mode": self.cfg.train.a2e_gain_centre,
                "opening_std": {"tracked": float(np.nanstd(target)), "tracked_val": float(np.nanstd(val_opening)),
                                "before": float(np.nanstd(opening_at(1.0))), "after": float(np.nanstd(opening_at(gain)))}}
         if mode == "video":
@@ -514,6 +520,9 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     if cfg.train.a2e_gain_reference not in A2E_GAIN_REFERENCES:
         raise GeneratorError(f"a2e_gain_reference {cfg.train.a2e_gain_reference!r} is unknown "
                              f"(choose {', '.join(A2E_GAIN_REFERENCES)})")
+    if cfg.train.a2e_gain_centre not in A2E_GAIN_CENTRES:
+        raise GeneratorError(f"a2e_gain_centre {cfg.train.a2e_gain_centre!r} is unknown "
+                             f"(choose {', '.join(A2E_GAIN_CENTRES)})")
     plan = stage_plan(cfg, data.train, data.val)
     total = sum(n for _, n in plan)
     stop = total if max_steps is None else min(total, max_steps)
