@@ -178,13 +178,19 @@ def output_side(size: int, out_size: int | None) -> int:
     return out_size or size
 
 
-def upscale(frames, side: int):
-    """Frames (T, S, S, 3) uint8 resized to ``side`` (bicubic), one at a time (a generator)."""
+#: OpenCV's interpolations by name; the written video uses "cubic" (the others: benchmarks only).
+INTERPOLATIONS = {"cubic": "INTER_CUBIC", "lanczos": "INTER_LANCZOS4", "linear": "INTER_LINEAR",
+                  "nearest": "INTER_NEAREST"}
+
+
+def upscale(frames, side: int, interpolation: str = "cubic"):
+    """Frames (T, S, S, 3) uint8 resized to ``side`` (bicubic by default), one at a time (a generator)."""
     import cv2
 
+    flag = getattr(cv2, INTERPOLATIONS[interpolation])
     for f in frames:
         f = np.asarray(f)
-        yield f if f.shape[0] == side else cv2.resize(f, (side, side), interpolation=cv2.INTER_CUBIC)
+        yield f if f.shape[0] == side else cv2.resize(f, (side, side), interpolation=flag)
 
 
 def load_background(path: str | Path, size: int, work: Path, progress: bool):
