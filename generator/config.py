@@ -129,6 +129,11 @@ class LossConfig:
     # Weight of pix2pixHD's feature-matching loss (generator.models.losses; not in the paper: 0 there):
     # the L1 between the discriminator's activations on the generated and the real frame.
     feature_matching: float = 0.0
+    # Balance the L1 over the mouth's openings (generator.models.losses.opening_weights; not in the
+    # paper: 0 there): each frame weighs (its opening's share of the training frames) ** -power,
+    # so that the rare wide-open mouths are fitted as closely as the common half-closed ones.
+    opening_balance: float = 0.0
+    opening_bins: int = 8
     perceptual: float = 1.0  # used only when VGG19 weights are given
     adversarial: float = 1.0
     # Weight of a second LSGAN term from a PatchGAN that sees only the erased region's box

@@ -39,7 +39,8 @@ from generator.errors import GeneratorError
 from generator.config import StableFaceConfig, from_dict, to_dict
 from generator.models.discriminator import mouth_box
 from generator.models.erosion import augment_mask, clip_region, noisy_expressions
-from generator.models.losses import feature_matching, gan_loss, gradient_difference, perceptual, unbalanced_l1
+from generator.models.losses import (feature_matching, gan_loss, gradient_difference, opening_weights, perceptual,
+                                     unbalanced_l1)
 from generator.models.pipeline import Identity, StableFace
 
 STAGES = ("a2e", "render", "joint")
@@ -196,19 +197,28 @@ class Trainer:
                 raise GeneratorError(str(exc)) from exc
         self.distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
         self.probe = None  # LossConfig.probe_weight: fitted at the first renderer step (or loaded)
+        # LossConfig.opening_balance: the training frames' openings the weights are balanced over
+        self.opening_reference = self.train_openings() if cfg.loss.opening_balance else None
         self.calibration: dict | None = None  # TrainConfig.a2e_gain: fitted after the last step
+
+    @torch.no_grad()
+    def train_openings(self) -> torch.Tensor:
+        """(T_train,) the training frames' mouth opening, from their tracked (unsmoothed) meshes."""
+        from generator.models.probe import mesh_opening
+
+        d, tr = self.data, self.data.train
+        verts = self.model.meshes(d.expression[tr][None].to(self.device), self.ident,
+                                  *(x[tr][None].to(self.device) for x in (d.rotation, d.translation, d.scale)),
+                                  smooth=False)[0]
+        return mesh_opening(verts)
 
     def fit_probe(self) -> None:
         """The mouth-opening probe on the training frames against their tracked meshes' opening."""
-        from generator.models.probe import fit_probe, mesh_opening
+        from generator.models.probe import fit_probe
 
         d, tr = self.data, self.data.train
         frames = d.frames[tr].permute(0, 3, 1, 2).float().div(127.5).sub(1)
-        with torch.no_grad():
-            verts = self.model.meshes(d.expression[tr][None].to(self.device), self.ident,
-                                      *(x[tr][None].to(self.device) for x in (d.rotation, d.translation, d.scale)),
-                                      smooth=False)[0]
-        fit = fit_probe(frames.to(self.device), mesh_opening(verts), steps=self.cfg.loss.probe_steps,
+        fit = fit_probe(frames.to(self.device), self.train_openings(), steps=self.cfg.loss.probe_steps,
                         seed=self.cfg.train.seed)
         self.probe = fit.probe
         print(f"stableface: mouth-opening probe fitted (r {fit.train_r:.3f} on its frames, "
@@ -368,7 +378,7 @@ class Trainer:
         mask = mask.reshape(bsz, L, 1, s, s)
         fake, inputs = m.generate(b["frames"], shape_img, mask, b["audio"])
         out = {"fake": fake, "inputs": inputs, "shape": shape_img, "mask": mask, "lips": lips}
-        if cfg.loss.probe_weight:
+        if cfg.loss.probe_weight or cfg.loss.opening_balance:
             from generator.models.probe import mesh_opening
 
             # the frame's own opening (its tracked mesh, unsmoothed): the probe loss, like L1, aims at
@@ -397,7 +407,9 @@ class Trainer:
         # generator (and smoothing in the joint stage)
         # x2 on the eroded region (the mask the renderer had to fill in), as in the paper
         lips = out["lips"].flatten(0, 1) if out["lips"] is not None else None
-        l1 = unbalanced_l1(fake, real, out["mask"].flatten(0, 1), lc.mouth_weight, lips, lc.lip_weight)
+        frame_weight = (opening_weights(out["opening"], self.opening_reference, lc.opening_balance, lc.opening_bins)
+                        if lc.opening_balance else None)
+        l1 = unbalanced_l1(fake, real, out["mask"].flatten(0, 1), lc.mouth_weight, lips, lc.lip_weight, frame_weight)
         zero = torch.zeros((), device=fake.device)
         fm = zero
         if lc.feature_matching:  # pix2pixHD's L_FM: the discriminator's activations, real vs generated

@@ -4,6 +4,8 @@
   region M (the augmented erosion mask the renderer had to fill in) and 1 elsewhere.
   Optionally (``LossConfig.lip_weight``, not in the paper) the lips' box B weighs lip_weight more:
   |G(x) - y| * (1 + (m - 1) M + lip_weight B).
+  Optionally (``LossConfig.opening_balance``, not in the paper) each frame's term is weighted by
+  how rare its mouth opening is among the training frames (:func:`opening_weights`).
 * Perceptual: L_vgg = sum_l lambda_l mean|phi_l(G(x)) - phi_l(y)| over VGG19 relu{1..5}_1
   (only when VGG19 weights are given).
 * Adversarial (least squares): L_G = mean (D(x, G(x)) - 1)^2; L_D = 1/2 [mean (D(x, y) - 1)^2
@@ -30,13 +32,39 @@ from generator.models.vgg import TAP_WEIGHTS, VGG19
 
 
 def unbalanced_l1(pred: torch.Tensor, target: torch.Tensor, mouth: torch.Tensor, mouth_weight: float = 2.0,
-                  lips: torch.Tensor | None = None, lip_weight: float = 0.0) -> torch.Tensor:
+                  lips: torch.Tensor | None = None, lip_weight: float = 0.0,
+                  frame_weight: torch.Tensor | None = None) -> torch.Tensor:
     """pred, target (N, 3, H, W); mouth (N, 1, H, W) in {0, 1}: the eroded region; ``lips`` (N, 1, H, W):
-    the lips' box, whose pixels weigh ``lip_weight`` more (not in the paper; 0 turns it off)."""
+    the lips' box, whose pixels weigh ``lip_weight`` more (not in the paper; 0 turns it off);
+    ``frame_weight`` (N,): each frame's weight (:func:`opening_weights`; None: all 1)."""
     weight = 1 + (mouth_weight - 1) * mouth
     if lips is not None and lip_weight:
         weight = weight + lip_weight * lips
-    return ((pred - target).abs() * weight).mean()
+    per_frame = ((pred - target).abs() * weight).mean(dim=(1, 2, 3))
+    return (per_frame if frame_weight is None else per_frame * frame_weight).mean()
+
+
+def opening_weights(opening: torch.Tensor, reference: torch.Tensor, power: float, bins: int = 8) -> torch.Tensor:
+    """Per-frame loss weights that balance the mouth openings (not in the paper):
+
+        w(o) = c * f(bin(o)) ** -power,    c such that mean_{o in reference} w(o) = 1,
+
+    with f the share of the ``reference`` openings (the training split's tracked meshes) in each of
+    ``bins`` equal-width bins over the reference's 1st-99th percentile range (beyond it: the end
+    bins). power 0: every frame 1; power 1: every bin weighs alike. A wide-open mouth is a few
+    percent of speech, so an L1 averaged over frames is fitted mostly on half-closed mouths: the
+    long-tail reweighting of classification (e.g. Cui et al., "Class-Balanced Loss", CVPR 2019)
+    applied to the opening. opening (N,), reference (M,) -> (N,)."""
+    lo, hi = torch.quantile(reference.float(), torch.tensor([0.01, 0.99], device=reference.device))
+
+    def bin_of(o: torch.Tensor) -> torch.Tensor:
+        width = (hi - lo).clamp_min(1e-12) / bins
+        return ((o.float() - lo) / width).floor().clamp(0, bins - 1).long()
+
+    share = torch.bincount(bin_of(reference), minlength=bins).float() / reference.numel()
+    per_bin = torch.where(share > 0, share.clamp_min(1e-12) ** -power, torch.zeros_like(share))
+    per_bin = per_bin / (share * per_bin).sum()
+    return per_bin[bin_of(opening)].to(opening.dtype)
 
 
 def gradient_difference(pred: torch.Tensor, target: torch.Tensor, region: torch.Tensor) -> torch.Tensor:

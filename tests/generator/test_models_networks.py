@@ -148,6 +148,36 @@ def test_unbalanced_l1_weights_the_mouth_twice():
     assert unbalanced_l1(pred, target, mouth, 2.0).item() == pytest.approx(1.5)
 
 
+def test_unbalanced_l1_frame_weights():
+    pred, target, mouth = torch.zeros(2, 3, 4, 4), torch.ones(2, 3, 4, 4), torch.zeros(2, 1, 4, 4)
+    target[1] = 3.0  # frame 1 is three times as far
+    plain = unbalanced_l1(pred, target, mouth)
+    assert plain.item() == pytest.approx(2.0)
+    assert unbalanced_l1(pred, target, mouth, frame_weight=torch.ones(2)).item() == pytest.approx(plain.item())
+    assert unbalanced_l1(pred, target, mouth, frame_weight=torch.tensor([0.5, 1.5])).item() == pytest.approx(2.5)
+
+
+def test_opening_weights_balance_the_bins():
+    """power 1: every opening bin carries the same total weight; power 0: all ones; the reference's
+    mean weight is 1 either way, and the rare wide-open frames weigh most."""
+    from generator.models.losses import opening_weights
+
+    torch.manual_seed(0)
+    ref = torch.distributions.Gamma(2.0, 10.0).sample((2000,))  # skewed like speech: few wide openings
+    lo, hi = torch.quantile(ref, torch.tensor([0.01, 0.99]))
+    bins = ((ref - lo) / ((hi - lo) / 8)).floor().clamp(0, 7).long()
+    for power in (0.0, 0.5, 1.0):
+        w = opening_weights(ref, ref, power)
+        assert w.mean().item() == pytest.approx(1.0, rel=1e-5)
+    assert torch.equal(opening_weights(ref, ref, 0.0), torch.ones(2000))
+    w = opening_weights(ref, ref, 1.0)
+    totals = torch.stack([w[bins == k].sum() for k in range(8)])
+    assert torch.allclose(totals, torch.full((8,), 2000 / 8), rtol=1e-4)
+    assert w[ref.argmax()] > 3 * w[ref == ref.median()].max()
+    # openings beyond the reference's range fall in its end bins
+    assert torch.equal(opening_weights(torch.tensor([-1.0, 9.0]), ref, 1.0), w[torch.stack([ref.argmin(), ref.argmax()])])
+
+
 def test_gan_loss():
     assert gan_loss(torch.ones(2, 1, 3, 3), True).item() == 0
     assert gan_loss(torch.ones(2, 1, 3, 3), False).item() == 1

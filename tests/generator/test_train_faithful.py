@@ -38,14 +38,16 @@ def test_unbalanced_l1_weights_the_eroded_region(trainer_and_batch, monkeypatch)
 
     real_l1 = T.unbalanced_l1
 
-    def spy(pred, target, mask, weight, lips=None, lip_weight=0.0):
+    def spy(pred, target, mask, weight, lips=None, lip_weight=0.0, frame_weight=None):
         seen["mask"], seen["weight"], seen["lips"], seen["lip_weight"] = mask.clone(), weight, lips, lip_weight
-        return real_l1(pred, target, mask, weight, lips, lip_weight)
+        seen["frame_weight"] = frame_weight
+        return real_l1(pred, target, mask, weight, lips, lip_weight, frame_weight)
 
     monkeypatch.setattr(T, "unbalanced_l1", spy)
     _, out = trainer.step_render(b, joint=False, generator=torch.Generator().manual_seed(4))
     eroded = out["mask"].flatten(0, 1)
     assert seen["weight"] == 2.0
+    assert seen["frame_weight"] is None  # LossConfig.opening_balance is off in tiny()
     # tiny()'s extra weight on the lips' box of the face shape the renderer was given
     assert seen["lip_weight"] == 10.0 and torch.equal(seen["lips"], out["lips"].flatten(0, 1))
     assert 0 < seen["lips"].mean() < 0.1
@@ -125,3 +127,35 @@ def test_feature_matching_and_mouth_discriminator_train(tiny_clip):
     assert losses["fm"] > 0
     after = list(trainer.model.discriminator.mouth.parameters())
     assert max(float((p.detach() - q).abs().max()) for p, q in zip(after, before)) > 0
+
+
+def test_opening_balance_weighs_the_rare_wide_open_frames_more(tiny_clip, monkeypatch):
+    """LossConfig.opening_balance (an option, off in both presets): the render step's L1 gets one weight
+    per frame, from the frame's tracked opening among the training frames', and the widest frame of
+    the batch weighs more than the most common opening."""
+    import dataclasses
+
+    from generator.models.probe import mesh_opening
+
+    cfg = tiny()
+    cfg = dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, opening_balance=1.0))
+    data = T.TrainData.load(tiny_clip)
+    trainer = T.Trainer(cfg, data, torch.device("cpu"))
+    ref = trainer.opening_reference
+    assert ref.shape == (data.train.stop - data.train.start,)
+    seen = {}
+    real_l1 = T.unbalanced_l1
+
+    def spy(*args):
+        seen["frame_weight"] = args[-1]
+        return real_l1(*args)
+
+    monkeypatch.setattr(T, "unbalanced_l1", spy)
+    b = data.batch(T.draw_sequences(data.train, 8, 2, seed=0, step=5), torch.device("cpu"))
+    trainer.step_render(b, joint=False, generator=torch.Generator().manual_seed(4))
+    w = seen["frame_weight"]
+    with torch.no_grad():
+        opening = mesh_opening(trainer.model.meshes(b["expression"], trainer.ident, b["rotation"], b["translation"],
+                                                    b["scale"], smooth=False).flatten(0, 1))
+    assert w.shape == (16,) and torch.allclose(w, T.opening_weights(opening, ref, 1.0, cfg.loss.opening_bins))
+    assert w.min() > 0
