@@ -33,6 +33,7 @@ def trainer_and_batch(tiny_clip):
 
 
 def test_unbalanced_l1_weights_the_eroded_region(trainer_and_batch, monkeypatch):
+    """paper()'s L1: weight 2 on the eroded region (tiny()'s lips' box and opening weights on top)."""
     trainer, b = trainer_and_batch
     seen = {}
 
@@ -47,7 +48,8 @@ def test_unbalanced_l1_weights_the_eroded_region(trainer_and_batch, monkeypatch)
     _, out = trainer.step_render(b, joint=False, generator=torch.Generator().manual_seed(4))
     eroded = out["mask"].flatten(0, 1)
     assert seen["weight"] == 2.0
-    assert seen["frame_weight"] is None  # LossConfig.opening_balance is off in tiny()
+    # tiny()'s LossConfig.opening_balance: one weight per frame, mean 1 over the training frames
+    assert seen["frame_weight"].shape == (16,) and seen["frame_weight"].min() > 0
     # tiny()'s extra weight on the lips' box of the face shape the renderer was given
     assert seen["lip_weight"] == 10.0 and torch.equal(seen["lips"], out["lips"].flatten(0, 1))
     assert 0 < seen["lips"].mean() < 0.1
@@ -130,7 +132,7 @@ def test_feature_matching_and_mouth_discriminator_train(tiny_clip):
 
 
 def test_opening_balance_weighs_the_rare_wide_open_frames_more(tiny_clip, monkeypatch):
-    """LossConfig.opening_balance (an option, off in both presets): the render step's L1 gets one weight
+    """LossConfig.opening_balance (tiny(): 1; paper(): 0): the render step's L1 gets one weight
     per frame, from the frame's tracked opening among the training frames', and the widest frame of
     the batch weighs more than the most common opening."""
     import dataclasses
@@ -138,9 +140,11 @@ def test_opening_balance_weighs_the_rare_wide_open_frames_more(tiny_clip, monkey
     from generator.models.probe import mesh_opening
 
     cfg = tiny()
-    cfg = dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, opening_balance=1.0))
+    assert cfg.loss.opening_balance == 1.0 and paper().loss.opening_balance == 0.0
     data = T.TrainData.load(tiny_clip)
     trainer = T.Trainer(cfg, data, torch.device("cpu"))
+    assert T.Trainer(dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, opening_balance=0.0)), data,
+                     torch.device("cpu")).opening_reference is None
     ref = trainer.opening_reference
     assert ref.shape == (data.train.stop - data.train.start,)
     seen = {}
