@@ -197,6 +197,9 @@ class Trainer:
                 raise GeneratorError(str(exc)) from exc
         self.distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
         self.probe = None  # LossConfig.probe_weight: fitted at the first renderer step (or loaded)
+        if cfg.loss.opening_balance < 0 or cfg.loss.opening_bins < 2:  # a negative power favours the common
+            raise GeneratorError(f"opening_balance must be >= 0 and opening_bins >= 2, not "
+                                 f"{cfg.loss.opening_balance} and {cfg.loss.opening_bins}")
         # LossConfig.opening_balance: the training frames' openings the weights are balanced over
         self.opening_reference = self.train_openings() if cfg.loss.opening_balance else None
         self.calibration: dict | None = None  # TrainConfig.a2e_gain: fitted after the last step

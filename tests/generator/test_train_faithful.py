@@ -145,6 +145,9 @@ def test_opening_balance_weighs_the_rare_wide_open_frames_more(tiny_clip, monkey
     trainer = T.Trainer(cfg, data, torch.device("cpu"))
     assert T.Trainer(dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, opening_balance=0.0)), data,
                      torch.device("cpu")).opening_reference is None
+    for bad in ({"opening_balance": -1.0}, {"opening_bins": 1}):
+        with pytest.raises(T.GeneratorError, match="opening_balance must be"):
+            T.Trainer(dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, **bad)), data, torch.device("cpu"))
     ref = trainer.opening_reference
     assert ref.shape == (data.train.stop - data.train.start,)
     seen = {}
