@@ -1,6 +1,6 @@
 """Training throughput of the generator: steps per second of each stage, configurations side by side.
 
-    python benchmarks/generator_throughput.py DATA_DIR [--steps 20] [--rounds 3]
+    python benchmarks/generator_throughput.py DATA_DIR [--steps 20] [--rounds 3] [--data128 DIR]
 
 Every configuration below trains on the same prepared clip; their steps are timed in interleaved
 rounds (config A, B, C, A, B, C, ...) so that a noisy, shared machine slows them alike, and the
@@ -10,7 +10,9 @@ table reports each one's median step time and its ratio to the first row. The ro
 * ``tiny, paper erosion``: the per-frame mesh mask of the paper instead of one region per clip
   (a z-buffered raster of every frame per step), without the lips' loss: the step before issue 19;
 * ``tiny, 2 threads``: torch on both cores (only worth it when the machine is otherwise idle);
-* ``tiny, channels-last``: the renderer and discriminator in channels-last memory format.
+* ``tiny, channels-last``: the renderer and discriminator in channels-last memory format;
+* ``tiny128`` (with ``--data128``, a clip prepared at 128 px): the README's recipe, timed on its own
+  frames in the same rounds.
 
 A second table (``--load``) times tiny's render step on 1 and 2 threads, and on the count
 ``generator.cpu.CoreWatch`` picks (``TrainConfig.threads = 0``), with the machine otherwise idle
@@ -89,29 +91,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("data_dir", type=Path)
     p.add_argument("--steps", type=int, default=10, help="steps per stage per round")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--data128", type=Path, help="a clip prepared at 128 px: adds a tiny128 row")
     p.add_argument("--load", action="store_true", help="also time 1 / 2 / auto threads, idle and with one core busy")
     args = p.parse_args(argv)
+    from generator.config import get_config
     from generator.train import TrainData, Trainer, draw_sequences
 
     data = TrainData.load(args.data_dir)
     dev = torch.device("cpu")
+    rows = [(*row, data) for row in configs()]
+    if args.data128 is not None:
+        rows.append(("tiny128", get_config("tiny128"), 1, False, TrainData.load(args.data128)))
     trainers = []
-    for name, cfg, threads, channels_last in configs():
-        cfg.a2e.window = data.window
-        tr = Trainer(cfg, data, dev)
+    for name, cfg, threads, channels_last, clip in rows:
+        cfg.a2e.window = clip.window
+        tr = Trainer(cfg, clip, dev)
         if channels_last:
             tr.model.renderer.to(memory_format=torch.channels_last)
             tr.model.discriminator.to(memory_format=torch.channels_last)
-        trainers.append((name, cfg, threads, tr))
+        trainers.append((name, cfg, threads, tr, clip))
     times: dict[tuple[str, str], list[float]] = {}
     for rnd in range(args.rounds + 1):  # round 0 warms up
-        for name, cfg, threads, tr in trainers:
+        for name, cfg, threads, tr, clip in trainers:
             torch.set_num_threads(threads)
             for stage in ("a2e", "render", "joint"):
                 seq = cfg.train.a2e_frames if stage == "a2e" else cfg.train.seq_len
                 t0 = time.perf_counter()
                 for step in range(args.steps):
-                    b = data.batch(draw_sequences(data.train, seq, cfg.train.batch, 0, step), dev)
+                    b = clip.batch(draw_sequences(clip.train, seq, cfg.train.batch, 0, step), dev)
                     if stage == "a2e":
                         tr.step_a2e(b)
                     else:

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from generator.errors import GeneratorError
-from generator.config import StableFaceConfig, from_dict, to_dict
+from generator.config import FRAME_SIZES, StableFaceConfig, from_dict, to_dict
 from generator.models.discriminator import mouth_box
 from generator.models.erosion import augment_mask, clip_region, noisy_expressions
 from generator.models.losses import (feature_matching, gan_loss, gradient_difference, opening_weights, perceptual,
@@ -528,6 +528,9 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     trainer = Trainer(cfg, data, dev)
     if rank == 0 and trainer.vgg is None and cfg.loss.perceptual > 0:
         warn_no_perceptual()
+    if rank == 0 and FRAME_SIZES.get(cfg.name, data.size) != data.size:
+        print(f"stableface: warning: config {cfg.name!r} is sized for {FRAME_SIZES[cfg.name]} px frames and "
+              f"{data_dir} has {data.size} px: its erosion and lips' box are in pixels", file=sys.stderr)
     step = trainer.load_state(state) if state is not None else 0
     a2e_split = a2e_frames(cfg, data.train, data.val)
     if cfg.train.a2e_gain not in A2E_GAINS:  # checked now, not after the last step

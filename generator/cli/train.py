@@ -21,7 +21,8 @@ ABLATIONS = ("no_audio_fusion", "no_smoothing", "smoothing", "no_erosion", "no_d
 @click.argument("data_dir")
 @click.option("--out", required=True, metavar="RUN_DIR", help="run directory (checkpoint, losses.csv, samples/)")
 @click.option("--config", type=click.Choice(sorted(PRESETS)), default="paper",
-              help="model sizes: 'paper' (256x256 frames) or 'tiny' (64x64, trains on a CPU in minutes)")
+              help="model sizes: 'paper' (256x256 frames), 'tiny' (64x64, trains on a CPU in minutes) "
+                   "or 'tiny128' (tiny for 128x128 frames: prepare --size 128; under 30 min)")
 @click.option("--epochs", metavar="A,R,J", help="override the epochs of the a2e, render and joint stages")
 @click.option("--max-steps", type=int, help="stop after this many global steps (resume later to continue)")
 @click.option("--vgg19", metavar="FILE", help="VGG19 state dict for the perceptual loss (never downloaded)")

@@ -273,3 +273,27 @@ def test_synthesize_on_a_raw_background_video(trained, data_dir, tmp_path):
     with av.open(str(speech)) as c:
         speech_s = sum(f.samples for f in c.decode(audio=0)) / c.streams.audio[0].rate
     assert kinds == ["audio", "video"] and n == round(speech_s * 25)
+
+
+def test_tiny128_is_tiny_with_its_pixel_sizes_doubled():
+    from generator.config import FRAME_SIZES, get_config, to_dict
+
+    small, big = get_config("tiny"), get_config("tiny128")
+    assert FRAME_SIZES["tiny128"] == 2 * FRAME_SIZES["tiny"]
+    assert (big.erosion.dilate, big.erosion.max_morph, big.loss.lip_pad) == (
+        2 * small.erosion.dilate, 2 * small.erosion.max_morph, 2 * small.loss.lip_pad)
+    # everything else but the name and the shorter renderer schedule is tiny's
+    a, b = to_dict(small), to_dict(big)
+    for d in (a, b):
+        d.pop("name")
+        d["erosion"].pop("dilate"), d["erosion"].pop("max_morph"), d["loss"].pop("lip_pad")
+        d["train"].pop("render_epochs")
+    assert a == b and big.train.render_epochs < small.train.render_epochs
+
+
+def test_a_preset_on_frames_of_another_size_is_warned_about(data_dir, tmp_path, capsys):
+    args = ["--epochs", "1,1,0", "--max-steps", "2", "--threads", "1", "--quiet"]
+    assert main(["train", str(data_dir), "--config", "tiny128", "--out", str(tmp_path / "a"), *args]) == 0
+    assert "'tiny128' is sized for 128 px frames" in capsys.readouterr().err
+    assert main(["train", str(data_dir), "--config", "tiny", "--out", str(tmp_path / "b"), *args]) == 0
+    assert "is sized for" not in capsys.readouterr().err
