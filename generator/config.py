@@ -271,8 +271,9 @@ def tiny128() -> StableFaceConfig:
     """
     cfg = tiny()
     cfg.name = "tiny128"
-    cfg.erosion = dataclasses.replace(cfg.erosion, dilate=6, max_morph=2)
-    cfg.loss = dataclasses.replace(cfg.loss, lip_pad=4)
+    # tiny()'s pixel sizes, scaled with the frame, so they cover the same part of the face
+    cfg.erosion = dataclasses.replace(cfg.erosion, dilate=2 * cfg.erosion.dilate, max_morph=2 * cfg.erosion.max_morph)
+    cfg.loss = dataclasses.replace(cfg.loss, lip_pad=2 * cfg.loss.lip_pad)
     cfg.train = dataclasses.replace(cfg.train, render_epochs=40)
     return cfg
 
