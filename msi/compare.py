@@ -26,6 +26,7 @@ from msi.io.remote import display_path, redact_text  # string work: fsspec loads
 from msi.metrics.column import Column, CompareSettings, Metric, VideoContext  # noqa: F401  (Column: re-exported)
 from msi.metrics.lse import syncnet as _syncnet
 from msi.metrics.registry import COLUMNS, SET_METRICS, TABLE_COLUMNS, VIDEO_METRICS
+from msi.stats import BOOTSTRAP_RESAMPLES, bootstrap_set_metric, mean_ci, paired_wilcoxon
 
 #: Bumped whenever a column's definition changes, so stored rows (``stableface bench`` results)
 #: know they must be scored again.  2: ``mouth_motion`` in median mouth widths (was: the mean
@@ -260,11 +261,10 @@ def set_metric_rows(features: dict, methods: list[str], reference: str, truth: d
                     resamples: int | None = None) -> list[dict]:
     """One row per (method, set-level metric) that was computed: method, metric, n (videos
     pooled), items (frames or clips), value, ci_low, ci_high (bootstrap over videos,
-    :func:`msi.metrics.fid.bootstrap_set_metric`) and warning (why the cell is empty, or "").
+    :func:`msi.stats.bootstrap_set_metric`) and warning (why the cell is empty, or "").
     ``features``: {(method, video name): {column: rows}}; the reference set is ``truth`` ({video
     name: {column: rows}}) when given, else the ``reference`` method's videos (whose own cells stay
     empty)."""
-    from msi.metrics.fid import BOOTSTRAP_RESAMPLES, bootstrap_set_metric
 
     resamples = BOOTSTRAP_RESAMPLES if resamples is None else resamples
     out: list[dict] = []
@@ -297,39 +297,6 @@ def set_metric_rows(features: dict, methods: list[str], reference: str, truth: d
 
 
 # ----------------------------------------------------------------------------- statistics
-
-
-def mean_ci(values, level: float = 0.95) -> tuple[float, float, float, int]:
-    """Mean and its t-based confidence interval: mean ± t_{(1+level)/2, n−1} · s / √n (s: sample
-    standard deviation); (mean, low, high, n) over the finite values; the interval is NaN for n < 2."""
-    from scipy import stats
-
-    x = np.asarray(values, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    m = float(x.mean())
-    if n < 2:
-        return m, math.nan, math.nan, 1
-    h = float(stats.t.ppf((1 + level) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return m, m - h, m + h, n
-
-
-def paired_wilcoxon(a, b) -> tuple[float, int]:
-    """Two-sided Wilcoxon signed-rank p of paired values (pairs with both finite); (p, n pairs).
-    p is NaN with fewer than 2 pairs or when every difference is zero (nothing to rank)."""
-    from scipy import stats
-
-    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    n = int(len(x))
-    if n < 2 or np.all(x == y):
-        return math.nan, n
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(stats.wilcoxon(x, y).pvalue), n
 
 
 def summarize(per_video, reference: str | None = None, level: float = 0.95):

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from msi.errors import MSIError
+from msi.stats import fisher_ci
 
 METHODS = ("pearson", "spearman", "kendall")
 #: Column names recognised as subjective scores when none are named.
@@ -136,27 +137,6 @@ def clean_table(
         if np.ptp(data[c].to_numpy()) == 0:
             raise BadTable(f"column {c!r} is constant ({data[c].iloc[0]:g}): correlation is undefined")
     return CleanTable(data=data, metrics=mets, subjective=subj, key=key_col, dropped=dropped, notes=notes)
-
-
-def fisher_ci(r: float, n: int, method: str = "pearson", confidence: float = 0.95) -> tuple[float, float]:
-    """Confidence interval of a correlation via the Fisher transform ``z = atanh(r)``.
-
-    ``tanh(z +- z_{(1+c)/2} * se)`` with the standard error of each coefficient:
-    Pearson ``1 / sqrt(n - 3)`` (Fisher 1921); Spearman ``sqrt((1 + r^2 / 2) / (n - 3))`` (Bonett &
-    Wright, Psychometrika 65, 2000); Kendall tau-b ``sqrt(0.437 / (n - 4))`` (Fieller, Hartley &
-    Pearson, Biometrika 44, 1957). Too few rows for the formula give [-1, 1].
-    """
-    from scipy.stats import norm
-
-    if not np.isfinite(r):
-        return float("nan"), float("nan")
-    dof = n - (4 if method == "kendall" else 3)
-    if dof <= 0:
-        return -1.0, 1.0
-    se = {"pearson": 1.0, "spearman": np.sqrt(1 + r * r / 2), "kendall": np.sqrt(0.437)}[method] / np.sqrt(dof)
-    crit = norm.ppf((1 + confidence) / 2)
-    z = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
-    return float(np.tanh(z - crit * se)), float(np.tanh(z + crit * se))
 
 
 def corr_pair(x: np.ndarray, y: np.ndarray, method: str = "pearson", confidence: float = 0.95) -> dict[str, float]:

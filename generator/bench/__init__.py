@@ -1,5 +1,4 @@
 """``stableface bench``: the paper's ablation tables regenerated with seeds and confidence intervals.
 
-* :mod:`generator.bench.stats` — mean and 95% CI over seeds, paired differences (pure).
 * :mod:`generator.bench.runs` — a resumable store of finished runs (one JSON file per run).
 """

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from generator.bench.runs import RunStore, format_duration, slug
-from generator.bench.stats import format_cell, paired_differences, summarise
+from msi.stats import format_cell, minimum_detectable, paired_differences, summarise
 
 #: Table V: the full model, each component removed, and the baseline with all four removed.
 TABLE5 = {
@@ -356,18 +356,6 @@ def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict 
 
 def _num(x: float, fmt: str = ".3f") -> str:
     return format(x, fmt) if np.isfinite(x) else "—"
-
-
-def minimum_detectable(d: np.ndarray, confidence: float = 0.95, power: float = 0.8) -> float:
-    """Smallest true paired difference a two-sided paired t-test at ``confidence`` detects with
-    ``power`` from pairs like ``d``: (t_{1-a/2, n-1} + t_{power, n-1}) s_d / sqrt(n)."""
-    from scipy import stats
-
-    d = d[np.isfinite(d)]
-    if len(d) < 2:
-        return float("nan")
-    df = len(d) - 1
-    return float((stats.t.ppf(0.5 + confidence / 2, df) + stats.t.ppf(power, df)) * d.std(ddof=1) / np.sqrt(len(d)))
 
 
 def _paired_section(runs, diffs, variants, metrics, reference) -> str:

@@ -241,7 +241,7 @@ def targets(table: pd.DataFrame) -> dict[str, float]:
 
 def targets_markdown(tables: list[pd.DataFrame]) -> str:
     """Mean [95% CI] over runs (seeds) of each target, and whether the mean meets it."""
-    from msi.compare import mean_ci
+    from msi.stats import mean_ci
 
     per_run = [targets(t) for t in tables]
     lines = ["| measure | target | mean [95% CI] | per run | met |", "|---|---|---|---|---|"]

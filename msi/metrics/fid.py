@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Callable, Sequence
 
 import numpy as np
 
 from msi.metrics.column import Column, Metric
 
-#: Bootstrap resamples of the videos for a set-level metric's 95% interval.
-BOOTSTRAP_RESAMPLES = 200
 #: Fewest items (frames for FID, clips for FVD) per set for a value at all.
 MIN_ITEMS = 2
 
@@ -66,30 +63,6 @@ def frechet_distance(a: np.ndarray, b: np.ndarray, ddof: int = 1) -> float:
     tr_a = float(np.sum((a - a.mean(0)) ** 2) / (len(a) - ddof))
     tr_b = float(np.sum((b - b.mean(0)) ** 2) / (len(b) - ddof))
     return mean + tr_a + tr_b - 2 * trace_sqrt_product(a, b, ddof)
-
-
-def bootstrap_set_metric(items: Sequence[np.ndarray], reference: Sequence[np.ndarray],
-                         statistic: Callable[[np.ndarray, np.ndarray], float],
-                         resamples: int = BOOTSTRAP_RESAMPLES, level: float = 0.95,
-                         seed: int = 0) -> tuple[float, float, float]:
-    """(value, low, high): ``statistic`` of the pooled rows of ``items`` (one array of feature rows
-    per video) against the pooled ``reference``, and the percentile interval of the same statistic
-    over ``resamples`` bootstrap draws that resample the videos of both sets with replacement
-    (the video, not the frame, is the unit: frames of one video are not independent). The interval
-    is NaN with fewer than 2 videos on either side or ``resamples`` = 0."""
-    items = [np.asarray(x) for x in items if len(x)]
-    reference = [np.asarray(x) for x in reference if len(x)]
-    value = statistic(np.concatenate(items), np.concatenate(reference))
-    if resamples <= 0 or len(items) < 2 or len(reference) < 2 or not math.isfinite(value):
-        return value, math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(resamples):
-        x = np.concatenate([items[i] for i in rng.integers(0, len(items), len(items))])
-        y = np.concatenate([reference[i] for i in rng.integers(0, len(reference), len(reference))])
-        draws.append(statistic(x, y))
-    lo, hi = np.nanpercentile(draws, [50 * (1 - level), 50 * (1 + level)])
-    return value, float(lo), float(hi)
 
 
 def fid(frames_features: np.ndarray, reference_features: np.ndarray) -> float:

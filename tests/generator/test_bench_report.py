@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from generator.bench.ablations import MOTION_RANGE, clip_mean, minimum_detectable, report
+from generator.bench.ablations import MOTION_RANGE, clip_mean, report
+from msi.stats import minimum_detectable
 from generator.bench.published import paper_direction, paper_table, verdict
 from generator.bench.stages import segment_bounds
 

@@ -208,7 +208,7 @@ def test_mean_ci_and_wilcoxon_against_scipy_and_pingouin():
     import pingouin as pg
     from scipy import stats
 
-    from msi.compare import mean_ci, paired_wilcoxon
+    from msi.stats import mean_ci, paired_wilcoxon
 
     rng = np.random.default_rng(1)
     x = rng.normal(1.0, 0.3, 12)

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from msi.correlate import BadTable, clean_table, compare_correlations, correlate, fisher_ci, wide
+from msi.correlate import BadTable, clean_table, compare_correlations, correlate, wide
+from msi.stats import fisher_ci
 
 
 def bivariate(n: int, rho: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

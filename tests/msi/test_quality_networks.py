@@ -344,7 +344,8 @@ def test_too_few_frames_is_an_empty_cell():
 
 def test_bootstrap_resamples_videos():
     """The interval comes from resampling whole videos; identical sets give 0 and a tight interval."""
-    from msi.metrics.fid import bootstrap_set_metric, frechet_distance
+    from msi.metrics.fid import frechet_distance
+    from msi.stats import bootstrap_set_metric
 
     rng = np.random.default_rng(1)
     a = [rng.normal(size=(20, 4)) for _ in range(6)]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from generator.bench.runs import RunStore
-from generator.bench.stats import format_cell, mean_ci, paired_differences, summarise
+from msi.stats import format_cell, mean_ci, paired_differences, summarise
 
 
 def test_mean_ci_matches_scipy_t_interval():
