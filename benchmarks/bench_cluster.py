@@ -34,8 +34,8 @@ def timed(fn) -> tuple[float, object]:
 def make_videos(tmp: Path, n: int, frames: int, side: int = 256) -> list[str]:
     import cv2
 
-    from msi.samples import sample_path
-    from msi.video import read_frames, write_video
+    from msi.io.samples import sample_path
+    from msi.io.video import read_frames, write_video
 
     src = np.stack([cv2.resize(f, (side, side), interpolation=cv2.INTER_AREA)
                     for f in read_frames(sample_path("carphone_pristine.mp4"))])
@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
 
-    from msi.tracking import silence_native_logs
+    from msi.tracking.trackers import silence_native_logs
 
     silence_native_logs()
     with tempfile.TemporaryDirectory(prefix="msi-bench-cluster-") as tmp:
@@ -62,7 +62,8 @@ def run(tmp: Path, args) -> None:
     from distributed import Client, LocalCluster
 
     from msi.cluster import LOCAL_QUIET, score_cluster, worker_info
-    from msi.score import Settings, score_many
+    from msi.score import score_many
+    from msi.settings import Settings
 
     videos = make_videos(tmp, args.videos, args.frames)
     settings = Settings()

@@ -52,7 +52,8 @@ def scoring_bytes_per_frame(compact: np.ndarray, lengths: tuple[int, int] = (20_
     import tracemalloc
 
     from msi.regions import MP_SCORE_POINTS
-    from msi.score import Settings, score_landmarks
+    from msi.score import score_landmarks
+    from msi.settings import Settings
 
     cycle = np.concatenate([compact, compact[::-1]])
     peaks = []
@@ -83,10 +84,11 @@ def main() -> None:
 
     import cv2
 
-    from msi.cache import LandmarkCache, cache_key, file_sha256
-    from msi.samples import sample_path
-    from msi.score import Settings, get_landmarks
-    from msi.video import read_frames, write_video
+    from msi.io.cache import LandmarkCache, cache_key, file_sha256
+    from msi.io.samples import sample_path
+    from msi.acquire import get_landmarks
+    from msi.settings import Settings
+    from msi.io.video import read_frames, write_video
 
     tmp = Path(tempfile.mkdtemp(prefix="msi-mem-"))
     src = read_frames(sample_path("carphone_pristine.mp4"))

@@ -43,12 +43,13 @@ def main() -> None:
     import torch
 
     from msi.io.video import read_frames
-    from msi.metrics import identity
+    from msi.metrics import csim as identity
     from msi.networks.arcface import load_arcface
     from msi.networks.i3d import clips_of, i3d_features, load_i3d
     from msi.networks.inception import FIDInceptionV3, inception_features, load_inception
-    from msi.samples import sample_path
-    from msi.score import Settings, get_landmarks
+    from msi.io.samples import sample_path
+    from msi.acquire import get_landmarks
+    from msi.settings import Settings
 
     video = sample_path("carphone_pristine.mp4")
     frames = read_frames(video)

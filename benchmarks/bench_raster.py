@@ -26,7 +26,7 @@ def face_meshes(n: int, size: int, seed: int = 0) -> np.ndarray:
     from scipy.spatial.transform import Rotation
     from skimage.data import astronaut
 
-    from msi.tracking import open_tracker
+    from msi.tracking.trackers import open_tracker
 
     with open_tracker() as tracker:  # the default, stateless tracker
         lm = tracker.process(astronaut())

@@ -69,7 +69,8 @@ def decode_all(paths: list[str]) -> int:
 
 
 def score_all(paths: list[str]) -> int:
-    from msi.score import Settings, score_many
+    from msi.score import score_many
+    from msi.settings import Settings
 
     results = list(score_many(paths, Settings(), cache=False))
     bad = [r for r in results if r.error]
@@ -104,7 +105,7 @@ def run(tmp: Path, args) -> None:
 
     from msi.io.cache import file_sha256
     from msi.io.remote import RemoteSource
-    from msi.score import expand_inputs
+    from msi.io.inputs import expand_inputs
 
     files = make_videos(tmp, args.videos, args.frames)
     client = boto3.client("s3")

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from msi.video import read_frames
+    from msi.io.video import read_frames
 
     gen, truth = read_frames(args.generated), read_frames(args.truth)
     n = min(len(gen), len(truth))

@@ -32,7 +32,7 @@ def mesh_and_frames(run, clip, sl: slice, exp: torch.Tensor) -> tuple[np.ndarray
     frames over the clip's own frames (T, S, S, 3) uint8), as synthesis renders them."""
     from generator.models.pipeline import Identity
     from generator.synthesize import render_frames
-    from msi.metrics.motion import mouth_opening
+    from msi.metrics.mouth_motion import mouth_opening
 
     f32 = lambda x: torch.as_tensor(np.array(x, np.float32))  # noqa: E731
     ident = Identity(f32(clip.shape), run.ident.components, run.ident.exp_std)
@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from generator.data.dataset import load_clip
     from generator.synthesize import load_run, predict_expressions
-    from msi.metrics.motion import mouth_opening
-    from msi.tracking import track_frames
+    from msi.metrics.mouth_motion import mouth_opening
+    from msi.tracking.trackers import track_frames
 
     torch.set_num_threads(1)
     run, clip = load_run(a.run), load_clip(a.data)

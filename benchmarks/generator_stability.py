@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
     from generator.bench.stages import stage_landmarks, stage_markdown, stage_table
-    from msi.motion import mouth_opening
+    from msi.metrics.mouth_motion import mouth_opening
 
     t0 = time.time()
     report: dict = {"run_dir": str(args.run_dir), "data_dir": str(args.data_dir), "split": args.split}

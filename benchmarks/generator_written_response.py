@@ -28,10 +28,11 @@ STAGES = ("64 px", "256 px", "256 px crf 18", "256 px crf 0")
 
 def readings(frames: np.ndarray, work: Path, tag: str, interpolation: str = "cubic") -> dict[str, np.ndarray]:
     from generator.synthesize import upscale
-    from msi.metrics.motion import mouth_opening
-    from msi.score import Settings, get_landmarks
-    from msi.tracking import track_frames
-    from msi.video import write_video
+    from msi.metrics.mouth_motion import mouth_opening
+    from msi.acquire import get_landmarks
+    from msi.settings import Settings
+    from msi.tracking.trackers import track_frames
+    from msi.io.video import write_video
 
     big = np.asarray(list(upscale(frames, 256, interpolation)))  # upscale yields frames one by one
     out = {"64 px": mouth_opening(track_frames(frames)), "256 px": mouth_opening(track_frames(big))}
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from generator.data.dataset import load_clip
     from generator.synthesize import load_run, predict_expressions
     from generator_renderer_response import mesh_and_frames
-    from msi.metrics.motion import mouth_opening
+    from msi.metrics.mouth_motion import mouth_opening
 
     torch.set_num_threads(1)
     clip = load_clip(a.data)

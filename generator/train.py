@@ -236,7 +236,7 @@ class Trainer:
         a note) when the split is too short."""
         from generator.models.calibration import GAIN_RANGE, apply_gain, fit_gain
         from generator.synthesize import predict_normalised
-        from msi.motion import mouth_opening
+        from msi.metrics.mouth_motion import mouth_opening
 
         d, v, m = self.data, self.data.val, self.model
         mode = self.cfg.train.a2e_gain

@@ -37,7 +37,9 @@ import tempfile
 from typing import Iterable, Iterator
 
 from msi.errors import ClusterError
-from msi.score import ScoreResult, Settings, _score_one, get_landmarks
+from msi.acquire import get_landmarks
+from msi.score import ScoreResult, _score_one
+from msi.settings import Settings
 
 LOCAL_PREFIX = "local:"
 #: A LocalCluster's scheduler serves its health routes on a free loopback port, not on 8787

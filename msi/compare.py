@@ -1,124 +1,30 @@
 """Compare methods: one folder of videos per method -> the objective columns of StableFace's
 Table III (Ling et al., arXiv:2208.13717) with 95% confidence intervals and paired tests.
 
-``video_metrics`` scores one video (every column, NaN where not computable); ``compare_methods``
-scores every video of every method (in parallel, landmark cache shared with ``msi score``) into a
-tidy per-video DataFrame; ``summarize`` turns it into a tidy per-(method, metric) table: n, mean,
-95% CI, and a Wilcoxon signed-rank test against the reference method on the videos that pair up by
-file name. ``format_table`` renders it as Markdown, CSV, JSON or LaTeX.
+``compare_methods`` scores every video of every method (in parallel, landmark cache shared with
+``msi score``; one video's columns: :func:`msi.video_columns.video_metrics`) into a tidy
+per-video DataFrame; ``summarize`` turns it into a tidy per-(method, metric) table: n, mean,
+95% CI, and a Wilcoxon signed-rank test against the reference method on the videos that pair up
+by file name (:mod:`msi.stats`). Set-level columns (FID, FVD) get one value per method with a
+bootstrap interval over videos (:func:`set_metric_rows`). Rendering is elsewhere:
+:mod:`msi.report.tables` (Markdown, LaTeX, CSV, JSON) and :mod:`msi.plots.compare` (the figure).
 
-Columns are declared once, in :mod:`msi.metrics.registry` (:data:`COLUMNS` is its table):
-``video_metrics`` builds one :class:`msi.metrics.column.VideoContext` per video and runs every
-registered metric on it.
+Columns are declared once, in :mod:`msi.metrics.registry`.
 """
 from __future__ import annotations
 
 import math
 import os
-import warnings
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import numpy as np
-
 from msi.errors import MSIError, UsageError
 from msi.io.remote import display_path, redact_text  # string work: fsspec loads only for a URL
-from msi.metrics.column import Column, CompareSettings, Metric, VideoContext  # noqa: F401  (Column: re-exported)
+from msi.metrics.column import CompareSettings
 from msi.metrics.lse import syncnet as _syncnet
-from msi.metrics.registry import COLUMNS, SET_METRICS, TABLE_COLUMNS, VIDEO_METRICS
+from msi.metrics.registry import COLUMNS, SET_METRICS
 from msi.stats import BOOTSTRAP_RESAMPLES, bootstrap_set_metric, mean_ci, paired_wilcoxon
-
-#: Bumped whenever a column's definition changes, so stored rows (``stableface bench`` results)
-#: know they must be scored again.  2: ``mouth_motion`` in median mouth widths (was: the mean
-#: width over the first 5 frames, which let the first frames' expression set the unit).
-METRICS_VERSION = 2
-
-#: Errors of one metric that stop the whole run (they are the user's, not the video's).
-FATAL_KINDS = ("bad_weights",)
-
-
-# ----------------------------------------------------------------------------- one video
-
-
-def _empty_row(path: str) -> dict:
-    return {"path": str(path), **{c: math.nan for c in COLUMNS}, "frames": 0, "fps": math.nan,
-            "truth": None, "error": None, "error_kind": None, "warnings": []}
-
-
-def video_context(path: str | os.PathLike, settings, cache: bool | str = True,
-                  options: CompareSettings = CompareSettings(), syncnet_weights=None,
-                  truth: VideoContext | None = None, weights: dict | None = None) -> VideoContext:
-    """The context the columns of one video are computed from: tracking (cached, as ``msi
-    score``), the score, the audio and the frames, each loaded on first use."""
-    from msi.io.audio import read_audio
-    from msi.io.video import iter_frames, probe
-    from msi.score import get_landmarks, score_landmarks
-
-    return VideoContext(str(path), settings=settings, options=options, syncnet_weights=syncnet_weights, truth=truth,
-                        weights=weights,
-                        track=lambda: get_landmarks(path, settings, cache=cache),
-                        score=lambda lm: score_landmarks(lm.landmarks, lm.fps, settings, path=str(path)),
-                        audio=lambda: read_audio(path), frames=lambda: iter_frames(path),
-                        frame_rate=lambda: probe(path).fps)
-
-
-def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = None, syncnet_weights=None,
-                  settings=None, cache: bool | str = True, compare_settings: CompareSettings = CompareSettings(),
-                  weights: dict | None = None) -> dict:
-    """Every column of :data:`COLUMNS` for one video (NaN where not computable), plus ``frames``,
-    ``fps``, ``truth`` and ``warnings``. Raises :class:`MSIError` when the video itself cannot be
-    scored (missing, unreadable, no face); problems of one column (no audio track, a bad truth
-    video) become a NaN and a warning.
-
-    ``truth``: the ground-truth video for SSIM, PSNR and NLMD; ``syncnet_weights``: a path to
-    ``syncnet_v2.model`` (or a loaded ``msi.syncnet.SyncNet``) for LSE-C/LSE-D; ``weights``:
-    {"inception" | "i3d" | "arcface": path or loaded network} for FID, FVD (their per-video
-    features, under ``row["features"]``: see :func:`compare_methods`) and CSIM.
-    """
-    from msi.score import Settings
-
-    settings = settings or Settings()
-    truth_ctx = video_context(truth, settings, cache, compare_settings) if truth is not None else None
-    ctx = video_context(path, settings, cache, compare_settings, syncnet_weights, truth_ctx, weights)
-    row = _empty_row(display_path(path))
-    res = ctx.score  # the video's own failure (unreadable, no face) is the row's error
-    row.update(frames=res.frames, fps=res.fps)
-    ctx.notes.extend(list(ctx.tracked.warnings) + list(res.warnings))
-    for metric in VIDEO_METRICS:
-        row.update(run_metric(metric, ctx))
-    features = {k: v for m in SET_METRICS for k, v in run_metric(m, ctx).items()}
-    if features:
-        row["features"] = features
-    if truth is not None:
-        row["truth"] = display_path(truth)
-    row["warnings"] = ctx.notes
-    return row
-
-
-def run_metric(metric: Metric, ctx: VideoContext) -> dict:
-    """One metric's values on ``ctx``; {} (NaN cells) when a need is missing or its input is
-    unusable, with a warning saying why (a missing truth or weights is not worth one)."""
-    if not all(ctx.has(n) for n in metric.needs if n != "audio"):
-        return {}
-    if "audio" in metric.needs:
-        try:
-            ctx.audio
-        except MSIError as exc:
-            ctx.note(f"audio columns skipped: {_strip(exc, ctx.path)}")
-            return {}
-    try:
-        return dict(metric.compute(ctx))
-    except MSIError as exc:
-        if exc.kind in FATAL_KINDS:
-            raise
-        ctx.note(f"{metric.title} skipped: {_strip(exc, ctx.path)}")
-        return {}
-
-
-def _strip(exc: Exception, path) -> str:
-    msg = str(exc)
-    return msg[len(str(path)) + 2:] if msg.startswith(f"{path}: ") else msg
-
+from msi.video_columns import empty_row, without_path, set_features, video_metrics
 
 # ----------------------------------------------------------------------------- many videos
 
@@ -162,21 +68,6 @@ def list_videos(folder: Path) -> dict[str, Path]:
     return {str(p.relative_to(folder).with_suffix("")): p for p in files}
 
 
-def set_features(path: str | os.PathLike, weights: dict, settings=None, cache: bool | str = True,
-                 options: CompareSettings = CompareSettings()) -> dict:
-    """The set-level metrics' features of one reference (truth) video, without tracking it:
-    {"path", "features": {column: rows}, "warnings": [...], "error": None or the one-line reason}."""
-    from msi.score import Settings
-
-    ctx = video_context(path, settings or Settings(), cache, options, weights=weights)
-    shown = display_path(path)
-    try:
-        features = {k: v for m in SET_METRICS for k, v in run_metric(m, ctx).items()}
-    except MSIError as exc:
-        return {"path": shown, "features": {}, "warnings": ctx.notes, "error": redact_text(_strip(exc, shown))}
-    return {"path": shown, "features": features, "warnings": ctx.notes, "error": None}
-
-
 def _job(args: tuple) -> dict:
     method, name, path, truth, weights, settings, cache, csettings, nets = args
     if method is None:  # a truth video: only the set-level metrics' features (FID, FVD)
@@ -187,10 +78,10 @@ def _job(args: tuple) -> dict:
     try:
         row = video_metrics(path, truth, weights, settings, cache, csettings, nets)
     except MSIError as exc:
-        row = _empty_row(shown)
-        row.update(error=redact_text(_strip(exc, shown)), error_kind=exc.kind)
+        row = empty_row(shown)
+        row.update(error=redact_text(without_path(exc, shown)), error_kind=exc.kind)
     except Exception as exc:  # one bad video never sinks the batch; the message stays one line
-        row = _empty_row(shown)
+        row = empty_row(shown)
         first = str(exc).splitlines()[0] if str(exc) else ""
         row.update(error=redact_text(f"unexpected {type(exc).__name__}: {first}"), error_kind="internal")
     row.update(method=method, name=name)
@@ -328,128 +219,3 @@ def summarize(per_video, reference: str | None = None, level: float = 0.95):
     return pd.DataFrame(rows)
 
 
-def read_paper_table(path: str | os.PathLike):
-    """A table of published numbers to print beside ours: CSV with a ``method`` column and any of
-    the metric columns of :data:`COLUMNS` (e.g. ``method,msi_lip,msi_jaw,lse_c``), one row per
-    method. Nothing is shipped: the user transcribes the paper's values."""
-    import pandas as pd
-
-    p = Path(path)
-    if not p.is_file():
-        raise UsageError(f"{p}: no such paper table")
-    try:
-        t = pd.read_csv(p)
-    except Exception as exc:  # parser errors of any kind: one line
-        raise UsageError(f"{p}: not a readable CSV ({type(exc).__name__})") from None
-    if "method" not in t.columns:
-        raise UsageError(f"{p}: needs a 'method' column (found: {', '.join(map(str, t.columns))})")
-    known = [c for c in t.columns if c in TABLE_COLUMNS]
-    if not known:
-        raise UsageError(f"{p}: no metric column; use any of {', '.join(TABLE_COLUMNS)}")
-    return t[["method", *known]]
-
-
-# ----------------------------------------------------------------------------- rendering
-
-
-def shown_columns(summary) -> list[str]:
-    """Metric columns with at least one value (LSE without weights, SSIM without truth are left out)."""
-    return [c for c in TABLE_COLUMNS if (summary.loc[summary["metric"] == c, "n"] > 0).any()]
-
-
-def _cell(r, fmt: str, with_n: bool, with_p: bool) -> str:
-    if r["n"] == 0:
-        return "–"
-    s = fmt.format(r["mean"])
-    if np.isfinite(r["ci_low"]):
-        s += f" [{fmt.format(r['ci_low'])}, {fmt.format(r['ci_high'])}]"
-    if with_n:
-        s += f" (n={r['n']})"
-    if with_p and np.isfinite(r["p_wilcoxon"]):
-        s += f" p={r['p_wilcoxon']:.3g}"
-    return s
-
-
-def wide_table(summary, paper=None) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the human table: one row per method, one cell per metric
-    "mean [95% CI] (n=…) p=…"; the paper's rows (if given) below, marked "(paper)"."""
-    cols = shown_columns(summary)
-    if paper is not None:
-        cols += [c for c in paper.columns if c in TABLE_COLUMNS and c not in cols]
-    arrow = {1: " ↑", -1: " ↓", 0: ""}
-    header = ["method", *[TABLE_COLUMNS[c].label + arrow[TABLE_COLUMNS[c].better] for c in cols], "failed"]
-    rows = []
-    for method, sub in summary.groupby("method", sort=False):
-        by = sub.set_index("metric")
-        cells = [_cell(by.loc[c], TABLE_COLUMNS[c].fmt, True, True) if c in by.index else "–" for c in cols]
-        rows.append([str(method), *cells, str(int(sub["n_failed"].iloc[0]))])
-    if paper is not None:
-        for _, r in paper.iterrows():
-            rows.append([f"{r['method']} (paper)",
-                         *[TABLE_COLUMNS[c].fmt.format(r[c]) if c in paper.columns and np.isfinite(r[c]) else "–"
-                           for c in cols], ""])
-    return header, rows
-
-
-def format_table(summary, fmt: str = "md", paper=None, per_video=None) -> str:
-    """The summary as ``md`` (Markdown table), ``latex`` (tabular), ``csv`` or ``json`` (tidy rows,
-    with the per-video rows under "videos" in JSON)."""
-    import json
-
-    if fmt == "csv":
-        return summary.to_csv(index=False)
-    if fmt == "json":
-        doc = {"summary": json.loads(summary.to_json(orient="records"))}
-        if per_video is not None:
-            doc["videos"] = json.loads(per_video.to_json(orient="records"))
-        if paper is not None:
-            doc["paper"] = json.loads(paper.to_json(orient="records"))
-        return json.dumps(doc, indent=1)
-    header, rows = wide_table(summary, paper)
-    if fmt == "md":
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines) + "\n"
-    if fmt == "latex":
-        def esc(s: str) -> str:
-            return (s.replace("\\", "\\textbackslash{}").replace("&", "\\&").replace("%", "\\%").replace("_", "\\_")
-                    .replace("#", "\\#").replace("↑", "$\\uparrow$").replace("↓", "$\\downarrow$")
-                    .replace("–", "--"))
-
-        lines = ["\\begin{tabular}{l" + "c" * (len(header) - 1) + "}", "\\toprule",
-                 " & ".join(esc(h) for h in header) + " \\\\", "\\midrule"]
-        lines += [" & ".join(esc(c) for c in r) + " \\\\" for r in rows]
-        lines += ["\\bottomrule", "\\end{tabular}"]
-        return "\n".join(lines) + "\n"
-    raise ValueError(f"unknown table format {fmt!r}")
-
-
-def plot_summary(summary, path: str | os.PathLike) -> Path:
-    """One panel per metric: each method's mean with its 95% CI as an error bar."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cols = shown_columns(summary)
-    n = len(cols)
-    ncol = min(4, n)
-    nrow = math.ceil(n / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
-    methods = list(dict.fromkeys(summary["method"]))
-    for ax, c in zip(axes.flat, cols):
-        sub = summary[summary["metric"] == c].set_index("method").reindex(methods)
-        m = sub["mean"].to_numpy(float)
-        err = np.vstack([m - sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float) - m])
-        ax.errorbar(np.arange(len(methods)), m, yerr=np.nan_to_num(err), fmt="o", capsize=4)
-        ax.set_xticks(np.arange(len(methods)), methods, rotation=30, ha="right")
-        arrow = {1: " (↑ better)", -1: " (↓ better)", 0: ""}[TABLE_COLUMNS[c].better]
-        ax.set_title(TABLE_COLUMNS[c].label + arrow, fontsize=9)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out

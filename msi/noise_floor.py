@@ -19,7 +19,7 @@ adds its own per-frame noise to every trajectory. Two measurements of one video:
    by less than that 95 % of the time, so a difference between two methods smaller than the
    floor is not resolved by the tracker.
 
-Both copies go through :func:`msi.score.get_landmarks` with the caller's settings, so the default
+Both copies go through :func:`msi.acquire.get_landmarks` with the caller's settings, so the default
 tracker is the one measured.
 """
 from __future__ import annotations
@@ -110,7 +110,9 @@ def noise_floor(path: str | os.PathLike, settings=None, *, anchors: int = 3, sti
     video (cached), a still copy and ``repeats`` re-encoded copies (never cached: their bytes are
     new each time). Raises :class:`msi.errors.MSIError` when the video cannot be scored."""
     from msi.errors import MSIError, NoFace
-    from msi.score import Settings, get_landmarks, score_landmarks
+    from msi.acquire import get_landmarks
+    from msi.score import score_landmarks
+    from msi.settings import Settings
     from msi.io.video import iter_frames, probe, write_video
 
     settings = settings or Settings()

@@ -68,7 +68,7 @@ IBUG68 = Scheme(
 
 SCHEMES: dict[str, Scheme] = {s.name: s for s in (MEDIAPIPE478, IBUG68)}
 
-#: Middle of the upper and lower inner lip, per scheme: the lip opening of ``msi.metrics.motion``.
+#: Middle of the upper and lower inner lip, per scheme: the lip opening of ``msi.metrics.mouth_motion``.
 LIP_OPENING: dict[str, tuple[int, int]] = {"mediapipe478": (13, 14), "ibug68": (62, 66)}
 
 #: Points neither speech nor blinks move (upper face: forehead midline and the face oval above

@@ -10,6 +10,32 @@ import pytest
 # MediaPipe's C++ logs are noise in test output.
 os.environ.setdefault("GLOG_minloglevel", "2")
 
+#: The only tests that may skip under CI (``CI`` set), by node-id prefix, and why. Any other skip
+#: (a reference package such as boto3, torch or an oracle missing; Chromium absent) fails the run:
+#: CI installs everything, so a skip there is a missing install step, not a pass.
+EXPECTED_SKIPS = {
+    # mediapipe 0.10.14's face mesh exists only in the `legacy` extra (Python <= 3.12); .ci/run runs
+    # this file in its own Python 3.12 venv where it is installed
+    "tests/msi/test_tracking_legacy.py::": "legacy backend not installed in the main venv",
+}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI: count the skips and fail the run on any that :data:`EXPECTED_SKIPS` does not allow."""
+    if not os.environ.get("CI") or hasattr(session.config, "workerinput"):  # xdist workers report to the controller
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [r for r in (reporter.stats.get("skipped", []) if reporter else []) if getattr(r, "nodeid", "")]
+    unexpected = [r for r in skipped if not any(r.nodeid.startswith(p) for p in EXPECTED_SKIPS)]
+    reason = lambda r: r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)  # noqa: E731
+    lines = [f"CI: {len(skipped)} skipped, {len(skipped) - len(unexpected)} of them expected (tests/conftest.py EXPECTED_SKIPS)"]
+    lines += [f"CI: unexpected skip: {r.nodeid}: {reason(r)}" for r in unexpected]
+    if reporter:
+        for line in lines:
+            reporter.write_line(line, red=bool(unexpected))
+    if unexpected:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
@@ -82,28 +108,28 @@ def imports_after():
 
 @pytest.fixture(scope="session")
 def pristine() -> Path:
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
 
     return sample_path("carphone_pristine.mp4")
 
 
 @pytest.fixture(scope="session")
 def distorted() -> Path:
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
 
     return sample_path("carphone_distorted.mp4")
 
 
 @pytest.fixture(scope="session")
 def bunny() -> Path:
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
 
     return sample_path("bigbuckbunny.mp4")
 
 
 @pytest.fixture(scope="session")
 def pristine_frames(pristine) -> np.ndarray:
-    from msi.video import read_frames
+    from msi.io.video import read_frames
 
     return read_frames(pristine)
 
@@ -134,7 +160,7 @@ def odd_videos(tmp_path_factory, odd_files, pristine_frames) -> dict[str, Path]:
     (:func:`odd_files` plus encoded ones: too short, one frame, grayscale, 4K)."""
     import cv2
 
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     d = tmp_path_factory.mktemp("odd")
     f = pristine_frames

@@ -144,7 +144,7 @@ def test_output_blocks_name_a_command_that_exists():
 @pytest.fixture(scope="session")
 def examples_env(tmp_path_factory):
     """The environment the examples run in: this interpreter's scripts first, one shared cache."""
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
 
     root = tmp_path_factory.mktemp("docs_examples")
     env = dict(os.environ)

@@ -4,7 +4,7 @@ For one trained run and a split of its prepared clip, the split's speech is gene
 over the split's own frames (re-enactment) and over the same frames in reverse order (dubbing:
 new speech over a background whose mouth has nothing to do with it). At every stage the
 landmarks are scored like a video (MSI-Lip / MSI-Jaw, ``msi.score.score_landmarks``) and the
-mouth opening (``msi.motion.mouth_opening``, median mouth widths) is compared:
+mouth opening (``msi.metrics.mouth_motion.mouth_opening``, median mouth widths) is compared:
 
 =================  ====================================================================
 stage              landmarks
@@ -25,7 +25,7 @@ the truth opening (in dubbing the truth is the speech's own mouth); for ``render
 ``encoded`` the renderer's fidelity to the mesh it was given, ``amp_mesh`` = std / std(mesh) and
 ``r_mesh``, and the least-squares gains ``opening = a mesh + b background + c``: ``a`` what it
 draws from the face shape, ``b`` what it copies from the frame it paints over; ``lip_audio_r``:
-the weight-free lip-audio proxy (``msi.lipsync``) against the split's speech.
+the weight-free lip-audio proxy (``msi.metrics.lipsync``) against the split's speech.
 Reference for MSI: Ling et al., "StableFace", arXiv:2208.13717, Sec. III-D.
 """
 from __future__ import annotations
@@ -40,10 +40,10 @@ BACKGROUNDS = {"own": "re-enactment (own frames)", "reversed": "dubbing (frames 
 
 
 def _opening(landmarks: np.ndarray) -> np.ndarray:
-    """The mouth opening (msi.motion), NaN where there is no face, all NaN when there is none at all
+    """The mouth opening (msi.metrics.mouth_motion), NaN where there is no face, all NaN when there is none at all
     (a run trained for a few steps may draw no face yet)."""
     from msi.errors import MSIError
-    from msi.motion import mouth_opening
+    from msi.metrics.mouth_motion import mouth_opening
 
     try:
         return mouth_opening(landmarks)
@@ -87,7 +87,7 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
     ``work/<background>_<k>.mp4`` (with the clip's speech) and the truth written the same way as
     ``truth_dir/truth_<k>.mp4`` (default ``work``; kept if it exists: every run of one data set
     shares it). ``cache``: track the written videos through msi's landmark cache (a later
-    ``msi.compare.video_metrics`` of the same file then does not track it again). Returns {"fps",
+    ``msi.video_columns.video_metrics`` of the same file then does not track it again). Returns {"fps",
     "wave", "sample_rate", "bounds", "videos", "truth_videos", "backgrounds": {name: {"order",
     "stages": {stage: landmarks}}}}."""
     import torch
@@ -97,9 +97,9 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
     from generator.models.pipeline import Identity
     from generator.calibrate import write_and_track
     from generator.synthesize import load_run, output_side, predict_expressions, render_frames
-    from msi.motion import mouth_opening
-    from msi.score import Settings
-    from msi.tracking import DEFAULT_TRACKER, track_frames
+    from msi.metrics.mouth_motion import mouth_opening
+    from msi.settings import Settings
+    from msi.tracking.trackers import DEFAULT_TRACKER, track_frames
 
     tracker = tracker or DEFAULT_TRACKER
     work = Path(work)
@@ -154,7 +154,7 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
 def stage_table(tracks: dict) -> pd.DataFrame:
     """One tidy row per (background, stage) from :func:`stage_landmarks` (see the module docstring)."""
     from msi.errors import MSIError
-    from msi.lipsync import lip_audio_from_arrays
+    from msi.metrics.lipsync import lip_audio_from_arrays
     from msi.score import score_landmarks
 
     fps, wave, sr = tracks["fps"], tracks["wave"], tracks["sample_rate"]

@@ -21,7 +21,8 @@ def build_and_score(out: Path, n_clips: int, seconds: float, max_jitter: float, 
     """One row per clip: its hidden jitter, MSI-Lip/Jaw and the plain statistics (resumable:
     clips and landmark-cache entries already in ``out`` are reused)."""
     from generator.corpus.build import build_clip
-    from msi.score import Settings, score_video
+    from msi.score import score_video
+    from msi.settings import Settings
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     levels = np.random.default_rng([seed, 4]).uniform(0.0, max_jitter, size=n_clips)
@@ -41,7 +42,7 @@ def build_and_score(out: Path, n_clips: int, seconds: float, max_jitter: float, 
 def table(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tidy correlations (every metric x method, with 95% CIs) and the Table IV layout: one row
     (the known-stability measure), one column per metric, Pearson's r."""
-    from msi.baselines import STATS
+    from msi.metrics.baselines import STATS
     from msi.correlate import correlate, wide
 
     metrics = [f"{s}_{r}" for r in ("lip", "jaw") for s in STATS if f"{s}_{r}" in scores] + ["msi_lip", "msi_jaw"]

@@ -38,7 +38,7 @@ from generator.corpus.warp import FaceRig, MouthPainter, PiecewiseAffineWarp, tr
 from generator.data.audio import write_wav
 from generator.errors import GeneratorError
 from msi.constants import TARGET_MOUTH_WIDTH
-from msi.video import write_video
+from msi.io.video import write_video
 
 FORMAT = "stableface-synth/1"
 

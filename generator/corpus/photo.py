@@ -48,7 +48,7 @@ def face_crop(face=None, size: int = 256, crop_scale: float = 2.0) -> tuple[np.n
         crop, lm = _face_cache[ck]
         return crop.copy(), lm.copy()
     import cv2
-    from msi.tracking import open_tracker
+    from msi.tracking.trackers import open_tracker
 
     with open_tracker() as tracker:  # the default tracker sees each image on its own
         lm = tracker.process(img)

@@ -39,7 +39,7 @@ from generator.data.dataset import FORMAT, SPLITS, is_prepared
 from generator.data.timeline import resample_frames, split_ranges
 from generator.data.track import fill_gaps, track_clip
 from generator.errors import GeneratorError
-from msi.tracking import DEFAULT_TRACKER, TRACKERS
+from msi.tracking.trackers import DEFAULT_TRACKER, TRACKERS
 
 MIN_SPLIT_FRAMES = {"train": 8, "val": 2, "test": 2}
 
@@ -89,7 +89,7 @@ class PrepareConfig:
                                  ("margin", self.margin, 1.0)):
             if value < low:
                 raise GeneratorError(f"{name}={value:g} is below {low:g}")
-        from msi.tracking import tracker_available
+        from msi.tracking.trackers import tracker_available
 
         if self.tracker not in TRACKERS:
             raise GeneratorError(f"tracker={self.tracker} is unknown (choose from {', '.join(TRACKERS)})")
@@ -112,13 +112,13 @@ def prepare(cfg: PrepareConfig, progress: bool = True) -> dict:
     cfg.check()
     try:
         return _prepare(cfg, progress)
-    except MSIError as exc:  # unreadable / missing video, reported by msi.video
+    except MSIError as exc:  # unreadable / missing video, reported by msi.io.video
         raise GeneratorError(str(exc)) from None
 
 
 def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
-    from msi.tracking import tracker_identity
-    from msi.video import probe
+    from msi.tracking.trackers import tracker_identity
+    from msi.io.video import probe
 
     info = probe(cfg.video)
     if not math.isfinite(info.fps) or info.fps <= 0:
@@ -251,7 +251,7 @@ def _check_faces(cfg: PrepareConfig, landmarks: np.ndarray, confirmed: bool) -> 
 def _crop_frames(cfg: PrepareConfig, source_fps: float, crop: tuple[int, int, int], n: int, path: Path,
                  progress: bool) -> None:
     """Second decoding pass: the ``n`` resampled frames cropped straight into a memory-mapped array."""
-    from msi.video import iter_frames
+    from msi.io.video import iter_frames
 
     frames = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(n, cfg.size, cfg.size, 3))
     k = 0

@@ -16,7 +16,7 @@ validation speech can move less than the speaker does elsewhere):
     std_(t in val) open(Smooth(X(e'_t))) = std_(t in R) open(X(e^tracked_t)),
 
 where open() is the inner-lip opening in median mouth widths, as msi and the stage table measure
-it (``msi.motion.mouth_opening`` of the mesh's 478 points; ``a2e_gain = "mesh"``), or so that the
+it (``msi.metrics.mouth_motion.mouth_opening`` of the mesh's 478 points; ``a2e_gain = "mesh"``), or so that the
 written, tracked video of the split opens as wide as the truth's video written the same way
 (``"video"``, ``generator.calibrate``: the gain then also makes up for what the renderer and the
 encoder lose). Smoothing (and the renderer) respond to e' not quite linearly, so g is found by a

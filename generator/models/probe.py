@@ -4,7 +4,7 @@ Not in the paper. At 64 px the lips are a few dozen pixels, and the renderer's L
 content with a mouth that opens about 85 % as far as the face shape it was given: the missing
 opening costs little L1 and nothing else in the loss sees it. The probe is trained on the
 training split's real frames to regress the inner-lip opening of the tracked mesh (in mouth
-widths, as :func:`msi.metrics.motion.mouth_opening` measures it), then frozen. The renderer's
+widths, as :func:`msi.metrics.mouth_motion.mouth_opening` measures it), then frozen. The renderer's
 loss then carries
 
     L_probe = mean |P(G(x)) - o(mesh)| / std_train(o)

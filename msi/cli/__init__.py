@@ -12,7 +12,7 @@ import click
 from msi import __version__
 from msi.cli.lazy import LazyGroup, run_group
 
-#: Library messages name settings as Python keywords (msi.score.Settings); on the command line
+#: Library messages name settings as Python keywords (msi.settings.Settings); on the command line
 #: they read as flags. Keys are matched literally, longest first.
 SETTING_FLAGS: dict[str, str] = {
     "verify_face=False": "--no-face-check",

@@ -95,7 +95,9 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     workers = opt.check_workers(workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
-    from msi.compare import CompareSettings, compare_methods, format_table, parse_methods, read_paper_table, summarize
+    from msi.compare import compare_methods, parse_methods, summarize
+    from msi.metrics.column import CompareSettings
+    from msi.report.tables import format_table, read_paper_table
 
     dirs = parse_methods(methods)
     reference = reference or next(iter(dirs))
@@ -112,7 +114,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     if empty:
         raise UsageError(f"no videos in the folder of {', '.join(empty)}")
 
-    from msi.score import Settings
+    from msi.settings import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
     per_video = compare_methods(dirs, (truth if is_url(truth) else Path(truth)) if truth else None, syncnet_weights, settings, workers,
@@ -146,7 +148,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
 
 
 def _plot(summary, path: str) -> None:
-    from msi.compare import plot_summary
+    from msi.plots.compare import plot_summary
 
     plot_summary(summary, path)
 

@@ -85,7 +85,8 @@ def add_scores(df: pd.DataFrame, key: str | None, table_path: str, stats: bool, 
     """
     from tqdm import tqdm
 
-    from msi.score import Settings, score_many
+    from msi.score import score_many
+    from msi.settings import Settings
     from msi.tracking.trackers import silence_native_logs
 
     if key is None:

@@ -44,7 +44,7 @@ def command(video: str, repeats: int, anchors: int, pixel_noise: float, seed: in
     MSI differ by less than the floor are not told apart by the tracker.
     """
     from msi.noise_floor import noise_floor
-    from msi.score import Settings
+    from msi.settings import Settings
 
     if repeats < 2:
         raise UsageError("--repeats must be at least 2 (the floor is a spread)")

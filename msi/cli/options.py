@@ -11,7 +11,7 @@ from collections.abc import Callable
 import click
 
 from msi.constants import MOUTH_WIDTH_FRAMES
-from msi.score import DEFAULT_MAX_SIDE  # light: numpy/pandas, no tracker
+from msi.settings import DEFAULT_MAX_SIDE  # light: numpy/pandas, no tracker
 
 Decorator = Callable[[Callable], Callable]
 
@@ -123,7 +123,7 @@ def tracking_options(*, keep: str = "scored") -> Decorator:
 
 
 def tracking_settings(max_side: int, max_faces: int, no_face_check: bool, tracker: str | None = None) -> dict:
-    """Keyword arguments of msi.score.Settings from the tracking options (and ``--tracker``)."""
+    """Keyword arguments of msi.settings.Settings from the tracking options (and ``--tracker``)."""
     out = {"max_side": max_side or None, "max_faces": max(1, max_faces), "verify_face": not no_face_check}
     if tracker:
         from msi.errors import TrackerError
@@ -148,7 +148,7 @@ def tracker_option() -> Decorator:
 
 def face_options(*, panels: bool = True) -> Decorator:
     """``--face`` (which face is followed) and, for scoring, ``--panels``/``--panel-labels``
-    (comparison videos: each panel scored as its own row). See msi.tracking.identity and msi.tracking.panels."""
+    (comparison videos: each panel scored as its own row). See msi.tracking.face_choice and msi.tracking.panels."""
     face = click.option(
         "--face", default="largest", show_default=True, metavar="largest|left|right|center|K",
         help="with several faces, which one is scored: chosen where it first appears, then followed "
@@ -166,9 +166,9 @@ def face_options(*, panels: bool = True) -> Decorator:
 
 
 def face_settings(face: str, panels: str | None = None, panel_labels: str | None = None) -> dict:
-    """Keyword arguments of msi.score.Settings from ``face_options`` (usage errors exit 2)."""
+    """Keyword arguments of msi.settings.Settings from ``face_options`` (usage errors exit 2)."""
     from msi.errors import UsageError
-    from msi.tracking.identity import parse_face
+    from msi.tracking.face_choice import parse_face
     from msi.tracking.panels import panel_names, parse_grid
 
     out = {"face": str(parse_face(face))}

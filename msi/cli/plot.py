@@ -116,7 +116,9 @@ def command(input_: str, out: str, worst: int, path: str | None, resample_fps: f
         fps_used = float("nan")
         record = {"path": str(src if "path" not in timeline else timeline["path"].iloc[0])}
     else:
-        from msi.score import Settings, get_landmarks, score_landmarks
+        from msi.acquire import get_landmarks
+        from msi.score import score_landmarks
+        from msi.settings import Settings
         from msi.tracking.trackers import silence_native_logs
 
         silence_native_logs()

@@ -68,7 +68,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
         raise UsageError(f"--truth {truth}: not a folder")
     truth_dir = (truth if is_url(truth) else Path(truth)) if truth else None
     from msi.compare import list_videos
-    from msi.score import Settings
+    from msi.settings import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
     cache = opt.cache_setting(no_cache, cache_dir)

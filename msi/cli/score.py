@@ -67,7 +67,9 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     """
     from tqdm import tqdm
 
-    from msi.score import Settings, expand_inputs, score_many
+    from msi.io.inputs import expand_inputs
+    from msi.score import score_many
+    from msi.settings import Settings
 
     opt.check_suffix(out, "--out", OUT_FORMATS, f"--out {out}: unknown format, use one of {', '.join(OUT_FORMATS)}")
     opt.check_suffix(timeline, "--timeline", OUT_FORMATS,

@@ -34,7 +34,7 @@ def _first_landmarks(path: str, start: int = 0, n: int = FIRST_FRAMES, tracker: 
     a face (searching 4n frames), from the chosen tracker. The human-face check of ``msi score``
     (:class:`msi.tracking.FaceCheck`, on every searched frame) must confirm a human face (the
     trackers alone also follow cartoon faces)."""
-    from msi.score import DEFAULT_MAX_SIDE
+    from msi.settings import DEFAULT_MAX_SIDE
     from msi.tracking.trackers import DEFAULT_TRACKER, FaceCheck, open_tracker
     from msi.io.video import iter_frames, probe, scaled_size
 

@@ -35,7 +35,8 @@ def command(video: str, out: str, max_side: int, max_faces: int, no_face_check: 
     from msi.io.landmarks import LANDMARK_EXTENSIONS, save_landmarks
     from msi.metrics.stability import frame_valid
     from msi.regions import MP_SCORE_POINTS
-    from msi.score import Settings, get_landmarks
+    from msi.acquire import get_landmarks
+    from msi.settings import Settings
 
     if Path(out).suffix.lower() not in LANDMARK_EXTENSIONS:
         raise UsageError(f"--out {out}: use .npy, .npz or .csv")

@@ -7,7 +7,7 @@ fsspec code (``is_url`` is plain string work), so scoring local files imports no
   paths, and shown without their userinfo (``user:password@``) and query string (``?X-Amz-Signature=...``)
   in every message, result row and log line.
 - :func:`expand_url`: a folder (prefix) or glob expanded on the remote store, as
-  :func:`msi.score.expand_inputs` does on disk.
+  :func:`msi.io.inputs.expand_inputs` does on disk.
 - :class:`RemoteSource`: one remote video, opened as file-like objects (:class:`StreamReader`)
   that PyAV decodes from (``av.open`` takes a file object). Reads go through a small read-ahead
   block (:data:`BLOCK_SIZE`), never the whole object. While PyAV reads, the reader hashes the bytes

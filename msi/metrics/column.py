@@ -33,7 +33,7 @@ class Column:
 
 @dataclass(frozen=True)
 class CompareSettings:
-    """Knobs of the non-MSI columns (MSI's own are in ``msi.score.Settings``)."""
+    """Knobs of the non-MSI columns (MSI's own are in ``msi.settings.Settings``)."""
 
     cpbd_step: int = 1  # CPBD on every n-th frame
     nlmd_normalise: str = "mouth_width"  # or "none": mouth LMD in pixels
@@ -77,7 +77,7 @@ class VideoContext:
     """One video's inputs to every column; each part is loaded by its loader on first use.
 
     ``track()`` -> an object with ``landmarks`` (T, 478, 3 pixels, NaN = no face), ``fps``,
-    ``timestamps`` (or None) and ``warnings`` (``msi.score.Landmarks``); ``score(tracked)`` ->
+    ``timestamps`` (or None) and ``warnings`` (``msi.acquire.Landmarks``); ``score(tracked)`` ->
     ``msi.score.ScoreResult``; ``audio()`` -> ``msi.io.audio.Audio``; ``frames()`` -> a fresh
     iterator over the decoded RGB frames; ``frame_rate()`` -> the container's frame rate.
     A loader that fails raises the same error at every later use (nothing is tracked twice).
@@ -89,7 +89,7 @@ class VideoContext:
                  track: Callable[[], Any], score: Callable[[Any], Any], audio: Callable[[], Any],
                  frames: Callable[[], Iterator[np.ndarray]], frame_rate: Callable[[], float]) -> None:
         self.path = str(path)
-        self.settings = settings  # msi.score.Settings: scheme, mouth-width frames, tracking
+        self.settings = settings  # msi.settings.Settings: scheme, mouth-width frames, tracking
         self.options = options
         self.syncnet_weights = syncnet_weights
         self.truth = truth

@@ -6,17 +6,17 @@ needs from the :class:`msi.metrics.column.VideoContext`), and add that ``METRIC`
 """
 from __future__ import annotations
 
-from msi.metrics import (accel_error, blinks, fid, flicker, fvd, head, identity, lipsync, lmd, lse, motion, quality,
-                         silence, stability)
+from msi.metrics import (accel_error, blinks, csim, fid, flicker, fvd, head, lipsync, lmd, lse, mouth_motion,
+                         quality, silence, stability)
 from msi.metrics.column import Column, Metric
 
 #: Per-video metrics, in output order (their columns' order is the table's).
-VIDEO_METRICS: tuple[Metric, ...] = (stability.METRIC, motion.METRIC, lse.METRIC, lipsync.METRIC, quality.METRIC,
-                                     lmd.METRIC,
-                                     # issue 21: the stability columns no other toolkit has
+VIDEO_METRICS: tuple[Metric, ...] = (stability.METRIC, mouth_motion.METRIC, lse.METRIC, lipsync.METRIC,
+                                     quality.METRIC, lmd.METRIC,
+                                     # the temporal columns: head, silence, acceleration error, flicker, blinks
                                      head.METRIC, silence.METRIC, accel_error.METRIC, flicker.METRIC, blinks.METRIC,
-                                     # issue 22: identity similarity (ArcFace ONNX weights)
-                                     identity.METRIC)
+                                     # identity similarity (ArcFace ONNX weights)
+                                     csim.METRIC)
 #: Metrics with one value per method (``level="set"``): FID and FVD, from the user's weights.
 SET_METRICS: tuple[Metric, ...] = (fid.METRIC, fvd.METRIC)
 

@@ -11,7 +11,7 @@ voiceless onset such as /h/ stays below the threshold; 5 frames at 25 fps). The 
 that is silent throughout (L = 0) is silent in every frame.
 
 **Columns**, over the silent frames with a face, with :math:`o_t` the inner-lip opening in
-median mouth widths (:func:`msi.metrics.motion.mouth_opening`):
+median mouth widths (:func:`msi.metrics.mouth_motion.mouth_opening`):
 
 .. math:: \text{silent\_mouth} = \operatorname{std}_{t \in S} o_t, \qquad
           \text{lip\_leak} = \frac{|\{t \in S : o_t > c\}|}{|S|}
@@ -29,7 +29,7 @@ import numpy as np
 from msi.errors import MSIError
 from msi.metrics.column import Column, Metric
 from msi.metrics.lipsync import audio_envelope
-from msi.metrics.motion import mouth_opening
+from msi.metrics.mouth_motion import mouth_opening
 
 SILENCE_DB = 30.0  # a frame this far below the clip's speech level (95th percentile) is not speech
 SPEECH_PERCENTILE = 95

@@ -444,5 +444,5 @@ def _columns(ctx) -> dict[str, float]:
     return {"msi_lip": ctx.score.msi_lip, "msi_jaw": ctx.score.msi_jaw}
 
 
-METRIC = Metric((Column("msi_lip", "MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metric)"),
+METRIC = Metric((Column("msi_lip", "MSI-Lip", +1, help="Motion Stability Index of the lips (msi.metrics.stability)"),
                  Column("msi_jaw", "MSI-Jaw", +1, help="Motion Stability Index of the jaw")), _columns)

@@ -36,7 +36,7 @@ VSHIFT = 15  # offsets searched: -15..15 frames
 WINDOW = 5  # video frames per SyncNet input
 MFCC_PER_FRAME = 4  # 100 MFCC frames/s over 25 video frames/s
 BATCH = 20  # syncnet_python's default batch size
-CROP_SIZE = 224
+FACE_SIZE = 224  # side of the face crop SyncNet reads (syncnet_python: 224x224)
 CROP_SCALE = 0.4  # syncnet_python run_pipeline --crop_scale
 CROP_PAD_VALUE = 110
 CROP_SMOOTH = 13  # median filter (frames) over box centre and size
@@ -151,7 +151,7 @@ def sync_scores(net: SyncNet, crops: np.ndarray, audio: np.ndarray, sample_rate:
     if sample_rate != SYNC_SAMPLE_RATE:
         raise ValueError(f"SyncNet needs 16 kHz audio (got {sample_rate} Hz); resample it first")
     crops = np.asarray(crops)
-    if crops.ndim != 4 or crops.shape[1:] != (CROP_SIZE, CROP_SIZE, 3):
+    if crops.ndim != 4 or crops.shape[1:] != (FACE_SIZE, FACE_SIZE, 3):
         raise ValueError(f"crops must be (T, 224, 224, 3), got {crops.shape}")
     bgr = crops[..., ::-1] if channel_order == "rgb" else crops
     mfcc = torch.from_numpy(mfcc_features(audio, sample_rate).astype(float)).float()[None, None]  # (1,1,13,N)
@@ -225,7 +225,7 @@ def crop_face(frame: np.ndarray, cx: float, cy: float, s: float, crop_scale: flo
     padded = np.pad(frame, ((bsi, bsi), (bsi, bsi), (0, 0)), "constant", constant_values=(CROP_PAD_VALUE, CROP_PAD_VALUE))
     my, mx = cy + bsi, cx + bsi
     face = padded[int(my - s):int(my + s * (1 + 2 * crop_scale)), int(mx - s * (1 + crop_scale)):int(mx + s * (1 + crop_scale))]
-    return cv2.resize(face, (CROP_SIZE, CROP_SIZE))
+    return cv2.resize(face, (FACE_SIZE, FACE_SIZE))
 
 
 def resample_indices(n_frames: int, fps: float, target: float = SYNC_FPS) -> np.ndarray:
@@ -253,7 +253,7 @@ def video_sync(path: str | os.PathLike, net: SyncNet, landmarks: np.ndarray, fps
     wanted: dict[int, list[int]] = {}
     for k, j in enumerate(idx):
         wanted.setdefault(int(j), []).append(k)
-    crops = np.zeros((len(idx), CROP_SIZE, CROP_SIZE, 3), np.uint8)
+    crops = np.zeros((len(idx), FACE_SIZE, FACE_SIZE, 3), np.uint8)
     for j, frame in enumerate(iter_frames(path)):
         if j in wanted:
             c = crop_face(frame, *track[j])

@@ -163,7 +163,7 @@ def build_report(rows, out: str | os.PathLike, *, settings=None, cache: bool | s
                  portable: bool = False, title: str = "msi report", progress: bool = True) -> Written:
     """Write the report of ``rows`` (``msi compare``'s per-video DataFrame) to the folder ``out``
     (replacing an earlier report there only once the new one is complete)."""
-    from msi.score import Settings
+    from msi.settings import Settings
 
     out = check_out(out)
     settings = settings or Settings()
@@ -196,7 +196,9 @@ def build_report(rows, out: str | os.PathLike, *, settings=None, cache: bool | s
 
 
 def _write_pages(tmp: Path, plan: Plan, rows, assets: dict, reference: str | None, title: str, settings) -> None:
-    from msi.compare import plot_summary, shown_columns, summarize, wide_table
+    from msi.compare import summarize
+    from msi.plots.compare import plot_summary
+    from msi.report.tables import shown_columns, wide_table
     from msi.report.pages import summary_page, utterance_data, utterance_page
 
     for name in ("report.js", "report.css"):

@@ -27,7 +27,7 @@ class VideoJob:
     path: str
     root: str  # the report folder being written (a temporary folder)
     final_root: str  # where it will be renamed to: linked videos are relative to its pages
-    settings: object  # msi.score.Settings
+    settings: object  # msi.settings.Settings
     cache: bool | str = True
     preview_side: int = 256
     portable: bool = False  # transcode every video (no links out of the report)
@@ -45,7 +45,7 @@ def _one_line(exc: BaseException, path: str) -> str:
 def analyse(landmarks: np.ndarray, fps: float, settings, path: str, points: tuple[int, ...] | None = None) -> dict:
     """Timeline, worst windows and mouth opening of tracked landmarks (pure: arrays in, a record out).
     ``points``: the mesh columns ``landmarks`` holds when it holds only some (``Landmarks.points``)."""
-    from msi.metrics.motion import mouth_opening
+    from msi.metrics.mouth_motion import mouth_opening
     from msi.plots.figures import worst_windows
     from msi.score import score_landmarks
 
@@ -112,7 +112,7 @@ def _assets(job: VideoJob) -> dict:
     out.update(fps=round(float(fps), 4), width=info.width, height=info.height, duration=round(float(info.duration), 4))
     landmarks = None
     try:
-        from msi.score import get_landmarks
+        from msi.acquire import get_landmarks
 
         lm = get_landmarks(job.path, job.settings, cache=job.cache)
         landmarks = lm.landmarks

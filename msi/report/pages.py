@@ -43,7 +43,7 @@ def _sort_key(x) -> str:
 
 def summary_page(title: str, plan: Plan, header: list[str], table: list[list[str]], means: list[list[float | None]],
                  assets: dict[str, dict], warnings: list[str], figure: str | None, settings_line: str) -> str:
-    """index.html. ``header``/``table``: the compare table (:func:`msi.compare.wide_table`);
+    """index.html. ``header``/``table``: the compare table (:func:`msi.report.tables.wide_table`);
     ``means``: the number each cell sorts by; ``assets``: :func:`msi.report.collect.video_assets`
     records by key."""
     out = [HEAD.format(title=esc(title), up="", kind="summary"), f"<h1>{esc(title)}</h1>",

@@ -1,4 +1,4 @@
-"""Two synthetic checks of a tracker's fitness for a jitter metric (issue 9), shared by the tests
+"""Two synthetic checks of a tracker's fitness for a jitter metric, shared by the tests
 and ``benchmarks/bench_score.py``:
 
 * frozen video: one 256x256 frame repeated; a stateless tracker gives identical landmarks, so
@@ -61,7 +61,8 @@ class CheckResult:
 
 def run_checks(tracker: str = "landmarker", n: int = 60) -> CheckResult:
     """Both checks with backend ``tracker`` (a fresh tracker per sequence), at 25 fps."""
-    from msi.score import Settings, score_landmarks
+    from msi.score import score_landmarks
+    from msi.settings import Settings
     from msi.tracking.trackers import track_frames
 
     lm = track_frames(frozen_frames(n), tracker=tracker).astype(np.float64)

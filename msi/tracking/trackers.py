@@ -340,7 +340,7 @@ def _import_mediapipe() -> None:
     """Import mediapipe without pinning the caller's frames. mediapipe keeps the error of its
     optional ``sounddevice`` import (``audio_record.sd_error``, "PortAudio library not found");
     that exception's traceback holds every frame up to whoever first imported mediapipe, with
-    their locals: a scored video's landmarks were never freed (issue 10's memory goal)."""
+    their locals: a scored video's landmarks were never freed."""
     import mediapipe  # noqa: F401
 
     try:

@@ -7,18 +7,6 @@ from pathlib import Path
 
 import pytest
 
-#: Fixtures that track, build (encode) or train for more than a few seconds: a test that uses one,
-#: directly or through another fixture, is marked ``slow`` (``python -m pytest -m "not slow"``
-#: skips it). Tests that are slow on their own carry ``@pytest.mark.slow`` themselves.
-SLOW_FIXTURES = {"tiny_clip", "clips", "tracked", "talking", "trained"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
-
-
 def make_tiny_clip(out_dir: Path, seconds: float = 4.0, size: int = 64, seed: int = 0) -> Path:
     """A prepared data directory of a short synthetic clip: ``build_clip`` + ``prepare``.
 

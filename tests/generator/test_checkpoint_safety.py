@@ -86,6 +86,7 @@ def test_saving_a_python_object_fails_at_the_save(tmp_path):
     assert not (tmp_path / "c.pt").exists()
 
 
+@pytest.mark.slow
 def test_a_real_checkpoint_loads_weights_only_resumes_and_old_ones_need_trust(tiny_clip, tmp_path, stableface_error):
     """Two real training steps: the checkpoint (model, Adam states, config, identity) is weights-only
     loadable; `stableface train` resumes from it. The same state with a Python object in it (the

@@ -12,9 +12,9 @@ from scipy.io import wavfile
 from generator.cli import main
 from generator.corpus.build import build_clip
 from msi.constants import TARGET_MOUTH_WIDTH
-from msi.metric import accelerations, msi_from_landmarks
+from msi.metrics.stability import accelerations, msi_from_landmarks
 from msi.regions import get_scheme
-from msi.tracking import track_video
+from msi.tracking.trackers import track_video
 
 SIZE, SECONDS, SEED, FPS = 128, 4.0, 3, 25
 SIGMAS = (0.0, 0.5, 1.0, 2.0)

@@ -14,7 +14,7 @@ from generator.data.timeline import split_ranges
 @pytest.fixture(scope="module")
 def talking(pristine) -> np.ndarray:
     """Real MediaPipe meshes of the carphone talking-face clip (T, 478, 3), source pixels."""
-    from msi.tracking import track_video
+    from msi.tracking.trackers import track_video
 
     lm = track_video(pristine).landmarks
     keep = np.isfinite(lm).all(axis=(1, 2))
@@ -27,6 +27,7 @@ def random_similarity(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return Rotation.random(n, random_state=seed).as_matrix(), rng.normal(0, 20, (n, 3)), rng.uniform(0.5, 2.0, n)
 
 
+@pytest.mark.slow
 def test_umeyama_recovers_a_known_similarity(talking):
     src = talking[0]
     rot, trans, scale = random_similarity(6, seed=1)
@@ -39,6 +40,7 @@ def test_umeyama_recovers_a_known_similarity(talking):
     np.testing.assert_allclose(r1, rot[2], atol=1e-9)
 
 
+@pytest.mark.slow
 def test_umeyama_never_returns_a_reflection(talking):
     src = talking[0]
     mirrored = src * np.array([-1.0, 1.0, 1.0])
@@ -47,6 +49,7 @@ def test_umeyama_never_returns_a_reflection(talking):
     assert s > 0
 
 
+@pytest.mark.slow
 def test_umeyama_weights_ignore_outliers(talking):
     src = talking[0]
     rot, trans, scale = random_similarity(1, seed=2)
@@ -59,6 +62,7 @@ def test_umeyama_weights_ignore_outliers(talking):
     assert s == pytest.approx(scale[0])
 
 
+@pytest.mark.slow
 def test_align_inverts_the_pose(talking):
     shape = face3d.mean_shape(talking[:20])
     aligned, r, t, s = face3d.align(talking, shape)
@@ -71,6 +75,7 @@ def test_align_inverts_the_pose(talking):
     assert aligned_spread < 0.2 * raw_spread
 
 
+@pytest.mark.slow
 def test_mean_shape_of_posed_copies_is_the_shape(talking):
     base = talking[0]
     rot, trans, scale = random_similarity(8, seed=3)
@@ -84,6 +89,7 @@ def test_mean_shape_of_posed_copies_is_the_shape(talking):
     assert s.mean() == pytest.approx(1.0, rel=0.05)  # scaled like the frames
 
 
+@pytest.mark.slow
 def test_expression_of_the_mean_shape_is_zero(talking):
     train = slice(*split_ranges(len(talking), (0.5, 0.2, 0.3))["train"])
     rep = fit_representation(talking, train, n_exp=20)
@@ -93,6 +99,7 @@ def test_expression_of_the_mean_shape_is_zero(talking):
     np.testing.assert_allclose(rep["expression"][train].mean(axis=0), 0.0, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_pca_reconstruction_error_is_small_on_the_training_split(talking):
     mouth = np.linalg.norm(talking[:, 61] - talking[:, 291], axis=-1).mean()
     train = slice(*split_ranges(len(talking), (0.5, 0.2, 0.3))["train"])
@@ -109,6 +116,7 @@ def test_pca_reconstruction_error_is_small_on_the_training_split(talking):
     assert errors[2] > errors[5] > errors[10] > errors[20]  # more components, smaller error
 
 
+@pytest.mark.slow
 def test_held_out_frames_are_represented_too(talking):
     """On the test split, the mouth and jaw (what the expression models, ``EXPRESSION_REGION``)."""
     mouth = np.linalg.norm(talking[:, 61] - talking[:, 291], axis=-1).mean()
@@ -120,6 +128,7 @@ def test_held_out_frames_are_represented_too(talking):
     assert face3d.reconstruction_error(talking[test][:, region], rec[test][:, region]).mean() < 0.02 * mouth
 
 
+@pytest.mark.slow
 def test_pca_pads_components_beyond_the_rank(talking):
     rep = fit_representation(talking[:10], slice(0, 10), n_exp=53)
     pca = rep["pca"]
@@ -132,6 +141,7 @@ def test_pca_pads_components_beyond_the_rank(talking):
     np.testing.assert_allclose(rec[:, region], talking[:10][:, region], atol=1e-3)
 
 
+@pytest.mark.slow
 def test_reconstruct_torch_matches_numpy_and_is_differentiable(talking):
     rep = fit_representation(talking, slice(0, 60), n_exp=53)
     idx = np.arange(6)

@@ -172,7 +172,7 @@ def test_rerun_is_a_no_op(tiny, monkeypatch):
     def no_tracking(*a, **k):
         raise AssertionError("tracked again")
 
-    monkeypatch.setattr("msi.tracking.open_tracker", no_tracking)
+    monkeypatch.setattr("msi.tracking.trackers.open_tracker", no_tracking)
     m = json.loads((tiny / "manifest.json").read_text())
     video = m["source"]["video"]["path"]
     again = prepare.prepare(prepare.PrepareConfig(video=video, out=tiny, size=SIZE), progress=False)
@@ -187,7 +187,7 @@ def test_cli_prints_the_manifest_as_json(tiny, source_video, capsys):
 
 
 def test_interrupted_run_resumes_from_its_checkpoints(tiny, source_video, tmp_path, monkeypatch):
-    from msi.tracking import DEFAULT_TRACKER, LandmarkerTracker
+    from msi.tracking.trackers import DEFAULT_TRACKER, LandmarkerTracker
 
     assert DEFAULT_TRACKER == "landmarker"  # the backend whose calls are counted
     monkeypatch.setattr(track, "CHUNK", 40)
@@ -306,7 +306,7 @@ def test_missing_and_unreadable_files(tmp_path, speech, capsys, stableface_error
 
 
 def test_too_short_for_a_split(tiny, speech, tmp_path, capsys, stableface_error):
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     clip = load_clip(tiny)
     short = write_video(tmp_path / "short.mp4", np.asarray(clip.frames[:10]), fps=25)
@@ -315,7 +315,7 @@ def test_too_short_for_a_split(tiny, speech, tmp_path, capsys, stableface_error)
 
 
 def test_no_face(speech, tmp_path, capsys, stableface_error):
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 255, (30, 64, 64, 3), dtype=np.uint8)  # noise, no face

@@ -18,7 +18,7 @@ def mesh() -> np.ndarray:
     """The astronaut photo's MediaPipe mesh, in the pixels of a 256 crop around the face."""
     from skimage.data import astronaut
 
-    from msi.tracking import open_tracker
+    from msi.tracking.trackers import open_tracker
 
     with open_tracker() as tracker:
         lm = tracker.process(astronaut())

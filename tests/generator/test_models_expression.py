@@ -4,6 +4,7 @@ frames and the pose. The prepared clip reports the reconstruction error of that 
 import json
 
 import numpy as np
+import pytest
 
 from generator.data import face3d
 from generator.data.topology import LIPS, MOUTH_REGION, RIGID_REGION
@@ -40,6 +41,7 @@ def test_fit_pca_with_a_region_moves_only_that_region():
     np.testing.assert_allclose(rec[:, outside], np.broadcast_to(base[outside], rec[:, outside].shape), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_prepared_clip_has_a_mouth_basis_and_reports_its_region_error(tiny_clip):
     pca = np.load(tiny_clip / "pca.npz")
     comps = pca["components"].reshape(len(pca["components"]), 478, 3)

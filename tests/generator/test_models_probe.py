@@ -3,7 +3,7 @@ import numpy as np
 import torch
 
 from generator.models.probe import fit_probe, mesh_opening
-from msi.metrics.motion import mouth_opening
+from msi.metrics.mouth_motion import mouth_opening
 from msi.regions import LIP_OPENING, MP_MOUTH_CORNERS
 
 torch.set_num_threads(1)

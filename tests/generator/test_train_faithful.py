@@ -32,6 +32,7 @@ def trainer_and_batch(tiny_clip):
     return trainer, data.batch(idx, torch.device("cpu"))
 
 
+@pytest.mark.slow
 def test_unbalanced_l1_weights_the_eroded_region(trainer_and_batch, monkeypatch):
     """paper()'s L1: weight 2 on the eroded region (tiny()'s lips' box and opening weights on top)."""
     trainer, b = trainer_and_batch
@@ -60,6 +61,7 @@ def test_unbalanced_l1_weights_the_eroded_region(trainer_and_batch, monkeypatch)
     assert torch.all(erased[eroded > 0])
 
 
+@pytest.mark.slow
 def test_joint_stage_trains_the_adaptive_weights(trainer_and_batch):
     trainer, b = trainer_and_batch
     sm = trainer.model.smoothing
@@ -72,6 +74,7 @@ def test_joint_stage_trains_the_adaptive_weights(trainer_and_batch):
     assert moved > 1e-3  # three Adam steps at the tiny config's 1e-3
 
 
+@pytest.mark.slow
 def test_missing_perceptual_loss_is_said_once(tiny_clip, tmp_path, capsys):
     T._warned.clear()
     cfg = tiny()
@@ -91,6 +94,7 @@ def test_lr_scale_falls_linearly_to_the_last_step():
     assert T.lr_scale(99, 100, 80, 0.0) == 1.0  # 0: constant, the paper
 
 
+@pytest.mark.slow
 def test_training_decays_the_renderers_rate_and_resumes_on_it(tiny_clip, tmp_path):
     """lr_decay: the rate each renderer step ran at follows lr_scale, also across a resume (the rate
     is set from the step, not carried in the optimiser's state)."""
@@ -113,6 +117,7 @@ def test_training_decays_the_renderers_rate_and_resumes_on_it(tiny_clip, tmp_pat
     assert opt["a2e"]["param_groups"][0]["lr"] == t.lr_a2e  # audio2expression keeps its rate
 
 
+@pytest.mark.slow
 def test_feature_matching_and_mouth_discriminator_train(tiny_clip):
     """LossConfig.feature_matching and .mouth_adversarial (options, off in both presets): a render step
     logs L_FM and moves the mouth discriminator, which off is not even built."""
@@ -131,6 +136,7 @@ def test_feature_matching_and_mouth_discriminator_train(tiny_clip):
     assert max(float((p.detach() - q).abs().max()) for p, q in zip(after, before)) > 0
 
 
+@pytest.mark.slow
 def test_opening_balance_weighs_the_rare_wide_open_frames_more(tiny_clip, monkeypatch):
     """LossConfig.opening_balance (tiny(): 1; paper(): 0): the render step's L1 gets one weight
     per frame, from the frame's tracked opening among the training frames', and the widest frame of

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from msi.io.cache import STALE_TMP_AGE, LandmarkCache, cache_key
-from msi.score import Settings, score_video
+from msi.score import score_video
+from msi.settings import Settings
 from msi.io.video import write_video
 
 

@@ -21,7 +21,8 @@ import pytest
 
 from msi.cluster import LOCAL_QUIET, score_cluster, worker_info
 from msi.errors import ClusterError
-from msi.score import Settings, score_many
+from msi.score import score_many
+from msi.settings import Settings
 
 import distributed  # noqa: F401  (the [dask] extra is part of [test]: missing it is a failure, not a skip)
 

@@ -132,7 +132,7 @@ def test_cli_formats_plot_and_rows(methods, truth_dir, tmp_path):
 
 
 def test_formats(compared):
-    from msi.compare import format_table
+    from msi.report.tables import format_table
 
     per_video, summary = compared
     doc = json.loads(format_table(summary, "json", per_video=per_video))
@@ -227,7 +227,8 @@ def test_mean_ci_and_wilcoxon_against_scipy_and_pingouin():
 def test_summary_pairs_by_name():
     import pandas as pd
 
-    from msi.compare import COLUMNS, summarize
+    from msi.compare import summarize
+    from msi.metrics.registry import COLUMNS
 
     rng = np.random.default_rng(2)
     rows = []
@@ -248,7 +249,7 @@ def test_summary_pairs_by_name():
 def test_video_without_audio_keeps_its_other_columns(pristine, tmp_path):
     """The real carphone clip has no audio track: MSI, CPBD (and SSIM against itself) are scored,
     the lip-audio cells stay empty with a warning that says why."""
-    from msi.compare import video_metrics
+    from msi.video_columns import video_metrics
 
     row = video_metrics(pristine, truth=pristine)
     assert math.isfinite(row["msi_lip"]) and 0 < row["cpbd"] < 1 and row["ssim"] == pytest.approx(1.0)
@@ -268,7 +269,7 @@ def test_help_and_library_stay_light():
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    assert main(['compare', '--help']) == 0\n"
             "import msi.compare, msi.metrics.quality, msi.metrics.lmd, msi.metrics.lipsync\n"
-            "import msi.metrics.fid, msi.metrics.fvd, msi.metrics.identity, msi.metrics.networks\n"
+            "import msi.metrics.fid, msi.metrics.fvd, msi.metrics.csim, msi.metrics.networks\n"
             "heavy = [m for m in ('torch', 'mediapipe', 'matplotlib', 'onnxruntime', 'onnx') if m in sys.modules]\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)

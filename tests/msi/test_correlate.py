@@ -223,7 +223,8 @@ def test_bad_options_and_unreadable_table(tmp_path, run_cli, one_line_error):
 def test_score_joins_real_msi_on_the_path_column(pristine_frames, tmp_path, run_cli):
     """--score tracks the listed videos (real clips shaken by growing known shifts), joins MSI and
     the Table IV baselines on the path column, and correlates them with the given ratings."""
-    from msi.score import Settings, score_video
+    from msi.score import score_video
+    from msi.settings import Settings
     from msi.plots.slices import shift_frame
     from msi.io.video import write_video
 

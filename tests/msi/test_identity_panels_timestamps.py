@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from msi.errors import UsageError
-from msi.tracking.identity import FaceFollower, first_choice, parse_face
+from msi.tracking.face_choice import FaceFollower, first_choice, parse_face
 from msi.tracking.panels import expand_panels, panel_boxes, panel_names, parse_grid, split_panel_path
 from msi.io.timestamps import analyse_timestamps, resample_by_time
 

@@ -6,7 +6,7 @@ import pytest
 
 from msi.errors import BadLandmarks
 from msi.io.landmarks import load_landmarks, save_landmarks
-from msi.score import expand_inputs
+from msi.io.inputs import expand_inputs
 
 
 def test_folders_recursive_globs_and_missing(tmp_path):

@@ -1,4 +1,4 @@
-"""mouth_motion: the articulation a score saw (msi.metrics.motion), in scores, timelines and the CLI."""
+"""mouth_motion: the articulation a score saw (msi.metrics.mouth_motion), in scores, timelines and the CLI."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from msi.metrics.motion import (MOUTH_MOTION_MIN, low_motion_warning, mouth_motion, mouth_opening, opening_std,
+from msi.metrics.mouth_motion import (MOUTH_MOTION_MIN, low_motion_warning, mouth_motion, mouth_opening, opening_std,
                         window_mouth_motion)
 from msi.regions import LIP_OPENING, get_scheme
 
@@ -117,8 +117,9 @@ def test_cli_reports_motion(frozen_video, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_compare_column(frozen_video):
-    """`msi compare` and msi.compare.video_metrics carry mouth_motion like `msi score`."""
-    from msi.compare import COLUMNS, video_metrics
+    """`msi compare` and msi.video_columns.video_metrics carry mouth_motion like `msi score`."""
+    from msi.metrics.registry import COLUMNS
+    from msi.video_columns import video_metrics
     from msi.score import score_video
 
     assert "mouth_motion" in COLUMNS

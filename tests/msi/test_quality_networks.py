@@ -217,11 +217,13 @@ def test_fvd_equals_stylegan_v(i3d_file, pristine_frames, distorted):
 
 @pytest.fixture(scope="module")
 def tracked(pristine, distorted):
-    from msi.score import Settings, get_landmarks
+    from msi.acquire import get_landmarks
+    from msi.settings import Settings
 
     return {p: get_landmarks(p, Settings()) for p in (pristine, distorted)}
 
 
+@pytest.mark.slow
 def test_csim_equals_insightface(arcface_file, pristine, distorted, tracked):
     """insightface's ``face_align.norm_crop`` + ``ArcFaceONNX.get_feat`` + ``compute_sim`` on the
     same five points against ours, frame by frame, and the CSIM column through the real decoder,
@@ -229,11 +231,11 @@ def test_csim_equals_insightface(arcface_file, pristine, distorted, tracked):
     from insightface.model_zoo.arcface_onnx import ArcFaceONNX
     from insightface.utils import face_align
 
-    from msi.compare import video_context
+    from msi.video_columns import video_context
     from msi.io.video import read_frames
-    from msi.metrics import identity
+    from msi.metrics import csim as identity
     from msi.networks.arcface import load_arcface
-    from msi.score import Settings
+    from msi.settings import Settings
 
     ref_model = ArcFaceONNX(model_file=str(arcface_file))
     ours = load_arcface(arcface_file)

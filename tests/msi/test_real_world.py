@@ -16,7 +16,9 @@ import sys
 import numpy as np
 import pytest
 
-from msi.score import Settings, get_landmarks, score_many, score_video
+from msi.acquire import get_landmarks
+from msi.score import score_many, score_video
+from msi.settings import Settings
 from msi.io.video import DecodeReport, iter_frames, probe, read_frames, write_video
 
 N = 40  # frames: 5 full windows, enough for MSI and cheap to track
@@ -133,6 +135,7 @@ def test_timestamp_gap_warned_and_resampled(tmp_path, pristine_frames):
     assert r.timeline["end_s"].max() >= 2.0  # the time axis spans the gap (1.6 s without it)
 
 
+@pytest.mark.slow
 def test_constant_rate_file_gives_the_same_numbers_with_timestamps(clips, single):
     lm = get_landmarks(clips["single"], cache=False)
     assert lm.timestamps is not None and len(lm.timestamps) == N
@@ -190,7 +193,8 @@ def test_prefetch_thread_gives_the_same_frames_and_stops_cleanly(pristine):
 
 FREED = """
 import sys, weakref
-from msi.score import get_landmarks, score_landmarks
+from msi.acquire import get_landmarks
+from msi.score import score_landmarks
 lm = get_landmarks(sys.argv[1], cache=False)  # mediapipe is first imported deep inside this call
 ref = weakref.ref(lm.landmarks)
 score_landmarks(lm.take_landmarks(), lm.fps)

@@ -6,7 +6,7 @@ import pytest
 
 
 def test_every_column_is_declared_once_and_complete():
-    from msi.compare import COLUMNS
+    from msi.metrics.registry import COLUMNS
     from msi.metrics.column import NEEDS
     from msi.metrics.registry import VIDEO_METRICS
 
@@ -18,7 +18,7 @@ def test_every_column_is_declared_once_and_complete():
 
 
 def test_compare_help_lists_every_column_with_its_help(run_cli):
-    from msi.compare import COLUMNS
+    from msi.metrics.registry import COLUMNS
 
     code, out, err = run_cli(["compare", "--help"])
     assert code == 0 and err == ""
@@ -29,12 +29,12 @@ def test_compare_help_lists_every_column_with_its_help(run_cli):
 
 
 def test_a_metric_whose_input_is_unusable_is_nan_and_one_warning(pristine):
-    """The policy of :func:`msi.compare.run_metric`, on the real clip's context (nothing is
+    """The policy of :func:`msi.video_columns.run_metric`, on the real clip's context (nothing is
     tracked: the metrics below never ask for the landmarks)."""
-    from msi.compare import run_metric, video_context
+    from msi.video_columns import run_metric, video_context
     from msi.errors import MSIError
     from msi.metrics.column import Column, Metric
-    from msi.score import Settings
+    from msi.settings import Settings
 
     ctx = video_context(pristine, Settings())
 
@@ -65,9 +65,9 @@ def test_a_metric_whose_input_is_unusable_is_nan_and_one_warning(pristine):
 def test_a_failed_load_is_not_repeated(tmp_path):
     """A context part that fails (here: the video does not exist) raises the same error again
     without loading a second time."""
-    from msi.compare import video_context
+    from msi.video_columns import video_context
     from msi.errors import MSIError
-    from msi.score import Settings
+    from msi.settings import Settings
 
     ctx = video_context(tmp_path / "missing.mp4", Settings())
     with pytest.raises(MSIError) as first:

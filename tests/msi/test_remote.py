@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from msi.score import Settings, expand_inputs, score_many
+from msi.io.inputs import expand_inputs
+from msi.score import score_many
+from msi.settings import Settings
 
 boto3 = pytest.importorskip("boto3")  # moto[server] and s3fs are part of the [test] extra
 import s3fs  # noqa: E402,F401  (missing it is a failure, not a skip)
@@ -104,6 +106,7 @@ def _same(local_result, remote_result, cached: bool = False) -> None:
     pd.testing.assert_frame_equal(local_result.timeline, remote_result.timeline, check_exact=True)
 
 
+@pytest.mark.slow
 def test_a_bucket_folder_scores_bit_for_bit_like_local_disk_and_a_missing_key_is_an_error_row(s3, local, run_cli,
                                                                                              tmp_path):
     prefix = f"s3://{BUCKET}/clips"
@@ -126,6 +129,7 @@ def test_a_bucket_folder_scores_bit_for_bit_like_local_disk_and_a_missing_key_is
     assert len(json.loads(out.read_text())) == 3
 
 
+@pytest.mark.slow
 def test_on_a_local_dask_cluster_workers_stream_the_urls_and_a_rerun_continues_from_the_cache(s3, local, tmp_path,
                                                                                              monkeypatch):
     from msi.cluster import score_cluster
@@ -146,6 +150,7 @@ def test_on_a_local_dask_cluster_workers_stream_the_urls_and_a_rerun_continues_f
         assert again[name].msi_lip == local[name].msi_lip
 
 
+@pytest.mark.slow
 def test_a_cache_folder_at_a_url_is_written_and_read_back(s3, local):
     url, cache = f"s3://{BUCKET}/clips/a.mp4", f"s3://{BUCKET}/msi-cache"
     (first,) = score_many([url], Settings(), cache=cache)
@@ -223,6 +228,7 @@ class CuttingProxy:
         self.server.close()
 
 
+@pytest.mark.slow
 def test_a_connection_dropped_mid_video_is_retried_and_the_video_scored(s3, local, monkeypatch):
     """s3:// through a proxy that cuts the first long response 20 kB in: the same scores."""
     proxy = CuttingProxy(s3["port"], after=20_000)
@@ -238,6 +244,7 @@ def test_a_connection_dropped_mid_video_is_retried_and_the_video_scored(s3, loca
     _same(local["a.mp4"], res)
 
 
+@pytest.mark.slow
 def test_throttling_is_retried_with_backoff_and_the_video_scored(s3, local, monkeypatch):
     """S3 answers 503 SlowDown to the first ranged reads; botocore's and s3fs's own retries are
     turned down to one try here, so ours does the retrying."""
@@ -261,6 +268,7 @@ def test_throttling_is_retried_with_backoff_and_the_video_scored(s3, local, monk
     _same(local["b.mp4"], res)
 
 
+@pytest.mark.slow
 def test_a_connection_that_keeps_dropping_is_an_error_row_after_the_bounded_retry(s3, local, monkeypatch):
     """s3:// through a proxy that cuts every long response: s3fs's own retry (here 1 try) and
     then ours, RETRY_ATTEMPTS tries, then one line; the next video of the batch is still scored."""
@@ -286,6 +294,7 @@ def test_a_connection_that_keeps_dropping_is_an_error_row_after_the_bounded_retr
     _same(local["b.mp4"], good)
 
 
+@pytest.mark.slow
 def test_a_url_with_credentials_never_appears_in_any_output(s3, local, run_cli, tmp_path, caplog):
     presigned = s3["client"].generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "clips/a.mp4"})
     assert "Signature" in presigned
@@ -309,6 +318,7 @@ def test_a_url_with_credentials_never_appears_in_any_output(s3, local, run_cli, 
     assert f"{local['a.mp4'].msi_lip}" in stdout or f"{local['a.mp4'].msi_lip:.4f}" in stdout
 
 
+@pytest.mark.slow
 def test_without_a_url_no_remote_package_is_imported(clips, local):
     """`msi score` of a local video (a cache hit: the session's cache has it) in a fresh interpreter."""
     code = ("import sys\nfrom msi.cli import main\ntry:\n    main(['score', sys.argv[1], '-q'])\n"
@@ -329,6 +339,7 @@ def test_redaction_of_urls_in_text():
     assert redact_text(msg) == "ClientResponseError: 403, url='https://h/x.mp4' and s3://b/k done"
 
 
+@pytest.mark.slow
 def test_compare_takes_folder_urls_and_pairs_their_videos_by_name(s3):
     from msi.compare import list_videos, parse_methods
     from msi.errors import UsageError

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from msi.score import Settings, get_landmarks, score_video
+from msi.acquire import get_landmarks
+from msi.score import score_video
+from msi.settings import Settings
 
 
 def run_msi(*args, cwd=None) -> subprocess.CompletedProcess:

@@ -113,13 +113,14 @@ def test_empty_table_is_empty_not_missing(run_cli, one_line_error, tmp_path):
 @pytest.fixture(scope="module")
 def tracked(pristine_frames, tmp_path_factory):
     """Real landmarks of a real clip (40 frames of carphone), tracked once."""
-    from msi.score import get_landmarks
+    from msi.acquire import get_landmarks
     from msi.io.video import write_video
 
     clip = write_video(tmp_path_factory.mktemp("tracked") / "clip.mp4", pristine_frames[:N], fps=25)
     return get_landmarks(clip, cache=False)
 
 
+@pytest.mark.slow
 def test_coordinates_too_large_to_square_are_skipped_and_counted(tracked, tmp_path):
     lm = tracked.landmarks.astype(np.float64)
     lm[20:23] *= 1e200  # a broken exporter's frames: squaring them overflows float64
@@ -146,6 +147,7 @@ def test_coordinates_too_large_to_square_are_skipped_and_counted(tracked, tmp_pa
     assert len(errors) == 1 and "too large to square" in errors[0] and "no face" not in errors[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag", ["--fps", "--resample-fps"])
 @pytest.mark.parametrize("value", ["0", "-25", "nan", "inf"])
 def test_frame_rates_must_be_positive(flag, value, tracked, tmp_path, run_cli, one_line_error):
@@ -154,6 +156,7 @@ def test_frame_rates_must_be_positive(flag, value, tracked, tmp_path, run_cli, o
                    exit_code=2, alone=True)
 
 
+@pytest.mark.slow
 def test_workers_zero_means_every_core_and_negative_is_refused(tracked, tmp_path, run_cli, one_line_error):
     np.save(tmp_path / "lm.npy", tracked.landmarks)
     code, out, err = run_cli(["score", tmp_path / "lm.npy", "--fps", 25, "--workers", 0, "--json"])
@@ -202,7 +205,9 @@ def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(p
 def test_a_score_holds_only_the_points_it_reads_and_the_cache_and_track_keep_the_full_mesh(pristine, tmp_path):
     from msi.io.cache import LandmarkCache, cache_key, file_sha256
     from msi.regions import MP_SCORE_POINTS
-    from msi.score import Settings, get_landmarks, score_video
+    from msi.acquire import get_landmarks
+    from msi.score import score_video
+    from msi.settings import Settings
 
     full = get_landmarks(pristine, cache=False)
     cache = str(tmp_path / "cache")
@@ -271,6 +276,7 @@ def hostile(tracked, tmp_path_factory) -> Path:
     (["score", "good.npy", "--max-faces", "0"], ["--max-faces"], 2),
     (["noise-floor", "good.npy"], ["good.npy: a landmark file", "give the video"], 2),
 ], ids=lambda v: v[0] + "-" + v[1] if isinstance(v, list) and len(v) > 1 and isinstance(v[1], str) else None)
+@pytest.mark.slow
 def test_hostile_inputs_get_their_own_reason_in_one_line(argv, needles, code, hostile, run_cli, one_line_error,
                                                          monkeypatch):
     monkeypatch.chdir(hostile)
@@ -279,12 +285,14 @@ def test_hostile_inputs_get_their_own_reason_in_one_line(argv, needles, code, ho
     assert not (hostile / "p.png").exists() and not (hostile / "x.npz").exists()
 
 
+@pytest.mark.slow
 def test_landmark_files_are_read_for_the_scored_points_only_and_score_the_same(tracked, tmp_path):
     """A mesh file is read for its score points only (memory-mapped .npy, streamed .npz), keeping
     float32 as float32: the same numbers as loading all of it as float64."""
     from msi.io.landmarks import load_landmark_file, save_landmarks
     from msi.regions import MP_SCORE_POINTS
-    from msi.score import Settings, score_landmarks, score_video
+    from msi.score import score_landmarks, score_video
+    from msi.settings import Settings
 
     lm = tracked.landmarks
     np.save(tmp_path / "a.npy", lm)
@@ -301,6 +309,7 @@ def test_landmark_files_are_read_for_the_scored_points_only_and_score_the_same(t
             assert r.stats == whole.stats
 
 
+@pytest.mark.slow
 def test_the_score_side_of_an_hour_fits_the_memory_goal(tracked, pristine_frames, tmp_path):
     """Issue 24's goal through benchmarks/bench_memory.py's own measurements, on a short run: the
     scoring side allocates no per-frame copy (tracemalloc, real landmarks tiled to 20k and 60k

@@ -59,7 +59,7 @@ def crops_and_audio(talking_clip, tmp_path_factory):
     from scipy.io import wavfile
 
     from msi.io.audio import read_audio
-    from msi.score import get_landmarks
+    from msi.acquire import get_landmarks
     from msi.metrics.syncnet import crop_face, crop_track, face_boxes
     from msi.io.video import read_frames
 

@@ -78,7 +78,8 @@ def test_reused_tracker_equals_fresh(pristine_frames):
 def test_identity_in_cache_key_and_outputs(pristine):
     from importlib.metadata import version
 
-    from msi.score import Settings, score_video
+    from msi.score import score_video
+    from msi.settings import Settings
 
     ident = tracker_identity()
     assert ident == f"landmarker/mediapipe-{version('mediapipe')}/task-{MODEL_SHA256[:8]}"

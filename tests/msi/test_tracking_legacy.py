@@ -44,7 +44,8 @@ def test_video_mode_drifts_on_identical_frames(video_checks):
 
 
 def test_legacy_identity_and_scores(pristine):
-    from msi.score import Settings, score_video
+    from msi.score import score_video
+    from msi.settings import Settings
     from msi.tracking.trackers import tracker_identity
 
     r = score_video(pristine, Settings(tracker="facemesh-video"))

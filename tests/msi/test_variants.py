@@ -87,7 +87,8 @@ def test_score_option_variant_hf(tmp_path, capsys):
     import json
 
     from msi.cli import main
-    from msi.score import Settings, score_landmarks
+    from msi.score import score_landmarks
+    from msi.settings import Settings
 
     rng = np.random.default_rng(5)
     shifted = _head_moving(1)[:1] + np.cumsum(rng.normal(0, 2, size=(60, 1, 2)), axis=0)
