@@ -50,7 +50,7 @@ def mean_ci(values, level: float = CONFIDENCE) -> tuple[float, float, float, int
     return m, m - h, m + h, n
 
 
-def summarise(runs: pd.DataFrame, metrics: Sequence[str], by: str = "variant",
+def summarize_groups(runs: pd.DataFrame, metrics: Sequence[str], by: str = "variant",
               confidence: float = CONFIDENCE) -> pd.DataFrame:
     """One row per (``by``, metric): ``n``, ``mean``, ``ci_low``, ``ci_high`` over the runs."""
     rows = []

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from generator.bench.runs import RunStore, format_duration, slug
-from msi.stats import format_cell, minimum_detectable, paired_differences, summarise
+from msi.stats import format_cell, minimum_detectable, paired_differences, summarize_groups
 
 #: Table V: the full model, each component removed, and the baseline with all four removed.
 TABLE5 = {
@@ -324,7 +324,7 @@ def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict 
     # MSI is always shown (a dash when no run could be scored); the rest only when computable.
     metrics = [m for m in METRICS if m in ("msi_lip", "msi_jaw") or (m in runs and runs[m].notna().any())]
     runs = runs.reindex(columns=list(dict.fromkeys([*runs.columns, *metrics, "error"])))
-    summary = summarise(runs, metrics)
+    summary = summarize_groups(runs, metrics)
     diffs = paired_differences(runs, metrics, reference=reference)
     head = ["variant", "runs", "failed"] + metrics + ["motion matched"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

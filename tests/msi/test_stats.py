@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from generator.bench.runs import RunStore
-from msi.stats import format_cell, mean_ci, paired_differences, summarise
+from msi.stats import format_cell, mean_ci, paired_differences, summarize_groups
 
 
 def test_mean_ci_matches_scipy_t_interval():
@@ -54,8 +54,8 @@ def test_paired_difference_matches_pingouin():
     assert row["ci_high"] < 0  # the injected drop of 0.1 is far outside the noise
 
 
-def test_summarise_one_row_per_variant_and_metric():
-    s = summarise(_runs(), ["msi_lip", "missing_metric"])
+def test_summarize_groups_one_row_per_variant_and_metric():
+    s = summarize_groups(_runs(), ["msi_lip", "missing_metric"])
     assert list(s["variant"]) == ["full", "no-smoothing"] and set(s["n"]) == {4}
     assert (s["ci_low"] < s["mean"]).all() and (s["mean"] < s["ci_high"]).all()
     assert format_cell(0.5, 0.45, 0.55) == "0.500 ± 0.050"
