@@ -141,3 +141,16 @@ def rater_plan(items: Sequence[dict], seed: int, rater_index: int, repeats: int 
 def rater_name(index: int) -> str:
     """The rater code of session ``index`` (0-based): ``r01``, ``r02``, ..."""
     return f"r{index + 1:02d}"
+
+
+#: The annotation guideline shown before the practice round (``msi study make --guideline`` replaces it).
+GUIDELINE: tuple[str, ...] = (
+    "You will watch short videos of a talking face and answer a few questions about each. "
+    "There are no right or wrong answers: we want your own impression.",
+    "Motion stability: look at the lips and the jaw. Stable motion is smooth from frame to frame; "
+    "unstable motion jitters, shakes or jumps.",
+    "Lip sync: listen to the speech (use headphones if you can) and judge whether the lips move with it.",
+    "Realness: does the face look like a real recording of a person?",
+    "Each video must play to its end before you can answer; you may play it again. "
+    "A short practice round comes first and does not count.",
+)
