@@ -135,15 +135,15 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
     for design, cols in REQUIRED.items():
         rows = df["type"] == design
         for c in cols:
-            empty = rows & (df[c].isna() if c != "grade" else grades.isna())
+            empty = rows & df[c].map(_blank)
             if empty.any():
                 i = int(np.argmax(empty.to_numpy()))
-                fail(i, f"a {design} answer needs {c!r}" + (f" (got {df.loc[i, 'grade']!r})" if c == "grade" else ""))
+                fail(i, f"a {design} answer needs {c!r}")
     acr = df["type"] == "acr"
     bad = acr & ~grades.isin(GRADE_VALUES)
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
-        fail(i, f"grade {df.loc[i, 'grade']!r} is not one of {', '.join(map(str, GRADE_VALUES[::-1]))}")
+        fail(i, f"grade {str(df.loc[i, 'grade'])!r} is not one of {', '.join(map(str, GRADE_VALUES[::-1]))}")
     bad = ~acr & ~df["choice"].isin(CHOICES)
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))

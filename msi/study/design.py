@@ -103,24 +103,35 @@ def _insert(order: list[dict], entry: dict, rng: np.random.Generator, earliest: 
 
 
 def block_plan(main: Sequence[dict], attention: Sequence[dict], rng: np.random.Generator,
-               repeats: int, practice: int) -> list[dict]:
+               repeats: int, practice: int, avoid: str | None = None) -> list[dict]:
     """The presentations of one design's block: ``practice`` items that do not count, then the
     ``main`` items spread by utterance, ``repeats`` of them shown a second time at least
     :data:`REPEAT_GAP` presentations later, and the ``attention`` items at random places.
-    Each entry: ``{"item": id, "kind": ..., "swap": bool}`` (swap: a pair's b video on the left)."""
+    Each entry: ``{"item": id, "kind": ..., "swap": bool}`` (swap: a pair's b video on the left).
+    ``avoid``: the utterance just before the block (the previous block's last)."""
     def key(e: dict) -> str:
         return e["utterance"]
 
     body = [{"item": it["id"], "utterance": it["utterance"], "kind": "main"} for it in spread(main, rng, lambda x: x["utterance"])]
-    chosen = rng.choice(len(body), size=min(repeats, len(body)), replace=False) if body else []
+    early = [i for i in range(len(body)) if i + REPEAT_GAP < len(body)] or list(range(len(body)))
+    chosen = rng.choice(early, size=min(repeats, len(early)), replace=False) if early else []
     for i in sorted((int(c) for c in chosen), key=lambda c: body[c]["item"]):
         first = next(k for k, e in enumerate(body) if e["item"] == body[i]["item"] and e["kind"] == "main")
         _insert(body, {**body[i], "kind": "repeat"}, rng, first + REPEAT_GAP + 1, key)
     for it in attention:
         _insert(body, {"item": it["id"], "utterance": it["utterance"], "kind": "attention"}, rng, 1, key)
-    warm = [main[int(i)] for i in rng.choice(len(main), size=min(practice, len(main)), replace=False)] if main else []
+    # practice items: where possible of another utterance than their neighbours (the previous
+    # block's last presentation, each other, the first counted one)
+    warm: list[dict] = []
+    for k in range(min(practice, len(main))):
+        after = warm[-1]["utterance"] if warm else avoid
+        before = body[0]["utterance"] if body and k == min(practice, len(main)) - 1 else None
+        left = [it for it in main if it not in warm]
+        fine = [it for it in left if it["utterance"] not in (after, before)] or left
+        warm.append(fine[int(rng.integers(len(fine)))])
     plan = [{"item": it["id"], "utterance": it["utterance"], "kind": "practice"} for it in warm] + body
-    return [{"item": e["item"], "kind": e["kind"], "swap": bool(rng.integers(2))} for e in plan]
+    return [{"item": e["item"], "utterance": e["utterance"], "kind": e["kind"], "swap": bool(rng.integers(2))}
+            for e in plan]
 
 
 def rater_plan(items: Sequence[dict], seed: int, rater_index: int, repeats: int = 2, practice: int = 1,
@@ -134,8 +145,8 @@ def rater_plan(items: Sequence[dict], seed: int, rater_index: int, repeats: int 
         of_type = [it for it in items if it["type"] == design]
         main = [it for it in of_type if "expect" not in it]
         attention = [it for it in of_type if "expect" in it]
-        plan += block_plan(main, attention, rng, repeats, practice)
-    return [{"seq": k, **e} for k, e in enumerate(plan)]
+        plan += block_plan(main, attention, rng, repeats, practice, plan[-1]["utterance"] if plan else None)
+    return [{"seq": k, "item": e["item"], "kind": e["kind"], "swap": e["swap"]} for k, e in enumerate(plan)]
 
 
 def rater_name(index: int) -> str:
