@@ -167,7 +167,7 @@ preference.png, agreement.csv, summary.json.
 \b
 examples:
   msi study analyze study/ --out results/
-  msi study analyze answers-*.csv --study study/ --out results/ --panel p913
+  msi study analyze answers-*.csv --study study/ --out results/ --panel bt500
   msi correlate results/per_video_mos.csv --score --out table4.md     # Table IV""")
 @click.argument("answers", nargs=-1, required=True, metavar="ANSWERS...")
 @click.option("--out", "-o", required=True, metavar="DIR", help="folder for the tables, the figure and report.md")
@@ -175,12 +175,13 @@ examples:
               help="the study folder: per_video_mos.csv then names the videos by paths msi correlate --score finds")
 @click.option("--max-attention-fails", type=int, default=0, show_default=True,
               help="exclude a rater who fails more attention items than this")
-@click.option("--max-repeat-diff", type=float, default=1.0, show_default=True,
+@click.option("--max-repeat-diff", type=float, default=1.5, show_default=True,
               help="exclude a rater whose repeated grades differ by more than this on average")
 @click.option("--max-repeat-flips", type=float, default=0.5, show_default=True,
               help="exclude a rater who changes more than this share of repeated preferences")
-@click.option("--panel", type=click.Choice(["bt500", "p913", "none"]), default="bt500", show_default=True,
-              help="screening of raters who disagree with the panel: ITU-R BT.500 or ITU-T P.913")
+@click.option("--panel", type=click.Choice(["p913", "bt500", "none"]), default="p913", show_default=True,
+              help="screening of raters who disagree with the panel: ITU-T P.913 (correlation with the others' "
+                   "mean) or ITU-R BT.500 (outlying grades)")
 @click.option("--min-r", type=float, default=0.75, show_default=True, help="with --panel p913: least correlation with the panel")
 @click.option("--title", default=None, help="title of report.md (default: the study's name)")
 def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repeat_flips, panel, min_r, title) -> int:

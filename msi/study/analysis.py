@@ -12,13 +12,16 @@ and agreement; practice answers are ignored, repeats and attention items serve t
 2. *Repeats*: ACR, the mean absolute difference between a repeat's grades and the first
    presentation's, over questions and repeated items (above ``max_repeat_diff`` grades: excluded);
    pair, the share of repeated answers whose preferred method changed (above ``max_repeat_flips``).
-3. *Panel*: among the raters left, observers who disagree with the panel on the ACR grades:
+3. *Panel*: among the raters left, observers who disagree with the panel on the ACR grades
+   (default ``p913``):
    ``bt500`` (ITU-R BT.500-14, Annex 1 §2.3.1): for every video and question j, the mean u_j,
    standard deviation s_j and kurtosis β2_j = m4 / m2² of the grades; a grade counts in P_i when
    it is ≥ u_j + k s_j and in Q_i when ≤ u_j − k s_j, with k = 2 if 2 ≤ β2_j ≤ 4 (normal) else √20;
    observer i is rejected when (P_i + Q_i) / N_i > 0.05 and |P_i − Q_i| / (P_i + Q_i) < 0.3.
    ``p913`` (ITU-T P.913 §12.4): the Pearson r between the rater's grades and the mean grade of the
    other raters over the same videos and questions; below ``min_r`` (0.75) the rater is rejected.
+   BT.500's rule was made for long sessions: with a few dozen grades per rater, two outlying
+   grades (one high, one low) reject a careful observer, hence P.913 by default.
 
 **MOS** per method and question: mean of the grades with its t interval (:func:`msi.stats.mean_ci`;
 every grade one observation, as BT.500's δ = 1.96 S / √N, with Student's t for small N).
@@ -41,7 +44,7 @@ from msi.stats import CONFIDENCE, icc, krippendorff_alpha, mean_ci, share_ci, si
 
 #: Default screening thresholds (each a ``msi study analyze`` option).
 MAX_ATTENTION_FAILS = 0
-MAX_REPEAT_DIFF = 1.0
+MAX_REPEAT_DIFF = 1.5
 MAX_REPEAT_FLIPS = 0.5
 MIN_R = 0.75
 PANEL_RULES = ("bt500", "p913", "none")
@@ -155,7 +158,7 @@ def _acr_units(answers: pd.DataFrame) -> pd.DataFrame:
 
 def screen(answers: pd.DataFrame, max_attention_fails: int = MAX_ATTENTION_FAILS,
            max_repeat_diff: float = MAX_REPEAT_DIFF, max_repeat_flips: float = MAX_REPEAT_FLIPS,
-           panel: str = "bt500", min_r: float = MIN_R) -> pd.DataFrame:
+           panel: str = "p913", min_r: float = MIN_R) -> pd.DataFrame:
     """One row per rater (:data:`SCREENING_COLUMNS`): the measures of the three screenings, and
     ``excluded`` with its ``reasons`` (``;``-separated, empty for a rater kept)."""
     if panel not in PANEL_RULES:

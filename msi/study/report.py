@@ -122,7 +122,8 @@ def preference_figure(pref: pd.DataFrame, title: str = "Preference"):
             for x0, w, text in ((0, a, f"{pair[0]} {a:.0f}%"), (a + n_ + b, -b, f"{pair[1]} {b:.0f}%")):
                 if abs(w) >= 12:
                     ax.text(x0 + w / 2, y, text, ha="center", va="center", color="white", fontsize=8)
-            ax.text(101, y, f"p={_p(r['p'])}", va="center", fontsize=8)
+            p = _p(r["p"])
+            ax.text(101, y, f"p{p}" if p.startswith("<") else f"p={p}", va="center", fontsize=8)
         ax.set_yticks(range(len(pairs)), [f"{a} vs {b}" for a, b in pairs], fontsize=8)
         ax.set_xlim(0, 100)
         ax.invert_yaxis()

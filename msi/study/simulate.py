@@ -25,8 +25,8 @@ PROFILES = ("careful", "random", "careless")
 
 
 def _latent(truth: Mapping, method: str, question: str, offset: float) -> float:
-    if method == CHECK_METHOD:  # a clip shaken on purpose: plainly unstable
-        return 1.0 if question == "motion_stability" else truth.get("real", {}).get(question, 3.0)
+    if method == CHECK_METHOD:  # a clip shaken on purpose: plainly unstable, whatever the utterance
+        return 1.0 if question == "motion_stability" else truth.get("real", {}).get(question, 3.0) + offset
     return float(truth[method][question]) + offset
 
 
