@@ -89,6 +89,7 @@ def test_preference_test_is_scipys_binomial_test(study_answers):
     assert share_ci(0, 0)[0] != share_ci(0, 0)[0]
 
 
+@pytest.mark.slow  # imports pingouin (seconds)
 def test_icc_matches_the_anova_formula():
     rng = np.random.default_rng(0)
     y = rng.normal(size=(8, 1)) + rng.normal(0, 0.5, (8, 4))  # 8 targets x 4 raters
@@ -122,6 +123,7 @@ def test_bt500_counts_by_the_standards_loop():
     assert bt500_rejected(2, 2, 20) and not bt500_rejected(3, 0, 20) and not bt500_rejected(1, 1, 40)
 
 
+@pytest.mark.slow  # imports pingouin (seconds)
 def test_screening_keeps_careful_raters_and_states_reasons(study_answers):
     _, df = study_answers
     res = analyze(df)
