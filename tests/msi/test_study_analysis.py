@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from msi.stats import icc, krippendorff_alpha, mean_ci, share_ci, sign_test
+from msi.stats import icc, krippendorff_alpha, share_ci, sign_test
 from msi.study.analysis import analyze, bt500_counts, bt500_rejected, mos_table, preference_table
 from msi.study.answers import BadAnswers, COLUMNS, validate
 from msi.study.design import acr_item, pair_item, rater_plan
