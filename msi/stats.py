@@ -182,3 +182,105 @@ def format_cell(mean: float, lo: float, hi: float, digits: int = 3) -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {(hi - lo) / 2:.{digits}f}"
+
+
+# ----------------------------------------------------------------------------- opinion scores
+#
+# The statistics of user studies (``msi study analyze``): a share with its exact interval and the
+# sign test of a preference, Krippendorff's alpha and the intraclass correlation. The MOS and its
+# interval are :func:`mean_ci` over the grades.
+
+
+def share_ci(k: int, n: int, level: float = CONFIDENCE) -> tuple[float, float, float]:
+    """(k / n, low, high): a proportion with its Clopper-Pearson ("exact") interval
+    (Clopper & Pearson, Biometrika 26, 1934), the beta quantiles
+    ``B((1-c)/2; k, n-k+1)`` and ``B((1+c)/2; k+1, n-k)``; NaN for n = 0."""
+    from scipy import stats
+
+    if n <= 0:
+        return math.nan, math.nan, math.nan
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(level, method="exact")
+    return k / n, float(ci.low), float(ci.high)
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided sign test of a paired preference: the exact binomial p of ``wins`` out of
+    ``wins + losses`` against 1/2 (ties, "no preference", are left out as the sign test does;
+    Conover, "Practical Nonparametric Statistics", 3rd ed. 1999, §3.4). NaN with no untied pair."""
+    from scipy import stats
+
+    n = int(wins) + int(losses)
+    if n == 0:
+        return math.nan
+    return float(stats.binomtest(int(wins), n, 0.5).pvalue)
+
+
+def _alpha_distance(values: np.ndarray, counts: np.ndarray, level: str) -> np.ndarray:
+    """Squared difference δ²(c, k) of Krippendorff's alpha between every pair of values."""
+    c, k = np.meshgrid(np.arange(len(values)), np.arange(len(values)), indexing="ij")
+    if level == "nominal":
+        return (c != k).astype(np.float64)
+    if level == "interval":
+        return (values[:, None] - values[None, :]) ** 2
+    if level == "ordinal":  # (sum_{g=c}^{k} n_g - (n_c + n_k) / 2)^2 over the ranks between c and k
+        cum = np.concatenate([[0.0], np.cumsum(counts)])
+        lo, hi = np.minimum(c, k), np.maximum(c, k)
+        return (cum[hi + 1] - cum[lo] - (counts[c] + counts[k]) / 2) ** 2
+    raise ValueError(f"level must be nominal, ordinal or interval, got {level!r}")
+
+
+def krippendorff_alpha(reliability: np.ndarray, level: str = "ordinal") -> float:
+    """Krippendorff's alpha of a (raters, units) matrix of values, NaN where a rater did not rate.
+
+    ``alpha = 1 - D_o / D_e = 1 - (n - 1) Σ_ck o_ck δ²_ck / Σ_ck n_c n_k δ²_ck`` over the
+    coincidence matrix ``o_ck = Σ_u (number of c-k pairs of values in unit u) / (m_u - 1)``
+    (pairs from different raters; units with fewer than 2 values are not pairable and left out),
+    its marginals ``n_c`` and their total ``n``; ``δ²`` is the metric of the ``level``: nominal
+    (0/1), ordinal (``(Σ_{g=c}^{k} n_g - (n_c + n_k)/2)²``) or interval (``(c - k)²``).
+    Krippendorff, "Content Analysis", 2nd ed. 2004, ch. 11; "Computing Krippendorff's
+    Alpha-Reliability", 2011. 1 is perfect agreement, 0 agreement by chance. NaN when fewer than
+    two pairable values or only one value occurs.
+    """
+    data = np.asarray(reliability, dtype=np.float64)
+    if data.ndim != 2:
+        raise ValueError("reliability must be a (raters, units) matrix")
+    values = np.unique(data[np.isfinite(data)])
+    if len(values) < 2:
+        return math.nan
+    # counts[u, c]: how many raters gave value c to unit u
+    counts = np.stack([(data == v).sum(axis=0) for v in values], axis=1).astype(np.float64)
+    m = counts.sum(axis=1)
+    counts, m = counts[m >= 2], m[m >= 2]
+    if len(m) == 0:
+        return math.nan
+    weighted = counts / (m - 1)[:, None]
+    o = weighted.T @ counts - np.diag(weighted.sum(axis=0))
+    n_c = o.sum(axis=1)
+    n = n_c.sum()
+    d2 = _alpha_distance(values, n_c, level)
+    expected = (np.outer(n_c, n_c) * d2).sum()
+    if expected == 0:
+        return math.nan
+    return float(1 - (n - 1) * (o * d2).sum() / expected)
+
+
+def icc(ratings: pd.DataFrame, targets: str, raters: str, values: str) -> pd.DataFrame:
+    """The six intraclass correlations of Shrout & Fleiss (Psychological Bulletin 86, 1979) from
+    :func:`pingouin.intraclass_corr` (long table: one row per target × rater): ICC(1,1)
+    (one-way random), ICC(2,1) (two-way random, absolute agreement), ICC(3,1) (two-way mixed,
+    consistency) and their means over k raters, named as pingouin names them; columns ``type, icc, ci_low,
+    ci_high, p, n_targets, n_raters``. Targets not rated by every rater are left out (the formulas
+    need a complete design); an empty table when fewer than 2 targets or raters remain."""
+    import pingouin as pg
+
+    cols = ["type", "icc", "ci_low", "ci_high", "p", "n_targets", "n_raters"]
+    wide = ratings.pivot_table(index=targets, columns=raters, values=values, aggfunc="mean").dropna(axis=0)
+    if wide.shape[0] < 2 or wide.shape[1] < 2 or np.nanstd(wide.to_numpy()) == 0:
+        return pd.DataFrame(columns=cols)
+    long = wide.reset_index().melt(id_vars=targets, var_name=raters, value_name=values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = pg.intraclass_corr(long, targets=targets, raters=raters, ratings=values)
+    ci = np.stack(res["CI95"].to_numpy()) if "CI95" in res else np.stack(res["CI95%"].to_numpy())
+    return pd.DataFrame({"type": res["Type"], "icc": res["ICC"].astype(float), "ci_low": ci[:, 0], "ci_high": ci[:, 1],
+                         "p": res["pval"].astype(float), "n_targets": wide.shape[0], "n_raters": wide.shape[1]})[cols]

@@ -45,6 +45,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "plot": ("msi.cli.plot:command", "per-window MSI timeline and acceleration traces of one video"),
     "compare": ("msi.cli.compare:command", "one table for several methods: MSI, LSE-C/D, lip-audio proxy, CPBD, SSIM/PSNR/NLMD"),
     "noise-floor": ("msi.cli.noise_floor:command", "tracker noise floor: MSI of a still copy, smallest resolvable MSI difference"),
+    "study": ("msi.cli.study:command", "user studies in the browser: make, serve, analyze (MOS, preferences, Table III/IV, Fig. 8/9)"),
     "report": ("msi.cli.report:command", "HTML report: every method's videos in sync with MSI timelines, worst windows, slices"),
 }
 

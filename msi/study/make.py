@@ -1,0 +1,200 @@
+"""Build a study folder: the videos (as the browser plays them), the attention copies, the items,
+every rater's plan, and the rating page. The folder works from ``file://`` and when served.
+
+Videos pair up across method folders by their path without extension (as in ``msi compare``):
+that name is the *utterance*. A video Chromium plays as it is and no larger than the preview
+size is copied; any other is transcoded to a small H.264/AAC MP4 by ``msi report``'s preview code
+(:mod:`msi.report.previews`). An attention item's video is a copy of one method's clip shifted by
+random whole pixels on every frame (``shake_px``, about 5 % of the width by default): its motion
+is plainly unstable, so a rater who grades it well or prefers it to the clip did not watch.
+
+The folder is written next to its destination and moved into place when complete: a failed make
+leaves no half-made study.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from msi import __version__
+from msi.errors import MSIError
+from msi.study.design import (
+    CHECK_METHOD,
+    DESIGNS,
+    GRADES,
+    GUIDELINE,
+    QUESTIONS,
+    acr_item,
+    pair_item,
+    rater_name,
+    rater_plan,
+)
+from msi.study.manifest import FORMAT, BadStudy, write_manifest
+
+#: The page's files in msi/study/assets -> where they go in the study folder.
+PAGE_FILES = {"index.html": "index.html", "study.js": "page/study.js", "study.css": "page/study.css"}
+#: Long side of the videos in a study (larger ones are transcoded down).
+STUDY_SIDE = 256
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def list_videos(folder: Path) -> dict[str, Path]:
+    """Videos under ``folder`` (recursive) keyed by their path relative to it without extension."""
+    from msi.io.video import VIDEO_EXTENSIONS
+
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+    return {p.relative_to(folder).with_suffix("").as_posix(): p for p in files}
+
+
+def safe_name(name: str) -> str:
+    """A file and item name: letters, digits, ``.``, ``_``, ``-`` (other runs become ``-``)."""
+    return _SAFE.sub("-", name).strip("-") or "x"
+
+
+def match_videos(methods: dict[str, Path]) -> dict[str, dict[str, Path]]:
+    """{utterance: {method: video}} for the utterances every method has; a one-line error when
+    a method folder has no video or the methods share none."""
+    found = {m: list_videos(Path(d)) for m, d in methods.items()}
+    for m, v in found.items():
+        if not v:
+            raise MSIError(f"method {m}: no video in {methods[m]}")
+    common = sorted(set.intersection(*(set(v) for v in found.values())))
+    if not common:
+        raise MSIError("the method folders share no video name (videos pair up by name, as in msi compare)")
+    return {safe_name(u): {m: found[m][u] for m in methods} for u in common}
+
+
+def _shaken_copy(source: Path, dest: Path, shake_px: int | None, seed: int, side: int) -> None:
+    from msi.io.audio import NoAudio, read_audio
+    from msi.io.video import probe, read_frames, write_video
+    from msi.plots.slices import shift_frame
+
+    frames = read_frames(source, max_side=side)
+    s = shake_px if shake_px is not None else max(3, round(0.05 * frames.shape[2]))
+    shifts = np.random.default_rng(seed).integers(-s, s + 1, size=(len(frames), 2))
+    try:
+        wave = read_audio(source).samples.astype(np.float32) / 32768
+    except NoAudio:
+        wave = None
+    write_video(dest, [shift_frame(f, int(dx), int(dy)) for f, (dx, dy) in zip(frames, shifts)],
+                fps=probe(source).fps, crf=26, audio=wave, threads=1)
+
+
+def _place_video(source: Path, dest_noext: Path, side: int) -> Path:
+    """Copy ``source`` when the browser plays it as it is, else transcode a preview; the new path."""
+    from msi.io.video import iter_frames, probe
+    from msi.report.previews import browser_playable, write_preview
+
+    ok, _why = browser_playable(source, side)
+    if ok:
+        dest = dest_noext.with_suffix(source.suffix.lower())
+        shutil.copyfile(source, dest)
+        return dest
+    dest = dest_noext.with_suffix(".mp4")
+    write_preview(source, dest, iter_frames(source), probe(source).fps, side)
+    return dest
+
+
+def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequence[str] = ("acr",),
+               questions: Sequence[str] = tuple(QUESTIONS), pairs: Sequence[tuple[str, str]] | None = None,
+               raters: int = 20, seed: int = 0, repeats: int = 2, practice: int = 1, attention: int = 2,
+               attention_source: str | None = None, shake_px: int | None = None, name: str | None = None,
+               guideline: Sequence[str] = GUIDELINE, side: int = STUDY_SIDE,
+               progress: Callable[[str], None] | None = None) -> dict:
+    """Build the study folder ``out`` (which must not exist or be empty) and return its manifest.
+
+    ``methods``: {name: folder}; ``designs``: ``acr`` and/or ``pair``; ``pairs``: the method pairs
+    compared (default: every pair, in the order given); ``raters``: plans stored for the page
+    offline (the server makes more on demand); ``repeats``, ``practice``, ``attention``: per design
+    block. ``progress`` is called once per video written.
+    """
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BadStudy(f"{out} already exists and is not empty (a study is never overwritten)")
+    if not designs or any(d not in DESIGNS for d in designs):
+        raise MSIError(f"design must be one of {', '.join(DESIGNS)}")
+    if not questions or any(q not in QUESTIONS for q in questions):
+        raise MSIError(f"question must be among {', '.join(QUESTIONS)}")
+    for m in methods:
+        if safe_name(m) != m or m == CHECK_METHOD:
+            raise MSIError(f"method name {m!r}: use letters, digits, '.', '_' or '-' (and not {CHECK_METHOD!r})")
+    if "pair" in designs and len(methods) < 2:
+        raise MSIError("a pair design needs at least two methods")
+    pairs = list(pairs) if pairs else list(itertools.combinations(methods, 2))
+    for a, b in pairs:
+        if a not in methods or b not in methods or a == b:
+            raise MSIError(f"pair {a}:{b}: both must be different methods given ({', '.join(methods)})")
+    source = attention_source or next(iter(methods))
+    if source not in methods:
+        raise MSIError(f"attention source {source!r} is not one of the methods ({', '.join(methods)})")
+    if min(raters, repeats, practice, attention) < 0 or raters < 1:
+        raise MSIError("raters must be at least 1; repeats, practice and attention at least 0")
+    videos = match_videos(methods)
+    utterances = list(videos)
+    rng = np.random.default_rng(seed)
+    checks = [utterances[int(i)] for i in rng.choice(len(utterances), size=min(attention, len(utterances)), replace=False)]
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp's 0700 would keep the folder from the people it is shared with
+    try:
+        (tmp / "page").mkdir()
+        paths: dict[tuple[str, str], str] = {}
+        for u, per in videos.items():
+            for m, src in per.items():
+                (tmp / "videos" / m).mkdir(parents=True, exist_ok=True)
+                paths[m, u] = _place_video(src, tmp / "videos" / m / u, side).relative_to(tmp).as_posix()
+                if progress:
+                    progress(f"{m}/{u}")
+        for k, u in enumerate(checks):
+            (tmp / "videos" / CHECK_METHOD).mkdir(parents=True, exist_ok=True)
+            dest = tmp / "videos" / CHECK_METHOD / f"{u}.mp4"
+            _shaken_copy(videos[u][source], dest, shake_px, seed + 1000 + k, side)
+            paths[CHECK_METHOD, u] = dest.relative_to(tmp).as_posix()
+            if progress:
+                progress(f"{CHECK_METHOD}/{u}")
+        items: list[dict] = []
+        if "acr" in designs:
+            items += [acr_item(m, u, paths[m, u]) for u in utterances for m in methods]
+            items += [acr_item(CHECK_METHOD, u, paths[CHECK_METHOD, u], attention=True) for u in checks]
+        if "pair" in designs:
+            items += [pair_item(a, b, u, paths[a, u], paths[b, u]) for u in utterances for a, b in pairs]
+            items += [pair_item(source, CHECK_METHOD, u, paths[source, u], paths[CHECK_METHOD, u], expect=source)
+                      for u in checks]
+        ordered = [d for d in DESIGNS if d in designs]
+        manifest = {
+            "format": FORMAT,
+            "name": name or out.name,
+            "made_by": f"msi {__version__}",
+            "designs": ordered,
+            "questions": list(questions),
+            "question_text": {q: QUESTIONS[q] for q in questions},
+            "grades": [list(g) for g in GRADES],
+            "guideline": list(guideline),
+            "methods": list(methods),
+            "utterances": utterances,
+            "attention_source": source,
+            "plan": {"seed": seed, "repeats": repeats, "practice": practice},
+            "items": {it["id"]: it for it in items},
+            "sessions": [{"rater": rater_name(k), "plan": rater_plan(items, seed, k, repeats, practice, ordered)}
+                         for k in range(raters)],
+        }
+        assets = resources.files("msi.study") / "assets"
+        for src, dest in PAGE_FILES.items():
+            (tmp / dest).write_bytes((assets / src).read_bytes())
+        write_manifest(tmp, manifest)
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest

@@ -1,0 +1,172 @@
+"""``msi study serve``: the study on HTTP, a Flask app served by waitress (a production WSGI
+server in pure Python), answers stored in SQLite as they are given (:mod:`msi.study.store`).
+
+Routes:
+
+* ``GET /?t=TOKEN``: the rating page; ``GET /page/<file>``, ``GET /videos/<path>``: its files.
+  Nothing else of the study folder is served (not ``study.json``, not ``server/``), and a path
+  leaving those folders (``..``, absolute, encoded) is a 404 (``werkzeug.security.safe_join``).
+* ``GET /api/session?t=TOKEN``: the rater's code, plan and the presentations already answered
+  (a rater who reloads continues where they were).
+* ``POST /api/answer``: ``{"t": TOKEN, "seq": N, "answers": {question: grade|choice}, "seconds": s}``.
+  The rater is the token's: no one writes another rater's answers. Refused with a 4xx and a JSON
+  ``{"error": ...}``: a body over :data:`MAX_BODY` bytes (413), not a JSON object or with other keys
+  (400), an unknown token (403), a presentation not in the rater's plan (404), a grade outside 1-5 or
+  a choice other than ``a``/``b``/``none`` or questions not the study's (422), a presentation already
+  answered differently (409; the same answer again is a harmless retry, 200).
+* ``GET /api/results`` with the owner's key (header ``X-Owner-Key`` or ``?key=``): every answer as
+  the tidy CSV (``?format=json``: JSON rows); 403 without it.
+"""
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+from datetime import datetime, timezone
+from pathlib import Path
+
+from msi.errors import MSIError
+from msi.study.answers import COLUMNS, BadAnswers, check_values, expand
+from msi.study.manifest import load_study, session_plan
+from msi.study.store import AnswerStore
+
+#: Largest request body (bytes): an answer is a few hundred.
+MAX_BODY = 16 * 1024
+ANSWER_KEYS = {"t", "seq", "answers", "seconds"}
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+class PortInUse(MSIError):
+    """The address to serve on cannot be bound (in use, or not this machine's)."""
+
+    kind = "port"
+
+
+def server_folder(study: Path) -> Path:
+    """Where a served study keeps its database and links (never served)."""
+    d = Path(study) / "server"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return d
+
+
+def create_app(manifest: dict, store: AnswerStore):
+    """The Flask app of one study (``manifest`` as :func:`msi.study.manifest.load_study` returns it)."""
+    from flask import Flask, Response, jsonify, request, send_from_directory
+
+    root = Path(manifest["folder"])
+    app = Flask("msi.study", static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    plans: dict[int, dict[int, dict]] = {}
+
+    def plan_of(index: int) -> dict[int, dict]:
+        if index not in plans:  # plans are pure functions of the study: computed once per rater
+            plans[index] = {int(e["seq"]): e for e in session_plan(manifest, index)}
+        return plans[index]
+
+    def refuse(status: int, message: str):
+        return jsonify(error=message), status
+
+    @app.after_request
+    def headers(resp):
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"  # the token is in the page's URL
+        if request.path == "/" or request.path.startswith("/api/"):
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @app.errorhandler(400)
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    @app.errorhandler(413)
+    def http_error(exc):
+        return refuse(exc.code, exc.description.split(".")[0] if exc.code != 413 else
+                      f"request body larger than {MAX_BODY} bytes")
+
+    @app.get("/")
+    def index():
+        return send_from_directory(root, "index.html")
+
+    @app.get("/page/<path:name>")
+    def page(name: str):
+        return send_from_directory(root / "page", name)
+
+    @app.get("/videos/<path:name>")
+    def videos(name: str):
+        return send_from_directory(root / "videos", name, conditional=True)
+
+    def rater_of(token) -> tuple[str, int] | None:
+        return store.rater(token) if isinstance(token, str) and 0 < len(token) <= 200 else None
+
+    @app.get("/api/session")
+    def session():
+        who = rater_of(request.args.get("t") or request.headers.get("X-Rater-Token"))
+        if who is None:
+            return refuse(403, "unknown rater token")
+        rater, index = who
+        return jsonify(rater=rater, plan=list(plan_of(index).values()), answered=sorted(store.answered(rater)))
+
+    @app.post("/api/answer")
+    def answer():
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, dict):
+            return refuse(400, "the body must be a JSON object")
+        extra = set(body) - ANSWER_KEYS
+        if extra or not {"t", "seq", "answers"} <= set(body):
+            return refuse(400, f"the body has keys {sorted(ANSWER_KEYS)}, 'seconds' optional")
+        who = rater_of(body["t"])
+        if who is None:
+            return refuse(403, "unknown rater token")
+        rater, index = who
+        seq = body["seq"]
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq not in plan_of(index):
+            return refuse(404, f"no presentation {seq!r} in this rater's plan")
+        seconds = body.get("seconds")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not 0 <= seconds < 1e6):
+            return refuse(400, "seconds must be a number of seconds")
+        entry = plan_of(index)[seq]
+        try:
+            values = check_values(manifest["items"][entry["item"]], manifest["questions"], body["answers"])
+        except BadAnswers as exc:
+            return refuse(422, str(exc))
+        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        result = store.add(expand(manifest, entry, values, rater, seconds, at))
+        if result == "conflict":
+            return refuse(409, f"presentation {seq} was already answered otherwise")
+        return jsonify(ok=True, stored=result == "stored")
+
+    @app.get("/api/results")
+    def results():
+        key = request.headers.get("X-Owner-Key") or request.args.get("key") or ""
+        if not hmac.compare_digest(key.encode(), store.owner_key().encode()):
+            return refuse(403, "the results need the study owner's key")
+        rows = store.rows()
+        if request.args.get("format") == "json":
+            return jsonify(rows)
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return Response(buf.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="answers-{manifest["name"]}.csv"'})
+
+    return app
+
+
+def prepare(study: str | Path, raters: int) -> tuple[dict, AnswerStore, list[tuple[str, str]], str]:
+    """Load the study, open its database, make sure it has ``raters`` tokens; returns
+    (manifest, store, [(rater, token)], owner key)."""
+    manifest = load_study(study)
+    store = AnswerStore(server_folder(Path(manifest["folder"])) / "answers.sqlite")
+    return manifest, store, store.ensure_raters(raters), store.owner_key()
+
+
+def bind(app, host: str, port: int, threads: int = 8):
+    """A waitress server bound to (host, port), or :class:`PortInUse` in one line."""
+    from waitress import create_server
+
+    try:
+        return create_server(app, host=host, port=port, threads=threads, ident="msi-study")
+    except OSError as exc:
+        raise PortInUse(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

@@ -1,0 +1,201 @@
+"""The rating page in real Chromium (Selenium), offline from ``file://`` and against ``msi study
+serve`` on loopback: a careful, a random and an attention-failing rater click through; a video
+must play to its end before it can be graded; a reload continues where the rater was; the
+offline export and the server's results are the same table, and the analysis excludes the
+rater who failed the attention items."""
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chromium import available, console_errors, open_chromium
+from study_helpers import Server, make_methods, run_msi, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
+
+GRADE = {"real": 5, "frozen": 3, "shaken": 2, "check": 1}
+#: The offline test's export of the careful rater, compared with the served one's rows.
+OFFLINE: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("browser")
+    dirs = make_methods(root / "methods", utterances=2, frames=9)
+    r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
+                "--pair", "real:shaken", "--raters", "3", "--repeats", "1", "--attention", "1", "--out", root / "study")
+    assert r.returncode == 0, r.stderr
+    return root / "study"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    d = open_chromium(1100, 900)
+    d.set_script_timeout(20)
+    yield d
+    d.quit()
+
+
+def careful(item: dict, entry: dict, q: str):
+    if item["type"] == "acr":
+        return str(GRADE[item["method"]])
+    left, right = (item["b"], item["a"]) if entry["swap"] else (item["a"], item["b"])
+    return "a" if GRADE[left] > GRADE[right] else "b"
+
+
+def careless(item: dict, entry: dict, q: str):
+    return "5" if item["type"] == "acr" else "a"
+
+
+def make_random(seed: int):
+    rng = random.Random(seed)
+    return lambda item, entry, q: str(rng.randint(1, 5)) if item["type"] == "acr" else rng.choice("ab") + "" \
+        if rng.random() < 0.7 else "none"
+
+
+def screen(d) -> str:
+    return d.find_element("css selector", "body").get_attribute("data-screen")
+
+
+def current(d) -> tuple[dict, dict]:
+    return d.execute_script("const e = window.msiStudy.state.current.entry; return [e, window.MSI_STUDY.items[e.item]];")
+
+
+def answer_one(d, decide) -> int:
+    """Answer the presentation on screen (play, wait for the end, click, next); its seq."""
+    entry, item = current(d)
+    d.find_element("id", "play").click()
+    wait_for(lambda: d.execute_script("return !document.querySelector('fieldset').disabled"), timeout=15)
+    for q in d.execute_script("return window.MSI_STUDY.questions"):
+        d.find_element("css selector", f"input[name='{q}'][value='{decide(item, entry, q)}']").click()
+    d.find_element("id", "next").click()
+    wait_for(lambda: screen(d) != "item" or d.execute_script(
+        "return window.msiStudy.state.current.entry.seq") != entry["seq"])
+    return entry["seq"]
+
+
+def rate(d, decide, stop_after: int | None = None) -> int:
+    """Click through the plan (intro and interstitials included); the number of answers given."""
+    n = 0
+    while True:
+        s = wait_for(lambda: screen(d) if screen(d) != "loading" else None)
+        if s == "done":
+            return n
+        if s == "intro":
+            d.find_element("id", "start").click()
+        elif s == "practice-over":
+            d.find_element("id", "go").click()
+        elif s == "item":
+            if stop_after is not None and n == stop_after:
+                return n
+            answer_one(d, decide)
+            n += 1
+        else:
+            raise AssertionError(f"unexpected screen {s}: {d.find_element('id', 'app').text}")
+        wait_for(lambda: screen(d) != s or s == "item")
+
+
+def check_must_end(d) -> None:
+    """Before the video ends: answers locked, Next disabled, a forced submit saves nothing."""
+    wait_for(lambda: screen(d) == "item")
+    entry, _ = current(d)
+    assert d.execute_script("return Array.from(document.querySelectorAll('fieldset')).every(f => f.disabled)")
+    assert not d.find_element("id", "next").is_enabled()
+    d.execute_script("document.querySelector('input[type=radio]').click(); window.msiStudy.state.current.submit();")
+    assert not d.execute_script("return !!document.querySelector('input:checked')")
+    assert str(entry["seq"]) not in d.execute_script("return Object.keys(window.msiStudy.state.answers)")
+
+
+def plan_len(d) -> int:
+    return d.execute_script("return window.msiStudy.state.plan.length")
+
+
+def test_offline_raters_click_through_and_export(study, driver, tmp_path):
+    d = driver
+    page = (study / "index.html").resolve().as_uri()
+    d.get("about:blank")
+    d.get(page)
+    wait_for(lambda: screen(d) == "rater")
+    d.find_element("id", "rater").send_keys("r09\n")  # not a rater of this study
+    wait_for(lambda: "no rater" in d.find_element("id", "ask-rater").text)
+    d.find_element("id", "rater").clear()
+    d.find_element("id", "rater").send_keys("r01\n")
+    wait_for(lambda: screen(d) == "intro")
+    d.find_element("id", "start").click()
+    check_must_end(d)
+    assert rate(d, careful, stop_after=5) == 5
+    d.refresh()  # a reload continues where the rater was, answers kept
+    wait_for(lambda: screen(d) == "item")
+    assert d.execute_script("return Object.keys(window.msiStudy.state.answers).length") == 5
+    assert current(d)[0]["seq"] == 5
+    assert rate(d, careful) == plan_len(d) - 5
+    link = d.find_element("id", "download")
+    assert link.get_attribute("download") == f"answers-{study.name}-r01.csv"
+    files = {}
+    files["r01"] = d.execute_script("return window.msiStudy.exportCSV()")
+    for rater, decide in (("r02", make_random(2)), ("r03", careless)):
+        d.get("about:blank")
+        d.get(f"{page}#{rater}")
+        assert rate(d, decide) == plan_len(d)
+        files[rater] = d.execute_script("return window.msiStudy.exportCSV()")
+    assert not [e for e in console_errors(d) if "favicon" not in e]
+    paths = []
+    for rater, text in files.items():
+        (tmp_path / f"answers-{rater}.csv").write_text(text)
+        paths.append(tmp_path / f"answers-{rater}.csv")
+    df = pd.read_csv(paths[0])
+    assert len(df) == plan_len(d) * 3 and set(df["kind"]) == {"practice", "main", "repeat", "attention"}
+    assert (df.loc[df["method"] == "shaken", "grade"] == 2).all() and df["seconds"].gt(0).all()
+    r = run_msi("study", "analyze", *paths, "--study", study, "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    s = pd.read_csv(tmp_path / "out" / "screening.csv").set_index("rater")
+    assert s.loc["r03", "excluded"] and "attention" in s.loc["r03", "reasons"] and not s.loc["r01", "excluded"]
+    OFFLINE["r01"] = files["r01"]
+
+
+def test_served_raters_click_through_resume_and_match_offline(study, driver, tmp_path):
+    import shutil
+    import urllib.request
+
+    fresh = tmp_path / "study"
+    shutil.copytree(study, fresh, ignore=shutil.ignore_patterns("server"))
+    s = Server(fresh)
+    d = driver
+    try:
+        d.get(s.url)  # no token
+        wait_for(lambda: screen(d) == "error" and "token" in d.find_element("id", "message").text)
+        d.get(s.url + "?t=forged")
+        wait_for(lambda: screen(d) == "error" and "unknown rater token" in d.find_element("id", "message").text)
+        d.get(s.links()["r01"])
+        wait_for(lambda: screen(d) == "intro")
+        d.find_element("id", "start").click()
+        check_must_end(d)
+        assert rate(d, careful, stop_after=4) == 4
+        d.refresh()
+        wait_for(lambda: screen(d) == "item")
+        assert current(d)[0]["seq"] == 4
+        assert rate(d, careful) == plan_len(d) - 4
+        assert "saved" in d.find_element("id", "done").text
+        for rater, decide in (("r02", make_random(2)), ("r03", careless)):
+            d.get(s.links()[rater])
+            assert rate(d, decide) == plan_len(d)
+        req = urllib.request.Request(s.url + "api/results", headers={"X-Owner-Key": s.key})
+        served = pd.read_csv(io.StringIO(urllib.request.urlopen(req).read().decode()))
+    finally:
+        s.kill()
+    assert served["rater"].value_counts().to_dict() == {r: plan_len(d) * 3 for r in ("r01", "r02", "r03")}
+    # the same rater, the same clicks: the same rows offline and served (but for the times)
+    ours = served[served["rater"] == "r01"].drop(columns=["seconds", "answered_at"]).reset_index(drop=True)
+    if "r01" in OFFLINE:
+        offline = pd.read_csv(io.StringIO(OFFLINE["r01"])).drop(columns=["seconds", "answered_at"])
+        pd.testing.assert_frame_equal(offline.assign(study=ours["study"]), ours, check_dtype=False)
+    assert (ours.loc[ours["type"] == "acr", "grade"].astype(int).to_numpy()
+            == [GRADE[m] for m in ours.loc[ours["type"] == "acr", "method"]]).all()
+    r = run_msi("study", "analyze", fresh, "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    sc = pd.read_csv(tmp_path / "out" / "screening.csv").set_index("rater")
+    assert sc.loc["r03", "excluded"] and not sc.loc["r01", "excluded"]

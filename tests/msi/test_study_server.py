@@ -1,0 +1,150 @@
+"""``msi study serve`` as a real process on loopback: hostile requests get a 4xx and the server
+keeps serving; 20 raters post at once; a server killed with SIGKILL mid-study and restarted has
+lost nothing; a port in use is one line."""
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from study_helpers import Server, make_methods, run_msi
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("served")
+    dirs = make_methods(root / "methods")
+    r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
+                "--raters", "3", "--out", root / "study")
+    assert r.returncode == 0, r.stderr
+    return root / "study"
+
+
+def request(url: str, body=None, headers=None, method=None, raw: bytes | None = None) -> tuple[int, bytes]:
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})},
+                                 method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def plan(server: Server, rater: str) -> dict:
+    code, body = request(f"{server.url}api/session?t={server.token(rater)}")
+    assert code == 200, body
+    return json.loads(body)
+
+
+def values(study_manifest: dict, item_id: str, grade: int = 4) -> dict:
+    acr = study_manifest["items"][item_id]["type"] == "acr"
+    return {q: (grade if acr else "a") for q in study_manifest["questions"]}
+
+
+def test_hostile_requests_get_4xx_and_the_server_keeps_serving(study):
+    manifest = json.loads((study / "study.json").read_text())
+    s = Server(study)
+    try:
+        t1, t2 = s.token("r01"), s.token("r02")
+        p1 = plan(s, "r01")["plan"]
+        acr = next(e for e in p1 if manifest["items"][e["item"]]["type"] == "acr")
+        good = {"t": t1, "seq": acr["seq"], "answers": values(manifest, acr["item"]), "seconds": 3.2}
+        cases = {
+            "oversized": (dict(raw=b'{"t": "' + b"x" * 200_000 + b'"}'), 413),
+            "not json": (dict(raw=b"{grade: 5"), 400),
+            "a list": (dict(body=[1, 2]), 400),
+            "unknown key": (dict(body={**good, "rater": "r02"}), 400),
+            "unknown token": (dict(body={**good, "t": "nope"}), 403),
+            "no token": (dict(body={k: v for k, v in good.items() if k != "t"}), 400),
+            "another rater's seq": (dict(body={**good, "t": t2, "seq": 10_000}), 404),
+            "seq as text": (dict(body={**good, "seq": "1"}), 404),
+            "grade 0": (dict(body={**good, "answers": {**good["answers"], "motion_stability": 0}}), 422),
+            "grade 6": (dict(body={**good, "answers": {**good["answers"], "realness": 6}}), 422),
+            "grade 4.5": (dict(body={**good, "answers": {**good["answers"], "realness": 4.5}}), 422),
+            "missing question": (dict(body={**good, "answers": {"motion_stability": 3}}), 422),
+            "negative seconds": (dict(body={**good, "seconds": -1}), 400),
+        }
+        for name, (kw, want) in cases.items():
+            code, body = request(f"{s.url}api/answer", **kw)
+            assert code == want, (name, code, body)
+            assert "error" in json.loads(body), name
+        for path in ("videos/../study.json", "videos/%2e%2e/study.json", "page/../server/answers.sqlite",
+                     "study.json", "server/links.csv", "videos/..%2f..%2fstudy.json", "videos//etc/passwd"):
+            code, _ = request(s.url + path)
+            assert code == 404, path
+        assert request(f"{s.url}api/results")[0] == 403
+        assert request(f"{s.url}api/results", headers={"X-Owner-Key": "guess"})[0] == 403
+        assert request(f"{s.url}api/session?t=nope")[0] == 403
+        # ... and still serves: the good answer, a retry of it, then a contradiction
+        assert request(f"{s.url}api/answer", body=good)[0] == 200
+        assert request(f"{s.url}api/answer", body=good)[0] == 200
+        other = {**good, "answers": values(manifest, acr["item"], grade=1)}
+        assert request(f"{s.url}api/answer", body=other)[0] == 409
+        code, csv = request(f"{s.url}api/results", headers={"X-Owner-Key": s.key})
+        assert code == 200
+        rows = pd.read_csv(pd.io.common.StringIO(csv.decode()))
+        assert len(rows) == 3 and set(rows["rater"]) == {"r01"} and set(rows["grade"]) == {4}
+        assert request(s.url + "videos/" + manifest["items"][acr["item"]]["video"].removeprefix("videos/"))[0] == 200
+        assert s.alive()
+    finally:
+        s.kill()
+
+
+def test_twenty_raters_post_at_once_then_sigkill_loses_nothing(tmp_path, study):
+    import shutil
+
+    fresh = tmp_path / "study"
+    shutil.copytree(study, fresh, ignore=shutil.ignore_patterns("server"))
+    manifest = json.loads((fresh / "study.json").read_text())
+    s = Server(fresh, "--raters", "20")
+    try:
+        raters = list(s.links())
+        assert len(raters) == 20 and len(set(s.links().values())) == 20
+        plans = {r: plan(s, r)["plan"] for r in raters}
+        errors: list = []
+        barrier = threading.Barrier(20)
+
+        def rater(r: str) -> None:
+            barrier.wait()
+            for e in plans[r][:6]:
+                code, body = request(f"{s.url}api/answer", body={"t": s.token(r), "seq": e["seq"],
+                                                                   "answers": values(manifest, e["item"]), "seconds": 1})
+                if code != 200:
+                    errors.append((r, code, body))
+
+        threads = [threading.Thread(target=rater, args=(r,)) for r in raters]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[:3]
+        s.kill(signal.SIGKILL)  # mid-study: every rater has 6 answers and more to give
+        s.start()
+        assert s.url
+        code, csv = request(f"{s.url}api/results", headers={"X-Owner-Key": s.key})
+        rows = pd.read_csv(pd.io.common.StringIO(csv.decode()))
+        assert code == 200 and len(rows) == 20 * 6 * 3
+        assert rows.groupby("rater")["seq"].nunique().eq(6).all()
+        assert plan(s, "r07")["answered"] == sorted(e["seq"] for e in plans["r07"][:6])  # resumes there
+        assert plan(s, "r07")["plan"] == plans["r07"]
+    finally:
+        s.kill()
+
+
+def test_port_in_use_is_one_line(study, one_line_error):
+    s = Server(study)
+    try:
+        port = s.url.rsplit(":", 1)[1].strip("/")
+        r = run_msi("study", "serve", study, "--port", port)
+        one_line_error(r.returncode, r.stderr, "cannot serve on 127.0.0.1:" + port)
+    finally:
+        s.kill()
