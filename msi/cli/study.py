@@ -36,20 +36,6 @@ def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]] | None:
     return out or None
 
 
-def _methods(specs: tuple[str, ...]) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for spec in specs:
-        name, sep, d = spec.partition("=")
-        if not sep:
-            name, d = Path(spec).name, spec
-        if not name or name in out:
-            raise UsageError(f"method {spec!r}: expected NAME=DIR with a new NAME")
-        if not Path(d).is_dir():
-            raise UsageError(f"method {name}: {d} is not a folder")
-        out[name] = Path(d)
-    return out
-
-
 @command.command("make", context_settings=CONTEXT_SETTINGS, epilog="""\b
 Videos pair up across the folders by name (the utterance), as in msi compare.
 The folder holds index.html (the page), page/, videos/ and study.json.
@@ -90,7 +76,9 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
 
     from msi.study.make import match_videos, make_study
 
-    folders = _methods(methods)
+    from msi.compare import parse_methods
+
+    folders = parse_methods(methods)
     text = None
     if guideline:
         try:

@@ -46,14 +46,6 @@ STUDY_SIDE = 256
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def list_videos(folder: Path) -> dict[str, Path]:
-    """Videos under ``folder`` (recursive) keyed by their path relative to it without extension."""
-    from msi.io.video import VIDEO_EXTENSIONS
-
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
-    return {p.relative_to(folder).with_suffix("").as_posix(): p for p in files}
-
-
 def safe_name(name: str) -> str:
     """A file and item name: letters, digits, ``.``, ``_``, ``-`` (other runs become ``-``)."""
     return _SAFE.sub("-", name).strip("-") or "x"
@@ -62,6 +54,8 @@ def safe_name(name: str) -> str:
 def match_videos(methods: dict[str, Path]) -> dict[str, dict[str, Path]]:
     """{utterance: {method: video}} for the utterances every method has; a one-line error when
     a method folder has no video or the methods share none."""
+    from msi.compare import list_videos  # the one pairing rule of msi compare
+
     found = {m: list_videos(Path(d)) for m, d in methods.items()}
     for m, v in found.items():
         if not v:
