@@ -80,6 +80,15 @@ examples:
 @click.option("--transcripts", default=None, metavar="CSV|DIR",
               help="WER's transcripts: a CSV with columns name,transcript or a folder of NAME.txt/NAME.align "
                    "(default: a .txt/.align file beside each video or its truth)")
+@click.option("--sensitivity", is_flag=True,
+              help="also re-encode every video along the ladder and show how far each column moves; "
+                   "cells within that movement are marked ≈")
+@click.option("--ladder", default=None, metavar="NAMES",
+              help="rungs for --sensitivity, comma-separated (default all: crf18,crf28,crf35,half,fps25)")
+@click.option("--sensitivity-plot", default=None, metavar="FILE",
+              help="with --sensitivity: each column's movement beside the method differences (.png/.pdf/.svg)")
+@click.option("--sensitivity-out", default=None, metavar="FILE",
+              help="with --sensitivity: the tidy sensitivity rows (.csv or .json)")
 @click.option("--bootstrap", "resamples", type=int, default=None, metavar="N",
               help="bootstrap resamples of the videos for the FID/FVD intervals (default 200; 0: none)")
 @click.option("--paper", default=None, metavar="FILE",
@@ -98,7 +107,8 @@ examples:
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
 def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights,
-            lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, resamples,
+            lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, sensitivity, ladder,
+            sensitivity_plot, sensitivity_out, resamples,
             paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
@@ -115,6 +125,18 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         raise UsageError("--bootstrap must be 0 or more")
     if lpips_linear and not lpips_weights:
         raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
+    for flag, given in (("--ladder", ladder), ("--sensitivity-plot", sensitivity_plot),
+                        ("--sensitivity-out", sensitivity_out)):
+        if given is not None and not sensitivity:
+            raise UsageError(f"{flag} needs --sensitivity")
+    opt.check_suffix(sensitivity_plot, "--sensitivity-plot", (".png", ".pdf", ".svg"))
+    opt.check_suffix(sensitivity_out, "--sensitivity-out", (".csv", ".json"))
+    outputs.check_file(sensitivity_plot, "--sensitivity-plot")
+    outputs.check_file(sensitivity_out, "--sensitivity-out")
+    if sensitivity:
+        from msi.sensitivity import parse_ladder
+
+        rungs = parse_ladder(ladder)
     workers = opt.check_workers(workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
@@ -125,6 +147,9 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     if reference not in dirs:
         raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(dirs)})")
     from msi.io.remote import is_folder, is_url
+
+    if sensitivity and any(is_url(d) for d in dirs.values()):
+        raise UsageError("--sensitivity re-encodes videos: it needs local folders, not a store's URL")
 
     if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):
         raise UsageError(f"--truth {truth}: not a folder")
@@ -149,14 +174,18 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     from msi.score import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
-    per_video = compare_methods(dirs, (truth if is_url(truth) else Path(truth)) if truth else None, syncnet_weights, settings, workers,
-                                opt.cache_setting(no_cache, cache_dir),
-                                CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
+
+    def run(folders):
+        return compare_methods(folders, (truth if is_url(truth) else Path(truth)) if truth else None, syncnet_weights,
+                               settings, workers, opt.cache_setting(no_cache, cache_dir),
+                               CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
                                                 lpips_region=lpips_region, transcripts=transcripts),
-                                weights={"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
-                                         "lpips": (lpips_weights, lpips_linear) if lpips_weights else None,
-                                         "lipnet": lipnet_weights},
-                                reference=reference, resamples=resamples)
+                               weights={"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
+                                        "lpips": (lpips_weights, lpips_linear) if lpips_weights else None,
+                                        "lipnet": lipnet_weights},
+                               reference=reference, resamples=resamples)
+
+    per_video = run(dirs)
     for _, r in per_video.iterrows():
         if isinstance(r["error"], str):
             click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
@@ -170,16 +199,61 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
             if r["warning"]:
                 click.echo(f"msi: warning: {r['method']}: {r['warning']}", err=True)
     summary = summarize(per_video, reference)
-    click.echo(format_table(summary, fmt, paper_table, per_video), nl=False)
+    marks, sens = None, None
+    if sensitivity:
+        sens, marks, summary = _sensitivity(dirs, per_video, summary, run, rungs, reference, workers,
+                                            opt.cache_setting(no_cache, cache_dir), quiet)
+    click.echo(format_table(summary, fmt, paper_table, per_video, marks), nl=False)
+    if sens is not None and fmt == "md":
+        from msi.sensitivity import LEGEND, format_sensitivity
+
+        click.echo(f"\n{LEGEND}\n\nEncoding sensitivity (mean change over videos, 95% CI):\n")
+        click.echo(format_sensitivity(sens, summary, reference), nl=False)
     hint = (outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)
     for path, flag, write in ((out, "--out", lambda: _write_rows(per_video, out)),
-                              (plot, "--plot", lambda: _plot(summary, plot))):
+                              (plot, "--plot", lambda: _plot(summary, plot)),
+                              (sensitivity_out, "--sensitivity-out", lambda: _write_sensitivity(sens, sensitivity_out)),
+                              (sensitivity_plot, "--sensitivity-plot",
+                               lambda: _plot_sensitivity(sens, summary, reference, sensitivity_plot))):
         if path:
             try:
                 write()
             except (OSError, ValueError, ImportError) as exc:  # disk full, no parquet engine, ...
                 raise outputs.write_failed(path, exc, hint.format(flag=flag)) from None
     return EXIT_FAILED if per_video["error"].notna().any() else EXIT_OK
+
+
+def _sensitivity(dirs, per_video, summary, run, rungs, reference, workers, cache, quiet):
+    """The ladder's pass: (sensitivity rows, cell marks, summary + ``within_encoding_effect``)."""
+    from msi.sensitivity import MARK, flags, run_ladder, sensitivity_table
+
+    by_rung, notes = run_ladder(dirs, per_video, run, rungs, workers, cache, progress=not quiet)
+    for rung, df in by_rung.items():
+        for _, r in df.iterrows():
+            if isinstance(r["error"], str):
+                notes.append(f"{rung}: {r['path']}: {r['error']}")
+    if not quiet:
+        for n in notes:
+            click.echo(f"msi: warning: sensitivity: {n}", err=True)
+    sens = sensitivity_table(per_video, by_rung, rungs)
+    flagged = flags(summary, sens, reference)
+    marks = {k: MARK for k, v in flagged.items() if v}
+    summary = summary.assign(within_encoding_effect=[flagged.get((m, c)) for m, c in zip(summary["method"],
+                                                                                         summary["metric"])])
+    return sens, marks, summary
+
+
+def _write_sensitivity(sens, out: str) -> None:
+    if out.endswith(".csv"):
+        sens.to_csv(out, index=False)
+    else:
+        sens.to_json(out, orient="records", indent=1)
+
+
+def _plot_sensitivity(sens, summary, reference, path: str) -> None:
+    from msi.sensitivity import plot_sensitivity
+
+    plot_sensitivity(sens, summary, reference, path)
 
 
 def _plot(summary, path: str) -> None:
