@@ -1,8 +1,8 @@
 """Rebuild the "Compare methods" example of docs/compare.md: three 4 s synthetic talking clips (espeak-ng speech,
 seeds 0-2), each turned into four "methods" by the done test's ``make_methods`` (tests/msi/test_compare.py),
-then ``msi compare`` on them.
+then ``msi compare`` on them (and the same with ``--sensitivity``: docs/compare.md's encoding table).
 
-    python docs/compare_demo.py /tmp/compare_demo   # then follow the printed msi compare command
+    python docs/compare_demo.py /tmp/compare_demo   # then follow the printed msi compare commands
 """
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def main(root: Path) -> None:
         shutil.rmtree(root / f"tmp{seed}")
     print(f"cd {root / 'methods'} && msi compare real=real shaken=shaken frozen=frozen delayed=delayed "
           "--truth ../truth --workers 2 --plot compare.png")
+    print(f"cd {root / 'methods'} && msi compare real=real shaken=shaken frozen=frozen delayed=delayed "
+          "--truth ../truth --workers 2 --sensitivity --sensitivity-plot compare_sensitivity.png "
+          "--sensitivity-out compare_sensitivity.csv")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ from msi.metrics.registry import TABLE_COLUMNS
 
 FORMATS = ("md", "csv", "json", "latex")
 _NEED_FLAG = {"truth": "--truth", "weights": "--syncnet-weights", "audio": "an audio track",
-              "inception": "--inception-weights", "i3d": "--i3d-weights", "arcface": "--arcface-weights"}
+              "inception": "--inception-weights", "i3d": "--i3d-weights", "arcface": "--arcface-weights",
+              "lpips": "--lpips-weights", "lipnet": "--lipnet-weights"}
 
 
 def columns_help() -> str:
@@ -33,6 +34,13 @@ LSE-C/LSE-D need --syncnet-weights (syncnet_python's syncnet_v2.model; nothing i
 FID and FVD (one value per method against --truth, else against --reference, with a bootstrap
 95% CI over videos) and CSIM need the weights files given with their options; see
 docs/quality-networks.md for the files and the exact protocol.
+LPIPS needs --lpips-weights (torchvision's AlexNet or VGG16 file; the linear layers are the
+installed lpips package's, or --lpips-linear) and --truth. WER needs --lipnet-weights
+(LipNet-PyTorch's checkpoint) and a transcript per video: --transcripts CSV (name,transcript) or
+folder (NAME.txt / NAME.align), else a .txt/.align file beside the video or its truth.
+--sensitivity re-encodes every video along a ladder (H.264 CRF 18/28/35, half size, 25 fps) and
+shows how far each column moves; cells whose difference to the reference is within that
+column's encoding effect are marked ≈ (docs/compare.md).
 "Lip-audio r" is a weight-free proxy (best-shift correlation of mouth opening and audio
 loudness), not Sync-C. Offsets use syncnet_python's sign: negative = the audio lags the video.
 
@@ -60,6 +68,27 @@ examples:
               help="StyleGAN-V's TorchScript I3D (i3d_torchscript.pt) for FVD")
 @click.option("--arcface-weights", default=None, metavar="FILE",
               help="an insightface ArcFace ONNX model (e.g. w600k_r50.onnx) for CSIM (needs --truth)")
+@click.option("--lpips-weights", default=None, metavar="FILE",
+              help="torchvision's AlexNet or VGG16 state dict (alexnet-owt-7be5be79.pth, vgg16-397923af.pth) "
+                   "for LPIPS (needs --truth)")
+@click.option("--lpips-linear", default=None, metavar="FILE",
+              help="LPIPS v0.1 linear layers (default: the installed lpips package's weights/v0.1/alex|vgg.pth)")
+@click.option("--lpips-region", type=click.Choice(["frame", "face"]), default="frame",
+              help="LPIPS on the full frame (default) or inside the truth's face box")
+@click.option("--lipnet-weights", default=None, metavar="FILE",
+              help="LipNet-PyTorch's LipNet checkpoint (LipNet_unseen_loss_*.pt) for WER")
+@click.option("--transcripts", default=None, metavar="CSV|DIR",
+              help="WER's transcripts: a CSV with columns name,transcript or a folder of NAME.txt/NAME.align "
+                   "(default: a .txt/.align file beside each video or its truth)")
+@click.option("--sensitivity", is_flag=True,
+              help="also re-encode every video along the ladder and show how far each column moves; "
+                   "cells within that movement are marked ≈")
+@click.option("--ladder", default=None, metavar="NAMES",
+              help="rungs for --sensitivity, comma-separated (default all: crf18,crf28,crf35,half,fps25)")
+@click.option("--sensitivity-plot", default=None, metavar="FILE",
+              help="with --sensitivity: each column's movement beside the method differences (.png/.pdf/.svg)")
+@click.option("--sensitivity-out", default=None, metavar="FILE",
+              help="with --sensitivity: the tidy sensitivity rows (.csv or .json)")
 @click.option("--bootstrap", "resamples", type=int, default=None, metavar="N",
               help="bootstrap resamples of the videos for the FID/FVD intervals (default 200; 0: none)")
 @click.option("--paper", default=None, metavar="FILE",
@@ -77,7 +106,9 @@ examples:
 @opt.tracking_options()
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
-def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights, resamples,
+def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights,
+            lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, sensitivity, ladder,
+            sensitivity_plot, sensitivity_out, resamples,
             paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
@@ -92,6 +123,20 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         raise UsageError("--fid-step must be at least 1")
     if resamples is not None and resamples < 0:
         raise UsageError("--bootstrap must be 0 or more")
+    if lpips_linear and not lpips_weights:
+        raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
+    for flag, given in (("--ladder", ladder), ("--sensitivity-plot", sensitivity_plot),
+                        ("--sensitivity-out", sensitivity_out)):
+        if given is not None and not sensitivity:
+            raise UsageError(f"{flag} needs --sensitivity")
+    opt.check_suffix(sensitivity_plot, "--sensitivity-plot", (".png", ".pdf", ".svg"))
+    opt.check_suffix(sensitivity_out, "--sensitivity-out", (".csv", ".json"))
+    outputs.check_file(sensitivity_plot, "--sensitivity-plot")
+    outputs.check_file(sensitivity_out, "--sensitivity-out")
+    if sensitivity:
+        from msi.sensitivity import parse_ladder
+
+        rungs = parse_ladder(ladder)
     workers = opt.check_workers(workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
@@ -105,23 +150,44 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(dirs)})")
     from msi.io.remote import is_folder, is_url
 
+    if sensitivity and any(is_url(d) for d in dirs.values()):
+        raise UsageError("--sensitivity re-encodes videos: it needs local folders, not a store's URL")
+
     if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):
         raise UsageError(f"--truth {truth}: not a folder")
     paper_table = read_paper_table(paper) if paper else None
     from msi.compare import list_videos
 
-    empty = [n for n, d in dirs.items() if not list_videos(d)]
+    videos = {n: list_videos(d) for n, d in dirs.items()}
+    empty = [n for n, v in videos.items() if not v]
     if empty:
         raise UsageError(f"no videos in the folder of {', '.join(empty)}")
+    if transcripts is not None:
+        import os
+
+        from msi.metrics.wer import unmatched_transcripts
+
+        transcripts = os.path.abspath(transcripts)  # workers resolve it from their own folder
+        stray = unmatched_transcripts(transcripts, [k for v in videos.values() for k in v])  # UsageError if unreadable
+        if stray and not quiet:
+            shown = ", ".join(stray[:5]) + (f" and {len(stray) - 5} more" if len(stray) > 5 else "")
+            click.echo(f"msi: warning: --transcripts: {len(stray)} transcript(s) match no video: {shown}", err=True)
 
     from msi.settings import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
-    per_video = compare_methods(dirs, (truth if is_url(truth) else Path(truth)) if truth else None, syncnet_weights, settings, workers,
-                                opt.cache_setting(no_cache, cache_dir),
-                                CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step),
-                                weights={"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights},
-                                reference=reference, resamples=resamples)
+
+    def run(folders):
+        return compare_methods(folders, (truth if is_url(truth) else Path(truth)) if truth else None, syncnet_weights,
+                               settings, workers, opt.cache_setting(no_cache, cache_dir),
+                               CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
+                                                lpips_region=lpips_region, transcripts=transcripts),
+                               weights={"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
+                                        "lpips": (lpips_weights, lpips_linear) if lpips_weights else None,
+                                        "lipnet": lipnet_weights},
+                               reference=reference, resamples=resamples)
+
+    per_video = run(dirs)
     for _, r in per_video.iterrows():
         if isinstance(r["error"], str):
             click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
@@ -135,16 +201,61 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
             if r["warning"]:
                 click.echo(f"msi: warning: {r['method']}: {r['warning']}", err=True)
     summary = summarize(per_video, reference)
-    click.echo(format_table(summary, fmt, paper_table, per_video), nl=False)
+    marks, sens = None, None
+    if sensitivity:
+        sens, marks, summary = _sensitivity(dirs, per_video, summary, run, rungs, reference, workers,
+                                            opt.cache_setting(no_cache, cache_dir), quiet)
+    click.echo(format_table(summary, fmt, paper_table, per_video, marks), nl=False)
+    if sens is not None and fmt == "md":
+        from msi.sensitivity import LEGEND, format_sensitivity
+
+        click.echo(f"\n{LEGEND}\n\nEncoding sensitivity (mean change over videos, 95% CI):\n")
+        click.echo(format_sensitivity(sens, summary, reference), nl=False)
     hint = (outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)
     for path, flag, write in ((out, "--out", lambda: _write_rows(per_video, out)),
-                              (plot, "--plot", lambda: _plot(summary, plot))):
+                              (plot, "--plot", lambda: _plot(summary, plot)),
+                              (sensitivity_out, "--sensitivity-out", lambda: _write_sensitivity(sens, sensitivity_out)),
+                              (sensitivity_plot, "--sensitivity-plot",
+                               lambda: _plot_sensitivity(sens, summary, reference, sensitivity_plot))):
         if path:
             try:
                 write()
             except (OSError, ValueError, ImportError) as exc:  # disk full, no parquet engine, ...
                 raise outputs.write_failed(path, exc, hint.format(flag=flag)) from None
     return EXIT_FAILED if per_video["error"].notna().any() else EXIT_OK
+
+
+def _sensitivity(dirs, per_video, summary, run, rungs, reference, workers, cache, quiet):
+    """The ladder's pass: (sensitivity rows, cell marks, summary + ``within_encoding_effect``)."""
+    from msi.sensitivity import MARK, flags, run_ladder, sensitivity_table
+
+    by_rung, notes = run_ladder(dirs, per_video, run, rungs, workers, cache, progress=not quiet)
+    for rung, df in by_rung.items():
+        for _, r in df.iterrows():
+            if isinstance(r["error"], str):
+                notes.append(f"{rung}: {r['path']}: {r['error']}")
+    if not quiet:
+        for n in notes:
+            click.echo(f"msi: warning: sensitivity: {n}", err=True)
+    sens = sensitivity_table(per_video, by_rung, rungs)
+    flagged = flags(summary, sens, reference)
+    marks = {k: MARK for k, v in flagged.items() if v}
+    summary = summary.assign(within_encoding_effect=[flagged.get((m, c)) for m, c in zip(summary["method"],
+                                                                                         summary["metric"])])
+    return sens, marks, summary
+
+
+def _write_sensitivity(sens, out: str) -> None:
+    if out.endswith(".csv"):
+        sens.to_csv(out, index=False)
+    else:
+        sens.to_json(out, orient="records", indent=1)
+
+
+def _plot_sensitivity(sens, summary, reference, path: str) -> None:
+    from msi.sensitivity import plot_sensitivity
+
+    plot_sensitivity(sens, summary, reference, path)
 
 
 def _plot(summary, path: str) -> None:

@@ -16,8 +16,9 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 #: What a column can need besides the video itself (``Column.needs``): "weights" are SyncNet's;
-#: "inception", "i3d", "arcface" the networks of FID, FVD and CSIM (``msi.metrics.networks``).
-NEEDS = ("truth", "audio", "weights", "inception", "i3d", "arcface")
+#: "inception", "i3d", "arcface", "lpips", "lipnet" the networks of FID, FVD, CSIM, LPIPS and WER
+#: (``msi.metrics.networks``).
+NEEDS = ("truth", "audio", "weights", "inception", "i3d", "arcface", "lpips", "lipnet")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class CompareSettings:
     cpbd_step: int = 1  # CPBD on every n-th frame
     nlmd_normalise: str = "mouth_width"  # or "none": mouth LMD in pixels
     fid_step: int = 1  # FID on every n-th frame of each video (1: all, pytorch-fid's protocol)
+    lpips_region: str = "frame"  # or "face": LPIPS inside the truth's face box
+    transcripts: str | None = None  # WER's transcripts: a CSV or a folder (msi.metrics.wer); None: sidecars
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The feature networks of FID, FVD and CSIM, loaded once per process and only when their weights
+"""The feature networks of FID, FVD, CSIM, LPIPS and WER, loaded once per process and only when their weights
 are given, so ``msi compare`` without those options imports neither torch nor onnxruntime
 (:mod:`msi.networks` does). A loaded network passes through unchanged."""
 from __future__ import annotations
@@ -13,19 +13,27 @@ WEIGHTS = {
     "inception": ("FID", "--inception-weights", "fid"),
     "i3d": ("FVD", "--i3d-weights", "fid"),
     "arcface": ("CSIM", "--arcface-weights", "identity"),
+    "lpips": ("LPIPS", "--lpips-weights", "fid"),
+    "lipnet": ("WER", "--lipnet-weights", "fid"),
+}
+#: Each network's loader, "module:function" (imported on first use).
+LOADERS = {
+    "inception": "msi.networks.inception:load_inception",
+    "i3d": "msi.networks.i3d:load_i3d",
+    "arcface": "msi.networks.arcface:load_arcface",
+    "lpips": "msi.networks.lpips:load_lpips",
+    "lipnet": "msi.networks.lipnet:load_lipnet",
 }
 _NETS: dict[tuple[str, str], Any] = {}
 
 
 def _loader(kind: str) -> Callable[[str], Any]:
     what, _, extra = WEIGHTS[kind]
+    import importlib
+
+    module, _, name = LOADERS[kind].partition(":")
     try:
-        if kind == "inception":
-            from msi.networks.inception import load_inception as load
-        elif kind == "i3d":
-            from msi.networks.i3d import load_i3d as load
-        else:
-            from msi.networks.arcface import load_arcface as load
+        load = getattr(importlib.import_module(module), name)
     except ImportError as exc:
         raise BadWeights(f"{what} needs {exc.name or 'an optional package'} ({exc}); "
                          f"install it: pip install 'stableface[{extra}]'") from None
@@ -33,11 +41,13 @@ def _loader(kind: str) -> Callable[[str], Any]:
 
 
 def network(kind: str, weights: Any) -> Any:
-    """The ``kind`` network ("inception", "i3d", "arcface") for ``weights`` (a path: loaded once
-    per process; anything else: already a network)."""
-    if not isinstance(weights, (str, os.PathLike)):
+    """The ``kind`` network (a key of :data:`WEIGHTS`) for ``weights``: a path, or a tuple of
+    paths (None: the loader's default) for a network read from several files (LPIPS: trunk and
+    linear layers), loaded once per process; anything else is already a network."""
+    files = weights if isinstance(weights, tuple) else (weights,)
+    if not files or not all(isinstance(f, (str, os.PathLike)) or f is None for f in files) or files[0] is None:
         return weights
-    key = (kind, str(weights))
+    key = (kind, tuple(None if f is None else str(f) for f in files))
     if key not in _NETS:
-        _NETS[key] = _loader(kind)(str(weights))
+        _NETS[key] = _loader(kind)(*key[1])
     return _NETS[key]

@@ -6,8 +6,8 @@ needs from the :class:`msi.metrics.column.VideoContext`), and add that ``METRIC`
 """
 from __future__ import annotations
 
-from msi.metrics import (accel_error, blinks, csim, fid, flicker, fvd, head, lipsync, lmd, lse, mouth_motion,
-                         quality, silence, stability)
+from msi.metrics import (accel_error, blinks, csim, fid, flicker, fvd, head, lipsync, lmd, lpips, lse, mouth_motion,
+                         quality, silence, stability, wer)
 from msi.metrics.column import Column, Metric
 
 #: Per-video metrics, in output order (their columns' order is the table's).
@@ -16,7 +16,9 @@ VIDEO_METRICS: tuple[Metric, ...] = (stability.METRIC, mouth_motion.METRIC, lse.
                                      # the temporal columns: head, silence, acceleration error, flicker, blinks
                                      head.METRIC, silence.METRIC, accel_error.METRIC, flicker.METRIC, blinks.METRIC,
                                      # identity similarity (ArcFace ONNX weights)
-                                     csim.METRIC)
+                                     csim.METRIC,
+                                     # the perceptual distance and the lip reader's word error rate
+                                     lpips.METRIC, wer.METRIC)
 #: Metrics with one value per method (``level="set"``): FID and FVD, from the user's weights.
 SET_METRICS: tuple[Metric, ...] = (fid.METRIC, fvd.METRIC)
 

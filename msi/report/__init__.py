@@ -11,6 +11,3 @@ timeline, opening, slice and preview), :mod:`~msi.report.previews` (what Chromiu
 transcoding), :mod:`~msi.report.pages` (HTML), :mod:`~msi.report.build` (the atomic folder);
 ``assets/`` holds the page script and stylesheet, written by us (no CDN, works from ``file://``).
 """
-from __future__ import annotations
-
-from msi.report.build import build_report, read_rows  # noqa: F401

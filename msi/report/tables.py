@@ -52,9 +52,10 @@ def _cell(r, fmt: str, with_n: bool, with_p: bool) -> str:
     return s
 
 
-def wide_table(summary, paper=None) -> tuple[list[str], list[list[str]]]:
+def wide_table(summary, paper=None, marks: dict | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the human table: one row per method, one cell per metric
-    "mean [95% CI] (n=…) p=…"; the paper's rows (if given) below, marked "(paper)"."""
+    "mean [95% CI] (n=…) p=…" (+ ``marks[(method, metric)]``, if any); the paper's rows (if
+    given) below, marked "(paper)"."""
     cols = shown_columns(summary)
     if paper is not None:
         cols += [c for c in paper.columns if c in TABLE_COLUMNS and c not in cols]
@@ -63,7 +64,8 @@ def wide_table(summary, paper=None) -> tuple[list[str], list[list[str]]]:
     rows = []
     for method, sub in summary.groupby("method", sort=False):
         by = sub.set_index("metric")
-        cells = [_cell(by.loc[c], TABLE_COLUMNS[c].fmt, True, True) if c in by.index else "–" for c in cols]
+        cells = [_cell(by.loc[c], TABLE_COLUMNS[c].fmt, True, True) + (marks or {}).get((method, c), "")
+                 if c in by.index else "–" for c in cols]
         rows.append([str(method), *cells, str(int(sub["n_failed"].iloc[0]))])
     if paper is not None:
         for _, r in paper.iterrows():
@@ -73,9 +75,10 @@ def wide_table(summary, paper=None) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def format_table(summary, fmt: str = "md", paper=None, per_video=None) -> str:
+def format_table(summary, fmt: str = "md", paper=None, per_video=None, marks: dict | None = None) -> str:
     """The summary as ``md`` (Markdown table), ``latex`` (tabular), ``csv`` or ``json`` (tidy rows,
-    with the per-video rows under "videos" in JSON)."""
+    with the per-video rows under "videos" in JSON); ``marks``: {(method, metric): text} appended
+    to those cells of the md/latex table."""
     import json
 
     if fmt == "csv":
@@ -87,7 +90,7 @@ def format_table(summary, fmt: str = "md", paper=None, per_video=None) -> str:
         if paper is not None:
             doc["paper"] = json.loads(paper.to_json(orient="records"))
         return json.dumps(doc, indent=1)
-    header, rows = wide_table(summary, paper)
+    header, rows = wide_table(summary, paper, marks)
     if fmt == "md":
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -96,7 +99,7 @@ def format_table(summary, fmt: str = "md", paper=None, per_video=None) -> str:
         def esc(s: str) -> str:
             return (s.replace("\\", "\\textbackslash{}").replace("&", "\\&").replace("%", "\\%").replace("_", "\\_")
                     .replace("#", "\\#").replace("↑", "$\\uparrow$").replace("↓", "$\\downarrow$")
-                    .replace("–", "--"))
+                    .replace("–", "--").replace("≈", "$\\approx$"))
 
         lines = ["\\begin{tabular}{l" + "c" * (len(header) - 1) + "}", "\\toprule",
                  " & ".join(esc(h) for h in header) + " \\\\", "\\midrule"]

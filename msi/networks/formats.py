@@ -1,0 +1,23 @@
+"""Which network a state dict is, told by its keys: so a weights file given to the wrong option
+is named in the one-line error ("this looks like torchvision's AlexNet"), not just refused."""
+from __future__ import annotations
+
+from typing import Mapping
+
+#: (a key only that format has, what it is); the first match wins.
+SIGNATURES: tuple[tuple[str, str], ...] = (
+    ("gru1.weight_ih_l0", "LipNet-PyTorch's LipNet (--lipnet-weights)"),
+    ("lin0.model.1.weight", "LPIPS linear layers (--lpips-linear)"),
+    ("Mixed_5b.branch1x1.conv.weight", "pytorch-fid's InceptionV3 (--inception-weights)"),
+    ("features.0.weight", "torchvision's AlexNet or VGG (--lpips-weights)"),
+    ("netcnnaud.0.weight", "syncnet_python's SyncNet (--syncnet-weights)"),
+    ("__S__.netcnnaud.0.weight", "syncnet_python's SyncNet (--syncnet-weights)"),
+)
+
+
+def guess(state: Mapping[str, object]) -> str:
+    """" (this looks like X)" for a state dict of a network we know, else ""."""
+    for key, what in SIGNATURES:
+        if key in state:
+            return f" (this looks like {what})"
+    return ""
