@@ -142,6 +142,7 @@ def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None,
             kept = translate(kept)
         signum = signals.stopped_by()
         print(f"{prog}: {signals.headline(interrupted, signum)}" + (f"; {kept}" if kept else ""), file=sys.stderr)
+        signals.quiet_teardown(exc)  # objects the interrupt left half-built go with its traceback
         return signals.exit_code(signum)
     except _PipeClosed:  # e.g. `msi score ... | head`: the reader left, that is fine
         try:

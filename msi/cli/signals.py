@@ -11,8 +11,10 @@ stays complete, since every result file is written to a temporary name and renam
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -72,3 +74,21 @@ def headline(interrupted: str, signum: int | None) -> str:
         return interrupted.replace("interrupted", "stopped by SIGTERM", 1) if "interrupted" in interrupted \
             else f"stopped by SIGTERM; {interrupted}"
     return interrupted
+
+
+
+def quiet_teardown(exc: BaseException) -> None:
+    """Free what the interrupt ``exc`` left behind (its traceback's frames, and the objects in them
+    it stopped half-way through their construction) without "Exception ignored in __del__"
+    reports: the one line already said what happened. Other unraisable errors are reported after."""
+    seen: list[BaseException] = []
+    while exc is not None and not any(exc is e for e in seen):
+        seen.append(exc)
+        exc.__traceback__ = None  # the frames go now, not at interpreter exit
+        exc = exc.__cause__ or exc.__context__
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous

@@ -229,9 +229,12 @@ def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path):
         time.sleep(0.2)  # until a few steps are done
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=60)
-    assert p.returncode == 130 and "interrupted (rerun the same command to continue)" in err
     step = torch.load(run / "checkpoint.pt", weights_only=False)["step"]
     assert 0 < step < 1200
+    assert p.returncode == 143 and "Traceback" not in err
+    (line,) = [ln for ln in err.splitlines() if ln.startswith("stableface: ")]
+    assert line.startswith(f"stableface: stopped by SIGTERM (rerun the same command to continue); training stopped "
+                           f"at step {step} of ") and line.endswith(f", saved in {run / 'checkpoint.pt'}")
     p = subprocess.run(cmd[:-1] + ["--max-steps", str(step + 2), "--quiet"], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["step"] == step + 2
