@@ -176,11 +176,12 @@ def network_cause(exc: BaseException) -> str | None:
     """How the connection failed, if it did, in a few words: "connection refused", "host name
     not resolved", "timed out (...)", "TLS error (...)"; None for an answer the server gave."""
     chain = _chain(exc)
-    for e in chain:
-        if isinstance(e, ssl.SSLError) or _named(e, "ClientSSLError", "SSLError"):
-            detail = getattr(e, "verify_message", None) or getattr(e, "reason", None) or _reason(e)
-            return f"TLS error ({str(detail).replace('_', ' ').lower()}): the server's certificate or TLS setup " \
-                   "is not accepted"
+    tls = [e for e in chain if isinstance(e, ssl.SSLError)]  # Python's own: the precise words
+    if tls or any(_named(e, "ClientSSLError", "SSLError") for e in chain):
+        e = tls[-1] if tls else None
+        detail = (f"certificate verify failed: {e.verify_message}" if getattr(e, "verify_message", None)
+                  else str(getattr(e, "reason", None) or "").replace("_", " ").lower() if e is not None else "")
+        return f"TLS error ({detail or 'handshake failed'}): the server's certificate or TLS setup is not accepted"
     if any(isinstance(e, socket.gaierror) or _named(e, "ClientConnectorDNSError") for e in chain):
         return "host name not resolved (DNS)"
     if any(isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED for e in chain):
