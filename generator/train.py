@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from generator.errors import GeneratorError
+from msi.errors import Interrupted
 from generator.config import FRAME_SIZES, StableFaceConfig, from_dict, to_dict
 from generator.models.discriminator import mouth_box
 from generator.models.erosion import augment_mask, clip_region, noisy_expressions
@@ -564,8 +565,11 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     def on_term(signum, frame):  # cluster pre-emption / kill: checkpoint like Ctrl-C
         raise KeyboardInterrupt
 
+    # A caller that already turns SIGTERM into KeyboardInterrupt (the command line, which also
+    # tells SIGTERM from Ctrl-C for its exit code) keeps its handler.
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_term) if main_thread else None
+    own_handler = main_thread and signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
+    previous = signal.signal(signal.SIGTERM, on_term) if own_handler else None
     try:
         while step < stop:
             stage = stage_at(plan, step)
@@ -606,11 +610,12 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
                       f"smoothed mesh opening std {o['before']:.4f} at gain 1, tracked {o['tracked']:.4f} over "
                       f"{cal['reference']})", file=sys.stderr)
     except KeyboardInterrupt:
-        if writer:
-            save_atomic(trainer.state(step), ckpt_path)
-        raise
+        if not writer:
+            raise
+        save_atomic(trainer.state(step), ckpt_path)
+        raise Interrupted(f"training stopped at step {step} of {total}, saved in {ckpt_path}") from None
     finally:
-        if main_thread:
+        if own_handler:
             signal.signal(signal.SIGTERM, previous)
         bar.close()
         if log_f:

@@ -126,10 +126,17 @@ def compare_methods(methods: dict[str, Path], truth_dir: Path | None = None, syn
     With FID/FVD weights in ``weights``, ``df.attrs["set_metrics"]`` holds one row per (method,
     set-level metric) against the reference set: the truth videos with ``truth_dir``, else the
     ``reference`` method (default: the first) (:func:`set_metric_rows`)."""
-    import pandas as pd
-
     rows = list(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache, compare_settings,
                              weights))
+    return rows_frame(rows, methods, truth_dir, reference, resamples)
+
+
+def rows_frame(rows: list[dict], methods: dict[str, Path], truth_dir: Path | None = None,
+               reference: str | None = None, resamples: int | None = None):
+    """:func:`compare_methods`'s frame of the rows :func:`iter_compare` yielded (all of them, or
+    those that finished before an interrupt)."""
+    import pandas as pd
+
     truth_rows = sorted((r for r in rows if r["method"] is None), key=lambda r: r["name"])
     rows = [r for r in rows if r["method"] is not None]
     features = {(r["method"], r["name"]): r.pop("features") for r in rows if "features" in r}

@@ -10,7 +10,21 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILED = 1  # at least one input could not be scored (the others were)
 EXIT_USAGE = 2  # bad command line (argparse's own code)
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as a shell reports it
+EXIT_TERMINATED = 143  # SIGTERM (a scheduler's stop, `docker stop`, `kill`): 128 + 15
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop (Ctrl-C, or SIGTERM turned into the same by the command line) after the finished
+    work was kept: ``str()`` says what was finished and where it is (one line, printed by the
+    command line). A KeyboardInterrupt, so every caller that handles Ctrl-C handles it too."""
+
+    def __init__(self, kept: str = "") -> None:
+        super().__init__(kept)
+        self.kept = kept
+
+    def __str__(self) -> str:
+        return self.kept
 
 
 class StableFaceError(Exception):

@@ -3,7 +3,7 @@
 ``stableface prepare --help`` imports ``generator.cli.prepare`` only (no torch, no mediapipe);
 the library is imported when a subcommand runs. This package imports the library and is
 imported by none of it. Errors: one line ``stableface: error: ...`` and exit 1 (a library
-:class:`~generator.errors.GeneratorError`), 2 for a bad command line, 130 when interrupted.
+:class:`~generator.errors.GeneratorError`), 2 for a bad command line, 130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM.
 """
 from __future__ import annotations
 

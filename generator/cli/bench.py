@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from generator.errors import GeneratorError
+from msi.errors import Interrupted
 from msi.cli.outputs import check_folder
 
 CONFIGS = ("quick", "bench", "tiny", "paper")
@@ -62,8 +63,11 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
 
     from generator.checkpoint import trusting
 
-    with trusting(trust_checkpoint):  # the runs in --out are resumed from their checkpoints
-        runs = run_grid(out, variants, seeds, cfg, evaluate)
+    try:
+        with trusting(trust_checkpoint):  # the runs in --out are resumed from their checkpoints
+            runs = run_grid(out, variants, seeds, cfg, evaluate)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what the rerun will not redo
+        raise Interrupted(_runs_kept(out, variants, seeds, exc)) from None
     from generator.bench.ablations import clip_mean
     from generator.bench.published import paper_table
 
@@ -104,6 +108,19 @@ def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_check
     png = _slices(out, list(FIG9))  # full = adaptive
     click.echo(f"slices: {png}", err=True)
     return code
+
+
+def _runs_kept(out: Path, variants: dict, seeds: int, exc: KeyboardInterrupt) -> str:
+    """The one line of an interrupted grid: the runs finished in ``out`` (each one file, written
+    atomically) and what the run in progress kept (its training checkpoint, if it got that far)."""
+    from generator.bench.runs import RunStore
+
+    store = RunStore(out)
+    done = sum(store.done(v, s) for s in range(seeds) for v in variants)
+    line = f"{done} of {len(variants) * seeds} runs finished, kept in {out / 'results'}"
+    if str(exc):  # e.g. "training stopped at step 40 of 400, saved in .../checkpoint.pt"
+        line += f"; the run in progress: {exc}"
+    return line
 
 
 def _read_paper(path: str):
@@ -150,7 +167,12 @@ def table4(out, clips, seconds, max_jitter, seed) -> int:
     from generator.bench.table4 import build_and_score, markdown, table
 
     check_folder(out, "--out")  # before any clip is built
-    scores = build_and_score(out, clips, seconds, max_jitter, seed=seed)
+    try:
+        scores = build_and_score(out, clips, seconds, max_jitter, seed=seed)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the built clips and their landmarks are reused
+        built = sum((out / "clips" / f"clip{i:03d}.mp4").is_file() for i in range(clips))
+        raise Interrupted(f"{built} of {clips} clips built in {out / 'clips'}, their landmarks in {out / 'cache'}; "
+                          "a rerun builds and tracks only the rest") from None
     tidy, layout = table(scores)
     scores.to_csv(out / "scores.csv", index=False)
     tidy.to_csv(out / "correlations.csv", index=False)

@@ -22,7 +22,8 @@ examples:
   stableface prepare talk.mp4 --out data/talk
   stableface prepare silent.mov --audio speech.wav --out data/x --size 128
   stableface prepare talk.mkv --out data/ds --audio-features ds.npy --audio-features-rate 50
-exit status: 0 done, 1 bad input (one line on stderr), 2 bad command line, 130 interrupted"""
+exit status: 0 done, 1 bad input (one line on stderr), 2 bad command line, 130 interrupted (Ctrl-C),
+143 stopped by SIGTERM (a rerun resumes from the checkpoints either way)"""
 
 PathArg = click.Path(path_type=Path)
 

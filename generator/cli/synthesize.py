@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 
 from generator.errors import GeneratorError
+from msi.errors import Interrupted
 
 
 @click.command("synthesize", short_help="generate a talking-face video from audio with a trained run")
@@ -46,9 +48,28 @@ def command(run_dir: str, audio: str | None, background: str, out: str, reenact:
     from generator.synthesize import synthesize
 
     torch.set_num_threads(1)  # small models; robust on a shared CPU
-    with trusting(trust_checkpoint):
-        result = synthesize(run_dir, out, background=background, audio_path=audio, reenact=reenact,
-                            audio_features=audio_features, truth_out=truth_out, device=device, progress=not quiet,
-                            out_size=out_size)
+    # Written under temporary names and renamed when complete: a stopped run (Ctrl-C, SIGTERM)
+    # leaves no half video, and an earlier video at --out stays as it was.
+    names = {p: _partial(p) for p in (out, truth_out) if p}
+    try:
+        with trusting(trust_checkpoint):
+            result = synthesize(run_dir, names[out], background=background, audio_path=audio, reenact=reenact,
+                                audio_features=audio_features, truth_out=names.get(truth_out), device=device,
+                                progress=not quiet, out_size=out_size)
+        for final, tmp in names.items():
+            os.replace(tmp, final)
+    except KeyboardInterrupt:
+        raise Interrupted(f"nothing written to {out}" + (f" or {truth_out}" if truth_out else "")
+                          + " (a video is written whole or not at all)") from None
+    finally:
+        for tmp in names.values():
+            tmp.unlink(missing_ok=True)
+    result.update(out=str(out), truth=str(truth_out) if truth_out else None)
     print(json.dumps(result))
     return 0
+
+
+def _partial(path: str) -> Path:
+    """A temporary name beside ``path``, with its extension (the container is chosen by it)."""
+    p = Path(path)
+    return p.with_name(f".{p.stem}.partial{p.suffix}")

@@ -1,11 +1,13 @@
 """``msi compare NAME=DIR ...``: one table for several methods (StableFace Table III's objective columns)."""
 from __future__ import annotations
 
+import os
+
 import click
 
 from msi.cli import options as opt
 from msi.cli import outputs
-from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
+from msi.errors import EXIT_FAILED, EXIT_OK, Interrupted, UsageError
 from msi.metrics.registry import TABLE_COLUMNS
 
 FORMATS = ("md", "csv", "json", "latex")
@@ -46,7 +48,8 @@ loudness), not Sync-C. Offsets use syncnet_python's sign: negative = the audio l
 
 \b
 exit codes: 0 every video scored, 1 some videos failed (error rows, the rest is scored),
-2 bad command line, 130 interrupted.
+2 bad command line, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (the finished videos' rows
+are in --out either way).
 
 \b
 examples:
@@ -140,7 +143,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     workers = opt.check_workers(workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
-    from msi.compare import compare_methods, parse_methods, summarize
+    from msi.compare import iter_compare, parse_methods, rows_frame, summarize
     from msi.metrics.column import CompareSettings
     from msi.report.tables import format_table, read_paper_table
 
@@ -176,18 +179,29 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     from msi.settings import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
+    truth_dir = (truth if is_url(truth) else Path(truth)) if truth else None
+    cache = opt.cache_setting(no_cache, cache_dir)
+    csettings = CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
+                                lpips_region=lpips_region, transcripts=transcripts)
+    nets = {"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
+            "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights}
 
-    def run(folders):
-        return compare_methods(folders, (truth if is_url(truth) else Path(truth)) if truth else None, syncnet_weights,
-                               settings, workers, opt.cache_setting(no_cache, cache_dir),
-                               CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
-                                                lpips_region=lpips_region, transcripts=transcripts),
-                               weights={"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
-                                        "lpips": (lpips_weights, lpips_linear) if lpips_weights else None,
-                                        "lipnet": lipnet_weights},
-                               reference=reference, resamples=resamples)
+    def run(folders):  # the ladder of --sensitivity reruns the same comparison on re-encoded copies
+        from msi.compare import compare_methods
 
-    per_video = run(dirs)
+        return compare_methods(folders, truth_dir, syncnet_weights, settings, workers, cache, csettings,
+                               weights=nets, reference=reference, resamples=resamples)
+
+    stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets)
+    done: list[dict] = []
+    try:
+        for row in stream:
+            done.append(row)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished videos' rows go to --out
+        raise Interrupted(_keep(done, dirs, truth_dir, out, cache)) from None
+    finally:
+        stream.close()  # terminates the worker processes when stopped early
+    per_video = rows_frame(done, dirs, truth_dir, reference, resamples)
     for _, r in per_video.iterrows():
         if isinstance(r["error"], str):
             click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
@@ -258,6 +272,23 @@ def _plot_sensitivity(sens, summary, reference, path: str) -> None:
     plot_sensitivity(sens, summary, reference, path)
 
 
+def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool | str) -> str:
+    """Write the rows of the videos that finished before an interrupt to ``out``; the one line
+    saying so (:func:`msi.cli.outputs.kept_line`)."""
+    from msi.compare import list_videos, rows_frame
+
+    # truth rows carry only features; the set metrics (FID, FVD) need every video: not computed
+    rows = [{k: v for k, v in r.items() if k != "features"} for r in done if r["method"] is not None]
+    total = sum(len(list_videos(d)) for d in dirs.values())
+    failed = None
+    if out and rows:
+        try:
+            _write_rows(rows_frame(rows, dirs, truth_dir), out)
+        except (OSError, ValueError, ImportError) as exc:
+            failed = outputs.write_failed(out, exc)
+    return outputs.kept_line(len(rows), total, "video", [out], failed, cache)
+
+
 def _plot(summary, path: str) -> None:
     from msi.plots.compare import plot_summary
 
@@ -268,10 +299,16 @@ def _write_rows(df, out: str) -> None:
     from pathlib import Path
 
     p = Path(out)
+    tmp = p.with_name(p.name + ".tmp")  # renamed when complete: never half a file under the name
     rows = df.assign(warnings=df["warnings"].map(" | ".join))
-    if p.suffix == ".csv":
-        rows.to_csv(p, index=False)
-    elif p.suffix == ".json":
-        rows.to_json(p, orient="records", indent=1)
-    else:
-        rows.to_parquet(p, index=False)
+    try:
+        if p.suffix == ".csv":
+            rows.to_csv(tmp, index=False)
+        elif p.suffix == ".json":
+            rows.to_json(tmp, orient="records", indent=1)
+        else:
+            rows.to_parquet(tmp, index=False)
+        os.replace(tmp, p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -17,7 +17,9 @@ Usage::
 
 A subcommand's callback returns its exit code (an int, or None for 0). ``run_group`` maps:
 :class:`msi.errors.StableFaceError` -> one line ``<prog>: error: <message>`` and its
-``exit_code``; a click usage error -> one line ``<prog>: error: ...`` and 2; Ctrl-C -> 130;
+``exit_code``; a click usage error -> one line ``<prog>: error: ...`` and 2; Ctrl-C -> 130 and
+SIGTERM -> 143 (:mod:`msi.cli.signals`: one line, ``<prog>: interrupted`` or ``<prog>: stopped by
+SIGTERM``, followed by what the command kept when it raised :class:`msi.errors.Interrupted`);
 a closed stdout pipe (``msi score ... | head``) -> 0.
 """
 from __future__ import annotations
@@ -29,7 +31,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import click
 
-from msi.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, StableFaceError
+from msi.cli import signals
+from msi.errors import EXIT_OK, EXIT_USAGE, Interrupted, StableFaceError
 
 #: Help screens: short options too, and lines up to 100 columns.
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -40,7 +43,12 @@ _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 class _Interrupted(Exception):
-    """Ctrl-C, carried past click's own handler (which would print 'Aborted!' and exit 1)."""
+    """Ctrl-C, carried past click's own handler (which would print 'Aborted!' and exit 1);
+    ``kept``: what the command said it kept (:class:`msi.errors.Interrupted`)."""
+
+    def __init__(self, kept: str = "") -> None:
+        super().__init__(kept)
+        self.kept = kept
 
 
 class _PipeClosed(Exception):
@@ -97,8 +105,8 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            raise _Interrupted() from None
+        except KeyboardInterrupt as exc:
+            raise _Interrupted(exc.kept if isinstance(exc, Interrupted) else "") from None
         except BrokenPipeError:
             raise _PipeClosed() from None
 
@@ -110,10 +118,11 @@ def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None,
     help, usage and error lines, and sets the shell-completion variable ``_<PROG>_COMPLETE``.
     ``translate`` rewrites a library error message for the command line (e.g. a setting's name
     into its flag); ``interrupted`` is what Ctrl-C prints after ``<prog>: `` (e.g. a hint that a
-    rerun resumes)."""
+    rerun resumes; SIGTERM prints "stopped by SIGTERM" in place of its word "interrupted")."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        rv = group.main(args=args, prog_name=prog, standalone_mode=False)
+        with signals.stop_on_signals(prog):
+            rv = group.main(args=args, prog_name=prog, standalone_mode=False)
     except StableFaceError as exc:
         print(f"{prog}: error: {translate(str(exc)) if translate else exc}", file=sys.stderr)
         return int(exc.exit_code)
@@ -127,9 +136,14 @@ def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None,
     except click.ClickException as exc:  # e.g. click.BadParameter raised by a callback, a file error
         print(f"{prog}: error: {exc.format_message()}", file=sys.stderr)
         return int(exc.exit_code)
-    except (_Interrupted, click.exceptions.Abort, KeyboardInterrupt):
-        print(f"{prog}: {interrupted}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except (_Interrupted, click.exceptions.Abort, KeyboardInterrupt) as exc:
+        kept = getattr(exc, "kept", "")
+        if kept and translate:
+            kept = translate(kept)
+        signum = signals.stopped_by()
+        print(f"{prog}: {signals.headline(interrupted, signum)}" + (f"; {kept}" if kept else ""), file=sys.stderr)
+        signals.quiet_teardown(exc)  # objects the interrupt left half-built go with its traceback
+        return signals.exit_code(signum)
     except _PipeClosed:  # e.g. `msi score ... | head`: the reader left, that is fine
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at the final flush

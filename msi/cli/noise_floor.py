@@ -9,7 +9,7 @@ import sys
 import click
 
 from msi.cli import options as opt
-from msi.errors import EXIT_OK, UsageError
+from msi.errors import EXIT_OK, Interrupted, UsageError
 
 
 def _f(v, spec: str = ".4f") -> str:
@@ -17,6 +17,11 @@ def _f(v, spec: str = ".4f") -> str:
 
 
 @click.command("noise-floor", epilog="""\b
+exit codes: 0 done, 1 the video could not be tracked, 2 bad command line, 130 interrupted
+(Ctrl-C), 143 stopped by SIGTERM (nothing is written before the end; the video's own
+landmarks stay in the cache).
+
+\b
 examples:
   msi noise-floor video.mp4
   msi noise-floor video.mp4 --repeats 5 --json""")
@@ -61,8 +66,12 @@ def command(video: str, repeats: int, anchors: int, pixel_noise: float, seed: in
     from msi.tracking.trackers import silence_native_logs
 
     silence_native_logs()
-    nf = noise_floor(video, settings, anchors=anchors, repeats=repeats, pixel_noise=pixel_noise, seed=seed,
-                     cache=opt.cache_setting(no_cache))
+    cache = opt.cache_setting(no_cache)
+    try:
+        nf = noise_floor(video, settings, anchors=anchors, repeats=repeats, pixel_noise=pixel_noise, seed=seed,
+                         cache=cache)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say what a rerun will not redo
+        raise Interrupted(_kept(video, settings, cache)) from None
     if as_json:
         json.dump(nf.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -75,3 +84,17 @@ def command(video: str, repeats: int, anchors: int, pixel_noise: float, seed: in
     print(f"tracker noise: {_f(nf.tracker_noise_px, '.3f')} px per frame on the lips (mouth 64 px wide); "
           f"{len(nf.repeat_msi_lip)} repeats, {nf.settings['anchors']} still anchors")
     return EXIT_OK
+
+
+def _kept(video: str, settings, cache: bool | str) -> str:
+    """The interrupted run's one line: the video's own landmarks are cached once tracked; the still
+    and re-encoded copies are never cached (their bytes are new each run)."""
+    from msi.acquire import get_landmarks
+
+    try:
+        tracked = bool(cache) and get_landmarks(video, settings, cache, cached_only=True) is not None
+    except Exception:  # noqa: BLE001 - only a hint; the interrupt is what is reported
+        tracked = False
+    if tracked:
+        return "nothing printed; the video's landmarks are in the cache, a rerun tracks only its still and re-encoded copies"
+    return "nothing printed; the video was not tracked yet"

@@ -64,3 +64,24 @@ def write_failed(path: str | os.PathLike, exc: BaseException, hint: str = "", wh
     ``when``: e.g. "after 3 of 10 inputs, the batch stopped")."""
     reason = _reason(exc) if isinstance(exc, OSError) else (str(exc).splitlines() or [type(exc).__name__])[0]
     return OutputError(f"cannot write {path} ({reason})" + (f" {when}" if when else "") + (f"; {hint}" if hint else ""))
+
+
+def kept_line(done: int, total: int, unit: str, files: list[str | None], failed: BaseException | None = None,
+              cache: bool | str = True) -> str:
+    """What an interrupted batch kept, for its one line: "3 of 6 inputs finished; their rows are in
+    scores.csv; their landmarks are in the cache: a rerun tracks only the rest". ``files``: the
+    result files written with the finished rows (None for an option not given); ``failed``: the
+    error of a write that failed; ``cache``: the command's landmark cache setting."""
+    parts = [f"{done} of {total} {unit}s finished"]
+    if done:
+        written = [str(f) for f in files if f]
+        if failed is not None:
+            parts.append(str(failed))
+        elif written:
+            parts.append(f"their rows are in {' and '.join(written)}")
+        if cache:
+            where = "the cache" if cache is True else f"the cache at {cache}"
+            parts.append(f"their landmarks are in {where}: a rerun tracks only the rest")
+        else:
+            parts.append("with --no-cache a rerun tracks them again")
+    return "; ".join(parts)

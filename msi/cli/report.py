@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from msi.cli import options as opt
-from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
+from msi.errors import EXIT_FAILED, EXIT_OK, Interrupted, UsageError
 
 EPILOG = """\b
 The folder is written atomically (built beside --out, renamed into place when complete); an
@@ -18,7 +18,8 @@ compare tracks nothing again.
 
 \b
 exit codes: 0 every video shown, 1 some videos failed (error cells, the rest is shown),
-2 bad command line, 130 interrupted (no report written).
+2 bad command line, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (no report written either
+way; the landmarks tracked so far stay in the cache).
 
 \b
 examples:
@@ -92,15 +93,28 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
         if quiet:
             print(f"msi report: scoring {sum(len(list_videos(d)) for d in dirs.values())} videos "
                   "(msi compare's columns) ...", file=sys.stderr)
-        per_video = score_methods(dirs, truth_dir, syncnet_weights, settings, workers, cache, progress=not quiet)
+        try:
+            per_video = score_methods(dirs, truth_dir, syncnet_weights, settings, workers, cache, progress=not quiet)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the report is written whole or not at all
+            raise Interrupted(_kept(out, cache)) from None
     if reference is not None and reference not in names:
         raise UsageError(f"--reference {reference}: not one of the methods ({', '.join(map(str, names))})")
     from msi.report.build import build_report
 
-    written = build_report(per_video, out, settings=settings, cache=cache, workers=workers, reference=reference,
-                           truths=truths, preview_side=preview_size, portable=portable, title=title,
-                           progress=not quiet)
+    try:
+        written = build_report(per_video, out, settings=settings, cache=cache, workers=workers, reference=reference,
+                               truths=truths, preview_side=preview_size, portable=portable, title=title,
+                               progress=not quiet)
+    except KeyboardInterrupt:
+        raise Interrupted(_kept(out, cache)) from None
     for e in written.errors:  # error cells of the report; the rest is in it
         click.echo(f"msi: error: {e}", err=True)
     click.echo(f"msi report: wrote {written.path / 'index.html'}", err=True)
     return EXIT_FAILED if written.errors else EXIT_OK
+
+
+def _kept(out: str, cache: bool | str) -> str:
+    """The interrupted report's one line: nothing at ``out`` changed; the tracked landmarks are kept."""
+    where = "the cache" if cache is True else f"the cache at {cache}"
+    return (f"no report written to {out} (the report is written whole or not at all)"
+            + (f"; the landmarks tracked so far are in {where}: a rerun tracks only the rest" if cache else ""))

@@ -12,14 +12,16 @@ import click
 from msi.cli import cli_message
 from msi.cli import options as opt
 from msi.cli import outputs
-from msi.errors import EXIT_FAILED, EXIT_OK, UsageError
+from msi.cli.outputs import kept_line
+from msi.errors import EXIT_FAILED, EXIT_OK, Interrupted, UsageError
 
 OUT_FORMATS = (".csv", ".json", ".parquet")
 SAMPLE_DEFAULT = "carphone_pristine.mp4"
 
 EPILOG = """\b
 exit codes: 0 all inputs scored, 1 at least one input failed (the others are still
-scored and written), 2 bad command line, 130 interrupted.
+scored and written), 2 bad command line, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM
+(the finished rows are in --out either way).
 
 \b
 examples:
@@ -134,12 +136,12 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
             if (failed := writer.maybe_write(results, f"after {len(results)} of {len(inputs)} inputs, "
                                                       "the batch stopped" if len(results) < len(inputs) else "")) is not None:
                 break  # a full disk is said now, not after the whole batch (the finished work is kept)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler (msi.cli.signals)
         bar.close()
-        writer.write(results)  # finished work is never lost
-        if cluster and "stream" in locals():
-            stream.close()  # cancel the cluster's pending work, stop a local:N cluster now
-        raise
+        lost = writer.write(results, final=True)  # finished work is never lost: written first
+        if "stream" in locals():
+            stream.close()  # terminate the worker processes; cancel the cluster's pending tasks
+        raise Interrupted(kept_line(len(results), len(inputs), "input", [out, timeline], lost, cache)) from None
     bar.close()
     if failed is not None:  # stopped: the batch's remaining inputs are left for the rerun
         stream.close()

@@ -19,6 +19,11 @@ fsspec code (``is_url`` is plain string work), so scoring local files imports no
   :data:`RETRY_ATTEMPTS` tries, waiting :data:`RETRY_BASE_DELAY` x 2^k seconds (at most
   :data:`RETRY_MAX_DELAY`) between them. A read that fails mid-stream reopens the object at the
   offset it had reached. Missing objects and access denied are not retried.
+- :func:`as_msi_error`: a failure named by its cause in one line, whatever the driver wrapped it
+  in (fsspec's HTTP driver reports every failed request as "not found"): connection refused, host
+  name not resolved, timed out, TLS, access denied (403), no such object (404), server error (5xx)
+  after N tries. Connections and reads time out after :func:`remote_timeout` seconds
+  (``MSI_REMOTE_TIMEOUT``); ``MSI_REMOTE_TRIES`` sets the tries (:func:`retry_attempts`).
 
 Credentials come from the store's usual sources (environment variables, config files, instance
 roles); nothing here reads or stores them. fsspec and s3fs: ``pip install 'stableface[remote]'``.
@@ -28,15 +33,22 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import os
 import re
+import socket
+import ssl
 import time
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from msi.errors import InputNotFound, MSIError, UnreadableVideo
 
-#: Tries of one remote operation (the first and the retries) before it is an error row.
+#: Tries of one remote operation (the first and the retries) before it is an error row
+#: (``MSI_REMOTE_TRIES`` overrides it).
 RETRY_ATTEMPTS = 4
+#: Seconds to open a connection, and to wait for the next bytes of an answer, before a try
+#: counts as timed out (``MSI_REMOTE_TIMEOUT`` overrides it; http(s) and s3 URLs).
+REMOTE_TIMEOUT = 60.0
 #: Seconds before the first retry; doubled for each next one.
 RETRY_BASE_DELAY = 0.5
 #: Longest wait between two tries (seconds).
@@ -108,8 +120,89 @@ def display_path(path: object) -> str:
 # ----------------------------------------------------------------------------- errors and retry
 
 
+def _setting(name: str, default: float, kind: type, least: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not value >= least:
+        raise RemoteError(f"{name}={raw}: expected a number of at least {least:g}")
+    return value
+
+
+def remote_timeout() -> float:
+    """Seconds a connection may take to open and an answer to send its next bytes:
+    ``MSI_REMOTE_TIMEOUT``, else :data:`REMOTE_TIMEOUT`."""
+    return _setting("MSI_REMOTE_TIMEOUT", REMOTE_TIMEOUT, float, 0.001)
+
+
+def retry_attempts() -> int:
+    """Tries of one remote operation: ``MSI_REMOTE_TRIES``, else :data:`RETRY_ATTEMPTS`."""
+    return int(_setting("MSI_REMOTE_TRIES", RETRY_ATTEMPTS, int, 1))
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it was raised from or while handling (drivers wrap the real cause)."""
+    out: list[BaseException] = []
+    while exc is not None and not any(exc is e for e in out):
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return out
+
+
+def _named(exc: BaseException, *names: str) -> bool:
+    return bool({t.__name__ for t in type(exc).__mro__} & set(names))
+
+
+def _status(exc: BaseException) -> tuple[int | None, str]:
+    """The HTTP status of a failed request anywhere in the chain, and S3's error code if any."""
+    for e in _chain(exc):
+        response = getattr(e, "response", None)
+        if isinstance(response, dict):  # botocore's ClientError
+            code = str(response.get("Error", {}).get("Code", ""))
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if isinstance(status, int):
+                return status, "" if code == str(status) else code
+        status = getattr(e, "status", None)
+        if isinstance(status, int) and 100 <= status <= 599:
+            return status, ""
+    return None, ""
+
+
+def network_cause(exc: BaseException) -> str | None:
+    """How the connection failed, if it did, in a few words: "connection refused", "host name
+    not resolved", "timed out (...)", "TLS error (...)"; None for an answer the server gave."""
+    chain = _chain(exc)
+    tls = [e for e in chain if isinstance(e, ssl.SSLError)]  # Python's own: the precise words
+    if tls or any(_named(e, "ClientSSLError", "SSLError") for e in chain):
+        e = tls[-1] if tls else None
+        detail = (f"certificate verify failed: {e.verify_message}" if getattr(e, "verify_message", None)
+                  else str(getattr(e, "reason", None) or "").replace("_", " ").lower() if e is not None else "")
+        return f"TLS error ({detail or 'handshake failed'}): the server's certificate or TLS setup is not accepted"
+    if any(isinstance(e, socket.gaierror) or _named(e, "ClientConnectorDNSError") for e in chain):
+        return "host name not resolved (DNS)"
+    if any(isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED for e in chain):
+        return "connection refused (nothing listens at that host and port?)"
+    if any(isinstance(e, TimeoutError) or _named(e, "ConnectTimeoutError", "ReadTimeoutError", "FSTimeoutError",
+                                                 "ServerTimeoutError", "ConnectionTimeoutError") for e in chain):
+        try:
+            return f"timed out (no answer within {remote_timeout():g} s)"
+        except RemoteError:
+            return "timed out"
+    return None
+
+
 def is_transient(exc: BaseException) -> bool:
     """A failure worth another try: a dropped or refused connection, a timeout, throttling."""
+    cause = network_cause(exc)
+    if cause is not None:  # a resolver or certificate problem does not go away in seconds
+        return not cause.startswith(("TLS", "host name"))
+    status, _ = _status(exc)
+    if status is not None and isinstance(exc, (FileNotFoundError, PermissionError)):
+        return status == 429 or 500 <= status <= 504  # a wrapped answer: its status decides
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
         return False
     if isinstance(exc, (ConnectionError, TimeoutError)):
@@ -131,26 +224,37 @@ def _reason(exc: BaseException) -> str:
 
 
 def as_msi_error(exc: BaseException, shown: str, attempts: int = 1) -> MSIError:
-    """One line for a failed remote operation on ``shown`` (already redacted)."""
+    """One line for a failed remote operation on ``shown`` (already redacted), naming its cause
+    (:func:`network_cause`, else the server's answer) rather than the driver's wrapper."""
     if isinstance(exc, MSIError):
         return exc
-    if isinstance(exc, FileNotFoundError):
-        return InputNotFound(f"{shown}: no such object")
-    status = getattr(exc, "status", None)
-    if isinstance(exc, PermissionError) or status in (401, 403) or re.search(r"AccessDenied|Forbidden", str(exc)):
-        return AccessDenied(f"{shown}: access denied ({_reason(exc)}); credentials come from the store's "
-                            "usual sources (environment, config files)")
     if isinstance(exc, ImportError):
         return RemoteError(f"{shown}: this URL needs a package that is not installed ({exc.name or exc}): {EXTRA_HINT}")
+    tries = f" after {attempts} tries" if attempts > 1 else ""
+    if (cause := network_cause(exc)) is not None:
+        return RemoteError(f"{shown}: {cause}{tries}")
+    status, code = _status(exc)
+    said = f" (HTTP {status}{' ' + code if code else ''})" if status else ""
+    if isinstance(exc, PermissionError) or status in (401, 403) or re.search(r"AccessDenied|Forbidden", str(exc)):
+        return AccessDenied(f"{shown}: access denied{said or f' ({_reason(exc)})'}; credentials come from the "
+                            "store's usual sources (environment, config files)")
+    if status == 404 or (status is None and isinstance(exc, FileNotFoundError)):
+        return InputNotFound(f"{shown}: no such object{said}")
+    if status is not None and status >= 500:
+        return RemoteError(f"{shown}: server error{said}{tries}")
+    if status is not None:
+        return RemoteError(f"{shown}: the server refused the request{said}{tries}")
     if attempts > 1:
         return RemoteError(f"{shown}: failed after {attempts} tries ({_reason(exc)})")
     return RemoteError(f"{shown}: {_reason(exc)}")
 
 
-def with_retry(fn: Callable[[], T], shown: str, attempts: int = RETRY_ATTEMPTS,
+def with_retry(fn: Callable[[], T], shown: str, attempts: int | None = None,
                sleep: Callable[[float], None] = time.sleep, on_retry: Callable[[BaseException], None] | None = None) -> T:
     """``fn()``, tried again after transient failures (:func:`is_transient`) up to ``attempts``
-    times with exponential backoff; any failure left is an :class:`MSIError` naming ``shown``."""
+    times (default :func:`retry_attempts`) with exponential backoff; any failure left is an
+    :class:`MSIError` naming ``shown``."""
+    attempts = retry_attempts() if attempts is None else attempts
     for k in range(attempts):
         try:
             return fn()
@@ -206,11 +310,24 @@ def _fs(url: str):
     except ImportError:
         raise RemoteError(f"{redact(url)}: URLs need fsspec: {EXTRA_HINT}") from None
     try:
-        return url_to_fs(url)
+        return url_to_fs(url, **_timeouts(urlsplit(url).scheme))
     except ImportError as exc:
         raise RemoteError(f"{redact(url)}: no driver for this store ({_reason(exc)}): {EXTRA_HINT}") from None
     except (ValueError, TypeError) as exc:  # unknown protocol, malformed URL
         raise RemoteError(f"{redact(url)}: not a URL fsspec can open ({_reason(exc)})") from None
+
+
+def _timeouts(scheme: str) -> dict:
+    """The driver options that bound a connection's opening and each read by :func:`remote_timeout`
+    (the drivers' own defaults wait minutes, or forever, on a server that never answers)."""
+    t = remote_timeout()
+    if scheme in ("http", "https"):
+        import aiohttp
+
+        return {"client_kwargs": {"timeout": aiohttp.ClientTimeout(total=None, sock_connect=t, sock_read=t)}}
+    if scheme in ("s3", "s3a"):
+        return {"config_kwargs": {"connect_timeout": t, "read_timeout": t}}
+    return {}
 
 
 def _unstrip(fs, path: str, like: str) -> str:
