@@ -78,6 +78,26 @@ def segment_bounds(n: int, segments: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 
+def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: np.ndarray | None = None,
+                    sample_rate: int = 16000, cache: bool = False, keep: bool = False) -> np.ndarray:
+    """Frames (T, S, S, 3) uint8 upscaled to ``side``, written to ``path`` (with the speech ``wave``)
+    as ``synthesize`` writes a video, and tracked with msi ``settings``: landmarks (T, 478, 3), NaN rows
+    when no face is found (a run trained for a few steps may draw none). ``keep``: an existing
+    ``path`` is tracked, not rewritten."""
+    from generator.synthesize import ENCODE_CRF, upscale
+    from msi.errors import MSIError
+    from msi.score import get_landmarks
+    from msi.video import write_video
+
+    frames = np.asarray(frames)
+    if not (keep and path.is_file()):
+        write_video(path, upscale(frames, side), fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sample_rate)
+    try:
+        return get_landmarks(path, settings, cache=cache).landmarks
+    except MSIError:
+        return np.full((len(frames), 478, 3), np.nan, np.float32)
+
+
 def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work: str | Path,
                     tracker: str | None = None, backgrounds: tuple[str, ...] = ("own", "reversed"),
                     segments: int = 1, truth_dir: str | Path | None = None, cache: bool = False) -> dict:
@@ -95,8 +115,8 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
     from generator.data import audio as A
     from generator.data.dataset import load_clip
     from generator.models.pipeline import Identity
-    from generator.calibrate import write_and_track
-    from generator.synthesize import load_run, output_side, predict_expressions, render_frames
+    from generator.inference import load_run, predict_expressions
+    from generator.synthesize import output_side, render_frames
     from msi.motion import mouth_opening
     from msi.score import Settings
     from msi.tracking import DEFAULT_TRACKER, track_frames

@@ -92,7 +92,7 @@ def test_a_real_checkpoint_loads_weights_only_resumes_and_old_ones_need_trust(ti
     old format) is refused, loads with --trust-checkpoint and is rewritten safe by the resumed run."""
     from generator.checkpoint import load_checkpoint
     from generator.config import tiny
-    from generator.synthesize import load_run
+    from generator.inference import load_run
     from generator.train import train
 
     torch.set_num_threads(1)

@@ -43,7 +43,8 @@ def mouth_darkness(frames: np.ndarray, meshes: np.ndarray) -> np.ndarray:
 def dubbed(run_dir, clip, blank_shape: bool = False):
     """The clip's tracked expressions rendered over its frames reversed in time."""
     from generator.models.pipeline import Identity
-    from generator.synthesize import load_run, render_frames
+    from generator.inference import load_run
+    from generator.synthesize import render_frames
     from msi.motion import mouth_opening
 
     run = load_run(run_dir)
