@@ -135,7 +135,7 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
     """Write ``out`` (mp4) and return a summary dict (frames, fps, seconds of audio, ...). The video is
     ``out_size`` pixels square (default: the run's size, at least ``OUT_SIDE``; 0: the run's size)."""
     from generator.data import audio as A
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     run = load_run(run_dir, dev)

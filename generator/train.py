@@ -194,7 +194,7 @@ class Trainer:
         None (and a note) when the split is too short."""
         from generator.models.calibration import GAIN_RANGE, apply_gain, fit_gain
         from generator.inference import predict_normalised
-        from msi.motion import mouth_opening
+        from msi.metrics.motion import mouth_opening
 
         d, v, m = self.data, self.data.val, self.model
         mode = self.cfg.train.a2e_gain
@@ -208,7 +208,7 @@ class Trainer:
         pred = predict_normalised(m.a2e, d.audio[v].to(self.device), self.cfg.train.a2e_frames)
         centre = pred.mean(0)
 
-        def opening_at(g: float) -> np.ndarray:  # the opening msi and the stage table measure
+        def opening_at(g: float) -> np.ndarray:  # the opening msi and the chain table measure
             e = apply_gain(pred, g, centre) * std
             return mouth_opening(m.meshes(e[None], self.ident, *pose)[0].cpu().numpy())
 

@@ -43,7 +43,7 @@ def contact_sheet(video: Path, truth: Path, out_png: Path, tile: int = 192) -> P
     """A PNG of a few frames (top row) and their mouths (bottom row), labelled with the phoneme."""
     import cv2
 
-    from msi.video import read_frames
+    from msi.io.video import read_frames
 
     frames = read_frames(video)
     d = dict(np.load(truth))

@@ -16,9 +16,9 @@ from generator.corpus.build import build_clip
 
 def excess_acceleration_variance(landmarks: np.ndarray, clean: np.ndarray, fps: float = 25.0) -> float:
     """Mean over lip landmarks and x, y of var(acceleration) minus the clean clip's, in MSI units
-    (:func:`msi.metric.region_accelerations`, both scaled so the clean clip's mouth is 64 px wide).
+    (:func:`msi.metrics.stability.region_accelerations`, both scaled so the clean clip's mouth is 64 px wide).
     Expected: 6 sigma^2."""
-    from msi.metric import mouth_width, region_accelerations
+    from msi.metrics.stability import mouth_width, region_accelerations
     from msi.regions import MP_MOUTH_CORNERS
 
     w = mouth_width(clean, MP_MOUTH_CORNERS)
@@ -36,7 +36,7 @@ def msi_sweep(out_dir, sigmas, seeds, seconds: float = 12.0, size: int = 256, fp
     (expected ``6 sigma^2``). Returns one record per clip."""
     from tqdm import tqdm
 
-    from msi.metric import msi_from_landmarks
+    from msi.metrics.stability import msi_from_landmarks
     from msi.score import Settings, get_landmarks, score_landmarks
 
     sigmas = sorted(set(float(x) for x in sigmas) | {0.0})

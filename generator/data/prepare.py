@@ -58,7 +58,7 @@ class PrepareConfig:
     splits: tuple[float, float, float] = (0.5, 0.2, 0.3)
     # crop side / side of the box around all frames' meshes. 1.2 (about 4.3 mouth widths; the paper
     # measures on crops of 4): at 64 px the tracker reads 0.97 of the true opening on such a crop and
-    # 0.89 on one of 1.5 (benchmarks/generator_encoding.py), and the renderer has more mouth pixels.
+    # 0.89 on one of 1.5 (research/generator_encoding.py), and the renderer has more mouth pixels.
     margin: float = 1.2
     track_side: int = 640  # larger frames are downscaled for the tracker only
     max_missing: float = 0.5  # largest fraction of frames without a face that is interpolated
@@ -112,13 +112,13 @@ def prepare(cfg: PrepareConfig, progress: bool = True) -> dict:
     cfg.check()
     try:
         return _prepare(cfg, progress)
-    except MSIError as exc:  # unreadable / missing video, reported by msi.video
+    except MSIError as exc:  # unreadable / missing video, reported by msi.io.video
         raise GeneratorError(str(exc)) from None
 
 
 def _prepare(cfg: PrepareConfig, progress: bool) -> dict:
     from msi.tracking import tracker_identity
-    from msi.video import probe
+    from msi.io.video import probe
 
     info = probe(cfg.video)
     if not math.isfinite(info.fps) or info.fps <= 0:
@@ -251,7 +251,7 @@ def _check_faces(cfg: PrepareConfig, landmarks: np.ndarray, confirmed: bool) -> 
 def _crop_frames(cfg: PrepareConfig, source_fps: float, crop: tuple[int, int, int], n: int, path: Path,
                  progress: bool) -> None:
     """Second decoding pass: the ``n`` resampled frames cropped straight into a memory-mapped array."""
-    from msi.video import iter_frames
+    from msi.io.video import iter_frames
 
     frames = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(n, cfg.size, cfg.size, 3))
     k = 0

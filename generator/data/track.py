@@ -3,7 +3,7 @@
 The resampled frames are tracked in chunks of :data:`CHUNK` by :func:`msi.tracking.track_frames_verified`
 (the tracker reset per chunk, so resuming from a chunk's checkpoint gives what an uninterrupted
 run gives) with the human-face check of ``msi score``. Frames larger than ``track_side`` are
-downscaled for the tracker only (``msi.video.iter_frames``), as ``msi.tracking.track_video``
+downscaled for the tracker only (``msi.io.video.iter_frames``), as ``msi.tracking.track_video``
 does, and the landmarks mapped back to source pixels.
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ def track_clip(video: str | os.PathLike, fps: float, n_max: int, checkpoints: Pa
     stream (e.g. in a progress bar). ``tracker``: the backend's name (:data:`msi.tracking.TRACKERS`).
     """
     from msi.tracking import FaceCheck, open_tracker, track_frames_verified
-    from msi.video import iter_frames, probe, scaled_size
+    from msi.io.video import iter_frames, probe, scaled_size
 
     info = probe(video)
     tw, th = scaled_size(info.width, info.height, track_side)

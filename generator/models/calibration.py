@@ -15,7 +15,7 @@ validation speech can move less than the speaker does elsewhere):
     std_(t in val) open(Smooth(X(e'_t))) = std_(t in R) open(X(e^tracked_t)),
 
 where open() is the inner-lip opening in median mouth widths, as msi measures it
-(``msi.motion.mouth_opening`` of the mesh's 478 points). Smoothing responds to e' not quite
+(``msi.metrics.motion.mouth_opening`` of the mesh's 478 points). Smoothing responds to e' not quite
 linearly, so g is found by a few secant steps on log std against log g (``next_gain``). One gain for all components keeps the
 predicted expression's direction (the mouth's shape) and changes only how far it moves. Not in the
 paper (Ling et al., arXiv:2208.13717, train audio-to-expression with an MSE and use it as is):

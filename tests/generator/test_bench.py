@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from generator.bench.ablations import BENCH_CONFIGS, TABLE5, report, run_grid
-from generator.bench.runs import RunStore
+from generator.reproduction.ablations import BENCH_CONFIGS, TABLE5, report, run_grid
+from generator.reproduction.runs import RunStore
 
 
 def test_variant_names_are_file_safe(tmp_path):
@@ -24,7 +24,7 @@ class _Killed(BaseException):
 
 @pytest.mark.slow
 def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
-    from generator.bench.evaluate import evaluate_video
+    from generator.reproduction.evaluate import evaluate_video
     from generator.errors import GeneratorError
 
     cfg = dataclasses.replace(BENCH_CONFIGS["quick"], max_steps=3)
@@ -87,7 +87,7 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
 @pytest.mark.slow
 def test_table4_msi_tracks_known_jitter(tmp_path):
     """Clips with random hidden jitter levels: MSI must fall as the known jitter rises."""
-    from generator.bench.table4 import build_and_score, markdown, table
+    from generator.reproduction.table4 import build_and_score, markdown, table
 
     scores = build_and_score(tmp_path, n_clips=5, seconds=3.0, max_jitter=2.0, log=lambda m: None)
     assert len(scores) == 5 and scores["jitter"].between(0, 2).all()
@@ -103,7 +103,7 @@ def test_table4_msi_tracks_known_jitter(tmp_path):
 def test_a_preset_saved_before_a_field_existed_still_matches():
     """bench.json's model preset: a field added since (absent from an old file) reads as its default,
     and the thread count and expression gain (the bench sets its own) are not compared; a changed training setting still differs."""
-    from generator.bench.ablations import BENCH_CONFIGS, _what_runs
+    from generator.reproduction.ablations import BENCH_CONFIGS, _what_runs
     from generator.config import get_config, to_dict
 
     now = json.loads(json.dumps(to_dict(get_config("tiny"))))
@@ -128,7 +128,7 @@ def test_a_preset_saved_before_a_field_existed_still_matches():
 def test_the_bench_trains_with_the_papers_settings():
     """Table V compares the paper's variants with the paper's audio2expression (tiny() fits a gain),
     adversarial weight and plain L1; a preset that changes them still matches old runs."""
-    from generator.bench.ablations import BENCH_CONFIGS, TABLE5, _what_runs, model_config
+    from generator.reproduction.ablations import BENCH_CONFIGS, TABLE5, _what_runs, model_config
     from generator.config import paper, tiny, to_dict
 
     assert tiny().train.a2e_gain == "mesh"

@@ -12,7 +12,7 @@ from scipy.io import wavfile
 from generator.cli import main
 from generator.corpus.build import build_clip
 from msi.constants import TARGET_MOUTH_WIDTH
-from msi.metric import accelerations, msi_from_landmarks
+from msi.metrics.stability import accelerations, msi_from_landmarks
 from msi.regions import get_scheme
 from msi.tracking import track_video
 

@@ -43,7 +43,7 @@ def test_load_audio_mixes_channels_and_keeps_the_pitch(tmp_path):
 
 
 def test_load_audio_from_a_real_mp4_track(bunny):
-    from msi.video import probe
+    from msi.io.video import probe
 
     wave = load_audio(bunny)
     assert len(wave) / 16000 == pytest.approx(probe(bunny).duration, abs=0.1)

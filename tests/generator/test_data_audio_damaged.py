@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from generator.data.audio import load_audio
-from msi.video import write_video
+from msi.io.video import write_video
 
 SR = 16000
 

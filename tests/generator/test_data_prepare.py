@@ -306,7 +306,7 @@ def test_missing_and_unreadable_files(tmp_path, speech, capsys, stableface_error
 
 
 def test_too_short_for_a_split(tiny, speech, tmp_path, capsys, stableface_error):
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     clip = load_clip(tiny)
     short = write_video(tmp_path / "short.mp4", np.asarray(clip.frames[:10]), fps=25)
@@ -315,7 +315,7 @@ def test_too_short_for_a_split(tiny, speech, tmp_path, capsys, stableface_error)
 
 
 def test_no_face(speech, tmp_path, capsys, stableface_error):
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 255, (30, 64, 64, 3), dtype=np.uint8)  # noise, no face

@@ -74,7 +74,7 @@ def test_training_stores_a_gain_that_matches_the_validation_opening(calibrated, 
     from generator.checkpoint import load_checkpoint
     from generator.data.dataset import load_clip
     from generator.inference import load_run, predict_expressions, predict_normalised
-    from msi.motion import mouth_opening
+    from msi.metrics.motion import mouth_opening
 
     cal = load_checkpoint(calibrated / "checkpoint.pt")["calibration"]
     assert cal["mode"] == "mesh" and 1.5 < cal["gain"] < 10.0
@@ -131,7 +131,7 @@ def test_the_gain_can_match_the_speakers_motion_over_train_and_val(calibrated, t
     from generator.data.dataset import load_clip
     from generator.inference import load_run
     from generator.train import save_atomic, train
-    from msi.motion import mouth_opening
+    from msi.metrics.motion import mouth_opening
 
     state = load_checkpoint(calibrated / "checkpoint.pt")
     cfg = from_dict(state["config"])

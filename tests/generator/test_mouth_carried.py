@@ -45,7 +45,7 @@ def dubbed(run_dir, clip, blank_shape: bool = False):
     from generator.models.pipeline import Identity
     from generator.inference import load_run
     from generator.synthesize import render_frames
-    from msi.motion import mouth_opening
+    from msi.metrics.motion import mouth_opening
 
     run = load_run(run_dir)
     order = np.arange(clip.n_frames)[::-1]

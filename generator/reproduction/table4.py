@@ -41,7 +41,7 @@ def build_and_score(out: Path, n_clips: int, seconds: float, max_jitter: float, 
 def table(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tidy correlations (every metric x method, with 95% CIs) and the Table IV layout: one row
     (the known-stability measure), one column per metric, Pearson's r."""
-    from msi.baselines import STATS
+    from msi.metrics.baselines import STATS
     from msi.correlate import correlate, wide
 
     metrics = [f"{s}_{r}" for r in ("lip", "jaw") for s in STATS if f"{s}_{r}" in scores] + ["msi_lip", "msi_jaw"]
