@@ -34,8 +34,8 @@ def timed(fn) -> tuple[float, object]:
 def make_videos(tmp: Path, n: int, frames: int, side: int = 256) -> list[str]:
     import cv2
 
-    from msi.samples import sample_path
-    from msi.video import read_frames, write_video
+    from msi.io.samples import sample_path
+    from msi.io.video import read_frames, write_video
 
     src = np.stack([cv2.resize(f, (side, side), interpolation=cv2.INTER_AREA)
                     for f in read_frames(sample_path("carphone_pristine.mp4"))])

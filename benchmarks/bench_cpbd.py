@@ -1,4 +1,4 @@
-"""Speed of CPBD: our vectorised ``msi.quality.cpbd`` vs the reference package ``cpbd-py312``
+"""Speed of CPBD: our vectorised ``msi.metrics.quality.cpbd`` vs the reference package ``cpbd-py312``
 (per-pixel Python loops), side by side in one run, on scikit-image's astronaut (grayscale uint8)
 at 512x512 and resized to 256x256 (a typical talking-face frame). Both give the same value.
 
@@ -20,7 +20,7 @@ def main() -> None:
     import cv2
     from skimage import color, data
 
-    from msi.quality import cpbd
+    from msi.metrics.quality import cpbd
 
     big = (color.rgb2gray(data.astronaut()) * 255).astype(np.uint8)
     small = cv2.resize(big, (256, 256), interpolation=cv2.INTER_AREA)

@@ -83,10 +83,10 @@ def main() -> None:
 
     import cv2
 
-    from msi.cache import LandmarkCache, cache_key, file_sha256
-    from msi.samples import sample_path
+    from msi.io.cache import LandmarkCache, cache_key, file_sha256
+    from msi.io.samples import sample_path
     from msi.score import Settings, get_landmarks
-    from msi.video import read_frames, write_video
+    from msi.io.video import read_frames, write_video
 
     tmp = Path(tempfile.mkdtemp(prefix="msi-mem-"))
     src = read_frames(sample_path("carphone_pristine.mp4"))

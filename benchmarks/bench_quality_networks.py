@@ -47,7 +47,7 @@ def main() -> None:
     from msi.networks.arcface import load_arcface
     from msi.networks.i3d import clips_of, i3d_features, load_i3d
     from msi.networks.inception import FIDInceptionV3, inception_features, load_inception
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
     from msi.score import Settings, get_landmarks
 
     video = sample_path("carphone_pristine.mp4")

@@ -29,7 +29,7 @@ def make_methods(root: Path, n: int, frames: int) -> dict[str, Path]:
 
     from msi.io.video import read_frames, write_video
     from msi.plots.slices import shift_frame
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
 
     src = read_frames(sample_path("carphone_pristine.mp4"))
     dirs = {m: root / m for m in ("h264", "shaken", "mpeg4", "big")}

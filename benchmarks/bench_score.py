@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from timing import best_of
 
-BARE = ("import sys; from msi.tracking import silence_native_logs, track_frames; from msi.video import iter_frames; "
+BARE = ("import sys; from msi.tracking import silence_native_logs, track_frames; from msi.io.video import iter_frames; "
         "silence_native_logs(); track_frames(iter_frames(sys.argv[1]), tracker=sys.argv[2])")
 
 
@@ -58,11 +58,11 @@ def main() -> None:
     ap.add_argument("--skip-overlap", action="store_true")
     args = ap.parse_args()
 
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
     from msi.score import Settings, score_video
-    from msi.tracker_checks import face_picture, run_checks
+    from msi.tracking.checks import face_picture, run_checks
     from msi.tracking import TRACKERS, silence_native_logs, track_frames, tracker_available, tracker_identity
-    from msi.video import iter_frames, read_frames, write_video
+    from msi.io.video import iter_frames, read_frames, write_video
 
     silence_native_logs()
     tmp = Path(tempfile.mkdtemp(prefix="msi-bench-"))
@@ -138,9 +138,9 @@ def main() -> None:
 def overlap(video: Path, n: int, repeat: int, tracker: str) -> None:
     """Decoding in a second thread while the tracker works (issue 10), side by side in-process:
     decode alone, track alone (frames already in memory), the naive serial floor (their sum),
-    decode+track in one thread, and with the decode thread (msi.video.iter_frames(prefetch=))."""
+    decode+track in one thread, and with the decode thread (msi.io.video.iter_frames(prefetch=))."""
     from msi.tracking import track_frames
-    from msi.video import DECODE_AHEAD, iter_frames, read_frames
+    from msi.io.video import DECODE_AHEAD, iter_frames, read_frames
 
     frames = read_frames(video)
     t_dec = best_of(lambda: sum(1 for _ in iter_frames(video)), repeat)

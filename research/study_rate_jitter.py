@@ -5,7 +5,7 @@ at three espeak-ng speech rates (words per minute) and several lip-jitter levels
 pixels, mouth 64 px wide), several seeds each. Clips of one seed share sentences, head motion and
 blinks at every jitter level; one seed's three rates speak the same sentences. Every clip is
 tracked with the default tracker and scored with paper MSI and the ``hf`` variant
-(:mod:`msi.variants`); ``mouth_motion`` (:mod:`msi.motion`) is recorded too.
+(:mod:`msi.metrics.variants`); ``mouth_motion`` (:mod:`msi.metrics.motion`) is recorded too.
 
 Seeds are split: the ``--design-seeds`` were used to choose the ``hf`` settings; the verdict on
 the variant uses the ``--heldout-seeds`` only:
@@ -22,7 +22,7 @@ ranges divided by the value at zero jitter / normal rate) are reported beside th
 One command (clips, landmarks and metric values are cached in ``--work``; a re-run with another
 tracker re-tracks only)::
 
-    python benchmarks/study_rate_jitter.py            # writes docs/study_rate_jitter.{md,csv}, docs/img/study_rate_jitter.png
+    python research/study_rate_jitter.py            # writes docs/study_rate_jitter.{md,csv}, docs/img/study_rate_jitter.png
 """
 from __future__ import annotations
 
@@ -63,10 +63,10 @@ def measure(work: Path, seeds, rates: dict, jitters, seconds: float, log=print) 
     """Build (cached), track (cached per tracker) and score every clip; one row per clip."""
     import pandas as pd
 
-    from msi.motion import mouth_motion
-    from msi.metric import msi_from_landmarks
+    from msi.metrics.motion import mouth_motion
+    from msi.metrics.stability import msi_from_landmarks
     from msi.score import Settings, get_landmarks
-    from msi.variants import msi_hf
+    from msi.metrics.variants import msi_hf
 
     CorpusConfig, build_clip = _corpus()
     clips, cache = work / "clips", str(work / "landmark-cache")
@@ -105,13 +105,13 @@ def design_grid(work: Path, seeds, rates: dict, jitters, grid) -> "pd.DataFrame"
     import pandas as pd
 
     from msi.score import Settings, get_landmarks
-    from msi.variants import msi_hf
+    from msi.metrics.variants import msi_hf
 
     clips, cache = work / "clips", str(work / "landmark-cache")
     lms = {(s, r, j): get_landmarks(clips / f"{clip_name(s, r, j)}.mp4", Settings(), cache=cache).landmarks
            for s in seeds for r in rates for j in jitters}
     base = pd.DataFrame([dict(seed=s, split="design", rate=r, wpm=rates[r], jitter=j) for (s, r, j) in lms])
-    from msi.metric import msi_from_landmarks
+    from msi.metrics.stability import msi_from_landmarks
 
     paper = [msi_from_landmarks(lms[k]) for k in lms]
     base["msi_lip"], base["msi_jaw"] = [p.msi_lip for p in paper], [p.msi_jaw for p in paper]
@@ -294,7 +294,7 @@ def main(argv=None) -> int:
     table, v = verdict(df, "heldout")
     df.to_csv(out / "study_rate_jitter.csv", index=False)
     figure(df, out / "img" / "study_rate_jitter.png")
-    cmd = "python benchmarks/study_rate_jitter.py"
+    cmd = "python research/study_rate_jitter.py"
     grid = design_grid(work, [int(x) for x in args.design_seeds.split(",") if x], RATES, jitters, GRID)
     (out / "study_rate_jitter.md").write_text(markdown(df, table, v, cmd, grid))
     print(table.round(3).to_string())

@@ -2,7 +2,7 @@
 frames at 64 px, upscaled to 256 px, and upscaled then H.264-encoded (crf 18, synthesize's, and 0,
 lossless), for the truth's own frames and for each run's re-enactment (issue 19).
 
-    python benchmarks/generator_written_response.py DATA RUN [RUN ...] [--frames 450] [--work DIR]
+    python research/generator_written_response.py DATA RUN [RUN ...] [--frames 450] [--work DIR]
         [--interpolation cubic|lanczos|linear|nearest]
 
 Each cell: the tracked opening's std over the reference's (the truth's landmarks for the truth row,
@@ -31,7 +31,7 @@ def readings(frames: np.ndarray, work: Path, tag: str, interpolation: str = "cub
     from msi.metrics.motion import mouth_opening
     from msi.score import Settings, get_landmarks
     from msi.tracking import track_frames
-    from msi.video import write_video
+    from msi.io.video import write_video
 
     big = np.asarray(list(upscale(frames, 256, interpolation)))  # upscale yields frames one by one
     out = {"64 px": mouth_opening(track_frames(frames)), "256 px": mouth_opening(track_frames(big))}
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     from generator.data.dataset import load_clip
-    from generator.synthesize import load_run, predict_expressions
+    from generator.inference import load_run, predict_expressions
     from generator_renderer_response import mesh_and_frames
     from msi.metrics.motion import mouth_opening
 

@@ -1,11 +1,11 @@
 """How much of a true mouth opening survives the crop size, the crop margin and the encoder?  (issue 19)
 
-    python benchmarks/generator_encoding.py DATA_DIR [--split test] [--frames 300]
+    python research/generator_encoding.py DATA_DIR [--split test] [--frames 300]
 
 DATA_DIR is a prepared clip (``stableface prepare``, best at 128 px or more). Its frames are
 re-cropped to each (margin, size) below (``margin``: crop side / the box around every frame's
 mesh, as ``prepare --margin``), tracked with msi's default tracker, and the opening
-(``msi.motion.mouth_opening``) compared with the clip's landmarks, which ``prepare`` tracked on the
+(``msi.metrics.motion.mouth_opening``) compared with the clip's landmarks, which ``prepare`` tracked on the
 full-size source. Three ways: the raw crop; written with H.264 (yuv420p, crf 18) at its own size;
 upscaled to 256 px (bicubic) and then written. Columns: ``gain`` = least-squares slope of the
 tracked opening on the true one (1: the tracker reads all of it), ``r`` = Pearson r, ``std``
@@ -42,7 +42,7 @@ def recrop(frames: np.ndarray, margin: float, data_margin: float, size: int) -> 
 
 def through_h264(frames: np.ndarray, side: int | None) -> np.ndarray:
     from generator.synthesize import upscale
-    from msi.video import read_frames, write_video
+    from msi.io.video import read_frames, write_video
 
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "x.mp4"
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=300)
     args = p.parse_args(argv)
     from generator.data.dataset import load_clip
-    from msi.motion import mouth_opening
+    from msi.metrics.motion import mouth_opening
     from msi.tracking import track_frames
 
     clip = load_clip(args.data_dir)
