@@ -45,15 +45,12 @@ class ErosionConfig:
 
     enabled: bool = True
     exp_noise: float = 0.5  # std of the noise on expressions, in units of each component's std
-    # Pixels the mesh mouth mask is grown by (also at synthesis). What stays visible around the mask
-    # moves with the true jaw, and a renderer trained on it copies the background's mouth instead of
-    # drawing the mesh's (measured: benchmarks/generator_stability.py --chain; tiny() uses 3 px).
+    # Pixels the mesh mouth mask is grown by (also at synthesis): what stays visible around the mask
+    # moves with the true jaw, and a renderer trained on it copies the background's mouth.
     dilate: int = 2
-    # What is erased: "mesh" (the paper: each frame's mouth mask from the mesh) or "clip" (one region
-    # per clip, the union of every frame's mask, the same in training and synthesis). A per-frame
-    # mask still has the true mouth's outline and the skin around it, which move with the speech of
-    # the frame painted over; a clip region hides every trace of it (measured:
-    # benchmarks/generator_stability.py --chain, the background gain b).
+    # What is erased: "mesh" (the paper: each frame's mouth mask from the mesh) or "clip" (not in the
+    # paper: one region per clip, the union of every frame's mask, in training and synthesis alike,
+    # which hides the true mouth's outline that a per-frame mask leaves moving with the speech).
     region: str = "mesh"
     max_morph: int = 3  # random erode (-) / dilate (+) up to this many pixels
     max_shift: float = 0.05  # random shift, fraction of the image side
@@ -70,14 +67,6 @@ class RendererConfig:
     # Not in the paper: one more input channel, the mouth opening's sub-pixel coverage
     # (generator.data.raster.mouth_coverage), since a 64 px raster draws a 1-2 px gap as whole rows.
     mouth_channel: bool = False
-    # Not in the paper: a U-Net's top skip (Ronneberger et al. 2015; pix2pix's U-Net generator). The
-    # encoder's full-resolution features are concatenated to the decoder's before its last conv, so
-    # a 1 px lip line need not pass through the 4x-downsampled body, which paints it as a blur.
-    skip: bool = False
-    # Not in the paper: the output is the renderer's frame inside the erased region and the background
-    # outside it (mask * G + (1 - mask) * background, as Wav2Lip-style methods paste the mouth back),
-    # so that the network spends nothing on redrawing the background it was given.
-    composite: bool = False
 
 
 @dataclass
@@ -106,7 +95,6 @@ class DiscriminatorConfig:
 
     ndf: int = 64
     n_layers: int = 3
-    mouth_layers: int = 2  # the mouth discriminator's (LossConfig.mouth_adversarial), on a ~30 px box
 
 
 @dataclass
@@ -120,16 +108,6 @@ class LossConfig:
     # and a plain L1 paints them as a blur that barely opens.
     lip_weight: float = 0.0
     lip_pad: int = 2
-    # Weight of a gradient-difference term on the lips' box (generator.models.losses, not in the
-    # paper: 0 there), in the units of lip_weight: the rendered lips' edges, not only their pixels.
-    lip_gradient: float = 0.0
-    # Weight of the mouth-opening probe loss (generator.models.probe; not in the paper, 0 there):
-    # |P(G(x)) - o(mesh)| / std(o), with P a small CNN fitted to the training frames' opening, frozen.
-    probe_weight: float = 0.0
-    probe_steps: int = 600  # the probe's own training steps (batch 64), once per run
-    # Weight of pix2pixHD's feature-matching loss (generator.models.losses; not in the paper: 0 there):
-    # the L1 between the discriminator's activations on the generated and the real frame.
-    feature_matching: float = 0.0
     # Balance the L1 over the mouth's openings (generator.models.losses.opening_weights; not in the
     # paper: 0 there): each frame weighs (its opening's share of the training frames) ** -power,
     # so that the rare wide-open mouths are fitted as closely as the common half-closed ones.
@@ -137,9 +115,6 @@ class LossConfig:
     opening_bins: int = 8
     perceptual: float = 1.0  # used only when VGG19 weights are given
     adversarial: float = 1.0
-    # Weight of a second LSGAN term from a PatchGAN that sees only the erased region's box
-    # (generator.models.discriminator; not in the paper: 0 there, and no such network is built).
-    mouth_adversarial: float = 0.0
     vgg_weights: str | None = None  # path to a VGG19 state dict; never downloaded
 
 
@@ -156,28 +131,13 @@ class TrainConfig:
     # coefficient weighs alike) or "vertex" (each weighted by its variance: the MSE of the mesh's
     # mouth/jaw vertices, so the few coefficients that open the mouth dominate).
     a2e_loss: str = "pca"
-    # Weight of a concordance term on the mouth opening of audio2expression's meshes: 1 - CCC
-    # (Lin 1989) between the predicted and the tracked opening over the batch's frames. Not in the
-    # paper (0 there). An MSE prediction shrinks towards the mean by about its correlation; CCC is
-    # highest when the prediction's spread equals the target's, so it keeps the mouth's amplitude.
-    a2e_opening: float = 0.0
-    # The frames audio2expression trains on: "train", or "train+val" (the renderer always trains on
-    # "train"; nothing in training reads the validation split, and the test split stays held out).
-    a2e_split: str = "train"
     # After the last step, scale audio2expression's output about its mean by one gain fitted on the
     # validation split (generator.models.calibration): "none" (the paper: the MSE prediction as it
-    # is), "mesh" (the smoothed meshes' mouth opens as wide as the tracked meshes') or "video" (the
-    # written, tracked video's mouth opens as wide as the truth video's; generator.calibrate).
+    # is) or "mesh" (not in the paper: the smoothed meshes' mouth opens as wide as the tracked ones).
     a2e_gain: str = "none"
     # Whose tracked opening sets the gain's target spread: "val" (the validation split, where the
-    # prediction is made) or "train+val" (every frame outside the test split: the speaker's motion,
-    # which 12 s of validation speech can under- or overstate). The prediction stays on "val".
+    # prediction is made) or "train+val" (every frame outside the test split: the speaker's motion).
     a2e_gain_reference: str = "val"
-    # The point the gain scales about: "mean" (the prediction's mean on the validation split) or
-    # "closed" (its mean over the split's frames whose predicted mouth opens least, the lowest
-    # decile): a mouth that closes stays closed, and only the opening grows. A mean-centred gain
-    # also pushes the closed end below any closed mouth the renderer was trained on.
-    a2e_gain_centre: str = "mean"
     batch: int = 2  # sequences per step
     a2e_epochs: int = 50  # the paper gives no count for audio2expression
     render_epochs: int = 100  # stage 2a: renderer alone, no smoothing (paper: 100)
@@ -188,11 +148,6 @@ class TrainConfig:
     # weights by ~1e-3 over a small run: the small configs use a rate that lets them adapt.
     lr_smoothing: float = 1e-6
     lr_discriminator: float = 1e-4
-    # Not in the paper (0 there: constant rates): the fraction of the renderer's steps (its stage and
-    # the joint one) at the end over which the renderer's and discriminator's rates fall linearly to
-    # 0, as pix2pix trains (its second half). Adam at a constant rate keeps moving the weights by
-    # ~lr per step, which a renderer that must place a 1 px lip line feels.
-    lr_decay: float = 0.0
     max_steps_per_epoch: int | None = None  # cap for long clips (None: one pass over the data)
     checkpoint_every: int = 200  # steps
     sample_every: int = 200  # steps
@@ -230,45 +185,31 @@ def tiny() -> StableFaceConfig:
     return StableFaceConfig(
         name="tiny",
         a2e=Audio2ExpressionConfig(d_model=64, n_layers=2, n_heads=4, d_ff=128, dropout=0.0),
-        # pixel sizes for 64 x 64 frames (3, not 1: see ErosionConfig); one region per clip (issue 19)
+        # pixel sizes for 64 x 64 frames; one erased region per clip
         erosion=ErosionConfig(dilate=3, max_morph=1, region="clip"),
-        # the mouth gap is 1-2 px at 64 px: its sub-pixel coverage as a 5th input (issue 19, 3 seeds:
-        # the video's opening 0.85 -> 0.90 of its mesh's, motion ratio 0.75 -> 0.80)
+        # the mouth gap is 1-2 px at 64 px: its sub-pixel coverage as a 5th input
         renderer=RendererConfig(ngf=16, n_res=2, in_channels=5, mouth_channel=True),
         fusion=FusionConfig(hidden=64),
         dependency=DependencyConfig(patch=4, d_model=64, n_layers=1, n_heads=4),
         discriminator=DiscriminatorConfig(ndf=16, n_layers=2),
-        # the lips are ~1% of a 64 px frame (see LossConfig); each opening weighs alike in the L1
-        # (issue 19, 3 seeds: renderer amplitude 0.827 -> 0.850, dubbing 0.808 -> 0.845)
+        # the lips are ~1% of a 64 px frame: their box weighs more; each opening weighs alike in the L1
         loss=LossConfig(lip_weight=10.0, opening_balance=1.0),
         train=TrainConfig(seq_len=8, batch=2, a2e_epochs=60, render_epochs=60, joint_epochs=10,
                           lr_a2e=1e-3, lr_renderer=5e-4, lr_discriminator=5e-4,
                           lr_smoothing=1e-3,  # 1e-6 leaves the weights where they start (see TrainConfig)
-                          # audio2expression (issue 19, test-split r of the mouth opening, one seed):
-                          # 1.3 s of context (8 frames: r 0.64; 32: 0.67), the vertex-space loss
-                          # (0.76) with a velocity term (amplitude 0.88 -> 0.94 of the truth's)
+                          # audio2expression: 1.3 s of context, the vertex-space loss, a velocity term
                           a2e_seq_len=32, a2e_loss="vertex", a2e_velocity=1.0,
-                          # what the MSE still shrinks, undone by one gain fitted on the validation
-                          # split's prediction (issue 19, 3 seeds: motion ratio 0.80 -> 0.84;
-                          # generator.models.calibration), towards the speaker's motion over every
-                          # non-test frame: the 12 s validation split moves least of any stretch of
-                          # the clip (3 seeds: motion ratio 0.89 -> 1.00)
+                          # what the MSE still shrinks, undone by one gain towards the speaker's motion
                           a2e_gain="mesh", a2e_gain_reference="train+val",
                           checkpoint_every=100, sample_every=100,
-                          # two threads are 1.65x faster on a free 2-core machine and 2x slower
-                          # when another process holds a core: follow the free cores (generator.cpu)
-                          threads=0),
+                          threads=0),  # follow the cores other processes leave free (generator.cpu)
     )
 
 
 def tiny128() -> StableFaceConfig:
-    """``tiny()`` for 128 x 128 frames: its pixel sizes doubled, 40 renderer epochs instead of 60.
-
-    At 64 px the mouth opens 1-2 px: the renderer drew 0.85 of its mesh's opening and the tracker
-    reads even the truth's written frames at 0.95; at 128 px 0.99 and 1.04 (issue 19, 3 seeds:
-    docs/generator/models.md). A render step costs about 4x tiny's, hence the shorter schedule:
-    24 minutes of training on an idle 2-core machine.
-    """
+    """``tiny()`` for 128 x 128 frames: its pixel sizes doubled, 40 renderer epochs instead of 60
+    (a render step costs about 4x tiny's). At 64 px the mouth opens 1-2 px; at 128 px the renderer
+    draws its mesh's opening (docs/generator/models.md)."""
     cfg = tiny()
     cfg.name = "tiny128"
     # tiny()'s pixel sizes, scaled with the frame, so they cover the same part of the face
@@ -312,8 +253,21 @@ def to_dict(cfg: StableFaceConfig) -> dict[str, Any]:
     return dataclasses.asdict(cfg)
 
 
+#: Options no longer in the library, each with the value at which it changed nothing (None: it only
+#: sized another removed option). A saved config that holds one at that value loads as it ran;
+#: docs/generator/models.md ("What was tried") names the commit to check out for the others.
+REMOVED = {
+    "renderer": {"skip": False, "composite": False},
+    "discriminator": {"mouth_layers": None},
+    "loss": {"lip_gradient": 0.0, "probe_weight": 0.0, "probe_steps": None, "feature_matching": 0.0,
+             "mouth_adversarial": 0.0},
+    "train": {"a2e_opening": 0.0, "a2e_split": "train", "a2e_gain_centre": "mean", "lr_decay": 0.0},
+}
+
+
 def from_dict(d: dict[str, Any]) -> StableFaceConfig:
-    """Inverse of ``to_dict`` (tuples come back from JSON as lists)."""
+    """Inverse of ``to_dict`` (tuples come back from JSON as lists). A removed option (``REMOVED``)
+    is dropped when it is at its neutral value, refused (ValueError) when it is not."""
     parts: dict[str, Any] = {}
     for f in dataclasses.fields(StableFaceConfig):
         if f.name == "name":
@@ -321,6 +275,11 @@ def from_dict(d: dict[str, Any]) -> StableFaceConfig:
             continue
         sub_cls = type(getattr(StableFaceConfig(), f.name))
         values = dict(d.get(f.name, {}))
+        for k, neutral in REMOVED.get(f.name, {}).items():
+            if k in values and neutral is not None and values[k] != neutral:
+                raise ValueError(f"{f.name}.{k} = {values[k]!r}: an option no longer in this version "
+                                 "(docs/generator/models.md, 'What was tried', names the commit that has it)")
+            values.pop(k, None)
         for k, v in values.items():
             if isinstance(v, list):
                 values[k] = tuple(v)

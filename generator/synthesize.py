@@ -14,45 +14,14 @@ arXiv:2208.13717, Fig. 2.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from generator.errors import GeneratorError
-from generator.config import StableFaceConfig, from_dict
-from generator.models.pipeline import Identity, StableFace
-
-
-@dataclass
-class Run:
-    cfg: StableFaceConfig
-    model: StableFace
-    ident: Identity
-    step: int
-    feature_kind: str  # the training data's audio features: "logmel80" or a file name
-    # TrainConfig.a2e_gain: e' = centre + gain (e - centre) on normalised expressions (None: as predicted)
-    calibration: dict | None = None
-
-
-def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
-    """The trained models of a run directory (its checkpoint.pt), in eval mode."""
-    path = Path(run_dir) / "checkpoint.pt"
-    if not path.is_file():
-        raise GeneratorError(f"{run_dir}: no checkpoint.pt (train first with `stableface train`)")
-    from generator.checkpoint import load_checkpoint  # weights-only: loading runs no code
-
-    state = load_checkpoint(path)
-    cfg = from_dict(state["config"])
-    model = StableFace(cfg, int(state["size"]))
-    model.load_state_dict(state["model"])
-    model.to(device).eval()
-    ident = Identity(**state["identity"]).to(device)
-    cal = state.get("calibration")
-    if cal is not None:
-        cal = {"gain": float(cal["gain"]), "centre": torch.as_tensor(cal["centre"]).to(device)}
-    return Run(cfg, model, ident, int(state["step"]), str(state.get("feature_kind", "logmel80")), cal)
+from generator.inference import Run, blend_windows, load_run, predict_expressions, window_starts
+from generator.models.pipeline import Identity
 
 
 def pingpong(n: int, length: int) -> np.ndarray:
@@ -61,55 +30,6 @@ def pingpong(n: int, length: int) -> np.ndarray:
         return np.zeros(n, np.int64)
     period = np.concatenate([np.arange(length), np.arange(length - 2, 0, -1)])
     return period[np.arange(n) % len(period)]
-
-
-def window_starts(n: int, length: int, overlap: bool) -> list[int]:
-    """Start frames of the renderer's windows: back to back, or (with dependency modeling, whose
-    attention spans a window) half-overlapping, each frame then taken from the window it is most
-    central in, so window borders do not cut the temporal context."""
-    if n <= length:
-        return [0]
-    stride = max(1, length // 2) if overlap else length
-    starts = list(range(0, n - length + 1, stride))
-    if starts[-1] + length < n:
-        starts.append(n - length if overlap else starts[-1] + length)
-    return starts
-
-
-def blend_windows(n: int, length: int, fn) -> list:
-    """Run ``fn(start, stop)`` on half-overlapping windows of ``length`` frames (the training sequence
-    length, which is all the learned temporal embeddings have seen) and keep, for each frame, the
-    output of the window it is most central in.  Returns a list of n per-frame outputs."""
-    out: list = [None] * n
-    best = np.full(n, np.inf)
-    for i in window_starts(n, length, overlap=True):
-        j = min(i + length, n)
-        res = fn(i, j)
-        for k in range(i, j):
-            d = abs(k - (i + j - 1) / 2)
-            if d < best[k]:
-                best[k], out[k] = d, res[k - i]
-    return out
-
-
-@torch.no_grad()
-def predict_normalised(a2e: torch.nn.Module, audio: torch.Tensor, length: int) -> torch.Tensor:
-    """Audio windows (T, W, D) -> audio2expression's output (T, K), in units of each PCA component's
-    std, over half-overlapping sequences of ``length`` frames (its training length)."""
-    return torch.stack(blend_windows(len(audio), length, lambda i, j: a2e(audio[i:j][None])[0]))
-
-
-@torch.no_grad()
-def predict_expressions(run: Run, audio: np.ndarray) -> torch.Tensor:
-    """Audio windows (T, W, D) -> expressions (T, K) in PCA units, with the run's expression gain
-    (``TrainConfig.a2e_gain``) when it has one."""
-    from generator.models.calibration import apply_gain
-
-    x = torch.as_tensor(np.array(audio, np.float32), device=run.ident.shape.device)
-    e = predict_normalised(run.model.a2e, x, run.cfg.train.a2e_frames)
-    if run.calibration is not None:
-        e = apply_gain(e, run.calibration["gain"], run.calibration["centre"])
-    return e * run.ident.exp_std
 
 
 @torch.no_grad()
@@ -160,10 +80,9 @@ def render_frames(run: Run, expression: torch.Tensor, background: np.ndarray, sh
     return out
 
 
-#: Side of the written video when the run's frames are smaller. At 64 px H.264 (crf 18) blurs a
-#: mouth a few pixels tall: the tracker then reads 0.79 of the true opening, against 0.88 on the
-#: same frames upscaled to 256 px first (benchmarks/generator_encoding.py). The paper, too,
-#: rescales every method's faces to 256 x 256 before measuring.
+#: Side of the written video when the run's frames are smaller: at 64 px H.264 (crf 18) blurs a
+#: mouth a few pixels tall, which the tracker then reads as less open. The paper, too, rescales
+#: every method's faces to 256 x 256 before measuring.
 OUT_SIDE = 256
 #: H.264 quality of the written video (and of every video the generator's evaluation writes).
 ENCODE_CRF = 18
@@ -178,7 +97,7 @@ def output_side(size: int, out_size: int | None) -> int:
     return out_size or size
 
 
-#: OpenCV's interpolations by name; the written video uses "cubic" (the others: benchmarks only).
+#: OpenCV's interpolations by name; the written video uses "cubic".
 INTERPOLATIONS = {"cubic": "INTER_CUBIC", "lanczos": "INTER_LANCZOS4", "linear": "INTER_LINEAR",
                   "nearest": "INTER_NEAREST"}
 

@@ -38,18 +38,14 @@ import torch
 from generator.errors import GeneratorError
 from msi.errors import Interrupted
 from generator.config import FRAME_SIZES, StableFaceConfig, from_dict, to_dict
-from generator.models.discriminator import mouth_box
 from generator.models.erosion import augment_mask, clip_region, noisy_expressions
-from generator.models.losses import (feature_matching, gan_loss, gradient_difference, opening_weights, perceptual,
-                                     unbalanced_l1)
+from generator.models.losses import gan_loss, mesh_opening, opening_weights, perceptual, unbalanced_l1
 from generator.models.pipeline import Identity, StableFace
 
 STAGES = ("a2e", "render", "joint")
-A2E_GAINS = ("none", "mesh", "video")  # TrainConfig.a2e_gain
+A2E_GAINS = ("none", "mesh")  # TrainConfig.a2e_gain
 A2E_GAIN_REFERENCES = ("val", "train+val")  # TrainConfig.a2e_gain_reference
-A2E_GAIN_CENTRES = ("mean", "closed")  # TrainConfig.a2e_gain_centre
-CLOSED_DECILE = 10  # a2e_gain_centre "closed": the percentile of the predicted opening below which a mouth counts as closed
-LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "probe", "fm", "seconds")
+LOG_FIELDS = ("step", "stage", "loss", "l1", "perceptual", "adv", "d", "seconds")
 
 
 # ----------------------------------------------------------------------------- data
@@ -103,14 +99,6 @@ class TrainData:
                 "mouth": self.mouth[idx][:, :, None].float().to(device)}
 
 
-def lr_scale(step: int, total: int, renderer_steps: int, decay: float) -> float:
-    """The factor on the renderer's and discriminator's rates at ``step`` (0-based) of ``total``:
-    1, then falling linearly over the last ``decay`` x ``renderer_steps`` steps, so that the last
-    step runs at 1 / that many of the rate (``TrainConfig.lr_decay``)."""
-    n = round(decay * renderer_steps)
-    return 1.0 if n <= 0 else min(1.0, (total - step) / n)
-
-
 def draw_sequences(split: slice, seq_len: int, batch: int, seed: int, step: int, rank: int = 0) -> torch.Tensor:
     """Random start frames for ``batch`` sequences in the split, a function of (seed, step, rank)."""
     n = split.stop - split.start
@@ -121,36 +109,22 @@ def draw_sequences(split: slice, seq_len: int, batch: int, seed: int, step: int,
     return starts[:, None] + torch.arange(seq_len)[None]
 
 
-def schedule(cfg: StableFaceConfig, n_train: int, n_a2e: int | None = None) -> list[tuple[str, int]]:
-    """(stage, steps) from the epochs in the config; one epoch = one pass over the stage's frames
-    (``n_train``, the training split; audio2expression's ``n_a2e`` when it differs, see
-    ``TrainConfig.a2e_split``)."""
+def schedule(cfg: StableFaceConfig, n_train: int) -> list[tuple[str, int]]:
+    """(stage, steps) from the epochs in the config; one epoch = one pass over the ``n_train``
+    frames of the training split."""
     t = cfg.train
 
     def per_epoch(n: int) -> int:
         k = max(1, math.ceil((n // t.seq_len) / t.batch))
         return min(k, t.max_steps_per_epoch) if t.max_steps_per_epoch else k
 
-    return [("a2e", t.a2e_epochs * per_epoch(n_a2e or n_train)), ("render", t.render_epochs * per_epoch(n_train)),
+    return [("a2e", t.a2e_epochs * per_epoch(n_train)), ("render", t.render_epochs * per_epoch(n_train)),
             ("joint", t.joint_epochs * per_epoch(n_train))]
 
 
-def a2e_frames(cfg: StableFaceConfig, train: slice, val: slice) -> slice:
-    """The frames audio2expression trains on (``TrainConfig.a2e_split``)."""
-    split = cfg.train.a2e_split
-    if split == "train":
-        return train
-    if split == "train+val":
-        if val.start != train.stop:
-            raise GeneratorError("a2e_split train+val needs the validation split right after the training split")
-        return slice(train.start, val.stop)
-    raise GeneratorError(f"a2e_split {split!r} is unknown (choose train or train+val)")
-
-
 def stage_plan(cfg: StableFaceConfig, train: slice, val: slice) -> list[tuple[str, int]]:
-    """:func:`schedule` for a clip's training and validation splits."""
-    a2e = a2e_frames(cfg, train, val)
-    return schedule(cfg, train.stop - train.start, a2e.stop - a2e.start)
+    """:func:`schedule` for a clip's training split (``val`` is not trained on)."""
+    return schedule(cfg, train.stop - train.start)
 
 
 def stage_at(plan: list[tuple[str, int]], step: int) -> str | None:
@@ -197,7 +171,6 @@ class Trainer:
             except (FileNotFoundError, ValueError, RuntimeError) as exc:
                 raise GeneratorError(str(exc)) from exc
         self.distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
-        self.probe = None  # LossConfig.probe_weight: fitted at the first renderer step (or loaded)
         if cfg.loss.opening_balance < 0 or cfg.loss.opening_bins < 2:  # a negative power favours the common
             raise GeneratorError(f"opening_balance must be >= 0 and opening_bins >= 2, not "
                                  f"{cfg.loss.opening_balance} and {cfg.loss.opening_bins}")
@@ -208,35 +181,20 @@ class Trainer:
     @torch.no_grad()
     def train_openings(self) -> torch.Tensor:
         """(T_train,) the training frames' mouth opening, from their tracked (unsmoothed) meshes."""
-        from generator.models.probe import mesh_opening
-
         d, tr = self.data, self.data.train
         verts = self.model.meshes(d.expression[tr][None].to(self.device), self.ident,
                                   *(x[tr][None].to(self.device) for x in (d.rotation, d.translation, d.scale)),
                                   smooth=False)[0]
         return mesh_opening(verts)
 
-    def fit_probe(self) -> None:
-        """The mouth-opening probe on the training frames against their tracked meshes' opening."""
-        from generator.models.probe import fit_probe
-
-        d, tr = self.data, self.data.train
-        frames = d.frames[tr].permute(0, 3, 1, 2).float().div(127.5).sub(1)
-        fit = fit_probe(frames.to(self.device), self.train_openings(), steps=self.cfg.loss.probe_steps,
-                        seed=self.cfg.train.seed)
-        self.probe = fit.probe
-        print(f"stableface: mouth-opening probe fitted (r {fit.train_r:.3f} on its frames, "
-              f"{fit.held_r:.3f} held out)", file=sys.stderr)
-
     @torch.no_grad()
-    def calibrate(self, data_dir: str | Path, step: int) -> dict | None:
+    def calibrate(self) -> dict | None:
         """The expression gain on the validation split (``generator.models.calibration``): the
         trained audio2expression and smoothing in eval mode, as synthesis runs them, over the
-        split's own audio and pose, matched to the tracked opening of ``a2e_gain_reference``'s frames;
-        with ``a2e_gain = "video"`` then refined on written videos (``generator.calibrate``). None (and
-        a note) when the split is too short."""
+        split's own audio and pose, matched to the tracked opening of ``a2e_gain_reference``'s frames.
+        None (and a note) when the split is too short."""
         from generator.models.calibration import GAIN_RANGE, apply_gain, fit_gain
-        from generator.synthesize import predict_normalised
+        from generator.inference import predict_normalised
         from msi.metrics.mouth_motion import mouth_opening
 
         d, v, m = self.data, self.data.val, self.model
@@ -251,13 +209,9 @@ class Trainer:
         pred = predict_normalised(m.a2e, d.audio[v].to(self.device), self.cfg.train.a2e_frames)
         centre = pred.mean(0)
 
-        def opening_at(g: float) -> np.ndarray:  # the opening msi and the stage table measure
+        def opening_at(g: float) -> np.ndarray:  # the opening msi and the chain table measure
             e = apply_gain(pred, g, centre) * std
             return mouth_opening(m.meshes(e[None], self.ident, *pose)[0].cpu().numpy())
-
-        if self.cfg.train.a2e_gain_centre == "closed":  # scale about the predicted closed mouth
-            plain = opening_at(1.0)  # g = 1: the prediction as it is, whatever the centre
-            centre = pred[torch.as_tensor(plain <= np.nanpercentile(plain, CLOSED_DECILE))].mean(0)
 
         def tracked_opening(part: slice) -> np.ndarray:
             posed = [x[part][None].to(self.device) for x in (d.rotation, d.translation, d.scale)]
@@ -274,27 +228,14 @@ class Trainer:
             print(f"stableface: note: the expression gain hit its bound {gain:g}: the validation split's predicted "
                   "mouth moves far less (or more) than the tracked one, so audio2expression may be undertrained",
                   file=sys.stderr)
-        cal = {"mode": mode, "gain": gain, "mesh_gain": gain, "centre": centre.cpu(),
-               "reference": reference, "centre_mode": self.cfg.train.a2e_gain_centre,
+        cal = {"mode": mode, "gain": gain, "mesh_gain": gain, "centre": centre.cpu(), "reference": reference,
                "opening_std": {"tracked": float(np.nanstd(target)), "tracked_val": float(np.nanstd(val_opening)),
                                "before": float(np.nanstd(opening_at(1.0))), "after": float(np.nanstd(opening_at(gain)))}}
-        if mode == "video":
-            from generator.calibrate import video_gain
-            from generator.synthesize import Run
-
-            run = Run(self.cfg, m, self.ident, step, self.data.feature_kind)
-            # the truth video's spread is the validation split's: scaled as the reference's is to it
-            scale = float(np.nanstd(target) / np.nanstd(val_opening))
-            fit = video_gain(run, data_dir, gain, centre, target_scale=scale,
-                             log=lambda msg: print(f"stableface: {msg}", file=sys.stderr))
-            cal.update(gain=fit["gain"], video=fit["video"])
         self.calibration = cal
         return cal
 
     def state(self, step: int) -> dict:
-        extra = {"probe": self.probe.state_dict()} if self.probe is not None else {}
-        if self.calibration is not None:
-            extra["calibration"] = self.calibration
+        extra = {"calibration": self.calibration} if self.calibration is not None else {}
         return {**extra, "step": step, "model": self.model.state_dict(),
                 "optimizers": {k: o.state_dict() for k, o in self.opt.items()},
                 "config": to_dict(self.cfg), "size": self.data.size, "window": self.data.window,
@@ -305,12 +246,6 @@ class Trainer:
     def load_state(self, state: dict) -> int:
         self.model.load_state_dict(state["model"])
         self.calibration = state.get("calibration")
-        if "probe" in state and self.cfg.loss.probe_weight:
-            from generator.models.probe import OpeningProbe
-
-            self.probe = OpeningProbe().to(self.device)
-            self.probe.load_state_dict(state["probe"])
-            self.probe.eval().requires_grad_(False)
         for k, o in self.opt.items():
             if k in state["optimizers"]:
                 o.load_state_dict(state["optimizers"][k])
@@ -341,14 +276,6 @@ class Trainer:
         loss = (w * (pred - target) ** 2).mean()
         if t.a2e_velocity:  # the motion, not only the shape: frame-to-frame differences
             loss = loss + t.a2e_velocity * (w * (pred.diff(dim=1) - target.diff(dim=1)) ** 2).mean()
-        if t.a2e_opening:  # the mouth's amplitude, which MSE shrinks (TrainConfig.a2e_opening)
-            from generator.models.losses import concordance
-            from generator.models.probe import mesh_opening
-
-            pose = (b["rotation"], b["translation"], b["scale"])
-            opening = [mesh_opening(self.model.meshes(e, self.ident, *pose, smooth=False).flatten(0, 1))
-                       for e in (pred * self.ident.exp_std, b["expression"])]
-            loss = loss + t.a2e_opening * (1 - concordance(*opening))
         self._step(loss, ["a2e"])
         return {"loss": loss.item()}
 
@@ -376,17 +303,14 @@ class Trainer:
             if train and cfg.erosion.enabled:
                 mask = augment_mask(mask, cfg.erosion, generator)
             lips = None
-            if cfg.loss.lip_weight or cfg.loss.lip_gradient:
+            if cfg.loss.lip_weight:
                 lips = lip_box(verts.detach().flatten(0, 1), s, cfg.loss.lip_pad).to(self.device).float()[:, None]
                 lips = lips.reshape(bsz, L, 1, s, s)
         mask = mask.reshape(bsz, L, 1, s, s)
         fake, inputs = m.generate(b["frames"], shape_img, mask, b["audio"])
         out = {"fake": fake, "inputs": inputs, "shape": shape_img, "mask": mask, "lips": lips}
-        if cfg.loss.probe_weight or cfg.loss.opening_balance:
-            from generator.models.probe import mesh_opening
-
-            # the frame's own opening (its tracked mesh, unsmoothed): the probe loss, like L1, aims at
-            # the real frame, so in the joint stage it also asks the smoothing to keep the opening
+        if cfg.loss.opening_balance:
+            # the frame's own opening (its tracked mesh, unsmoothed): the weights, like L1, aim at the real frame
             tracked = verts if not smooth else m.meshes(b["expression"], self.ident, *pose, smooth=False)
             out["opening"] = mesh_opening(tracked.detach().flatten(0, 1))
         return out
@@ -402,11 +326,6 @@ class Trainer:
         # discriminator
         d_loss = 0.5 * (gan_loss(m.discriminator(inputs.detach(), real), True)
                         + gan_loss(m.discriminator(inputs.detach(), fake.detach()), False))
-        box = mouth_box(out["mask"].flatten(0, 1)) if lc.mouth_adversarial else None
-        if box is not None:  # the mouth's own discriminator (LossConfig.mouth_adversarial)
-            d_loss = d_loss + 0.5 * (gan_loss(m.discriminator.mouth_logits(inputs.detach(), real, box), True)
-                                     + gan_loss(m.discriminator.mouth_logits(inputs.detach(), fake.detach(), box),
-                                                False))
         self._step(d_loss, ["discriminator"])
         # generator (and smoothing in the joint stage)
         # x2 on the eroded region (the mask the renderer had to fill in), as in the paper
@@ -414,32 +333,13 @@ class Trainer:
         frame_weight = (opening_weights(out["opening"], self.opening_reference, lc.opening_balance, lc.opening_bins)
                         if lc.opening_balance else None)
         l1 = unbalanced_l1(fake, real, out["mask"].flatten(0, 1), lc.mouth_weight, lips, lc.lip_weight, frame_weight)
-        zero = torch.zeros((), device=fake.device)
-        fm = zero
-        if lc.feature_matching:  # pix2pixHD's L_FM: the discriminator's activations, real vs generated
-            fake_feats, logits = m.discriminator.features(inputs, fake)
-            with torch.no_grad():
-                real_feats, _ = m.discriminator.features(inputs, real)
-            fm = feature_matching(fake_feats, real_feats)
-        else:
-            logits = m.discriminator(inputs, fake)
-        adv = gan_loss(logits, True)
-        perc = perceptual(self.vgg, fake, real) if self.vgg is not None else zero
-        loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc + lc.feature_matching * fm
-        if box is not None:
-            loss = loss + lc.mouth_adversarial * gan_loss(m.discriminator.mouth_logits(inputs, fake, box), True)
-        if lc.lip_gradient:  # the lips' edges (LossConfig.lip_gradient)
-            loss = loss + lc.l1 * lc.lip_gradient * gradient_difference(fake, real, lips)
-        probe = zero
-        if lc.probe_weight:  # does the rendered mouth open as far as its mesh? (generator.models.probe)
-            if self.probe is None:
-                self.fit_probe()
-            probe = (self.probe(fake) - out["opening"]).abs().mean() / self.probe.std
-            loss = loss + lc.probe_weight * probe
+        adv = gan_loss(m.discriminator(inputs, fake), True)
+        perc = perceptual(self.vgg, fake, real) if self.vgg is not None else torch.zeros((), device=fake.device)
+        loss = lc.l1 * l1 + lc.adversarial * adv + lc.perceptual * perc
         names = ["renderer"] + (["smoothing"] if joint and "smoothing" in self.opt else [])
         self._step(loss, names)
         return ({"loss": loss.item(), "l1": l1.item(), "adv": adv.item(), "perceptual": perc.item(),
-                 "d": d_loss.item(), "probe": probe.item(), "fm": fm.item()}, out)
+                 "d": d_loss.item()}, out)
 
 
 # ----------------------------------------------------------------------------- run directory
@@ -471,7 +371,7 @@ def trim_log(path: Path, step: int) -> None:
     with open(path, newline="") as f:
         rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
     with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, LOG_FIELDS)
+        w = csv.DictWriter(f, LOG_FIELDS, extrasaction="ignore")  # columns an older version logged go
         w.writeheader()
         w.writerows(rows)
 
@@ -517,7 +417,10 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         from generator.checkpoint import load_checkpoint  # weights-only: loading runs no code
 
         state = load_checkpoint(ckpt_path)
-        saved = from_dict(state["config"])
+        try:
+            saved = from_dict(state["config"])
+        except ValueError as exc:
+            raise GeneratorError(f"{out}: {exc}") from None
         saved.train = dataclasses.replace(saved.train, threads=cfg.train.threads)  # how to run, not what
         if to_dict(saved) != to_dict(cfg):
             print(f"stableface: resuming {out} with its saved configuration", file=sys.stderr)
@@ -533,15 +436,11 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         print(f"stableface: warning: config {cfg.name!r} is sized for {FRAME_SIZES[cfg.name]} px frames and "
               f"{data_dir} has {data.size} px: its erosion and lips' box are in pixels", file=sys.stderr)
     step = trainer.load_state(state) if state is not None else 0
-    a2e_split = a2e_frames(cfg, data.train, data.val)
     if cfg.train.a2e_gain not in A2E_GAINS:  # checked now, not after the last step
         raise GeneratorError(f"a2e_gain {cfg.train.a2e_gain!r} is unknown (choose {', '.join(A2E_GAINS)})")
     if cfg.train.a2e_gain_reference not in A2E_GAIN_REFERENCES:
         raise GeneratorError(f"a2e_gain_reference {cfg.train.a2e_gain_reference!r} is unknown "
                              f"(choose {', '.join(A2E_GAIN_REFERENCES)})")
-    if cfg.train.a2e_gain_centre not in A2E_GAIN_CENTRES:
-        raise GeneratorError(f"a2e_gain_centre {cfg.train.a2e_gain_centre!r} is unknown "
-                             f"(choose {', '.join(A2E_GAIN_CENTRES)})")
     plan = stage_plan(cfg, data.train, data.val)
     total = sum(n for _, n in plan)
     stop = total if max_steps is None else min(total, max_steps)
@@ -574,8 +473,7 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         while step < stop:
             stage = stage_at(plan, step)
             seq_len = cfg.train.a2e_frames if stage == "a2e" else cfg.train.seq_len
-            idx = draw_sequences(a2e_split if stage == "a2e" else data.train, seq_len, cfg.train.batch,
-                                 cfg.train.seed, step, rank)
+            idx = draw_sequences(data.train, seq_len, cfg.train.batch, cfg.train.seed, step, rank)
             b = data.batch(idx, dev)
             gen = torch.Generator().manual_seed(cfg.train.seed + 7919 * step + rank)
             torch.manual_seed(cfg.train.seed + step)
@@ -585,10 +483,6 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
             if stage == "a2e":
                 losses, out_b = trainer.step_a2e(b), None
             else:
-                scale = lr_scale(step, total, total - plan[0][1], cfg.train.lr_decay)
-                for name, lr in (("renderer", cfg.train.lr_renderer), ("discriminator", cfg.train.lr_discriminator)):
-                    for group in trainer.opt[name].param_groups:
-                        group["lr"] = lr * scale
                 losses, out_b = trainer.step_render(b, joint=stage == "joint", generator=gen)
             step += 1
             if log:
@@ -602,7 +496,7 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
                 log_f.flush()
                 save_atomic(trainer.state(step), ckpt_path)
         if step == total and cfg.train.a2e_gain != "none" and trainer.calibration is None:
-            cal = trainer.calibrate(data_dir, step)
+            cal = trainer.calibrate()
             if writer and cal is not None:
                 save_atomic(trainer.state(step), ckpt_path)
                 o = cal["opening_std"]

@@ -161,6 +161,58 @@ def test_public_api_is_lazy_and_complete():
     assert p.stdout.strip() == "", f"import msi loaded {p.stdout.strip()}"
 
 
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every module ``start`` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for t in graph.get(todo.pop(), ()):
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
+
+
+def test_training_and_synthesis_do_not_import_each_other():
+    """What both need (a run's checkpoint loaded, audio2expression over long audio) lives in a module
+    both use, ``generator.inference``: synthesis runs without the training code, and the other way round."""
+    graph = import_graph()
+    assert "generator.inference" in graph["generator.synthesize"] and "generator.inference" in graph["generator.train"]
+    assert "generator.train" not in reachable(graph, "generator.synthesize")
+    assert "generator.synthesize" not in reachable(graph, "generator.train")
+
+
+#: Folders of scripts beside the library: speed and memory benchmarks, and the research that produced
+#: the docs' numbers. The library never imports them.
+SCRIPT_FOLDERS = ("benchmarks", "research")
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module name ``path`` imports (absolute, as written; relative imports stay in the package)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+def imports_of_scripts(path: Path) -> list[str]:
+    return sorted(n for n in imported_names(path) if n.split(".")[0] in SCRIPT_FOLDERS)
+
+
+def test_the_library_never_imports_benchmarks_or_research(tmp_path):
+    assert all((ROOT / f).is_dir() for f in SCRIPT_FOLDERS)
+    bad = [(name, n) for name, path in project_modules().items() for n in imports_of_scripts(path)]
+    assert not bad, "library modules importing scripts: " + ", ".join(f"{m} -> {n}" for m, n in bad)
+    # the check sees such an import wherever it is written (module level or inside a function)
+    probe = tmp_path / "probe.py"
+    probe.write_text("import numpy\nfrom benchmarks import timing\n\ndef f():\n    import research.figures as r\n")
+    assert imports_of_scripts(probe) == ["benchmarks", "benchmarks.timing", "research.figures"]
+
+
 def test_cycle_finder_finds_cycles():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []

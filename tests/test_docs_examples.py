@@ -9,7 +9,7 @@ Every fenced block of README.md and docs/**/*.md is one of:
 - marked ``<!-- illustrative: REASON -->`` on the last non-blank line before it (it would install, train, need
   your own files or hosts): not run, and the reason must be given;
 - marked ``<!-- output of: COMMAND -->``, or on a page whose first lines say ``Reproduce: `COMMAND```
-  (the pages the benchmarks write): the COMMAND must exist (an ``msi``/``stableface`` subcommand,
+  (the pages the research scripts write): the COMMAND must exist (an ``msi``/``stableface`` subcommand,
   or a script in the repository); ``msi score --sample`` is cheap, so its output is re-run and
   its numbers compared.
 

@@ -50,8 +50,8 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
           syncnet_weights: str | None, paper_csv: str | None, title: str, trust_checkpoint: bool = False) -> int:
     """Run (or resume) one grid and write ``NAME.md``, ``NAME_runs.csv``, ``NAME_summary.csv`` and
     ``NAME_paired.csv`` into ``out``; table5 and fig9 may share one folder (and its full runs)."""
-    from generator.bench.ablations import BENCH_CONFIGS, report, run_grid
-    from generator.bench.evaluate import evaluate_video
+    from generator.reproduction.ablations import BENCH_CONFIGS, report, run_grid
+    from generator.reproduction.evaluate import evaluate_video
 
     if quick:
         config_name, seeds = "quick", min(seeds, 2)
@@ -68,8 +68,8 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
             runs = run_grid(out, variants, seeds, cfg, evaluate)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what the rerun will not redo
         raise Interrupted(_runs_kept(out, variants, seeds, exc)) from None
-    from generator.bench.ablations import clip_mean
-    from generator.bench.published import paper_table
+    from generator.reproduction.ablations import clip_mean
+    from generator.reproduction.published import paper_table
 
     truth = clip_mean([evaluate_video(p, None, syncnet_weights=syncnet_weights)
                        for p in sorted((out / "truth").glob("truth_*.mp4"))])
@@ -91,7 +91,7 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
 @_common
 def table5(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_checkpoint) -> int:
     """Table V: full model, each component removed, and the baseline; mean ± 95% CI over seeds."""
-    from generator.bench.ablations import TABLE5
+    from generator.reproduction.ablations import TABLE5
 
     return _grid("table5", out, TABLE5, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
                  "Table V (ablations), regenerated", trust_checkpoint)
@@ -101,7 +101,7 @@ def table5(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_che
 @_common
 def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_checkpoint) -> int:
     """Fig. 9: fixed, global and adaptive smoothing (same starting kernel), plus slice pictures."""
-    from generator.bench.ablations import FIG9
+    from generator.reproduction.ablations import FIG9
 
     code = _grid("fig9", out, FIG9, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
                  "Fig. 9 (smoothing modes), regenerated", trust_checkpoint)
@@ -113,7 +113,7 @@ def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_check
 def _runs_kept(out: Path, variants: dict, seeds: int, exc: KeyboardInterrupt) -> str:
     """The one line of an interrupted grid: the runs finished in ``out`` (each one file, written
     atomically) and what the run in progress kept (its training checkpoint, if it got that far)."""
-    from generator.bench.runs import RunStore
+    from generator.reproduction.runs import RunStore
 
     store = RunStore(out)
     done = sum(store.done(v, s) for s in range(seeds) for v in variants)
@@ -140,12 +140,12 @@ def _read_paper(path: str):
 def _slices(out: Path, variants: list[str], seed: int = 0) -> Path:
     """``msi slice-plot`` of the ground truth and each variant's first re-enacted test clip (one seed),
     stacked on a common time axis (paper Fig. 7 style), written to ``out/fig9_slices.png``."""
-    from generator.bench.ablations import run_dir
+    from generator.reproduction.ablations import run_dir
     from msi.cli import main as msi_main
 
     videos = [out / "truth" / "truth_0.mp4"] + [run_dir(out, v, seed) / "eval" / "own_0.mp4" for v in variants]
     args = ["slice-plot", *map(str, videos)]
-    from generator.bench.ablations import LABELS
+    from generator.reproduction.ablations import LABELS
 
     for label in ["ground truth", *(LABELS.get(v, v) for v in variants)]:
         args += ["--label", label]
@@ -164,7 +164,7 @@ def _slices(out: Path, variants: list[str], seed: int = 0) -> Path:
 @click.option("--seed", type=int, default=0, show_default=True)
 def table4(out, clips, seconds, max_jitter, seed) -> int:
     """Table IV with known jitter in place of MOS: Pearson/Spearman/Kendall of each metric."""
-    from generator.bench.table4 import build_and_score, markdown, table
+    from generator.reproduction.table4 import build_and_score, markdown, table
 
     check_folder(out, "--out")  # before any clip is built
     try:

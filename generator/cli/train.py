@@ -36,10 +36,10 @@ ABLATIONS = ("no_audio_fusion", "no_smoothing", "smoothing", "no_erosion", "no_d
 @click.option("--seed", type=int, help="random seed (default from the config: 0)")
 @click.option("--threads", type=int, help="torch CPU threads; 0 follows the cores other processes leave free, "
                                          "re-read every 10 s (default from the config: tiny 0, paper 2)")
-@click.option("--a2e-gain", type=click.Choice(["none", "mesh", "video"]),
+@click.option("--a2e-gain", type=click.Choice(["none", "mesh"]),
               help="after training, scale audio2expression's output by one gain fitted on the validation split: "
-                   "mesh (the smoothed meshes open as wide as the tracked ones), video (the written video opens as "
-                   "wide as the truth's, ~1 min more) or none, the paper (default from the config: tiny mesh, paper none)")
+                   "mesh (the smoothed meshes open as wide as the tracked ones) or none, the paper "
+                   "(default from the config: tiny mesh, paper none)")
 @click.option("--a2e-gain-reference", type=click.Choice(["val", "train+val"]),
               help="whose tracked mouth motion the gain matches: the validation split's own (val) or the speaker's "
                    "over every frame outside the test split (train+val) (default from the config)")

@@ -4,7 +4,7 @@ No public talking-face dataset can be downloaded here, so we animate one real ph
 scikit-image's ``astronaut``): espeak-ng (:mod:`generator.corpus.espeak`) speaks varied English
 sentences (:mod:`generator.corpus.sentences`) and reports its phoneme timings; the phonemes become
 mouth opening / width / rounding tracks with coarticulation (:mod:`generator.corpus.visemes`); slow head
-motion and blinks are added (:mod:`generator.corpus.motion`); and the photo
+motion and blinks are added (:mod:`generator.corpus.head_motion`); and the photo
 (:mod:`generator.corpus.photo`) is warped along its MediaPipe face mesh (:mod:`generator.corpus.warp`).
 
 ``jitter`` adds i.i.d. Gaussian per-frame translations of the lip region with standard deviation
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from generator.corpus.config import CorpusConfig
-from generator.corpus.motion import blinks, head_motion
+from generator.corpus.head_motion import blinks, head_motion
 from generator.corpus.photo import face_crop
 from generator.corpus.speech import speech_track
 from generator.corpus.visemes import mouth_tracks

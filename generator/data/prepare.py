@@ -56,9 +56,8 @@ class PrepareConfig:
     n_exp: int = 53
     audio_window: int = audio_mod.AUDIO_WINDOW
     splits: tuple[float, float, float] = (0.5, 0.2, 0.3)
-    # crop side / side of the box around all frames' meshes. 1.2 (about 4.3 mouth widths; the paper
-    # measures on crops of 4): at 64 px the tracker reads 0.97 of the true opening on such a crop and
-    # 0.89 on one of 1.5 (benchmarks/generator_encoding.py), and the renderer has more mouth pixels.
+    # crop side / side of the box around all frames' meshes: 1.2 is about 4.3 mouth widths (the paper
+    # measures on crops of 4), so that a small frame keeps enough mouth pixels for the tracker.
     margin: float = 1.2
     track_side: int = 640  # larger frames are downscaled for the tracker only
     max_missing: float = 0.5  # largest fraction of frames without a face that is interpolated

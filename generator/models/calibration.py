@@ -2,9 +2,8 @@
 
 A regressor trained with a squared error predicts E[e | audio]: its output's spread is its
 correlation with the truth times the truth's spread, so the predicted mouth opens less than the
-real one (issue 19 measured 0.85 of the truth's opening on the test split, and 0.95 of that left
-after smoothing). The calibration scales the predicted expressions (in units of each PCA
-component's std) about their mean c by one gain g,
+real one. The calibration scales the predicted expressions (in units of each PCA component's
+std) about their mean c by one gain g,
 
     e'_t = c + g (e_t - c),
 
@@ -15,12 +14,9 @@ validation speech can move less than the speaker does elsewhere):
 
     std_(t in val) open(Smooth(X(e'_t))) = std_(t in R) open(X(e^tracked_t)),
 
-where open() is the inner-lip opening in median mouth widths, as msi and the stage table measure
-it (``msi.metrics.mouth_motion.mouth_opening`` of the mesh's 478 points; ``a2e_gain = "mesh"``), or so that the
-written, tracked video of the split opens as wide as the truth's video written the same way
-(``"video"``, ``generator.calibrate``: the gain then also makes up for what the renderer and the
-encoder lose). Smoothing (and the renderer) respond to e' not quite linearly, so g is found by a
-few secant steps on log std against log g (``next_gain``). One gain for all components keeps the
+where open() is the inner-lip opening in median mouth widths, as msi measures it
+(``msi.metrics.mouth_motion.mouth_opening`` of the mesh's 478 points). Smoothing responds to e' not quite
+linearly, so g is found by a few secant steps on log std against log g (``next_gain``). One gain for all components keeps the
 predicted expression's direction (the mouth's shape) and changes only how far it moves. Not in the
 paper (Ling et al., arXiv:2208.13717, train audio-to-expression with an MSE and use it as is):
 ``TrainConfig.a2e_gain``.

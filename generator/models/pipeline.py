@@ -50,8 +50,7 @@ class StableFace(nn.Module):
             raise ValueError(f"renderer in_channels {cfg.renderer.in_channels} does not match its inputs "
                              f"(4 + mouth_channel = {4 + cfg.renderer.mouth_channel})")
         self.renderer = Renderer(cfg.renderer, size, cfg.fusion, cfg.dependency, cfg.a2e.n_mels)
-        self.discriminator = PatchDiscriminator(cfg.discriminator, cfg.renderer.in_channels + 3,
-                                                mouth=cfg.loss.mouth_adversarial > 0)
+        self.discriminator = PatchDiscriminator(cfg.discriminator, cfg.renderer.in_channels + 3)
 
     def meshes(self, expression: torch.Tensor, ident: Identity, rotation: torch.Tensor, translation: torch.Tensor,
                scale: torch.Tensor, smooth: bool = True) -> torch.Tensor:
@@ -81,6 +80,4 @@ class StableFace(nn.Module):
         erosion mask -> (frames (B, T, 3, S, S), renderer inputs (B, T, 3 + C, S, S))."""
         inputs = torch.cat([erase(background, mouth), shape_render], 2)
         frames = self.renderer(inputs, audio if self.renderer.fusion is not None else None)
-        if self.cfg.renderer.composite:  # the background kept outside the erased region
-            frames = mouth * frames + (1 - mouth) * background
         return frames, inputs

@@ -9,8 +9,6 @@ network is the encoder / residual / decoder generator of Neural Voice Puppetry (
     body:     n_res residual blocks (Conv3-IN-LeakyReLU-Conv3-IN, + skip)
     temporal: dependency modeling over patches of all frames (optional, ``dependency.py``)
     decoder:  ConvT4 s2 (2 ngf) - ConvT4 s2 (ngf), IN + LeakyReLU, then Conv7 s1 (3) + tanh
-    skip:     optional (``RendererConfig.skip``, not in the paper): the first encoder block's
-              full-resolution features concatenated to the decoder's before its Conv7
 
 Switching fusion / dependency off removes those modules from the graph (Table V ablations).
 Reference: Ling et al., "StableFace", arXiv:2208.13717, Sec. 3.3-3.4; Thies et al., "Neural
@@ -61,16 +59,13 @@ class Renderer(nn.Module):
         self.fusion = AudioFusion(4 * g, fusion, n_mels) if fusion.enabled else None
         self.body = nn.Sequential(*[ResBlock(4 * g) for _ in range(cfg.n_res)])
         self.dependency = DependencyModeling(4 * g, size // 4, dependency) if dependency.enabled else None
-        self.skip = cfg.skip
         self.decoder = nn.Sequential(up_block(4 * g, 2 * g), up_block(2 * g, g),
-                                     nn.Conv2d(2 * g if cfg.skip else g, 3, 7, 1, 3, padding_mode="reflect"),
-                                     nn.Tanh())
+                                     nn.Conv2d(g, 3, 7, 1, 3, padding_mode="reflect"), nn.Tanh())
 
     def forward(self, inputs: torch.Tensor, audio: torch.Tensor | None = None) -> torch.Tensor:
         """inputs (B, T, 4, S, S), audio (B, T, W, 80) -> frames (B, T, 3, S, S) in [-1, 1]."""
         b, t = inputs.shape[:2]
-        top = self.encoder[0](inputs.flatten(0, 1))
-        x = self.encoder[1:](top)
+        x = self.encoder(inputs.flatten(0, 1))
         if self.fusion is not None:
             if audio is None:
                 raise ValueError("this renderer fuses audio: pass the audio windows")
@@ -78,7 +73,4 @@ class Renderer(nn.Module):
         x = self.body(x)
         if self.dependency is not None:
             x = self.dependency(x, t)
-        x = self.decoder[:2](x)
-        if self.skip:
-            x = torch.cat([x, top], 1)
-        return self.decoder[2:](x).reshape(b, t, 3, *inputs.shape[-2:])
+        return self.decoder(x).reshape(b, t, 3, *inputs.shape[-2:])

@@ -1,4 +1,4 @@
-"""The bench's report beside the paper: shipped numbers, directions, power, variation, stages."""
+"""The bench's report beside the paper: shipped numbers, directions, power, variation, the motion chain."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from generator.bench.ablations import MOTION_RANGE, clip_mean, report
+from generator.reproduction.ablations import MOTION_RANGE, clip_mean, report
 from msi.stats import minimum_detectable
-from generator.bench.published import paper_direction, paper_table, verdict
-from generator.bench.stages import segment_bounds
+from generator.reproduction.published import paper_direction, paper_table, verdict
+from generator.reproduction.motion_chain import segment_bounds
 
 
 def test_the_papers_table5_ships_with_the_package():
@@ -56,10 +56,10 @@ def _runs(effect: float, seeds: int = 4) -> pd.DataFrame:
     for v, shift, motion in (("full", 0.0, 1.0), ("baseline", effect, 0.6)):
         for s in range(seeds):
             clips = [{"clip": k, "msi_lip": 0.5 + shift + rng.normal(0, 0.01), "motion_ratio": motion} for k in range(3)]
-            stages = [{"background": "own", "clip": k, "stage": st, "msi_lip": 0.4, "msi_jaw": 0.6, "motion_ratio": 0.9}
+            chain = [{"background": "own", "clip": k, "link": st, "msi_lip": 0.4, "msi_jaw": 0.6, "motion_ratio": 0.9}
                       for k in range(3) for st in ("mesh_predicted", "mesh_smoothed", "rendered", "encoded", "truth_encoded")]
             rows.append({"variant": v, "seed": s, **clip_mean(clips), "msi_jaw": 0.9, "error": "",
-                         "clips": clips, "stages": stages})
+                         "clips": clips, "chain": chain})
     return pd.DataFrame(rows)
 
 
@@ -70,7 +70,7 @@ def test_report_shows_paper_direction_flags_motion_and_lists_every_section():
     assert line.endswith("reproduced (paper -) |")
     assert f"**no** (0.60)" in md and MOTION_RANGE == (0.85, 1.15)  # the baseline's mouth moves too little
     assert "minimum detectable difference" in md and "Variation (standard deviations)" in md
-    assert "| full (adaptive smoothing) | 0.400 / 0.600 / 0.90 |" in md  # the stage table
+    assert "| full (adaptive smoothing) | 0.400 / 0.600 / 0.90 |" in md  # the motion chain
     # the other direction: opposite
     md, _, _ = report(_runs(+0.1), ["full", "baseline"], "full", paper=paper_table("table5_ablation"))
     line = next(x for x in md.splitlines() if x.startswith("| baseline | msi_lip | 0.378"))

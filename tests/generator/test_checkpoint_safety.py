@@ -93,7 +93,7 @@ def test_a_real_checkpoint_loads_weights_only_resumes_and_old_ones_need_trust(ti
     old format) is refused, loads with --trust-checkpoint and is rewritten safe by the resumed run."""
     from generator.checkpoint import load_checkpoint
     from generator.config import tiny
-    from generator.synthesize import load_run
+    from generator.inference import load_run
     from generator.train import train
 
     torch.set_num_threads(1)
@@ -124,7 +124,7 @@ def test_a_real_checkpoint_loads_weights_only_resumes_and_old_ones_need_trust(ti
 def _bench_folder_with_evil_runs(tmp_path: Path) -> tuple[Path, Path]:
     """A bench --out folder as another machine left it: prepared data, and a half-trained run of
     every Table V variant (seed 0) whose checkpoint.pt pickles a command."""
-    from generator.bench.ablations import TABLE5, run_dir
+    from generator.reproduction.ablations import TABLE5, run_dir
     from generator.data.dataset import ARRAY_FILES
 
     out, marker = tmp_path / "bench", tmp_path / "PWNED"

@@ -1,7 +1,5 @@
 """The expression gain (TrainConfig.a2e_gain): its fit, and that training stores it and synthesis
 applies it."""
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -72,10 +70,11 @@ def calibrated(tiny_clip, tmp_path_factory):
     return run
 
 
+@pytest.mark.slow
 def test_training_stores_a_gain_that_matches_the_validation_opening(calibrated, tiny_clip):
     from generator.checkpoint import load_checkpoint
     from generator.data.dataset import load_clip
-    from generator.synthesize import load_run, predict_expressions, predict_normalised
+    from generator.inference import load_run, predict_expressions, predict_normalised
     from msi.metrics.mouth_motion import mouth_opening
 
     cal = load_checkpoint(calibrated / "checkpoint.pt")["calibration"]
@@ -98,6 +97,7 @@ def test_training_stores_a_gain_that_matches_the_validation_opening(calibrated, 
     assert got == pytest.approx(want, rel=0.02)
 
 
+@pytest.mark.slow
 def test_a_gain_beyond_its_range_is_clamped_with_a_note(tiny_clip, tmp_path, capfd):
     from generator.checkpoint import load_checkpoint
     from generator.train import train
@@ -107,6 +107,7 @@ def test_a_gain_beyond_its_range_is_clamped_with_a_note(tiny_clip, tmp_path, cap
     assert "hit its bound" in capfd.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_short_validation_split_keeps_the_prediction_with_a_note(tiny_clip, tmp_path, capfd):
     from generator.checkpoint import load_checkpoint
     from generator.train import train
@@ -116,40 +117,7 @@ def test_a_short_validation_split_keeps_the_prediction_with_a_note(tiny_clip, tm
     assert "no expression gain" in capfd.readouterr().err
 
 
-def test_the_video_gain_measures_at_the_gain_it_returns(calibrated, tiny_clip):
-    """a2e_gain "video": the validation split generated, written, tracked against the truth's video;
-    the gain returned is one it measured (or the start when no face is drawn yet)."""
-    from generator.calibrate import video_gain
-    from generator.synthesize import load_run
-
-    run = load_run(calibrated)
-    start, centre = run.calibration["gain"], run.calibration["centre"]
-    fit = video_gain(run, tiny_clip, start, centre, measurements=2)
-    if fit["video"]:
-        assert fit["gain"] in [g for g, _ in fit["video"]] and fit["video"][0][0] == start
-        assert all(math.isfinite(r) and r > 0 for _, r in fit["video"])
-    else:
-        assert fit["gain"] == start
-
-
-def test_the_video_gain_writes_generated_and_truth_videos_alike(calibrated, tiny_clip, monkeypatch):
-    """A renderer that draws the truth's own frames (the one stand-in here: a renderer that draws a
-    tracked face needs far more training than a test can afford) must read exactly as wide as the
-    truth: both are upscaled, encoded and tracked the same way (real H.264, the real tracker)."""
-    import generator.synthesize as S
-    from generator.calibrate import video_gain
-
-    monkeypatch.setattr(S, "render_frames", lambda run, expression, background, *a, **k: np.array(background))
-    run = S.load_run(calibrated)
-    fit = video_gain(run, tiny_clip, 1.3, run.calibration["centre"], measurements=2)
-    assert [g for g, _ in fit["video"]] == [1.3, 1.3]  # ratio 1: the gain stays
-    assert all(r == pytest.approx(1.0, abs=1e-9) for _, r in fit["video"])
-    assert fit["gain"] == 1.3
-    # a reference that moves twice as much as the validation split (a2e_gain_reference): half the target
-    fit = video_gain(run, tiny_clip, 1.3, run.calibration["centre"], measurements=1, target_scale=2.0)
-    assert fit["video"][0][1] == pytest.approx(0.5, abs=1e-9)
-
-
+@pytest.mark.slow
 def test_an_unknown_gain_mode_is_refused_before_training(tiny_clip, tmp_path):
     from generator.errors import GeneratorError
     from generator.train import train
@@ -159,13 +127,14 @@ def test_an_unknown_gain_mode_is_refused_before_training(tiny_clip, tmp_path):
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
 
 
+@pytest.mark.slow
 def test_the_gain_can_match_the_speakers_motion_over_train_and_val(calibrated, tiny_clip, tmp_path):
     """a2e_gain_reference "train+val": the prediction is still made on the validation split, but its
     target spread is the tracked opening over every frame outside the test split."""
     from generator.checkpoint import load_checkpoint
     from generator.config import from_dict, to_dict
     from generator.data.dataset import load_clip
-    from generator.synthesize import load_run
+    from generator.inference import load_run
     from generator.train import save_atomic, train
     from msi.metrics.mouth_motion import mouth_opening
 
@@ -201,6 +170,7 @@ def test_the_gain_can_match_the_speakers_motion_over_train_and_val(calibrated, t
     assert (cal["gain"] > old["gain"]) == (want > openings[1].std())
 
 
+@pytest.mark.slow
 def test_an_unknown_gain_reference_is_refused_before_training(tiny_clip, tmp_path):
     from generator.errors import GeneratorError
     from generator.train import train
@@ -210,60 +180,3 @@ def test_an_unknown_gain_reference_is_refused_before_training(tiny_clip, tmp_pat
     with pytest.raises(GeneratorError, match="a2e_gain_reference 'test' is unknown"):
         train(tiny_clip, tmp_path / "run", cfg, progress=False)
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
-
-
-def test_the_gain_can_scale_about_the_closed_mouth(calibrated, tiny_clip, tmp_path):
-    """a2e_gain_centre "closed": the centre is the prediction's mean over the validation frames whose
-    predicted opening is in its lowest decile, so a closed mouth stays closed and only the opening grows;
-    the spread still matches its target."""
-    from generator.checkpoint import load_checkpoint
-    from generator.config import from_dict, to_dict
-    from generator.data.dataset import load_clip
-    from generator.synthesize import load_run, predict_expressions, predict_normalised
-    from generator.train import save_atomic, train
-    from msi.metrics.mouth_motion import mouth_opening
-
-    state = load_checkpoint(calibrated / "checkpoint.pt")
-    cfg = from_dict(state["config"])
-    cfg.train.a2e_gain_centre = "closed"
-    state.pop("calibration")
-    (tmp_path / "run").mkdir()
-    save_atomic({**state, "config": to_dict(cfg)}, tmp_path / "run" / "checkpoint.pt")
-    with pytest.MonkeyPatch.context() as mp:  # as the fixture: 2 s of speech need a gain near 3
-        mp.setattr("generator.models.calibration.GAIN_RANGE", (0.1, 10.0))
-        train(tiny_clip, tmp_path / "run", cfg, progress=False)
-    cal = load_checkpoint(tmp_path / "run" / "checkpoint.pt")["calibration"]
-    assert cal["centre_mode"] == "closed"
-    assert cal["opening_std"]["after"] == pytest.approx(cal["opening_std"]["tracked"], rel=0.02)
-
-    run, clip = load_run(tmp_path / "run"), load_clip(tiny_clip)
-    v = clip.split("val")
-    feats = np.asarray(clip.audio_features[v])
-    f32 = lambda a: torch.as_tensor(np.array(a, np.float32))[None]  # noqa: E731
-    pose = [f32(x[v]) for x in (clip.rotation, clip.translation, clip.scale)]
-    raw = predict_normalised(run.model.a2e, torch.as_tensor(feats), run.cfg.train.a2e_frames)
-
-    def opening(e):
-        with torch.no_grad():
-            return mouth_opening(run.model.meshes(e[None], run.ident, *pose)[0].numpy())
-
-    plain = opening(raw * run.ident.exp_std)
-    closed = torch.as_tensor(plain <= np.percentile(plain, 10))
-    torch.testing.assert_close(cal["centre"], raw[closed].mean(0))
-    # the closed end moves less than with the mean-centred gain of the fixture, which pushes it down
-    # (this clip's gain is near 3: the decile's own frames spread about their mean, so it moves some)
-    low = lambda o: np.percentile(o, 10)  # noqa: E731
-    about_closed = opening(predict_expressions(run, feats))
-    about_mean = opening(predict_expressions(load_run(calibrated), feats))
-    assert low(about_mean) < low(plain)
-    assert abs(low(about_closed) - low(plain)) < 0.7 * abs(low(about_mean) - low(plain))
-
-
-def test_an_unknown_gain_centre_is_refused_before_training(tiny_clip, tmp_path):
-    from generator.errors import GeneratorError
-    from generator.train import train
-
-    cfg = small(4, "mesh")
-    cfg.train.a2e_gain_centre = "open"
-    with pytest.raises(GeneratorError, match="a2e_gain_centre 'open' is unknown"):
-        train(tiny_clip, tmp_path / "run", cfg, progress=False)

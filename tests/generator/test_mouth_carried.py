@@ -47,7 +47,8 @@ def dubbed(run_dir, clip, blank_shape: bool = False, audio_in_step: bool = True)
     the face-shape channels (shade, mouth coverage) carry nothing; ``audio_in_step``: the speech
     is the mesh's own (else the background's, reversed with the frames)."""
     from generator.models.pipeline import Identity
-    from generator.synthesize import load_run, render_frames
+    from generator.inference import load_run
+    from generator.synthesize import render_frames
     from msi.metrics.mouth_motion import mouth_opening
 
     run = load_run(run_dir)

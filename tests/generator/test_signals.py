@@ -64,7 +64,7 @@ def test_bench_table4_stopped_after_2_of_4_clips_keeps_them_and_the_rerun_contin
 
 def test_an_interrupted_grid_says_which_runs_are_kept(tmp_path):
     """The bench's line: the runs finished in --out, and where the run in progress stopped."""
-    from generator.bench.runs import RunStore
+    from generator.reproduction.runs import RunStore
     from generator.cli.bench import _runs_kept
     from msi.errors import Interrupted
 

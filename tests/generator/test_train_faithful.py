@@ -86,56 +86,6 @@ def test_missing_perceptual_loss_is_said_once(tiny_clip, tmp_path, capsys):
     assert "differs from the paper" in err
 
 
-def test_lr_scale_falls_linearly_to_the_last_step():
-    # 100 steps, the last 80 are the renderer's; decay over half of them: steps 60..99
-    f = [T.lr_scale(s, 100, 80, 0.5) for s in range(100)]
-    assert f[:60] == [1.0] * 60 and f[60] == 1.0 and f[99] == pytest.approx(1 / 40)
-    assert all(a > b for a, b in zip(f[60:], f[61:]))  # strictly falling
-    assert T.lr_scale(99, 100, 80, 0.0) == 1.0  # 0: constant, the paper
-
-
-@pytest.mark.slow
-def test_training_decays_the_renderers_rate_and_resumes_on_it(tiny_clip, tmp_path):
-    """lr_decay: the rate each renderer step ran at follows lr_scale, also across a resume (the rate
-    is set from the step, not carried in the optimiser's state)."""
-    from generator.checkpoint import load_checkpoint
-
-    cfg = tiny()
-    t = cfg.train
-    t.a2e_epochs, t.render_epochs, t.joint_epochs, t.a2e_gain, t.threads = 1, 1, 1, "none", 1
-    t.lr_decay, t.checkpoint_every, t.sample_every = 0.5, 1000, 1000
-    data = T.TrainData.load(tiny_clip)
-    plan = T.stage_plan(cfg, data.train, data.val)
-    total, renderer_steps = sum(n for _, n in plan), plan[1][1] + plan[2][1]
-    T.train(tiny_clip, tmp_path / "run", cfg, max_steps=total - 1, progress=False)
-    T.train(tiny_clip, tmp_path / "run", cfg, progress=False)  # resumes for the last step
-    opt = load_checkpoint(tmp_path / "run" / "checkpoint.pt")["optimizers"]
-    want = T.lr_scale(total - 1, total, renderer_steps, 0.5)
-    assert want < 1.0
-    for name, lr in (("renderer", t.lr_renderer), ("discriminator", t.lr_discriminator)):
-        assert opt[name]["param_groups"][0]["lr"] == pytest.approx(lr * want)
-    assert opt["a2e"]["param_groups"][0]["lr"] == t.lr_a2e  # audio2expression keeps its rate
-
-
-@pytest.mark.slow
-def test_feature_matching_and_mouth_discriminator_train(tiny_clip):
-    """LossConfig.feature_matching and .mouth_adversarial (options, off in both presets): a render step
-    logs L_FM and moves the mouth discriminator, which off is not even built."""
-    import dataclasses
-
-    cfg = tiny()
-    cfg = dataclasses.replace(cfg, loss=dataclasses.replace(cfg.loss, feature_matching=10.0, mouth_adversarial=1.0))
-    data = T.TrainData.load(tiny_clip)
-    trainer = T.Trainer(cfg, data, torch.device("cpu"))
-    assert T.Trainer(tiny(), data, torch.device("cpu")).model.discriminator.mouth is None
-    b = data.batch(T.draw_sequences(data.train, 8, 2, seed=0, step=5), torch.device("cpu"))
-    before = [p.detach().clone() for p in trainer.model.discriminator.mouth.parameters()]
-    losses, _ = trainer.step_render(b, joint=False, generator=torch.Generator().manual_seed(4))
-    assert losses["fm"] > 0
-    after = list(trainer.model.discriminator.mouth.parameters())
-    assert max(float((p.detach() - q).abs().max()) for p, q in zip(after, before)) > 0
-
-
 @pytest.mark.slow
 def test_opening_balance_weighs_the_rare_wide_open_frames_more(tiny_clip, monkeypatch):
     """LossConfig.opening_balance (tiny(): 1; paper(): 0): the render step's L1 gets one weight
@@ -143,7 +93,7 @@ def test_opening_balance_weighs_the_rare_wide_open_frames_more(tiny_clip, monkey
     the batch weighs more than the most common opening."""
     import dataclasses
 
-    from generator.models.probe import mesh_opening
+    from generator.models.losses import mesh_opening
 
     cfg = tiny()
     assert cfg.loss.opening_balance == 1.0 and paper().loss.opening_balance == 0.0

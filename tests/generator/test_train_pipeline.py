@@ -153,7 +153,7 @@ def test_bad_input_gives_one_line_error(argv, needle, data_dir, tmp_path):
 
 @pytest.mark.parametrize("n, length, overlap", [(20, 8, True), (21, 8, True), (5, 8, True), (20, 8, False), (16, 8, False)])
 def test_render_windows_cover_every_frame(n, length, overlap):
-    from generator.synthesize import window_starts
+    from generator.inference import window_starts
 
     starts = window_starts(n, length, overlap)
     covered = np.zeros(n, bool)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.bench.runs import RunStore
+from generator.reproduction.runs import RunStore
 from msi.stats import format_cell, mean_ci, paired_differences, summarize_groups
 
 

@@ -2,7 +2,7 @@
 frames at 64 px, upscaled to 256 px, and upscaled then H.264-encoded (crf 18, synthesize's, and 0,
 lossless), for the truth's own frames and for each run's re-enactment (issue 19).
 
-    python benchmarks/generator_written_response.py DATA RUN [RUN ...] [--frames 450] [--work DIR]
+    python research/generator_written_response.py DATA RUN [RUN ...] [--frames 450] [--work DIR]
         [--interpolation cubic|lanczos|linear|nearest]
 
 Each cell: the tracked opening's std over the reference's (the truth's landmarks for the truth row,
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     from generator.data.dataset import load_clip
-    from generator.synthesize import load_run, predict_expressions
+    from generator.inference import load_run, predict_expressions
     from generator_renderer_response import mesh_and_frames
     from msi.metrics.mouth_motion import mouth_opening
 

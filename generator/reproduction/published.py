@@ -1,6 +1,6 @@
 """The paper's published numbers, shipped as data, and how ours read beside them.
 
-The CSV files in ``generator/bench/paper/`` are transcribed from J. Ling, X. Tan, L. Chen, R. Li,
+The CSV files in ``generator/reproduction/paper/`` are transcribed from J. Ling, X. Tan, L. Chen, R. Li,
 Y. Zhang, S. Zhao, L. Song, "StableFace: Analyzing and Improving Motion Stability for Talking Face
 Generation", arXiv:2208.13717 (Tables II-V; see ``paper/README.md`` there). Figures, not code.
 
@@ -27,7 +27,7 @@ CITATION = ("Ling et al., \"StableFace: Analyzing and Improving Motion Stability
 def paper_table(name: str = "table5_ablation") -> pd.DataFrame:
     """One of the shipped tables (``table2_grid``, ``table3_methods``, ``table4_correlation``,
     ``table5_ablation``) as a DataFrame."""
-    with resources.files("generator.bench").joinpath("paper", f"{name}.csv").open() as f:
+    with resources.files("generator.reproduction").joinpath("paper", f"{name}.csv").open() as f:
         return pd.read_csv(f)
 
 

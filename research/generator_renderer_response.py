@@ -1,7 +1,7 @@
 """How far a trained renderer's mouth opens against the mesh it is given: tracked or predicted
 expressions, on the training or the test split, beside the truth's own frames tracked the same way.
 
-    python benchmarks/generator_renderer_response.py RUN DATA [--frames 450]
+    python research/generator_renderer_response.py RUN DATA [--frames 450]
 
 For each split (its first ``--frames`` frames) and each source of expressions (the clip's tracked
 ones, or audio2expression's prediction from the split's audio with the run's gain), the smoothed
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     from generator.data.dataset import load_clip
-    from generator.synthesize import load_run, predict_expressions
+    from generator.inference import load_run, predict_expressions
     from msi.metrics.mouth_motion import mouth_opening
     from msi.tracking.trackers import track_frames
 

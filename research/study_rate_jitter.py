@@ -22,7 +22,7 @@ ranges divided by the value at zero jitter / normal rate) are reported beside th
 One command (clips, landmarks and metric values are cached in ``--work``; a re-run with another
 tracker re-tracks only)::
 
-    python benchmarks/study_rate_jitter.py            # writes docs/study_rate_jitter.{md,csv}, docs/img/study_rate_jitter.png
+    python research/study_rate_jitter.py            # writes docs/study_rate_jitter.{md,csv}, docs/img/study_rate_jitter.png
 """
 from __future__ import annotations
 
@@ -296,7 +296,7 @@ def main(argv=None) -> int:
     table, v = verdict(df, "heldout")
     df.to_csv(out / "study_rate_jitter.csv", index=False)
     figure(df, out / "img" / "study_rate_jitter.png")
-    cmd = "python benchmarks/study_rate_jitter.py"
+    cmd = "python research/study_rate_jitter.py"
     grid = design_grid(work, [int(x) for x in args.design_seeds.split(",") if x], RATES, jitters, GRID)
     (out / "study_rate_jitter.md").write_text(markdown(df, table, v, cmd, grid))
     print(table.round(3).to_string())

@@ -1,13 +1,14 @@
-"""Where motion and jitter enter and leave the generator: the mouth, stage by stage.
+"""Where motion and jitter enter and leave the generator: the mouth along the motion chain.
 
-For one trained run and a split of its prepared clip, the split's speech is generated twice:
-over the split's own frames (re-enactment) and over the same frames in reverse order (dubbing:
-new speech over a background whose mouth has nothing to do with it). At every stage the
-landmarks are scored like a video (MSI-Lip / MSI-Jaw, ``msi.score.score_landmarks``) and the
+The chain follows the mouth from the truth through the generator to the written video; each of
+its links is a set of landmarks. For one trained run and a split of its prepared clip, the split's
+speech is generated twice: over the split's own frames (re-enactment) and over the same frames in
+reverse order (dubbing: new speech over a background whose mouth has nothing to do with it). At
+every link the landmarks are scored like a video (MSI-Lip / MSI-Jaw, ``msi.score.score_landmarks``) and the
 mouth opening (``msi.metrics.mouth_motion.mouth_opening``, median mouth widths) is compared:
 
 =================  ====================================================================
-stage              landmarks
+link               landmarks
 =================  ====================================================================
 ``truth``          the clip's prepared landmarks (tracked at full resolution)
 ``mesh_tracked``   the 3D face rebuilt from the tracked expressions (a check: ~ truth)
@@ -35,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-STAGES = ("truth", "mesh_tracked", "mesh_predicted", "mesh_smoothed", "rendered", "encoded", "truth_encoded")
+LINKS = ("truth", "mesh_tracked", "mesh_predicted", "mesh_smoothed", "rendered", "encoded", "truth_encoded")
 BACKGROUNDS = {"own": "re-enactment (own frames)", "reversed": "dubbing (frames reversed in time)"}
 
 
@@ -78,25 +79,45 @@ def segment_bounds(n: int, segments: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 
-def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work: str | Path,
+def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: np.ndarray | None = None,
+                    sample_rate: int = 16000, cache: bool = False, keep: bool = False) -> np.ndarray:
+    """Frames (T, S, S, 3) uint8 upscaled to ``side``, written to ``path`` (with the speech ``wave``)
+    as ``synthesize`` writes a video, and tracked with msi ``settings``: landmarks (T, 478, 3), NaN rows
+    when no face is found (a run trained for a few steps may draw none). ``keep``: an existing
+    ``path`` is tracked, not rewritten."""
+    from generator.synthesize import ENCODE_CRF, upscale
+    from msi.errors import MSIError
+    from msi.acquire import get_landmarks
+    from msi.io.video import write_video
+
+    frames = np.asarray(frames)
+    if not (keep and path.is_file()):
+        write_video(path, upscale(frames, side), fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sample_rate)
+    try:
+        return get_landmarks(path, settings, cache=cache).landmarks
+    except MSIError:
+        return np.full((len(frames), 478, 3), np.nan, np.float32)
+
+
+def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work: str | Path,
                     tracker: str | None = None, backgrounds: tuple[str, ...] = ("own", "reversed"),
                     segments: int = 1, truth_dir: str | Path | None = None, cache: bool = False) -> dict:
-    """Landmarks (T, 478, 3) of every stage, per background order, plus what the table needs.
+    """Landmarks (T, 478, 3) of every link, per background order, plus what the table needs.
 
-    The split is scored as ``segments`` consecutive clips. Writes the encoded stage as
+    The split is scored as ``segments`` consecutive clips. Writes the encoded link as
     ``work/<background>_<k>.mp4`` (with the clip's speech) and the truth written the same way as
     ``truth_dir/truth_<k>.mp4`` (default ``work``; kept if it exists: every run of one data set
     shares it). ``cache``: track the written videos through msi's landmark cache (a later
     ``msi.video_columns.video_metrics`` of the same file then does not track it again). Returns {"fps",
     "wave", "sample_rate", "bounds", "videos", "truth_videos", "backgrounds": {name: {"order",
-    "stages": {stage: landmarks}}}}."""
+    "links": {link: landmarks}}}}."""
     import torch
 
     from generator.data import audio as A
     from generator.data.dataset import load_clip
     from generator.models.pipeline import Identity
-    from generator.calibrate import write_and_track
-    from generator.synthesize import load_run, output_side, predict_expressions, render_frames
+    from generator.inference import load_run, predict_expressions
+    from generator.synthesize import output_side, render_frames
     from msi.metrics.mouth_motion import mouth_opening
     from msi.settings import Settings
     from msi.tracking.trackers import DEFAULT_TRACKER, track_frames
@@ -145,14 +166,14 @@ def stage_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
                                clip.translation[order], clip.scale[order], feats,
                                background_masks=clip.mouth_masks[part])
         enc, out["videos"][name] = encoded(frames, work / name)
-        stages = {"truth": out["truth_landmarks"], **{k: v.numpy() for k, v in meshes.items()},
+        links = {"truth": out["truth_landmarks"], **{k: v.numpy() for k, v in meshes.items()},
                   "rendered": track_frames(frames, tracker=tracker), "encoded": enc, "truth_encoded": truth_encoded}
-        out["backgrounds"][name] = {"order": order, "stages": stages}
+        out["backgrounds"][name] = {"order": order, "links": links}
     return out
 
 
-def stage_table(tracks: dict) -> pd.DataFrame:
-    """One tidy row per (background, stage) from :func:`stage_landmarks` (see the module docstring)."""
+def chain_table(tracks: dict) -> pd.DataFrame:
+    """One tidy row per (background, link) from :func:`chain_landmarks` (see the module docstring)."""
     from msi.errors import MSIError
     from msi.metrics.lipsync import lip_audio_from_arrays
     from msi.score import score_landmarks
@@ -165,22 +186,22 @@ def stage_table(tracks: dict) -> pd.DataFrame:
         for k, (a, b) in enumerate(bounds):
             wa, wb = int(round(a / fps * sr)), int(round(b / fps * sr))
             truth = _opening(tracks["truth_landmarks"][a:b])
-            mesh = _opening(item["stages"]["mesh_smoothed"][a:b])
+            mesh = _opening(item["links"]["mesh_smoothed"][a:b])
             background = background_all[a:b]
-            for stage in STAGES:
-                lm = item["stages"][stage][a:b]
+            for link in LINKS:
+                lm = item["links"][link][a:b]
                 opening = _opening(lm)
                 try:
                     res = score_landmarks(lm, fps)
                     msi = res.msi_lip, res.msi_jaw
                     proxy = lip_audio_from_arrays(lm, fps, wave[wa:wb], sr).r
-                except MSIError:  # no face in the stage (too little training): NaN, not an error
+                except MSIError:  # no face at this link (too little training): NaN, not an error
                     msi, proxy = (float("nan"), float("nan")), float("nan")
-                row = {"background": bg, "clip": k, "stage": stage, "msi_lip": msi[0], "msi_jaw": msi[1],
+                row = {"background": bg, "clip": k, "link": link, "msi_lip": msi[0], "msi_jaw": msi[1],
                        "mouth_motion": float(np.nanstd(opening)) if np.isfinite(opening).any() else float("nan"),
                        "motion_ratio": _std_ratio(opening, truth), "r_truth": _pearson(opening, truth),
                        "lip_audio_r": proxy}
-                if stage in ("rendered", "encoded"):
+                if link in ("rendered", "encoded"):
                     ga, gb = _gains(opening, mesh, background)
                     row.update(amp_mesh=_std_ratio(opening, mesh), r_mesh=_pearson(opening, mesh),
                                mesh_gain=ga, background_gain=gb)
@@ -188,27 +209,27 @@ def stage_table(tracks: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def stage_markdown(table: pd.DataFrame) -> str:
-    """The stage table as markdown, one block per background (clips averaged)."""
+def chain_markdown(table: pd.DataFrame) -> str:
+    """The chain table as markdown, one block per background (clips averaged)."""
     table = table.drop(columns="clip", errors="ignore")
-    table = table.groupby(["background", "stage"], sort=False).mean(numeric_only=True).reset_index()
+    table = table.groupby(["background", "link"], sort=False).mean(numeric_only=True).reset_index()
     cols = ["msi_lip", "msi_jaw", "mouth_motion", "motion_ratio", "r_truth", "amp_mesh", "r_mesh",
             "mesh_gain", "background_gain", "lip_audio_r"]
-    head = ["stage", "MSI-Lip", "MSI-Jaw", "motion", "ratio", "r truth", "amp/mesh", "r mesh", "a", "b", "proxy"]
+    head = ["link", "MSI-Lip", "MSI-Jaw", "motion", "ratio", "r truth", "amp/mesh", "r mesh", "a", "b", "proxy"]
     out = []
     for bg, part in table.groupby("background", sort=False):
         out.append(f"**{BACKGROUNDS.get(bg, bg)}**\n")
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "---|" * len(head))
         for _, r in part.iterrows():
-            cells = [r["stage"]] + ["—" if pd.isna(r.get(c)) else f"{r[c]:.3f}" for c in cols]
+            cells = [r["link"]] + ["—" if pd.isna(r.get(c)) else f"{r[c]:.3f}" for c in cols]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)
 
 
-#: Issue 19's targets, read from a stage table: (label, background, how, low, high). ``how`` names
-#: what is computed from the (background, stage) rows: see :func:`targets`.
+#: Targets for the generator's mouth, read from a chain table: (label, background, how, low, high).
+#: ``how`` names what is computed from the (background, link) rows: see :func:`targets`.
 TARGETS = (
     ("renderer amplitude (video / mesh)", "own", "amp_mesh", 0.9, None),
     ("renderer r (video, mesh)", "own", "r_mesh", 0.9, None),
@@ -225,10 +246,10 @@ TARGETS = (
 
 
 def targets(table: pd.DataFrame) -> dict[str, float]:
-    """The values of :data:`TARGETS` for one run's stage table (clips averaged): the renderer's
+    """The values of :data:`TARGETS` for one run's chain table (clips averaged): the renderer's
     fidelity and gains on the encoded video, the motion ratio and proxy against the truth video
     written and tracked the same way."""
-    t = table.drop(columns="clip", errors="ignore").groupby(["background", "stage"]).mean(numeric_only=True)
+    t = table.drop(columns="clip", errors="ignore").groupby(["background", "link"]).mean(numeric_only=True)
     out = {}
     for label, bg, how, _, _ in TARGETS:
         enc, truth_video = t.loc[(bg, "encoded")], t.loc[(bg, "truth_encoded")]

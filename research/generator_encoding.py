@@ -1,6 +1,6 @@
 """How much of a true mouth opening survives the crop size, the crop margin and the encoder?  (issue 19)
 
-    python benchmarks/generator_encoding.py DATA_DIR [--split test] [--frames 300]
+    python research/generator_encoding.py DATA_DIR [--split test] [--frames 300]
 
 DATA_DIR is a prepared clip (``stableface prepare``, best at 128 px or more). Its frames are
 re-cropped to each (margin, size) below (``margin``: crop side / the box around every frame's

@@ -1,9 +1,9 @@
 """Does the generated mouth follow the speech, or the frame it is painted over?  (issue 11)
 
-    python benchmarks/generator_mouth_plot.py before=STAB_A/chain_tracks.npz after=STAB_B/chain_tracks.npz \
+    python research/generator_mouth_plot.py before=STAB_A/chain_tracks.npz after=STAB_B/chain_tracks.npz \
         --out docs/img/generator_mouth_follow.png [--fps 25]
 
-Each file is written by ``benchmarks/generator_stability.py RUN DATA --out STAB --chain``.  Two
+Each file is written by ``research/generator_stability.py RUN DATA --out STAB --chain``.  Two
 panels, the mouth opening (median mouth widths) over the test split:
 
 * top, re-enactment (the split's own frames as background): the truth, and each run's generated

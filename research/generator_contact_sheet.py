@@ -1,6 +1,6 @@
 """Contact sheet of a generated video next to its ground truth (docs/img/generator_contact_sheet.png).
 
-    python benchmarks/generator_contact_sheet.py GENERATED.mp4 TRUTH.mp4 --out sheet.png [--n 8] [--title T]
+    python research/generator_contact_sheet.py GENERATED.mp4 TRUTH.mp4 --out sheet.png [--n 8] [--title T]
 
 Rows: ground truth, generated, |difference| x 3; columns: n frames evenly spaced over the video.
 """

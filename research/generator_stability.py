@@ -1,19 +1,19 @@
-"""Does the stability module learn, and what does the generator do to the mouth?  (issues 11, 19)
+"""Does the stability module learn, and what does the generator do to the mouth?
 
-    python benchmarks/generator_stability.py RUN_DIR DATA_DIR --out DIR [--split test] [--tracker NAME]
-    python benchmarks/generator_stability.py summary DIR [DIR ...]   # issue 19's targets over seeds
+    python research/generator_stability.py RUN_DIR DATA_DIR --out DIR [--split test] [--tracker NAME]
+    python research/generator_stability.py summary DIR [DIR ...]   # the targets over seeds
 
 1. **Adaptive smoothing weights** on the split, computed from the expressions audio2expression
    predicts from the split's audio (what synthesis smooths) and from the tracked expressions:
    mean and per-frame standard deviation ("spread") of the centre weight, the per-tap spread
    averaged over taps, and the Pearson correlation between the centre weight and the local
    expression speed ||e_(t+1) - e_(t-1)|| / 2 (``generator.models.smoothing.adaptation``).
-2. **The stage table** (``generator.bench.stages``): the split's speech generated over its own
+2. **The motion chain** (``generator.reproduction.motion_chain``): the split's speech generated over its own
    frames (re-enactment) and over them reversed in time (dubbing); MSI, mouth motion and opening
-   correlation at every stage (meshes, smoothed, rendered, encoded), the renderer's fidelity to the
+   correlation at every link (meshes, smoothed, rendered, encoded), the renderer's fidelity to the
    mesh it was given, and how much it copies the background (``b``).
 
-Writes DIR/stability.json, DIR/stages.csv, the encoded videos (DIR/own_0.mp4, DIR/reversed_0.mp4,
+Writes DIR/stability.json, DIR/chain.csv, the encoded videos (DIR/own_0.mp4, DIR/reversed_0.mp4,
 DIR/truth_0.mp4) and the per-frame openings in DIR/chain_tracks.npz (for
 ``generator_mouth_plot.py``), and prints the tables as markdown.  One CPU thread.  MSI and the
 opening depend on the tracker: ``--tracker facemesh-video`` (mediapipe 0.10.14, the ``legacy``
@@ -34,7 +34,7 @@ import torch
 def weight_report(run_dir: Path, data_dir: Path, split: str) -> dict:
     from generator.data.dataset import load_clip
     from generator.models.smoothing import adaptation
-    from generator.synthesize import load_run, predict_expressions
+    from generator.inference import load_run, predict_expressions
 
     run = load_run(run_dir)
     clip = load_clip(data_dir)
@@ -54,18 +54,18 @@ def weight_report(run_dir: Path, data_dir: Path, split: str) -> dict:
 
 
 def summary(dirs: list[Path]) -> int:
-    """Issue 19's targets over several runs' DIR/stages.csv (one per seed): mean [95% CI]."""
+    """The targets over several runs' DIR/chain.csv (one per seed): mean [95% CI]."""
     import pandas as pd
 
-    from generator.bench.stages import targets_markdown
+    from generator.reproduction.motion_chain import targets_markdown
 
-    print(targets_markdown([pd.read_csv(d / "stages.csv") for d in dirs]))
+    print(targets_markdown([pd.read_csv(d / "chain.csv") for d in dirs]))
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["summary"]:  # python benchmarks/generator_stability.py summary STAB0 STAB1 STAB2
+    if argv[:1] == ["summary"]:  # python research/generator_stability.py summary STAB0 STAB1 STAB2
         return summary([Path(a) for a in argv[1:]])
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("run_dir", type=Path)
@@ -74,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
     p.add_argument("--tracker", help="msi tracker backend (default: msi's default); the MSI and opening numbers "
                    "depend on it, so compare runs scored with the same one")
-    p.add_argument("--chain", action="store_true", help="accepted for older command lines: the stage table "
+    p.add_argument("--chain", action="store_true", help="accepted for older command lines: the motion chain "
                    "(re-enactment and dubbing) is always written")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
-    from generator.bench.stages import stage_landmarks, stage_markdown, stage_table
+    from generator.reproduction.motion_chain import chain_landmarks, chain_markdown, chain_table
     from msi.metrics.mouth_motion import mouth_opening
 
     t0 = time.time()
@@ -87,24 +87,24 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((args.data_dir / "manifest.json").read_text())
     report["reconstruction_error"] = manifest.get("reconstruction_error", {}).get(args.split)
     report["weights"] = weight_report(args.run_dir, args.data_dir, args.split)
-    tracks = stage_landmarks(args.run_dir, args.data_dir, args.split, args.out, args.tracker)
-    table = stage_table(tracks)
-    table.to_csv(args.out / "stages.csv", index=False)
-    report["stages"] = table.to_dict(orient="records")
+    tracks = chain_landmarks(args.run_dir, args.data_dir, args.split, args.out, args.tracker)
+    table = chain_table(tracks)
+    table.to_csv(args.out / "chain.csv", index=False)
+    report["chain"] = table.to_dict(orient="records")
     report["tracker"] = tracks["tracker"]
     npz = {"truth": mouth_opening(tracks["truth_landmarks"])}  # per-frame openings, for plots
     for bg, item in tracks["backgrounds"].items():
         tag = f"{bg}_background"
-        npz[f"mesh_{tag}"] = mouth_opening(item["stages"]["mesh_smoothed"])
-        npz[f"generated_{tag}"] = mouth_opening(item["stages"]["encoded"])
-        npz[f"rendered_{tag}"] = mouth_opening(item["stages"]["rendered"])
+        npz[f"mesh_{tag}"] = mouth_opening(item["links"]["mesh_smoothed"])
+        npz[f"generated_{tag}"] = mouth_opening(item["links"]["encoded"])
+        npz[f"rendered_{tag}"] = mouth_opening(item["links"]["rendered"])
         npz[f"background_{tag}"] = tracks["truth_opening_all"][item["order"]]
     np.savez(args.out / "chain_tracks.npz", **npz)
     report["seconds"] = round(time.time() - t0, 1)
     name = "stability.json" if args.tracker is None else f"stability_{args.tracker}.json"
     (args.out / name).write_text(json.dumps(report, indent=2, default=float))
     print(f"tracker: {tracks['tracker']}; videos written at {tracks['side']} px\n")
-    print(stage_markdown(table))
+    print(chain_markdown(table))
     w = report["weights"]
     for name in ("predicted", "tracked"):
         if name in w:

@@ -2,7 +2,7 @@
 frozen copy and lightly shaken copies: the numbers behind ``msi.metrics.mouth_motion.MOUTH_MOTION_MIN`` and the
 noise-floor section of docs/what-a-score-saw.md.
 
-    python benchmarks/noise_floor_carphone.py          # writes docs/noise_floor.md
+    python research/noise_floor_carphone.py          # writes docs/noise_floor.md
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
         nf = noise_floor(real, repeats=args.repeats, cache=False)
     base = rows[0]
     lines = ["# Mouth motion and the tracker's noise floor on the real clip", "",
-             "Reproduce: `python benchmarks/noise_floor_carphone.py` "
+             "Reproduce: `python research/noise_floor_carphone.py` "
              f"(tracker {nf.settings['tracker']}).", "",
              "| input | MSI-Lip | MSI-Jaw | ΔLip vs real | ΔJaw vs real | mouth_motion |",
              "| --- | --- | --- | --- | --- | --- |"]

@@ -3,7 +3,7 @@
 For each variant (one component switched off, or a smoothing mode) and each seed: train the
 StableFace models on the same prepared data, re-enact the held-out test split from its audio,
 and score the generated video against the truth with the metrics of ``msi compare``. Every
-finished run is stored by :class:`generator.bench.runs.RunStore`, so a killed bench resumes
+finished run is stored by :class:`generator.reproduction.runs.RunStore`, so a killed bench resumes
 where it stopped. Cells are mean ± 95% t-interval over seeds; differences are paired by seed.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from generator.bench.runs import RunStore, format_duration, slug
+from generator.reproduction.runs import RunStore, format_duration, slug
 from msi.stats import format_cell, minimum_detectable, paired_differences, summarize_groups
 
 #: Table V: the full model, each component removed, and the baseline with all four removed.
@@ -43,13 +43,11 @@ METRICS = ("msi_lip", "msi_jaw", "mouth_motion", "motion_ratio", "ssim", "psnr",
            "lip_audio_r", "cpbd")
 
 
-#: What issue 19 added to ``tiny()`` beyond the paper, set back to the paper's for the bench: Table V
-#: compares the paper's variants with the paper's audio2expression (no gain), adversarial weight,
-#: plain L1 (no opening balance) and full-frame renderer output (and its committed runs were made
-#: before these existed).
+#: Settings of ``tiny()`` beyond the paper, set back to the paper's for the bench: Table V compares
+#: the paper's variants with the paper's audio2expression (no gain), adversarial weight and plain L1
+#: (no opening balance).
 PAPER_SETTINGS = {"train": {"a2e_gain": "none", "a2e_gain_reference": "val"},
-                  "loss": {"adversarial": 1.0, "opening_balance": 0.0},
-                  "renderer": {"composite": False}}
+                  "loss": {"adversarial": 1.0, "opening_balance": 0.0}}
 
 
 @dataclass(frozen=True)
@@ -170,14 +168,15 @@ def run_one(data: Path, work: Path, name: str, ablation: dict, seed: int, cfg: B
 def evaluate_run(run: Path, data: Path, work: Path, cfg: BenchConfig, evaluate: Callable[[Path, Path], dict]) -> dict:
     """The test split re-enacted and written as ``cfg.segments`` clips (``run/eval/own_K.mp4``, the
     truth as ``work/truth/truth_K.mp4``), each scored by ``evaluate``; the row holds the mean over
-    clips, the per-clip rows (``clips``) and the stage table (``stages``, ``generator.bench.stages``)."""
-    from generator.bench.stages import stage_landmarks, stage_table
+    clips, the per-clip rows (``clips``) and the motion chain's table (``chain``,
+    ``generator.reproduction.motion_chain``)."""
+    from generator.reproduction.motion_chain import chain_landmarks, chain_table
 
-    tracks = stage_landmarks(run, data, "test", run / "eval", backgrounds=("own",), segments=cfg.segments,
+    tracks = chain_landmarks(run, data, "test", run / "eval", backgrounds=("own",), segments=cfg.segments,
                              truth_dir=work / "truth", cache=True)
     clips = [{"clip": k, **evaluate(video, truth)}
              for k, (video, truth) in enumerate(zip(tracks["videos"]["own"], tracks["truth_videos"]))]
-    return {**clip_mean(clips), "clips": clips, "stages": stage_table(tracks).to_dict(orient="records")}
+    return {**clip_mean(clips), "clips": clips, "chain": chain_table(tracks).to_dict(orient="records")}
 
 
 def clip_mean(clips: list[dict]) -> dict:
@@ -311,16 +310,16 @@ def clip_videos(out: Path, variant: str, seed: int) -> list[tuple[Path, Path]]:
 #: A variant whose mouth moves outside this range of the truth's motion is flagged: its MSI then
 #: measures missing (or extra) motion as much as jitter.
 MOTION_RANGE = (0.85, 1.15)
-#: Stages of ``generator.bench.stages`` shown per variant in the stage table.
-STAGE_ROWS = ("mesh_predicted", "mesh_smoothed", "rendered", "encoded")
+#: Links of ``generator.reproduction.motion_chain`` shown per variant in the chain table.
+CHAIN_ROWS = ("mesh_predicted", "mesh_smoothed", "rendered", "encoded")
 
 
 def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict | None = None,
            paper: pd.DataFrame | None = None) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """Markdown (the table with mean ± CI per cell and the motion flag, the paired differences with
     their half-width and minimum detectable difference, the paper beside ours with a direction
-    column, the variation between seeds and between clips, and the stage table), the tidy summary,
-    and the paired differences. ``paper``: the paper's table (``generator.bench.published``)."""
+    column, the variation between seeds and between clips, and the motion chain), the tidy summary,
+    and the paired differences. ``paper``: the paper's table (``generator.reproduction.published``)."""
     # MSI is always shown (a dash when no run could be scored); the rest only when computable.
     metrics = [m for m in METRICS if m in ("msi_lip", "msi_jaw") or (m in runs and runs[m].notna().any())]
     runs = runs.reindex(columns=list(dict.fromkeys([*runs.columns, *metrics, "error"])))
@@ -350,7 +349,7 @@ def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict 
         if paper is not None and "variant" in paper.columns:
             md += _paper_section(paper, diffs, summary, variants, reference)
     md += _variation_section(runs, variants)
-    md += _stage_section(runs, variants)
+    md += _chain_section(runs, variants)
     return md, summary, diffs
 
 
@@ -385,7 +384,7 @@ def _paired_section(runs, diffs, variants, metrics, reference) -> str:
 
 
 def _paper_section(paper, diffs, summary, variants, reference) -> str:
-    from generator.bench.published import CITATION, paper_direction, verdict
+    from generator.reproduction.published import CITATION, paper_direction, verdict
 
     lines = [f"\n\nThe paper beside ours ({CITATION}, Table V; MSI depends on the tracker, so read ratios to "
              "full and directions, not absolute values):\n",
@@ -439,23 +438,24 @@ def _variation_section(runs, variants) -> str:
     return "\n".join(rows)
 
 
-def _stage_section(runs, variants) -> str:
-    """MSI-Lip / MSI-Jaw / motion ratio at every stage, mean over seeds and clips, per variant."""
-    if "stages" not in runs:
+def _chain_section(runs, variants) -> str:
+    """MSI-Lip / MSI-Jaw / motion ratio at every link of the motion chain, mean over seeds and clips,
+    per variant."""
+    if "chain" not in runs:
         return ""
-    rows = ["\n\nWhere jitter enters and leaves (``generator.bench.stages``, re-enactment; mean over seeds "
+    rows = ["\n\nWhere jitter enters and leaves (``generator.reproduction.motion_chain``, re-enactment; mean over seeds "
             "and clips): MSI-Lip / MSI-Jaw / motion ratio of the meshes from the predicted expressions, after "
             "smoothing, the rendered frames before encoding and the encoded video:\n",
-            "| variant | " + " | ".join(STAGE_ROWS) + " | truth video |", "|" + "---|" * (len(STAGE_ROWS) + 2)]
+            "| variant | " + " | ".join(CHAIN_ROWS) + " | truth video |", "|" + "---|" * (len(CHAIN_ROWS) + 2)]
     for v in variants:
-        stages = [r for lst in runs.loc[runs["variant"] == v, "stages"] if isinstance(lst, list) for r in lst]
-        if not stages:
+        links = [r for lst in runs.loc[runs["variant"] == v, "chain"] if isinstance(lst, list) for r in lst]
+        if not links:
             continue
-        st = pd.DataFrame(stages).groupby("stage").mean(numeric_only=True)
+        st = pd.DataFrame(links).groupby("link").mean(numeric_only=True)
         cell = lambda k: (" / ".join(_num(st.at[k, c], f) for c, f in  # noqa: E731
                                      (("msi_lip", ".3f"), ("msi_jaw", ".3f"), ("motion_ratio", ".2f")))
                           if k in st.index else "—")
-        rows.append(f"| {LABELS.get(v, v)} | " + " | ".join(cell(k) for k in STAGE_ROWS) + f" | {cell('truth_encoded')} |")
+        rows.append(f"| {LABELS.get(v, v)} | " + " | ".join(cell(k) for k in CHAIN_ROWS) + f" | {cell('truth_encoded')} |")
     return "\n".join(rows)
 
 

@@ -1,6 +1,6 @@
 """Training curves of a run directory (docs/img/generator_losses.png).
 
-    python benchmarks/generator_losses.py RUN_DIR --out losses.png
+    python research/generator_losses.py RUN_DIR --out losses.png
 
 Left: audio2expression MSE (normalised expressions); right: the renderer's L1 (mouth x2) and
 adversarial losses over the render and joint stages; both smoothed with a 50-step moving mean.
