@@ -22,7 +22,7 @@ and windows):
    :math:`f_s/6` (about 4 Hz at 25 fps).
 
 Adopted as an option (``msi score --variant hf``; paper MSI stays the default and is always
-reported) after ``benchmarks/study_rate_jitter.py`` on held-out corpus seeds
+reported) after ``research/study_rate_jitter.py`` on held-out corpus seeds
 (``docs/study_rate_jitter.md``): it fell monotonically with injected lip jitter, more steeply than
 MSI, and moved less with speech rate (on the seed means; seed by seed 3 of 4 lips, 2 of 4 jaw).
 It removes head translation, so a pure whole-head translation is not counted as jitter.
@@ -40,7 +40,7 @@ from msi.regions import REGIONS, STABLE_POINTS, Scheme, get_scheme
 VARIANTS = ("paper", "hf")
 ALIGN_MODES = ("none", "translation", "similarity")
 #: The ``hf`` variant's settings, chosen on the study's design seeds only (seeds 0, 1 of
-#: ``benchmarks/study_rate_jitter.py --design-grid``: smallest rate range per jitter drop among the
+#: ``research/study_rate_jitter.py --design-grid``: smallest rate range per jitter drop among the
 #: settings that fell at least as steeply as MSI).
 HF_DEFAULTS = dict(align="translation", order=6)
 
