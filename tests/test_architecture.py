@@ -150,6 +150,13 @@ def test_no_alias_modules():
     assert not bad, "; ".join(bad)
 
 
+def test_test_files_have_unique_names():
+    """Test folders have no ``__init__.py`` (pytest's rootdir imports): two test files of one
+    basename in different folders break collection of the second."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
+
+
 def test_public_api_is_lazy_and_complete():
     """``import msi`` imports nothing heavy; every name of ``msi.__all__`` resolves."""
     import subprocess

@@ -16,22 +16,10 @@ REL = 1e-5
 
 
 def torchvision_models():
-    """torchvision's models and the ``lpips`` package. The torchvision wheel here cannot load its
-    compiled ops beside the CPU torch; its import then fails only on registering fake kernels
-    for ``torchvision::nms``/``qnms``: declaring those two schemas lets the pure-Python models
-    import unchanged (as tests/msi/test_quality_networks.py does for pytorch-fid)."""
-    if not hasattr(torch.ops, "torchvision") or not hasattr(torch.ops.torchvision, "nms"):
-        try:
-            import torchvision  # noqa: F401  (a CPU build imports as it is)
-        except RuntimeError:
-            import sys
+    """torchvision's models and the ``lpips`` package (torchvision as :mod:`torchvision_oracle` imports it)."""
+    from torchvision_oracle import import_torchvision
 
-            for m in [m for m in sys.modules if m.split(".")[0] == "torchvision"]:
-                del sys.modules[m]
-            lib = torch.library.Library("torchvision", "FRAGMENT")
-            lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-            lib.define("qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor")
-            torchvision_models._lib = lib  # kept alive
+    import_torchvision()
     import lpips
     import torchvision.models as tv
     from torchvision.models.vgg import cfgs, make_layers

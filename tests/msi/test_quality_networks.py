@@ -27,22 +27,10 @@ def rel_err(a, b) -> float:
 
 
 def pytorch_fid():
-    """pytorch-fid's modules. The torchvision wheel on PyPI is the CUDA build, whose compiled ops
-    cannot load beside the CPU torch; torchvision's import then fails on registering fake kernels
-    for ``torchvision::nms``/``qnms`` only. Declaring those two schemas (no kernel) lets the
-    pure-Python torchvision (InceptionA/C/E, Inception3: all pytorch-fid uses) import unchanged."""
-    if not hasattr(torch.ops, "torchvision") or not hasattr(torch.ops.torchvision, "nms"):
-        try:
-            import torchvision  # noqa: F401  (a CPU build imports as it is)
-        except RuntimeError:
-            import sys
+    """pytorch-fid's modules (torchvision as :mod:`torchvision_oracle` imports it)."""
+    from torchvision_oracle import import_torchvision
 
-            for m in [m for m in sys.modules if m.split(".")[0] == "torchvision"]:
-                del sys.modules[m]
-            lib = torch.library.Library("torchvision", "FRAGMENT")
-            lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-            lib.define("qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor")
-            pytorch_fid._lib = lib  # kept alive
+    import_torchvision()
     import pytorch_fid.fid_score as fid_score
     import pytorch_fid.inception as inception
 
