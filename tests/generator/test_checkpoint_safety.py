@@ -47,6 +47,7 @@ def test_synthesize_refuses_a_checkpoint_that_runs_code(evil_run, tmp_path, stab
     assert not (tmp_path / "out.mp4").exists()
 
 
+@pytest.mark.slow
 def test_train_refuses_to_resume_from_a_checkpoint_that_runs_code(evil_run, tmp_path, stableface_error):
     run, marker = evil_run
     data = tmp_path / "data"
@@ -66,6 +67,7 @@ def test_trust_checkpoint_is_the_explicit_way_to_the_full_unpickler(evil_run, tm
     stableface_error(p.returncode, p.stderr, "not a stableface checkpoint")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content", [b"", b"not a torch file at all\n", None])
 def test_damaged_checkpoints_are_one_line(tmp_path, content, stableface_error, evil_run):
     run = tmp_path / "run2"
@@ -139,6 +141,7 @@ def _bench_folder_with_evil_runs(tmp_path: Path) -> tuple[Path, Path]:
     return out, marker
 
 
+@pytest.mark.slow
 def test_bench_refuses_to_resume_from_a_checkpoint_that_runs_code_unless_trusted(tmp_path, stableface_error):
     out, marker = _bench_folder_with_evil_runs(tmp_path)
     p = stableface("bench", "table5", "--out", out, "--seeds", 1)

@@ -39,6 +39,7 @@ def _excess_acc_var(lm: np.ndarray, clean: np.ndarray) -> float:
     return float(var(lm) - var(clean))
 
 
+@pytest.mark.slow
 def test_files_and_streams(clips):
     p = clips[0.0]
     with av.open(str(p.video)) as c:
@@ -60,6 +61,7 @@ def test_files_and_streams(clips):
     assert np.abs(wav).max() > 3000  # speech, not silence
 
 
+@pytest.mark.slow
 def test_tracked_mouth_follows_the_truth_and_the_audio(clips, tracked):
     """What MediaPipe sees in the mp4 is the articulation, in sync with the audio track."""
     d = np.load(clips[0.0].truth)
@@ -84,6 +86,7 @@ def test_tracked_mouth_follows_the_truth_and_the_audio(clips, tracked):
     assert len(vowels) > 5 and np.median(vowels) > 10 * rms(0.01, st[0] - 0.01)
 
 
+@pytest.mark.slow
 def test_ground_truth_contents(clips):
     d = np.load(clips[0.0].truth)
     n = int(SECONDS * FPS)
@@ -101,6 +104,7 @@ def test_ground_truth_contents(clips):
     assert np.abs(accelerations(d["pose"][:, 3:])).max() < 0.05
 
 
+@pytest.mark.slow
 def test_same_seed_same_arrays_different_seed_differs(clips, tmp_path):
     again = build_clip(tmp_path, seconds=SECONDS, seed=SEED, jitter=1.0, size=SIZE)
     a, b = np.load(clips[1.0].truth), np.load(again.truth)
@@ -112,6 +116,7 @@ def test_same_seed_same_arrays_different_seed_differs(clips, tmp_path):
         not np.array_equal(other["pose"], a["pose"][: len(other["pose"])])
 
 
+@pytest.mark.slow
 def test_jitter_is_the_only_difference_between_sigmas(clips):
     clean = np.load(clips[0.0].truth)
     jit = np.load(clips[2.0].truth)
@@ -124,6 +129,7 @@ def test_jitter_is_the_only_difference_between_sigmas(clips):
     assert np.abs(d - jit["jitter"][:, None, :]).max() < 0.1 * px * 2.0 + 0.02
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sigma", [0.5, 1.0, 2.0])
 def test_jitter_raises_acceleration_by_6_sigma2_ground_truth(clips, sigma):
     """Three i.i.d. terms in a_t = p[t+1] - 2 p[t] + p[t-1]: variance 6 sigma^2 more."""
@@ -132,6 +138,7 @@ def test_jitter_raises_acceleration_by_6_sigma2_ground_truth(clips, sigma):
     assert _excess_acc_var(lm, clean) == pytest.approx(6 * sigma**2, rel=0.25)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sigma", [1.0, 2.0])
 def test_jitter_raises_acceleration_by_6_sigma2_tracked(tracked, sigma):
     """The same, measured by MediaPipe on the decoded mp4 (128 px, H.264)."""
@@ -139,6 +146,7 @@ def test_jitter_raises_acceleration_by_6_sigma2_tracked(tracked, sigma):
     assert _excess_acc_var(tracked[sigma], tracked[0.0]) == pytest.approx(6 * sigma**2, rel=0.35)
 
 
+@pytest.mark.slow
 def test_msi_falls_as_jitter_rises(clips, tracked):
     truth = [msi_from_landmarks(np.load(clips[s].truth)["landmarks"]).msi_lip for s in SIGMAS]
     seen = [msi_from_landmarks(tracked[s]).msi_lip for s in SIGMAS]

@@ -42,6 +42,7 @@ def cli(capsys, *argv, quiet=True):
 # ---------------------------------------------------------------- the prepared clip
 
 
+@pytest.mark.slow
 def test_manifest(tiny):
     m = json.loads((tiny / "manifest.json").read_text())
     assert m["format"] == "stableface-data/1"
@@ -54,6 +55,7 @@ def test_manifest(tiny):
     assert m["frames_without_face"] == 0 and m["warnings"] == []
 
 
+@pytest.mark.slow
 def test_arrays_have_consistent_lengths_and_types(tiny):
     clip = load_clip(tiny)
     t = clip.n_frames
@@ -73,6 +75,7 @@ def test_arrays_have_consistent_lengths_and_types(tiny):
     np.testing.assert_allclose(np.linalg.det(clip.rotation), 1.0, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_splits_are_disjoint_contiguous_and_cover_the_clip(tiny):
     clip = load_clip(tiny)
     parts = [clip.split(name) for name in ("train", "val", "test")]
@@ -86,6 +89,7 @@ def test_splits_are_disjoint_contiguous_and_cover_the_clip(tiny):
         clip.split("holdout")
 
 
+@pytest.mark.slow
 def test_crop_is_fixed_and_landmarks_sit_on_the_face(tiny):
     """The crop maps the prepared landmarks back onto the synthetic clip's ground-truth mesh."""
     clip = load_clip(tiny)
@@ -102,6 +106,7 @@ def test_crop_is_fixed_and_landmarks_sit_on_the_face(tiny):
     assert np.abs(inside - f[:4].reshape(-1, 3).mean(axis=0)).max() > 5
 
 
+@pytest.mark.slow
 def test_mouth_masks_follow_the_mouth(tiny):
     clip = load_clip(tiny)
     lips = np.floor(clip.landmarks[:, [61, 291, 0, 17], :2]).astype(int)
@@ -111,6 +116,7 @@ def test_mouth_masks_follow_the_mouth(tiny):
     assert area.min() > 0.03 * SIZE * SIZE
 
 
+@pytest.mark.slow
 def test_expression_pose_and_reconstruction(tiny):
     clip = load_clip(tiny)
     m = clip.manifest
@@ -128,6 +134,7 @@ def test_expression_pose_and_reconstruction(tiny):
     assert clip.expression[:, 0].std() > 0 and clip.expression.std(axis=0).argmax() < 5
 
 
+@pytest.mark.slow
 def test_pose_and_expression_follow_the_ground_truth(tiny):
     """The synthetic clip knows its head motion and mouth; the representation must recover them."""
     from scipy.spatial.transform import Rotation
@@ -152,6 +159,7 @@ def test_pose_and_expression_follow_the_ground_truth(tiny):
     assert 1 - (resid**2).sum() / ((mouth[test, 0] - mouth[test, 0].mean()) ** 2).sum() > 0.8  # measured 0.92-0.97
 
 
+@pytest.mark.slow
 def test_audio_features_are_in_sync_with_the_mouth(tiny):
     """Speech energy at each frame's window centre rises and falls with the true mouth opening,
     best aligned within 2 frames (an audio/video offset would move the peak)."""
@@ -166,6 +174,7 @@ def test_audio_features_are_in_sync_with_the_mouth(tiny):
     assert max(corr) > 0.3
 
 
+@pytest.mark.slow
 def test_rerun_is_a_no_op(tiny, monkeypatch):
     before = {f: (tiny / f).stat().st_mtime_ns for f in ARRAY_FILES + ("manifest.json",)}
 
@@ -180,12 +189,14 @@ def test_rerun_is_a_no_op(tiny, monkeypatch):
     assert before == {f: (tiny / f).stat().st_mtime_ns for f in before}
 
 
+@pytest.mark.slow
 def test_cli_prints_the_manifest_as_json(tiny, source_video, capsys):
     code, out, err = cli(capsys, source_video, "--out", tiny, "--size", SIZE)
     assert code == 0 and err == ""
     assert json.loads(out) == json.loads((tiny / "manifest.json").read_text())
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_from_its_checkpoints(tiny, source_video, tmp_path, monkeypatch):
     from msi.tracking.trackers import DEFAULT_TRACKER, LandmarkerTracker
 
@@ -223,6 +234,7 @@ def to_source(clip) -> np.ndarray:
     return clip.landmarks * (side / clip.size) + np.array([x0, y0, 0.0])
 
 
+@pytest.mark.slow
 def test_audio_from_a_separate_file_and_own_features(tiny, source_video, speech, tmp_path, capsys):
     feats = np.random.default_rng(0).normal(size=(300, 29)).astype(np.float32)  # 6 s at 50 / s
     np.save(tmp_path / "ds.npy", feats)
@@ -270,6 +282,7 @@ def write_av(path, frames, fps, wave, sr, audio_start):
     return path
 
 
+@pytest.mark.slow
 def test_audio_that_starts_late_is_put_on_the_video_clock(tiny, tmp_path):
     """A 1 kHz burst 0.5 s into an audio stream that starts 0.3 s after the video belongs at 0.8 s."""
     sr = 16000
@@ -305,6 +318,7 @@ def test_missing_and_unreadable_files(tmp_path, speech, capsys, stableface_error
     stableface_error(code, err, "no such audio file")
 
 
+@pytest.mark.slow
 def test_too_short_for_a_split(tiny, speech, tmp_path, capsys, stableface_error):
     from msi.io.video import write_video
 
@@ -332,6 +346,7 @@ def test_cartoon_face_is_not_a_human_face(bunny, tmp_path, capsys, stableface_er
     stableface_error(code, err, "no human face")
 
 
+@pytest.mark.slow
 def test_bad_options(tiny, source_video, tmp_path, capsys, stableface_error):
     code, _, err = cli(capsys, source_video, "--out", tmp_path / "x", "--size", 4)
     stableface_error(code, err, "--size 4 is not between 16 and 2048")

@@ -46,6 +46,7 @@ def trained(data_dir, tmp_path_factory):
     return run, result
 
 
+@pytest.mark.slow
 def test_training_lowers_the_loss_and_fills_the_run_dir(trained):
     run, result = trained
     assert result["step"] == result["total_steps"] > 0
@@ -63,6 +64,7 @@ def test_training_lowers_the_loss_and_fills_the_run_dir(trained):
     assert torch.load(run / "checkpoint.pt", weights_only=False)["step"] == result["step"]
 
 
+@pytest.mark.slow
 def test_resume_continues_the_step_count_and_matches_an_uninterrupted_run(data_dir, tmp_path):
     cfg = small_config(a2e=2, render=2, joint=1)
     full = train(data_dir, tmp_path / "full", cfg, progress=False)
@@ -77,6 +79,7 @@ def test_resume_continues_the_step_count_and_matches_an_uninterrupted_run(data_d
         assert float(rb["loss"]) == pytest.approx(float(ra["loss"]), rel=1e-3, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_perceptual_loss_with_user_vgg19_weights(data_dir, tmp_path):
     torch.manual_seed(0)
     weights = tmp_path / "vgg19.pth"
@@ -98,6 +101,7 @@ def decode(path):
     return kinds, n, samples / rate
 
 
+@pytest.mark.slow
 def test_synthesize_writes_an_mp4_with_audio_of_matching_length(trained, data_dir, tmp_path):
     run, _ = trained
     speech = tmp_path / "speech.wav"
@@ -123,6 +127,7 @@ def test_synthesize_writes_an_mp4_with_audio_of_matching_length(trained, data_di
         assert next(c.decode(video=0)).to_ndarray(format="rgb24").shape == (64, 64, 3)
 
 
+@pytest.mark.slow
 def test_reenact_regenerates_the_test_split_with_ground_truth(trained, data_dir, tmp_path):
     run, _ = trained
     clip = load_clip(data_dir)
@@ -143,6 +148,7 @@ def test_reenact_regenerates_the_test_split_with_ground_truth(trained, data_dir,
     (["synthesize", "/nonexistent/run", "--audio", "a.wav", "--background", "/tmp", "--out", "o.mp4"], "no checkpoint"),
     (["train", "{data}", "--out", "{tmp}/r", "--epochs", "1,x"], "--epochs"),
 ])
+@pytest.mark.slow
 def test_bad_input_gives_one_line_error(argv, needle, data_dir, tmp_path):
     argv = [a.format(data=data_dir, tmp=tmp_path) for a in argv]
     p = subprocess.run([shutil.which("stableface"), *argv], capture_output=True, text=True)
@@ -167,6 +173,7 @@ def test_render_windows_cover_every_frame(n, length, overlap):
             assert any(s + length // 4 <= i < s + length - length // 4 for s in starts)
 
 
+@pytest.mark.slow
 def test_training_erosion_changes_only_pixels_near_the_mouth_of_the_real_mesh(data_dir):
     """The paper's erosion (a mask per frame from the mesh)."""
     import dataclasses
@@ -196,6 +203,7 @@ def test_training_erosion_changes_only_pixels_near_the_mouth_of_the_real_mesh(da
     assert changed.float().mean() < 2 * b["mouth"].mean()
 
 
+@pytest.mark.slow
 def test_clip_region_erases_every_frames_mouth_with_one_region(data_dir):
     """tiny()'s erosion: one region per clip (the union of the training frames' mouth masks, grown),
     the same for every frame, so the erased input says nothing about the frame's own mouth."""
@@ -218,6 +226,7 @@ def test_clip_region_erases_every_frames_mouth_with_one_region(data_dir):
     assert not torch.equal(a, c)  # training still augments it (shift, rotation, erode/dilate)
 
 
+@pytest.mark.slow
 def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path):
     import signal
     import time
@@ -245,6 +254,7 @@ def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path):
     assert [int(r["step"]) for r in read_log(run)] == list(range(1, step + 3))
 
 
+@pytest.mark.slow
 def test_no_erosion_really_removes_the_augmentation(data_dir):
     from generator.config import apply_ablations
     from generator.train import TrainData, Trainer, draw_sequences
@@ -268,6 +278,7 @@ def test_no_erosion_really_removes_the_augmentation(data_dir):
     assert torch.equal(masks["on"][2], masks["off"][2])
 
 
+@pytest.mark.slow
 def test_synthesize_on_a_raw_background_video(trained, data_dir, tmp_path):
     run, _ = trained
     video = next((data_dir.parent / "source").glob("*.mp4"))  # the unprepared synthetic clip
@@ -298,6 +309,7 @@ def test_tiny128_is_tiny_with_its_pixel_sizes_doubled():
     assert a == b and big.train.render_epochs < small.train.render_epochs
 
 
+@pytest.mark.slow
 def test_a_preset_on_frames_of_another_size_is_warned_about(data_dir, tmp_path, capsys):
     args = ["--epochs", "1,1,0", "--max-steps", "2", "--threads", "1", "--quiet"]
     assert main(["train", str(data_dir), "--config", "tiny128", "--out", str(tmp_path / "a"), *args]) == 0

@@ -131,6 +131,7 @@ def test_cli_formats_plot_and_rows(methods, truth_dir, tmp_path):
     assert list(rows["method"]) == ["real", "frozen"] and rows["error"].isna().all()
 
 
+@pytest.mark.slow
 def test_formats(compared):
     from msi.report.tables import format_table
 
@@ -183,6 +184,7 @@ def test_error_rows_and_syncnet_columns(methods, tmp_path, capsys):
     assert doc["paper"] == [{"method": "someone", "msi_lip": 0.5, "lse_c": 7.0}]
 
 
+@pytest.mark.slow
 def test_usage_errors(methods, tmp_path, capsys):
     from msi.cli import main
 

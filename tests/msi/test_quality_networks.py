@@ -125,6 +125,7 @@ def arcface_file(tmp_path_factory) -> Path:
 FD_DIMS = 256
 
 
+@pytest.mark.slow
 def test_fid_equals_pytorch_fid(inception_file, pristine_frames, distorted, tmp_path, monkeypatch):
     """pytorch-fid's own pipeline (PNG files -> ImagePathDataset -> its InceptionV3 built from
     torchvision and its FID patches -> calculate_activation_statistics -> calculate_frechet_distance)
@@ -272,6 +273,7 @@ def methods(tmp_path_factory, pristine_frames) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_compare_ranks_blur_worse(methods, inception_file, i3d_file, arcface_file, run_cli):
     """FID, FVD and CSIM in ``msi compare``: a blurred copy scores a worse FID and FVD than the
     truth's own re-encode; set-level cells with a bootstrap CI over videos; too few clips: an
@@ -300,6 +302,7 @@ def test_compare_ranks_blur_worse(methods, inception_file, i3d_file, arcface_fil
     assert real.split("|")[col].strip() == "–" and blurred.split("|")[col].strip() != "–"  # vs --reference real
 
 
+@pytest.mark.slow
 def test_damaged_weights_one_line(methods, inception_file, i3d_file, tmp_path, run_cli, one_line_error):
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00not a model\x17" * 40)
@@ -346,6 +349,7 @@ def test_bootstrap_resamples_videos():
     assert abs(v0) < 1e-9 and math.isnan(lo0)
 
 
+@pytest.mark.slow
 def test_compare_without_weights_imports_neither(methods, imports_after):
     """``msi compare`` without the network options (and ``import msi``) loads neither torch nor onnxruntime."""
     code, mods = imports_after("msi", ["compare", f"real={methods / 'real'}", "--format", "csv", "-q"])

@@ -57,6 +57,7 @@ def page_data(page: Path) -> dict:
     return json.loads(m.group(1).replace("<\\/", "</"))
 
 
+@pytest.mark.slow
 def test_folder_links_playable_transcodes_the_rest(report, inputs):
     assert (report / "index.html").is_file() and (report / ".msi-report").is_file()
     assert not [p for p in report.parent.iterdir() if ".partial-" in p.name]  # the temporary folder was renamed

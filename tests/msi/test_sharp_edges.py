@@ -71,6 +71,7 @@ def test_unwritable_outputs_fail_in_one_line_before_any_tracking(argv, flag, ext
     assert cache_files(cache) == []  # nothing was tracked
 
 
+@pytest.mark.slow
 def test_a_write_that_fails_after_scoring_is_one_line_and_points_to_the_cache(pristine, run_cli, tmp_path):
     assert run_cli(["score", pristine, "-q"])[0] == 0  # the landmarks are in the (session) cache
     out = tmp_path / "scores.csv"
@@ -168,6 +169,7 @@ def test_workers_zero_means_every_core_and_negative_is_refused(tracked, tmp_path
 # ----------------------------------------------------------------------------- the clock, and memory
 
 
+@pytest.mark.slow
 def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(pristine_frames, tmp_path):
     """Every third frame 55 ms after the one before, the others 40 ms (a variable rate, in a
     millisecond time base as phones write), stored sideways with a display matrix: the .npz of
@@ -202,6 +204,7 @@ def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(p
     assert plain["msi_lip"] != video["msi_lip"]
 
 
+@pytest.mark.slow
 def test_a_score_holds_only_the_points_it_reads_and_the_cache_and_track_keep_the_full_mesh(pristine, tmp_path):
     from msi.io.cache import LandmarkCache, cache_key, file_sha256
     from msi.regions import MP_SCORE_POINTS
