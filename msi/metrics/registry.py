@@ -28,3 +28,8 @@ COLUMNS: dict[str, Column] = {c.name: c for m in VIDEO_METRICS for c in m.column
 SET_COLUMNS: dict[str, Column] = {c.name: c for m in SET_METRICS for c in m.columns}
 #: Every column of the summary table (per-video ones, then set-level ones).
 TABLE_COLUMNS: dict[str, Column] = {**COLUMNS, **SET_COLUMNS}
+
+
+def shown_columns(summary) -> list[str]:
+    """Metric columns with at least one value (LSE without weights, SSIM without truth are left out)."""
+    return [c for c in TABLE_COLUMNS if (summary.loc[summary["metric"] == c, "n"] > 0).any()]

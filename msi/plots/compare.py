@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from msi.metrics.registry import TABLE_COLUMNS
-from msi.report.tables import shown_columns
+from msi.metrics.registry import TABLE_COLUMNS, shown_columns
 
 
 def plot_summary(summary, path: str | os.PathLike) -> Path:

@@ -198,7 +198,8 @@ def build_report(rows, out: str | os.PathLike, *, settings=None, cache: bool | s
 def _write_pages(tmp: Path, plan: Plan, rows, assets: dict, reference: str | None, title: str, settings) -> None:
     from msi.compare import summarize
     from msi.plots.compare import plot_summary
-    from msi.report.tables import shown_columns, wide_table
+    from msi.metrics.registry import shown_columns
+    from msi.report.tables import wide_table
     from msi.report.pages import summary_page, utterance_data, utterance_page
 
     for name in ("report.js", "report.css"):

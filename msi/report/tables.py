@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from msi.errors import UsageError
-from msi.metrics.registry import TABLE_COLUMNS
+from msi.metrics.registry import TABLE_COLUMNS, shown_columns
 
 
 def read_paper_table(path: str | os.PathLike):
@@ -32,11 +32,6 @@ def read_paper_table(path: str | os.PathLike):
     if not known:
         raise UsageError(f"{p}: no metric column; use any of {', '.join(TABLE_COLUMNS)}")
     return t[["method", *known]]
-
-
-def shown_columns(summary) -> list[str]:
-    """Metric columns with at least one value (LSE without weights, SSIM without truth are left out)."""
-    return [c for c in TABLE_COLUMNS if (summary.loc[summary["metric"] == c, "n"] > 0).any()]
 
 
 def _cell(r, fmt: str, with_n: bool, with_p: bool) -> str:
