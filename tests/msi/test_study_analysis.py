@@ -179,3 +179,15 @@ def test_validation_refuses_contradicting_duplicates(study_answers):
     with pytest.raises(BadAnswers, match="twice with different values"):
         validate(pd.concat([df, other], ignore_index=True))
     assert list(df.columns[:len(COLUMNS)]) == COLUMNS
+
+
+def test_the_committed_demo_study_carries_todays_page():
+    """docs/study/demo is `msi study make`'s output, committed: its page files are copies of
+    msi/study/assets and must not go stale when the page changes (rerun docs/study_demo.py)."""
+    from pathlib import Path
+
+    from msi.study.make import PAGE_FILES
+
+    root = Path(__file__).resolve().parents[2]
+    for src, dest in PAGE_FILES.items():
+        assert (root / "docs/study/demo" / dest).read_bytes() == (root / "msi/study/assets" / src).read_bytes(), dest
