@@ -37,6 +37,10 @@ class SmoothingConfig:
     channels: tuple[int, ...] = (32, 32, 16, 16)
     k: int = 5  # temporal support (odd)
     sigma: float = 1.0  # std (frames) of the Gaussian kernel all three variants start from
+    # Not in the paper (0 there): std of frame-independent noise added, in the joint stage, to the
+    # expressions the module sees and smooths, in units of each component's std. Tracked training
+    # meshes carry almost no jitter, so without it the module only learns to smooth less everywhere.
+    train_jitter: float = 0.0
 
 
 @dataclass

@@ -286,7 +286,12 @@ class Trainer:
         m, cfg, s = self.model, self.cfg, self.data.size
         pose = (b["rotation"], b["translation"], b["scale"])
         with torch.set_grad_enabled(smooth and train and m.smoothing is not None):
-            verts = m.meshes(b["expression"], self.ident, *pose, smooth=smooth)
+            expression = b["expression"]
+            if smooth and train and m.smoothing is not None and cfg.smoothing.train_jitter:
+                # jitter for the module to remove (SmoothingConfig.train_jitter); the frame stays the target
+                noise = torch.randn(expression.shape, generator=generator).to(expression)
+                expression = expression + cfg.smoothing.train_jitter * self.ident.exp_std * noise
+            verts = m.meshes(expression, self.ident, *pose, smooth=smooth)
             shape_img = m.render_meshes(verts)
         bsz, L = verts.shape[:2]
         with torch.no_grad():

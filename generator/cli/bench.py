@@ -19,7 +19,7 @@ from generator.errors import GeneratorError
 from msi.errors import Interrupted
 from msi.cli.outputs import check_folder
 
-CONFIGS = ("quick", "bench", "tiny", "paper")
+CONFIGS = ("quick", "bench", "bench64", "tiny", "paper")
 
 
 def _common(f):
@@ -33,7 +33,7 @@ def _common(f):
                           "names as in msi compare); default: the paper's Table V, shipped with this project")(f)
     f = click.option("--quick", is_flag=True, help="minutes-long smoke run (same as --config quick --seeds 2)")(f)
     f = click.option("--config", "config_name", type=click.Choice(CONFIGS), default="bench", show_default=True,
-                     help="size of each run: bench (the tiny recipe's clip, fewer epochs), tiny, paper, quick")(f)
+                     help="size of each run: bench (the README recipe at 128 px, fewer epochs), bench64 (the earlier 64 px bench), tiny, paper, quick")(f)
     f = click.option("--seeds", type=click.IntRange(1, 100), default=3, show_default=True, help="seeds per variant")(f)
     f = click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
                      help="folder of finished runs (resumed if it exists)")(f)

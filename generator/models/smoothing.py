@@ -127,8 +127,9 @@ def local_speed(expressions: torch.Tensor) -> torch.Tensor:
     return d.norm(dim=-1)
 
 
-def adaptation(weights: torch.Tensor, expressions: torch.Tensor) -> dict[str, float]:
-    """How much per-frame weights (T, K) adapt to the motion of the expressions (T, n_exp):
+def adaptation(weights: torch.Tensor, expressions: torch.Tensor, speed: torch.Tensor | None = None) -> dict[str, float]:
+    """How much per-frame weights (T, K) adapt to the motion of the expressions (T, n_exp), or to
+    another per-frame ``speed`` (T,) when given (e.g. the mouth opening's):
 
     * ``centre_mean``, ``centre_spread``: mean and standard deviation over frames of the centre
       weight w_t,(K-1)/2 (a fixed or global kernel has spread 0);
@@ -138,7 +139,7 @@ def adaptation(weights: torch.Tensor, expressions: torch.Tensor) -> dict[str, fl
     """
     w = weights.detach().double()
     c = w[:, (w.shape[1] - 1) // 2]
-    v = local_speed(expressions.detach().double())
+    v = local_speed(expressions.detach().double()) if speed is None else speed.detach().double()
     cc, vc = c - c.mean(), v - v.mean()
     denom = float(cc.norm() * vc.norm())
     return {"centre_mean": float(c.mean()), "centre_spread": float(c.std()),
