@@ -1,6 +1,7 @@
 """Training throughput of the generator: steps per second of each stage, configurations side by side.
 
     python benchmarks/generator_throughput.py DATA_DIR [--steps 20] [--rounds 3] [--data128 DIR]
+    python benchmarks/generator_throughput.py DATA_DIR --data128 DIR --placement [--steps 10] [--rounds 2]
 
 Every configuration below trains on the same prepared clip; their steps are timed in interleaved
 rounds (config A, B, C, A, B, C, ...) so that a noisy, shared machine slows them alike, and the
@@ -86,6 +87,65 @@ def load_table(data, dev, steps: int, rounds: int) -> None:
     print(f"| (auto's count) | {picks[0]:g} | {picks[1]:g} |\n")
 
 
+_WORKER = """
+import json, sys, time, torch
+from generator.config import get_config
+from generator.train import TrainData, Trainer, draw_sequences
+data_dir, threads, steps, start_at, compile_ = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5] == "1"
+torch.set_num_threads(threads)
+data = TrainData.load(data_dir)
+cfg = get_config("tiny128")
+cfg.a2e.window = data.window
+tr = Trainer(cfg, data, torch.device("cpu"))
+t0 = time.time()
+if compile_:
+    tr.model.renderer = torch.compile(tr.model.renderer)
+def step(s):
+    b = data.batch(draw_sequences(data.train, cfg.train.seq_len, cfg.train.batch, 0, s), torch.device("cpu"))
+    tr.step_render(b, joint=False, generator=torch.Generator().manual_seed(s))
+step(0)  # warm-up (and, compiled, the compilation)
+warm = time.time() - t0
+while time.time() < start_at:  # every worker of a round starts at the same moment
+    time.sleep(0.01)
+t0 = time.time()
+for s in range(1, steps + 1):
+    step(s)
+print(json.dumps({"start": t0, "end": time.time(), "warm": warm}))
+"""
+
+
+def placement_table(data128: Path, steps: int, rounds: int) -> None:
+    """Render steps per second of the 128 px bench step (tiny128): one process on both cores, two
+    processes on one core each (two bench runs at once), and one compiled process (torch.compile,
+    its compilation time apart); conditions alternate per round, the machine otherwise idle."""
+    import json
+    import subprocess
+
+    def launch(jobs: list[tuple[int, int, bool]]) -> list[dict]:
+        start = time.time() + 45  # loading and the warm-up step finish before it
+        procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(data128), str(t), str(n), str(start), str(int(c))],
+                                  stdout=subprocess.PIPE, text=True) for t, n, c in jobs]
+        return [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+
+    conditions = {"1 process x 2 threads": [(2, 2 * steps, False)],
+                  "2 processes x 1 thread": [(1, steps, False), (1, steps, False)],
+                  "1 process x 2 threads, torch.compile": [(2, 2 * steps, True)]}
+    rate: dict[str, list[float]] = {}
+    warm: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name, jobs in conditions.items():
+            out = launch(jobs)
+            wall = max(o["end"] for o in out) - min(o["start"] for o in out)
+            rate.setdefault(name, []).append(2 * steps / wall)
+            warm.setdefault(name, []).append(max(o["warm"] for o in out))
+    first = statistics.median(rate[next(iter(conditions))])
+    print(f"tiny128 render steps, {2 * steps} per condition and round, median over {rounds} rounds\n")
+    print("| placement | render steps/s | ratio | first step (s) |\n|---|---|---|---|")
+    for name in conditions:
+        r = statistics.median(rate[name])
+        print(f"| {name} | {r:.3f} | {r / first:.2f} | {statistics.median(warm[name]):.1f} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("data_dir", type=Path)
@@ -93,7 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--data128", type=Path, help="a clip prepared at 128 px: adds a tiny128 row")
     p.add_argument("--load", action="store_true", help="also time 1 / 2 / auto threads, idle and with one core busy")
+    p.add_argument("--placement", action="store_true", help="only the 128 px placement table (needs --data128): "
+                   "one process on both cores, two on one core each, and torch.compile")
     args = p.parse_args(argv)
+    if args.placement:
+        if args.data128 is None:
+            p.error("--placement needs --data128")
+        placement_table(args.data128, args.steps, args.rounds)
+        return 0
     from generator.config import get_config
     from generator.train import TrainData, Trainer, draw_sequences
 

@@ -74,6 +74,30 @@ def test_joint_stage_trains_the_adaptive_weights(trainer_and_batch):
     assert moved > 1e-3  # three Adam steps at the tiny config's 1e-3
 
 
+def test_train_jitter_reaches_only_the_joint_stage_in_training(tiny_clip):
+    """SmoothingConfig.train_jitter: noise for the module to remove in the joint stage; the renderer
+    stage and evaluation see the tracked meshes as they are."""
+    import dataclasses
+
+    data = T.TrainData.load(tiny_clip)
+    cfg = tiny()
+    cfg.smoothing = dataclasses.replace(cfg.smoothing, train_jitter=0.5)
+    trainer = T.Trainer(cfg, data, torch.device("cpu"))
+    b = data.batch(T.draw_sequences(data.train, 8, 1, seed=0, step=3), torch.device("cpu"))
+    m = trainer.model
+    seen = []
+    real_meshes = m.meshes
+    m.meshes = lambda e, *a, **k: (seen.append(e), real_meshes(e, *a, **k))[1]
+    gen = lambda: torch.Generator().manual_seed(7)  # noqa: E731
+    trainer.renderer_batch(b, smooth=True, train=True, generator=gen())
+    jittered = seen[0] - b["expression"]
+    assert float((jittered / trainer.ident.exp_std).std()) == pytest.approx(0.5, rel=0.15)
+    for smooth, train in ((False, True), (True, False)):  # the renderer stage; evaluation
+        seen.clear()
+        trainer.renderer_batch(b, smooth=smooth, train=train, generator=gen())
+        assert torch.equal(seen[0], b["expression"])
+
+
 @pytest.mark.slow
 def test_missing_perceptual_loss_is_said_once(tiny_clip, tmp_path, capsys):
     T._warned.clear()
