@@ -12,8 +12,8 @@ table reports each one's median step time and its ratio to the first row. The ro
   (a z-buffered raster of every frame per step), without the lips' loss: the step before issue 19;
 * ``tiny, 2 threads``: torch on both cores (only worth it when the machine is otherwise idle);
 * ``tiny, channels-last``: the renderer and discriminator in channels-last memory format;
-* ``tiny128`` (with ``--data128``, a clip prepared at 128 px): the README's recipe, timed on its own
-  frames in the same rounds.
+* ``tiny128`` and ``tiny128, channels-last`` (with ``--data128``, a clip prepared at 128 px): the
+  README's recipe and the bench's model, timed on its own frames in the same rounds.
 
 A second table (``--load``) times tiny's render step on 1 and 2 threads, and on the count
 ``generator.cpu.CoreWatch`` picks (``TrainConfig.threads = 0``), with the machine otherwise idle
@@ -168,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     dev = torch.device("cpu")
     rows = [(*row, data) for row in configs()]
     if args.data128 is not None:
-        rows.append(("tiny128", get_config("tiny128"), 1, False, TrainData.load(args.data128)))
+        data128 = TrainData.load(args.data128)
+        rows += [("tiny128", get_config("tiny128"), 1, False, data128),
+                 ("tiny128, channels-last", get_config("tiny128"), 1, True, data128)]
     trainers = []
     for name, cfg, threads, channels_last, clip in rows:
         cfg.a2e.window = clip.window
