@@ -419,7 +419,7 @@ def _reasons_section(runs, variants, reference) -> str:
             ci = f" [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]" if np.isfinite(r["ci_low"]) else ""
             lines.append(f"| {LABELS.get(v, v)} | {label} | {_num(mine)} | {_num(ref)} | {r['mean_diff']:+.3f}{ci} | "
                          f"{sign}: {why} | {verdict(sign, r['ci_low'], r['ci_high'])} |")
-    return "\n".join(lines)
+    return "\n".join(lines) if len(lines) > 3 else ""  # no pair with a value: no table
 
 
 def _weights_section(runs, variants) -> str:
