@@ -1,6 +1,6 @@
 """``stableface bench``: Table V, Fig. 9 and a ground-truth Table IV, with seeds and 95% CIs.
 
-    stableface bench table5 --out DIR [--seeds 3] [--config bench|tiny|paper|quick] [--quick]
+    stableface bench table5 --out DIR [--seeds 3] [--config bench|bench64|tiny|paper|quick] [--quick] [--report-only]
     stableface bench fig9   --out DIR [--seeds 3] [--config ...]
     stableface bench table4 --out DIR [--clips 24] [--seconds 8] [--max-jitter 2]
 
@@ -31,6 +31,8 @@ def _common(f):
     f = click.option("--paper", "paper_csv", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="CSV of published numbers to print beside ours (columns variant, testset and metric "
                           "names as in msi compare); default: the paper's Table V, shipped with this project")(f)
+    f = click.option("--report-only", is_flag=True,
+                     help="write the tables from the runs already finished in --out; train nothing")(f)
     f = click.option("--quick", is_flag=True, help="minutes-long smoke run (same as --config quick --seeds 2)")(f)
     f = click.option("--config", "config_name", type=click.Choice(CONFIGS), default="bench", show_default=True,
                      help="size of each run: bench (the README recipe at 128 px, fewer epochs), bench64 (the earlier 64 px bench), tiny, paper, quick")(f)
@@ -47,7 +49,8 @@ def command() -> None:
 
 
 def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, config_name: str, quick: bool,
-          syncnet_weights: str | None, paper_csv: str | None, title: str, trust_checkpoint: bool = False) -> int:
+          syncnet_weights: str | None, paper_csv: str | None, title: str, trust_checkpoint: bool = False,
+          report_only: bool = False) -> int:
     """Run (or resume) one grid and write ``NAME.md``, ``NAME_runs.csv``, ``NAME_summary.csv`` and
     ``NAME_paired.csv`` into ``out``; table5 and fig9 may share one folder (and its full runs)."""
     from generator.reproduction.ablations import BENCH_CONFIGS, report, run_grid
@@ -65,7 +68,7 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
 
     try:
         with trusting(trust_checkpoint):  # the runs in --out are resumed from their checkpoints
-            runs = run_grid(out, variants, seeds, cfg, evaluate)
+            runs = run_grid(out, variants, seeds, cfg, evaluate, train=not report_only)
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what the rerun will not redo
         raise Interrupted(_runs_kept(out, variants, seeds, exc)) from None
     from generator.reproduction.ablations import clip_mean
@@ -89,22 +92,22 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
 
 @command.command("table5", short_help="Table V: the full model, each component removed, the baseline")
 @_common
-def table5(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_checkpoint) -> int:
+def table5(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint) -> int:
     """Table V: full model, each component removed, and the baseline; mean ± 95% CI over seeds."""
     from generator.reproduction.ablations import TABLE5
 
     return _grid("table5", out, TABLE5, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
-                 "Table V (ablations), regenerated", trust_checkpoint)
+                 "Table V (ablations), regenerated", trust_checkpoint, report_only)
 
 
 @command.command("fig9", short_help="Fig. 9: fixed, global and adaptive smoothing, with slice pictures")
 @_common
-def fig9(out, seeds, config_name, quick, paper_csv, syncnet_weights, trust_checkpoint) -> int:
+def fig9(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint) -> int:
     """Fig. 9: fixed, global and adaptive smoothing (same starting kernel), plus slice pictures."""
     from generator.reproduction.ablations import FIG9
 
     code = _grid("fig9", out, FIG9, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
-                 "Fig. 9 (smoothing modes), regenerated", trust_checkpoint)
+                 "Fig. 9 (smoothing modes), regenerated", trust_checkpoint, report_only)
     try:
         png = _slices(out, list(FIG9))  # full = adaptive
         click.echo(f"slices: {png}", err=True)

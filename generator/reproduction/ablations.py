@@ -216,16 +216,19 @@ def clip_mean(clips: list[dict]) -> dict:
 
 
 def run_grid(out: Path, variants: dict[str, dict], seeds: int, cfg: BenchConfig,
-             evaluate: Callable[[Path, Path], dict], log=None) -> pd.DataFrame:
-    """Every (variant, seed) not yet in ``out``; one progress line per run with the time left."""
+             evaluate: Callable[[Path, Path], dict], log=None, train: bool = True) -> pd.DataFrame:
+    """Every (variant, seed) not yet in ``out``; one progress line per run with the time left.
+    ``train=False``: only the runs already finished (scored again where stale), nothing trained."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     store = RunStore(out)
     data = prepare_data(out, cfg)
     check_same_setup(out, cfg, data)
     plan = [(v, s) for s in range(seeds) for v in variants]
     _rescore_stale(out, store, plan, evaluate, log)
-    todo = [(v, s) for v, s in plan if not store.done(v, s)]
-    if len(todo) < len(plan):
+    todo = [(v, s) for v, s in plan if not store.done(v, s)] if train else []
+    if not train and (left := sum(not store.done(v, s) for v, s in plan)):
+        log(f"--report-only: {len(plan) - left} of {len(plan)} runs finished in {out}; the tables show those")
+    if train and len(todo) < len(plan):
         log(f"resuming: {len(plan) - len(todo)}/{len(plan)} runs already in {out}")
     for variant, seed in todo:
         if store.done(variant, seed) or not store.claim(variant, seed):
@@ -239,6 +242,10 @@ def run_grid(out: Path, variants: dict[str, dict], seeds: int, cfg: BenchConfig,
         log(f"[{len(plan) - left}/{len(plan)}] {variant} seed {seed}: {row['elapsed_s']:.0f} s, "
             f"MSI-Lip {row.get('msi_lip', float('nan')):.3f}; about {format_duration(store.eta(left))} left")
     df = store.frame()
+    if df.empty:
+        from generator.errors import GeneratorError
+
+        raise GeneratorError(f"{out}: no finished run yet (run without --report-only to train them)")
     return df[df["variant"].isin(list(variants)) & (df["seed"] < seeds)]
 
 

@@ -79,6 +79,11 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
 
     with pytest.raises(GeneratorError, match="another configuration"):
         run_grid(tmp_path, variants, 1, dataclasses.replace(cfg, max_steps=4), evaluate_video, log=lines.append)
+    # --report-only: the tables from what is finished; a second seed is not trained
+    lines.clear()
+    runs = run_grid(tmp_path, variants, 2, cfg, evaluate_video, log=lines.append, train=False)
+    assert lines == ["--report-only: 2 of 4 runs finished in " + str(tmp_path) + "; the tables show those"]
+    assert sorted(p.name for p in (tmp_path / "results").glob("*.json")) == ["full__seed0.json", "wo-smoothing__seed0.json"]
     md, summary, diffs = report(runs, list(variants), "full")
     assert "| full (adaptive smoothing) | 1 |" in md and "| w/o smoothing | 1 |" in md
     assert set(summary["metric"]) >= {"msi_lip", "msi_jaw"}
