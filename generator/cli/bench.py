@@ -53,7 +53,8 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
           report_only: bool = False) -> int:
     """Run (or resume) one grid and write ``NAME.md``, ``NAME_runs.csv``, ``NAME_summary.csv`` and
     ``NAME_paired.csv`` into ``out``; table5 and fig9 may share one folder (and its full runs)."""
-    from generator.reproduction.ablations import BENCH_CONFIGS, report, run_grid
+    from generator.reproduction.ablations import BENCH_CONFIGS, run_grid
+    from generator.reproduction.tables import report
     from generator.reproduction.evaluate import evaluate_video
 
     if quick:

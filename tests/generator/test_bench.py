@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from generator.reproduction.ablations import BENCH_CONFIGS, TABLE5, report, run_grid
+from generator.reproduction.ablations import BENCH_CONFIGS, TABLE5, run_grid
+from generator.reproduction.tables import report
 from generator.reproduction.runs import RunStore
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from generator.reproduction.ablations import FIG9, report
+from generator.reproduction.ablations import FIG9
+from generator.reproduction.tables import report
 
 
 def _runs(rng) -> pd.DataFrame:

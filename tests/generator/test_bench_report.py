@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from generator.reproduction.ablations import MOTION_RANGE, clip_mean, report
+from generator.reproduction.ablations import clip_mean
+from generator.reproduction.tables import MOTION_RANGE, report
 from msi.stats import minimum_detectable
 from generator.reproduction.published import paper_direction, paper_table, verdict
 from generator.reproduction.motion_chain import segment_bounds
