@@ -315,7 +315,7 @@ def _rescore_stale(out: Path, store: RunStore, plan: list[tuple[str, int]], eval
         if row is None or not videos:
             continue
         checkpoint = run_dir(out, variant, seed) / "checkpoint.pt"
-        if "weights" not in row and checkpoint.is_file():  # a run finished before the weights were reported
+        if "gain" not in row.get("weights", {}) and checkpoint.is_file():  # finished before these were reported
             row["weights"] = weights_report(checkpoint.parent, out / "data", "test")
             row.pop("variant", None), row.pop("seed", None)
             store.save(variant, seed, row)

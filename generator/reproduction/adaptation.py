@@ -23,15 +23,16 @@ import torch
 
 
 def weights_report(run_dir: str | Path, data_dir: str | Path, split: str = "test") -> dict:
-    """{"mode", "predicted": adaptation on the expression speed, "mouth": adaptation on the mouth
-    speed, "mean_kernel"}; only "mode" when the run has no smoothing module."""
+    """{"mode", "gain", "predicted": adaptation on the expression speed, "mouth": adaptation on the
+    mouth speed, "mean_kernel"}; only "mode" and "gain" when the run has no smoothing module."""
     from generator.data.dataset import load_clip
     from generator.inference import load_run, predict_expressions
     from generator.models.losses import mesh_opening
     from generator.models.smoothing import adaptation
 
     run = load_run(run_dir)
-    out: dict = {"mode": run.cfg.smoothing.mode}
+    # the expression gain fitted after smoothing (None without one): it undoes smoothing's loss of amplitude
+    out: dict = {"mode": run.cfg.smoothing.mode, "gain": run.calibration["gain"] if run.calibration else None}
     if run.model.smoothing is None:
         return out
     clip = load_clip(data_dir)

@@ -102,23 +102,29 @@ def _reasons_section(runs, variants, reference) -> str:
 
 
 def _weights_section(runs, variants) -> str:
-    """Per seed, how the adaptive weights vary with the mouth's speed (``generator.reproduction.adaptation``)."""
+    """Per run, the expression gain and how the adaptive weights vary with the mouth's speed
+    (``generator.reproduction.adaptation``)."""
     if "weights" not in runs:
         return ""
-    rows = ["\n\nDo the adaptive weights follow the mouth? Per run, on the test split's predicted expressions "
-            "(``generator.reproduction.adaptation``): the centre weight's mean ± spread over frames, and its "
-            "Pearson r with the expression speed and with the mouth's opening speed (> 0: less smoothing where "
-            "the mouth moves fast):\n",
-            "| variant | seed | centre weight | r(centre, expression speed) | r(centre, mouth speed) |", "|---|---|---|---|---|"]
+    rows = ["\n\nThe expression gain and the smoothing weights, per run (``generator.reproduction.adaptation``): the "
+            "gain fitted after smoothing, and, for adaptive smoothing on the test split's predicted expressions, the "
+            "centre weight's mean ± spread over frames and its Pearson r with the expression speed and with the "
+            "mouth's opening speed (> 0: less smoothing where the mouth moves fast):\n",
+            "| variant | seed | gain | centre weight | r(centre, expression speed) | r(centre, mouth speed) |",
+            "|---|---|---|---|---|---|"]
     for v in variants:
         for _, run in runs[runs["variant"] == v].sort_values("seed").iterrows():
             w = run["weights"]
-            if not isinstance(w, dict) or w.get("mode") != "adaptive" or "predicted" not in w:
+            if not isinstance(w, dict):
                 continue
-            p, m = w["predicted"], w.get("mouth", {})
-            rows.append(f"| {LABELS.get(v, v)} | {int(run['seed'])} | {p['centre_mean']:.3f} ± {p['centre_spread']:.3f} | "
-                        f"{_num(p['corr_centre_speed'], '.2f')} | {_num(m.get('corr_centre_speed', np.nan), '.2f')} |")
-    return "\n".join(rows) if len(rows) > 2 else ""
+            gain = f"{w['gain']:.3f}" if w.get("gain") is not None else "—"
+            cells = ["—", "—", "—"]
+            if w.get("mode") == "adaptive" and "predicted" in w:
+                p, m = w["predicted"], w.get("mouth", {})
+                cells = [f"{p['centre_mean']:.3f} ± {p['centre_spread']:.3f}", _num(p["corr_centre_speed"], ".2f"),
+                         _num(m.get("corr_centre_speed", np.nan), ".2f")]
+            rows.append(f"| {LABELS.get(v, v)} | {int(run['seed'])} | {gain} | " + " | ".join(cells) + " |")
+    return "\n".join(rows) if len(rows) > 3 else ""
 
 
 def _num(x: float, fmt: str = ".3f") -> str:

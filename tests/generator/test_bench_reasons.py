@@ -17,9 +17,9 @@ def _runs(rng) -> pd.DataFrame:
                          "global": {"accel_error": 0.40, "fast_motion": 0.98}}.items():  # better: the other side
             row = {"variant": v, "seed": seed, **base, **extra, "error": ""}
             row = {k: (x + rng.normal(0, 0.005) if isinstance(x, float) else x) for k, x in row.items()}
-            row["weights"] = ({"mode": "adaptive", "predicted": {"centre_mean": 0.7, "centre_spread": 0.08,
+            row["weights"] = ({"mode": "adaptive", "gain": 1.25, "predicted": {"centre_mean": 0.7, "centre_spread": 0.08,
                                                                   "corr_centre_speed": 0.1 + seed / 10},
-                               "mouth": {"corr_centre_speed": 0.2}} if v == "full" else {"mode": v})
+                               "mouth": {"corr_centre_speed": 0.2}} if v == "full" else {"mode": v, "gain": None})
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -33,9 +33,10 @@ def test_fig9_reasons_get_a_direction_against_the_paper():
     assert lines[("fixed", "lip-audio r")].rstrip(" |").endswith("unresolved")
 
 
-def test_the_weights_table_has_one_row_per_adaptive_run_and_seed():
+def test_the_weights_table_has_one_row_per_run_and_seed():
     md, _, _ = report(_runs(np.random.default_rng(1)), list(FIG9), "full")
-    rows = [line for line in md.splitlines() if line.startswith("| full (adaptive smoothing) | ") and "±" in line
-            and line.count("|") == 6]
-    assert [r.split("|")[2].strip() for r in rows] == ["0", "1", "2", "3"]
-    assert "| 0.10 | 0.20 |" in rows[0]
+    rows = [line for line in md.splitlines() if line.count("|") == 7 and line.split("|")[2].strip().isdigit()]
+    full = [r for r in rows if r.startswith("| full (adaptive smoothing) |")]
+    assert [r.split("|")[2].strip() for r in full] == ["0", "1", "2", "3"]
+    assert full[0].endswith("| 1.250 | 0.700 ± 0.080 | 0.10 | 0.20 |")
+    assert "| fixed | 0 | — | — | — | — |" in rows
