@@ -51,6 +51,9 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     assert sorted(runs["variant"]) == ["full", "w/o smoothing"]
     row = json.loads(store.path("w/o smoothing", 0).read_text())
     assert row["steps"] == 3 and "msi_lip" in row and "motion_ratio" in row
+    assert row["weights"] == {"mode": "none", "gain": None}  # no smoothing module, the paper's gain (none)
+    full_weights = json.loads(first.read_text())["weights"]
+    assert full_weights["mode"] == "adaptive" and set(full_weights) >= {"gain", "predicted", "mouth", "mean_kernel"}
     # A metric column added after a run finished: the stored video is scored again, not retrained.
     stale = {k: v for k, v in json.loads(first.read_text()).items() if k not in ("mouth_motion", "variant", "seed")}
     store.save("full", 0, stale)
