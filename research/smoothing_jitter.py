@@ -14,6 +14,11 @@ top-level ``"mode"`` picks another smoothing mode), on one thread, and reports:
   encoded video.
 
 Writes ``research_runs/smoothing/NAME__sSEED/exp.json`` and prints it.
+
+    python research/smoothing_jitter.py plot OUT.png DATA_DIR LABEL=RUN_DIR [LABEL=RUN_DIR ...]
+
+draws each run's centre weight against the mouth's speed (``generator.reproduction.adaptation.
+plot_weights``; ``docs/img/smoothing_jitter_weights.png``).
 """
 from __future__ import annotations
 
@@ -24,7 +29,17 @@ import time
 from pathlib import Path
 
 
+def plot(argv: list[str]) -> int:
+    from generator.reproduction.adaptation import plot_weights, weights_trace
+
+    out, data, runs = Path(argv[0]), Path(argv[1]), [a.split("=", 1) for a in argv[2:]]
+    print(plot_weights({label: weights_trace(run, data, "test") for label, run in runs}, out))
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["plot"]:
+        return plot(argv[1:])
     from generator.reproduction.ablations import BENCH_CONFIGS, model_config
     from generator.reproduction.adaptation import weights_report
     from generator.reproduction.motion_chain import chain_landmarks, chain_table

@@ -114,7 +114,23 @@ def fig9(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights
         click.echo(f"slices: {png}", err=True)
     except GeneratorError as exc:  # the tables are written; the picture is a companion
         click.echo(f"stableface: warning: no slice picture: {exc}", err=True)
+    png = _weights_plot(out, seeds)
+    if png is not None:
+        click.echo(f"adaptive weights: {png}", err=True)
     return code
+
+
+def _weights_plot(out: Path, seeds: int) -> Path | None:
+    """``out/fig9_weights.png``: the adaptive runs' centre weight against the mouth's speed, one panel
+    per seed whose checkpoint is here (a folder copied without checkpoints draws none)."""
+    from generator.reproduction.ablations import run_dir
+    from generator.reproduction.adaptation import plot_weights, weights_trace
+
+    runs = {f"adaptive, seed {s}": run_dir(out, "full", s) for s in range(seeds)}
+    runs = {k: r for k, r in runs.items() if (r / "checkpoint.pt").is_file()}
+    if not runs:
+        return None
+    return plot_weights({k: weights_trace(r, out / "data", "test") for k, r in runs.items()}, out / "fig9_weights.png")
 
 
 def _runs_kept(out: Path, variants: dict, seeds: int, exc: KeyboardInterrupt) -> str:

@@ -25,10 +25,26 @@ import torch
 def weights_report(run_dir: str | Path, data_dir: str | Path, split: str = "test") -> dict:
     """{"mode", "gain", "predicted": adaptation on the expression speed, "mouth": adaptation on the
     mouth speed, "mean_kernel"}; only "mode" and "gain" when the run has no smoothing module."""
+    from generator.models.smoothing import adaptation
+
+    trace = weights_trace(run_dir, data_dir, split)
+    out: dict = {"mode": trace["mode"], "gain": trace["gain"]}
+    if "weights" not in trace:
+        return out
+    w, e = trace["weights"], trace["expressions"]
+    out["predicted"] = {k: round(v, 4) for k, v in adaptation(w, e).items()}
+    out["mouth"] = {k: round(v, 4) for k, v in adaptation(w, e, speed=trace["mouth_speed"]).items()}
+    out["mean_kernel"] = [round(float(x), 4) for x in w.mean(0)]
+    return out
+
+
+def weights_trace(run_dir: str | Path, data_dir: str | Path, split: str = "test") -> dict:
+    """Per frame of the split, as synthesis computes them: {"mode", "gain", and with a smoothing
+    module "weights" (T, K), "expressions" (T, n_exp, in units of each component's std),
+    "mouth_speed" (T,)}."""
     from generator.data.dataset import load_clip
     from generator.inference import load_run, predict_expressions
     from generator.models.losses import mesh_opening
-    from generator.models.smoothing import adaptation
 
     run = load_run(run_dir)
     # the expression gain fitted after smoothing (None without one): it undoes smoothing's loss of amplitude
@@ -37,17 +53,40 @@ def weights_report(run_dir: str | Path, data_dir: str | Path, split: str = "test
         return out
     clip = load_clip(data_dir)
     part = clip.split(split)
-    std = run.ident.exp_std
     with torch.no_grad():
         pred = predict_expressions(run, np.asarray(clip.audio_features[part]))
-        e = pred / std
-        w = run.model.smoothing.weights(e[None])[0]
+        e = pred / run.ident.exp_std
         pose = [torch.as_tensor(np.asarray(x[part], np.float32))[None] for x in (clip.rotation, clip.translation, clip.scale)]
         opening = mesh_opening(run.model.meshes(pred[None], run.ident, *pose, smooth=False)[0]).double()
-    out["predicted"] = {k: round(v, 4) for k, v in adaptation(w, e).items()}
-    out["mouth"] = {k: round(v, 4) for k, v in adaptation(w, e, speed=mouth_speed(opening)).items()}
-    out["mean_kernel"] = [round(float(x), 4) for x in w.mean(0)]
+        out.update(weights=run.model.smoothing.weights(e[None])[0], expressions=e, mouth_speed=mouth_speed(opening))
     return out
+
+
+def plot_weights(traces: dict[str, dict], path: str | Path) -> Path:
+    """Centre weight against the mouth's speed, one panel per run (``{label: weights_trace(...)}``),
+    with each run's Pearson r: does the module smooth less where the mouth moves fast?"""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    traces = {k: t for k, t in traces.items() if "weights" in t}
+    fig, axes = plt.subplots(1, max(1, len(traces)), figsize=(3.6 * max(1, len(traces)), 3.2), squeeze=False,
+                             sharey=True)
+    for ax, (label, t) in zip(axes[0], traces.items()):
+        w = t["weights"].double()
+        centre = w[:, (w.shape[1] - 1) // 2].numpy()
+        speed = t["mouth_speed"].numpy()
+        r = float(np.corrcoef(centre, speed)[0, 1]) if centre.std() > 0 else float("nan")
+        ax.scatter(speed, centre, s=5, alpha=0.5)
+        ax.set_title(f"{label}\nr = {r:.2f}", fontsize=9)
+        ax.set_xlabel("mouth speed (mouth widths / frame)")
+    axes[0][0].set_ylabel("centre weight (1: no smoothing)")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def mouth_speed(opening: torch.Tensor) -> torch.Tensor:
