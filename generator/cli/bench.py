@@ -82,6 +82,9 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
     header = (f"# {title}\n\nconfig `{cfg.name}` ({cfg.model} model, {cfg.clip_seconds:g} s clip at {cfg.size} px, "
               f"test split scored as {cfg.segments} clip(s)), {seeds} seed(s); cells: mean over clips, then mean ± "
               "half-width of the 95% t-interval over seeds.\n\n")
+    if len(runs) < len(variants) * seeds:  # --report-only before the grid is complete
+        header += (f"**{len(runs)} of {len(variants) * seeds} runs finished so far**: a variant's `runs` column says how "
+                   "many seeds its cells hold; rerunning the command continues the grid.\n\n")
     (out / f"{name}.md").write_text(header + md + "\n")
     runs.to_csv(out / f"{name}_runs.csv", index=False)
     summary.to_csv(out / f"{name}_summary.csv", index=False)
@@ -121,12 +124,15 @@ def fig9(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights
 
 
 def _weights_plot(out: Path, seeds: int) -> Path | None:
-    """``out/fig9_weights.png``: the adaptive runs' centre weight against the mouth's speed, one panel
-    per seed whose checkpoint is here (a folder copied without checkpoints draws none)."""
+    """``out/fig9_weights.png``: the finished adaptive runs' centre weight against the mouth's speed, one
+    panel per seed whose checkpoint is here (a folder copied without checkpoints draws none)."""
     from generator.reproduction.ablations import run_dir
     from generator.reproduction.adaptation import plot_weights, weights_trace
 
-    runs = {f"adaptive, seed {s}": run_dir(out, "full", s) for s in range(seeds)}
+    from generator.reproduction.runs import RunStore
+
+    store = RunStore(out)
+    runs = {f"adaptive, seed {s}": run_dir(out, "full", s) for s in range(seeds) if store.done("full", s)}
     runs = {k: r for k, r in runs.items() if (r / "checkpoint.pt").is_file()}
     if not runs:
         return None

@@ -233,7 +233,7 @@ def run_grid(out: Path, variants: dict[str, dict], seeds: int, cfg: BenchConfig,
     if df.empty:
         from generator.errors import GeneratorError
 
-        raise GeneratorError(f"{out}: no finished run yet (run without --report-only to train them)")
+        raise GeneratorError(f"{out}: no finished run yet, nothing to report")
     return df[df["variant"].isin(list(variants)) & (df["seed"] < seeds)]
 
 

@@ -93,8 +93,10 @@ def _reasons_section(runs, variants, reference) -> str:
             if d.empty or not np.isfinite(d["mean_diff"].iloc[0]):
                 continue
             r = d.iloc[0]
-            mine = runs.loc[runs["variant"] == v, c].mean()
-            ref = runs.loc[runs["variant"] == reference, c].mean()
+            # the means over the seeds both have: the pairs the difference is taken over
+            mine, ref = (runs[runs["variant"] == x].set_index("seed")[c] for x in (v, reference))
+            common = mine.index.intersection(ref.index)
+            mine, ref = mine.loc[common].mean(), ref.loc[common].mean()
             ci = f" [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]" if np.isfinite(r["ci_low"]) else ""
             lines.append(f"| {LABELS.get(v, v)} | {label} | {_num(mine)} | {_num(ref)} | {r['mean_diff']:+.3f}{ci} | "
                          f"{sign}: {why} | {verdict(sign, r['ci_low'], r['ci_high'])} |")
