@@ -2,6 +2,7 @@
 
     python benchmarks/generator_throughput.py DATA_DIR [--steps 20] [--rounds 3] [--data128 DIR]
     python benchmarks/generator_throughput.py DATA_DIR --data128 DIR --placement [--steps 10] [--rounds 2]
+    python benchmarks/generator_throughput.py DATA_DIR --data128 DIR --discriminator [--steps 5] [--rounds 3]
 
 Every configuration below trains on the same prepared clip; their steps are timed in interleaved
 rounds (config A, B, C, A, B, C, ...) so that a noisy, shared machine slows them alike, and the
@@ -19,9 +20,15 @@ A second table (``--load``) times tiny's render step on 1 and 2 threads, and on 
 ``generator.cpu.CoreWatch`` picks (``TrainConfig.threads = 0``), with the machine otherwise idle
 and while a busy-looping process (started here) holds one core; the conditions alternate per round.
 
+A third table (``--discriminator``) splits tiny128's render step into its parts, timed in interleaved
+rounds on one thread with the same batches: the batch (face-shape renders, erosion masks, the
+renderer's forward pass), the discriminator's update, and the generator's backward pass with and
+without the adversarial term. What skipping or thinning discriminator steps could save is their
+difference.
+
 Not rows: bf16 autocast (these CPUs have AVX2 but no AVX-512 BF16 or AMX, so bf16 matmuls are
 emulated and slower) and ``torch.compile`` (minutes of compilation per run for small convolutions
-that oneDNN already runs near peak; not measured here).
+that oneDNN already runs near peak; only the ``--placement`` table times it).
 """
 from __future__ import annotations
 
@@ -146,6 +153,62 @@ def placement_table(data128: Path, steps: int, rounds: int) -> None:
         print(f"| {name} | {r:.3f} | {r / first:.2f} | {statistics.median(warm[name]):.1f} |")
 
 
+def discriminator_table(data128: Path, steps: int, rounds: int) -> None:
+    """Seconds of each part of tiny128's render step (one thread): what the discriminator costs."""
+    from generator.config import get_config
+    from generator.models.losses import gan_loss
+    from generator.train import TrainData, Trainer, draw_sequences
+
+    torch.set_num_threads(1)
+    data = TrainData.load(data128)
+    cfg = get_config("tiny128")
+    cfg.a2e.window = data.window
+    tr = Trainer(cfg, data, torch.device("cpu"))
+    m = tr.model
+
+    def batch(s: int):
+        b = data.batch(draw_sequences(data.train, cfg.train.seq_len, cfg.train.batch, 0, s), torch.device("cpu"))
+        return b, tr.renderer_batch(b, smooth=False, train=True, generator=torch.Generator().manual_seed(s))
+
+    def d_update(b, out):
+        real, fake, inputs = b["frames"].flatten(0, 1), out["fake"].flatten(0, 1), out["inputs"].flatten(0, 1)
+        d = 0.5 * (gan_loss(m.discriminator(inputs.detach(), real), True)
+                   + gan_loss(m.discriminator(inputs.detach(), fake.detach()), False))
+        tr._step(d, ["discriminator"])
+
+    def g_update(b, out, adversarial: bool):
+        real, fake, inputs = b["frames"].flatten(0, 1), out["fake"].flatten(0, 1), out["inputs"].flatten(0, 1)
+        loss = cfg.loss.l1 * (fake - real).abs().mean()
+        if adversarial:
+            loss = loss + cfg.loss.adversarial * gan_loss(m.discriminator(inputs, fake), True)
+        tr._step(loss, ["renderer"])
+
+    parts = {"batch and renderer forward": None, "discriminator update": d_update,
+             "generator backward, with the adversarial term": lambda b, o: g_update(b, o, True),
+             "generator backward, L1 only": lambda b, o: g_update(b, o, False)}
+    times: dict[str, list[float]] = {k: [] for k in parts}
+    for rnd in range(rounds + 1):  # round 0 warms up
+        for name, part in parts.items():
+            total = 0.0
+            for s in range(steps):
+                t0 = time.perf_counter()
+                b, out = batch(s)
+                if part is not None:
+                    t0 = time.perf_counter()
+                    part(b, out)
+                total += time.perf_counter() - t0
+            if rnd:
+                times[name].append(total / steps)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    step = med["batch and renderer forward"] + med["discriminator update"] + med["generator backward, with the adversarial term"]
+    print(f"tiny128 render step in parts, one thread, median over {rounds} interleaved rounds of {steps} steps\n")
+    print("| part | s/step | share of the step |\n|---|---|---|")
+    for name, t in med.items():
+        print(f"| {name} | {t:.3f} | {t / step:.0%} |")
+    saved = med["discriminator update"] + med["generator backward, with the adversarial term"] - med["generator backward, L1 only"]
+    print(f"\nthe discriminator (its update and the adversarial term): {saved:.3f} s, {saved / step:.0%} of the step")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("data_dir", type=Path)
@@ -155,7 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--load", action="store_true", help="also time 1 / 2 / auto threads, idle and with one core busy")
     p.add_argument("--placement", action="store_true", help="only the 128 px placement table (needs --data128): "
                    "one process on both cores, two on one core each, and torch.compile")
+    p.add_argument("--discriminator", action="store_true", help="only tiny128's render step in parts (needs --data128): "
+                   "what the discriminator's update and adversarial term cost")
     args = p.parse_args(argv)
+    if args.discriminator:
+        if args.data128 is None:
+            p.error("--discriminator needs --data128")
+        discriminator_table(args.data128, args.steps, args.rounds)
+        return 0
     if args.placement:
         if args.data128 is None:
             p.error("--placement needs --data128")
