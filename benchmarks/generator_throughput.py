@@ -10,7 +10,7 @@ table reports each one's median step time and its ratio to the first row. The ro
 
 * ``tiny`` and ``bench`` as they are now (``bench`` = ``tiny`` with fewer epochs: the same step);
 * ``tiny, paper erosion``: the per-frame mesh mask of the paper instead of one region per clip
-  (a z-buffered raster of every frame per step), without the lips' loss: the step before issue 19;
+  (a z-buffered raster of every frame per step), without the lips' loss: the step before the clip-wide erosion region;
 * ``tiny, 2 threads``: torch on both cores (only worth it when the machine is otherwise idle);
 * ``tiny, channels-last``: the renderer and discriminator in channels-last memory format;
 * ``tiny128`` and ``tiny128, channels-last`` (with ``--data128``, a clip prepared at 128 px): the

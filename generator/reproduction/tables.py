@@ -143,7 +143,7 @@ def _paired_section(runs, diffs, variants, metrics, reference) -> str:
             continue
         dl.append(f"| {LABELS.get(v, v)} | " + " | ".join(_diff_cell(d, m) for m in metrics) + " |")
     md += "\n".join(dl)
-    # MSI-Lip: the half-width against the issue's target, and the smallest difference these seeds detect
+    # MSI-Lip: the paired interval's half-width, and the smallest difference these seeds detect
     ref = runs[runs["variant"] == reference].set_index("seed")["msi_lip"]
     rows = ["| variant | pairs | MSI-Lip half-width | minimum detectable difference (80% power) |", "|---|---|---|---|"]
     for v in variants:
@@ -214,6 +214,13 @@ def _variation_section(runs, variants) -> str:
     return "\n".join(rows)
 
 
+def _chain_cell(st: pd.DataFrame, link: str) -> str:
+    """One link's MSI-Lip / MSI-Jaw / motion ratio (means over seeds and clips), or a dash."""
+    if link not in st.index:
+        return "—"
+    return " / ".join(_num(st.at[link, c], f) for c, f in (("msi_lip", ".3f"), ("msi_jaw", ".3f"), ("motion_ratio", ".2f")))
+
+
 def _chain_section(runs, variants) -> str:
     """MSI-Lip / MSI-Jaw / motion ratio at every link of the motion chain, mean over seeds and clips,
     per variant."""
@@ -228,10 +235,8 @@ def _chain_section(runs, variants) -> str:
         if not links:
             continue
         st = pd.DataFrame(links).groupby("link").mean(numeric_only=True)
-        cell = lambda k: (" / ".join(_num(st.at[k, c], f) for c, f in  # noqa: E731
-                                     (("msi_lip", ".3f"), ("msi_jaw", ".3f"), ("motion_ratio", ".2f")))
-                          if k in st.index else "—")
-        rows.append(f"| {LABELS.get(v, v)} | " + " | ".join(cell(k) for k in CHAIN_ROWS) + f" | {cell('truth_encoded')} |")
+        cells = [_chain_cell(st, k) for k in (*CHAIN_ROWS, "truth_encoded")]
+        rows.append(f"| {LABELS.get(v, v)} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
