@@ -51,4 +51,5 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``stableface`` on ``argv`` (default: the process arguments); returns the exit code."""
     # prepare, train and bench resume from what they stored: say so when the user stops them
     return run_group(cli, "stableface", argv, translate=cli_message,
-                     interrupted="interrupted (rerun the same command to continue)")
+                     interrupted="interrupted (rerun the same command to continue)",
+                     install_hint="pip install 'stableface[generator]'")

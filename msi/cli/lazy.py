@@ -20,7 +20,8 @@ A subcommand's callback returns its exit code (an int, or None for 0). ``run_gro
 ``exit_code``; a click usage error -> one line ``<prog>: error: ...`` and 2; Ctrl-C -> 130 and
 SIGTERM -> 143 (:mod:`msi.cli.signals`: one line, ``<prog>: interrupted`` or ``<prog>: stopped by
 SIGTERM``, followed by what the command kept when it raised :class:`msi.errors.Interrupted`);
-a closed stdout pipe (``msi score ... | head``) -> 0.
+a closed stdout pipe (``msi score ... | head``) -> 0; an optional package the command needs and
+this install lacks (``torch`` for the generator) -> one line naming it and how to install it, and 1.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 import click
 
 from msi.cli import signals
-from msi.errors import EXIT_OK, EXIT_USAGE, Interrupted, StableFaceError
+from msi.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Interrupted, StableFaceError
 
 #: Help screens: short options too, and lines up to 100 columns.
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -111,14 +112,20 @@ class LazyGroup(click.Group):
             raise _PipeClosed() from None
 
 
+#: Our own top-level packages: one of them missing is never an optional dependency.
+_OWN_PACKAGES = ("msi", "generator")
+
+
 def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None,
-              translate: Callable[[str], str] | None = None, interrupted: str = "interrupted") -> int:
+              translate: Callable[[str], str] | None = None, interrupted: str = "interrupted",
+              install_hint: str = "") -> int:
     """Run ``group`` on ``argv`` (default ``sys.argv[1:]``) and return the exit code; never raises
     for a user's mistake (see the module docstring for the mapping). ``prog`` names the command in
     help, usage and error lines, and sets the shell-completion variable ``_<PROG>_COMPLETE``.
     ``translate`` rewrites a library error message for the command line (e.g. a setting's name
     into its flag); ``interrupted`` is what Ctrl-C prints after ``<prog>: `` (e.g. a hint that a
-    rerun resumes; SIGTERM prints "stopped by SIGTERM" in place of its word "interrupted")."""
+    rerun resumes; SIGTERM prints "stopped by SIGTERM" in place of its word "interrupted").
+    ``install_hint`` follows the name of a missing optional package (e.g. the extra to install)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         with signals.stop_on_signals(prog):
@@ -144,6 +151,14 @@ def run_group(group: click.Group, prog: str, argv: Sequence[str] | None = None,
         print(f"{prog}: {signals.headline(interrupted, signum)}" + (f"; {kept}" if kept else ""), file=sys.stderr)
         signals.quiet_teardown(exc)  # objects the interrupt left half-built go with its traceback
         return signals.exit_code(signum)
+    except ModuleNotFoundError as exc:
+        root = (exc.name or "").split(".")[0]
+        if not root or root in _OWN_PACKAGES:
+            raise  # a module of ours missing is a broken install or a bug, not the user's mistake
+        hint = f" ({install_hint})" if install_hint else ""
+        print(f"{prog}: error: this command needs the Python package '{root}', which is not installed{hint}",
+              file=sys.stderr)
+        return EXIT_FAILED
     except _PipeClosed:  # e.g. `msi score ... | head`: the reader left, that is fine
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at the final flush

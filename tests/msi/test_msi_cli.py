@@ -124,3 +124,30 @@ def test_closed_pipe_exits_0():
     p.stdout.close()  # the reader leaves
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 0 and err == "", err
+
+
+def test_a_missing_optional_package_is_one_line_and_our_own_is_a_traceback(capsys):
+    """A command whose import of an optional package fails (a real import of a package that does
+    not exist) ends with one line naming it and the install hint; a missing module of ours is a bug
+    and still raises."""
+    import click
+
+    from msi.cli.lazy import LazyGroup, run_group
+
+    @click.group(cls=LazyGroup)
+    def demo():
+        pass
+
+    @demo.command("needs")
+    def needs():
+        import stableface_no_such_package.sub  # noqa: F401
+
+    @demo.command("ours")
+    def ours():
+        import generator.no_such_module  # noqa: F401
+
+    assert run_group(demo, "demo", ["needs"], install_hint="pip install 'stableface[generator]'") == 1
+    assert capsys.readouterr().err == ("demo: error: this command needs the Python package 'stableface_no_such_package', "
+                                       "which is not installed (pip install 'stableface[generator]')\n")
+    with pytest.raises(ModuleNotFoundError):
+        run_group(demo, "demo", ["ours"])
