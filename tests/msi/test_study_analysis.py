@@ -191,3 +191,27 @@ def test_the_committed_demo_study_carries_todays_page():
     root = Path(__file__).resolve().parents[2]
     for src, dest in PAGE_FILES.items():
         assert (root / "docs/study/demo" / dest).read_bytes() == (root / "msi/study/assets" / src).read_bytes(), dest
+
+
+def _pair_rows(answers: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """Pair answers written out by hand: (rater, left method, right method, choice)."""
+    rows = [{"study": "t", "rater": r, "seq": k, "type": "pair", "kind": "main", "item": "pair:ours:base:u0",
+             "utterance": "u0", "question": "motion_stability", "a": a, "b": b, "choice": c}
+            for k, (r, a, b, c) in enumerate(answers)]
+    return validate(pd.DataFrame(rows))
+
+
+def test_swapping_the_sides_of_a_pair_answer_flips_the_preference():
+    # five answers, counted by hand: "ours" preferred by r1 (left), r2 (right), r3 (left); "base" by
+    # r4 (left); r5 no preference -> ours 3, base 1, ties 1
+    raw = [("r1", "ours", "base", "a"), ("r2", "base", "ours", "b"), ("r3", "ours", "base", "a"),
+           ("r4", "base", "ours", "a"), ("r5", "ours", "base", "none")]
+    pref = preference_table(_pair_rows(raw)).iloc[0]
+    assert (pref.a, pref.b, pref.wins_a, pref.wins_b, pref.ties) == ("ours", "base", 3, 1, 1)
+    assert pref.p == pytest.approx(0.625)  # sign test by hand: 2 * P(X <= 1), X ~ Bin(4, 1/2) = 2 * 5/16
+    # the same answers with the videos shown on the other sides (the choice follows its video): no change
+    moved = [(r, b, a, {"a": "b", "b": "a"}.get(c, c)) for r, a, b, c in raw]
+    assert tuple(preference_table(_pair_rows(moved)).iloc[0][["wins_a", "wins_b", "ties"]]) == (3, 1, 1)
+    # the sides swapped but the clicks kept: every preference flips (by hand: ours 1, base 3)
+    flipped = [(r, b, a, c) for r, a, b, c in raw]
+    assert tuple(preference_table(_pair_rows(flipped)).iloc[0][["wins_a", "wins_b", "ties"]]) == (1, 3, 1)
