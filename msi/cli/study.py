@@ -147,8 +147,11 @@ def serve(study, host, port, raters, threads) -> int:
 
 
 @command.command("analyze", context_settings=CONTEXT_SETTINGS, epilog="""\b
-ANSWERS: answers files (.csv/.json, e.g. the page's answers-*.csv exports or the server's
-/api/results) and/or a served study folder (its answers database is read).
+ANSWERS: answers files and/or a served study folder (its answers database is read). Files:
+the page's answers-*.csv exports or the server's /api/results; the minimal tidy rows (ACR:
+rater,method,utterance,question,grade; pair: rater,utterance,question,a,b,choice); a wide table
+(one column per question); avrateNG's ratings (ratings.db or its CSV); the ITU-T P.910 toolkit's
+answers or votes_per_worker CSV. The format is recognised by its columns (--format to say it).
 Writes into --out: report.md, screening.csv, mos.csv, per_video_mos.csv, preference.csv,
 preference.png, agreement.csv, summary.json.
 
@@ -156,6 +159,8 @@ preference.png, agreement.csv, summary.json.
 examples:
   msi study analyze study/ --out results/
   msi study analyze answers-*.csv --study study/ --out results/ --panel bt500
+  msi study analyze ratings.db --question motion_stability --out results/      # avrateNG
+  msi study analyze batch_results.csv --clip-pattern '(?P<method>[^/]+)/(?P<utterance>[^/.]+)[.]mp4' --out r/
   msi correlate results/per_video_mos.csv --score --out table4.md     # Table IV""")
 @click.argument("answers", nargs=-1, required=True, metavar="ANSWERS...")
 @click.option("--out", "-o", required=True, metavar="DIR", help="folder for the tables, the figure and report.md")
@@ -172,13 +177,25 @@ examples:
                    "mean) or ITU-R BT.500 (outlying grades)")
 @click.option("--min-r", type=float, default=0.75, show_default=True, help="with --panel p913: least correlation with the panel")
 @click.option("--title", default=None, help="title of report.md (default: the study's name)")
-def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repeat_flips, panel, min_r, title) -> int:
+@click.option("--format", "fmt", type=click.Choice(["auto", "msi", "tidy", "wide", "avrate", "p910", "p910-votes"]),
+              default="auto", show_default=True, help="the answers files' format (auto: recognised by the columns)")
+@click.option("--design", type=click.Choice(["acr", "dcr", "ccr"]), default=None,
+              help="what the grades of a file that does not say are: ACR (default), DCR (degradation, reference "
+                   "shown: DMOS) or CCR (-3..3 against the reference: CMOS); the P.910 files say it themselves")
+@click.option("--question", default="quality", show_default=True, metavar="NAME",
+              help="the question of formats that name none (avrateNG, P.910)")
+@click.option("--clip-pattern", default=None, metavar="REGEX",
+              help="regular expression with groups (?P<method>...) and (?P<utterance>...) naming a clip from its "
+                   "path or URL (default: its folder is the method, its file name the utterance)")
+def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repeat_flips, panel, min_r, title, fmt,
+            design, question, clip_pattern) -> int:
     """Screen the raters, then MOS with 95% intervals, preferences with sign tests, agreement
     (Krippendorff's alpha, ICC) and the per-video MOS for msi correlate."""
     import pandas as pd
 
     from msi.study.analysis import analyze as run
-    from msi.study.answers import read_answers, validate
+    from msi.study.answers import validate
+    from msi.study.formats import read_many
     from msi.study.manifest import load_study
     from msi.study.report import markdown, write_outputs
 
@@ -199,7 +216,10 @@ def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repea
         else:
             files.append(p)
     if files:
-        frames.append(read_answers(files))
+        imported = read_many(files, fmt=fmt, design=design, question=question, clip_pattern=clip_pattern)
+        for note in imported.notes:
+            print(f"msi: note: {note}", file=sys.stderr)
+        frames.append(imported.answers)
     df = validate(pd.concat(frames, ignore_index=True), "the answers together") if len(frames) > 1 else frames[0]
     if study:
         manifest = load_study(study)

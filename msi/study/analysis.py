@@ -35,6 +35,7 @@ video × question (pair item × question), and the ICC (Shrout & Fleiss) of the 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,12 +84,33 @@ def preferred(df: pd.DataFrame) -> pd.Series:
                      index=df.index)
 
 
+def expected_grades(expect: str) -> tuple[float, float]:
+    """The grades an attention row's ``expect`` allows, as (lowest, highest): ``<=2``, ``>=4``,
+    ``=3`` (or ``3``), ``3..5``; (NaN, NaN) for anything else."""
+    e = str(expect).strip()
+    try:
+        if e.startswith("<="):
+            return -math.inf, float(e[2:])
+        if e.startswith(">="):
+            return float(e[2:]), math.inf
+        if ".." in e:
+            lo, hi = e.split("..", 1)
+            return float(lo), float(hi)
+        v = float(e.removeprefix("="))
+        return v, v
+    except ValueError:
+        return math.nan, math.nan
+
+
 def attention_failures(answers: pd.DataFrame) -> pd.DataFrame:
     """The attention rows with a known answer and whether each ``failed``."""
     att = answers[(answers["kind"] == "attention") & answers["expect"].notna()].copy()
-    bound = pd.to_numeric(att["expect"].str.removeprefix("<="), errors="coerce")
-    acr = att["type"] == "acr"
-    att["failed"] = np.where(acr, att["grade"].astype(float) > bound, att["choice"] != att["expect"])
+    bounds = np.array([expected_grades(e) for e in att["expect"]], dtype=float).reshape(-1, 2)
+    grade = pd.to_numeric(att["grade"], errors="coerce").to_numpy(dtype=float)
+    graded = (att["type"] != "pair").to_numpy()
+    with np.errstate(invalid="ignore"):
+        off = (grade < bounds[:, 0]) | (grade > bounds[:, 1])
+    att["failed"] = np.where(graded, off, (att["choice"] != att["expect"]).to_numpy())
     return att
 
 

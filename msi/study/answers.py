@@ -4,13 +4,16 @@ question of one presentation), the same from the page offline and from the serve
 Columns (:data:`COLUMNS`; this layout is a public interface, documented in docs/study.md):
 
 * ``study``, ``rater``, ``seq`` (the presentation's place in the rater's plan, from 0), ``type``
-  (``acr`` | ``pair``), ``kind`` (``practice`` | ``main`` | ``repeat`` | ``attention``), ``item``,
+  (``acr`` | ``pair``, and from imported files ``dcr`` | ``ccr``), ``kind`` (``practice`` | ``main`` | ``repeat`` | ``attention``), ``item``,
   ``utterance``, ``question``;
 * ACR rows: ``method``, ``video`` (path inside the study folder), ``grade`` (1-5: 5 Very Good ...
   1 Very Poor);
+* DCR rows (ITU-T P.910 degradation category rating, the reference shown): as ACR, the grade
+  1-5 from 5 "imperceptible" to 1 "very annoying"; CCR rows (comparison category rating): as ACR,
+  the grade -3..3 of the method against the reference (+3 much better ... -3 much worse);
 * pair rows: ``a`` and ``b`` (the methods shown left and right), ``choice`` (``a`` | ``b`` | ``none``);
-* ``expect``: an attention row's known answer (``<=2`` for a grade, ``a`` or ``b`` for a choice),
-  empty otherwise;
+* ``expect``: an attention row's known answer, empty otherwise: for a grade ``<=2``, ``>=4``,
+  ``=3`` or a range ``3..5`` (a gold clip answered within one grade); for a choice ``a`` or ``b``;
 * ``seconds`` (from the presentation's start to its answer), ``answered_at`` (ISO 8601, UTC).
 
 Pure functions build the rows of one presentation (:func:`expand`), check an answer
@@ -35,7 +38,12 @@ COLUMNS = ["study", "rater", "seq", "type", "kind", "item", "utterance", "questi
 #: Columns every row must have a value in.
 REQUIRED = {"acr": ["rater", "type", "kind", "item", "utterance", "question", "method", "grade"],
             "pair": ["rater", "type", "kind", "item", "utterance", "question", "a", "b", "choice"]}
+REQUIRED["dcr"] = REQUIRED["ccr"] = REQUIRED["acr"]
 GRADE_VALUES = tuple(g for g, _ in GRADES)
+#: Every row type the analysis reads: the page's designs, and DCR/CCR from imported files.
+TYPES = (*DESIGNS, "dcr", "ccr")
+#: The grades of each graded type (DCR: P.910's five-grade impairment scale; CCR: -3..3).
+TYPE_GRADES = {"acr": GRADE_VALUES, "dcr": GRADE_VALUES, "ccr": (3, 2, 1, 0, -1, -2, -3)}
 
 
 class BadAnswers(MSIError):
@@ -126,7 +134,7 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
     def fail(i: int, what: str) -> None:
         raise BadAnswers(f"{source}: row {i + 1}: {what}")
 
-    for col, allowed in (("type", DESIGNS), ("kind", KINDS)):
+    for col, allowed in (("type", TYPES), ("kind", KINDS)):
         bad = ~df[col].isin(allowed)
         if bad.any():
             i = int(np.argmax(bad.to_numpy()))
@@ -139,12 +147,12 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
             if empty.any():
                 i = int(np.argmax(empty.to_numpy()))
                 fail(i, f"a {design} answer needs {c!r}")
-    acr = df["type"] == "acr"
-    bad = acr & ~grades.isin(GRADE_VALUES)
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        fail(i, f"grade {str(df.loc[i, 'grade'])!r} is not one of {', '.join(map(str, GRADE_VALUES[::-1]))}")
-    bad = ~acr & ~df["choice"].isin(CHOICES)
+    for design, allowed in TYPE_GRADES.items():
+        bad = (df["type"] == design) & ~grades.isin(allowed)
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            fail(i, f"grade {str(df.loc[i, 'grade'])!r} is not one of {', '.join(map(str, sorted(allowed)))}")
+    bad = (df["type"] == "pair") & ~df["choice"].isin(CHOICES)
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         fail(i, f"choice {df.loc[i, 'choice']!r} is not one of {', '.join(CHOICES)}")
