@@ -153,7 +153,9 @@ rater,method,utterance,question,grade; pair: rater,utterance,question,a,b,choice
 (one column per question); avrateNG's ratings (ratings.db or its CSV); the ITU-T P.910 toolkit's
 answers or votes_per_worker CSV. The format is recognised by its columns (--format to say it).
 Writes into --out: report.md, screening.csv, mos.csv, per_video_mos.csv, preference.csv,
-preference.png, agreement.csv, summary.json.
+preference.png, agreement.csv, summary.json; with DCR/CCR answers dmos.csv/cmos.csv; with
+pairs over 3+ methods the ranking: scale.csv (Thurstone Case V in JOD, Bradley-Terry), 
+win_probability.csv, ranking.png, ranking.tex.
 
 \b
 examples:
@@ -187,8 +189,11 @@ examples:
 @click.option("--clip-pattern", default=None, metavar="REGEX",
               help="regular expression with groups (?P<method>...) and (?P<utterance>...) naming a clip from its "
                    "path or URL (default: its folder is the method, its file name the utterance)")
+@click.option("--resamples", type=int, default=1000, show_default=True,
+              help="bootstrap resamples over raters for the ranking's intervals (pairs over 3+ methods)")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of the bootstrap")
 def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repeat_flips, panel, min_r, title, fmt,
-            design, question, clip_pattern) -> int:
+            design, question, clip_pattern, resamples, seed) -> int:
     """Screen the raters, then MOS with 95% intervals, preferences with sign tests, agreement
     (Krippendorff's alpha, ICC) and the per-video MOS for msi correlate."""
     import pandas as pd
@@ -223,7 +228,10 @@ def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repea
     df = validate(pd.concat(frames, ignore_index=True), "the answers together") if len(frames) > 1 else frames[0]
     if study:
         manifest = load_study(study)
-    result = run(df, questions=manifest["questions"] if manifest else None, max_attention_fails=max_attention_fails,
+    if resamples < 1:
+        raise UsageError(f"--resamples must be at least 1, got {resamples}")
+    result = run(df, questions=manifest["questions"] if manifest else None, resamples=resamples, seed=seed,
+                 max_attention_fails=max_attention_fails,
                  max_repeat_diff=max_repeat_diff, max_repeat_flips=max_repeat_flips, panel=panel, min_r=min_r)
     if manifest is not None and not result.per_video.empty:  # paths from the output folder to the study's videos
         root = Path(manifest["folder"])

@@ -30,6 +30,11 @@ every grade one observation, as BT.500's δ = 1.96 S / √N, with Student's t fo
 of B, ties ("no preference"), each share with its Clopper-Pearson interval, and the two-sided sign
 test of A's wins against B's (:func:`msi.stats.sign_test`).
 
+**DMOS, CMOS** (DCR and CCR answers, ITU-T P.910): as the MOS, over those grades.
+
+**Scales**: pairs over three or more methods (one connected design) are scaled by Thurstone Case V
+and Bradley-Terry with bootstrap intervals over raters (:mod:`msi.study.scaling`).
+
 **Agreement**: Krippendorff's α (ordinal; grades, and choices coded B < none < A) over units =
 video × question (pair item × question), and the ICC (Shrout & Fleiss) of the grades per question.
 """
@@ -42,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from msi.stats import CONFIDENCE, icc, krippendorff_alpha, mean_ci, share_ci, sign_test
+from msi.study.scaling import RESAMPLES, scale_tables
 
 #: Default screening thresholds (each a ``msi study analyze`` option).
 MAX_ATTENTION_FAILS = 0
@@ -66,6 +72,12 @@ class Analysis:
     preference: pd.DataFrame
     agreement: pd.DataFrame
     thresholds: dict = field(default_factory=dict)
+    #: DCR and CCR answers (ITU-T P.910): DMOS and CMOS per method and question, as :attr:`mos`.
+    dmos: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cmos: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Pairs over three or more methods: the scales (:mod:`msi.study.scaling`) and P(a preferred to b).
+    scale: pd.DataFrame = field(default_factory=pd.DataFrame)
+    win_probability: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def included(self) -> list[str]:
@@ -221,9 +233,14 @@ def screen(answers: pd.DataFrame, max_attention_fails: int = MAX_ATTENTION_FAILS
     return out[SCREENING_COLUMNS]
 
 
-def mos_table(answers: pd.DataFrame, level: float = CONFIDENCE) -> pd.DataFrame:
-    """Table III: per method and question, ``n`` grades, ``raters``, ``mos`` and its t interval."""
-    acr = answers[(answers["type"] == "acr") & (answers["kind"] == "main")]
+def mos_table(answers: pd.DataFrame, level: float = CONFIDENCE, design: str = "acr") -> pd.DataFrame:
+    """Table III: per method and question, ``n`` grades, ``raters``, ``mos`` and its t interval.
+
+    With ``design`` ``dcr`` the same of the DCR grades: the DMOS (ITU-T P.910 §6.2, degradation
+    mean opinion score, 5 imperceptible ... 1 very annoying); with ``ccr`` of the CCR grades: the
+    CMOS (P.910 §6.3, the method against its reference, −3 much worse ... +3 much better; 0 is
+    "about the same", so an interval that holds 0 shows no difference)."""
+    acr = answers[(answers["type"] == design) & (answers["kind"] == "main")]
     rows = []
     for (method, question), g in acr.groupby(["method", "question"], sort=False):
         m, lo, hi, n = mean_ci(g["grade"].astype(float).to_numpy(), level)
@@ -295,11 +312,13 @@ def agreement_table(answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def analyze(answers: pd.DataFrame, questions: list[str] | None = None, level: float = CONFIDENCE,
-            **thresholds) -> Analysis:
+            resamples: int = RESAMPLES, seed: int = 0, **thresholds) -> Analysis:
     """Screen the raters (:func:`screen`, ``thresholds`` its keywords), then every table on the
-    answers of the raters kept."""
+    answers of the raters kept (the scales with ``resamples`` bootstrap resamples, seeded)."""
     screening = screen(answers, **thresholds)
     kept = answers[answers["rater"].isin(screening.loc[~screening["excluded"], "rater"])]
+    scale, probability = scale_tables(kept, level, resamples=resamples, seed=seed)
     return Analysis(screening=screening, mos=mos_table(kept, level), per_video=per_video_mos(kept, questions),
                     preference=preference_table(kept, level), agreement=agreement_table(kept),
-                    thresholds={"level": level, **thresholds})
+                    thresholds={"level": level, **thresholds}, dmos=mos_table(kept, level, "dcr"),
+                    cmos=mos_table(kept, level, "ccr"), scale=scale, win_probability=probability)

@@ -9,6 +9,10 @@ Files written into the output folder (:func:`write_outputs`):
   subjective columns named after the questions);
 * ``preference.csv`` and ``preference.png``: Fig. 8/9;
 * ``agreement.csv``: Krippendorff's α and ICC;
+* ``dmos.csv``, ``cmos.csv``: DCR and CCR answers' DMOS and CMOS (when there are any);
+* ``scale.csv``, ``win_probability.csv``, ``ranking.png``, ``ranking.tex``: pairs over three or
+  more methods scaled (Thurstone Case V in JOD, Bradley-Terry in log-odds) with intervals, the
+  probability that each method is preferred to each other, the ranking figure and the paper table;
 * ``summary.json``: all of the above; ``report.md``: the tables as markdown.
 """
 from __future__ import annotations
@@ -22,6 +26,7 @@ import pandas as pd
 
 from msi.stats import format_cell
 from msi.study.analysis import Analysis
+from msi.study.scaling import ranking_figure, ranking_latex, ranking_markdown
 from msi.study.design import QUESTIONS
 
 
@@ -82,13 +87,25 @@ def agreement_markdown(agreement: pd.DataFrame) -> str:
 
 
 def markdown(result: Analysis, title: str = "User study") -> str:
-    """The whole analysis as one markdown page."""
+    """The whole analysis as one markdown page (the DCR, CCR and ranking sections only when the
+    answers have them)."""
     kept = len(result.included)
+    extra = []
+    if not result.dmos.empty:
+        extra += ["## DMOS (DCR, reference shown)\n\nDegradation grades, 5 imperceptible ... 1 very annoying; "
+                  "± half-width of the 95% t interval.\n", mos_markdown(result.dmos)]
+    if not result.cmos.empty:
+        extra += ["## CMOS (CCR, against the reference)\n\n−3 much worse ... +3 much better than the reference; "
+                  "± half-width of the 95% t interval.\n", mos_markdown(result.cmos)]
+    if not result.scale.empty:
+        extra += ["## Ranking (pairs over three or more methods)\n\nThurstone Case V (1 JOD = 75% preference) and "
+                  "Bradley-Terry scores by maximum likelihood, mean 0, with 95% bootstrap intervals over raters; "
+                  "P(best): share of resamples ranking the method first.\n", ranking_markdown(result.scale)]
     return "\n".join([
         f"# {title}\n",
         "## Raters\n", screening_markdown(result.screening),
         f"## Mean opinion scores (Table III layout)\n\nMOS ± half-width of the 95% t interval over the grades of "
-        f"the {kept} raters kept; n = grades.\n", mos_markdown(result.mos),
+        f"the {kept} raters kept; n = grades.\n", mos_markdown(result.mos), *extra,
         "## Preferences (Fig. 8/9 layout)\n\nShares with Clopper-Pearson 95% intervals; two-sided sign test of A "
         "against B (ties left out).\n", preference_markdown(result.preference),
         "## Agreement between raters\n", agreement_markdown(result.agreement),
@@ -144,14 +161,17 @@ def write_outputs(result: Analysis, out: str | Path, title: str = "User study", 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    optional = (("dmos", result.dmos), ("cmos", result.cmos), ("scale", result.scale),
+                ("win_probability", result.win_probability))
     for name, df in (("screening", result.screening), ("mos", result.mos), ("per_video_mos", result.per_video),
-                     ("preference", result.preference), ("agreement", result.agreement)):
+                     ("preference", result.preference), ("agreement", result.agreement),
+                     *((n, d) for n, d in optional if not d.empty)):
         df.to_csv(out / f"{name}.csv", index=False)
         written.append(out / f"{name}.csv")
     summary = {"raters": len(result.screening), "kept": result.included, "thresholds": result.thresholds,
                "screening": _records(result.screening), "mos": _records(result.mos),
                "per_video_mos": _records(result.per_video), "preference": _records(result.preference),
-               "agreement": _records(result.agreement)}
+               "agreement": _records(result.agreement), **{n: _records(d) for n, d in optional if not d.empty}}
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
     (out / "report.md").write_text(markdown(result, title))
     written += [out / "summary.json", out / "report.md"]
@@ -162,4 +182,14 @@ def write_outputs(result: Analysis, out: str | Path, title: str = "User study", 
 
         plt.close(fig)
         written.append(out / "preference.png")
+    if not result.scale.empty:
+        (out / "ranking.tex").write_text(ranking_latex(result.scale))
+        written.append(out / "ranking.tex")
+        if figure:
+            import matplotlib.pyplot as plt
+
+            fig = ranking_figure(result.scale, "thurstone", f"{title}: ranking")
+            fig.savefig(out / "ranking.png", dpi=110)
+            plt.close(fig)
+            written.append(out / "ranking.png")
     return written

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 from msi.study.answers import expand, frame
 from msi.study.design import CHECK_METHOD, rater_name
@@ -76,4 +77,30 @@ def simulate(manifest: Mapping, profiles: list[str], truth: Mapping, seed: int =
             values = answer(manifest, entry, profile, rng, truth, offsets, noise)
             seconds = float(rng.uniform(1.5, 3.0) if profile == "careless" else rng.uniform(4, 12))
             rows += expand(manifest, entry, values, rater, round(seconds, 2), "")
+    return frame(rows)
+
+
+def simulate_pair_answers(truth: Mapping[str, float], raters: int, repeats: int = 1, seed: int = 0,
+                          pairs: list[tuple[str, str]] | None = None, model: str = "thurstone") -> pd.DataFrame:
+    """Pair answers of simulated raters who choose from a known latent scale ``truth`` (method:
+    score; JOD for ``thurstone``, log-odds for ``bradley-terry``): each rater answers every pair of
+    ``pairs`` (default: every pair of methods) ``repeats`` times, sides at random, choosing left
+    with the model's probability (no ties). The tidy table's pair rows (one question,
+    ``motion_stability``)."""
+    from msi.study.scaling import preference_probability
+
+    rng = np.random.default_rng(seed)
+    names = list(truth)
+    pairs = pairs or [(a, b) for k, a in enumerate(names) for b in names[k + 1:]]
+    P = preference_probability(np.array([truth[m] for m in names]), model)
+    index = {m: i for i, m in enumerate(names)}
+    rows = []
+    for r in range(raters):
+        for rep in range(repeats):
+            for a, b in pairs:
+                left, right = (a, b) if rng.random() < 0.5 else (b, a)
+                choice = "a" if rng.random() < P[index[left], index[right]] else "b"
+                rows.append({"study": "simulated", "rater": rater_name(r), "seq": len(rows), "type": "pair",
+                             "kind": "main", "item": f"pair:{a}:{b}:u{rep}", "utterance": f"u{rep}",
+                             "question": "motion_stability", "a": left, "b": right, "choice": choice})
     return frame(rows)

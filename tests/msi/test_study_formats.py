@@ -150,6 +150,12 @@ def test_analyze_reads_a_minimal_file_from_the_command_line(tmp_path, run_cli, o
     assert code == 0, err
     assert "msi: note:" in err and "no attention screening" in err
     assert "| ours |" in out and (tmp_path / "r" / "mos.csv").is_file()
+    # the minimal six-column pair file over five methods: analysed into a scale with its table and figure
+    code, out, err = run_cli(["study", "analyze", SAMPLES / "pair.csv", "--out", tmp_path / "p", "--resamples", "200"])
+    assert code == 0, err
+    assert "## Ranking" in out and "Thurstone (JOD)" in out
+    for name in ("scale.csv", "win_probability.csv", "ranking.png", "ranking.tex"):
+        assert (tmp_path / "p" / name).stat().st_size > 0, name
     bad = tmp_path / "bad.csv"
     bad.write_text("rater,method,utterance,question,grade\np1,a,u1,q,x\n")
     code, out, err = run_cli(["study", "analyze", bad, "--out", tmp_path / "r2"])
