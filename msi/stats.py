@@ -275,7 +275,7 @@ def icc(ratings: pd.DataFrame, targets: str, raters: str, values: str) -> pd.Dat
 
     cols = ["type", "icc", "ci_low", "ci_high", "p", "n_targets", "n_raters"]
     wide = ratings.pivot_table(index=targets, columns=raters, values=values, aggfunc="mean").dropna(axis=0)
-    if wide.shape[0] < 2 or wide.shape[1] < 2 or np.nanstd(wide.to_numpy()) == 0:
+    if wide.shape[0] < 2 or wide.shape[1] < 2 or wide.size < 5 or np.nanstd(wide.to_numpy()) == 0:  # pingouin needs 5
         return pd.DataFrame(columns=cols)
     long = wide.reset_index().melt(id_vars=targets, var_name=raters, value_name=values)
     with warnings.catch_warnings():

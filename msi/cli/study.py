@@ -189,11 +189,19 @@ examples:
 @click.option("--clip-pattern", default=None, metavar="REGEX",
               help="regular expression with groups (?P<method>...) and (?P<utterance>...) naming a clip from its "
                    "path or URL (default: its folder is the method, its file name the utterance)")
+@click.option("--min-variance", type=float, default=0.15, show_default=True,
+              help="straightliner rule: exclude a rater whose grades (or sides chosen) vary less than this "
+                   "(sample variance; the P.910 toolkit's default; 0: off)")
+@click.option("--outlier-z", type=float, default=None, metavar="Z",
+              help="leave out votes with |z| >= Z among their video's grades (the P.910 toolkit's rule uses 3.29; "
+                   "default: off, as there)")
+@click.option("--max-presentations", type=int, default=None, metavar="N",
+              help="per-rater cap: count only each rater's first N presentations (default: all)")
 @click.option("--resamples", type=int, default=1000, show_default=True,
               help="bootstrap resamples over raters for the ranking's intervals (pairs over 3+ methods)")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the bootstrap")
 def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repeat_flips, panel, min_r, title, fmt,
-            design, question, clip_pattern, resamples, seed) -> int:
+            design, question, clip_pattern, min_variance, outlier_z, max_presentations, resamples, seed) -> int:
     """Screen the raters, then MOS with 95% intervals, preferences with sign tests, agreement
     (Krippendorff's alpha, ICC) and the per-video MOS for msi correlate."""
     import pandas as pd
@@ -230,8 +238,15 @@ def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repea
         manifest = load_study(study)
     if resamples < 1:
         raise UsageError(f"--resamples must be at least 1, got {resamples}")
+    if max_presentations is not None and max_presentations < 1:
+        raise UsageError(f"--max-presentations must be at least 1, got {max_presentations}")
+    if outlier_z is not None and outlier_z <= 0:
+        raise UsageError(f"--outlier-z must be positive, got {outlier_z}")
+    if min_variance < 0:
+        raise UsageError(f"--min-variance must be at least 0, got {min_variance}")
     result = run(df, questions=manifest["questions"] if manifest else None, resamples=resamples, seed=seed,
-                 max_attention_fails=max_attention_fails,
+                 max_presentations=max_presentations, outlier_z=outlier_z,
+                 min_variance=min_variance or None, max_attention_fails=max_attention_fails,
                  max_repeat_diff=max_repeat_diff, max_repeat_flips=max_repeat_flips, panel=panel, min_r=min_r)
     if manifest is not None and not result.per_video.empty:  # paths from the output folder to the study's videos
         root = Path(manifest["folder"])

@@ -12,7 +12,9 @@ and agreement; practice answers are ignored, repeats and attention items serve t
 2. *Repeats*: ACR, the mean absolute difference between a repeat's grades and the first
    presentation's, over questions and repeated items (above ``max_repeat_diff`` grades: excluded);
    pair, the share of repeated answers whose preferred method changed (above ``max_repeat_flips``).
-3. *Panel*: among the raters left, observers who disagree with the panel on the ACR grades
+3. *Straightliners* (crowd rule, :mod:`msi.study.crowd`): a rater whose grades (or sides
+   chosen) vary less than ``min_variance`` (0.15, the P.910 toolkit's default).
+4. *Panel*: among the raters left, observers who disagree with the panel on the ACR grades
    (default ``p913``):
    ``bt500`` (ITU-R BT.500-14, Annex 1 §2.3.1): for every video and question j, the mean u_j,
    standard deviation s_j and kurtosis β2_j = m4 / m2² of the grades; a grade counts in P_i when
@@ -47,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from msi.stats import CONFIDENCE, icc, krippendorff_alpha, mean_ci, share_ci, sign_test
+from msi.study.crowd import MIN_VARIANCE, cap_presentations, outlying_votes, rater_variance, straightliners
 from msi.study.scaling import RESAMPLES, scale_tables
 
 #: Default screening thresholds (each a ``msi study analyze`` option).
@@ -59,7 +62,8 @@ PANEL_RULES = ("bt500", "p913", "none")
 ICC_TYPES = ("ICC(A,1)", "ICC(A,k)")
 
 SCREENING_COLUMNS = ["rater", "answers", "attention_items", "attention_failed", "repeat_items", "repeat_grade_diff",
-                     "repeat_flips", "panel_p", "panel_q", "panel_n", "panel_r", "excluded", "reasons"]
+                     "repeat_flips", "grade_variance", "side_variance", "panel_p", "panel_q", "panel_n", "panel_r",
+                     "capped", "outlier_votes", "excluded", "reasons"]
 
 
 @dataclass
@@ -192,9 +196,11 @@ def _acr_units(answers: pd.DataFrame) -> pd.DataFrame:
 
 def screen(answers: pd.DataFrame, max_attention_fails: int = MAX_ATTENTION_FAILS,
            max_repeat_diff: float = MAX_REPEAT_DIFF, max_repeat_flips: float = MAX_REPEAT_FLIPS,
-           panel: str = "p913", min_r: float = MIN_R) -> pd.DataFrame:
-    """One row per rater (:data:`SCREENING_COLUMNS`): the measures of the three screenings, and
-    ``excluded`` with its ``reasons`` (``;``-separated, empty for a rater kept)."""
+           panel: str = "p913", min_r: float = MIN_R, min_variance: float | None = MIN_VARIANCE) -> pd.DataFrame:
+    """One row per rater (:data:`SCREENING_COLUMNS`): the measures of the screenings, and
+    ``excluded`` with its ``reasons`` (``;``-separated, empty for a rater kept). ``min_variance``:
+    the straightliner rule of :mod:`msi.study.crowd` (None: off). ``capped`` and
+    ``outlier_votes`` are filled by :func:`analyze`."""
     if panel not in PANEL_RULES:
         raise ValueError(f"panel must be one of {PANEL_RULES}, got {panel!r}")
     counted = answers[answers["kind"] != "practice"]
@@ -205,7 +211,11 @@ def screen(answers: pd.DataFrame, max_attention_fails: int = MAX_ATTENTION_FAILS
     out = out.merge(per.reset_index(), on="rater", how="left").merge(repeat_consistency(answers), on="rater", how="left")
     out[["attention_items", "attention_failed", "repeat_items"]] = (
         out[["attention_items", "attention_failed", "repeat_items"]].fillna(0).astype(int))
+    out = out.merge(rater_variance(answers), on="rater", how="left")
     reasons: dict[str, list[str]] = {r: [] for r in out["rater"]}
+    if min_variance is not None:
+        for rater, why in straightliners(out, min_variance).items():
+            reasons[rater].append(why)
     for r in out.itertuples():
         if r.attention_failed > max_attention_fails:
             reasons[r.rater].append(f"failed {r.attention_failed} of {r.attention_items} attention items")
@@ -230,6 +240,8 @@ def screen(answers: pd.DataFrame, max_attention_fails: int = MAX_ATTENTION_FAILS
                 reasons[r.rater].append(f"disagrees with the panel (P.913: r={r.panel_r:.2f} < {min_r})")
     out["reasons"] = out["rater"].map(lambda r: "; ".join(reasons[r]))
     out["excluded"] = out["reasons"] != ""
+    out["capped"] = 0
+    out["outlier_votes"] = 0
     return out[SCREENING_COLUMNS]
 
 
@@ -287,13 +299,13 @@ def preference_table(answers: pd.DataFrame, level: float = CONFIDENCE) -> pd.Dat
 
 
 def agreement_table(answers: pd.DataFrame) -> pd.DataFrame:
-    """Inter-rater agreement per design and question: Krippendorff's α (ordinal) and, for ACR
-    grades, the ICCs of :data:`ICC_TYPES`; columns ``type, question, measure, value, ci_low,
+    """Inter-rater agreement per design and question: Krippendorff's α (ordinal) and, for the
+    grades (ACR, DCR, CCR), the ICCs of :data:`ICC_TYPES`; columns ``type, question, measure, value, ci_low,
     ci_high, units, raters``."""
     rows = []
     main = answers[answers["kind"] == "main"]
     for (design, question), g in main.groupby(["type", "question"], sort=False):
-        if design == "acr":
+        if design != "pair":  # graded: ACR, DCR, CCR
             value = g["grade"].astype(float)
         else:
             a = g["item"].map(lambda i: pair_methods(i)[0])
@@ -303,7 +315,7 @@ def agreement_table(answers: pd.DataFrame) -> pd.DataFrame:
         rows.append({"type": design, "question": question, "measure": "krippendorff_alpha_ordinal",
                      "value": krippendorff_alpha(matrix.to_numpy(), "ordinal"), "ci_low": np.nan, "ci_high": np.nan,
                      "units": int(matrix.notna().sum(axis=0).ge(2).sum()), "raters": int(matrix.shape[0])})
-        if design == "acr":
+        if design != "pair":
             res = icc(g.assign(v=value), "item", "rater", "v")
             for t in res[res["type"].isin(ICC_TYPES)].itertuples():
                 rows.append({"type": design, "question": question, "measure": t.type, "value": t.icc,
@@ -312,11 +324,23 @@ def agreement_table(answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def analyze(answers: pd.DataFrame, questions: list[str] | None = None, level: float = CONFIDENCE,
-            resamples: int = RESAMPLES, seed: int = 0, **thresholds) -> Analysis:
+            resamples: int = RESAMPLES, seed: int = 0, max_presentations: int | None = None,
+            outlier_z: float | None = None, **thresholds) -> Analysis:
     """Screen the raters (:func:`screen`, ``thresholds`` its keywords), then every table on the
-    answers of the raters kept (the scales with ``resamples`` bootstrap resamples, seeded)."""
+    answers of the raters kept (the scales with ``resamples`` bootstrap resamples, seeded).
+
+    Crowd rules (:mod:`msi.study.crowd`, each off when None): only each rater's first
+    ``max_presentations`` presentations count; votes with |z| >= ``outlier_z`` among their video's
+    are left out of the tables (after the screening). Both are counted per rater."""
+    answers, capped = cap_presentations(answers, max_presentations)
     screening = screen(answers, **thresholds)
     kept = answers[answers["rater"].isin(screening.loc[~screening["excluded"], "rater"])]
+    if outlier_z is not None:
+        out = outlying_votes(kept, outlier_z)
+        screening["outlier_votes"] = screening["rater"].map(kept[out].groupby("rater").size()).fillna(0).astype(int)
+        kept = kept[~out]
+    screening["capped"] = screening["rater"].map(capped).fillna(0).astype(int)
+    thresholds = {**thresholds, "max_presentations": max_presentations, "outlier_z": outlier_z}
     scale, probability = scale_tables(kept, level, resamples=resamples, seed=seed)
     return Analysis(screening=screening, mos=mos_table(kept, level), per_video=per_video_mos(kept, questions),
                     preference=preference_table(kept, level), agreement=agreement_table(kept),

@@ -49,7 +49,8 @@ RESAMPLES = 1000
 Z75 = float(stats.norm.ppf(0.75))
 
 
-def _slope(model: str) -> float:
+def slope(model: str) -> float:
+    """The model's slope c: P(i preferred to j) = F(c (s_i - s_j)) (Z75 for Thurstone, 1 for Bradley-Terry)."""
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     return Z75 if model == "thurstone" else 1.0
@@ -70,12 +71,12 @@ def _derivatives(model: str, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def preference_probability(scores, model: str = "thurstone") -> np.ndarray:
     """P[..., i, j]: the model's probability that i is preferred to j (``scores`` (..., n))."""
     s = np.asarray(scores, dtype=np.float64)
-    d = _slope(model) * (s[..., :, None] - s[..., None, :])
+    d = slope(model) * (s[..., :, None] - s[..., None, :])
     return np.exp(_log_cdf(model, d))
 
 
 def _objective(model: str, W: np.ndarray, s: np.ndarray, prior: float) -> np.ndarray:
-    d = _slope(model) * (s[..., :, None] - s[..., None, :])
+    d = slope(model) * (s[..., :, None] - s[..., None, :])
     return -(W * _log_cdf(model, d)).sum(axis=(-2, -1)) + prior * (s**2).sum(-1)
 
 
@@ -83,7 +84,7 @@ def hessian(W, scores, model: str = "thurstone", prior: float = PRIOR) -> np.nda
     """The Hessian of the negative penalised log-likelihood at ``scores`` (the observed
     information; batched over leading axes)."""
     W, s = np.asarray(W, dtype=np.float64), np.asarray(scores, dtype=np.float64)
-    c = _slope(model)
+    c = slope(model)
     _, k = _derivatives(model, c * (s[..., :, None] - s[..., None, :]))
     A = c**2 * (W * k + np.swapaxes(W * k, -1, -2))
     n = W.shape[-1]
@@ -99,7 +100,7 @@ def fit_scale(W, model: str = "thurstone", prior: float = PRIOR, tol: float = 1e
     W = np.asarray(W, dtype=np.float64)
     if W.ndim < 2 or W.shape[-1] != W.shape[-2]:
         raise ValueError("W must be (..., n, n)")
-    c, n = _slope(model), W.shape[-1]
+    c, n = slope(model), W.shape[-1]
     s = np.zeros(W.shape[:-1])
     f = _objective(model, W, s, prior)
     centre = np.full((n, n), 1.0 / n)  # fixes the free constant: Newton steps stay at mean 0
@@ -196,7 +197,7 @@ def scale_of(pairs: pd.DataFrame, model: str = "thurstone", level: float = CONFI
     scores = pd.DataFrame({"method": [names[i] for i in order], "score": s[order], "ci_low": lo[order],
                            "ci_high": hi[order], "rank": np.arange(1, m + 1), "p_best": best[order],
                            "comparisons": n.sum(1)[order].round(0).astype(int)})
-    c = _slope(model)
+    c = slope(model)
     def F(d: float) -> float:
         return float(np.exp(_log_cdf(model, c * d))) if np.isfinite(d) else math.nan
     probs = pd.DataFrame([{"a": names[i], "b": names[j], "p": F(diff[i, j]), "ci_low": F(dlo[i, j]),
