@@ -154,7 +154,7 @@ rater,method,utterance,question,grade; pair: rater,utterance,question,a,b,choice
 answers or votes_per_worker CSV. The format is recognised by its columns (--format to say it).
 Writes into --out: report.md, screening.csv, mos.csv, per_video_mos.csv, preference.csv,
 preference.png, agreement.csv, summary.json; with DCR/CCR answers dmos.csv/cmos.csv; with
-pairs over 3+ methods the ranking: scale.csv (Thurstone Case V in JOD, Bradley-Terry), 
+pairs over 3+ methods the ranking: scale.csv (Thurstone Case V in JOD, Bradley-Terry),
 win_probability.csv, ranking.png, ranking.tex.
 
 \b
@@ -203,7 +203,8 @@ examples:
 def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repeat_flips, panel, min_r, title, fmt,
             design, question, clip_pattern, min_variance, outlier_z, max_presentations, resamples, seed) -> int:
     """Screen the raters, then MOS with 95% intervals, preferences with sign tests, agreement
-    (Krippendorff's alpha, ICC) and the per-video MOS for msi correlate."""
+    (Krippendorff's alpha, ICC) and the per-video MOS for msi correlate; DMOS/CMOS of DCR/CCR
+    answers; pairs over three or more methods ranked on one scale with intervals."""
     import pandas as pd
 
     from msi.study.analysis import analyze as run
