@@ -115,7 +115,7 @@ def _blank(v) -> bool:
 
 def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
     """The answers table checked and normalised, or one :class:`BadAnswers` line naming the
-    first problem (with the row, 1-based as in a spreadsheet after the header).
+    first problem (with the row, 1-based as in a spreadsheet after the header, and the column).
 
     Checks: the required columns exist; ``type`` and ``kind`` are known; every row has the values
     its type needs; grades are integers 1-5 (0 and 6 are refused, not clipped); choices are
@@ -131,14 +131,14 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
     for c in ("rater", "type", "kind", "item", "utterance", "question", "method", "video", "a", "b", "choice", "expect"):
         df[c] = df[c].map(lambda v: None if _blank(v) else str(v).strip())
 
-    def fail(i: int, what: str) -> None:
-        raise BadAnswers(f"{source}: row {i + 1}: {what}")
+    def fail(i: int, what: str, column: str | None = None) -> None:
+        raise BadAnswers(f"{source}: row {i + 1}{f', column {column!r}' if column else ''}: {what}")
 
     for col, allowed in (("type", TYPES), ("kind", KINDS)):
         bad = ~df[col].isin(allowed)
         if bad.any():
             i = int(np.argmax(bad.to_numpy()))
-            fail(i, f"{col} {df.loc[i, col]!r} is not one of {', '.join(allowed)}")
+            fail(i, f"{col} {df.loc[i, col]!r} is not one of {', '.join(allowed)}", col)
     grades = pd.to_numeric(df["grade"], errors="coerce")
     for design, cols in REQUIRED.items():
         rows = df["type"] == design
@@ -146,16 +146,16 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
             empty = rows & df[c].map(_blank)
             if empty.any():
                 i = int(np.argmax(empty.to_numpy()))
-                fail(i, f"a {design} answer needs {c!r}")
+                fail(i, f"{design} answers need {c!r}", c)
     for design, allowed in TYPE_GRADES.items():
         bad = (df["type"] == design) & ~grades.isin(allowed)
         if bad.any():
             i = int(np.argmax(bad.to_numpy()))
-            fail(i, f"grade {str(df.loc[i, 'grade'])!r} is not one of {', '.join(map(str, sorted(allowed)))}")
+            fail(i, f"grade {str(df.loc[i, 'grade'])!r} is not one of {', '.join(map(str, sorted(allowed)))}", "grade")
     bad = (df["type"] == "pair") & ~df["choice"].isin(CHOICES)
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
-        fail(i, f"choice {df.loc[i, 'choice']!r} is not one of {', '.join(CHOICES)}")
+        fail(i, f"choice {df.loc[i, 'choice']!r} is not one of {', '.join(CHOICES)}", "choice")
     df["grade"] = grades.astype("Int64")
     df["seq"] = pd.to_numeric(df["seq"], errors="coerce").astype("Int64")
     df["seconds"] = pd.to_numeric(df["seconds"], errors="coerce").astype(float)

@@ -196,11 +196,11 @@ def from_tidy(df: pd.DataFrame, source: str, clip_pattern: str | None = None) ->
         row["type"] = design
         for c in ("rater", "question"):
             if _blank(row.get(c)):
-                raise _fail(source, i, c, f"a {design} answer needs a {c}")
+                raise _fail(source, i, c, f"{design} answers need a {c}")
         if chose:
             for c in ("a", "b", "utterance"):
                 if _blank(row.get(c)):
-                    raise _fail(source, i, c, f"a pair answer needs {c!r}")
+                    raise _fail(source, i, c, f"pair answers need {c!r}")
             word = str(r["choice"]).strip()
             choice = CHOICE_WORDS.get(word.lower()) or ("a" if word == row["a"] else "b" if word == row["b"] else None)
             if choice is None:

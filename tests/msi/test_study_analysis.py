@@ -158,15 +158,15 @@ def test_plans_spread_utterances_and_hide_repeats():
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"grade": 0}, "grade '0' is not one of"), ({"grade": 6}, "grade '6' is not one of"),
-    ({"grade": "x"}, "grade 'x' is not one of"), ({"kind": "extra"}, "kind 'extra'"),
-    ({"type": "mos"}, "type 'mos'")])
+    ({"grade": 0}, "column 'grade': grade '0' is not one of"), ({"grade": 6}, "column 'grade': grade '6' is not one of"),
+    ({"grade": "x"}, "column 'grade': grade 'x' is not one of"), ({"kind": "extra"}, "column 'kind': kind 'extra'"),
+    ({"type": "mos"}, "column 'type': type 'mos'"), ({"question": ""}, "column 'question': acr answers need 'question'")])
 def test_validation_refuses_bad_rows(study_answers, change, message):
     _, df = study_answers
     bad = df[df["type"] == "acr"].head(5).astype(object).copy()
     for k, v in change.items():
         bad.iloc[2, bad.columns.get_loc(k)] = v
-    with pytest.raises(BadAnswers, match="row 3: " + message):
+    with pytest.raises(BadAnswers, match="^f.csv: row 3, " + message):
         validate(bad, "f.csv")
 
 
