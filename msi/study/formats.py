@@ -174,8 +174,9 @@ def _finish(rows: list[dict], source: str, notes: list[str], fmt: str) -> Import
 # ----------------------------------------------------------------------------- formats
 
 
-def from_tidy(df: pd.DataFrame, source: str, clip_pattern: str | None = None) -> Imported:
-    """The minimal tidy rows (ACR and/or pair), every other column optional."""
+def from_tidy(df: pd.DataFrame, source: str, clip_pattern: str | None = None, design: str = "acr") -> Imported:
+    """The minimal tidy rows (ACR and/or pair), every other column optional; a grade without a
+    ``type`` is of ``design`` (acr, dcr or ccr)."""
     df = df.rename(columns=lambda c: str(c).strip().lower())
     pattern = _compile(clip_pattern, source)
     notes: list[str] = []
@@ -189,14 +190,14 @@ def from_tidy(df: pd.DataFrame, source: str, clip_pattern: str | None = None) ->
             raise _fail(source, i, "choice", "both a grade and a choice: is it an ACR or a pair answer?")
         if not graded and not chose:
             raise _fail(source, i, "grade" if "grade" in has else "choice", "no answer (empty)")
-        design = str(row.get("type") or ("acr" if graded else "pair")).lower()
-        if design not in TYPES or (design == "pair") != chose:
-            raise _fail(source, i, "type", f"{design!r} does not fit a {'choice' if chose else 'grade'} "
+        kind = str(row.get("type") or (design if graded else "pair")).lower()
+        if kind not in TYPES or (kind == "pair") != chose:
+            raise _fail(source, i, "type", f"{kind!r} does not fit a {'choice' if chose else 'grade'} "
                                            f"(acr, dcr, ccr take a grade, pair a choice)")
-        row["type"] = design
+        row["type"] = kind
         for c in ("rater", "question"):
             if _blank(row.get(c)):
-                raise _fail(source, i, c, f"{design} answers need a {c}")
+                raise _fail(source, i, c, f"{kind} answers need a {c}")
         if chose:
             for c in ("a", "b", "utterance"):
                 if _blank(row.get(c)):
@@ -208,7 +209,7 @@ def from_tidy(df: pd.DataFrame, source: str, clip_pattern: str | None = None) ->
                                                  f"methods ({row['a']}, {row['b']})")
             row["choice"] = choice
         else:
-            row["grade"] = _grade(r["grade"], design, source, i, "grade")
+            row["grade"] = _grade(r["grade"], kind, source, i, "grade")
             if _blank(row.get("method")) or _blank(row.get("utterance")):
                 if _blank(row.get("video")):
                     raise _fail(source, i, "method" if _blank(row.get("method")) else "utterance",
@@ -249,7 +250,7 @@ def from_wide(df: pd.DataFrame, source: str, design: str = "acr", clip_pattern: 
             raise _fail(source, i, questions[0], "no grade in any question column")
     tidy = pd.DataFrame(long)
     try:
-        out = from_tidy(tidy.drop(columns="_row"), source, clip_pattern)
+        out = from_tidy(tidy.drop(columns="_row"), source, clip_pattern, design)
     except BadAnswers as exc:  # a tidy row number is not the file's: say the file's
         m = re.search(r": row (\d+)", str(exc))
         if not m:
@@ -401,7 +402,7 @@ def read(path: str | Path, fmt: str = "auto", design: str | None = None, questio
     if fmt == "msi":
         return Imported(validate(df, source), "msi", [])
     if fmt == "tidy":
-        return from_tidy(df, source, clip_pattern)
+        return from_tidy(df, source, clip_pattern, graded or "acr")
     if fmt == "wide":
         return from_wide(df, source, graded or "acr", clip_pattern)
     if fmt == "avrate":

@@ -13,7 +13,7 @@ from msi.study.adaptive import _fisher, information_gain, next_pairs, plan_pairs
 from msi.study.analysis import analyze, mos_table, screen
 from msi.study.answers import BadAnswers
 from msi.study.crowd import cap_presentations, outlying_votes
-from msi.study.formats import from_p910, from_tidy
+from msi.study.formats import from_p910, from_tidy, read
 from msi.study.scaling import Z75, fit_scale, hessian
 
 
@@ -64,7 +64,7 @@ def test_per_rater_cap_keeps_the_first_presentations():
     assert left_out.to_dict() == {"r1": 2} and (capped["rater"] == "r2").sum() == 2
 
 
-def test_dmos_and_cmos_with_t_intervals():
+def test_dmos_and_cmos_with_t_intervals(tmp_path):
     rows = [{"rater": f"r{i}", "type": t, "method": "ours", "utterance": "u1", "question": "q", "grade": g}
             for t, gs in (("dcr", [5, 4, 4, 3, 5]), ("ccr", [-1, 0, -2, 1, -1])) for i, g in enumerate(gs)]
     df = from_tidy(pd.DataFrame(rows), "d.csv").answers
@@ -72,6 +72,12 @@ def test_dmos_and_cmos_with_t_intervals():
         r = mos_table(df, design=design).iloc[0]
         lo, hi = stats.t.interval(0.95, 4, loc=np.mean(gs), scale=stats.sem(gs))
         assert (r.mos, r.ci_low, r.ci_high) == pytest.approx((np.mean(gs), lo, hi))
+    # a file that does not say its design: --design tells it (and a CCR grade is refused as ACR)
+    f = tmp_path / "ccr.csv"
+    f.write_text("rater,method,utterance,question,grade\nr1,ours,u1,q,-2\nr2,ours,u1,q,1\n")
+    assert mos_table(read(f, design="ccr").answers, design="ccr").loc[0, "mos"] == pytest.approx(-0.5)
+    with pytest.raises(BadAnswers, match="row 1, column 'grade': '-2' is not a grade of the ACR scale"):
+        read(f)
     bad = pd.DataFrame([{"rater": "r1", "type": "ccr", "method": "m", "utterance": "u", "question": "q", "grade": 4}])
     with pytest.raises(BadAnswers, match=r"row 1, column 'grade': '4' is not a grade of the CCR scale \(-3"):
         from_tidy(bad, "c.csv")
