@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from msi.study.adaptive import _fisher, information_gain, next_pairs, plan_pairs
+from msi.study.adaptive import PLAN_PRIOR, _fisher, information_gain, next_pairs, plan_pairs
 from msi.study.analysis import analyze, mos_table, screen
 from msi.study.answers import BadAnswers
 from msi.study.crowd import cap_presentations, outlying_votes
@@ -122,8 +122,8 @@ def test_adaptive_plan_prefers_the_uncertain_pair_and_updates_as_it_goes():
     assert gain[0, 1] < min(gain[0, 2], gain[1, 2]) and np.allclose(gain, gain.T)
     # the second pick of a batch is the best pair given the first one's information, computed here
     # from the inverse of the information matrix with the first pair's rank-one term added
-    s = fit_scale(W)
-    H = hessian(W, s)
+    s = fit_scale(W, prior=PLAN_PRIOR)
+    H = hessian(W, s, prior=PLAN_PRIOR)
     w = Z75**2 * _fisher("thurstone", Z75 * (s[:, None] - s[None, :]))
     u = np.zeros(3)
     u[first[0]], u[first[1]] = 1, -1
@@ -131,6 +131,18 @@ def test_adaptive_plan_prefers_the_uncertain_pair_and_updates_as_it_goes():
     v = {(i, j): cov[i, i] + cov[j, j] - 2 * cov[i, j] for i, j in [(0, 1), (0, 2), (1, 2)]}
     best = max(v, key=lambda p: np.log1p(w[p] * v[p]))
     assert next_pairs(W, 2) == [first, best]
+    # the variance criterion: the pair whose information most lowers the summed variance of the
+    # centred scores, trace(C inv(H + w u u') C), computed here by inverting each candidate's matrix
+    C = np.eye(3) - 1 / 3
+
+    def total(i, j):
+        e = np.zeros(3)
+        e[i], e[j] = 1, -1
+        return np.trace(C @ np.linalg.inv(H + w[i, j] * np.outer(e, e)) @ C)
+
+    assert next_pairs(W, 1, criterion="variance") == [min([(0, 1), (0, 2), (1, 2)], key=lambda p: total(*p))]
+    with pytest.raises(ValueError, match="criterion"):
+        next_pairs(W, 1, criterion="luck")
     assert next_pairs(W, 3) == next_pairs(W.copy(), 3)  # pure and deterministic
     # from an answers table, by method names
     answers = from_tidy(pd.DataFrame([{"rater": "r1", "utterance": "u", "question": "q", "a": "x", "b": "y",
