@@ -68,10 +68,10 @@ class Imported:
 
 
 def _fail(source: str, row: int | None, column: str | None, what: str) -> BadAnswers:
-    where = "".join([f": row {row}" if row is not None else "", f", column {column!r}" if column else ""])
-    if row is None and column:
-        where = f": column {column!r}"
-    return BadAnswers(f"{source}{where}: {what}")
+    """One line: ``source: row R, column 'C': what`` (row 1-based after the header)."""
+    where = [f"row {row}"] if row is not None else []
+    where += [f"column {column!r}"] if column else []
+    return BadAnswers(f"{source}: {', '.join(where)}: {what}" if where else f"{source}: {what}")
 
 
 def _blank(v) -> bool:
@@ -264,7 +264,6 @@ def from_wide(df: pd.DataFrame, source: str, design: str = "acr", clip_pattern: 
 def from_avrate(df: pd.DataFrame, source: str, question: str = DEFAULT_QUESTION, design: str = "acr",
                 clip_pattern: str | None = None) -> Imported:
     """avrateNG's ``ratings`` rows: the ``acr`` fields as grades, the other page fields left out."""
-    df = df.rename(columns={c: c for c in df.columns})
     lower = {str(c).strip().lower(): c for c in df.columns}
     col = {c: lower[c.lower()] for c in AVRATE_COLUMNS}
     pattern = _compile(clip_pattern, source)
@@ -289,8 +288,7 @@ def from_avrate(df: pd.DataFrame, source: str, question: str = DEFAULT_QUESTION,
              f"{source}: avrateNG ratings; clips named by the clip pattern"]
     if skipped:
         notes.append(f"{source}: page fields {', '.join(sorted(skipped))} are not answers (left out)")
-    out = _finish(rows, source, notes, "avrate")
-    return out
+    return _finish(rows, source, notes, "avrate")
 
 
 def from_p910(df: pd.DataFrame, source: str, question: str = DEFAULT_QUESTION, design: str | None = None,
@@ -307,25 +305,31 @@ def from_p910(df: pd.DataFrame, source: str, question: str = DEFAULT_QUESTION, d
     pattern = _compile(clip_pattern, source)
     worker = lower.get("workerid")
     get = lambda r, name: r.get(lower[name]) if name in lower else None  # noqa: E731
-    rows, unplayed, notes = [], 0, []
+    rows, unplayed, notes, seen = [], 0, [], {}
     for i, r in enumerate(df.to_dict(orient="records"), start=1):
         if _blank(r[worker]):
             raise _fail(source, i, lower["workerid"], "no worker id")
         if ("assignmentstatus" in lower and str(get(r, "assignmentstatus")).strip().lower() == "rejected"):
             continue
         tp, gold = get(r, "input.tp_clip"), get(r, "input.gold_clip")
-        for seq, k in enumerate(ks):
+        for k in ks:
             vote, url = get(r, f"answer.q{k}"), get(r, f"answer.q{k}_url")
             if _blank(vote):
                 continue
             if _blank(url):
                 raise _fail(source, i, lower.get(f"answer.q{k}_url", f"Answer.Q{k}_URL"), "a vote without its clip")
             played = get(r, f"answer.video_n_finish_q{k}")
-            if not _blank(played) and float(played) <= 0:
-                unplayed += 1
-                continue
+            if not _blank(played):
+                try:
+                    ended = float(played) > 0
+                except ValueError:
+                    raise _fail(source, i, lower[f"answer.video_n_finish_q{k}"],
+                                f"{played!r} is not a count of plays to the end") from None
+                if not ended:
+                    unplayed += 1
+                    continue
             grade = _grade(vote, design, source, i, lower[f"answer.q{k}"])
-            row = {"rater": str(r[worker]).strip(), "seq": seq, "type": design, "question": question, "video": url,
+            row = {"rater": str(r[worker]).strip(), "type": design, "question": question, "video": url,
                    "grade": grade, "kind": "main"}
             if not _blank(tp) and str(url).strip() == str(tp).strip():
                 ans = _grade(get(r, "input.tp_ans"), design, source, i, lower.get("input.tp_ans", "Input.TP_ANS"))
@@ -340,7 +344,7 @@ def from_p910(df: pd.DataFrame, source: str, question: str = DEFAULT_QUESTION, d
             if parts is None:
                 raise _fail(source, i, lower[f"answer.q{k}_url"], f"{url!r} does not match the clip pattern")
             row["method"], row["utterance"] = parts
-            row["seq"] = len([x for x in rows if x["rater"] == row["rater"]])
+            row["seq"] = seen[row["rater"]] = seen.get(row["rater"], -1) + 1  # across the worker's sessions
             rows.append(row)
     notes.append(f"{source}: P.910 toolkit answers ({design.upper()}, {len(ks)} ratings per session)")
     if unplayed:
@@ -348,8 +352,7 @@ def from_p910(df: pd.DataFrame, source: str, question: str = DEFAULT_QUESTION, d
     if not any(x["kind"] == "attention" for x in rows):
         notes.append(f"{source}: no trapping or gold clip columns (Input.TP_CLIP, Input.GOLD_CLIP): "
                      "no attention screening")
-    out = _finish(rows, source, notes, "p910")
-    return out
+    return _finish(rows, source, notes, "p910")
 
 
 def from_p910_votes(df: pd.DataFrame, source: str, question: str = DEFAULT_QUESTION, design: str = "acr",

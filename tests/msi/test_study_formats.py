@@ -134,6 +134,9 @@ def test_clip_pattern_names_methods_and_utterances(tmp_path):
     ("rater,method,utterance,motion_stability\np1,real,u1,4\np2,real,u1,\n", "row 2, column 'motion_stability': no grade"),
     ("user_ID,stimuli_ID,stimuli_file,rating_type,rating,timestamp\n1,0,v/a/u.mkv,acr,4,t\n1,1,v/a/w.mkv,range_7point_slider,6,t\n",
      "row 2, column 'rating_type': 'range_7point_slider' is not a five-grade ACR answer"),
+    ("WorkerId,Answer.Q1,Answer.Q1_URL,Answer.video_n_finish_Q1\nW1,4,v/a/u.mp4,1\nW2,3,v/a/u.mp4,yes\n",
+     "row 2, column 'Answer.video_n_finish_Q1': 'yes' is not a count of plays"),
+    ("WorkerId,Answer.Q1,Answer.Q1_URL\nW1,4,\n", "row 1, column 'Answer.Q1_URL': a vote without its clip"),
     ("foo,bar\n1,2\n", "not a known answers format"),
 ])
 def test_a_broken_or_ambiguous_file_is_one_line_naming_row_and_column(tmp_path, text, message):
