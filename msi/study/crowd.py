@@ -7,7 +7,11 @@ listening tests, the same screening):
   graded design) answered without looking. Pair answers have the same rule on the sides chosen,
   coded left +1, no preference 0, right −1 (the toolkit applies it to CCR answers by position,
   undoing the sign its page gives them): always picking one side is variance 0.
-  The toolkit applies the rule per session (one HIT); here per rater, over all their answers.
+  The toolkit applies the rule per session (one HIT); here per rater, over all their answers, and
+  only to a design the rater saw in at least :data:`MIN_PRESENTATIONS` counted presentations: a
+  careful rater shown two pairs that both had the better video on the right is no straightliner
+  (with 8 presentations and sides drawn at random, a careful rater picks one side throughout with
+  probability 2⁻⁷ < 1 %).
 * **Outlying votes** (toolkit: ``outlier_removal``, off by default there and here): a grade whose
   z-score among the grades of its video and question is |z| >= 3.29 (NIST/SEMATECH e-Handbook of
   Statistical Methods, §1.3.5.17; 3.29 is the two-sided 0.1 % point of the normal) is left out.
@@ -26,6 +30,8 @@ import pandas as pd
 
 #: The toolkit's least variance of a session's grades (``variance_bigger_equal``).
 MIN_VARIANCE = 0.15
+#: Fewest counted presentations of a design before the straightliner rule judges it.
+MIN_PRESENTATIONS = 8
 #: |z| at or above which a vote is an outlier (NIST: two-sided p = 0.001).
 OUTLIER_Z = 3.29
 GRADED = ("acr", "dcr", "ccr")
@@ -33,7 +39,8 @@ GRADED = ("acr", "dcr", "ccr")
 
 def rater_variance(answers: pd.DataFrame) -> pd.DataFrame:
     """Per rater: ``grade_variance`` (sample variance of their ``main`` grades, NaN for fewer than
-    two) and ``side_variance`` (of their pair choices coded a +1, none 0, b −1)."""
+    two) and ``side_variance`` (of their pair choices coded a +1, none 0, b −1), with the numbers
+    of presentations they rest on (``graded_presentations``, ``pair_presentations``)."""
     main = answers[answers["kind"] == "main"]
     graded = main[main["type"].isin(GRADED)]
     pair = main[main["type"] == "pair"]
@@ -43,17 +50,23 @@ def rater_variance(answers: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"rater": pd.unique(answers["rater"])})
     out["grade_variance"] = out["rater"].map(g).astype(float)
     out["side_variance"] = out["rater"].map(s).astype(float)
+    for name, part in (("graded_presentations", graded), ("pair_presentations", pair)):
+        out[name] = out["rater"].map(part.groupby("rater")["seq"].nunique()).fillna(0).astype(int)
     return out
 
 
-def straightliners(variance: pd.DataFrame, min_variance: float = MIN_VARIANCE) -> dict[str, str]:
-    """Rater -> reason, for the raters whose grade or side variance is below ``min_variance``."""
+def straightliners(variance: pd.DataFrame, min_variance: float = MIN_VARIANCE,
+                   min_presentations: int = MIN_PRESENTATIONS) -> dict[str, str]:
+    """Rater -> reason, for the raters whose grade or side variance is below ``min_variance``
+    over at least ``min_presentations`` presentations (``variance``: :func:`rater_variance`)."""
     out = {}
     for r in variance.itertuples():
         why = []
-        if np.isfinite(r.grade_variance) and r.grade_variance < min_variance:
+        if (np.isfinite(r.grade_variance) and r.grade_variance < min_variance
+                and r.graded_presentations >= min_presentations):
             why.append(f"straightliner: grade variance {r.grade_variance:.2f} < {min_variance}")
-        if np.isfinite(r.side_variance) and r.side_variance < min_variance:
+        if (np.isfinite(r.side_variance) and r.side_variance < min_variance
+                and r.pair_presentations >= min_presentations):
             why.append(f"straightliner: side variance {r.side_variance:.2f} < {min_variance}")
         if why:
             out[r.rater] = "; ".join(why)

@@ -25,24 +25,29 @@ def acr_rows(grades: dict[str, list[int]], items: list[str] | None = None) -> pd
 
 
 def test_straightliner_rule_on_the_grade_variance():
-    grades = {"r1": [5, 4, 2, 1, 3, 4], "r2": [4, 4, 4, 4, 4, 4], "r3": [4, 4, 4, 4, 4, 3], "r4": [2, 3, 4, 5, 1, 2]}
+    grades = {"r1": [5, 4, 2, 1, 3, 4, 2, 5], "r2": [4] * 8, "r3": [4, 4, 4, 4, 4, 4, 4, 3],
+              "r4": [2, 3, 4, 5, 1, 2, 3, 4], "r5": [4] * 7}
     s = screen(acr_rows(grades), panel="none").set_index("rater")
     for r, g in grades.items():
         assert s.loc[r, "grade_variance"] == pytest.approx(statistics.variance(g))
-    # by hand: r2 0.0 and r3 1/6 = 0.167 against 0.15: only r2 is a straightliner
+    # by hand: r2 0.0 and r3 1/8 = 0.125 against 0.15 over 8 presentations: both straightliners;
+    # r5 gave seven 4s: too few presentations to judge (8 needed)
     assert s.loc["r2", "excluded"] and "straightliner: grade variance 0.00 < 0.15" in s.loc["r2", "reasons"]
-    assert not s.loc[["r1", "r3", "r4"], "excluded"].any()
-    assert not screen(acr_rows(grades), panel="none", min_variance=None).set_index("rater").loc["r2", "excluded"]
+    assert s.loc["r3", "excluded"] and "grade variance 0.12 < 0.15" in s.loc["r3", "reasons"]
+    assert not s.loc[["r1", "r4", "r5"], "excluded"].any()
+    assert not screen(acr_rows(grades), panel="none", min_variance=None).set_index("rater")["excluded"].any()
 
 
 def test_straightliner_rule_on_the_sides_of_pair_answers():
     rows = [{"rater": r, "utterance": f"u{k}", "question": "q", "a": "x" if k % 2 else "y", "b": "y" if k % 2 else "x",
-             "choice": c} for r, cs in {"left": "aaaaaa", "fair": "abab" + "na"}.items() for k, c in enumerate(cs)]
+             "choice": c} for r, cs in {"left": "aaaaaaaa", "fair": "abab" + "naab", "few": "aaaaaaa"}.items()
+            for k, c in enumerate(cs)]
     for row in rows:
         row["choice"] = {"n": "none"}.get(row["choice"], row["choice"])
     s = screen(from_tidy(pd.DataFrame(rows), "p.csv").answers, panel="none").set_index("rater")
     assert s.loc["left", "side_variance"] == 0 and "side variance" in s.loc["left", "reasons"]
-    assert s.loc["fair", "side_variance"] == pytest.approx(statistics.variance([1, -1, 1, -1, 0, 1]))
+    assert s.loc["fair", "side_variance"] == pytest.approx(statistics.variance([1, -1, 1, -1, 0, 1, 1, -1]))
+    assert s.loc["few", "side_variance"] == 0 and not s.loc["few", "excluded"]  # 7 presentations: not judged
 
 
 def test_outlier_rule_z_329_by_hand():
