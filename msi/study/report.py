@@ -70,6 +70,11 @@ def preference_markdown(pref: pd.DataFrame) -> str:
 def screening_markdown(screening: pd.DataFrame) -> str:
     excluded = screening[screening["excluded"]]
     head = (f"{len(screening)} raters, {len(excluded)} excluded, {len(screening) - len(excluded)} kept.\n\n")
+    left_out = [f"{int(screening[c].sum())} {what}" for c, what in
+                (("outlier_votes", "outlying votes left out (|z| rule)"),
+                 ("capped", "presentations beyond the per-rater cap left out")) if c in screening and screening[c].sum()]
+    if left_out:
+        head += "; ".join(left_out).capitalize() + ".\n\n"
     if excluded.empty:
         return head
     return head + _md_table(["rater", "reason"], [[r.rater, r.reasons] for r in excluded.itertuples()])

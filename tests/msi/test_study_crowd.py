@@ -13,6 +13,7 @@ from msi.study.adaptive import PLAN_PRIOR, _fisher, information_gain, next_pairs
 from msi.study.analysis import analyze, mos_table, screen
 from msi.study.answers import BadAnswers
 from msi.study.crowd import cap_presentations, outlying_votes
+from msi.study.report import markdown
 from msi.study.formats import from_p910, from_tidy, read
 from msi.study.scaling import Z75, fit_scale, hessian
 
@@ -94,6 +95,7 @@ def test_crowd_rules_and_dcr_ccr_in_the_analysis():
     res = analyze(df, panel="none", min_variance=None, outlier_z=3.29)
     assert res.screening.set_index("rater").loc["r00", "outlier_votes"] == 1
     assert res.mos.loc[0, "mos"] == 4.0 and res.mos.loc[0, "n"] == 19  # the outlying 1 left out
+    assert "1 outlying votes left out" in markdown(res)
     res = analyze(acr_rows({"r1": [5, 4, 3, 2, 1], "r2": [1, 2]}), panel="none", max_presentations=3)
     assert res.screening.set_index("rater")["capped"].to_dict() == {"r1": 2, "r2": 0}
     assert res.mos.loc[0, "n"] == 5  # 3 of r1 and 2 of r2
