@@ -213,6 +213,14 @@ def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repea
     from msi.study.manifest import load_study
     from msi.study.report import markdown, write_outputs
 
+    if resamples < 1:
+        raise UsageError(f"--resamples must be at least 1, got {resamples}")
+    if max_presentations is not None and max_presentations < 1:
+        raise UsageError(f"--max-presentations must be at least 1, got {max_presentations}")
+    if outlier_z is not None and outlier_z <= 0:
+        raise UsageError(f"--outlier-z must be positive, got {outlier_z}")
+    if min_variance < 0:
+        raise UsageError(f"--min-variance must be at least 0, got {min_variance}")
     files, frames, manifest = [], [], None
     for a in answers:
         p = Path(a)
@@ -237,14 +245,6 @@ def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repea
     df = validate(pd.concat(frames, ignore_index=True), "the answers together") if len(frames) > 1 else frames[0]
     if study:
         manifest = load_study(study)
-    if resamples < 1:
-        raise UsageError(f"--resamples must be at least 1, got {resamples}")
-    if max_presentations is not None and max_presentations < 1:
-        raise UsageError(f"--max-presentations must be at least 1, got {max_presentations}")
-    if outlier_z is not None and outlier_z <= 0:
-        raise UsageError(f"--outlier-z must be positive, got {outlier_z}")
-    if min_variance < 0:
-        raise UsageError(f"--min-variance must be at least 0, got {min_variance}")
     result = run(df, questions=manifest["questions"] if manifest else None, resamples=resamples, seed=seed,
                  max_presentations=max_presentations, outlier_z=outlier_z,
                  min_variance=min_variance or None, max_attention_fails=max_attention_fails,
