@@ -200,8 +200,10 @@ examples:
 @click.option("--resamples", type=int, default=1000, show_default=True,
               help="bootstrap resamples over raters for the ranking's intervals (pairs over 3+ methods)")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the bootstrap")
+@click.option("--json", "as_json", is_flag=True, help="print summary.json (every table) instead of the report")
 def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repeat_flips, panel, min_r, title, fmt,
-            design, question, clip_pattern, min_variance, outlier_z, max_presentations, resamples, seed) -> int:
+            design, question, clip_pattern, min_variance, outlier_z, max_presentations, resamples, seed,
+            as_json) -> int:
     """Screen the raters, then MOS with 95% intervals, preferences with sign tests, agreement
     (Krippendorff's alpha, ICC) and the per-video MOS for msi correlate; DMOS/CMOS of DCR/CCR
     answers; pairs over three or more methods ranked on one scale with intervals."""
@@ -258,6 +260,6 @@ def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repea
         written = write_outputs(result, out, name)
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
-    print(markdown(result, name))
+    print((Path(out) / "summary.json").read_text().rstrip() if as_json else markdown(result, name))
     print(f"msi: wrote {', '.join(p.name for p in written)} to {out}", file=sys.stderr)
     return 0

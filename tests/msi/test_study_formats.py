@@ -4,6 +4,7 @@ under test), and broken or ambiguous files refused in one line naming the file, 
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
 from collections import defaultdict
 from pathlib import Path
@@ -157,6 +158,10 @@ def test_analyze_reads_a_minimal_file_from_the_command_line(tmp_path, run_cli, o
     code, out, err = run_cli(["study", "analyze", SAMPLES / "pair.csv", "--out", tmp_path / "p", "--resamples", "200"])
     assert code == 0, err
     assert "## Ranking" in out and "Thurstone (JOD)" in out
+    code, out, err = run_cli(["study", "analyze", SAMPLES / "pair.csv", "--out", tmp_path / "j", "--resamples", "50",
+                              "--json"])
+    scale = json.loads(out)["scale"]
+    assert code == 0 and {r["method"] for r in scale} == {"real", "ours", "base", "wobbly", "shaken"}
     for name in ("scale.csv", "win_probability.csv", "ranking.png", "ranking.tex"):
         assert (tmp_path / "p" / name).stat().st_size > 0, name
     bad = tmp_path / "bad.csv"
