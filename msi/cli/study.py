@@ -121,7 +121,10 @@ examples:
 @click.option("--threads", type=int, default=8, show_default=True, help="request threads")
 def serve(study, host, port, raters, threads) -> int:
     """Serve a study over HTTP and store the answers as they arrive."""
-    from msi.study.server import bind, create_app, prepare
+    import tempfile
+
+    from msi.errors import Interrupted
+    from msi.study.server import bind, create_app, prepare, unservable
 
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be 0-65535, got {port}")
@@ -135,14 +138,25 @@ def serve(study, host, port, raters, threads) -> int:
     manifest, store, links, key = prepare(study, raters or len(manifest["sessions"]))
     srv = bind(create_app(manifest, store), host, port, threads)
     shown = f"[{host}]" if ":" in host else host
-    base = f"http://{shown}:{srv.effective_port}/"
-    links_file = Path(manifest["folder"]) / "server" / "links.csv"
-    with open(links_file, "w") as f:
+    base = f"http://{shown}:{srv.port}/"
+    folder = Path(manifest["folder"]) / "server"
+    links_file = folder / "links.csv"
+    # written whole under another name, then renamed: never through a link left at links.csv
+    fd, tmp = tempfile.mkstemp(prefix=".links.", dir=folder)  # mode 0600
+    with os.fdopen(fd, "w") as f:
         f.write("rater,url\n" + "".join(f"{r},{base}?t={t}\n" for r, t in links))
-    os.chmod(links_file, 0o600)
+    os.replace(tmp, links_file)
     print(f"serving {manifest['name']} at {base} ({len(links)} raters; their links: {links_file})", flush=True)
     print(f"results: curl -H 'X-Owner-Key: {key}' {base}api/results > answers.csv", flush=True)
-    srv.run()
+    unserved = unservable(manifest)
+    if unserved:
+        print(f"msi: warning: {len(unserved)} video(s) will not be served, e.g. {unserved[0]} (a link out of "
+              "the study, or a file with other hard links: replace it by a copy)", file=sys.stderr, flush=True)
+    try:
+        srv.run()
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (msi.cli.signals): finish the requests in progress
+        srv.close()
+        raise Interrupted(f"{store.count()} answers stored in {store.path}") from None
     return 0
 
 

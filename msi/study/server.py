@@ -1,29 +1,41 @@
-"""``msi study serve``: the study on HTTP, a Flask app served by waitress (a production WSGI
-server in pure Python), answers stored in SQLite as they are given (:mod:`msi.study.store`).
+"""``msi study serve``: the study on HTTP, a Flask app (:func:`create_app`) on a Tornado server
+that bounds every request in time and size (:mod:`msi.study.httpd`), answers stored in SQLite as
+they are given (:mod:`msi.study.store`).
 
 Routes:
 
 * ``GET /?t=TOKEN``: the rating page; ``GET /page/<file>``, ``GET /videos/<path>``: its files.
-  Nothing else of the study folder is served (not ``study.json``, not ``server/``), and a path
-  leaving those folders (``..``, absolute, encoded) is a 404 (``werkzeug.security.safe_join``).
+  Only regular files that are inside ``index.html``, ``page/`` or ``videos/`` once every symbolic
+  link is resolved are served (:func:`study_file`): a link pointing elsewhere, a path leaving those
+  folders (``..``, absolute, encoded), a folder, a device or pipe, and a file with other hard links
+  (it may be a file outside the study under a second name) are a 404. Nothing else of the study
+  folder is served (not ``study.json``, not ``server/``).
 * ``GET /api/session?t=TOKEN``: the rater's code, plan and the presentations already answered
   (a rater who reloads continues where they were).
 * ``POST /api/answer``: ``{"t": TOKEN, "seq": N, "answers": {question: grade|choice}, "seconds": s}``.
   The rater is the token's: no one writes another rater's answers. Refused with a 4xx and a JSON
-  ``{"error": ...}``: a body over :data:`MAX_BODY` bytes (413), not a JSON object or with other keys
-  (400), an unknown token (403), a presentation not in the rater's plan (404), a grade outside 1-5 or
-  a choice other than ``a``/``b``/``none`` or questions not the study's (422), a presentation already
-  answered differently (409; the same answer again is a harmless retry, 200).
-* ``GET /api/results`` with the owner's key (header ``X-Owner-Key`` or ``?key=``): every answer as
-  the tidy CSV (``?format=json``: JSON rows); 403 without it.
-"""
+  ``{"error": ...}``: a body over :data:`MAX_BODY` bytes (413), nested deeper than
+  :data:`MAX_DEPTH` (checked before parsing: a deep body cannot exhaust the parser's recursion),
+  not a JSON object or with other keys (400), an unknown token (403), a presentation not in the
+  rater's plan (404), a grade outside 1-5 or a choice other than ``a``/``b``/``none`` or questions
+  not the study's (422), a presentation already answered differently (409; the same answer again
+  is a harmless retry, 200).
+* ``GET /api/results`` with the owner's key in the header ``X-Owner-Key`` (never in the URL,
+  where it would reach logs and browser history): every answer as the tidy CSV (``?format=json``:
+  JSON rows), downloaded as ``answers-<study>.csv`` (RFC 6266 ``filename*``: any study name);
+  403 without it."""
 from __future__ import annotations
 
 import csv
 import hmac
 import io
+import json
+import os
+import re
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from msi.errors import MSIError
 from msi.study.answers import COLUMNS, BadAnswers, check_values, expand
@@ -32,6 +44,10 @@ from msi.study.store import AnswerStore
 
 #: Largest request body (bytes): an answer is a few hundred.
 MAX_BODY = 16 * 1024
+#: Deepest nesting of arrays and objects in a body: an answer is 2 deep.
+MAX_DEPTH = 4
+#: What the page needs of the study folder: these, and nothing else, are served.
+SERVED = ("index.html", "page", "videos")
 ANSWER_KEYS = {"t", "seq", "answers", "seconds"}
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -50,9 +66,51 @@ def server_folder(study: Path) -> Path:
     return d
 
 
+def study_file(root: Path, rel: str) -> Path | None:
+    """The file a request for ``rel`` (a path under the study folder ``root``, already resolved)
+    may be sent, or None: a regular file with one link, inside ``index.html``, ``page/`` or
+    ``videos/`` of ``root`` after every symbolic link is resolved."""
+    if "\x00" in rel:
+        return None
+    target = Path(os.path.realpath(root / rel))
+    inside = any(target == root / s or target.is_relative_to(root / s) for s in SERVED)
+    if not inside:
+        return None
+    try:
+        st = os.stat(target)
+    except (OSError, ValueError):
+        return None
+    return target if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 else None
+
+
+def unservable(manifest: dict) -> list[str]:
+    """The study's videos that :func:`study_file` will not serve (a link out of the study, a file
+    with other hard links), by their path in the study."""
+    root = Path(manifest["folder"])
+    videos = {v for it in manifest["items"].values() for k, v in it.items() if k in ("video", "video_a", "video_b")}
+    return sorted(v for v in videos if study_file(root, v) is None)
+
+
+def nesting_depth(data: bytes) -> int:
+    """How deep arrays and objects nest in the JSON text ``data`` (brackets inside strings do not
+    count; an unterminated string's do, which can only overstate a broken body's depth)."""
+    depth = deepest = 0
+    for ch in re.findall(rb"[\[\]{}]", re.sub(rb'"(?:[^"\\]|\\.)*"', b"", data)):
+        depth += 1 if ch in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def download_header(filename: str) -> str:
+    """``Content-Disposition`` of a download named ``filename``, any characters (RFC 6266):
+    an ASCII ``filename`` for old clients and the exact name as UTF-8 in ``filename*``."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def create_app(manifest: dict, store: AnswerStore):
     """The Flask app of one study (``manifest`` as :func:`msi.study.manifest.load_study` returns it)."""
-    from flask import Flask, Response, jsonify, request, send_from_directory
+    from flask import Flask, Response, jsonify, request, send_file
 
     root = Path(manifest["folder"])
     app = Flask("msi.study", static_folder=None)
@@ -83,17 +141,27 @@ def create_app(manifest: dict, store: AnswerStore):
         return refuse(exc.code, exc.description.split(".")[0] if exc.code != 413 else
                       f"request body larger than {MAX_BODY} bytes")
 
+    @app.errorhandler(500)
+    def internal_error(exc):  # a bug, logged by Flask; the client still gets JSON
+        return refuse(500, "internal error")
+
+    def send(rel: str):
+        path = study_file(root, rel)
+        if path is None:
+            return refuse(404, "not found")
+        return send_file(path, conditional=True)
+
     @app.get("/")
     def index():
-        return send_from_directory(root, "index.html")
+        return send("index.html")
 
     @app.get("/page/<path:name>")
     def page(name: str):
-        return send_from_directory(root / "page", name)
+        return send(f"page/{name}")
 
     @app.get("/videos/<path:name>")
     def videos(name: str):
-        return send_from_directory(root / "videos", name, conditional=True)
+        return send(f"videos/{name}")
 
     def rater_of(token) -> tuple[str, int] | None:
         return store.rater(token) if isinstance(token, str) and 0 < len(token) <= 200 else None
@@ -108,7 +176,13 @@ def create_app(manifest: dict, store: AnswerStore):
 
     @app.post("/api/answer")
     def answer():
-        body = request.get_json(force=True, silent=True)
+        data = request.get_data(cache=False)  # over MAX_BODY: 413 (the Content-Length, before reading)
+        if nesting_depth(data) > MAX_DEPTH:
+            return refuse(400, f"the body nests deeper than {MAX_DEPTH} levels")
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            body = None
         if not isinstance(body, dict):
             return refuse(400, "the body must be a JSON object")
         extra = set(body) - ANSWER_KEYS
@@ -138,7 +212,7 @@ def create_app(manifest: dict, store: AnswerStore):
 
     @app.get("/api/results")
     def results():
-        key = request.headers.get("X-Owner-Key") or request.args.get("key") or ""
+        key = request.headers.get("X-Owner-Key", "")
         if not hmac.compare_digest(key.encode(), store.owner_key().encode()):
             return refuse(403, "the results need the study owner's key")
         rows = store.rows()
@@ -149,7 +223,7 @@ def create_app(manifest: dict, store: AnswerStore):
         w.writeheader()
         w.writerows(rows)
         return Response(buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="answers-{manifest["name"]}.csv"'})
+                        headers={"Content-Disposition": download_header(f"answers-{manifest['name']}.csv")})
 
     return app
 
@@ -163,10 +237,11 @@ def prepare(study: str | Path, raters: int) -> tuple[dict, AnswerStore, list[tup
 
 
 def bind(app, host: str, port: int, threads: int = 8):
-    """A waitress server bound to (host, port), or :class:`PortInUse` in one line."""
-    from waitress import create_server
+    """The study's HTTP server (:class:`msi.study.httpd.StudyHTTPServer`) bound to (host, port),
+    or :class:`PortInUse` in one line."""
+    from msi.study.httpd import StudyHTTPServer
 
     try:
-        return create_server(app, host=host, port=port, threads=threads, ident="msi-study")
+        return StudyHTTPServer(app, host, port, threads, MAX_BODY)
     except OSError as exc:
         raise PortInUse(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

@@ -100,6 +100,10 @@ class AnswerStore:
             raise
         return "stored"
 
+    def count(self) -> int:
+        """How many answers (rows) are stored."""
+        return self._conn().execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
     def rows(self) -> list[dict]:
         """Every stored answer, by rater and presentation."""
         cur = self._conn().execute(f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in COLUMNS)} FROM answers "

@@ -1,0 +1,124 @@
+"""The HTTP server under ``msi study serve``: the study's WSGI app on Tornado's HTTP/1.1 server,
+with every request bounded in time and size so that slow or hostile clients cannot hold it.
+
+Why Tornado and not waitress: waitress closes a connection only after ``channel_timeout`` seconds
+*without a byte*, so a client that sends one byte a second keeps its connection for ever, and
+``connection_limit`` such clients stop the server accepting anyone else. Tornado bounds the whole
+request head (:data:`HEAD_TIMEOUT`, also the idle time of a kept-alive connection) and the whole
+body (:data:`BODY_TIMEOUT`) from their first byte, however it trickles in; its event loop holds
+thousands of connections, each costing a few KB until its deadline closes it. The app runs in a
+thread pool (``threads``): a request reaches it only once it has fully arrived, so slow clients
+never hold a thread.
+
+Bodies: the app refuses a body over its limit with a JSON 413. This server keeps at most
+``limit + 1`` bytes of a body (the rest is read and dropped, so memory stays bounded and the
+client still gets the JSON answer rather than a reset connection); a body declared larger than
+:data:`DRAIN_LIMIT` is answered 413 at once and its connection closed without reading it.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+#: The request line and headers must arrive within this many seconds of their first byte (and a
+#: kept-alive connection is closed after this long without a new request).
+HEAD_TIMEOUT = 10.0
+#: A request body must arrive within this many seconds.
+BODY_TIMEOUT = 10.0
+#: Largest request head (bytes): a browser's headers with cookies fit easily.
+MAX_HEAD = 64 * 1024
+#: Bodies declared up to this size are read (and dropped past the app's limit) so the client reads
+#: the JSON 413; a larger declared body is refused without reading it.
+DRAIN_LIMIT = 1024 * 1024
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]*)(:\d{1,5})?")
+
+
+def _too_large(limit: int) -> bytes:
+    body = json.dumps({"error": f"request body larger than {limit} bytes"}).encode()
+    return (b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            b"X-Content-Type-Options: nosniff\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+
+
+def _delegates(container, limit: int):
+    """Tornado's connection delegate for ``container`` (a WSGIContainer) keeping at most
+    ``limit + 1`` bytes of each body (defined here: Tornado is imported only when serving)."""
+    from tornado import httputil
+
+    class Request(httputil.HTTPMessageDelegate):
+        def __init__(self, conn) -> None:
+            self.conn, self.head, self.chunks, self.kept, self.size = conn, None, [], 0, 0
+
+        def headers_received(self, start_line, headers):
+            declared = headers.get("Content-Length", "0").split(",")[0].strip()
+            if declared.isdigit() and int(declared) > DRAIN_LIMIT:
+                stream = self.conn.detach()  # no body read, no further request on this connection
+                stream.write(_too_large(limit)).add_done_callback(lambda _: stream.close())
+                return None
+            if not _HOST.fullmatch(headers.get("Host", "")):
+                headers["Host"] = "invalid"  # WSGIContainer parses host:port and must not fail
+            self.head = (start_line, headers)
+            return None
+
+        def data_received(self, chunk: bytes):
+            if self.kept <= limit:
+                self.chunks.append(chunk[:limit + 1 - self.kept])
+                self.kept += len(self.chunks[-1])
+            self.size += len(chunk)
+            return None
+
+        def finish(self) -> None:
+            start_line, headers = self.head
+            if self.size or "Content-Length" in headers or "Transfer-Encoding" in headers:
+                headers.pop("Transfer-Encoding", None)  # the app sees the body as one block
+                headers["Content-Length"] = str(self.size)  # the true size: the app refuses it when too large
+            request = httputil.HTTPServerRequest(connection=self.conn, start_line=start_line, headers=headers)
+            request.body = b"".join(self.chunks)
+            container(request)
+
+        def on_connection_close(self) -> None:
+            self.chunks = []
+
+    class Server(httputil.HTTPServerConnectionDelegate):
+        def start_request(self, server_conn, request_conn):
+            return Request(request_conn)
+
+    return Server()
+
+
+class StudyHTTPServer:
+    """A WSGI app on Tornado bound to (host, port); :meth:`run` serves until KeyboardInterrupt
+    (Ctrl-C, or SIGTERM as :mod:`msi.cli.signals` turns it), :meth:`close` stops accepting and
+    waits for the requests in progress (an answer being stored is stored)."""
+
+    def __init__(self, app, host: str, port: int, threads: int, body_limit: int) -> None:
+        from tornado.httpserver import HTTPServer
+        from tornado.netutil import bind_sockets
+        from tornado.wsgi import WSGIContainer
+
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.sockets = bind_sockets(port, address=host, backlog=1024)  # OSError: the caller says it
+        self.port = self.sockets[0].getsockname()[1]
+        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="msi-study")
+        container = WSGIContainer(app, executor=self.executor)
+        logging.getLogger("tornado.access").setLevel(logging.ERROR)  # no line per refused request
+
+        async def start() -> HTTPServer:
+            http = HTTPServer(_delegates(container, body_limit), idle_connection_timeout=HEAD_TIMEOUT,
+                              body_timeout=BODY_TIMEOUT, max_header_size=MAX_HEAD, max_body_size=DRAIN_LIMIT)
+            http.add_sockets(self.sockets)
+            return http
+
+        self.http = self.loop.run_until_complete(start())
+
+    def run(self) -> None:
+        self.loop.run_forever()
+
+    def close(self) -> None:
+        self.http.stop()
+        self.executor.shutdown(wait=True)
+        for s in self.sockets:
+            s.close()
