@@ -9,6 +9,7 @@ import click
 
 from msi.cli.lazy import CONTEXT_SETTINGS
 from msi.errors import OutputError, UsageError
+from msi.study.httpd import REQUEST_TIMEOUT  # light: Tornado is imported only when serving
 
 
 @click.group("study", context_settings=CONTEXT_SETTINGS, epilog="""\b
@@ -105,8 +106,9 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
 @command.command("serve", context_settings=CONTEXT_SETTINGS, epilog="""\b
 Each rater gets a link with their own random token (written to STUDY/server/links.csv);
 answers go to STUDY/server/answers.sqlite as they are given. The results export
-(GET /api/results) needs the owner key printed at start. Binds 127.0.0.1 unless --host says
-otherwise (put it behind a TLS proxy to reach raters elsewhere).
+(GET /api/results) needs the owner key printed at start, in the X-Owner-Key header. Binds
+127.0.0.1 unless --host says otherwise (put it behind a TLS proxy to reach raters elsewhere:
+docs/study.md). Ctrl-C or SIGTERM stops it with one line (exit 130 / 143); a restart resumes.
 
 \b
 examples:
@@ -119,7 +121,10 @@ examples:
 @click.option("--raters", type=int, default=None, metavar="N",
               help="make sure N rater links exist (default: as many as the study's rater codes)")
 @click.option("--threads", type=int, default=8, show_default=True, help="request threads")
-def serve(study, host, port, raters, threads) -> int:
+@click.option("--timeout", type=float, default=REQUEST_TIMEOUT, show_default=True, metavar="SECONDS",
+              help="a request's headers, and then its body, must arrive within this; also the idle time of a "
+                   "kept-alive connection (slow clients cannot hold the server)")
+def serve(study, host, port, raters, threads, timeout) -> int:
     """Serve a study over HTTP and store the answers as they arrive."""
     import tempfile
 
@@ -132,11 +137,13 @@ def serve(study, host, port, raters, threads) -> int:
         raise UsageError(f"--raters must be at least 1, got {raters}")
     if threads < 1:
         raise UsageError(f"--threads must be at least 1, got {threads}")
+    if not 0.1 <= timeout <= 3600:  # also refuses nan
+        raise UsageError(f"--timeout must be 0.1-3600 seconds, got {timeout}")
     from msi.study.manifest import load_study
 
     manifest = load_study(study)
     manifest, store, links, key = prepare(study, raters or len(manifest["sessions"]))
-    srv = bind(create_app(manifest, store), host, port, threads)
+    srv = bind(create_app(manifest, store), host, port, threads, timeout)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{srv.port}/"
     folder = Path(manifest["folder"]) / "server"

@@ -4,8 +4,8 @@ with every request bounded in time and size so that slow or hostile clients cann
 Why Tornado and not waitress: waitress closes a connection only after ``channel_timeout`` seconds
 *without a byte*, so a client that sends one byte a second keeps its connection for ever, and
 ``connection_limit`` such clients stop the server accepting anyone else. Tornado bounds the whole
-request head (:data:`HEAD_TIMEOUT`, also the idle time of a kept-alive connection) and the whole
-body (:data:`BODY_TIMEOUT`) from their first byte, however it trickles in; its event loop holds
+request head and the whole body, each within :data:`REQUEST_TIMEOUT` from its start (also the
+idle time of a kept-alive connection), however it trickles in; its event loop holds
 thousands of connections, each costing a few KB until its deadline closes it. The app runs in a
 thread pool (``threads``): a request reaches it only once it has fully arrived, so slow clients
 never hold a thread.
@@ -23,11 +23,9 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-#: The request line and headers must arrive within this many seconds of their first byte (and a
-#: kept-alive connection is closed after this long without a new request).
-HEAD_TIMEOUT = 10.0
-#: A request body must arrive within this many seconds.
-BODY_TIMEOUT = 10.0
+#: The request line and headers must arrive within this many seconds of their first byte (a
+#: kept-alive connection is closed after this long without a new request), and so must a body.
+REQUEST_TIMEOUT = 10.0
 #: Largest request head (bytes): a browser's headers with cookies fit easily.
 MAX_HEAD = 64 * 1024
 #: Bodies declared up to this size are read (and dropped past the app's limit) so the client reads
@@ -93,7 +91,8 @@ class StudyHTTPServer:
     (Ctrl-C, or SIGTERM as :mod:`msi.cli.signals` turns it), :meth:`close` stops accepting and
     waits for the requests in progress (an answer being stored is stored)."""
 
-    def __init__(self, app, host: str, port: int, threads: int, body_limit: int) -> None:
+    def __init__(self, app, host: str, port: int, threads: int, body_limit: int,
+                 timeout: float = REQUEST_TIMEOUT) -> None:
         from tornado.httpserver import HTTPServer
         from tornado.netutil import bind_sockets
         from tornado.wsgi import WSGIContainer
@@ -107,8 +106,8 @@ class StudyHTTPServer:
         logging.getLogger("tornado.access").setLevel(logging.ERROR)  # no line per refused request
 
         async def start() -> HTTPServer:
-            http = HTTPServer(_delegates(container, body_limit), idle_connection_timeout=HEAD_TIMEOUT,
-                              body_timeout=BODY_TIMEOUT, max_header_size=MAX_HEAD, max_body_size=DRAIN_LIMIT)
+            http = HTTPServer(_delegates(container, body_limit), idle_connection_timeout=timeout,
+                              body_timeout=timeout, max_header_size=MAX_HEAD, max_body_size=DRAIN_LIMIT)
             http.add_sockets(self.sockets)
             return http
 

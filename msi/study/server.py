@@ -236,12 +236,13 @@ def prepare(study: str | Path, raters: int) -> tuple[dict, AnswerStore, list[tup
     return manifest, store, store.ensure_raters(raters), store.owner_key()
 
 
-def bind(app, host: str, port: int, threads: int = 8):
+def bind(app, host: str, port: int, threads: int = 8, timeout: float | None = None):
     """The study's HTTP server (:class:`msi.study.httpd.StudyHTTPServer`) bound to (host, port),
-    or :class:`PortInUse` in one line."""
-    from msi.study.httpd import StudyHTTPServer
+    a request's head and body each given ``timeout`` seconds (default
+    :data:`msi.study.httpd.REQUEST_TIMEOUT`), or :class:`PortInUse` in one line."""
+    from msi.study.httpd import REQUEST_TIMEOUT, StudyHTTPServer
 
     try:
-        return StudyHTTPServer(app, host, port, threads, MAX_BODY)
+        return StudyHTTPServer(app, host, port, threads, MAX_BODY, timeout or REQUEST_TIMEOUT)
     except OSError as exc:
         raise PortInUse(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
