@@ -13,7 +13,8 @@ never hold a thread.
 Bodies: the app refuses a body over its limit with a JSON 413. This server keeps at most
 ``limit + 1`` bytes of a body (the rest is read and dropped, so memory stays bounded and the
 client still gets the JSON answer rather than a reset connection); a body declared larger than
-:data:`DRAIN_LIMIT` is answered 413 at once and its connection closed without reading it.
+:data:`DRAIN_LIMIT`, or whose length is malformed, is refused at once with a JSON 413 or 400 and its
+connection closed without reading it.
 """
 from __future__ import annotations
 
@@ -34,10 +35,26 @@ DRAIN_LIMIT = 1024 * 1024
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]*)(:\d{1,5})?")
 
 
-def _too_large(limit: int) -> bytes:
-    body = json.dumps({"error": f"request body larger than {limit} bytes"}).encode()
-    return (b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n"
-            b"X-Content-Type-Options: nosniff\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+def _refusal(status: int, reason: str, message: str) -> bytes:
+    """A whole HTTP response refusing a request, with the app's JSON ``{"error": ...}``."""
+    body = json.dumps({"error": message}).encode()
+    return (b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            b"X-Content-Type-Options: nosniff\r\nContent-Length: %d\r\n\r\n" % (status, reason.encode(), len(body))) + body
+
+
+def _framing_error(headers, limit: int) -> bytes | None:
+    """The refusal of a request whose body cannot be read safely, or None: a length that is not
+    one number, a length together with chunked encoding (a request smuggling pattern), another
+    transfer encoding, or a declared length over :data:`DRAIN_LIMIT`."""
+    lengths = {v.strip() for v in ",".join(headers.get_list("Content-Length")).split(",")} - {""}
+    coding = headers.get("Transfer-Encoding")
+    if len(lengths) > 1 or any(not v.isdigit() for v in lengths) or (lengths and coding) or \
+            (coding is not None and coding.strip().lower() != "chunked"):
+        return _refusal(400, "Bad Request", "the body's length is malformed (Content-Length: one number, or "
+                                            "Transfer-Encoding: chunked alone)")
+    if lengths and int(next(iter(lengths))) > DRAIN_LIMIT:
+        return _refusal(413, "Payload Too Large", f"request body larger than {limit} bytes")
+    return None
 
 
 def _delegates(container, limit: int):
@@ -50,10 +67,10 @@ def _delegates(container, limit: int):
             self.conn, self.head, self.chunks, self.kept, self.size = conn, None, [], 0, 0
 
         def headers_received(self, start_line, headers):
-            declared = headers.get("Content-Length", "0").split(",")[0].strip()
-            if declared.isdigit() and int(declared) > DRAIN_LIMIT:
+            refusal = _framing_error(headers, limit)
+            if refusal is not None:
                 stream = self.conn.detach()  # no body read, no further request on this connection
-                stream.write(_too_large(limit)).add_done_callback(lambda _: stream.close())
+                stream.write(refusal).add_done_callback(lambda _: stream.close())
                 return None
             if not _HOST.fullmatch(headers.get("Host", "")):
                 headers["Host"] = "invalid"  # WSGIContainer parses host:port and must not fail

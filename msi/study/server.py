@@ -111,6 +111,7 @@ def download_header(filename: str) -> str:
 def create_app(manifest: dict, store: AnswerStore):
     """The Flask app of one study (``manifest`` as :func:`msi.study.manifest.load_study` returns it)."""
     from flask import Flask, Response, jsonify, request, send_file
+    from werkzeug.exceptions import HTTPException
 
     root = Path(manifest["folder"])
     app = Flask("msi.study", static_folder=None)
@@ -133,11 +134,8 @@ def create_app(manifest: dict, store: AnswerStore):
             resp.headers["Cache-Control"] = "no-store"
         return resp
 
-    @app.errorhandler(400)
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    @app.errorhandler(413)
-    def http_error(exc):
+    @app.errorhandler(HTTPException)
+    def http_error(exc):  # 400, 404, 405, 413, 416, ...: JSON as every other refusal
         return refuse(exc.code, exc.description.split(".")[0] if exc.code != 413 else
                       f"request body larger than {MAX_BODY} bytes")
 

@@ -151,6 +151,11 @@ def test_deep_and_oversized_bodies_get_a_json_4xx(made):
         # declared far larger than ever read: answered at once, JSON, the body never sent
         code, headers, body = raw(s, b"POST /api/answer HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000000\r\n\r\n")
         assert code == 413 and headers["content-type"] == "application/json" and "error" in json.loads(body)
+        # a length that is not one number (or comes with chunked encoding: request smuggling): JSON 400
+        for framing in (b"Content-Length: 2\r\nContent-Length: 30", b"Content-Length: -5",
+                        b"Content-Length: 2\r\nTransfer-Encoding: chunked"):
+            code, headers, body = raw(s, b"POST /api/answer HTTP/1.1\r\nHost: x\r\n%s\r\n\r\n{}" % framing)
+            assert code == 400 and "error" in json.loads(body), framing
         # chunked: the same checks as with a length
         for chunk, want in ((json.dumps({"t": "nope", "seq": 1, "answers": {}}).encode(), 403), (b"[" * 20_000, 413)):
             code, headers, body = raw(s, b"POST /api/answer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
@@ -233,14 +238,17 @@ def test_a_quote_in_the_name_exports_and_sigterm_is_one_line_and_143(made, tmp_p
     manifest = json.loads((study / "study.json").read_text())
     write_manifest(study, {**manifest, "name": 'a"b'})  # as make --name 'a"b' writes it
     s = Server(study)
-    token = s.token("r01")
-    plan = json.loads(get(f"{s.url}api/session?t={token}")[1])["plan"]
-    values = {q: 3 for q in manifest["questions"]}
-    code, body, _ = post(s, json.dumps({"t": token, "seq": plan[0]["seq"], "answers": values}).encode())
-    assert code == 200, body
-    exports_as(s, 'a"b')
-    os.killpg(s.proc.pid, signal.SIGTERM)
-    _, err = s.proc.communicate(timeout=20)
+    try:
+        token = s.token("r01")
+        plan = json.loads(get(f"{s.url}api/session?t={token}")[1])["plan"]
+        values = {q: 3 for q in manifest["questions"]}
+        code, body, _ = post(s, json.dumps({"t": token, "seq": plan[0]["seq"], "answers": values}).encode())
+        assert code == 200, body
+        exports_as(s, 'a"b')
+        os.killpg(s.proc.pid, signal.SIGTERM)
+        _, err = s.proc.communicate(timeout=20)
+    finally:
+        s.kill(signal.SIGKILL)
     assert s.proc.returncode == 143
     assert err.splitlines() == [f"msi: stopped by SIGTERM; {len(values)} answers stored in "
                                 f"{study.resolve() / 'server' / 'answers.sqlite'}"], err
