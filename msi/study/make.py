@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -43,13 +44,13 @@ from msi.study.manifest import FORMAT, BadStudy, write_manifest
 PAGE_FILES = {"index.html": "index.html", "study.js": "page/study.js", "study.css": "page/study.css"}
 #: Long side of the videos in a study (larger ones are transcoded down).
 STUDY_SIDE = 256
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE = re.compile(r"[^\w.-]+")
 
 
 def safe_name(name: str) -> str:
-    """A file and item name: letters, digits, ``.``, ``_``, ``-`` (other runs become ``-``; no
-    leading dot, so never ``..`` or a hidden file)."""
-    return _SAFE.sub("-", name).strip("-").lstrip(".").strip("-") or "x"
+    """A file and item name: letters and digits of any script (in Unicode's composed form, NFC),
+    ``.``, ``_``, ``-``; other runs become ``-``; no leading dot, so never ``..`` or a hidden file."""
+    return _SAFE.sub("-", unicodedata.normalize("NFC", name)).strip("-").lstrip(".").strip("-") or "x"
 
 
 def _same_names(folder: Path, found: dict[str, Path]) -> None:

@@ -256,8 +256,12 @@ def test_a_quote_in_the_name_exports_and_sigterm_is_one_line_and_143(made, tmp_p
 
 def test_colliding_names_are_refused(made, tmp_path, run_cli, one_line_error):
     src = made[1]["real"]
+    import unicodedata
+
     for case, files in {"space": ("x y.mp4", "x-y.mp4"), "case": ("Talk.mp4", "talk.mp4"),
-                        "extension": ("t.mp4", "t.avi")}.items():
+                        "extension": ("t.mp4", "t.avi"),
+                        "unicode forms": (unicodedata.normalize("NFC", "café.mp4"),
+                                          unicodedata.normalize("NFD", "café.mp4"))}.items():
         dirs = {m: tmp_path / case / m for m in ("a", "b")}
         for d in dirs.values():
             d.mkdir(parents=True)
@@ -268,18 +272,20 @@ def test_colliding_names_are_refused(made, tmp_path, run_cli, one_line_error):
         assert not (tmp_path / case / "study").exists()
 
 
-def test_dotted_names_are_kept_apart(made, tmp_path, run_cli):
-    """talk.v1 and talk.v2 are two utterances, each its own file: raters never grade one twice."""
+def test_dotted_and_unicode_names_are_kept_apart(made, tmp_path, run_cli):
+    """talk.v1 and talk.v2 are two utterances, each its own file: raters never grade one twice;
+    names in other scripts are kept as they are."""
     dirs = {m: tmp_path / m for m in ("a", "b")}
     for d in dirs.values():
         d.mkdir()
         shutil.copyfile(made[1]["real"] / "u0.mp4", d / "talk.v1.mp4")
         shutil.copyfile(made[1]["shaken"] / "u1.mp4", d / "talk.v2.mp4")
+        shutil.copyfile(made[1]["shaken"] / "u0.mp4", d / "研究.mp4")
     code, _, err = run_cli(["study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--raters", "1",
                             "--attention", "0", "--out", tmp_path / "study"])
     assert code == 0, err
     manifest = json.loads((tmp_path / "study" / "study.json").read_text())
-    assert manifest["utterances"] == ["talk.v1", "talk.v2"]
+    assert manifest["utterances"] == ["talk.v1", "talk.v2", "研究"]
     for u in manifest["utterances"]:
         video = tmp_path / "study" / manifest["items"][f"acr:a:{u}"]["video"]
         assert video.read_bytes() == (dirs["a"] / f"{u}.mp4").read_bytes()
