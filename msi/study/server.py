@@ -49,6 +49,8 @@ MAX_DEPTH = 4
 #: What the page needs of the study folder: these, and nothing else, are served.
 SERVED = ("index.html", "page", "videos")
 ANSWER_KEYS = {"t", "seq", "answers", "seconds"}
+#: What a rater token can be (:func:`secrets.token_urlsafe`'s alphabet).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
@@ -161,8 +163,8 @@ def create_app(manifest: dict, store: AnswerStore):
     def videos(name: str):
         return send(f"videos/{name}")
 
-    def rater_of(token) -> tuple[str, int] | None:
-        return store.rater(token) if isinstance(token, str) and 0 < len(token) <= 200 else None
+    def rater_of(token) -> tuple[str, int] | None:  # tokens are URL-safe base64: anything else is no one's
+        return store.rater(token) if isinstance(token, str) and _TOKEN.fullmatch(token) else None
 
     @app.get("/api/session")
     def session():

@@ -143,6 +143,7 @@ def test_deep_and_oversized_bodies_get_a_json_4xx(made):
             "not UTF-8": (b'\xff\xfe{"t": 1}', 400),
             "a 5,000-digit number": (b'{"t": "x", "seq": ' + b"9" * 5000 + b', "answers": {}}', 400),
             "empty": (b"", 400),
+            "a lone surrogate token": (b'{"t": "\\ud800", "seq": 1, "answers": {}}', 403),
         }
         for name, (body, want) in cases.items():
             code, text, headers = post(s, body)
