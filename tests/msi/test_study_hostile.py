@@ -298,3 +298,22 @@ def test_out_inside_an_input_folder_is_refused(made, run_cli, one_line_error):
         code, _, err = run_cli(["study", "make", *(f"{m}={d}" for m, d in made[1].items()), "--out", out])
         one_line_error(code, err, "folder of method real", exit_code=1)
     assert not (real / "study").exists()
+
+
+def test_nesting_depth_skips_strings_and_stops_early():
+    """The depth a body is refused by: brackets inside strings (with escaped quotes and
+    backslashes) do not count, an unterminated string runs to the end; json's own parse agrees
+    on every well-formed case."""
+    from msi.study.server import nesting_depth
+
+    cases = [{"t": "a[[[\\\"[[{", "answers": {"q": [[1]]}}, ["}}]]\\", {"a": "\\\\"}], "[[[", [], {}, 3,
+             {"a": [{"b": [{"c": "]"}]}]}]
+
+    def depth(v) -> int:
+        return 1 + max((depth(x) for x in (v.values() if isinstance(v, dict) else v)), default=0) \
+            if isinstance(v, (dict, list)) else 0
+
+    for v in cases:
+        assert nesting_depth(json.dumps(v).encode()) == depth(v), v
+    assert nesting_depth(b'"' + b'\\"' * 5000 + b"[[[") == 0  # all one unterminated string
+    assert nesting_depth(b"[" * 10_000, stop=4) == 5
