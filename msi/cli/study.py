@@ -80,8 +80,18 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
     from msi.compare import parse_methods
 
     folders = parse_methods(methods)
+    from msi.cli import outputs
+
+    outputs.check_folder(Path(out).parent, "--out")  # the study is written next to it, then moved: before any video
     text = None
     if guideline:
+        from msi.errors import MSIError
+        from msi.io.paths import check_input_file
+
+        try:  # a FIFO or /dev/zero would hang or fill the memory: a regular file only
+            check_input_file(guideline, UsageError)
+        except MSIError as exc:
+            raise UsageError(f"--guideline {exc}") from None
         try:
             text = [p.strip() for p in Path(guideline).read_text(encoding="utf-8").split("\n\n") if p.strip()]
         except (OSError, UnicodeDecodeError) as exc:

@@ -152,8 +152,12 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
     block. ``progress`` is called once per video written.
     """
     out = Path(out)
+    if out.is_symlink():  # the study would be moved onto the link, not into the folder it names
+        raise BadStudy(f"{out} is a symbolic link: give the folder it points to ({os.path.realpath(out)})")
     _check_out(out, methods)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and not out.is_dir():
+        raise BadStudy(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()):
         raise BadStudy(f"{out} already exists and is not empty (a study is never overwritten)")
     if not designs or any(d not in DESIGNS for d in designs):
         raise MSIError(f"design must be one of {', '.join(DESIGNS)}")
@@ -227,9 +231,12 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
         for src, dest in PAGE_FILES.items():
             (tmp / dest).write_bytes((assets / src).read_bytes())
         write_manifest(tmp, manifest)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
+        try:
+            if out.exists():
+                out.rmdir()
+            os.replace(tmp, out)
+        except OSError as exc:  # e.g. a file put there meanwhile
+            raise BadStudy(f"{out}: cannot put the study there ({exc.strerror or exc})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -292,12 +292,26 @@ def test_dotted_and_unicode_names_are_kept_apart(made, tmp_path, run_cli):
         assert video.read_bytes() == (dirs["a"] / f"{u}.mp4").read_bytes()
 
 
-def test_out_inside_an_input_folder_is_refused(made, run_cli, one_line_error):
+def test_bad_outs_and_guidelines_are_one_line(made, tmp_path, run_cli, one_line_error):
+    """--out inside an input method's folder (its clips would count as that method's in msi
+    compare), a link, a file, under a file; a FIFO as --guideline (never opened: it would hang)."""
     real = made[1]["real"]
+    methods = [f"{m}={d}" for m, d in made[1].items()]
     for out in (real / "study", real):
-        code, _, err = run_cli(["study", "make", *(f"{m}={d}" for m, d in made[1].items()), "--out", out])
+        code, _, err = run_cli(["study", "make", *methods, "--out", out])
         one_line_error(code, err, "folder of method real", exit_code=1)
     assert not (real / "study").exists()
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    (tmp_path / "file").write_text("x")
+    os.mkfifo(tmp_path / "fifo")
+    for args, needle in ((["--out", tmp_path / "link"], "is a symbolic link"),
+                         (["--out", tmp_path / "file"], "exists and is not a folder"),
+                         (["--out", tmp_path / "file" / "study"], "exists and is not a folder"),
+                         (["--guideline", tmp_path / "fifo", "--out", tmp_path / "s"], "not a regular file (a pipe)")):
+        code, _, err = run_cli(["study", "make", *methods, *args])
+        one_line_error(code, err, needle)
+    assert sorted(os.listdir(tmp_path)) == ["empty", "fifo", "file", "link"] and not os.listdir(tmp_path / "empty")
 
 
 def test_nesting_depth_skips_strings_and_stops_early():
