@@ -152,7 +152,7 @@ def serve(study, host, port, raters, threads, timeout) -> int:
     from msi.study.manifest import load_study
 
     manifest = load_study(study)
-    manifest, store, links, key = prepare(study, raters or len(manifest["sessions"]))
+    manifest, store, links, key = prepare(study, raters or max(1, len(manifest["sessions"])))
     srv = bind(create_app(manifest, store), host, port, threads, timeout)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{srv.port}/"

@@ -331,3 +331,40 @@ def test_nesting_depth_skips_strings_and_stops_early():
         assert nesting_depth(json.dumps(v).encode()) == depth(v), v
     assert nesting_depth(b'"' + b'\\"' * 5000 + b"[[[") == 0  # all one unterminated string
     assert nesting_depth(b"[" * 10_000, stop=4) == 5
+
+
+def test_a_damaged_manifest_is_one_line(made, tmp_path, run_cli, one_line_error):
+    """study.json edited into what make never writes (a FIFO, other types, a gap in a plan, a
+    question twice) is refused on load in one line, never a 500 per request later."""
+    import copy
+
+    from msi.study.manifest import BadStudy, load_study
+
+    study = fresh(made, tmp_path)
+    good = json.loads((study / "study.json").read_text())
+
+    def damaged(edit) -> dict:
+        m = copy.deepcopy(good)
+        edit(m)
+        return m
+
+    cases = {
+        "name a list": damaged(lambda m: m.update(name=["x"])),
+        "a question twice": damaged(lambda m: m.update(questions=[m["questions"][0]] * 2)),
+        "seed text": damaged(lambda m: m["plan"].update(seed="1")),
+        "a session without plan": damaged(lambda m: m["sessions"][1].pop("plan")),
+        "a gap in seq": damaged(lambda m: m["sessions"][0]["plan"][1].update(seq=7)),
+        "a kind unknown": damaged(lambda m: m["sessions"][0]["plan"][0].update(kind="bonus")),
+        "sessions a number": damaged(lambda m: m.update(sessions=3)),
+        "an item's method a list": damaged(lambda m: next(iter(m["items"].values())).update(method=[])),
+        "an expected answer damaged": damaged(lambda m: next(it for it in m["items"].values() if "expect" in it)
+                                              .update(expect={"question": "realness", "max_grade": "2"})),
+    }
+    for name, m in cases.items():
+        (study / "study.json").write_text(json.dumps(m))
+        with pytest.raises(BadStudy):
+            load_study(study)
+    (study / "study.json").unlink()
+    os.mkfifo(study / "study.json")
+    code, _, err = run_cli(["study", "analyze", study, "--out", tmp_path / "out"])
+    one_line_error(code, err, "study.json: not a regular file (a pipe)", exit_code=1)
