@@ -84,7 +84,7 @@ def study_file(root: Path, rel: str) -> Path | None:
         st = os.stat(target)
     except (OSError, ValueError):
         return None
-    return target if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 else None
+    return target if stat.S_ISREG(st.st_mode) and st.st_nlink <= 1 else None  # 0: some FUSE disks
 
 
 def unservable(manifest: dict) -> list[str]:
