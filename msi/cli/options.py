@@ -222,6 +222,14 @@ def check_suffix(path: str | None, flag: str, allowed: tuple[str, ...], message:
         raise UsageError(message or f"{flag} {path}: use one of {', '.join(allowed)}")
 
 
+def weights_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback checking a weights option as :func:`check_weights` does (for commands
+    that need no other check first)."""
+    if value is not None:
+        check_weights(**{param.name: value})
+    return value
+
+
 def check_weights(**files: str | None) -> None:
     """Every weights file given (``{flag: path}``, the flag's dashes as underscores) is a readable
     regular file, checked before any video is decoded: missing, a folder, a device or empty is one

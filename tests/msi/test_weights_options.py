@@ -23,6 +23,12 @@ def test_weights_options_refuse_folders_before_any_video(tmp_path, run_cli, one_
         one_line_error(code, err, f"--i3d-weights {path}: {reason}", exit_code=1)
     code, _, err = run_cli(["report", f"a={tmp_path / 'a'}", "--syncnet-weights", tmp_path, "--out", tmp_path / "r"])
     one_line_error(code, err, f"--syncnet-weights {tmp_path}: is a folder, not a file", exit_code=1)
+    from generator.cli import main as stableface
+
+    code, _, err = run_cli(["bench", "table5", "--out", tmp_path / "b", "--report-only", "--syncnet-weights", tmp_path],
+                           main=stableface)
+    one_line_error(code, err, f"--syncnet-weights {tmp_path}: is a folder, not a file", prog="stableface", exit_code=1)
+    assert not (tmp_path / "b").exists()
 
 
 @pytest.mark.parametrize("loader", ["msi.networks.i3d:load_i3d", "msi.networks.inception:load_inception",
