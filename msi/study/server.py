@@ -39,7 +39,7 @@ from urllib.parse import quote
 
 from msi.errors import MSIError
 from msi.study.answers import COLUMNS, BadAnswers, check_values, expand
-from msi.study.manifest import load_study, session_plan
+from msi.study.manifest import BadStudy, load_study, session_plan
 from msi.study.store import AnswerStore
 
 #: Largest request body (bytes): an answer is a few hundred.
@@ -240,9 +240,15 @@ def create_app(manifest: dict, store: AnswerStore):
 def prepare(study: str | Path, raters: int) -> tuple[dict, AnswerStore, list[tuple[str, str]], str]:
     """Load the study, open its database, make sure it has ``raters`` tokens; returns
     (manifest, store, [(rater, token)], owner key)."""
+    import sqlite3
+
     manifest = load_study(study)
-    store = AnswerStore(server_folder(Path(manifest["folder"])) / "answers.sqlite")
-    return manifest, store, store.ensure_raters(raters), store.owner_key()
+    where = Path(manifest["folder"]) / "server"
+    try:
+        store = AnswerStore(server_folder(where.parent) / "answers.sqlite")
+        return manifest, store, store.ensure_raters(raters), store.owner_key()
+    except (OSError, sqlite3.Error) as exc:  # server/ a file, a damaged or foreign database, a full disk
+        raise BadStudy(f"{where}: cannot keep the answers there ({exc.strerror if isinstance(exc, OSError) else exc})") from None
 
 
 def bind(app, host: str, port: int, threads: int = 8, timeout: float | None = None):

@@ -368,3 +368,19 @@ def test_a_damaged_manifest_is_one_line(made, tmp_path, run_cli, one_line_error)
     os.mkfifo(study / "study.json")
     code, _, err = run_cli(["study", "analyze", study, "--out", tmp_path / "out"])
     one_line_error(code, err, "study.json: not a regular file (a pipe)", exit_code=1)
+
+
+def test_a_foreign_answers_database_is_one_line(made, tmp_path, one_line_error):
+    """server/answers.sqlite that is not a study's (another program's tables, or not SQLite):
+    refused at start, never written into."""
+    import sqlite3
+
+    study = fresh(made, tmp_path)
+    (study / "server").mkdir()
+    with sqlite3.connect(study / "server" / "answers.sqlite") as c:
+        c.execute("CREATE TABLE answers (x)")
+    r = run_msi("study", "serve", study, "--port", "0", timeout=60)
+    one_line_error(r.returncode, r.stderr, "cannot keep the answers there", "not a study's answers database",
+                   exit_code=1)
+    with sqlite3.connect(study / "server" / "answers.sqlite") as c:
+        assert [row[1] for row in c.execute("PRAGMA table_info(answers)")] == ["x"]
