@@ -159,10 +159,14 @@ def serve(study, host, port, raters, threads, timeout) -> int:
     folder = Path(manifest["folder"]) / "server"
     links_file = folder / "links.csv"
     # written whole under another name, then renamed: never through a link left at links.csv
-    fd, tmp = tempfile.mkstemp(prefix=".links.", dir=folder)  # mode 0600
-    with os.fdopen(fd, "w") as f:
-        f.write("rater,url\n" + "".join(f"{r},{base}?t={t}\n" for r, t in links))
-    os.replace(tmp, links_file)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".links.", dir=folder)  # mode 0600
+        with os.fdopen(fd, "w") as f:
+            f.write("rater,url\n" + "".join(f"{r},{base}?t={t}\n" for r, t in links))
+        os.replace(tmp, links_file)
+    except OSError as exc:
+        srv.close()
+        raise OutputError(f"{links_file}: cannot write the raters' links ({exc.strerror or exc})") from None
     print(f"serving {manifest['name']} at {base} ({len(links)} raters; their links: {links_file})", flush=True)
     print(f"results: curl -H 'X-Owner-Key: {key}' {base}api/results > answers.csv", flush=True)
     unserved = unservable(manifest)
