@@ -19,7 +19,8 @@ from msi.acquire import get_landmarks
 from msi.constants import PAPER_FPS
 from msi.errors import MSIError, NoFace
 from msi.io.remote import display_path, is_url  # plain string work: fsspec loads only for a URL
-from msi.metrics.stability import MSIValues, frame_valid, msi_from_landmarks, to_frame_rate
+from msi.metrics.resampling import to_frame_rate
+from msi.metrics.stability import MSIValues, frame_valid, msi_from_landmarks
 from msi.regions import REGIONS, get_scheme
 from msi.settings import Settings
 
