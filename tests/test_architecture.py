@@ -283,6 +283,21 @@ def test_msi_never_imports_generator_benchmarks_or_research(tmp_path):
                                                       "generator.errors.GeneratorError", "research.figures"]
 
 
+def test_the_shared_base_is_msis_and_the_generator_builds_on_it():
+    """The error root (``StableFaceError``: kind, exit code) and the CLI kit (the lazy click group,
+    the exit-code policy, shared options) are msi's; the generator imports them, never the other
+    way round (the test above), and its subcommands share the generator's own options module."""
+    graph = import_graph()
+    assert "msi.errors" in graph["generator.errors"]
+    assert "msi.cli.lazy" in graph["generator.cli"]
+    assert "msi.cli.options" in graph["generator.cli.options"]
+    assert "generator.cli.options" in graph["generator.cli.train"]
+    from generator.errors import GeneratorError
+    from msi.errors import StableFaceError
+
+    assert issubclass(GeneratorError, StableFaceError)
+
+
 def test_cycle_finder_finds_cycles():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
