@@ -97,6 +97,7 @@ class VideoSource:
     remote: object  # that RemoteSource, or None
     info: object  # msi.io.video.probe's answer
     box: object  # the panel's msi.tracking.panels box, or None for whole frames
+    size: tuple[int, int]  # (width, height) of the frames the tracker sees (downscaled to max_side)
     notes: list[str]  # what the reader already knows to say (downscaling)
 
 
@@ -105,7 +106,7 @@ def resolve_video(path: str, settings: Settings) -> VideoSource:
     fails fast on missing, empty and non-video files."""
     if settings.scheme != "mediapipe478":
         raise MSIError(f"{path}: videos are tracked with mediapipe478; scheme={settings.scheme} is for landmark files")
-    from msi.io.video import probe
+    from msi.io.video import probe, scaled_size
     from msi.tracking.panels import split_panel_path
 
     file, panel = split_panel_path(path)
@@ -120,7 +121,7 @@ def resolve_video(path: str, settings: Settings) -> VideoSource:
     notes = []
     if settings.max_side and max(info.width, info.height) > settings.max_side:
         notes.append(f"{info.width}x{info.height} frames downscaled to a {settings.max_side} px long side for tracking")
-    return VideoSource(path, file, remote, info, box, notes)
+    return VideoSource(path, file, remote, info, box, scaled_size(info.width, info.height, settings.max_side), notes)
 
 
 # ----------------------------------------------------------------------------- 2. the cache
@@ -187,12 +188,12 @@ def track_source(source: VideoSource, settings: Settings, entry: CacheEntry, pro
                  points: tuple[int, ...] | None, spool_dir) -> Tracked:
     """The tracking strategy the settings ask for: the paper's crop (``crop="image"``), one panel
     of a grid, or whole frames; landmarks in the video's pixels."""
-    from msi.io.video import DecodeReport, scaled_size
+    from msi.io.video import DecodeReport
     from msi.tracking.face_choice import FaceFollower
 
     info, box = source.info, source.box
     report = DecodeReport()
-    tw, th = scaled_size(info.width, info.height, settings.max_side)
+    tw, th = source.size
     follower = FaceFollower(settings.face, (box.width * tw // info.width, box.height * th // info.height)
                             if box is not None else (tw, th))
     notes = list(source.notes)
@@ -230,7 +231,8 @@ def _track_whole(source: VideoSource, settings: Settings, entry: CacheEntry, pro
     to_disk = spool_dir or (store.spool_dir(entry.key or "00") if store and points is not None else None)
     t = track_video(source.file, max_side=settings.max_side, max_faces=settings.max_faces,
                     verify_face=settings.verify_face, progress=progress, tracker=settings.tracker,
-                    select=follower, report=report, prefetch=DECODE_AHEAD, points=points, spool_dir=to_disk)
+                    select=follower, report=report, prefetch=DECODE_AHEAD, points=points, spool_dir=to_disk,
+                    info=source.info)
     lost = t.spool is None and t.points is not None and bool(store)
     if lost:
         notes.append(f"landmark cache not written to {store.dir} ({t.spool_error}); scoring goes on")
