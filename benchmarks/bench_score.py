@@ -61,7 +61,8 @@ def main() -> None:
     from msi.io.samples import sample_path
     from msi.score import score_video
     from msi.settings import Settings
-    from msi.tracking.checks import face_picture, run_checks
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "msi"))  # the tests' tracker checks
+    from tracker_checks import face_picture, run_checks
     from msi.tracking.trackers import TRACKERS, silence_native_logs, track_frames, tracker_available, tracker_identity
     from msi.io.video import iter_frames, read_frames, write_video
 

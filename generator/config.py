@@ -65,12 +65,16 @@ class ErosionConfig:
 class RendererConfig:
     """Neural renderer (encoder - residual blocks - decoder), Neural Voice Puppetry style."""
 
-    in_channels: int = 4  # eroded background RGB + rendered face shape (+1 with mouth_channel)
     ngf: int = 64
     n_res: int = 8
     # Not in the paper: one more input channel, the mouth opening's sub-pixel coverage
     # (generator.data.raster.mouth_coverage), since a 64 px raster draws a 1-2 px gap as whole rows.
     mouth_channel: bool = False
+
+    @property
+    def in_channels(self) -> int:
+        """Input channels: the eroded background's RGB and the rendered face shape (+1 with mouth_channel)."""
+        return 4 + int(self.mouth_channel)
 
 
 @dataclass
@@ -108,10 +112,9 @@ class LossConfig:
     l1: float = 20.0
     mouth_weight: float = 2.0  # L1 weight inside the eroded region (1 elsewhere)
     # Extra L1 weight on the lips' box (the lip points' bounding box of the face shape, grown by
-    # lip_pad px). Not in the paper (0 there): at 64 px the lips are a few dozen of 4096 pixels,
-    # and a plain L1 paints them as a blur that barely opens.
+    # StableFaceConfig.lip_pad px). Not in the paper (0 there): at 64 px the lips are a few dozen of
+    # 4096 pixels, and a plain L1 paints them as a blur that barely opens.
     lip_weight: float = 0.0
-    lip_pad: int = 2
     # Balance the L1 over the mouth's openings (generator.models.losses.opening_weights; not in the
     # paper: 0 there): each frame weighs (its opening's share of the training frames) ** -power,
     # so that the rare wide-open mouths are fitted as closely as the common half-closed ones.
@@ -153,8 +156,7 @@ class TrainConfig:
     lr_smoothing: float = 1e-6
     lr_discriminator: float = 1e-4
     max_steps_per_epoch: int | None = None  # cap for long clips (None: one pass over the data)
-    checkpoint_every: int = 200  # steps
-    sample_every: int = 200  # steps
+    checkpoint_every: int = 200  # steps; a sample sheet is written with each checkpoint
     seed: int = 0
     threads: int = 2  # torch CPU threads; 0: as many as cores other processes leave free (generator.cpu)
 
@@ -162,6 +164,11 @@ class TrainConfig:
     def a2e_frames(self) -> int:
         """Frames per audio2expression sequence, in training and synthesis."""
         return self.a2e_seq_len or self.seq_len
+
+    @property
+    def sample_every(self) -> int:
+        """Steps between sample sheets: one with each checkpoint."""
+        return self.checkpoint_every
 
 
 @dataclass
@@ -176,6 +183,12 @@ class StableFaceConfig:
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+
+    @property
+    def lip_pad(self) -> int:
+        """Pixels the lips' box is grown by: 1/32 of the frame side the preset is for (2 px at 64 px;
+        used only with ``loss.lip_weight``)."""
+        return FRAME_SIZES.get(self.name, FRAME_SIZES["paper"]) // 32
 
 
 def paper() -> StableFaceConfig:
@@ -192,7 +205,7 @@ def tiny() -> StableFaceConfig:
         # pixel sizes for 64 x 64 frames; one erased region per clip
         erosion=ErosionConfig(dilate=3, max_morph=1, region="clip"),
         # the mouth gap is 1-2 px at 64 px: its sub-pixel coverage as a 5th input
-        renderer=RendererConfig(ngf=16, n_res=2, in_channels=5, mouth_channel=True),
+        renderer=RendererConfig(ngf=16, n_res=2, mouth_channel=True),
         fusion=FusionConfig(hidden=64),
         dependency=DependencyConfig(patch=4, d_model=64, n_layers=1, n_heads=4),
         discriminator=DiscriminatorConfig(ndf=16, n_layers=2),
@@ -205,7 +218,7 @@ def tiny() -> StableFaceConfig:
                           a2e_seq_len=32, a2e_loss="vertex", a2e_velocity=1.0,
                           # what the MSE still shrinks, undone by one gain towards the speaker's motion
                           a2e_gain="mesh", a2e_gain_reference="train+val",
-                          checkpoint_every=100, sample_every=100,
+                          checkpoint_every=100,
                           threads=0),  # follow the cores other processes leave free (generator.cpu)
     )
 
@@ -218,7 +231,6 @@ def tiny128() -> StableFaceConfig:
     cfg.name = "tiny128"
     # tiny()'s pixel sizes, scaled with the frame, so they cover the same part of the face
     cfg.erosion = dataclasses.replace(cfg.erosion, dilate=2 * cfg.erosion.dilate, max_morph=2 * cfg.erosion.max_morph)
-    cfg.loss = dataclasses.replace(cfg.loss, lip_pad=2 * cfg.loss.lip_pad)
     cfg.train = dataclasses.replace(cfg.train, render_epochs=40)
     return cfg
 
@@ -253,8 +265,28 @@ def apply_ablations(cfg: StableFaceConfig, *, no_audio_fusion: bool = False, no_
     return cfg
 
 
+#: Values derived from the others, written to a run's config.json where they stood when they were
+#: settings (so a saved config reads as it always did), and checked when it is read back:
+#: section -> {key: value of the config}.
+DERIVED = {
+    "renderer": {"in_channels": lambda cfg: cfg.renderer.in_channels},
+    "loss": {"lip_pad": lambda cfg: cfg.lip_pad},
+    "train": {"sample_every": lambda cfg: cfg.train.sample_every},
+}
+#: The key each derived value follows in config.json (None: first).
+_DERIVED_AFTER = {"in_channels": None, "lip_pad": "lip_weight", "sample_every": "checkpoint_every"}
+
+
 def to_dict(cfg: StableFaceConfig) -> dict[str, Any]:
-    return dataclasses.asdict(cfg)
+    d = dataclasses.asdict(cfg)
+    for section, keys in DERIVED.items():
+        items = list(d[section].items())
+        for k, value in keys.items():
+            after = _DERIVED_AFTER[k]
+            at = 0 if after is None else [name for name, _ in items].index(after) + 1
+            items.insert(at, (k, value(cfg)))
+        d[section] = dict(items)
+    return d
 
 
 #: Options no longer in the library, each with the value at which it changed nothing (None: it only
@@ -271,8 +303,10 @@ REMOVED = {
 
 def from_dict(d: dict[str, Any]) -> StableFaceConfig:
     """Inverse of ``to_dict`` (tuples come back from JSON as lists). A removed option (``REMOVED``)
-    is dropped when it is at its neutral value, refused (ValueError) when it is not."""
+    is dropped when it is at its neutral value, refused (ValueError) when it is not; a derived
+    value (``DERIVED``) must be what the other settings give."""
     parts: dict[str, Any] = {}
+    derived: dict[str, dict[str, Any]] = {}
     for f in dataclasses.fields(StableFaceConfig):
         if f.name == "name":
             parts["name"] = d.get("name", "paper")
@@ -284,8 +318,16 @@ def from_dict(d: dict[str, Any]) -> StableFaceConfig:
                 raise ValueError(f"{f.name}.{k} = {values[k]!r}: an option no longer in this version "
                                  "(docs/generator/models.md, 'What was tried', names the commit that has it)")
             values.pop(k, None)
+        derived[f.name] = {k: values.pop(k) for k in DERIVED.get(f.name, {}) if k in values}
         for k, v in values.items():
             if isinstance(v, list):
                 values[k] = tuple(v)
         parts[f.name] = sub_cls(**values)
-    return StableFaceConfig(**parts)
+    cfg = StableFaceConfig(**parts)
+    for section, saved in derived.items():
+        for k, v in saved.items():
+            unused = section == "loss" and k == "lip_pad" and not cfg.loss.lip_weight
+            if v != DERIVED[section][k](cfg) and not unused:
+                raise ValueError(f"{section}.{k} = {v!r}: now derived from the other settings, which give "
+                                 f"{DERIVED[section][k](cfg)!r}; this version cannot run that config as it ran")
+    return cfg

@@ -309,7 +309,7 @@ class Trainer:
                 mask = augment_mask(mask, cfg.erosion, generator)
             lips = None
             if cfg.loss.lip_weight:
-                lips = lip_box(verts.detach().flatten(0, 1), s, cfg.loss.lip_pad).to(self.device).float()[:, None]
+                lips = lip_box(verts.detach().flatten(0, 1), s, cfg.lip_pad).to(self.device).float()[:, None]
                 lips = lips.reshape(bsz, L, 1, s, s)
         mask = mask.reshape(bsz, L, 1, s, s)
         fake, inputs = m.generate(b["frames"], shape_img, mask, b["audio"])

@@ -1,6 +1,7 @@
-"""Landmarks of one input, acquired: read from a landmark file, or from the landmark cache, or
-tracked (whole frames, one panel of a comparison grid, or the paper's crop,
-:mod:`msi.tracking.paper_crop`) and then cached.
+"""Landmarks of one input, acquired in four steps: (1) the source resolved (a landmark file, a
+file, a URL, one panel of a comparison grid); (2) looked up in the landmark cache; (3) tracked
+by a strategy (whole frames, one panel, or the paper's crop, :mod:`msi.tracking.paper_crop`);
+(4) stored in the cache.
 
 :func:`get_landmarks` is the one way every command gets landmarks; scoring them is
 :mod:`msi.score`'s job. Raises :class:`msi.errors.MSIError` for inputs that cannot be read.
@@ -56,29 +57,57 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
     (``Landmarks.spool``, for ``msi track``; the caller removes it).
     """
     settings = settings or Settings()
-    path = str(path)
-    if is_landmark_file(path):
-        scheme = get_scheme(settings.scheme)
-        # points: a mesh file is read for just those columns (an hour of float64 mesh is 1.2 GB)
-        arr, fps, clock = load_landmark_file(path, scheme.n_points,
-                                             columns=points if scheme.name == "mediapipe478" else None)
-        notes = []
-        if settings.landmark_fps:
-            fps = settings.landmark_fps
-        elif fps is None or not np.isfinite(fps):
-            fps = PAPER_FPS
-            notes.append(f"frame rate unknown for a landmark file: assumed {PAPER_FPS:g} fps (set it with landmark_fps=FPS)")
-        # the clock `msi track` stored: scored exactly as the video was (variable rates resampled)
-        return Landmarks(arr, float(fps), tracker=f"file:{scheme.name}", warnings=notes,
-                         timestamps=clock.get("timestamps"), rotation=clock.get("rotation", 0),
-                         points=clock.get("points"))
+    if is_landmark_file(str(path)):
+        return read_landmark_file(str(path), settings, points)
+    source = resolve_video(str(path), settings)
+    entry = cache_entry(source, settings, cache)
+    if (hit := entry.lookup(source, points, spool_dir)) is not None or cached_only:
+        return hit
+    tracked = track_source(source, settings, entry, progress, points, spool_dir)
+    return store_tracked(tracked, source, entry, settings, points, spool_dir)
+
+
+# ----------------------------------------------------------------------------- 1. the source
+
+
+def read_landmark_file(path: str, settings: Settings, points: tuple[int, ...] | None) -> Landmarks:
+    """A landmark file's landmarks, with the clock ``msi track`` stored (scored exactly as the
+    video was: variable rates resampled); a file without a frame rate is taken at 25 fps, said."""
+    scheme = get_scheme(settings.scheme)
+    # points: a mesh file is read for just those columns (an hour of float64 mesh is 1.2 GB)
+    arr, fps, clock = load_landmark_file(path, scheme.n_points,
+                                         columns=points if scheme.name == "mediapipe478" else None)
+    notes = []
+    if settings.landmark_fps:
+        fps = settings.landmark_fps
+    elif fps is None or not np.isfinite(fps):
+        fps = PAPER_FPS
+        notes.append(f"frame rate unknown for a landmark file: assumed {PAPER_FPS:g} fps (set it with landmark_fps=FPS)")
+    return Landmarks(arr, float(fps), tracker=f"file:{scheme.name}", warnings=notes,
+                     timestamps=clock.get("timestamps"), rotation=clock.get("rotation", 0),
+                     points=clock.get("points"))
+
+
+@dataclass
+class VideoSource:
+    """A video to track, resolved: a local file or a streamed URL, maybe one panel of a grid."""
+
+    path: str  # as messages show it (a URL redacted, with its #panel)
+    file: object  # a local path, or the msi.io.remote.RemoteSource it streams from
+    remote: object  # that RemoteSource, or None
+    info: object  # msi.io.video.probe's answer
+    box: object  # the panel's msi.tracking.panels box, or None for whole frames
+    size: tuple[int, int]  # (width, height) of the frames the tracker sees (downscaled to max_side)
+    notes: list[str]  # what the reader already knows to say (downscaling)
+
+
+def resolve_video(path: str, settings: Settings) -> VideoSource:
+    """A video path (a file or URL, ``#panel`` for one panel of a grid) to what tracking reads;
+    fails fast on missing, empty and non-video files."""
     if settings.scheme != "mediapipe478":
         raise MSIError(f"{path}: videos are tracked with mediapipe478; scheme={settings.scheme} is for landmark files")
-
-    from msi.io.cache import LandmarkCache, cache_key, file_sha256
-    from msi.tracking.face_choice import FaceFollower
+    from msi.io.video import probe, scaled_size
     from msi.tracking.panels import split_panel_path
-    from msi.io.video import DECODE_AHEAD, DecodeReport, probe, scaled_size
 
     file, panel = split_panel_path(path)
     remote = None
@@ -87,104 +116,179 @@ def get_landmarks(path: str | os.PathLike, settings: Settings | None = None, cac
 
         file = remote = RemoteSource(file)
         path = f"{remote}#{panel}" if panel is not None else str(remote)
-    info = probe(file)  # fails fast on missing/empty/non-video files
+    info = probe(file)
     box = _panel_box(file, panel, info, settings) if panel is not None else None
-    store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
-    tkey = settings.tracker_key()
-    if box is not None:
-        tkey["panel"] = box.as_list()
-    key = None
-    if store and remote is not None:  # the content hash comes while the video streams (below)
-        identity = remote.identity()
-        known = store.content_of(identity) if identity else remote.content_hash()  # no strong ETag: read
-        key = cache_key(known, tkey) if known else None
-    elif store:
-        key = cache_key(file_sha256(file), tkey)
     notes = []
     if settings.max_side and max(info.width, info.height) > settings.max_side:
         notes.append(f"{info.width}x{info.height} frames downscaled to a {settings.max_side} px long side for tracking")
-    if key is not None and (hit := store.get(key, points)) is not None:
-        _check_confirmed(path, hit["landmarks"], hit.get("face_confirmed"))
+    return VideoSource(path, file, remote, info, box, scaled_size(info.width, info.height, settings.max_side), notes)
+
+
+# ----------------------------------------------------------------------------- 2. the cache
+
+
+@dataclass
+class CacheEntry:
+    """Where a video's landmarks are cached: the cache (None: not used), the tracker settings
+    that are part of the key, and the key (None until a streamed video's content is hashed)."""
+
+    store: object  # msi.io.cache.LandmarkCache or None
+    settings: dict
+    key: str | None
+
+    def lookup(self, source: VideoSource, points: tuple[int, ...] | None, spool_dir) -> Landmarks | None:
+        """The cached landmarks, or None on a miss."""
+        if self.key is None or (hit := self.store.get(self.key, points)) is None:
+            return None
+        _check_confirmed(source.path, hit["landmarks"], hit.get("face_confirmed"))
         return Landmarks(hit["landmarks"], hit["fps"], tracker=hit["tracker"], cached=True,
-                         warnings=notes + hit.get("notes", []) + store.warnings, timestamps=hit.get("timestamps"),
-                         rotation=hit.get("rotation", 0), decode_errors=hit.get("decode_errors", 0),
-                         panel_box=hit.get("panel_box"), points=hit["points"],
-                         spool=store.mesh(key) if spool_dir else None)
-    if cached_only:
-        return None
+                         warnings=source.notes + hit.get("notes", []) + self.store.warnings,
+                         timestamps=hit.get("timestamps"), rotation=hit.get("rotation", 0),
+                         decode_errors=hit.get("decode_errors", 0), panel_box=hit.get("panel_box"),
+                         points=hit["points"], spool=self.store.mesh(self.key) if spool_dir else None)
+
+
+def cache_entry(source: VideoSource, settings: Settings, cache: bool | str) -> CacheEntry:
+    """The cache entry of a video: its key from the file's hash and the tracker settings. A
+    streamed video is keyed by its store's identity (a strong ETag) when the cache knows it,
+    otherwise by its content, hashed while it streams (:func:`store_tracked`)."""
+    from msi.io.cache import LandmarkCache, cache_key, file_sha256
+
+    store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
+    tkey = settings.tracker_key()
+    if source.box is not None:
+        tkey["panel"] = source.box.as_list()
+    key = None
+    if store and source.remote is not None:
+        identity = source.remote.identity()
+        known = store.content_of(identity) if identity else source.remote.content_hash()  # no strong ETag: read
+        key = cache_key(known, tkey) if known else None
+    elif store:
+        key = cache_key(file_sha256(source.file), tkey)
+    return CacheEntry(store, tkey, key)
+
+
+# ----------------------------------------------------------------------------- 3. tracking
+
+
+@dataclass
+class Tracked:
+    """What a tracking strategy gives back."""
+
+    landmarks: np.ndarray
+    confirmed: bool | None  # the face detector agreed it is a face (None: not asked)
+    report: object  # msi.io.video.DecodeReport of the frames read
+    notes: list[str]
+    spool: object = None  # the full mesh on disk
+    kept: tuple[int, ...] | None = None  # the columns ``landmarks`` holds (None: all 478)
+    cache_lost: bool = False  # the full mesh could not be kept: no cache entry
+
+
+def track_source(source: VideoSource, settings: Settings, entry: CacheEntry, progress: bool,
+                 points: tuple[int, ...] | None, spool_dir) -> Tracked:
+    """The tracking strategy the settings ask for: the paper's crop (``crop="image"``), one panel
+    of a grid, or whole frames; landmarks in the video's pixels."""
+    from msi.io.video import DecodeReport
+    from msi.tracking.face_choice import FaceFollower
+
+    info, box = source.info, source.box
     report = DecodeReport()
-    tw, th = scaled_size(info.width, info.height, settings.max_side)
+    tw, th = source.size
     follower = FaceFollower(settings.face, (box.width * tw // info.width, box.height * th // info.height)
                             if box is not None else (tw, th))
-    spool, kept = None, None  # kept: the columns lm holds (None: all 478)
+    notes = list(source.notes)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")  # a truncated file is in the report
         if settings.crop == "image":
             if box is not None:
-                raise MSIError(f"{path}: panels are scored on landmarks; the image crop protocol takes whole videos")
+                raise MSIError(f"{source.path}: panels are scored on landmarks; the image crop protocol takes whole videos")
             from msi.tracking.paper_crop import track_paper_crop
 
-            lm, confirmed, crop_note = track_paper_crop(file, settings, report, follower)
-            notes.append(crop_note)
+            lm, confirmed, crop_note = track_paper_crop(source.file, settings, report, follower)
+            tracked = Tracked(lm, confirmed, report, notes + [crop_note])
         elif box is not None:
-            lm, confirmed = _track_panel(file, info, box, settings, report, follower)
+            tracked = Tracked(*_track_panel(source.file, info, box, settings, report, follower), report, notes)
         else:
-            from msi.tracking.trackers import track_video
-
-            # the full mesh only on disk when fewer points are kept (an hour: 620 MB in memory)
-            to_disk = spool_dir or (store.spool_dir(key or "00") if store and points is not None else None)
-            tracked = track_video(file, max_side=settings.max_side, max_faces=settings.max_faces,
-                                  verify_face=settings.verify_face, progress=progress, tracker=settings.tracker,
-                                  select=follower, report=report, prefetch=DECODE_AHEAD, points=points,
-                                  spool_dir=to_disk)
-            lm, confirmed, spool, kept = tracked.landmarks, tracked.face_confirmed, tracked.spool, tracked.points
-            if spool is None and kept is not None and store:  # the full mesh is lost: no entry
-                notes.append(f"landmark cache not written to {store.dir} ({tracked.spool_error}); scoring goes on")
-                store = None
+            tracked = _track_whole(source, settings, entry, progress, points, spool_dir, report, follower, notes)
     if report.rotation:
-        notes.append(f"display matrix: frames turned {report.rotation} degrees clockwise to upright before "
-                     "tracking (landmarks are in the upright picture)")
-    notes += report.warnings() + follower.warnings()
-    if len(lm) == 0:
-        if spool is not None:
-            spool.remove()
-        raise UnreadableVideo(f"{path}: contains no decodable frame")
-    tracker = f"{tkey['tracker']}" + ("+crop256" if settings.crop == "image" else "")
+        tracked.notes.append(f"display matrix: frames turned {report.rotation} degrees clockwise to upright before "
+                             "tracking (landmarks are in the upright picture)")
+    tracked.notes += report.warnings() + follower.warnings()
+    if len(tracked.landmarks) == 0:
+        if tracked.spool is not None:
+            tracked.spool.remove()
+        raise UnreadableVideo(f"{source.path}: contains no decodable frame")
+    return tracked
+
+
+def _track_whole(source: VideoSource, settings: Settings, entry: CacheEntry, progress: bool,
+                 points: tuple[int, ...] | None, spool_dir, report, follower, notes: list[str]) -> Tracked:
+    """Whole frames; the full mesh only on disk when fewer points are kept (an hour: 620 MB in memory)."""
+    from msi.io.video import DECODE_AHEAD
+    from msi.tracking.trackers import track_video
+
+    store = entry.store
+    to_disk = spool_dir or (store.spool_dir(entry.key or "00") if store and points is not None else None)
+    t = track_video(source.file, max_side=settings.max_side, max_faces=settings.max_faces,
+                    verify_face=settings.verify_face, progress=progress, tracker=settings.tracker,
+                    select=follower, report=report, prefetch=DECODE_AHEAD, points=points, spool_dir=to_disk,
+                    info=source.info)
+    lost = t.spool is None and t.points is not None and bool(store)
+    if lost:
+        notes.append(f"landmark cache not written to {store.dir} ({t.spool_error}); scoring goes on")
+    return Tracked(t.landmarks, t.face_confirmed, report, notes, t.spool, t.points, lost)
+
+
+# ----------------------------------------------------------------------------- 4. the store
+
+
+def store_tracked(tracked: Tracked, source: VideoSource, entry: CacheEntry, settings: Settings,
+                  points: tuple[int, ...] | None, spool_dir) -> Landmarks:
+    """Cache what was tracked (a write that fails is a warning), and hand it over."""
+    lm, spool, kept, notes, report = tracked.landmarks, tracked.spool, tracked.kept, tracked.notes, tracked.report
+    store = None if tracked.cache_lost else entry.store
+    tracker = f"{entry.settings['tracker']}" + ("+crop256" if settings.crop == "image" else "")
     times = report.timestamps if len(report.timestamps) == len(lm) else None
     extra = {"rotation": report.rotation, "decode_errors": report.error_frames,
-             "panel_box": box.as_list() if box is not None else None}
-    full = spool if spool is not None else lm
+             "panel_box": source.box.as_list() if source.box is not None else None}
+    key = entry.key
     if store and key is None:  # a remote video: hashed while it streamed, now its key is known
-        from msi.io.remote import as_msi_error
-
-        try:
-            content = remote.content_hash()
-        except Exception as exc:  # noqa: BLE001 - the object changed, or the tail could not be read
-            content = None
-            notes.append(f"landmark cache not written ({as_msi_error(exc, str(remote))}); scoring goes on")
-        if content is not None:
-            key = cache_key(content, tkey)
-            store.put_content(remote.identity(), content)
-        else:
-            store = None
+        key = _streamed_key(source.remote, store, entry.settings, notes)
+        store = store if key is not None else None
     if store:
         from msi.regions import MP_SCORE_POINTS
 
         compact = lm if kept == MP_SCORE_POINTS else None  # put() takes the columns of a full array
         if kept is not None and kept != MP_SCORE_POINTS:
             compact = None if spool is None else _columns_of(spool, MP_SCORE_POINTS)
-        store.put(key, full, {"fps": info.fps, "tracker": tracker, "notes": notes, "settings": tkey,
-                              "face_confirmed": confirmed, **extra,
-                              **({"timestamps": times} if times is not None else {})}, score_points=compact)
+        store.put(key, spool if spool is not None else lm,
+                  {"fps": source.info.fps, "tracker": tracker, "notes": notes, "settings": entry.settings,
+                   "face_confirmed": tracked.confirmed, **extra, **({"timestamps": times} if times is not None else {})},
+                  score_points=compact)
         notes += store.warnings
     if spool is not None and not spool_dir:
         spool.remove()  # it was only the cache's source
         spool = None
     if kept is None and points is not None:
         lm, kept = np.ascontiguousarray(lm[:, list(points)]), points
-    _check_confirmed(path, lm, confirmed)
-    return Landmarks(lm, info.fps, tracker=tracker, warnings=notes, timestamps=times, points=kept, spool=spool,
-                     **extra)
+    _check_confirmed(source.path, lm, tracked.confirmed)
+    return Landmarks(lm, source.info.fps, tracker=tracker, warnings=notes, timestamps=times, points=kept,
+                     spool=spool, **extra)
+
+
+def _streamed_key(remote, store, tkey: dict, notes: list[str]) -> str | None:
+    """A streamed video's cache key from the content hashed while it streamed (None, said in
+    ``notes``, when the object changed or its tail could not be read)."""
+    from msi.io.cache import cache_key
+    from msi.io.remote import as_msi_error
+
+    try:
+        content = remote.content_hash()
+    except Exception as exc:  # noqa: BLE001 - the object changed, or the tail could not be read
+        notes.append(f"landmark cache not written ({as_msi_error(exc, str(remote))}); scoring goes on")
+        return None
+    store.put_content(remote.identity(), content)
+    return cache_key(content, tkey)
 
 
 def _columns_of(spool, points: tuple[int, ...]) -> np.ndarray:

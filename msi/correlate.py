@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from msi.errors import MSIError
-from msi.stats import fisher_ci
+from msi.stats import bootstrap_indices, bootstrap_p, fisher_ci, percentile_interval, row_correlations
 
 METHODS = ("pearson", "spearman", "kendall")
 #: Column names recognised as subjective scores when none are named.
@@ -222,31 +222,23 @@ def compare_correlations(
     if n < MIN_ROWS:
         raise BadTable(f"only {n} usable row(s) to compare correlations (need at least {MIN_ROWS})")
 
-    def ranks(v: np.ndarray) -> np.ndarray:
-        return stats.rankdata(v, axis=-1)
-
     def r_rows(x: np.ndarray, yy: np.ndarray) -> np.ndarray:
         """Correlation of matching rows of (B, n) arrays, vectorised over resamples."""
         if method == "kendall":
             return np.array([stats.kendalltau(xi, yi).statistic for xi, yi in zip(x, yy)])
         if method == "spearman":
-            x, yy = ranks(x), ranks(yy)
-        xc = x - x.mean(axis=-1, keepdims=True)
-        yc = yy - yy.mean(axis=-1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (xc * yc).sum(-1) / np.sqrt((xc**2).sum(-1) * (yc**2).sum(-1))
+            x, yy = stats.rankdata(x, axis=-1), stats.rankdata(yy, axis=-1)
+        return row_correlations(x, yy)
 
     fold = np.abs if absolute else (lambda v: v)
     r_a = float(r_rows(a[None], y[None])[0])
     r_b = float(r_rows(b[None], y[None])[0])
     delta = float(fold(r_a) - fold(r_b))
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_boot, n))
+    idx = bootstrap_indices(n, n_boot, seed)
     d = fold(r_rows(a[idx], y[idx])) - fold(r_rows(b[idx], y[idx]))
     valid = np.isfinite(d)
     d = d[valid]
-    alpha = (1 - confidence) / 2
-    lo, hi = np.quantile(d, [alpha, 1 - alpha])
-    p = min(1.0, 2 * min((d <= 0).mean(), (d >= 0).mean()))
-    return {"n": n, "r_a": r_a, "r_b": r_b, "delta": delta, "ci_low": float(lo), "ci_high": float(hi),
-            "p_boot": float(p), "n_boot": int(valid.sum()), "skipped": int((~valid).sum())}
+    lo, hi = percentile_interval(d, confidence)
+    p = bootstrap_p(d)
+    return {"n": n, "r_a": r_a, "r_b": r_b, "delta": delta, "ci_low": lo, "ci_high": hi,
+            "p_boot": p, "n_boot": int(valid.sum()), "skipped": int((~valid).sum())}

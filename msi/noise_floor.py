@@ -35,6 +35,7 @@ import numpy as np
 from msi.constants import EPS, TARGET_MOUTH_WIDTH
 from msi.metrics.stability import frame_valid
 from msi.regions import get_scheme
+from msi.stats import repeatability_limit
 
 #: Pixel noise (std, grey levels of 255) added to every re-encoded frame.
 PIXEL_NOISE = 2.0
@@ -78,12 +79,6 @@ def segment_noise_px(points: np.ndarray, scheme: str = "mediapipe478", region: s
     scale = TARGET_MOUTH_WIDTH / mouth_width(pts, sch.mouth_corners, len(pts))
     reg = pts[:, list(sch.region(region))] * scale
     return float(reg.std(axis=0).mean())
-
-
-def repeat_floor(values: list[float]) -> float:
-    """1.96 * sqrt(2) * std (ddof 1) of repeated measurements: the 95 % limit of the difference of two."""
-    v = np.asarray([x for x in values if np.isfinite(x)], dtype=np.float64)
-    return float(1.96 * math.sqrt(2) * v.std(ddof=1)) if v.size >= 2 else float("nan")
 
 
 def anchor_frames(valid: np.ndarray, n: int) -> list[int]:
@@ -169,7 +164,7 @@ def noise_floor(path: str | os.PathLike, settings=None, *, anchors: int = 3, sti
         still_msi_lip=mean(seg_msi["lip"]), still_msi_jaw=mean(seg_msi["jaw"]),
         tracker_noise_px=mean(seg_noise),
         repeat_msi_lip=reps["lip"], repeat_msi_jaw=reps["jaw"],
-        floor_lip=repeat_floor(reps["lip"]), floor_jaw=repeat_floor(reps["jaw"]),
+        floor_lip=repeatability_limit(reps["lip"]), floor_jaw=repeatability_limit(reps["jaw"]),
         settings=dict(anchors=len(picks), still_frames=still_frames, repeats=repeats, pixel_noise=pixel_noise,
                       seed=seed, crf=18, max_msi=1 / EPS, tracker=lm.tracker),
     )

@@ -19,7 +19,8 @@ from msi.acquire import get_landmarks
 from msi.constants import PAPER_FPS
 from msi.errors import MSIError, NoFace
 from msi.io.remote import display_path, is_url  # plain string work: fsspec loads only for a URL
-from msi.metrics.stability import MSIValues, frame_valid, msi_from_landmarks, to_frame_rate
+from msi.metrics.resampling import to_frame_rate
+from msi.metrics.stability import MSIValues, frame_valid, msi_from_landmarks
 from msi.regions import REGIONS, get_scheme
 from msi.settings import Settings
 
@@ -139,7 +140,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
         result.warnings.append(values.too_large_note())
     result.fps_used = fps_used
     result.face_coverage = float(valid.mean()) if n_frames else float("nan")
-    result.msi_lip, result.msi_jaw = values.msi_lip, values.msi_jaw
+    result.msi_lip, result.msi_jaw = values.msi["lip"], values.msi["jaw"]
     result.windows_used, result.windows_skipped = values.windows_used, values.windows_skipped
     if hf_in is not None:
         from msi.metrics.variants import msi_hf
@@ -155,13 +156,12 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
             pts, _ = to_frame_rate(pts, fps, settings.resample_fps)
         hf = msi_hf(pts, hsch, stable=stable, mouth_width_frames=settings.mouth_width_frames)
         result.hf_lip, result.hf_jaw = hf["lip"], hf["jaw"]
-    from msi.metrics.mouth_motion import low_motion_warning, mouth_opening, opening_std, window_mouth_motion
+    from msi.metrics.mouth_motion import scored_mouth_motion
 
-    opening = mouth_opening(arr, sch, pair=pair)  # median mouth width: not the first frames' expression
-    result.mouth_motion = opening_std(opening)
-    result.timeline = Deferred(functools.partial(
-        timeline_frame, values, fps_used,
-        {"mouth_motion": window_mouth_motion(opening, values.window_starts, values.window_lengths)}))
+    # median mouth width: not the first frames' expression
+    result.mouth_motion, per_window, low = scored_mouth_motion(arr, sch, pair, values.window_starts,
+                                                               values.window_lengths)
+    result.timeline = Deferred(functools.partial(timeline_frame, values, fps_used, {"mouth_motion": per_window}))
     if values.windows_used == 0:
         raise NoFace(
             f"no window of {values.settings['window']} accelerations has a face in all its frames "
@@ -172,7 +172,7 @@ def score_landmarks(landmarks: np.ndarray, fps: float, settings: Settings | None
             f"MSI depends on frame rate: {fps_used:.3g} fps, the paper's numbers are at {PAPER_FPS:g} fps "
             f"(resample_fps={PAPER_FPS:g} to compare)"
         )
-    if (low := low_motion_warning(result.mouth_motion)) is not None:
+    if low is not None:
         result.warnings.append(low)
     if result.face_coverage < 1:
         result.warnings.append(

@@ -12,8 +12,16 @@ metrics) and ``stableface bench`` (over seeds).
   signed-rank test where normality is not assumed.
 * **Bootstrap over videos** of a set-level statistic (FID, FVD): the percentile interval
   (Efron & Tibshirani, "An Introduction to the Bootstrap", 1993) with the video as the unit.
-* **Correlation intervals** by the Fisher transform, each coefficient with its own standard error.
+* **Paired bootstrap** of a statistic over the same items (``msi correlate``'s difference of two
+  correlations): the percentile interval and the two-sided bootstrap p-value.
+* **Correlation** (Pearson's r of the finite pairs, vectorised over bootstrap rows) and intervals
+  by the Fisher transform, each coefficient with its own standard error; the ratio of two spreads.
+* **Repeatability limit** of repeated measurements, ``1.96 · sqrt(2) · s`` (Bland & Altman 1986):
+  the 95 % limit of the difference of two (``msi noise-floor``).
 * **Minimum detectable difference** of a paired t-test at a given power.
+
+What lives elsewhere, and why: the study's screening of raters (ITU-R BT.500) and its panel
+correlation are in :mod:`msi.study.analysis`, next to the ratings they read.
 """
 from __future__ import annotations
 
@@ -148,7 +156,71 @@ def bootstrap_set_metric(items: Sequence[np.ndarray], reference: Sequence[np.nda
     return value, float(lo), float(hi)
 
 
+def bootstrap_indices(n: int, resamples: int, seed: int | None = 0) -> np.ndarray:
+    """(resamples, n) indices of items drawn with replacement: the rows of a paired bootstrap
+    (every statistic of one draw reads the same items)."""
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+
+
+def percentile_interval(draws: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The percentile interval of bootstrap ``draws`` (Efron & Tibshirani 1993): their
+    ``(1 - c) / 2`` and ``(1 + c) / 2`` quantiles."""
+    alpha = (1 - confidence) / 2
+    lo, hi = np.quantile(draws, [alpha, 1 - alpha])
+    return float(lo), float(hi)
+
+
+def bootstrap_p(draws: np.ndarray) -> float:
+    """Two-sided bootstrap p-value of "the statistic is 0": twice the smaller share of ``draws``
+    on either side of 0, at most 1."""
+    d = np.asarray(draws)
+    return float(min(1.0, 2 * min((d <= 0).mean(), (d >= 0).mean())))
+
+
 # ----------------------------------------------------------------------------- correlation
+
+
+def row_correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r"""Pearson's r of matching rows of (B, n) arrays, vectorised over rows (bootstrap draws):
+    :math:`r = \sum x_c y_c / \sqrt{\sum x_c^2 \sum y_c^2}` with :math:`x_c, y_c` centred; NaN
+    for a constant row."""
+    xc = x - x.mean(axis=-1, keepdims=True)
+    yc = y - y.mean(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (xc * yc).sum(-1) / np.sqrt((xc**2).sum(-1) * (yc**2).sum(-1))
+
+
+def pearson(x, y, min_pairs: int = 3) -> float:
+    """Pearson's r of the pairs where both values are finite; NaN with fewer than ``min_pairs``
+    of them or a constant side."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < min_pairs or np.std(x[ok]) == 0 or np.std(y[ok]) == 0:
+        return float("nan")
+    return float(np.corrcoef(x[ok], y[ok])[0, 1])
+
+
+def std_ratio(x, reference) -> float:
+    """The spread of ``x`` over that of ``reference`` (population std of the finite values of
+    each): 1 moves as much, 0.5 half as much; NaN when either has no finite value or the
+    reference does not move."""
+    x, reference = np.asarray(x, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    if not (np.isfinite(x).any() and np.isfinite(reference).any()) or np.nanstd(reference) == 0:
+        return float("nan")
+    return float(np.nanstd(x) / np.nanstd(reference))
+
+
+# ----------------------------------------------------------------------------- repeated measurements
+
+
+def repeatability_limit(values) -> float:
+    """``1.96 · sqrt(2) · s``, ``s`` the std (ddof 1) of the finite values of repeated measurements
+    of one thing: the 95 % limit of the difference of two of them (Bland & Altman, Lancet 1986);
+    NaN with fewer than 2 of them."""
+    v = np.asarray([x for x in values if np.isfinite(x)], dtype=np.float64)
+    return float(1.96 * math.sqrt(2) * v.std(ddof=1)) if v.size >= 2 else float("nan")
+
+
 
 
 def fisher_ci(r: float, n: int, method: str = "pearson", confidence: float = CONFIDENCE) -> tuple[float, float]:

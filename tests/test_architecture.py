@@ -220,6 +220,84 @@ def test_the_library_never_imports_benchmarks_or_research(tmp_path):
     assert imports_of_scripts(probe) == ["benchmarks", "benchmarks.timing", "research.figures"]
 
 
+#: msi's layers, bottom to top, as docs/development.md draws them: a module imports only from its
+#: own layer or the layers below it (each entry is a module or a package, with all it holds).
+MSI_LAYERS = (
+    # the paper's constants, the landmark index sets, the errors; ``msi`` itself holds the version
+    # and the public API, whose names are imported on first use (no import statement: no edge)
+    ("msi", "msi.constants", "msi.errors", "msi.regions"),
+    ("msi.stats", "msi.networks", "msi.io"),  # statistics, networks of user weights, I/O at the edges
+    ("msi.metrics", "msi.plots"),  # the pure core: arrays in, numbers (and figures) out
+    ("msi.tracking", "msi.settings"),  # trackers; the knobs of a score (which name the trackers)
+    ("msi.acquire", "msi.parallel", "msi.score"),  # a video to its landmarks, landmarks to a result
+    ("msi.cluster", "msi.video_columns", "msi.compare", "msi.sensitivity", "msi.correlate", "msi.noise_floor",
+     "msi.report", "msi.study"),  # many videos, and the analyses built on scores
+    ("msi.cli", "msi.__main__"),  # the command on top
+)
+
+
+def msi_layer(name: str) -> int:
+    """The layer of an msi module: the deepest entry of :data:`MSI_LAYERS` that holds it."""
+    best, depth = None, -1
+    for i, layer in enumerate(MSI_LAYERS):
+        for entry in layer:
+            if (name == entry or name.startswith(entry + ".")) and entry.count(".") > depth:
+                best, depth = i, entry.count(".")
+    assert best is not None, f"{name} is in no layer of MSI_LAYERS (add it where docs/development.md puts it)"
+    return best
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(importer, imported) pairs of msi where the imported module is in a higher layer."""
+    return sorted((m, t) for m, targets in graph.items() if m.split(".")[0] == "msi"
+                  for t in targets if t.split(".")[0] == "msi" and msi_layer(t) > msi_layer(m))
+
+
+def test_no_import_runs_upward():
+    graph = import_graph()
+    bad = upward_imports(graph)
+    assert not bad, "msi modules importing a layer above their own: " + ", ".join(f"{m} -> {t}" for m, t in bad)
+    # the check sees an upward edge (a tracker check that scores, as the library once held)
+    assert upward_imports({"msi.tracking.checks": {"msi.score", "msi.io.video"}}) == [("msi.tracking.checks", "msi.score")]
+
+
+#: What msi must never import: the generator (it may import msi, not the other way round), and
+#: the scripts beside the library.
+NOT_FOR_MSI = ("generator", "benchmarks", "research", "tests")
+
+
+def msi_imports_of(names: set[str]) -> list[str]:
+    return sorted(n for n in names if n.split(".")[0] in NOT_FOR_MSI)
+
+
+def test_msi_never_imports_generator_benchmarks_or_research(tmp_path):
+    bad = [(name, n) for name, path in project_modules().items() if name.split(".")[0] == "msi"
+           for n in msi_imports_of(imported_names(path))]
+    assert not bad, "msi modules importing outside msi's side: " + ", ".join(f"{m} -> {n}" for m, n in bad)
+    assert any("msi" in {n.split(".")[0] for n in imported_names(p)}  # the other direction exists and is allowed
+               for name, p in project_modules().items() if name.startswith("generator"))
+    probe = tmp_path / "probe.py"
+    probe.write_text("import numpy\nimport msi.score\n\ndef f():\n    from generator.errors import GeneratorError\n"
+                     "    import benchmarks.timing, research.figures\n")
+    assert msi_imports_of(imported_names(probe)) == ["benchmarks.timing", "generator.errors",
+                                                      "generator.errors.GeneratorError", "research.figures"]
+
+
+def test_the_shared_base_is_msis_and_the_generator_builds_on_it():
+    """The error root (``StableFaceError``: kind, exit code) and the CLI kit (the lazy click group,
+    the exit-code policy, shared options) are msi's; the generator imports them, never the other
+    way round (the test above), and its subcommands share the generator's own options module."""
+    graph = import_graph()
+    assert "msi.errors" in graph["generator.errors"]
+    assert "msi.cli.lazy" in graph["generator.cli"]
+    assert "msi.cli.options" in graph["generator.cli.options"]
+    assert "generator.cli.options" in graph["generator.cli.train"]
+    from generator.errors import GeneratorError
+    from msi.errors import StableFaceError
+
+    assert issubclass(GeneratorError, StableFaceError)
+
+
 def test_cycle_finder_finds_cycles():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
@@ -234,3 +312,5 @@ if __name__ == "__main__":  # pragma: no cover
         print("cycle:", " <-> ".join(c))
     for m, t in library_imports_of_cli(g):
         print(f"library imports CLI: {m} -> {t}")
+    for m, t in upward_imports(g):
+        print(f"import runs upward: {m} -> {t}")

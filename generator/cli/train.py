@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from generator.cli import options as opt
 from generator.config import PRESETS, StableFaceConfig
 from generator.errors import GeneratorError
 
@@ -43,11 +44,7 @@ ABLATIONS = ("no_audio_fusion", "no_smoothing", "smoothing", "no_erosion", "no_d
 @click.option("--a2e-gain-reference", type=click.Choice(["val", "train+val"]),
               help="whose tracked mouth motion the gain matches: the validation split's own (val) or the speaker's "
                    "over every frame outside the test split (train+val) (default from the config)")
-@click.option("--device", help="torch device (default: cuda if available, else cpu)")
-@click.option("--trust-checkpoint", is_flag=True,
-              help="resume from a checkpoint that holds Python objects beyond tensors (an old or foreign format): "
-                   "only for a run folder you trust, such a file can run code when loaded")
-@click.option("--quiet", is_flag=True, help="no progress bar")
+@opt.torch_run_options("resume from")
 def command(data_dir: str, out: str, max_steps: int | None, device: str | None, trust_checkpoint: bool, quiet: bool,
             **options) -> int:
     """Train audio2expression, then the renderer without and with smoothing, on a data directory

@@ -70,6 +70,8 @@ def plot_weights(traces: dict[str, dict], path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from msi.stats import pearson
+
     traces = {k: t for k, t in traces.items() if "weights" in t}
     fig, axes = plt.subplots(1, max(1, len(traces)), figsize=(3.6 * max(1, len(traces)), 3.2), squeeze=False,
                              sharey=True)
@@ -77,7 +79,7 @@ def plot_weights(traces: dict[str, dict], path: str | Path) -> Path:
         w = t["weights"].double()
         centre = w[:, (w.shape[1] - 1) // 2].numpy()
         speed = t["mouth_speed"].numpy()
-        r = float(np.corrcoef(centre, speed)[0, 1]) if centre.std() > 0 else float("nan")
+        r = pearson(centre, speed)  # NaN where the centre weight never moves
         ax.scatter(speed, centre, s=5, alpha=0.5)
         ax.set_title(f"{label}\nr = {r:.2f}", fontsize=9)
         ax.set_xlabel("mouth speed (mouth widths / frame)")

@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from msi.stats import pearson, std_ratio
+
 LINKS = ("truth", "mesh_tracked", "mesh_predicted", "mesh_smoothed", "rendered", "encoded", "truth_encoded")
 BACKGROUNDS = {"own": "re-enactment (own frames)", "reversed": "dubbing (frames reversed in time)"}
 
@@ -50,19 +52,6 @@ def _opening(landmarks: np.ndarray) -> np.ndarray:
         return mouth_opening(landmarks)
     except MSIError:
         return np.full(len(landmarks), np.nan)
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 3 or np.std(x[ok]) == 0 or np.std(y[ok]) == 0:
-        return float("nan")
-    return float(np.corrcoef(x[ok], y[ok])[0, 1])
-
-
-def _std_ratio(x: np.ndarray, ref: np.ndarray) -> float:
-    if not (np.isfinite(x).any() and np.isfinite(ref).any()) or np.nanstd(ref) == 0:
-        return float("nan")
-    return float(np.nanstd(x) / np.nanstd(ref))
 
 
 def _gains(gen: np.ndarray, mesh: np.ndarray, background: np.ndarray) -> tuple[float, float]:
@@ -199,11 +188,11 @@ def chain_table(tracks: dict) -> pd.DataFrame:
                     msi, proxy = (float("nan"), float("nan")), float("nan")
                 row = {"background": bg, "clip": k, "link": link, "msi_lip": msi[0], "msi_jaw": msi[1],
                        "mouth_motion": float(np.nanstd(opening)) if np.isfinite(opening).any() else float("nan"),
-                       "motion_ratio": _std_ratio(opening, truth), "r_truth": _pearson(opening, truth),
+                       "motion_ratio": std_ratio(opening, truth), "r_truth": pearson(opening, truth),
                        "lip_audio_r": proxy}
                 if link in ("rendered", "encoded"):
                     ga, gb = _gains(opening, mesh, background)
-                    row.update(amp_mesh=_std_ratio(opening, mesh), r_mesh=_pearson(opening, mesh),
+                    row.update(amp_mesh=std_ratio(opening, mesh), r_mesh=pearson(opening, mesh),
                                mesh_gain=ga, background_gain=gb)
                 rows.append(row)
     return pd.DataFrame(rows)

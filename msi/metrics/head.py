@@ -25,7 +25,8 @@ import dataclasses
 import numpy as np
 
 from msi.metrics.column import Column, Metric
-from msi.metrics.stability import frame_valid, msi_from_landmarks, mouth_width, to_frame_rate
+from msi.metrics.resampling import to_frame_rate
+from msi.metrics.stability import frame_valid, msi_from_landmarks, mouth_width
 from msi.regions import STABLE_POINTS, get_scheme
 
 

@@ -83,6 +83,16 @@ def window_mouth_motion(opening: np.ndarray, starts: np.ndarray, lengths: np.nda
     return out
 
 
+def scored_mouth_motion(points: np.ndarray, scheme: str | Scheme, pair: tuple[int, int] | None,
+                        starts: np.ndarray, lengths: np.ndarray) -> tuple[float, np.ndarray, str | None]:
+    """What a score reports of the mouth's motion, in one pass: the std of :func:`mouth_opening`
+    (median mouth width), its std in each MSI window (:func:`window_mouth_motion`), and
+    :func:`low_motion_warning`'s text (None when the mouth moved as speech does)."""
+    opening = mouth_opening(points, scheme, pair=pair)
+    value = opening_std(opening)
+    return value, window_mouth_motion(opening, starts, lengths), low_motion_warning(value)
+
+
 def low_motion_warning(value: float, threshold: float = MOUTH_MOTION_MIN) -> str | None:
     """The warning text when the mouth moved less than real speech does, else None."""
     if np.isfinite(value) and value < threshold:

@@ -34,7 +34,6 @@ frame without a face (NaN) is skipped and counted.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +41,7 @@ import numpy as np
 from msi.constants import EPS, HOP, MOUTH_WIDTH_FRAMES, TARGET_MOUTH_WIDTH, WINDOW
 from msi.errors import BadLandmarks, NoFace, TooShort
 from msi.metrics.column import Column, Metric
+from msi.metrics.resampling import to_frame_rate
 from msi.regions import REGIONS, Scheme, get_scheme
 
 COMPAT_MODES = ("paper", "reference")
@@ -51,54 +51,11 @@ WINDOW_BLOCK = 256
 #: them, its square must stay below float64's 1.8e308 after the mouth-width scaling. Frames holding
 #: one are left out like frames without a face, and counted (not pixel coordinates of any video).
 MAX_ABS_COORDINATE = 1e150
-
-
 #: Frames per block where a per-frame test reads a long array (bounded temporaries, same result).
 FRAME_BLOCK = 4096
 
 
-def accelerations(points: np.ndarray) -> np.ndarray:
-    """Second differences along time: ``a_t = p[t+2] - 2 p[t+1] + p[t]``; (T, ...) -> (T-2, ...)."""
-    points = np.asarray(points, dtype=np.float64)
-    # the same operations in the same order as p[2:] - 2 p[1:-1] + p[:-2], in one buffer
-    # (an hour of lip points: one 70 MB array instead of three)
-    acc = np.multiply(points[1:-1], 2.0)
-    np.subtract(points[2:], acc, out=acc)
-    np.add(acc, points[:-2], out=acc)
-    return acc
-
-
-def frame_valid(points: np.ndarray, columns=None) -> np.ndarray:
-    """(T,) True where every coordinate of the frame (of ``columns``, default all) is finite (a
-    face was found). Read in blocks of frames: no copy of the whole array."""
-    p = np.asarray(points)
-    out = np.empty(len(p), bool)
-    for a in range(0, len(p), FRAME_BLOCK):
-        b = p[a:a + FRAME_BLOCK] if columns is None else p[a:a + FRAME_BLOCK][:, columns]
-        out[a:a + FRAME_BLOCK] = np.isfinite(b.reshape(len(b), -1)).all(axis=1)
-    return out
-
-
-def too_large_frames(points: np.ndarray, columns=None) -> np.ndarray:
-    """(T,) True where some x, y coordinate of the frame (of ``columns``, default all) exceeds
-    :data:`MAX_ABS_COORDINATE`. Read in blocks of frames: no copy of the whole array."""
-    p = np.asarray(points)
-    out = np.empty(len(p), bool)
-    with np.errstate(invalid="ignore"):  # NaN rows: no face, not too large
-        for a in range(0, len(p), FRAME_BLOCK):
-            b = p[a:a + FRAME_BLOCK, ..., :2] if columns is None else p[a:a + FRAME_BLOCK][:, columns, :2]
-            # the limit as a float64 scalar: float32 landmarks (msi track's .npz) are compared in float64,
-            # not the limit cast to float32 (inf, and numpy's overflow warning)
-            out[a:a + FRAME_BLOCK] = (np.abs(b.reshape(len(b), -1)) > np.float64(MAX_ABS_COORDINATE)).any(axis=1)
-    return out
-
-
-def _windows_ok(valid_acc: np.ndarray, window: int, hop: int, partial: bool) -> int:
-    """Windows whose accelerations are all valid (as :func:`window_values` counts them)."""
-    starts = window_starts(len(valid_acc), window, hop, partial)
-    lengths = np.minimum(starts + window, len(valid_acc)) - starts
-    bad = np.concatenate([[0], np.cumsum(~valid_acc)])
-    return int(((bad[starts + lengths] - bad[starts]) == 0).sum())
+# ----------------------------------------------------------------------------- step 1: the scale (mouth width)
 
 
 def mouth_width(points: np.ndarray, corners: tuple[int, int], n_frames: int | None = MOUTH_WIDTH_FRAMES) -> float:
@@ -133,6 +90,79 @@ def normalise_scale(
     return np.asarray(points, dtype=np.float64) * scale, scale
 
 
+def _width_and_scale(points: np.ndarray, sch: Scheme, normalise: bool, mouth_width_frames: int,
+                     width: float | None = None) -> tuple[float, float]:
+    """Mouth width (input units; NaN when not normalising) and the factor that makes it 64 px."""
+    if not normalise:
+        return float("nan"), 1.0
+    if width is None:
+        width = mouth_width(points, sch.mouth_corners, mouth_width_frames)
+    return float(width), TARGET_MOUTH_WIDTH / width
+
+
+def _scaled_columns(points: np.ndarray, cols: list[int], scale: float, a: int = 0, b: int | None = None) -> np.ndarray:
+    """Frames ``a:b`` of columns ``cols`` in float64, multiplied by ``scale`` (step 1 of the definition)."""
+    p = np.asarray(points[a:b][:, cols], dtype=np.float64)  # fancy indexing: a fresh array, scaled in place
+    p *= scale
+    return p
+
+
+# ----------------------------------------------------------------------------- step 2: accelerations
+
+
+def accelerations(points: np.ndarray) -> np.ndarray:
+    """Second differences along time: ``a_t = p[t+2] - 2 p[t+1] + p[t]``; (T, ...) -> (T-2, ...)."""
+    points = np.asarray(points, dtype=np.float64)
+    # the same operations in the same order as p[2:] - 2 p[1:-1] + p[:-2], in one buffer
+    # (an hour of lip points: one 70 MB array instead of three)
+    acc = np.multiply(points[1:-1], 2.0)
+    np.subtract(points[2:], acc, out=acc)
+    np.add(acc, points[:-2], out=acc)
+    return acc
+
+
+def _region_accelerations(points: np.ndarray, sch: Scheme, region: str, scale: float) -> np.ndarray:
+    """Accelerations (T-2, M, D) of one region's scaled coordinates (step 1 and 2 of the definition)."""
+    p = np.asarray(points[:, list(sch.region(region))], dtype=np.float64)  # a copy: scaled in place
+    p *= scale
+    return accelerations(p)
+
+
+def _accelerations_by_region(points: np.ndarray, sch: Scheme, scale: float) -> dict[str, np.ndarray]:
+    """Region -> accelerations (T-2, M, D) of the scaled coordinates (step 1 and 2 of the definition)."""
+    return {region: _region_accelerations(points, sch, region, scale) for region in REGIONS}
+
+
+def region_accelerations(
+    points: np.ndarray,
+    fps: float,
+    scheme: str | Scheme = "mediapipe478",
+    *,
+    resample_fps: float | None = None,
+    normalise: bool = True,
+    mouth_width_frames: int = MOUTH_WIDTH_FRAMES,
+    width: float | None = None,
+) -> dict[str, np.ndarray]:
+    r"""The scale-normalised accelerations MSI is built from, per region: ``{"lip": (T'-2, M, 2), "jaw": ...}``.
+
+    Steps 1 and 2 of the definition (module docstring; StableFace, Ling et al., arXiv:2208.13717,
+    Sec. III-D), after an optional resampling to ``resample_fps`` (:mod:`msi.metrics.resampling`):
+    :math:`a_t = s\,(p_{t+2} - 2 p_{t+1} + p_t)` with :math:`s = 64 / w` and :math:`w` the mouth
+    width over the first ``mouth_width_frames`` frames with a face (or the given ``width``, in
+    input pixels, e.g. a reference clip's). Units: mouth-width-normalised pixels per frame^2;
+    only x and y. ``normalise=False`` leaves the coordinates unscaled. NaN frames give NaN rows.
+    The windowed variance of these is what :func:`msi_from_landmarks` inverts.
+    """
+    sch = get_scheme(scheme) if isinstance(scheme, str) else scheme
+    pts = check_landmarks(points, sch)[:, :, :2]
+    pts, _ = to_frame_rate(pts, fps, resample_fps)
+    _, scale = _width_and_scale(pts, sch, normalise, mouth_width_frames, width)
+    return _accelerations_by_region(pts, sch, scale)
+
+
+# ----------------------------------------------------------------------------- step 3: windows and the kernel
+
+
 def window_starts(n_acc: int, window: int = WINDOW, hop: int = HOP, partial: bool = False) -> np.ndarray:
     """Start indices of the windows over ``n_acc`` accelerations.
 
@@ -144,6 +174,14 @@ def window_starts(n_acc: int, window: int = WINDOW, hop: int = HOP, partial: boo
     return np.arange(0, max(n_acc - window + 1, 0), hop)
 
 
+def window_msi(windows: np.ndarray, eps: float = EPS) -> np.ndarray:
+    r"""Step 3 of the definition, the MSI kernel: :math:`m_k = \operatorname{mean}_{i,d}\,
+    1 / (\sigma^2_{k,i,d} + \varepsilon)` of windows (K, L, M, D) of accelerations, with the
+    population variance (ddof=0) over each window's L samples; (K, L, M, D) -> (K,)."""
+    var = windows.var(axis=1)
+    return (1.0 / (var + eps)).mean(axis=(1, 2))
+
+
 def window_values(
     acc: np.ndarray,
     window: int = WINDOW,
@@ -152,37 +190,57 @@ def window_values(
     partial: bool = False,
     valid: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-window values ``mean over (landmarks, axes) of 1 / (var + eps)``.
+    """Per-window values ``mean over (landmarks, axes) of 1 / (var + eps)`` (:func:`window_msi`).
 
     ``acc`` is (A, M, D) accelerations of one region. ``valid`` (A,) marks accelerations whose
     three frames all have a face; a window containing an invalid one is skipped (value NaN).
     Returns ``(starts, lengths, values)``.
     """
     acc = np.asarray(acc, dtype=np.float64)
-    n_acc = acc.shape[0]
+    if valid is None:
+        valid = np.isfinite(acc.reshape(acc.shape[0], -1)).all(axis=1)
+    return _windowed(len(acc), valid, lambda a, b: acc[a:b], window, hop, eps, partial)
+
+
+def _windowed(n_acc: int, valid_acc: np.ndarray, acc_of, window: int, hop: int, eps: float,
+              partial: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 3 and 4's windows over ``n_acc`` accelerations: ``(starts, lengths, values)``, the
+    value NaN where a window holds an invalid acceleration. ``acc_of(a, b)`` gives accelerations
+    ``a..b-1`` (M, D each): the windows are read :data:`WINDOW_BLOCK` at a time, so memory stays
+    bounded for hour-long videos, and each window's value is computed alone (the block size
+    changes no number)."""
     starts = window_starts(n_acc, window, hop, partial)
     lengths = np.minimum(starts + window, n_acc) - starts
     values = np.full(len(starts), np.nan)
-    if valid is None:
-        valid = np.isfinite(acc.reshape(n_acc, -1)).all(axis=1)
-    # Windows skipped: any acceleration in it touches a frame with no face.
-    bad = np.concatenate([[0], np.cumsum(~np.asarray(valid, dtype=bool))])
-    ok = (bad[starts + lengths] - bad[starts]) == 0
+    bad = np.concatenate([[0], np.cumsum(~np.asarray(valid_acc, dtype=bool))])
+    ok = (bad[starts + lengths] - bad[starts]) == 0  # no acceleration touches a frame without a face
     full = ok & (lengths == window)
     if full.any():
-        # (K, window, M, D) gathered for up to WINDOW_BLOCK windows at a time: vectorised, and
-        # memory stays bounded for hour-long videos (each window's value is computed alone, so
-        # the block size does not change any number).
         fs, out = starts[full], np.empty(int(full.sum()))
         for b in range(0, len(fs), WINDOW_BLOCK):
-            idx = fs[b:b + WINDOW_BLOCK, None] + np.arange(window)[None, :]
-            var = acc[idx].var(axis=1)  # population variance (ddof=0)
-            out[b:b + WINDOW_BLOCK] = (1.0 / (var + eps)).mean(axis=(1, 2))
+            blk = fs[b:b + WINDOW_BLOCK]
+            a0 = int(blk[0])
+            acc = acc_of(a0, int(blk[-1]) + window)
+            out[b:b + WINDOW_BLOCK] = window_msi(acc[(blk - a0)[:, None] + np.arange(window)[None, :]], eps)
         values[full] = out
-    for k in np.flatnonzero(ok & ~full):  # at most window/hop partial windows
-        s, n = starts[k], lengths[k]
-        values[k] = (1.0 / (acc[s : s + n].var(axis=0) + eps)).mean()
+    for k in np.flatnonzero(ok & ~full):  # at most window/hop partial windows (compat="reference")
+        s, n = int(starts[k]), int(lengths[k])
+        values[k] = window_msi(acc_of(s, s + n)[None], eps)[0]
     return starts, lengths, values
+
+
+def _region_window_values(points: np.ndarray, cols: list[int], scale: float, window: int, hop: int, eps: float,
+                          partial: bool, valid_acc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`window_values` of the region's accelerations, each block of windows computed from
+    the frames it covers: no (T, M, 2) array of the whole video. Each acceleration is the same
+    arithmetic on the same numbers as ``accelerations(scaled points)``, so the result is identical."""
+    def acc_of(a: int, b: int) -> np.ndarray:  # accelerations a..b-1 use frames a..b+1
+        return accelerations(_scaled_columns(points, cols, scale, a, b + 2))
+
+    return _windowed(max(len(points) - 2, 0), valid_acc, acc_of, window, hop, eps, partial)
+
+
+# ----------------------------------------------------------------------------- step 4: MSI per region
 
 
 @dataclass
@@ -215,26 +273,6 @@ class MSIValues:
     @property
     def msi_jaw(self) -> float:
         return self.msi["jaw"]
-
-
-def check_landmarks(points: np.ndarray, scheme: Scheme) -> np.ndarray:
-    """Validate a landmark array (T, N, 2|3) against a scheme; one-line errors."""
-    try:
-        points = np.asarray(points, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise BadLandmarks("landmarks are not numeric") from None
-    if points.ndim != 3 or points.shape[2] not in (2, 3):
-        raise BadLandmarks(f"landmarks must be shaped (frames, points, 2 or 3), got {points.shape}")
-    n = points.shape[1]
-    needed = max(max(scheme.lip), max(scheme.jaw), max(scheme.mouth_corners)) + 1
-    if n != scheme.n_points and not (scheme.name == "mediapipe478" and n == 468):
-        raise BadLandmarks(
-            f"{n} points per frame do not match scheme {scheme.name} ({scheme.n_points} points; "
-            f"use scheme={'ibug68' if n == 68 else 'mediapipe478'}?)" if n in (68, 468, 478)
-            else f"{n} points per frame do not match scheme {scheme.name} ({scheme.n_points} points)"
-        )
-    assert n >= needed
-    return points
 
 
 def msi_from_landmarks(
@@ -308,14 +346,27 @@ def msi_from_landmarks(
     )
 
 
-def _width_and_scale(points: np.ndarray, sch: Scheme, normalise: bool, mouth_width_frames: int,
-                     width: float | None = None) -> tuple[float, float]:
-    """Mouth width (input units; NaN when not normalising) and the factor that makes it 64 px."""
-    if not normalise:
-        return float("nan"), 1.0
-    if width is None:
-        width = mouth_width(points, sch.mouth_corners, mouth_width_frames)
-    return float(width), TARGET_MOUTH_WIDTH / width
+# ----------------------------------------------------------------------------- the input: its shape, its frames with a face
+
+
+def check_landmarks(points: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """Validate a landmark array (T, N, 2|3) against a scheme; one-line errors."""
+    try:
+        points = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise BadLandmarks("landmarks are not numeric") from None
+    if points.ndim != 3 or points.shape[2] not in (2, 3):
+        raise BadLandmarks(f"landmarks must be shaped (frames, points, 2 or 3), got {points.shape}")
+    n = points.shape[1]
+    needed = max(max(scheme.lip), max(scheme.jaw), max(scheme.mouth_corners)) + 1
+    if n != scheme.n_points and not (scheme.name == "mediapipe478" and n == 468):
+        raise BadLandmarks(
+            f"{n} points per frame do not match scheme {scheme.name} ({scheme.n_points} points; "
+            f"use scheme={'ibug68' if n == 68 else 'mediapipe478'}?)" if n in (68, 468, 478)
+            else f"{n} points per frame do not match scheme {scheme.name} ({scheme.n_points} points)"
+        )
+    assert n >= needed
+    return points
 
 
 def _checked(points, sch: Scheme) -> np.ndarray:
@@ -329,111 +380,37 @@ def _checked(points, sch: Scheme) -> np.ndarray:
     return check_landmarks(arr, sch)
 
 
-def _scaled_columns(points: np.ndarray, cols: list[int], scale: float, a: int = 0, b: int | None = None) -> np.ndarray:
-    """Frames ``a:b`` of columns ``cols`` in float64, multiplied by ``scale`` (step 1 of the definition)."""
-    p = np.asarray(points[a:b][:, cols], dtype=np.float64)  # fancy indexing: a fresh array, scaled in place
-    p *= scale
-    return p
-
-
-def _region_window_values(points: np.ndarray, cols: list[int], scale: float, window: int, hop: int, eps: float,
-                          partial: bool, valid_acc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`window_values` of the region's accelerations, computed for :data:`WINDOW_BLOCK`
-    windows at a time from the frames they cover: no (T, M, 2) array of the whole video. Each
-    acceleration and each window's value is the same arithmetic on the same numbers as
-    ``window_values(accelerations(scaled points))``, so the result is identical."""
-    n_acc = max(len(points) - 2, 0)
-    starts = window_starts(n_acc, window, hop, partial)
-    lengths = np.minimum(starts + window, n_acc) - starts
-    values = np.full(len(starts), np.nan)
-    bad = np.concatenate([[0], np.cumsum(~np.asarray(valid_acc, dtype=bool))])
-    ok = (bad[starts + lengths] - bad[starts]) == 0
-    full = ok & (lengths == window)
-    if full.any():
-        fs, out = starts[full], np.empty(int(full.sum()))
-        for b in range(0, len(fs), WINDOW_BLOCK):
-            blk = fs[b:b + WINDOW_BLOCK]
-            a0, a1 = int(blk[0]), int(blk[-1]) + window  # accelerations a0..a1-1 use frames a0..a1+1
-            acc = accelerations(_scaled_columns(points, cols, scale, a0, a1 + 2))
-            idx = (blk - a0)[:, None] + np.arange(window)[None, :]
-            var = acc[idx].var(axis=1)  # population variance (ddof=0)
-            out[b:b + WINDOW_BLOCK] = (1.0 / (var + eps)).mean(axis=(1, 2))
-        values[full] = out
-    for k in np.flatnonzero(ok & ~full):  # at most window/hop partial windows
-        s, n = int(starts[k]), int(lengths[k])
-        acc = accelerations(_scaled_columns(points, cols, scale, s, s + n + 2))
-        values[k] = (1.0 / (acc.var(axis=0) + eps)).mean()
-    return starts, lengths, values
-
-
-def _region_accelerations(points: np.ndarray, sch: Scheme, region: str, scale: float) -> np.ndarray:
-    """Accelerations (T-2, M, D) of one region's scaled coordinates (step 1 and 2 of the definition)."""
-    p = np.asarray(points[:, list(sch.region(region))], dtype=np.float64)  # a copy: scaled in place
-    p *= scale
-    return accelerations(p)
-
-
-def _accelerations_by_region(points: np.ndarray, sch: Scheme, scale: float) -> dict[str, np.ndarray]:
-    """Region -> accelerations (T-2, M, D) of the scaled coordinates (step 1 and 2 of the definition)."""
-    return {region: _region_accelerations(points, sch, region, scale) for region in REGIONS}
-
-
-def region_accelerations(
-    points: np.ndarray,
-    fps: float,
-    scheme: str | Scheme = "mediapipe478",
-    *,
-    resample_fps: float | None = None,
-    normalise: bool = True,
-    mouth_width_frames: int = MOUTH_WIDTH_FRAMES,
-    width: float | None = None,
-) -> dict[str, np.ndarray]:
-    r"""The scale-normalised accelerations MSI is built from, per region: ``{"lip": (T'-2, M, 2), "jaw": ...}``.
-
-    Steps 1 and 2 of the definition (module docstring; StableFace, Ling et al., arXiv:2208.13717,
-    Sec. III-D), after an optional resampling to ``resample_fps`` (see :func:`resample`):
-    :math:`a_t = s\,(p_{t+2} - 2 p_{t+1} + p_t)` with :math:`s = 64 / w` and :math:`w` the mouth
-    width over the first ``mouth_width_frames`` frames with a face (or the given ``width``, in
-    input pixels, e.g. a reference clip's). Units: mouth-width-normalised pixels per frame^2;
-    only x and y. ``normalise=False`` leaves the coordinates unscaled. NaN frames give NaN rows.
-    The windowed variance of these is what :func:`msi_from_landmarks` inverts.
-    """
-    sch = get_scheme(scheme) if isinstance(scheme, str) else scheme
-    pts = check_landmarks(points, sch)[:, :, :2]
-    pts, _ = to_frame_rate(pts, fps, resample_fps)
-    _, scale = _width_and_scale(pts, sch, normalise, mouth_width_frames, width)
-    return _accelerations_by_region(pts, sch, scale)
-
-
-def to_frame_rate(points: np.ndarray, fps: float, target_fps: float | None) -> tuple[np.ndarray, float]:
-    """``(points, fps)`` resampled to ``target_fps`` (see :func:`resample`); unchanged when
-    ``target_fps`` is None or (within float rounding) equal to ``fps``."""
-    if not target_fps or math.isclose(fps, target_fps):
-        return np.asarray(points, dtype=np.float64), float(fps)
-    return resample(points, fps, target_fps), float(target_fps)
-
-
-def resample(points: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
-    """Linearly resample trajectories (T, ...) from ``fps`` to ``target_fps``.
-
-    Output frame k is at time k / target_fps, for all times within the input's span. A sample
-    whose neighbouring input frames are not both finite is NaN (no face is never invented).
-    """
-    points = np.asarray(points, dtype=np.float64)
-    n = points.shape[0]
-    if n == 0 or fps == target_fps:
-        return points.copy()
-    duration = (n - 1) / fps
-    k = np.arange(int(np.floor(duration * target_fps + 1e-9)) + 1)
-    pos = k * (fps / target_fps)  # position in input frames
-    near = np.abs(pos - np.round(pos)) < 1e-6  # exact hits must not depend on the next frame
-    i0 = np.where(near, np.round(pos), np.floor(pos)).astype(int).clip(0, n - 1)
-    frac = np.where(near, 0.0, pos - i0)
-    i1 = np.clip(i0 + 1, 0, n - 1)
-    shape = (-1,) + (1,) * (points.ndim - 1)
-    out = points[i0] * (1 - frac.reshape(shape)) + points[i1] * frac.reshape(shape)
-    out[near] = points[i0[near]]
+def frame_valid(points: np.ndarray, columns=None) -> np.ndarray:
+    """(T,) True where every coordinate of the frame (of ``columns``, default all) is finite (a
+    face was found). Read in blocks of frames: no copy of the whole array."""
+    p = np.asarray(points)
+    out = np.empty(len(p), bool)
+    for a in range(0, len(p), FRAME_BLOCK):
+        b = p[a:a + FRAME_BLOCK] if columns is None else p[a:a + FRAME_BLOCK][:, columns]
+        out[a:a + FRAME_BLOCK] = np.isfinite(b.reshape(len(b), -1)).all(axis=1)
     return out
+
+
+def too_large_frames(points: np.ndarray, columns=None) -> np.ndarray:
+    """(T,) True where some x, y coordinate of the frame (of ``columns``, default all) exceeds
+    :data:`MAX_ABS_COORDINATE`. Read in blocks of frames: no copy of the whole array."""
+    p = np.asarray(points)
+    out = np.empty(len(p), bool)
+    with np.errstate(invalid="ignore"):  # NaN rows: no face, not too large
+        for a in range(0, len(p), FRAME_BLOCK):
+            b = p[a:a + FRAME_BLOCK, ..., :2] if columns is None else p[a:a + FRAME_BLOCK][:, columns, :2]
+            # the limit as a float64 scalar: float32 landmarks (msi track's .npz) are compared in float64,
+            # not the limit cast to float32 (inf, and numpy's overflow warning)
+            out[a:a + FRAME_BLOCK] = (np.abs(b.reshape(len(b), -1)) > np.float64(MAX_ABS_COORDINATE)).any(axis=1)
+    return out
+
+
+def _windows_ok(valid_acc: np.ndarray, window: int, hop: int, partial: bool) -> int:
+    """Windows whose accelerations are all valid (as :func:`window_values` counts them)."""
+    starts = window_starts(len(valid_acc), window, hop, partial)
+    lengths = np.minimum(starts + window, len(valid_acc)) - starts
+    bad = np.concatenate([[0], np.cumsum(~valid_acc)])
+    return int(((bad[starts + lengths] - bad[starts]) == 0).sum())
 
 
 # ----------------------------------------------------------------------------- msi compare columns

@@ -582,17 +582,19 @@ def track_video(
     prefetch: int = 0,
     points: tuple[int, ...] | None = None,
     spool_dir: str | os.PathLike | None = None,
+    info=None,
     **_legacy,
 ) -> Tracked:
     """Track every frame of a video. With ``max_side``, larger frames are downscaled for the
     tracker and the landmarks mapped back to the original pixel grid. ``report``/``prefetch``
     go to :func:`msi.io.video.iter_frames`. ``points``: keep only these columns in memory (an hour
     of the full mesh is 620 MB); ``spool_dir``: also write every full frame to a spool file there
-    (``Tracked.spool``)."""
+    (``Tracked.spool``). ``info``: the video's :func:`msi.io.video.probe` answer, when the caller
+    has it (a streamed video is not opened twice)."""
     from msi.io.landmark_store import MeshBuffer
     from msi.io.video import iter_frames, probe, scaled_size
 
-    info = probe(path)
+    info = info or probe(path)
     tw, th = scaled_size(info.width, info.height, max_side)
     scale = None if (tw, th) == (info.width, info.height) else (info.width / tw, info.height / th, info.width / tw)
     buffer = MeshBuffer(N_POINTS, points, capacity=(info.n_frames or 0) + 8, spool_dir=spool_dir, scale=scale)

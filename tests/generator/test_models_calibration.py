@@ -51,7 +51,7 @@ def small(a2e_seq_len: int, gain: str):
     cfg = tiny()
     t = cfg.train
     t.a2e_epochs, t.render_epochs, t.joint_epochs = 100, 1, 1
-    t.threads, t.checkpoint_every, t.sample_every = 1, 1000, 1000
+    t.threads, t.checkpoint_every = 1, 1000
     t.a2e_seq_len, t.a2e_gain = a2e_seq_len, gain
     t.a2e_gain_reference = "val"  # tiny()'s is "train+val": tested on its own below
     return cfg

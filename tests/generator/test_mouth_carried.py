@@ -26,7 +26,7 @@ def renderer_run(tiny_clip, tmp_path_factory):
     cfg = tiny()
     t = cfg.train
     t.a2e_epochs, t.render_epochs, t.joint_epochs = 0, 25, 0  # the renderer alone: 75 steps
-    t.checkpoint_every = t.sample_every = 10_000
+    t.checkpoint_every = 10_000
     run = tmp_path_factory.mktemp("carried")
     train(tiny_clip, run, cfg, progress=False)
     return run

@@ -88,6 +88,29 @@ def test_a_saved_config_with_a_removed_option_loads_only_where_it_changed_nothin
         from_dict(d)
 
 
+def test_derived_values_are_written_where_they_stood_and_checked_when_read():
+    """in_channels, lip_pad and sample_every follow from other settings: config.json still holds
+    them (a saved run reads as it did), and a saved value the settings no longer give is refused."""
+    import dataclasses
+
+    from generator.config import get_config
+
+    cfg = get_config("tiny128")
+    d = to_dict(cfg)
+    assert list(d["renderer"])[0] == "in_channels" and d["renderer"]["in_channels"] == 5
+    assert list(d["loss"])[list(d["loss"]).index("lip_weight") + 1] == "lip_pad" and d["loss"]["lip_pad"] == 4
+    assert d["train"]["sample_every"] == d["train"]["checkpoint_every"] == 100
+    assert to_dict(from_dict(d)) == d
+    assert not any(f.name in ("in_channels", "lip_pad", "sample_every")
+                   for part in (cfg.renderer, cfg.loss, cfg.train) for f in dataclasses.fields(part))
+    d["renderer"]["in_channels"] = 4
+    with pytest.raises(ValueError, match="renderer.in_channels = 4: now derived"):
+        from_dict(d)
+    d = to_dict(get_config("paper"))
+    d["loss"]["lip_pad"] = 2  # an older paper run: lip_pad was 2, and unused without lip_weight
+    assert to_dict(from_dict(d))["loss"]["lip_pad"] == 8
+
+
 def test_schedule_counts_epochs_in_steps():
     cfg = tiny()
     cfg.train.a2e_epochs, cfg.train.render_epochs, cfg.train.joint_epochs = 2, 3, 1

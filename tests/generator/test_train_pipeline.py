@@ -30,7 +30,7 @@ def small_config(a2e=20, render=6, joint=2):
     cfg = tiny()
     t = cfg.train
     t.a2e_epochs, t.render_epochs, t.joint_epochs = a2e, render, joint
-    t.threads, t.checkpoint_every, t.sample_every = 1, 1000, 1000
+    t.threads, t.checkpoint_every = 1, 1000
     return cfg
 
 
@@ -298,8 +298,8 @@ def test_tiny128_is_tiny_with_its_pixel_sizes_doubled():
 
     small, big = get_config("tiny"), get_config("tiny128")
     assert FRAME_SIZES["tiny128"] == 2 * FRAME_SIZES["tiny"]
-    assert (big.erosion.dilate, big.erosion.max_morph, big.loss.lip_pad) == (
-        2 * small.erosion.dilate, 2 * small.erosion.max_morph, 2 * small.loss.lip_pad)
+    assert (big.erosion.dilate, big.erosion.max_morph, big.lip_pad) == (
+        2 * small.erosion.dilate, 2 * small.erosion.max_morph, 2 * small.lip_pad)
     # everything else but the name and the shorter renderer schedule is tiny's
     a, b = to_dict(small), to_dict(big)
     for d in (a, b):

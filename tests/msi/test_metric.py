@@ -13,10 +13,10 @@ from msi.metrics.stability import (
     mouth_width,
     normalise_scale,
     region_accelerations,
-    resample,
     window_starts,
     window_values,
 )
+from msi.metrics.resampling import resample
 from msi.regions import IBUG68, MEDIAPIPE478, get_scheme
 
 

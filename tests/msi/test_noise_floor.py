@@ -6,15 +6,16 @@ import json
 import numpy as np
 import pytest
 
-from msi.noise_floor import anchor_frames, noisy, repeat_floor, segment_noise_px
+from msi.noise_floor import anchor_frames, noisy, segment_noise_px
+from msi.stats import repeatability_limit
 
 
-def test_repeat_floor_is_the_95_percent_limit_of_a_difference():
-    assert repeat_floor([1.0, 1.0, 1.0]) == 0.0
+def test_repeatability_limit_is_the_95_percent_limit_of_a_difference():
+    assert repeatability_limit([1.0, 1.0, 1.0]) == 0.0
     v = [0.1, 0.2, 0.3]
-    assert repeat_floor(v) == pytest.approx(1.96 * np.sqrt(2) * np.std(v, ddof=1))
-    assert np.isnan(repeat_floor([0.5]))
-    assert np.isnan(repeat_floor([0.5, float("nan")]))
+    assert repeatability_limit(v) == pytest.approx(1.96 * np.sqrt(2) * np.std(v, ddof=1))
+    assert np.isnan(repeatability_limit([0.5]))
+    assert np.isnan(repeatability_limit([0.5, float("nan")]))
 
 
 def test_anchor_frames_spread_over_frames_with_a_face():

@@ -90,3 +90,35 @@ def test_two_bench_processes_claim_different_runs(tmp_path):
     lock = a.path("no-smoothing", 0).with_suffix(".lock")
     lock.write_text(f"{dead.stdout.strip()} {socket.gethostname()}\n")
     assert a.claim("no-smoothing", 0)
+
+
+def test_pearson_and_std_ratio_read_the_finite_pairs():
+    from scipy import stats as sps
+
+    from msi.stats import pearson, std_ratio
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=40), rng.normal(size=40)
+    y[:3] = np.nan
+    assert pearson(x, y) == pytest.approx(sps.pearsonr(x[3:], y[3:]).statistic, rel=1e-12)
+    assert np.isnan(pearson([1.0, 2.0], [2.0, 1.0]))  # fewer than 3 pairs
+    assert np.isnan(pearson([1.0, 1.0, 1.0], [1.0, 2.0, 3.0]))  # a constant side
+    assert std_ratio(2 * x, x) == pytest.approx(2.0)
+    assert std_ratio(y, x) == pytest.approx(np.std(y[3:]) / np.std(x))
+    assert np.isnan(std_ratio(x, np.ones(5))) and np.isnan(std_ratio(x, [np.nan]))
+
+
+def test_paired_bootstrap_pieces():
+    from msi.stats import bootstrap_indices, bootstrap_p, percentile_interval, repeatability_limit, row_correlations
+
+    idx = bootstrap_indices(7, 50, seed=1)
+    assert idx.shape == (50, 7) and idx.min() >= 0 and idx.max() <= 6
+    assert np.array_equal(idx, bootstrap_indices(7, 50, seed=1))
+    draws = np.arange(1, 201, dtype=float)  # 1..200
+    assert percentile_interval(draws, 0.95) == pytest.approx((np.quantile(draws, 0.025), np.quantile(draws, 0.975)))
+    assert bootstrap_p(draws) == 0.0 and bootstrap_p(draws - 100.5) == pytest.approx(1.0)
+    assert bootstrap_p(np.r_[-1.0, np.ones(9)]) == pytest.approx(0.2)
+    rows = np.random.default_rng(0).normal(size=(3, 20))
+    got = row_correlations(rows, rows[::-1])
+    assert got == pytest.approx([np.corrcoef(r, s)[0, 1] for r, s in zip(rows, rows[::-1])], rel=1e-12)
+    assert repeatability_limit([1.0, 2.0, np.nan, 4.0]) == pytest.approx(1.96 * np.sqrt(2) * np.std([1, 2, 4], ddof=1))

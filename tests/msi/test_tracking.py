@@ -18,7 +18,7 @@ from msi.tracking.trackers import (DEFAULT_TRACKER, MODEL_SHA256, TRACKERS, Face
 
 @pytest.fixture(scope="module")
 def checks():
-    from msi.tracking.checks import run_checks
+    from tracker_checks import run_checks
 
     return run_checks(DEFAULT_TRACKER)
 

@@ -14,14 +14,14 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=f"legacy backend not 
 
 @pytest.fixture(scope="module")
 def static_checks():
-    from msi.tracking.checks import run_checks
+    from tracker_checks import run_checks
 
     return run_checks("facemesh-static")
 
 
 @pytest.fixture(scope="module")
 def video_checks():
-    from msi.tracking.checks import run_checks
+    from tracker_checks import run_checks
 
     return run_checks("facemesh-video")
 

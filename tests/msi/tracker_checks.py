@@ -1,5 +1,5 @@
 """Two synthetic checks of a tracker's fitness for a jitter metric, shared by the tests
-and ``benchmarks/bench_score.py``:
+and ``benchmarks/bench_score.py`` (a test harness: it lives with the tests, not in the library):
 
 * frozen video: one 256x256 frame repeated; a stateless tracker gives identical landmarks, so
   every acceleration is 0 and MSI = 1 / (0 + EPS) = 2 on lips and jaw (StableFace Sec. III-D).
