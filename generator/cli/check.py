@@ -32,7 +32,8 @@ def describe(r: dict) -> str:
     else:
         manifest = f"C2PA {c['state']}" + (f" ({c['message']})" if c.get("message") else "")
     if w["found"]:
-        mark = f"watermark found: {w['tag']} run {w['run_id']}, z {w['z']:.1f} (p <= {w['p_value']:.1e})"
+        run = f"run {w['run_id']}" if w["payload_ok"] else "run id unreadable (CRC failed)"
+        mark = f"watermark found: {w['tag']} {run}, z {w['z']:.1f} (p <= {w['p_value']:.1e})"
     else:
         mark = f"watermark not found (z {w['z']:.1f} over {w['frames']} frames)"
     return f"{r['video']}: {verdict} | {manifest} | {mark}"
@@ -47,7 +48,8 @@ def command(videos: tuple[str, ...], max_frames: int, as_json: bool) -> int:
     """Check VIDEOS for the marks `stableface synthesize` writes: the C2PA manifest (valid,
     tampered or absent, and its claims: digital source type, generator, checkpoint) and the
     invisible watermark (found or not, its payload: the "stableface" tag and the run id, and its
-    z-score; an unmarked video scores like a standard normal, found means z >= 6 and a valid CRC).
+    z-score: an unmarked video scores like a standard normal, found means z >= 6; the run id is
+    shown when its CRC holds).
 
     A manifest signed with stableface's local certificate is valid but its signer untrusted."""
     from msi.errors import StableFaceError

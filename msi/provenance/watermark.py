@@ -3,10 +3,11 @@
 Where the mark lives. Each frame's luma is resized to ``CANONICAL`` x ``CANONICAL`` pixels (so a
 rescaled copy is read on the same grid), transformed by a two-level 2-D wavelet transform
 (``WAVELET``, periodic borders), and the level-2 approximation band (64 x 64: the lowest quarter of
-each axis's frequencies, which survives a half-size rescale and H.264) is cut into 8 x 8 blocks
-whose orthonormal DCT coefficients of order 1 to 5 (u + v) carry the bits: 20 per block, 1280 per
-frame. Every frame carries the whole payload, so a frame-rate conversion or a cut leaves whole
-copies of it; reading averages the frames.
+each axis's frequencies, which survives a half-size rescale and H.264) is transformed by an
+orthonormal 2-D DCT over the whole band (``BLOCK`` = 64: one block; 8 x 8 blocks left a visible
+32-pixel grid in the picture), whose 589 coefficients of order ``ORDERS`` (3 <= u + v <= 33, up
+to about 0.065 cycles per pixel of the 256 grid) carry the bits. Every frame carries the whole
+payload, so a frame-rate conversion or a cut leaves whole copies of it; reading averages the frames.
 
 How a bit is written (dither quantization index modulation, Chen & Wornell, IEEE Trans. IT 47(4),
 2001): coefficient ``c`` carrying bit ``b`` is moved to the nearest point of the lattice
@@ -16,14 +17,19 @@ a value of mean 0 and variance 1/2 whatever the picture is (the dither is unifor
 of the content), which makes the detection score a z-score with a known null distribution.
 
 The payload (``PAYLOAD_BITS`` = 128): the ASCII tag ``stableface`` (80 bits), a 32-bit run id
-(the first 8 hex digits of the checkpoint's SHA-256), and a CRC-16/CCITT of both. Each bit is
-written on 10 coefficients per frame (a repetition code over a keyed interleaving), and the CRC
-rejects a payload read with an error.
+(the first 8 hex digits of the checkpoint's SHA-256), and a CRC-16/CCITT of both. Half the
+coefficients carry the tag (a known pilot: about 3.7 copies of each of its bits per frame), half
+the run id and the CRC (about 6 copies per bit per frame); the copies are spread over the band by a
+keyed interleaving, each bit is read from the sum of its copies' soft values over all frames read
+(a repetition code with soft decisions), and the CRC rejects a run id read with an error.
 
-Detection: ``z = sum over the tag's coefficients of s * (+1 | -1 by the tag's bit) / sqrt(n / 2)``
-on the frame-averaged soft values; for unmarked video z is at most standard normal (averaging
-frames only shrinks its variance), so ``z >= Z_FOUND`` (6: p < 1e-9) and a valid CRC declare the
-mark found. This module only reads; :mod:`generator.marking.watermark` writes.
+Detection: on the frame-averaged soft values ``x_k`` of the tag's coefficients, each multiplied by
++1 / -1 by the tag's bit, ``z = sum(x) / sqrt(sum(x^2))``. For an unmarked video each ``x_k`` is
+symmetric about 0 and independent of the others (the dithers are), so ``P(z >= t) <= exp(-t^2 / 2)``
+(Efron, "Student's t-test under symmetry conditions", JASA 64, 1969) whatever the picture and
+however many frames are averaged; ``found`` is ``z >= Z_FOUND`` (6: p <= 1.5e-8), and the run id
+is reported only when its CRC holds (``payload_ok``). This module only reads;
+:mod:`generator.marking.watermark` writes.
 
 Why our own code: the maintained DWT-DCT library (``invisible-watermark``, used for Stable
 Diffusion's outputs) depends on ``opencv-python``, a second OpenCV beside mediapipe's
@@ -45,9 +51,9 @@ import numpy as np
 CANONICAL = 256
 WAVELET = "db4"
 LEVELS = 2
-BLOCK = 8
-#: DCT orders (u + v) of the coefficients that carry bits, in each 8 x 8 block of the band.
-ORDERS = (1, 3)
+BLOCK = 64
+#: DCT orders (u + v) of the coefficients that carry bits (inclusive range).
+ORDERS = (3, 33)
 #: Quantization step of the dither QIM, in units of the level-2 band's coefficients (which are
 #: 4 x the pixel scale for an orthonormal wavelet): see docs/generator/marking.md for its cost.
 STEP = 128.0
@@ -55,7 +61,7 @@ TAG = b"stableface"
 RUN_ID_BITS = 32
 CRC_BITS = 16
 PAYLOAD_BITS = 8 * len(TAG) + RUN_ID_BITS + CRC_BITS
-#: Detection threshold on the z-score (one-sided p < 1e-9 for an unmarked video).
+#: Detection threshold on the z-score (p <= exp(-18) = 1.5e-8 for an unmarked video).
 Z_FOUND = 6.0
 #: Frames read by default (spread evenly over the video when it has more).
 READ_FRAMES = 100
@@ -152,7 +158,7 @@ def to_canonical(y: np.ndarray) -> np.ndarray:
 
 
 def block_dct(band: np.ndarray, inverse: bool = False) -> np.ndarray:
-    """Orthonormal 2-D DCT-II of each 8 x 8 block of a square band (or its inverse)."""
+    """Orthonormal 2-D DCT-II of each BLOCK x BLOCK block of a square band (or its inverse)."""
     from scipy.fft import dctn, idctn
 
     n = band.shape[0] // BLOCK
@@ -169,7 +175,7 @@ def analysis(y_canonical: np.ndarray):
 
 
 def coefficients(frame: np.ndarray) -> np.ndarray:
-    """The 1280 mark-carrying coefficients of one frame, in :func:`layout` order."""
+    """The mark-carrying coefficients of one frame, in :func:`layout` order."""
     lay = layout()
     band = analysis(to_canonical(luma(frame)))[0]
     return block_dct(band)[lay.rows, lay.cols]
@@ -182,16 +188,17 @@ def soft_values(coefs: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class WatermarkReading:
-    """What reading a video's frames found. ``z``: the detection score (standard normal or less
-    for an unmarked video); ``p_value``: its one-sided tail; ``found``: z >= Z_FOUND and a valid
-    CRC; ``tag``/``run_id``: the payload as read (meaningful only when found)."""
+    """What reading a video's frames found. ``z``: the detection score (about standard normal for
+    an unmarked video); ``p_value``: a bound on its tail for an unmarked video; ``found``:
+    z >= Z_FOUND; ``tag``: "stableface" when found; ``run_id``: the run id when its CRC holds
+    (``payload_ok``), else None."""
 
     found: bool
     z: float
     p_value: float
-    tag: str
-    run_id: str
-    crc_ok: bool
+    tag: str | None
+    run_id: str | None
+    payload_ok: bool
     frames: int
 
     def to_dict(self) -> dict:
@@ -213,8 +220,10 @@ def read_soft(soft_sum: np.ndarray, frames: int) -> WatermarkReading:
     bits = (per_bit < 0).astype(np.uint8)
     tag, run_id, ok = parse_payload(bits)
     p = math.exp(-z * z / 2) if z > 0 else 1.0  # Efron's bound on a self-normalized symmetric sum
-    return WatermarkReading(found=bool(frames and z >= Z_FOUND and ok and tag == TAG.decode()), z=round(z, 2),
-                            p_value=float(f"{p:.3g}"), tag=tag, run_id=run_id, crc_ok=ok, frames=frames)
+    found = bool(frames and z >= Z_FOUND)
+    ok = found and ok and tag == TAG.decode()
+    return WatermarkReading(found=found, z=round(z, 2), p_value=float(f"{p:.3g}"), tag=TAG.decode() if found else None,
+                            run_id=run_id if ok else None, payload_ok=ok, frames=frames)
 
 
 def read_frames(frames: Iterable[np.ndarray]) -> WatermarkReading:

@@ -101,13 +101,13 @@ def test_the_payload_is_read_back_exactly(marked, tmp_path, case, kwargs, frames
         path = tmp_path / "copy.mp4"
         assert transcode(marked / "marked.mp4", path, **kwargs) == frames
     r = W.read_video(path)
-    assert r.found and r.tag == "stableface" and r.run_id == RUN_ID and r.crc_ok, (case, r)
+    assert r.found and r.tag == "stableface" and r.run_id == RUN_ID and r.payload_ok, (case, r)
     assert r.z >= W.Z_FOUND and r.p_value < 1e-8
 
 
 def test_unmarked_frames_give_a_null_score(marked):
     r = W.read_video(marked / "plain.mp4")
-    assert not r.found and abs(r.z) < 4 and not r.crc_ok
+    assert not r.found and abs(r.z) < 4 and not r.payload_ok and r.run_id is None
     for value in (0, 128, 255):  # flat frames: every coefficient the same, a degenerate input
         flat = W.read_frames([np.full((64, 64, 3), value, np.uint8)] * 3)
         assert not flat.found and abs(flat.z) < 4
