@@ -2,9 +2,9 @@
 
 ``declared_generated`` is True when a manifest that validates (trusted or not) says its content
 is generated (an IPTC ``digitalSourceType`` such as ``trainedAlgorithmicMedia``), or when the
-stableface watermark is found; False when neither; the manifest alone is cheap (its boxes are
-read, no frame decoded), the watermark costs decoding ``mark_frames`` frames (at most 512 px on
-their longer side; see docs/generator/marking.md for the time).
+stableface watermark is found; False when neither. The manifest is cheap (its boxes are read,
+no frame decoded); for the column the watermark costs decoding the first ``SCORE_MARK_FRAMES``
+frames (at most 512 px on their longer side; docs/generator/marking.md gives the time).
 """
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ from msi.provenance.watermark import READ_FRAMES, read_video
 SCORE_MARK_FRAMES = 25
 
 
-def check_video(path: str | os.PathLike, *, mark: bool = True, mark_frames: int = READ_FRAMES) -> dict:
+def check_video(path: str | os.PathLike, *, mark: bool = True, mark_frames: int = READ_FRAMES,
+                spread: bool = True) -> dict:
     """{"video", "declared_generated", "declared_by", "c2pa": manifest report, "watermark": reading
-    or None when ``mark`` is False}. A manifest that fails validation (tampered) declares nothing."""
+    or None when ``mark`` is False}. A manifest that fails validation (tampered) declares nothing.
+    ``mark_frames``, ``spread``: the frames read for the mark (:func:`read_video`)."""
     manifest = read_manifest(path)
-    reading = read_video(path, max_frames=mark_frames) if mark else None
+    reading = read_video(path, max_frames=mark_frames, spread=spread) if mark else None
     by = []
     if manifest.state == "valid" and manifest.generated:
         by.append("c2pa")
@@ -39,6 +41,6 @@ def declared_generated(path: str | os.PathLike, mark_frames: int = SCORE_MARK_FR
     if not os.path.isfile(str(path)) or str(path).endswith((".npz", ".npy", ".json", ".csv")):
         return None
     try:
-        return check_video(path, mark_frames=mark_frames)["declared_generated"]
+        return check_video(path, mark_frames=mark_frames, spread=False)["declared_generated"]
     except (MSIError, OSError, ValueError):
         return None

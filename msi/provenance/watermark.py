@@ -236,15 +236,18 @@ def read_frames(frames: Iterable[np.ndarray]) -> WatermarkReading:
     return read_soft(total, n)
 
 
-def read_video(path: str | os.PathLike, max_frames: int = READ_FRAMES) -> WatermarkReading:
-    """Read the mark from a video file: up to ``max_frames`` frames spread over it (decoded at
-    most at twice the canonical side, which the reading resizes to anyway)."""
+def read_video(path: str | os.PathLike, max_frames: int = READ_FRAMES, spread: bool = True) -> WatermarkReading:
+    """Read the mark from a video file: up to ``max_frames`` frames, spread over the whole video
+    (which is then decoded whole) or, with ``spread=False``, its first ones (decoding stops
+    there). Frames are decoded at most at twice the canonical side, which the reading resizes to anyway."""
+    from itertools import islice
+
     from msi.io.video import iter_frames, probe
 
-    n = probe(path).n_frames
+    n = probe(path).n_frames if spread else 0
     stride = max(1, -(-n // max_frames)) if n > 0 else 1
-    picked = (f for k, f in enumerate(iter_frames(path, max_side=2 * CANONICAL)) if k % stride == 0)
-    return read_frames(f for k, f in enumerate(picked) if k < max_frames)
+    frames = iter_frames(path, max_side=2 * CANONICAL)
+    return read_frames(islice(islice(frames, 0, None, stride), max_frames))
 
 
 def checkpoint_sha256(path: str | os.PathLike) -> str:

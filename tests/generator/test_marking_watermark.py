@@ -133,3 +133,17 @@ def test_no_mark_in_20_seeded_synthetic_corpus_clips(tmp_path):
         assert not r.found, (seed, r)
         zs.append(r.z)
     assert max(zs) < 4.5 and abs(np.mean(zs)) < 1.5  # a standard normal score, roughly
+
+
+def test_check_reports_each_video_on_its_line_and_a_bad_one_does_not_stop_the_rest(marked, tmp_path, run_cli):
+    from generator.cli import main
+
+    (tmp_path / "junk.mp4").write_bytes(b"not a video at all")
+    code, out, _ = run_cli(["check", str(marked / "marked.mp4"), str(tmp_path / "junk.mp4"),
+                            str(marked / "plain.mp4"), "--frames", "20"], main=main)
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 3
+    assert lines[0].startswith(f"{marked / 'marked.mp4'}: AI-generated (declared by watermark) | C2PA absent | "
+                               f"watermark found: stableface run {RUN_ID}, z ")
+    assert lines[1].startswith(f"{tmp_path / 'junk.mp4'}: error: ") and "not a readable video" in lines[1]
+    assert lines[2].startswith(f"{marked / 'plain.mp4'}: not declared generated | C2PA absent | watermark not found")
