@@ -194,15 +194,18 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
         marked, marking = mark_frames(upscale(frames, side), side, run_dir, landmarks=clip.landmarks[order],
                                       source_side=clip.size, visible_label=visible_label, watermark=watermark)
         # H.264 (yuv420p, crf 18) with an AAC track of the speech; generated and truth alike
-        plain = Path(tmp) / f"unsigned{Path(out).suffix or '.mp4'}" if credentials else Path(out)
-        write_video(plain, marked, fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sr)
-        if credentials:
+        write_video(out, marked, fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sr)
+        if credentials:  # the manifest covers the finished file: signed into a copy, which replaces it
+            import shutil
+
             from generator.marking.credentials import manifest_definition, sign_video
 
             definition = manifest_definition(Path(out).name, checkpoint_sha256=marking["checkpoint_sha256"],
                                              run_step=run.step, run_id=marking["run_id"],
                                              visible_label=visible_label, watermark=watermark)
-            sign_video(plain, out, definition, the_signer)
+            signed = Path(tmp) / f"signed{Path(out).suffix or '.mp4'}"
+            sign_video(out, signed, definition, the_signer)
+            shutil.copyfile(signed, out)
             marking["c2pa"] = "signed with " + ("your certificate" if sign_cert else
                                                 "the local certificate (verifiers report it as untrusted)")
         else:

@@ -10,7 +10,8 @@ Size and opacity (the same for every video, in units of the frame's height):
 The corner: every frame's face (the convex hull of its 478-point mesh, dilated by ``FACE_PAD``
 of the side) is painted into one mask, and the first corner of ``CORNERS`` whose box meets no face
 pixel takes the label. When none is free the label shrinks (down to ``MIN_TEXT_PX``); when even
-that covers some face, the corner that covers least is used and the caller is told how much.
+that covers some face, the placement covering the fewest face pixels is used and the caller is
+told the share of the label's box on the face.
 """
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ def place(frame_w: int, frame_h: int, face: np.ndarray | None = None) -> Placeme
             overlap = float(face[y0:y0 + h, x0:x0 + w].mean()) if face is not None else 0.0
             if overlap == 0:
                 return Placement(corner, x0, y0, w, h, text_px, 0.0)
-            if best is None or overlap < best.face_overlap:
+            if best is None or overlap * w * h < best.face_overlap * best.w * best.h:  # fewest face pixels
                 best = Placement(corner, x0, y0, w, h, text_px, overlap)
         if text_px <= MIN_TEXT_PX:
             return best
