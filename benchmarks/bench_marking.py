@@ -1,6 +1,6 @@
 """What the generator's marking costs and how well the watermark is read, in one run.
 
-    python benchmarks/bench_marking.py [--clips 20] [--seconds 4] [--out docs/generator/marking_bench.json]
+    python benchmarks/bench_marking.py [--clips 20] [--seconds 4] [--parts detection,effect,time]
 
 Sets (every clip 256 x 256, 25 fps, written as ``stableface synthesize`` writes: H.264 crf 18):
 
@@ -227,21 +227,25 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default="docs/generator/marking_bench.json")
+    ap.add_argument("--parts", default="detection,effect,time",
+                    help="which parts to run; the others are kept from --out if it exists")
     a = ap.parse_args()
+    parts = a.parts.split(",")
+    out = Path(a.out)
+    result = json.loads(out.read_text()) if out.is_file() else {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         import os
 
         os.environ.setdefault("STABLEFACE_CONFIG_DIR", str(tmp / "config"))  # the local certificate: not the user's
         sets = clip_sets(tmp, a.clips, a.seconds)
-        result = {"detection": detection(tmp, sets)}
-        print(json.dumps(result["detection"], indent=1), flush=True)
-        result["effect"] = effect(tmp, sets["synthetic"])
-        print(json.dumps(result["effect"], indent=1), flush=True)
-        result["time"] = timing(tmp, sets["synthetic"][0][1], a.rounds)
-        print(json.dumps(result["time"], indent=1), flush=True)
-    result["machine"] = subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip()
-    Path(a.out).write_text(json.dumps(result, indent=1) + "\n")
+        runs = {"detection": lambda: detection(tmp, sets), "effect": lambda: effect(tmp, sets["synthetic"]),
+                "time": lambda: timing(tmp, sets["synthetic"][0][1], a.rounds)}
+        for part in parts:
+            result[part] = runs[part]()
+            print(json.dumps(result[part], indent=1), flush=True)
+            result["machine"] = subprocess.run(["uname", "-srm"], capture_output=True, text=True).stdout.strip()
+            out.write_text(json.dumps(result, indent=1) + "\n")  # each part as soon as it is done
     print(f"wrote {a.out}")
 
 
