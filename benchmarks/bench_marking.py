@@ -1,6 +1,6 @@
 """What the generator's marking costs and how well the watermark is read, in one run.
 
-    python benchmarks/bench_marking.py [--clips 20] [--seconds 4] [--parts detection,effect,time]
+    python benchmarks/bench_marking.py [--clips 20] [--seconds 4] [--parts detection,effect,time,score_cost]
 
 Sets (every clip 256 x 256, 25 fps, written as ``stableface synthesize`` writes: H.264 crf 18):
 
@@ -20,6 +20,8 @@ Sets (every clip 256 x 256, 25 fps, written as ``stableface synthesize`` writes:
 3. Time added to ``synthesize`` per frame: label, watermark (256 px) and C2PA signing (per video
    of --seconds), timed in interleaved rounds, with a tiny run's whole ``synthesize`` (a 64 px
    model trained 2 steps, written at 256 px) with every mark on and with every mark off.
+4. (``--parts score_cost``) What ``declared_generated`` adds to ``msi score``: per bundled clip,
+   scoring (tracking, cache off) and the column alone, in interleaved rounds.
 """
 from __future__ import annotations
 
@@ -221,13 +223,40 @@ def timing(tmp: Path, frames: np.ndarray, rounds: int) -> dict:
     return {k: {"ms_per_frame_median": 1000 * statistics.median(v), "rounds": len(v)} for k, v in times.items()}
 
 
+def score_cost(rounds: int) -> dict:
+    """Per bundled clip: seconds of ``msi score``'s scoring without the cache (tracking) and of
+    its ``declared_generated`` (manifest + the first 25 frames read for the mark), interleaved."""
+    from msi.io.samples import SAMPLE_NAMES, sample_path
+    from msi.io.video import probe
+    from msi.provenance.declared import declared_generated
+    from msi.score import score_video
+    from msi.settings import Settings
+
+    out = {}
+    for name in SAMPLE_NAMES:
+        p = sample_path(name)
+        info = probe(p)
+        score_s, declared_s = [], []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            score_video(p, Settings(), cache=False)  # includes one declared_generated
+            score_s.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            declared_generated(p)
+            declared_s.append(time.perf_counter() - t)
+        s, dcl = statistics.median(score_s), statistics.median(declared_s)
+        out[name] = {"size": f"{info.width}x{info.height}", "frames": info.n_frames, "score_s": round(s, 3),
+                     "declared_generated_s": round(dcl, 3), "share_of_score": round(dcl / s, 3)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default="docs/generator/marking_bench.json")
-    ap.add_argument("--parts", default="detection,effect,time",
+    ap.add_argument("--parts", default="detection,effect,time,score_cost",
                     help="which parts to run; the others are kept from --out if it exists")
     a = ap.parse_args()
     parts = a.parts.split(",")
@@ -238,9 +267,10 @@ def main() -> None:
         import os
 
         os.environ.setdefault("STABLEFACE_CONFIG_DIR", str(tmp / "config"))  # the local certificate: not the user's
-        sets = clip_sets(tmp, a.clips, a.seconds)
+        sets = clip_sets(tmp, a.clips, a.seconds) if set(parts) - {"score_cost"} else {}
         runs = {"detection": lambda: detection(tmp, sets), "effect": lambda: effect(tmp, sets["synthetic"]),
-                "time": lambda: timing(tmp, sets["synthetic"][0][1], a.rounds)}
+                "time": lambda: timing(tmp, sets["synthetic"][0][1], a.rounds),
+                "score_cost": lambda: score_cost(a.rounds)}
         for part in parts:
             result[part] = runs[part]()
             print(json.dumps(result[part], indent=1), flush=True)
