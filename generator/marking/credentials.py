@@ -10,7 +10,7 @@ the watermark's run id, whether the visible label is on). The file's bytes are c
 Signing: with the user's certificate chain and private key (PEM; ES256 / ES384 / ES512 for EC keys
 on P-256 / P-384 / P-521, PS256 for RSA, Ed25519), or else with a local certificate that
 :func:`local_signer` makes once in the user's config folder (``$STABLEFACE_CONFIG_DIR``, else
-``$XDG_CONFIG_HOME/stableface``, else ``~/.config/stableface``): a P-256 signing certificate
+``$XDG_CONFIG_HOME/stableface``, else ``~/.config/stableface``; folder ``c2pa-local``): a P-256 signing certificate
 issued by a local CA of its own, with the extensions C2PA requires of a signer (key usage
 digitalSignature, extended key usage emailProtection, not a CA, key identifiers). A verifier
 validates the signature and the file's hash with it, and reports the signer as untrusted
@@ -28,7 +28,7 @@ from generator.errors import GeneratorError
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 #: The local certificate's lifetime (days).
 LOCAL_CERT_DAYS = 3650
-LOCAL_CHAIN, LOCAL_KEY = "c2pa-local-chain.pem", "c2pa-local-key.pem"
+LOCAL_DIR, LOCAL_CHAIN, LOCAL_KEY = "c2pa-local", "chain.pem", "key.pem"
 
 
 def config_dir() -> Path:
@@ -83,18 +83,29 @@ def make_local_chain() -> tuple[bytes, bytes]:
 
 
 def local_credentials() -> tuple[Path, Path]:
-    """(chain, key) paths of the local certificate, made on first use (the key readable by its owner only)."""
-    d = config_dir()
+    """(chain, key) paths of the local certificate, made on first use (the key readable by its
+    owner only). Both files are written into a temporary folder that is renamed into place, so two
+    processes making it at once keep one matching pair."""
+    import tempfile
+
+    d = config_dir() / LOCAL_DIR
     chain, key = d / LOCAL_CHAIN, d / LOCAL_KEY
     if chain.is_file() and key.is_file():
         return chain, key
     try:
-        d.mkdir(parents=True, exist_ok=True)
+        d.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=d.parent, prefix=".c2pa-local-"))
         pem_chain, pem_key = make_local_chain()
-        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp / LOCAL_KEY, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(pem_key)
-        chain.write_bytes(pem_chain)
+        (tmp / LOCAL_CHAIN).write_bytes(pem_chain)
+        try:
+            os.rename(tmp, d)
+        except OSError:  # another process was first: keep its pair
+            for f in tmp.iterdir():
+                f.unlink()
+            tmp.rmdir()
     except OSError as exc:
         raise GeneratorError(f"cannot keep the local signing certificate in {d} ({exc.strerror or exc}); "
                              "set STABLEFACE_CONFIG_DIR, or give sign_cert=PEM and sign_key=PEM") from None

@@ -65,7 +65,7 @@ def test_a_synthesized_mp4_carries_a_valid_manifest_with_the_claims(videos, run)
     assert active["signature_info"]["common_name"] == "stableface local signer"
     # the local certificate is made once, kept in the config folder (key: owner only), and reused
     conf = Path(os.environ["STABLEFACE_CONFIG_DIR"])
-    assert (conf / "c2pa-local-key.pem").stat().st_mode & 0o777 == 0o600
+    assert (conf / "c2pa-local" / "key.pem").stat().st_mode & 0o777 == 0o600
     with c2pa.Reader(str(videos / "nolabel.mp4")) as other:
         serial = other.get_active_manifest()["signature_info"]["cert_serial_number"]
     assert serial == active["signature_info"]["cert_serial_number"]
