@@ -72,7 +72,7 @@ def test_a_synthesized_mp4_carries_a_valid_manifest_with_the_claims(videos, run)
 
 
 @pytest.mark.slow
-def test_editing_one_byte_of_the_video_makes_validation_fail(videos, tmp_path):
+def test_editing_one_byte_of_the_video_makes_validation_fail(videos, tmp_path, run_cli):
     from msi.provenance.manifest import read_manifest
 
     data = bytearray((videos / "default.mp4").read_bytes())
@@ -82,6 +82,9 @@ def test_editing_one_byte_of_the_video_makes_validation_fail(videos, tmp_path):
     r = read_manifest(tmp_path / "edited.mp4")
     assert r.state == "tampered" and "assertion.bmffHash.mismatch" in r.failures
     assert read_manifest(videos / "default.mp4").state == "valid"
+    code, out, _ = run_cli(["check", str(tmp_path / "edited.mp4"), "--frames", "25"], main=main)
+    assert code == 0 and ("AI-generated (declared by watermark) | C2PA TAMPERED (assertion.bmffHash.mismatch) | "
+                          "watermark found: stableface run ") in out  # the tampered manifest declares nothing
 
 
 @pytest.mark.slow
