@@ -3,7 +3,8 @@
     speech -> log-mel windows -> audio2expression -> expressions (PCA units)
            -> meshes with the background frames' identity shape and pose -> smoothing
            -> face-shape renders + backgrounds with the mouth erased -> renderer -> frames
-           -> mp4 (H.264 + AAC, muxed with PyAV)
+           -> visible "AI-generated" label -> invisible watermark -> mp4 (H.264 + AAC, muxed with
+              PyAV) -> signed C2PA manifest (generator.marking; each part can be switched off)
 
 The output has round(duration * fps) frames; the background frames are played forwards and
 backwards (ping-pong) when the speech is longer than the background.  ``reenact="test"``
@@ -131,13 +132,27 @@ def load_background(path: str | Path, size: int, work: Path, progress: bool):
 
 def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, audio_path: str | Path | None = None,
                reenact: str | None = None, audio_features: str | Path | None = None, truth_out: str | Path | None = None,
-               device: str | None = None, progress: bool = True, out_size: int | None = None) -> dict:
+               device: str | None = None, progress: bool = True, out_size: int | None = None,
+               visible_label: bool = True, watermark: bool = True, credentials: bool = True,
+               sign_cert: str | Path | None = None, sign_key: str | Path | None = None) -> dict:
     """Write ``out`` (mp4) and return a summary dict (frames, fps, seconds of audio, ...). The video is
-    ``out_size`` pixels square (default: the run's size, at least ``OUT_SIDE``; 0: the run's size)."""
+    ``out_size`` pixels square (default: the run's size, at least ``OUT_SIDE``; 0: the run's size).
+
+    The generated video says that it is generated (:mod:`generator.marking`): a visible
+    "AI-generated" label in a corner the face does not cover (``visible_label``), an invisible
+    watermark carrying the run's id (``watermark``), and a C2PA manifest signed with ``sign_cert``
+    and ``sign_key`` or the local certificate (``credentials``). ``truth_out`` (real frames) gets none."""
     from generator.data import audio as A
     from msi.io.video import write_video
 
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    the_signer = None
+    if credentials:  # before rendering: a bad certificate fails in a second, not after the render
+        from generator.marking.credentials import signer
+
+        the_signer = signer(sign_cert, sign_key)
+    elif sign_cert or sign_key:
+        raise GeneratorError("sign_cert=PEM and sign_key=PEM sign the C2PA manifest, which credentials=False switches off")
     run = load_run(run_dir, dev)
     with tempfile.TemporaryDirectory() as tmp:
         clip = load_background(background, run.model.size, Path(tmp), progress)
@@ -176,9 +191,48 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
                                clip.translation[order], clip.scale[order], feats, progress=progress,
                                background_masks=clip.mouth_masks[np.unique(order)])
         side = output_side(run.model.size, out_size)
+        marked, marking = mark_frames(upscale(frames, side), side, run_dir, landmarks=clip.landmarks[order],
+                                      source_side=clip.size, visible_label=visible_label, watermark=watermark)
         # H.264 (yuv420p, crf 18) with an AAC track of the speech; generated and truth alike
-        write_video(out, upscale(frames, side), fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sr)
+        write_video(out, marked, fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sr)
+        if credentials:  # the manifest covers the finished file: signed into a copy, which replaces it
+            import shutil
+
+            from generator.marking.credentials import manifest_definition, sign_video
+
+            definition = manifest_definition(Path(out).name, checkpoint_sha256=marking["checkpoint_sha256"],
+                                             run_step=run.step, run_id=marking["run_id"],
+                                             visible_label=visible_label, watermark=watermark)
+            signed = Path(tmp) / f"signed{Path(out).suffix or '.mp4'}"
+            sign_video(out, signed, definition, the_signer)
+            shutil.copyfile(signed, out)
+            marking["c2pa"] = "signed with " + ("your certificate" if sign_cert else
+                                                "the local certificate (verifiers report it as untrusted)")
+        else:
+            marking["c2pa"] = None
         if truth_out:
             write_video(truth_out, upscale(clip.frames[order], side), fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sr)
     return {"out": str(out), "frames": int(n), "fps": fps, "audio_seconds": round(len(wave) / sr, 3),
-            "size": side, "run_step": run.step, "truth": str(truth_out) if truth_out else None}
+            "size": side, "run_step": run.step, "truth": str(truth_out) if truth_out else None, "marking": marking}
+
+
+def mark_frames(frames, side: int, run_dir: str | Path, *, landmarks: np.ndarray | None, source_side: int,
+                visible_label: bool, watermark: bool):
+    """(frames with the label and the mark, one at a time; what was done, for the summary).
+    ``landmarks`` (T, 478, 3) of the background frames, in pixels of ``source_side`` frames, keep
+    the label off the face."""
+    from generator.marking import label as L
+    from generator.marking.watermark import embed
+    from msi.provenance.watermark import checkpoint_sha256, run_id_of
+
+    digest = checkpoint_sha256(Path(run_dir) / "checkpoint.pt")
+    info: dict = {"checkpoint_sha256": digest, "run_id": run_id_of(digest) if watermark else None,
+                  "visible_label": None}
+    if visible_label:
+        face = L.face_mask(landmarks, side, source_side) if landmarks is not None else None
+        p = L.place(side, side, face)
+        info["visible_label"] = {"corner": p.corner, "text_px": p.text_px, "face_overlap": round(p.face_overlap, 3)}
+        frames = L.labelled(frames, p)
+    if watermark:
+        frames = embed(frames, info["run_id"])
+    return frames, info

@@ -141,7 +141,7 @@ def rows_frame(rows: list[dict], methods: dict[str, Path], truth_dir: Path | Non
     rows = [r for r in rows if r["method"] is not None]
     features = {(r["method"], r["name"]): r.pop("features") for r in rows if "features" in r}
     df = pd.DataFrame(rows, columns=["method", "name", "path", *COLUMNS, "frames", "fps", "truth", "error",
-                                     "error_kind", "warnings"])
+                                     "error_kind", "warnings", "declared_generated"])
     order = {m: i for i, m in enumerate(methods)}
     df = df.sort_values(["method", "name"], key=lambda s: s.map(order) if s.name == "method" else s,
                         ignore_index=True)

@@ -79,6 +79,7 @@ class ScoreResult:
     decode_errors: int = 0  # frames the decoder reported errors in (damaged stream)
     panel: str | None = None  # panel name of a comparison video (path is then "file#panel")
     panel_box: list | None = None  # [x, y, width, height] of the panel, upright frame pixels
+    declared_generated: bool | None = None  # C2PA manifest or watermark says AI-generated (msi.provenance)
     timeline: object = _BuiltOnUse()  # pandas.DataFrame of per-window values (built when read)
 
     def to_dict(self) -> dict:
@@ -251,6 +252,7 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     >>> r.msi_lip, r.msi_jaw, r.face_coverage       # doctest: +SKIP
     """
     settings = settings or Settings()
+    from msi.provenance.declared import declared_generated
     from msi.regions import MP_SCORE_POINTS
 
     # videos: only the points a score reads are held (an hour of the full mesh is 620 MB)
@@ -265,6 +267,7 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
 
         result.panel = split_panel_path(str(path))[1]
     result.warnings = lm.warnings + result.warnings
+    result.declared_generated = declared_generated(path)
     return result
 
 

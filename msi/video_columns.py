@@ -60,6 +60,7 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
     {"inception" | "i3d" | "arcface": path or loaded network} for FID, FVD (their per-video
     features, under ``row["features"]``: see :func:`compare_methods`) and CSIM.
     """
+    from msi.provenance.declared import declared_generated
     from msi.settings import Settings
 
     settings = settings or Settings()
@@ -77,6 +78,7 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
     if truth is not None:
         row["truth"] = display_path(truth)
     row["warnings"] = ctx.notes
+    row["declared_generated"] = declared_generated(path)  # C2PA manifest or watermark (msi.provenance)
     return row
 
 

@@ -120,7 +120,7 @@ def _subcommands(tool: str) -> set[str]:
     if tool == "msi":
         from msi.cli import SUBCOMMANDS
     else:
-        from generator.cli import SUBCOMMANDS
+        from generator.cli import COMMANDS as SUBCOMMANDS  # the stableface group's name for them
     return set(SUBCOMMANDS)
 
 

@@ -17,7 +17,8 @@ SETTING_FLAGS: dict[str, str] = {
     "size=": "--size ", "fps=": "--fps ", "n_exp=": "--n-exp ", "audio_window=": "--audio-window ",
     "margin=": "--margin ", "splits=": "--splits ", "audio=": "--audio ", "audio_features=": "--audio-features ",
     "max_missing=": "--max-missing ", "jitter=": "--jitter ", "out=": "--out ", "tracker=": "--tracker ",
-    "out_size=": "--out-size ", "trust_checkpoint=True": "--trust-checkpoint",
+    "out_size=": "--out-size ", "trust_checkpoint=True": "--trust-checkpoint", "sign_cert=": "--sign-cert ",
+    "sign_key=": "--sign-key ",
 }
 
 # name -> ("module:attribute", one-line help)
@@ -27,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                      "build a synthetic talking-head corpus from a face photo and espeak-ng speech"),
     "train": ("generator.cli.train:command", "train the StableFace models on a prepared data directory"),
     "synthesize": ("generator.cli.synthesize:command", "generate a talking-face video from audio with a trained run"),
+    "check": ("generator.cli.check:command",
+              "say whether videos declare themselves AI-generated: C2PA manifest and invisible watermark"),
     "bench": ("generator.cli.bench:command",
               "regenerate Table V, Fig. 9 and a known-jitter Table IV with seeds and 95% CIs"),
 }

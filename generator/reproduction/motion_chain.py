@@ -15,7 +15,8 @@ link               landmarks
 ``mesh_predicted`` the 3D face from audio2expression's predictions, background pose
 ``mesh_smoothed``  the same after the smoothing module (what the renderer is given)
 ``rendered``       the renderer's frames, tracked before encoding
-``encoded``        the written video (H.264, upscaled as ``synthesize`` writes it), tracked
+``encoded``        the written video (H.264, upscaled as ``synthesize`` writes it, with its
+                   invisible watermark and without its visible label), tracked
 ``truth_encoded``  the truth frames written and tracked the same way (the tracker's ceiling)
 =================  ====================================================================
 
@@ -69,11 +70,14 @@ def segment_bounds(n: int, segments: int) -> list[tuple[int, int]]:
 
 
 def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: np.ndarray | None = None,
-                    sample_rate: int = 16000, cache: bool = False, keep: bool = False) -> np.ndarray:
+                    sample_rate: int = 16000, cache: bool = False, keep: bool = False,
+                    mark: str | None = None) -> np.ndarray:
     """Frames (T, S, S, 3) uint8 upscaled to ``side``, written to ``path`` (with the speech ``wave``)
     as ``synthesize`` writes a video, and tracked with msi ``settings``: landmarks (T, 478, 3), NaN rows
     when no face is found (a run trained for a few steps may draw none). ``keep``: an existing
-    ``path`` is tracked, not rewritten."""
+    ``path`` is tracked, not rewritten. ``mark``: a run id (8 hex digits) for the invisible
+    watermark, which generated videos carry as ``synthesize`` writes them (the visible label, which
+    would cover part of the frame, is left off)."""
     from generator.synthesize import ENCODE_CRF, upscale
     from msi.errors import MSIError
     from msi.acquire import get_landmarks
@@ -81,7 +85,12 @@ def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: n
 
     frames = np.asarray(frames)
     if not (keep and path.is_file()):
-        write_video(path, upscale(frames, side), fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sample_rate)
+        out = upscale(frames, side)
+        if mark is not None:
+            from generator.marking.watermark import embed
+
+            out = embed(out, mark)
+        write_video(path, out, fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sample_rate)
     try:
         return get_landmarks(path, settings, cache=cache).landmarks
     except MSIError:
@@ -130,13 +139,18 @@ def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
     tracked_exp = f32(clip.expression[part])
     own = np.arange(part.start, part.stop)
 
-    def encoded(frames, stem: Path, keep: bool = False) -> tuple[np.ndarray, list[Path]]:
+    from msi.provenance.watermark import checkpoint_sha256, run_id_of
+
+    run_id = run_id_of(checkpoint_sha256(Path(run_dir) / "checkpoint.pt"))
+
+    def encoded(frames, stem: Path, keep: bool = False, mark: str | None = None) -> tuple[np.ndarray, list[Path]]:
         """Each clip written (its own speech) and tracked, the landmarks joined back."""
         paths, parts = [], []
         for k, (a, b) in enumerate(bounds):
             path = stem.parent / f"{stem.name}_{k}.mp4"
             wa, wb = int(round(a / fps * sr)), int(round(b / fps * sr))
-            parts.append(write_and_track(frames[a:b], path, fps, side, settings, wave[wa:wb], sr, cache=cache, keep=keep))
+            parts.append(write_and_track(frames[a:b], path, fps, side, settings, wave[wa:wb], sr, cache=cache, keep=keep,
+                                         mark=mark))
             paths.append(path)
         return np.concatenate(parts), paths
 
@@ -154,7 +168,7 @@ def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
         frames = render_frames(run, pred, np.asarray(clip.frames[order]), clip.shape, clip.rotation[order],
                                clip.translation[order], clip.scale[order], feats,
                                background_masks=clip.mouth_masks[part])
-        enc, out["videos"][name] = encoded(frames, work / name)
+        enc, out["videos"][name] = encoded(frames, work / name, mark=run_id)  # generated: marked
         links = {"truth": out["truth_landmarks"], **{k: v.numpy() for k, v in meshes.items()},
                   "rendered": track_frames(frames, tracker=tracker), "encoded": enc, "truth_encoded": truth_encoded}
         out["backgrounds"][name] = {"order": order, "links": links}

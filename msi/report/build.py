@@ -139,7 +139,21 @@ def warnings_of(plan: Plan, assets: dict[str, dict]) -> list[str]:
         if rates and max(rates.values()) - min(rates.values()) > FPS_TOLERANCE * max(rates.values()):
             out.append(f"{u.name}: frame rates differ (" + ", ".join(f"{k} {v:g}" for k, v in rates.items())
                        + " fps): the videos are synchronised by time")
+    out += declared_lines(plan)
     return sorted(dict.fromkeys(out), key=_urgency)
+
+
+def declared_lines(plan: Plan) -> list[str]:
+    """One line per method whose videos declare themselves AI-generated (``declared_generated``:
+    a C2PA manifest or the stableface watermark, :mod:`msi.provenance`)."""
+    seen: dict[str, list[str]] = {}
+    for u in plan.utterances:
+        for c in u.cells:
+            if c.row is not None and c.row.get("declared_generated") in (True, "True", "true", 1):
+                seen.setdefault(c.method, []).append(u.name)
+    return [f"{m}: {len(names)} of {sum(1 for u in plan.utterances if any(c.method == m for c in u.cells))} videos "
+            f"declare themselves AI-generated (C2PA manifest or watermark): {', '.join(names[:5])}"
+            + (", ..." if len(names) > 5 else "") for m, names in seen.items()]
 
 
 #: Warnings listed first (a gap or error, a still mouth, a lost face, mismatched rates), in this order.

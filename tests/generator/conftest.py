@@ -3,9 +3,22 @@ face warped along its MediaPipe mesh, real tracking), shared by the data and tra
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_config(tmp_path_factory):
+    """Tests never make or read a signing certificate in the user's config folder."""
+    old = os.environ.get("STABLEFACE_CONFIG_DIR")
+    os.environ["STABLEFACE_CONFIG_DIR"] = str(tmp_path_factory.mktemp("stableface-config"))
+    yield
+    if old is None:
+        os.environ.pop("STABLEFACE_CONFIG_DIR", None)
+    else:
+        os.environ["STABLEFACE_CONFIG_DIR"] = old
 
 def make_tiny_clip(out_dir: Path, seconds: float = 4.0, size: int = 64, seed: int = 0) -> Path:
     """A prepared data directory of a short synthetic clip: ``build_clip`` + ``prepare``.

@@ -91,6 +91,12 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     md, summary, diffs = report(runs, list(variants), "full")
     assert "| full (adaptive smoothing) | 1 |" in md and "| w/o smoothing | 1 |" in md
     assert set(summary["metric"]) >= {"msi_lip", "msi_jaw"}
+    # the bench's generated videos carry the invisible mark (the label off), the truth videos none
+    from msi.provenance.watermark import read_video
+
+    generated, truths = sorted(tmp_path.rglob("own_0.mp4")), sorted(tmp_path.rglob("truth_0.mp4"))
+    assert generated and truths
+    assert all(read_video(p).found for p in generated) and not any(read_video(p).found for p in truths)
 
 
 @pytest.mark.slow

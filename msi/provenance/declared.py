@@ -1,0 +1,46 @@
+"""Does a video declare itself generated? Its C2PA manifest and its invisible watermark, read together.
+
+``declared_generated`` is True when a manifest that validates (trusted or not) says its content
+is generated (an IPTC ``digitalSourceType`` such as ``trainedAlgorithmicMedia``), or when the
+stableface watermark is found; False when neither. The manifest is cheap (its boxes are read,
+no frame decoded); for the column the watermark costs decoding the first ``SCORE_MARK_FRAMES``
+frames (at most 512 px on their longer side; docs/generator/marking.md gives the time).
+"""
+from __future__ import annotations
+
+import os
+
+from msi.provenance.manifest import read_manifest
+from msi.provenance.watermark import READ_FRAMES, read_video
+
+#: Frames the metric side decodes to look for the mark (``msi score``, ``msi compare``).
+SCORE_MARK_FRAMES = 25
+
+
+def check_video(path: str | os.PathLike, *, mark: bool = True, mark_frames: int = READ_FRAMES,
+                spread: bool = True) -> dict:
+    """{"video", "declared_generated", "declared_by", "c2pa": manifest report, "watermark": reading
+    or None when ``mark`` is False}. A manifest that fails validation (tampered) declares nothing.
+    ``mark_frames``, ``spread``: the frames read for the mark (:func:`read_video`)."""
+    manifest = read_manifest(path)
+    reading = read_video(path, max_frames=mark_frames, spread=spread) if mark else None
+    by = []
+    if manifest.state == "valid" and manifest.generated:
+        by.append("c2pa")
+    if reading is not None and reading.found:
+        by.append("watermark")
+    return {"video": str(path), "declared_generated": bool(by), "declared_by": by, "c2pa": manifest.to_dict(),
+            "watermark": reading.to_dict() if reading is not None else None}
+
+
+def declared_generated(path: str | os.PathLike, mark_frames: int = SCORE_MARK_FRAMES) -> bool | None:
+    """The ``declared_generated`` column of a scored video: True / False, or None when the file
+    cannot be read (a URL, a landmark file, an unreadable container)."""
+    from msi.errors import MSIError
+
+    if not os.path.isfile(str(path)) or str(path).endswith((".npz", ".npy", ".json", ".csv")):
+        return None
+    try:
+        return check_video(path, mark_frames=mark_frames, spread=False)["declared_generated"]
+    except (MSIError, OSError, ValueError):
+        return None

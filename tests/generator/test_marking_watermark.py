@@ -1,0 +1,149 @@
+"""The invisible watermark: written by generator.marking, read by msi.provenance, through real
+H.264 files and real FFmpeg filters (PyAV's filter graph: scale, fps) for the re-encodes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from generator.marking.watermark import embed, embed_frame
+from msi.io.video import read_frames, write_video
+from msi.provenance import watermark as W
+
+RUN_ID = "5eedf00d"
+
+
+def transcode(src: Path, dst: Path, *, crf: int = 23, filters: list[tuple[str, str]] = (), start: float = 0.0) -> int:
+    """Re-encode ``src`` as an upload would: FFmpeg filters on the decoded frames, libx264 at
+    ``crf``, frames before ``start`` seconds dropped. Returns the frames written."""
+    out_fps = None
+    with av.open(str(src)) as ic:
+        stream = ic.streams.video[0]
+        fps = float(stream.average_rate)
+        graph = av.filter.Graph()
+        chain = [graph.add_buffer(template=stream)]
+        for name, arg in filters:
+            chain.append(graph.add(name, arg))
+            chain[-2].link_to(chain[-1])
+            out_fps = float(arg) if name == "fps" else out_fps
+        chain.append(graph.add("buffersink"))
+        chain[-2].link_to(chain[-1])
+        graph.configure()
+        frames = []
+
+        def drain():
+            while True:
+                try:
+                    frames.append(graph.pull().to_ndarray(format="rgb24"))
+                except (av.BlockingIOError, av.EOFError):
+                    return
+
+        for frame in ic.decode(stream):
+            if frame.time >= start - 1e-6:
+                graph.push(frame)
+                drain()
+        graph.push(None)
+        drain()
+    write_video(dst, frames, fps=out_fps or fps, crf=crf)
+    return len(frames)
+
+
+@pytest.fixture(scope="module")
+def marked(tmp_path_factory, pristine_frames):
+    """4 s of the real carphone face (cropped square, 256 px) with the mark, as synthesize writes it
+    (H.264 crf 18), and the same frames unmarked."""
+    import cv2
+
+    d = tmp_path_factory.mktemp("wm")
+    frames = [cv2.resize(f[:, 16:160], (256, 256), interpolation=cv2.INTER_CUBIC) for f in pristine_frames[:100]]
+    write_video(d / "marked.mp4", embed(frames, RUN_ID), fps=25, crf=18, threads=1)
+    write_video(d / "plain.mp4", frames, fps=25, crf=18, threads=1)
+    return d
+
+
+def test_payload_round_trips_with_its_crc():
+    bits = W.payload_bits("a1b2c3d4")
+    assert len(bits) == W.PAYLOAD_BITS == 128
+    tag, run, ok = W.parse_payload(bits)
+    assert (tag, run, ok) == ("stableface", "a1b2c3d4", True)
+    for k in (3, 90, 127):  # any one flipped bit breaks the CRC
+        bad = bits.copy()
+        bad[k] ^= 1
+        assert not W.parse_payload(bad)[2]
+    with pytest.raises(ValueError, match="hex digits"):
+        W.payload_bits("xyz")
+
+
+def test_the_mark_is_small_and_every_carrying_coefficient_lands_on_its_lattice(pristine_frames):
+    frame = np.ascontiguousarray(pristine_frames[0][:, :, :])  # 176 x 144: not the canonical grid
+    bits = W.payload_bits(RUN_ID)
+    out = embed_frame(frame, bits)
+    err = out.astype(float) - frame
+    assert 30 < 10 * np.log10(255 ** 2 / np.mean(err ** 2)) < 50  # PSNR: visible neither as noise nor as nothing
+    soft = W.soft_values(W.coefficients(out)) * (1 - 2.0 * bits[W.layout().bit])
+    assert soft.mean() > 0.8  # resampled to 176 x 144 and rounded to uint8, still on the lattice
+    assert abs(W.soft_values(W.coefficients(frame)).mean()) < 0.1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case, kwargs, frames", [
+    ("file", None, 100),
+    ("H.264 crf 28", dict(crf=28), 100),
+    ("half-size rescale", dict(filters=[("scale", "128:128")]), 100),
+    ("25 -> 30 fps", dict(filters=[("fps", "30")]), 120),
+    ("2-second cut", dict(start=2.0), 50),
+])
+def test_the_payload_is_read_back_exactly(marked, tmp_path, case, kwargs, frames):
+    path = marked / "marked.mp4"
+    if kwargs is not None:
+        path = tmp_path / "copy.mp4"
+        assert transcode(marked / "marked.mp4", path, **kwargs) == frames
+    r = W.read_video(path)
+    assert r.found and r.tag == "stableface" and r.run_id == RUN_ID and r.payload_ok, (case, r)
+    assert r.z >= W.Z_FOUND and r.p_value < 1e-8
+
+
+def test_unmarked_frames_give_a_null_score(marked):
+    r = W.read_video(marked / "plain.mp4")
+    assert not r.found and abs(r.z) < 4 and not r.payload_ok and r.run_id is None
+    for value in (0, 128, 255):  # flat frames: every coefficient the same, a degenerate input
+        flat = W.read_frames([np.full((64, 64, 3), value, np.uint8)] * 3)
+        assert not flat.found and abs(flat.z) < 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["carphone_pristine.mp4", "carphone_distorted.mp4", "bikes.mp4", "bigbuckbunny.mp4"])
+def test_no_mark_in_the_bundled_real_clips(name):
+    from msi.io.samples import sample_path
+
+    r = W.read_video(sample_path(name), max_frames=50)
+    assert not r.found and r.z < 4, r
+
+
+@pytest.mark.slow
+def test_no_mark_in_20_seeded_synthetic_corpus_clips(tmp_path):
+    from generator.corpus.build import build_clip
+
+    zs = []
+    for seed in range(20):
+        paths = build_clip(tmp_path / f"c{seed}", seconds=0.4, seed=seed, size=64)
+        r = W.read_video(paths.video)
+        assert not r.found, (seed, r)
+        zs.append(r.z)
+    assert max(zs) < 4.5 and abs(np.mean(zs)) < 1.5  # a standard normal score, roughly
+
+
+def test_check_reports_each_video_on_its_line_and_a_bad_one_does_not_stop_the_rest(marked, tmp_path, run_cli):
+    from generator.cli import main
+
+    (tmp_path / "junk.mp4").write_bytes(b"not a video at all")
+    code, out, _ = run_cli(["check", str(marked / "marked.mp4"), str(tmp_path / "junk.mp4"),
+                            str(marked / "plain.mp4"), "--frames", "20"], main=main)
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 3
+    assert lines[0].startswith(f"{marked / 'marked.mp4'}: AI-generated (declared by watermark) | C2PA absent | "
+                               f"watermark found: stableface run {RUN_ID}, z ")
+    assert lines[1].startswith(f"{tmp_path / 'junk.mp4'}: error: ") and "not a readable video" in lines[1]
+    assert lines[2].startswith(f"{marked / 'plain.mp4'}: not declared generated | C2PA absent | watermark not found")
