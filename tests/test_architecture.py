@@ -227,7 +227,8 @@ MSI_LAYERS = (
     # and the public API, whose names are imported on first use (no import statement: no edge)
     ("msi", "msi.constants", "msi.errors", "msi.regions"),
     ("msi.stats", "msi.networks", "msi.io"),  # statistics, networks of user weights, I/O at the edges
-    ("msi.metrics", "msi.plots"),  # the pure core: arrays in, numbers (and figures) out
+    ("msi.metrics", "msi.plots", "msi.provenance"),  # the pure core: arrays in, numbers (and figures) out;
+    # what a file declares of itself (its C2PA manifest, the invisible watermark)
     ("msi.tracking", "msi.settings"),  # trackers; the knobs of a score (which name the trackers)
     ("msi.acquire", "msi.parallel", "msi.score"),  # a video to its landmarks, landmarks to a result
     ("msi.cluster", "msi.video_columns", "msi.compare", "msi.sensitivity", "msi.correlate", "msi.noise_floor",
