@@ -102,6 +102,8 @@ examples:
 @opt.out_option("also write the per-video rows to FILE (.csv, .json or .parquet)", short=False)
 @click.option("--nlmd", "nlmd_normalise", type=click.Choice(["mouth_width", "none"]), default="mouth_width",
               help="NLMD normalisation: by the truth's mouth width (default), or none (mouth LMD in pixels)")
+@click.option("--lmd-size", default=None, metavar="N|WxH",
+              help="M-LMD/F-LMD in pixels of an N x N (or W x H) frame (default: the truth's size)")
 @click.option("--cpbd-step", type=int, default=1, metavar="N", help="CPBD on every N-th frame (default 1: all)")
 @click.option("--fid-step", type=int, default=1, metavar="N", help="FID on every N-th frame of each video (default 1: all)")
 @click.option("-q", "--quiet", is_flag=True, help="no warnings on stderr")
@@ -112,7 +114,7 @@ examples:
 def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights,
             lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
-            paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
+            paper, plot, fmt, out, nlmd_normalise, lmd_size, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
     from pathlib import Path
@@ -124,6 +126,13 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         raise UsageError("--cpbd-step must be at least 1")
     if fid_step < 1:
         raise UsageError("--fid-step must be at least 1")
+    if lmd_size is not None:
+        from msi.metrics.lmd68 import parse_size
+
+        try:
+            lmd_size = parse_size(lmd_size)
+        except ValueError as exc:
+            raise UsageError(f"--lmd-size {exc}") from None
     if resamples is not None and resamples < 0:
         raise UsageError("--bootstrap must be 0 or more")
     if lpips_linear and not lpips_weights:
@@ -182,7 +191,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     truth_dir = (truth if is_url(truth) else Path(truth)) if truth else None
     cache = opt.cache_setting(no_cache, cache_dir)
     csettings = CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
-                                lpips_region=lpips_region, transcripts=transcripts)
+                                lpips_region=lpips_region, transcripts=transcripts, lmd_size=lmd_size)
     nets = {"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
             "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights}
 

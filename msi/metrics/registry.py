@@ -6,13 +6,13 @@ needs from the :class:`msi.metrics.column.VideoContext`), and add that ``METRIC`
 """
 from __future__ import annotations
 
-from msi.metrics import (accel_error, blinks, csim, fast_motion, fid, flicker, fvd, head, lipsync, lmd, lpips, lse,
-                         mouth_motion, quality, silence, stability, wer)
+from msi.metrics import (accel_error, blinks, csim, fast_motion, fid, flicker, fvd, head, lipsync, lmd, lmd68, lpips,
+                         lse, mouth_motion, quality, silence, stability, wer)
 from msi.metrics.column import Column, Metric
 
 #: Per-video metrics, in output order (their columns' order is the table's).
 VIDEO_METRICS: tuple[Metric, ...] = (stability.METRIC, mouth_motion.METRIC, lse.METRIC, lipsync.METRIC,
-                                     quality.METRIC, lmd.METRIC,
+                                     quality.METRIC, lmd.METRIC, lmd68.METRIC,
                                      # the temporal columns: head, silence, acceleration error, fast motion, flicker, blinks
                                      head.METRIC, silence.METRIC, accel_error.METRIC, fast_motion.METRIC, flicker.METRIC,
                                      blinks.METRIC,
