@@ -65,6 +65,11 @@ examples:
 @click.option("--truth", default=None, metavar="DIR", help="ground-truth videos, paired by file name (SSIM, PSNR, NLMD)")
 @click.option("--syncnet-weights", default=None, metavar="FILE",
               help="SyncNet weights in syncnet_python's format (syncnet_v2.model) for LSE-C and LSE-D")
+@click.option("--lse-faces", type=click.Choice(["mesh", "s3fd"]), default="mesh",
+              help="LSE's face crops: around our face mesh (default), or syncnet_python's own (S3FD detection, "
+                   "tracks of more than 4 s, its smoothing and crop; needs --s3fd-weights)")
+@click.option("--s3fd-weights", default=None, metavar="FILE",
+              help="syncnet_python's S3FD face detector (sfd_face.pth) for --lse-faces s3fd")
 @click.option("--inception-weights", default=None, metavar="FILE",
               help="pytorch-fid's InceptionV3 weights (pt_inception-2015-12-05-*.pth) for FID")
 @click.option("--i3d-weights", default=None, metavar="FILE",
@@ -111,7 +116,7 @@ examples:
 @opt.tracking_options()
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
-def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights,
+def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights, inception_weights, i3d_weights, arcface_weights,
             lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
             paper, plot, fmt, out, nlmd_normalise, lmd_size, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
@@ -135,6 +140,10 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
             raise UsageError(f"--lmd-size {exc}") from None
     if resamples is not None and resamples < 0:
         raise UsageError("--bootstrap must be 0 or more")
+    if lse_faces == "s3fd" and not (s3fd_weights and syncnet_weights):
+        raise UsageError("--lse-faces s3fd needs --s3fd-weights (sfd_face.pth) and --syncnet-weights")
+    if s3fd_weights and lse_faces != "s3fd":
+        raise UsageError("--s3fd-weights is for --lse-faces s3fd")
     if lpips_linear and not lpips_weights:
         raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
     for flag, given in (("--ladder", ladder), ("--sensitivity-plot", sensitivity_plot),
@@ -191,9 +200,11 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     truth_dir = (truth if is_url(truth) else Path(truth)) if truth else None
     cache = opt.cache_setting(no_cache, cache_dir)
     csettings = CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
-                                lpips_region=lpips_region, transcripts=transcripts, lmd_size=lmd_size)
+                                lpips_region=lpips_region, transcripts=transcripts, lmd_size=lmd_size,
+                                lse_faces=lse_faces)
     nets = {"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
-            "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights}
+            "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights,
+            "s3fd": s3fd_weights}
 
     def run(folders):  # the ladder of --sensitivity reruns the same comparison on re-encoded copies
         from msi.compare import compare_methods

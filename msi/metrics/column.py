@@ -40,6 +40,7 @@ class CompareSettings:
     nlmd_normalise: str = "mouth_width"  # or "none": mouth LMD in pixels
     fid_step: int = 1  # FID on every n-th frame of each video (1: all, pytorch-fid's protocol)
     lpips_region: str = "frame"  # or "face": LPIPS inside the truth's face box
+    lse_faces: str = "mesh"  # or "s3fd": LSE on syncnet_python's S3FD tracks and crops (msi.metrics.s3fd_faces)
     lmd_size: tuple[int, int] | None = None  # M-LMD/F-LMD in pixels of a W x H frame (None: the truth's size)
     transcripts: str | None = None  # WER's transcripts: a CSV or a folder (msi.metrics.wer); None: sidecars
 

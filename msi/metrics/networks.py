@@ -15,6 +15,7 @@ WEIGHTS = {
     "arcface": ("CSIM", "--arcface-weights", "identity"),
     "lpips": ("LPIPS", "--lpips-weights", "fid"),
     "lipnet": ("WER", "--lipnet-weights", "fid"),
+    "s3fd": ("LSE on S3FD crops", "--s3fd-weights", "sync"),
 }
 #: Each network's loader, "module:function" (imported on first use).
 LOADERS = {
@@ -23,6 +24,7 @@ LOADERS = {
     "arcface": "msi.networks.arcface:load_arcface",
     "lpips": "msi.networks.lpips:load_lpips",
     "lipnet": "msi.networks.lipnet:load_lipnet",
+    "s3fd": "msi.networks.s3fd:load_s3fd",
 }
 _NETS: dict[tuple[str, str], Any] = {}
 

@@ -6,6 +6,7 @@ from typing import Mapping
 
 #: (a key only that format has, what it is); the first match wins.
 SIGNATURES: tuple[tuple[str, str], ...] = (
+    ("L2Norm3_3.weight", "syncnet_python's S3FD face detector (--s3fd-weights)"),
     ("gru1.weight_ih_l0", "LipNet-PyTorch's LipNet (--lipnet-weights)"),
     ("lin0.model.1.weight", "LPIPS linear layers (--lpips-linear)"),
     ("Mixed_5b.branch1x1.conv.weight", "pytorch-fid's InceptionV3 (--inception-weights)"),
