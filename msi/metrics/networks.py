@@ -16,6 +16,7 @@ WEIGHTS = {
     "lpips": ("LPIPS", "--lpips-weights", "fid"),
     "lipnet": ("WER", "--lipnet-weights", "fid"),
     "s3fd": ("LSE on S3FD crops", "--s3fd-weights", "sync"),
+    "raft": ("the dynamic degree", "--raft-weights", "fid"),
 }
 #: Each network's loader, "module:function" (imported on first use).
 LOADERS = {
@@ -25,6 +26,7 @@ LOADERS = {
     "lpips": "msi.networks.lpips:load_lpips",
     "lipnet": "msi.networks.lipnet:load_lipnet",
     "s3fd": "msi.networks.s3fd:load_s3fd",
+    "raft": "msi.networks.raft:load_raft",
 }
 _NETS: dict[tuple[str, str], Any] = {}
 

@@ -117,10 +117,10 @@ def s3fd_sync(frames: list[np.ndarray], samples: np.ndarray, detector, syncnet, 
     from msi.metrics.syncnet import SyncResult, sync_scores
     from msi.networks.s3fd import detect_faces
 
+    if len(frames) <= min_track:  # no track can be long enough: no need to detect
+        raise NoFace(f"{len(frames)} frames at 25 fps: syncnet_python keeps face tracks of more than {min_track} "
+                     f"frames ({min_track / 25:g} s)")
     dets = [detect_faces(detector, f, DETECT_CONF, DETECT_SCALE) for f in frames]
-    if len(frames) < min_track:
-        raise NoFace(f"{len(frames)} frames at 25 fps: syncnet_python tracks faces over more than {min_track} "
-                     f"({min_track / 25:g} s)")
     tracks = track_faces(dets, min_track)
     if not tracks:
         found = sum(len(d) > 0 for d in dets)
