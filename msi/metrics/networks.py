@@ -17,6 +17,7 @@ WEIGHTS = {
     "lipnet": ("WER", "--lipnet-weights", "fid"),
     "s3fd": ("LSE on S3FD crops", "--s3fd-weights", "sync"),
     "raft": ("the dynamic degree", "--raft-weights", "fid"),
+    "amt": ("motion smoothness", "--amt-weights", "fid"),
 }
 #: Each network's loader, "module:function" (imported on first use).
 LOADERS = {
@@ -27,6 +28,7 @@ LOADERS = {
     "lipnet": "msi.networks.lipnet:load_lipnet",
     "s3fd": "msi.networks.s3fd:load_s3fd",
     "raft": "msi.networks.raft:load_raft",
+    "amt": "msi.networks.amt:load_amt",
 }
 _NETS: dict[tuple[str, str], Any] = {}
 
