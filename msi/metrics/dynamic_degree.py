@@ -30,6 +30,9 @@ ITERS = 20
 TOP_SHARE = 0.05
 THRESHOLD_256 = 6.0
 PAIRS_PER_16 = 4
+#: Shortest padded side RAFT can read: smaller, its coarsest correlation level is one cell wide and
+#: its lookup divides by zero (NaN flows).
+MIN_SIDE = 128
 
 
 def sample_interval(fps: float) -> int:
@@ -82,6 +85,10 @@ def _column(ctx) -> dict[str, float]:
     frames = [f for k, f in enumerate(ctx.frames()) if k % step == 0]
     if len(frames) < 2:
         ctx.note(f"dynamic degree: {len(frames)} sampled frame(s), 2 needed")
+        return {}
+    if min(-(-s // 8) * 8 for s in frames[0].shape[:2]) < MIN_SIDE:
+        ctx.note(f"dynamic degree: frames {frames[0].shape[1]}x{frames[0].shape[0]}, RAFT needs a short side of "
+                 f"{MIN_SIDE} px (its coarsest correlation level is then 2 cells wide)")
         return {}
     scores = pair_scores(network("raft", ctx.weights["raft"]), frames)
     return {"dynamic_degree": float(is_dynamic(scores, len(frames), min(frames[0].shape[:2])))}

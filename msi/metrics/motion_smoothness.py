@@ -23,6 +23,9 @@ from msi.metrics.column import Column, Metric
 
 #: Sides are padded to a multiple of this (AMT's ``InputPadder``, VBench's CPU setting).
 PAD_TO = 16
+#: Shortest padded side AMT can read: smaller, its coarsest correlation level is one cell wide and
+#: its lookup divides by zero (NaN frames).
+MIN_SIDE = 128
 
 
 def _pad(x, size: int = PAD_TO):
@@ -66,6 +69,10 @@ def _column(ctx) -> dict[str, float]:
     frames = list(ctx.frames())
     if len(frames) < 3:
         ctx.note(f"motion smoothness: {len(frames)} frame(s), 3 needed")
+        return {}
+    if min(-(-s // PAD_TO) * PAD_TO for s in frames[0].shape[:2]) < MIN_SIDE:
+        ctx.note(f"motion smoothness: frames {frames[0].shape[1]}x{frames[0].shape[0]}, AMT-S needs a short side "
+                 f"of {MIN_SIDE} px (its coarsest correlation level is then 2 cells wide)")
         return {}
     return {"motion_smoothness": motion_smoothness(network("amt", ctx.weights["amt"]), frames)}
 
