@@ -70,7 +70,7 @@ examples:
               help="LSE's face crops: around our face mesh (default), or syncnet_python's own (S3FD detection, "
                    "tracks of more than 4 s, its smoothing and crop; needs --s3fd-weights)")
 @click.option("--s3fd-weights", default=None, metavar="FILE",
-              help="syncnet_python's S3FD face detector (sfd_face.pth) for --lse-faces s3fd")
+              help="syncnet_python's S3FD face detector (sfd_face.pth): LSE on its crops (implies --lse-faces s3fd)")
 @click.option("--inception-weights", default=None, metavar="FILE",
               help="pytorch-fid's InceptionV3 weights (pt_inception-2015-12-05-*.pth) for FID")
 @click.option("--i3d-weights", default=None, metavar="FILE",
@@ -145,10 +145,14 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
             raise UsageError(f"--lmd-size {exc}") from None
     if resamples is not None and resamples < 0:
         raise UsageError("--bootstrap must be 0 or more")
+    if s3fd_weights:  # the detector's file means its crops; a wrong file is named first (exit 1)
+        lse_faces = "s3fd"
+        if not syncnet_weights:
+            from msi.metrics.networks import network
+
+            network("s3fd", s3fd_weights)
     if lse_faces == "s3fd" and not (s3fd_weights and syncnet_weights):
         raise UsageError("--lse-faces s3fd needs --s3fd-weights (sfd_face.pth) and --syncnet-weights")
-    if s3fd_weights and lse_faces != "s3fd":
-        raise UsageError("--s3fd-weights is for --lse-faces s3fd")
     if lpips_linear and not lpips_weights:
         raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
     for flag, given in (("--ladder", ladder), ("--sensitivity-plot", sensitivity_plot),

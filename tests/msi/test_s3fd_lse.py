@@ -234,15 +234,17 @@ def test_track_walk_by_hand():
     assert track_faces(dets, min_track=3, min_face_size=250) == []  # faces too small
 
 
-def test_bad_s3fd_weights_are_one_line_naming_the_network(run_cli, one_line_error, weights, tmp_path, pristine):
-    """A wrong file for --s3fd-weights: one line naming what it looks like, exit 1, before any video."""
+def test_bad_s3fd_weights_are_one_line_naming_the_network(run_cli, one_line_error, tmp_path, pristine):
+    """A wrong file for --s3fd-weights: one line naming what it looks like, exit 1, before any
+    video is read; the detector's file alone implies --lse-faces s3fd."""
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "a.mp4").symlink_to(pristine)
     junk = tmp_path / "junk.pth"
     junk.write_bytes(b"not a torch file")
-    sync = weights[1]
-    base = ["compare", f"m={tmp_path / 'm'}", "--lse-faces", "s3fd", "--syncnet-weights", sync]
-    one_line_error(*run_cli(base + ["--s3fd-weights", junk])[::2], "junk.pth", "S3FD", exit_code=1)
-    one_line_error(*run_cli(base + ["--s3fd-weights", sync])[::2], "looks like syncnet_python's SyncNet", exit_code=1)
-    one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", "--lse-faces", "s3fd"])[::2],
-                   "--lse-faces s3fd needs --s3fd-weights")
+    sync = tmp_path / "syncnet_v2.model"
+    torch.save({"netcnnaud.0.weight": torch.zeros(1)}, sync)
+    m = f"m={tmp_path / 'm'}"
+    one_line_error(*run_cli(["compare", m, "--s3fd-weights", junk])[::2], "junk.pth", "S3FD", exit_code=1)
+    one_line_error(*run_cli(["compare", m, "--lse-faces", "s3fd", "--s3fd-weights", sync])[::2],
+                   "not S3FD weights", "looks like syncnet_python's SyncNet", exit_code=1)
+    one_line_error(*run_cli(["compare", m, "--lse-faces", "s3fd"])[::2], "--lse-faces s3fd needs --s3fd-weights")
