@@ -14,7 +14,7 @@ FORMATS = ("md", "csv", "json", "latex")
 _NEED_FLAG = {"truth": "--truth", "weights": "--syncnet-weights", "audio": "an audio track",
               "inception": "--inception-weights", "i3d": "--i3d-weights", "arcface": "--arcface-weights",
               "lpips": "--lpips-weights", "lipnet": "--lipnet-weights", "raft": "--raft-weights",
-              "amt": "--amt-weights"}
+              "amt": "--amt-weights", "pips": "--pips-weights"}
 
 
 def columns_help() -> str:
@@ -90,6 +90,8 @@ examples:
               help="RAFT's raft-things.pth for VBench's dynamic degree")
 @click.option("--amt-weights", default=None, metavar="FILE",
               help="VBench's AMT-S checkpoint (amt-s.pth) for motion smoothness")
+@click.option("--pips-weights", default=None, metavar="FILE",
+              help="FVMD's PIPs++ checkpoint (pips2_weights.pth) for FVMD")
 @click.option("--transcripts", default=None, metavar="CSV|DIR",
               help="WER's transcripts: a CSV with columns name,transcript or a folder of NAME.txt/NAME.align "
                    "(default: a .txt/.align file beside each video or its truth)")
@@ -122,7 +124,8 @@ examples:
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
 def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights, inception_weights, i3d_weights, arcface_weights,
-            lpips_weights, lpips_linear, lpips_region, lipnet_weights, raft_weights, amt_weights, transcripts, sensitivity, ladder,
+            lpips_weights, lpips_linear, lpips_region, lipnet_weights, raft_weights, amt_weights, pips_weights,
+            transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
             paper, plot, fmt, out, nlmd_normalise, lmd_size, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
@@ -213,7 +216,8 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
                                 lse_faces=lse_faces)
     nets = {"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
             "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights,
-            "s3fd": s3fd_weights, "raft": raft_weights, "amt": amt_weights}
+            "s3fd": s3fd_weights, "raft": raft_weights, "amt": amt_weights,
+            "pips": pips_weights}
 
     def run(folders):  # the ladder of --sensitivity reruns the same comparison on re-encoded copies
         from msi.compare import compare_methods

@@ -18,6 +18,7 @@ WEIGHTS = {
     "s3fd": ("LSE on S3FD crops", "--s3fd-weights", "sync"),
     "raft": ("the dynamic degree", "--raft-weights", "fid"),
     "amt": ("motion smoothness", "--amt-weights", "fid"),
+    "pips": ("FVMD", "--pips-weights", "fid"),
 }
 #: Each network's loader, "module:function" (imported on first use).
 LOADERS = {
@@ -29,6 +30,7 @@ LOADERS = {
     "s3fd": "msi.networks.s3fd:load_s3fd",
     "raft": "msi.networks.raft:load_raft",
     "amt": "msi.networks.amt:load_amt",
+    "pips": "msi.networks.pips2:load_pips2",
 }
 _NETS: dict[tuple[str, str], Any] = {}
 

@@ -8,6 +8,7 @@ from typing import Mapping
 SIGNATURES: tuple[tuple[str, str], ...] = (
     ("update_block.gru.convz1.weight", "RAFT's raft-things.pth (--raft-weights)"),
     ("module.update_block.gru.convz1.weight", "RAFT's raft-things.pth (--raft-weights)"),
+    ("delta_block.first_block_conv.conv.weight", "FVMD's PIPs++ (--pips-weights)"),
     ("comb_block.0.weight", "VBench's AMT-S (--amt-weights)"),
     ("L2Norm3_3.weight", "syncnet_python's S3FD face detector (--s3fd-weights)"),
     ("gru1.weight_ih_l0", "LipNet-PyTorch's LipNet (--lipnet-weights)"),
