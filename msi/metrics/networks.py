@@ -7,6 +7,7 @@ import os
 from typing import Any, Callable
 
 from msi.errors import BadWeights
+from msi.networks.formats import EXPECTED, check_torch_file
 
 #: The weights each network reads: {need: (what it is for, the option, the extra to install)}.
 WEIGHTS = {
@@ -56,6 +57,10 @@ def network(kind: str, weights: Any) -> Any:
     if not files or not all(isinstance(f, (str, os.PathLike)) or f is None for f in files) or files[0] is None:
         return weights
     key = (kind, tuple(None if f is None else str(f) for f in files))
+    if key not in _NETS and kind in EXPECTED:  # garbage is told before torch is imported
+        for f in key[1]:
+            if f is not None:
+                check_torch_file(f, kind)
     if key not in _NETS:
         _NETS[key] = _loader(kind)(*key[1])
     return _NETS[key]

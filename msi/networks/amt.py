@@ -25,9 +25,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from msi.errors import BadWeights
+from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
-EXPECTED = "VBench's AMT-S checkpoint (amt-s.pth)"
+EXPECTED = _FILES["amt"]
 RADIUS = 3
 LEVELS = 4
 FLOWS = 3

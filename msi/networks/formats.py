@@ -20,6 +20,34 @@ SIGNATURES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: What each newer network's weights file is (for messages), by its need (``msi.metrics.networks``).
+EXPECTED = {
+    "s3fd": "syncnet_python's S3FD face detector (sfd_face.pth)",
+    "raft": "RAFT's raft-things.pth",
+    "amt": "VBench's AMT-S checkpoint (amt-s.pth)",
+    "pips": "FVMD's PIPs++ checkpoint (pips2_weights.pth)",
+}
+#: How a file torch can load begins: a zip archive (``torch.save``, TorchScript) or a pickle.
+TORCH_MAGIC = (b"PK\x03\x04", b"\x80")
+
+
+def check_torch_file(path: str, kind: str) -> None:
+    """:class:`msi.errors.BadWeights` for a missing file, or one that no torch loader can read
+    (neither a zip archive nor a pickle): told at once, before torch is imported (which takes
+    seconds on a busy machine)."""
+    import os
+
+    from msi.errors import BadWeights
+
+    if not os.path.isfile(path):
+        raise BadWeights(f"{path}: no such file (expected {EXPECTED[kind]})")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not any(head.startswith(m) for m in TORCH_MAGIC):
+        raise BadWeights(f"{path}: not a PyTorch file (neither a zip archive nor a pickle; expected "
+                         f"{EXPECTED[kind]})")
+
+
 def guess(state: Mapping[str, object]) -> str:
     """" (this looks like X)" for a state dict of a network we know, else ""."""
     for key, what in SIGNATURES:

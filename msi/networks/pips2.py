@@ -23,9 +23,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from msi.errors import BadWeights
+from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
-EXPECTED = "FVMD's PIPs++ checkpoint (pips2_weights.pth)"
+EXPECTED = _FILES["pips"]
 STRIDE = 8
 LATENT = 128
 LEVELS = 4

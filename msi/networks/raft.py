@@ -27,9 +27,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from msi.errors import BadWeights
+from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
-EXPECTED = "RAFT's raft-things.pth"
+EXPECTED = _FILES["raft"]
 CORR_LEVELS = 4
 CORR_RADIUS = 4
 HIDDEN = 128

@@ -28,9 +28,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from msi.errors import BadWeights
+from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
-EXPECTED = "syncnet_python's S3FD face detector (sfd_face.pth)"
+EXPECTED = _FILES["s3fd"]
 #: BGR channel means subtracted from the input (the detector was trained on Caffe-style BGR means).
 BGR_MEANS = (104.0, 117.0, 123.0)
 #: Anchor side (px of the network input) and stride of each of the six maps.

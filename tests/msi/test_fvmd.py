@@ -171,4 +171,6 @@ def test_bad_pips_weights_are_one_line(run_cli, one_line_error, tmp_path, pristi
     junk = tmp_path / "junk.pth"
     junk.write_bytes(b"junk")
     one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", "--pips-weights", junk])[::2], "junk.pth",
-                   "pips2_weights.pth", exit_code=1)
+                   "not a PyTorch file", "pips2_weights.pth", exit_code=1)
+    one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", "--pips-weights", tmp_path / "gone.pth"])[::2],
+                   "gone.pth: no such file", exit_code=1)
