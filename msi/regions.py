@@ -80,6 +80,23 @@ STABLE_POINTS: dict[str, tuple[int, ...]] = {
 }
 
 
+#: The iBUG 300-W 68-point markup read off the MediaPipe mesh: for each of the 68 points (jaw 0-16,
+#: brows 17-26, nose 27-35, eyes 36-47, outer lips 48-59, inner lips 60-67), the mesh point(s) at
+#: that place; where two are given the 68-point landmark is their midpoint. Source: Peizhi Yan's
+#: MediaPipe-to-dlib correspondence (github.com/PeizhiYan/Mediapipe_2_Dlib_Landmarks,
+#: ``mp2dlib.py``, 2024), used unchanged.
+MP_IBUG68: tuple[tuple[int, ...], ...] = (
+    (127,), (234,), (93,), (132, 58), (58, 172), (136,), (150,), (176,), (152,),  # jaw 0-8
+    (400,), (379,), (365,), (397, 288), (361,), (323,), (454,), (356,),  # jaw 9-16
+    (70,), (63,), (105,), (66,), (107,), (336,), (296,), (334,), (293,), (300,),  # brows 17-26
+    (168, 6), (197, 195), (5,), (4,), (75,), (97,), (2,), (326,), (305,),  # nose 27-35
+    (33,), (160,), (158,), (133,), (153,), (144,), (362,), (385,), (387,), (263,), (373,), (380,),  # eyes
+    (61,), (39,), (37,), (0,), (267,), (269,), (291,), (321,), (314,), (17,), (84,), (91,),  # outer lips
+    (78,), (82,), (13,), (312,), (308,), (317,), (14,), (87,),  # inner lips 60-67
+)
+#: The mouth of the 68-point markup (outer and inner lips): M-LMD's points.
+IBUG68_MOUTH: tuple[int, ...] = tuple(range(48, 68))
+
 def get_scheme(name: str) -> Scheme:
     try:
         return SCHEMES[name]

@@ -13,7 +13,8 @@ from msi.metrics.registry import TABLE_COLUMNS
 FORMATS = ("md", "csv", "json", "latex")
 _NEED_FLAG = {"truth": "--truth", "weights": "--syncnet-weights", "audio": "an audio track",
               "inception": "--inception-weights", "i3d": "--i3d-weights", "arcface": "--arcface-weights",
-              "lpips": "--lpips-weights", "lipnet": "--lipnet-weights"}
+              "lpips": "--lpips-weights", "lipnet": "--lipnet-weights", "raft": "--raft-weights",
+              "amt": "--amt-weights", "pips": "--pips-weights"}
 
 
 def columns_help() -> str:
@@ -40,6 +41,10 @@ LPIPS needs --lpips-weights (torchvision's AlexNet or VGG16 file; the linear lay
 installed lpips package's, or --lpips-linear) and --truth. WER needs --lipnet-weights
 (LipNet-PyTorch's checkpoint) and a transcript per video: --transcripts CSV (name,transcript) or
 folder (NAME.txt / NAME.align), else a .txt/.align file beside the video or its truth.
+--lse-faces s3fd --s3fd-weights sfd_face.pth scores LSE on syncnet_python's own S3FD tracks and
+crops (tracks of more than 4 s). VBench's motion smoothness and dynamic degree need --amt-weights
+(amt-s.pth) and --raft-weights (raft-things.pth); FVMD (one value per method) needs --pips-weights
+(pips2_weights.pth). M-LMD/F-LMD/AKD (68-point markup, pixels) need --truth only.
 --sensitivity re-encodes every video along a ladder (H.264 CRF 18/28/35, half size, 25 fps) and
 shows how far each column moves; cells whose difference to the reference is within that
 column's encoding effect are marked ≈ (docs/compare.md).
@@ -65,6 +70,11 @@ examples:
 @click.option("--truth", default=None, metavar="DIR", help="ground-truth videos, paired by file name (SSIM, PSNR, NLMD)")
 @click.option("--syncnet-weights", default=None, metavar="FILE",
               help="SyncNet weights in syncnet_python's format (syncnet_v2.model) for LSE-C and LSE-D")
+@click.option("--lse-faces", type=click.Choice(["mesh", "s3fd"]), default="mesh",
+              help="LSE's face crops: around our face mesh (default), or syncnet_python's own (S3FD detection, "
+                   "tracks of more than 4 s, its smoothing and crop; needs --s3fd-weights)")
+@click.option("--s3fd-weights", default=None, metavar="FILE",
+              help="syncnet_python's S3FD face detector (sfd_face.pth): LSE on its crops (implies --lse-faces s3fd)")
 @click.option("--inception-weights", default=None, metavar="FILE",
               help="pytorch-fid's InceptionV3 weights (pt_inception-2015-12-05-*.pth) for FID")
 @click.option("--i3d-weights", default=None, metavar="FILE",
@@ -80,6 +90,12 @@ examples:
               help="LPIPS on the full frame (default) or inside the truth's face box")
 @click.option("--lipnet-weights", default=None, metavar="FILE",
               help="LipNet-PyTorch's LipNet checkpoint (LipNet_unseen_loss_*.pt) for WER")
+@click.option("--raft-weights", default=None, metavar="FILE",
+              help="RAFT's raft-things.pth for VBench's dynamic degree")
+@click.option("--amt-weights", default=None, metavar="FILE",
+              help="VBench's AMT-S checkpoint (amt-s.pth) for motion smoothness")
+@click.option("--pips-weights", default=None, metavar="FILE",
+              help="FVMD's PIPs++ checkpoint (pips2_weights.pth) for FVMD")
 @click.option("--transcripts", default=None, metavar="CSV|DIR",
               help="WER's transcripts: a CSV with columns name,transcript or a folder of NAME.txt/NAME.align "
                    "(default: a .txt/.align file beside each video or its truth)")
@@ -102,6 +118,8 @@ examples:
 @opt.out_option("also write the per-video rows to FILE (.csv, .json or .parquet)", short=False)
 @click.option("--nlmd", "nlmd_normalise", type=click.Choice(["mouth_width", "none"]), default="mouth_width",
               help="NLMD normalisation: by the truth's mouth width (default), or none (mouth LMD in pixels)")
+@click.option("--lmd-size", default=None, metavar="N|WxH",
+              help="M-LMD/F-LMD in pixels of an N x N (or W x H) frame (default: the truth's size)")
 @click.option("--cpbd-step", type=int, default=1, metavar="N", help="CPBD on every N-th frame (default 1: all)")
 @click.option("--fid-step", type=int, default=1, metavar="N", help="FID on every N-th frame of each video (default 1: all)")
 @click.option("-q", "--quiet", is_flag=True, help="no warnings on stderr")
@@ -109,10 +127,11 @@ examples:
 @opt.tracking_options()
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
-def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights,
-            lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, sensitivity, ladder,
+def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights, inception_weights, i3d_weights, arcface_weights,
+            lpips_weights, lpips_linear, lpips_region, lipnet_weights, raft_weights, amt_weights, pips_weights,
+            transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
-            paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
+            paper, plot, fmt, out, nlmd_normalise, lmd_size, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
     from pathlib import Path
@@ -124,8 +143,23 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         raise UsageError("--cpbd-step must be at least 1")
     if fid_step < 1:
         raise UsageError("--fid-step must be at least 1")
+    if lmd_size is not None:
+        from msi.metrics.lmd68 import parse_size
+
+        try:
+            lmd_size = parse_size(lmd_size)
+        except ValueError as exc:
+            raise UsageError(f"--lmd-size {exc}") from None
     if resamples is not None and resamples < 0:
         raise UsageError("--bootstrap must be 0 or more")
+    if s3fd_weights:  # the detector's file means its crops; a wrong file is named first (exit 1)
+        lse_faces = "s3fd"
+        if not syncnet_weights:
+            from msi.metrics.networks import network
+
+            network("s3fd", s3fd_weights)
+    if lse_faces == "s3fd" and not (s3fd_weights and syncnet_weights):
+        raise UsageError("--lse-faces s3fd needs --s3fd-weights (sfd_face.pth) and --syncnet-weights")
     if lpips_linear and not lpips_weights:
         raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
     opt.check_weights(syncnet_weights=syncnet_weights, inception_weights=inception_weights, i3d_weights=i3d_weights,
@@ -185,9 +219,12 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     truth_dir = (truth if is_url(truth) else Path(truth)) if truth else None
     cache = opt.cache_setting(no_cache, cache_dir)
     csettings = CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
-                                lpips_region=lpips_region, transcripts=transcripts)
+                                lpips_region=lpips_region, transcripts=transcripts, lmd_size=lmd_size,
+                                lse_faces=lse_faces)
     nets = {"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
-            "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights}
+            "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights,
+            "s3fd": s3fd_weights, "raft": raft_weights, "amt": amt_weights,
+            "pips": pips_weights}
 
     def run(folders):  # the ladder of --sensitivity reruns the same comparison on re-encoded copies
         from msi.compare import compare_methods

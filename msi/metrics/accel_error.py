@@ -10,7 +10,8 @@ resolution); on the paired sequences
 .. math:: a_t = p_{t+1} - 2 p_t + p_{t-1}, \qquad
           \text{accel\_error} = \operatorname{mean}_{t, i} \lVert a^{gen}_{t,i} - a^{truth}_{t,i} \rVert
 
-in pixels per frame² at a 64 px mouth width, over the frames where both have a face on three
+in pixels per frame² at a 64 px mouth width (the video's landmarks first mapped into the truth's
+frame, :mod:`msi.metrics.truth_frame`), over the frames where both have a face on three
 consecutive frames. 0 for the truth itself. Unlike MSI it cannot be gamed by a still mouth: the
 truth's accelerations that a damped or frozen mouth leaves out count as error, and so does every
 acceleration jitter adds. Lower is better.
@@ -45,8 +46,9 @@ def accel_error(generated: np.ndarray, truth: np.ndarray, scheme: str = "mediapi
 
 def _column(ctx) -> dict[str, float]:
     from msi.metrics.quality import aligned_pairs
+    from msi.metrics.truth_frame import in_truth_frame
 
-    lm, tl = ctx.landmarks, ctx.truth.landmarks
+    lm, tl = in_truth_frame(ctx), ctx.truth.landmarks  # a stretch (another aspect) changes mouth shapes
     ij = aligned_pairs(len(lm), ctx.fps, len(tl), ctx.truth.fps)
     if len(ij) < 3:
         raise MSIError(f"{len(ij)} frame(s) pair up with the truth, 3 needed")

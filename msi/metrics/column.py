@@ -16,9 +16,9 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 #: What a column can need besides the video itself (``Column.needs``): "weights" are SyncNet's;
-#: "inception", "i3d", "arcface", "lpips", "lipnet" the networks of FID, FVD, CSIM, LPIPS and WER
-#: (``msi.metrics.networks``).
-NEEDS = ("truth", "audio", "weights", "inception", "i3d", "arcface", "lpips", "lipnet")
+#: "inception", "i3d", "arcface", "lpips", "lipnet", "raft", "amt", "pips" the networks of FID, FVD,
+#: CSIM, LPIPS, WER, the dynamic degree, motion smoothness and FVMD (``msi.metrics.networks``).
+NEEDS = ("truth", "audio", "weights", "inception", "i3d", "arcface", "lpips", "lipnet", "raft", "amt", "pips")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class CompareSettings:
     nlmd_normalise: str = "mouth_width"  # or "none": mouth LMD in pixels
     fid_step: int = 1  # FID on every n-th frame of each video (1: all, pytorch-fid's protocol)
     lpips_region: str = "frame"  # or "face": LPIPS inside the truth's face box
+    lse_faces: str = "mesh"  # or "s3fd": LSE on syncnet_python's S3FD tracks and crops (msi.metrics.s3fd_faces)
+    lmd_size: tuple[int, int] | None = None  # M-LMD/F-LMD in pixels of a W x H frame (None: the truth's size)
     transcripts: str | None = None  # WER's transcripts: a CSV or a folder (msi.metrics.wer); None: sidecars
 
 
@@ -90,7 +92,8 @@ class VideoContext:
                  syncnet_weights: Any = None, truth: VideoContext | None = None,
                  weights: Mapping[str, Any] | None = None,
                  track: Callable[[], Any], score: Callable[[Any], Any], audio: Callable[[], Any],
-                 frames: Callable[[], Iterator[np.ndarray]], frame_rate: Callable[[], float]) -> None:
+                 frames: Callable[[], Iterator[np.ndarray]], frame_rate: Callable[[], float],
+                 frame_size: Callable[[], tuple[int, int]] | None = None) -> None:
         self.path = str(path)
         self.settings = settings  # msi.settings.Settings: scheme, mouth-width frames, tracking
         self.options = options
@@ -99,7 +102,7 @@ class VideoContext:
         self.weights = {k: v for k, v in (weights or {}).items() if v is not None}  # need -> path or net
         self.notes: list[str] = []
         self._loaders = {"track": track, "score": lambda: score(self.tracked), "audio": audio,
-                         "frame_rate": frame_rate}
+                         "frame_rate": frame_rate, "frame_size": frame_size or self._probe_size}
         self._frames = frames
         self._done: dict[str, tuple[bool, Any]] = {}
 
@@ -145,6 +148,17 @@ class VideoContext:
     @property
     def frame_rate(self) -> float:
         return float(self._get("frame_rate"))
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the upright frames: the pixels the landmarks are in."""
+        return self._get("frame_size")
+
+    def _probe_size(self) -> tuple[int, int]:
+        from msi.io.video import probe
+
+        info = probe(self.path)
+        return int(info.width), int(info.height)
 
     def frames(self) -> Iterator[np.ndarray]:
         return self._frames()

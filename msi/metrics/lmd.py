@@ -58,10 +58,12 @@ def nlmd(pred: np.ndarray, truth: np.ndarray, scheme: str = "mediapipe478", norm
 
 
 def _column(ctx) -> dict[str, float]:
-    """NLMD against the truth's landmarks, frames paired by time."""
+    """NLMD against the truth's landmarks, frames paired by time, the video's landmarks in the
+    truth's pixels (:mod:`msi.metrics.truth_frame`)."""
     from msi.metrics.quality import aligned_pairs
+    from msi.metrics.truth_frame import in_truth_frame
 
-    lm, tl = ctx.landmarks, ctx.truth.landmarks
+    lm, tl = in_truth_frame(ctx), ctx.truth.landmarks
     ij = aligned_pairs(len(lm), ctx.fps, len(tl), ctx.truth.fps)
     return {"nlmd": nlmd(lm[ij[:, 0]], tl[ij[:, 1]], ctx.scheme, ctx.options.nlmd_normalise,
                          ctx.settings.mouth_width_frames)}

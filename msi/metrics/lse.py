@@ -26,9 +26,15 @@ def syncnet(weights):
 
 
 def _columns(ctx) -> dict[str, float]:
-    from msi.metrics.syncnet import video_sync
+    if ctx.options.lse_faces == "s3fd":  # syncnet_python's own detector, tracks and crops
+        from msi.metrics.networks import network
+        from msi.metrics.s3fd_faces import video_s3fd_sync
 
-    s = video_sync(ctx.path, syncnet(ctx.syncnet_weights), ctx.landmarks, ctx.fps)
+        s = video_s3fd_sync(ctx.path, network("s3fd", ctx.weights["s3fd"]), syncnet(ctx.syncnet_weights))
+    else:
+        from msi.metrics.syncnet import video_sync
+
+        s = video_sync(ctx.path, syncnet(ctx.syncnet_weights), ctx.landmarks, ctx.fps)
     ctx.notes.extend(s.notes)
     return {"lse_c": s.lse_c, "lse_d": s.lse_d, "lse_offset": float(s.offset)}
 

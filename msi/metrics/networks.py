@@ -7,6 +7,7 @@ import os
 from typing import Any, Callable
 
 from msi.errors import BadWeights
+from msi.networks.formats import EXPECTED, check_torch_file
 
 #: The weights each network reads: {need: (what it is for, the option, the extra to install)}.
 WEIGHTS = {
@@ -15,6 +16,10 @@ WEIGHTS = {
     "arcface": ("CSIM", "--arcface-weights", "identity"),
     "lpips": ("LPIPS", "--lpips-weights", "fid"),
     "lipnet": ("WER", "--lipnet-weights", "fid"),
+    "s3fd": ("LSE on S3FD crops", "--s3fd-weights", "sync"),
+    "raft": ("the dynamic degree", "--raft-weights", "fid"),
+    "amt": ("motion smoothness", "--amt-weights", "fid"),
+    "pips": ("FVMD", "--pips-weights", "fid"),
 }
 #: Each network's loader, "module:function" (imported on first use).
 LOADERS = {
@@ -23,6 +28,10 @@ LOADERS = {
     "arcface": "msi.networks.arcface:load_arcface",
     "lpips": "msi.networks.lpips:load_lpips",
     "lipnet": "msi.networks.lipnet:load_lipnet",
+    "s3fd": "msi.networks.s3fd:load_s3fd",
+    "raft": "msi.networks.raft:load_raft",
+    "amt": "msi.networks.amt:load_amt",
+    "pips": "msi.networks.pips2:load_pips2",
 }
 _NETS: dict[tuple[str, str], Any] = {}
 
@@ -48,6 +57,10 @@ def network(kind: str, weights: Any) -> Any:
     if not files or not all(isinstance(f, (str, os.PathLike)) or f is None for f in files) or files[0] is None:
         return weights
     key = (kind, tuple(None if f is None else str(f) for f in files))
+    if key not in _NETS and kind in EXPECTED:  # garbage is told before torch is imported
+        for f in key[1]:
+            if f is not None:
+                check_torch_file(f, kind)
     if key not in _NETS:
         _NETS[key] = _loader(kind)(*key[1])
     return _NETS[key]

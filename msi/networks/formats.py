@@ -6,6 +6,11 @@ from typing import Mapping
 
 #: (a key only that format has, what it is); the first match wins.
 SIGNATURES: tuple[tuple[str, str], ...] = (
+    ("update_block.gru.convz1.weight", "RAFT's raft-things.pth (--raft-weights)"),
+    ("module.update_block.gru.convz1.weight", "RAFT's raft-things.pth (--raft-weights)"),
+    ("delta_block.first_block_conv.conv.weight", "FVMD's PIPs++ (--pips-weights)"),
+    ("comb_block.0.weight", "VBench's AMT-S (--amt-weights)"),
+    ("L2Norm3_3.weight", "syncnet_python's S3FD face detector (--s3fd-weights)"),
     ("gru1.weight_ih_l0", "LipNet-PyTorch's LipNet (--lipnet-weights)"),
     ("lin0.model.1.weight", "LPIPS linear layers (--lpips-linear)"),
     ("Mixed_5b.branch1x1.conv.weight", "pytorch-fid's InceptionV3 (--inception-weights)"),
@@ -13,6 +18,34 @@ SIGNATURES: tuple[tuple[str, str], ...] = (
     ("netcnnaud.0.weight", "syncnet_python's SyncNet (--syncnet-weights)"),
     ("__S__.netcnnaud.0.weight", "syncnet_python's SyncNet (--syncnet-weights)"),
 )
+
+
+#: What each newer network's weights file is (for messages), by its need (``msi.metrics.networks``).
+EXPECTED = {
+    "s3fd": "syncnet_python's S3FD face detector (sfd_face.pth)",
+    "raft": "RAFT's raft-things.pth",
+    "amt": "VBench's AMT-S checkpoint (amt-s.pth)",
+    "pips": "FVMD's PIPs++ checkpoint (pips2_weights.pth)",
+}
+#: How a file torch can load begins: a zip archive (``torch.save``, TorchScript) or a pickle.
+TORCH_MAGIC = (b"PK\x03\x04", b"\x80")
+
+
+def check_torch_file(path: str, kind: str) -> None:
+    """:class:`msi.errors.BadWeights` for a missing file, or one that no torch loader can read
+    (neither a zip archive nor a pickle): told at once, before torch is imported (which takes
+    seconds on a busy machine)."""
+    import os
+
+    from msi.errors import BadWeights
+
+    if not os.path.isfile(path):
+        raise BadWeights(f"{path}: no such file (expected {EXPECTED[kind]})")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not any(head.startswith(m) for m in TORCH_MAGIC):
+        raise BadWeights(f"{path}: not a PyTorch file (neither a zip archive nor a pickle; expected "
+                         f"{EXPECTED[kind]})")
 
 
 def guess(state: Mapping[str, object]) -> str:
