@@ -137,13 +137,13 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     outputs.check_file(sensitivity_plot, "--sensitivity-plot")
     outputs.check_file(sensitivity_out, "--sensitivity-out")
     if sensitivity:
-        from msi.sensitivity import parse_ladder
+        from msi.comparison.sensitivity import parse_ladder
 
         rungs = parse_ladder(ladder)
     workers = opt.check_workers(workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
-    from msi.compare import iter_compare, parse_methods, rows_frame, summarize
+    from msi.comparison.compare import iter_compare, parse_methods, rows_frame, summarize
     from msi.metrics.column import CompareSettings
     from msi.report.tables import format_table, read_paper_table
 
@@ -159,7 +159,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
     if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):
         raise UsageError(f"--truth {truth}: not a folder")
     paper_table = read_paper_table(paper) if paper else None
-    from msi.compare import list_videos
+    from msi.comparison.compare import list_videos
 
     videos = {n: list_videos(d) for n, d in dirs.items()}
     empty = [n for n, v in videos.items() if not v]
@@ -187,7 +187,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
             "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights}
 
     def run(folders):  # the ladder of --sensitivity reruns the same comparison on re-encoded copies
-        from msi.compare import compare_methods
+        from msi.comparison.compare import compare_methods
 
         return compare_methods(folders, truth_dir, syncnet_weights, settings, workers, cache, csettings,
                                weights=nets, reference=reference, resamples=resamples)
@@ -221,7 +221,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
                                             opt.cache_setting(no_cache, cache_dir), quiet)
     click.echo(format_table(summary, fmt, paper_table, per_video, marks), nl=False)
     if sens is not None and fmt == "md":
-        from msi.sensitivity import LEGEND, format_sensitivity
+        from msi.comparison.sensitivity import LEGEND, format_sensitivity
 
         click.echo(f"\n{LEGEND}\n\nEncoding sensitivity (mean change over videos, 95% CI):\n")
         click.echo(format_sensitivity(sens, summary, reference), nl=False)
@@ -241,7 +241,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
 
 def _sensitivity(dirs, per_video, summary, run, rungs, reference, workers, cache, quiet):
     """The ladder's pass: (sensitivity rows, cell marks, summary + ``within_encoding_effect``)."""
-    from msi.sensitivity import MARK, flags, run_ladder, sensitivity_table
+    from msi.comparison.sensitivity import MARK, flags, run_ladder, sensitivity_table
 
     by_rung, notes = run_ladder(dirs, per_video, run, rungs, workers, cache, progress=not quiet)
     for rung, df in by_rung.items():
@@ -267,7 +267,7 @@ def _write_sensitivity(sens, out: str) -> None:
 
 
 def _plot_sensitivity(sens, summary, reference, path: str) -> None:
-    from msi.sensitivity import plot_sensitivity
+    from msi.comparison.sensitivity import plot_sensitivity
 
     plot_sensitivity(sens, summary, reference, path)
 
@@ -275,7 +275,7 @@ def _plot_sensitivity(sens, summary, reference, path: str) -> None:
 def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool | str) -> str:
     """Write the rows of the videos that finished before an interrupt to ``out``; the one line
     saying so (:func:`msi.cli.outputs.kept_line`)."""
-    from msi.compare import list_videos, rows_frame
+    from msi.comparison.compare import list_videos, rows_frame
 
     # truth rows carry only features; the set metrics (FID, FVD) need every video: not computed
     rows = [{k: v for k, v in r.items() if k != "features"} for r in done if r["method"] is not None]

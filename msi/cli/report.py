@@ -68,7 +68,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
     if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):
         raise UsageError(f"--truth {truth}: not a folder")
     truth_dir = (truth if is_url(truth) else Path(truth)) if truth else None
-    from msi.compare import list_videos
+    from msi.comparison.compare import list_videos
     from msi.settings import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
@@ -80,7 +80,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
         per_video = read_rows(rows)
         names = list(dict.fromkeys(per_video["method"]))
     else:
-        from msi.compare import parse_methods
+        from msi.comparison.compare import parse_methods
         from msi.report.build import score_methods
 
         dirs = parse_methods(methods)

@@ -92,12 +92,12 @@ def read_rows(path: str | os.PathLike):
 
 def score_methods(methods: dict, truth_dir=None, syncnet_weights=None, settings=None, workers: int = 1,
                   cache: bool | str = True, progress: bool = True):
-    """``msi compare``'s per-video rows of every method (:func:`msi.compare.iter_compare`, the same
+    """``msi compare``'s per-video rows of every method (:func:`msi.comparison.compare.iter_compare`, the same
     folder expansion and columns), with a progress bar over the videos on stderr."""
     import pandas as pd
     from tqdm import tqdm
 
-    from msi.compare import iter_compare, list_videos
+    from msi.comparison.compare import iter_compare, list_videos
 
     total = sum(len(list_videos(d)) for d in methods.values())
     rows = [r for r in tqdm(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache), total=total,
@@ -196,7 +196,7 @@ def build_report(rows, out: str | os.PathLike, *, settings=None, cache: bool | s
 
 
 def _write_pages(tmp: Path, plan: Plan, rows, assets: dict, reference: str | None, title: str, settings) -> None:
-    from msi.compare import summarize
+    from msi.comparison.compare import summarize
     from msi.plots.compare import plot_summary
     from msi.metrics.registry import shown_columns
     from msi.report.tables import wide_table
