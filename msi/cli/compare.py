@@ -58,6 +58,26 @@ examples:
   msi compare a=runs/a b=runs/b --plot methods.png --out videos.csv --workers 2"""
 
 
+def device_options(f):
+    """``--device`` and ``--batch-size``: where the feature networks run, and how many frames each
+    forward takes (``msi compare`` and ``msi report``)."""
+    f = click.option("--batch-size", type=int, default=None, metavar="N",
+                     help="frames (FID), clips (FVD) or frame pairs (LPIPS) per network forward "
+                          "(default: each network's own, 16/8/8)")(f)
+    return click.option("--device", default="auto", metavar="auto|cpu|cuda|cuda:N|mps", show_default=True,
+                        help="where the feature networks run (FID, FVD, LPIPS, CSIM, LSE, WER); auto: CUDA "
+                             "when PyTorch sees one, else the CPU")(f)
+
+
+def check_device(device: str, batch_size: int | None) -> str:
+    """The device, resolved before any video is read (a missing one: one line, exit 2)."""
+    from msi.networks.device import resolve_device
+
+    if batch_size is not None and batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    return resolve_device(device)
+
+
 @click.command("compare", epilog=EPILOG)
 @click.argument("methods", nargs=-1, required=True, metavar="NAME=DIR...")
 @click.option("--reference", default=None, metavar="NAME",
@@ -109,10 +129,12 @@ examples:
 @opt.tracking_options()
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
+@device_options
 def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights,
             lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
-            paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
+            paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir,
+            device, batch_size) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
     from pathlib import Path
@@ -141,6 +163,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
 
         rungs = parse_ladder(ladder)
     workers = opt.check_workers(workers)
+    device = check_device(device, batch_size)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
     from msi.comparison.compare import iter_compare, parse_methods, rows_frame, summarize
@@ -190,9 +213,11 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         from msi.comparison.compare import compare_methods
 
         return compare_methods(folders, truth_dir, syncnet_weights, settings, workers, cache, csettings,
-                               weights=nets, reference=reference, resamples=resamples)
+                               weights=nets, reference=reference, resamples=resamples, device=device,
+                               batch_size=batch_size)
 
-    stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets)
+    stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets,
+                          device=device, batch_size=batch_size)
     done: list[dict] = []
     try:
         for row in stream:

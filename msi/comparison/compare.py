@@ -24,7 +24,7 @@ from msi.metrics.column import CompareSettings
 from msi.metrics.lse import syncnet as _syncnet
 from msi.metrics.registry import COLUMNS, SET_METRICS
 from msi.stats import BOOTSTRAP_RESAMPLES, bootstrap_set_metric, mean_ci, paired_wilcoxon
-from msi.comparison.video_columns import empty_row, without_path, set_features, video_metrics
+from msi.comparison.video_columns import empty_row, utterance_columns, without_path
 
 # ----------------------------------------------------------------------------- many videos
 
@@ -68,58 +68,109 @@ def list_videos(folder: Path) -> dict[str, Path]:
     return {str(p.relative_to(folder).with_suffix("")): p for p in files}
 
 
-def _job(args: tuple) -> dict:
-    method, name, path, truth, weights, settings, cache, csettings, nets = args
-    if method is None:  # a truth video: only the set-level metrics' features (FID, FVD)
-        row = set_features(path, nets, settings, cache, csettings)
-        row.update(method=None, name=name)
-        return row
-    shown = display_path(path)  # a URL without its userinfo and query string
+def _job(args: tuple) -> list[dict]:
+    """One utterance: each method's video of that name and its truth, in one pass
+    (:func:`msi.comparison.video_columns.utterance_columns`) -> the methods' rows, then the
+    truth's features row (``method`` None) when the set-level metrics need it."""
+    name, videos, truth, weights, settings, cache, csettings, nets, truth_features, device, batch = args
+    from msi.metrics.networks import use_device
+
+    use_device(device, batch)  # this process's networks: on the run's device, its batch size
     try:
-        row = video_metrics(path, truth, weights, settings, cache, csettings, nets)
-    except MSIError as exc:
-        row = empty_row(shown)
+        results, truth_row = utterance_columns(videos, truth, weights, settings, cache, csettings, nets,
+                                               truth_features)
+    except Exception as exc:  # noqa: BLE001 - never expected; one utterance never sinks the batch
+        results = {m: exc for m in videos}
+        truth_row = None
+        if truth_features and truth is not None:
+            truth_row = {"path": display_path(truth), "features": {}, "warnings": [],
+                         "error": redact_text(f"unexpected {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")}
+    rows = []
+    for method, path in videos.items():
+        row = results[method]
+        if isinstance(row, BaseException):
+            rows.append(error_row(path, row))
+        else:
+            rows.append(row)
+        rows[-1].update(method=method, name=name)
+    if truth_row is not None:
+        truth_row.update(method=None, name=name)
+        rows.append(truth_row)
+    return rows
+
+
+def error_row(path: str, exc: BaseException) -> dict:
+    """The row of a video that could not be scored: NaN cells, the one-line error and its kind."""
+    shown = display_path(path)  # a URL without its userinfo and query string
+    row = empty_row(shown)
+    if isinstance(exc, MSIError):
         row.update(error=redact_text(without_path(exc, shown)), error_kind=exc.kind)
-    except Exception as exc:  # one bad video never sinks the batch; the message stays one line
-        row = empty_row(shown)
+    else:  # one bad video never sinks the batch; the message stays one line
         first = str(exc).splitlines()[0] if str(exc) else ""
         row.update(error=redact_text(f"unexpected {type(exc).__name__}: {first}"), error_kind="internal")
-    row.update(method=method, name=name)
     return row
+
+
+def utterance_jobs(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None, settings=None,
+                   cache: bool | str = True, compare_settings: CompareSettings = CompareSettings(),
+                   weights: dict | None = None, device: str = "cpu", batch_size: int | None = None) -> list[tuple]:
+    """The jobs of :func:`iter_compare`: one per video name (utterance), holding every method's
+    video of that name and its truth, so that each truth is decoded once per run."""
+    truths = list_videos(truth_dir) if truth_dir else {}
+    nets = {k: (str(v) if isinstance(v, (str, os.PathLike)) else v) for k, v in (weights or {}).items() if v is not None}
+    truth_features = any(n in nets for m in SET_METRICS for n in m.needs)
+    sync = str(syncnet_weights) if isinstance(syncnet_weights, (str, os.PathLike)) else syncnet_weights
+    by_name: dict[str, dict[str, str]] = {}
+    for method, folder in methods.items():
+        for name, path in list_videos(folder).items():
+            by_name.setdefault(name, {})[method] = str(path)
+    if truth_features:  # a truth no method has still joins the reference set
+        for name in truths:
+            by_name.setdefault(name, {})
+    return [(name, videos, str(truths[name]) if name in truths else None, sync, settings, cache, compare_settings,
+             nets, truth_features and name in truths, device, batch_size)
+            for name, videos in sorted(by_name.items())]
 
 
 def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None, settings=None,
                  workers: int = 1, cache: bool | str = True,
-                 compare_settings: CompareSettings = CompareSettings(), weights: dict | None = None) -> Iterator[dict]:
+                 compare_settings: CompareSettings = CompareSettings(), weights: dict | None = None,
+                 device: str = "auto", batch_size: int | None = None) -> Iterator[dict]:
     """Per-video rows (dicts) of every method, in completion order. Never raises for one video.
+    ``device``: where the networks run (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``;
+    :func:`msi.networks.device.resolve_device`: a device that is not there raises
+    :class:`msi.errors.UsageError` before any video is read); ``batch_size``: frames (clips,
+    pairs) per forward, default each network's own.
     ``weights``: {"inception" | "i3d" | "arcface": path or network}; with FID/FVD weights and a
-    ``truth_dir`` the truth videos' rows (``method`` None: their features only) come too."""
-    from msi.metrics.networks import network
+    ``truth_dir`` the truth videos' rows (``method`` None: their features only) come too.
 
-    truths = list_videos(truth_dir) if truth_dir else {}
+    One job per utterance (video name): every method's video of that name and its truth, each
+    decoded once, every column reading that one decode."""
+    from msi.metrics.networks import network, use_device
+    from msi.networks.device import resolve_device
+
+    device = resolve_device(device)
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"batch size must be at least 1, got {batch_size}")
+    use_device(device, batch_size)
     if syncnet_weights is not None and isinstance(syncnet_weights, (str, os.PathLike)):
         _syncnet(syncnet_weights)  # bad weights fail once, before any work
-    nets = {k: (str(v) if isinstance(v, (str, os.PathLike)) else v) for k, v in (weights or {}).items() if v is not None}
-    for kind, w in nets.items():
-        network(kind, w)  # bad weights fail once, before any work
-    jobs = []
-    for method, folder in methods.items():
-        for name, path in list_videos(folder).items():
-            jobs.append((method, name, str(path), str(truths[name]) if name in truths else None,
-                         str(syncnet_weights) if isinstance(syncnet_weights, (str, os.PathLike)) else syncnet_weights,
-                         settings, cache, compare_settings, nets))
-    if any(n in nets for m in SET_METRICS for n in m.needs):
-        jobs += [(None, name, str(path), None, None, settings, cache, compare_settings, nets)
-                 for name, path in truths.items()]
+    for kind, w in (weights or {}).items():
+        if w is not None:
+            network(kind, str(w) if isinstance(w, (str, os.PathLike)) else w)  # bad weights fail once, before any work
+    jobs = utterance_jobs(methods, truth_dir, syncnet_weights, settings, cache, compare_settings, weights, device,
+                          batch_size)
     from msi.parallel import imap_jobs
 
-    yield from imap_jobs(_job, jobs, workers)
+    for rows in imap_jobs(_job, jobs, workers):
+        yield from rows
 
 
 def compare_methods(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None,
                     settings=None, workers: int = 1, cache: bool | str = True,
                     compare_settings: CompareSettings = CompareSettings(), weights: dict | None = None,
-                    reference: str | None = None, resamples: int | None = None):
+                    reference: str | None = None, resamples: int | None = None, device: str = "auto",
+                    batch_size: int | None = None):
     """Tidy per-video DataFrame: method, name, path, every column of :data:`COLUMNS`, frames, fps,
     truth, error, error_kind, warnings; sorted by method (in the order given) and name.
 
@@ -127,7 +178,7 @@ def compare_methods(methods: dict[str, Path], truth_dir: Path | None = None, syn
     set-level metric) against the reference set: the truth videos with ``truth_dir``, else the
     ``reference`` method (default: the first) (:func:`set_metric_rows`)."""
     rows = list(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache, compare_settings,
-                             weights))
+                             weights, device, batch_size))
     return rows_frame(rows, methods, truth_dir, reference, resamples)
 
 

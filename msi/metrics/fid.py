@@ -74,11 +74,11 @@ def fid(frames_features: np.ndarray, reference_features: np.ndarray) -> float:
 
 
 def _features(ctx) -> dict:
-    from msi.metrics.networks import network
-    from msi.networks.inception import inception_features
+    from msi.metrics.networks import batch_size, network
+    from msi.networks.inception import BATCH, inception_features
 
     frames = itertools.islice(ctx.frames(), 0, None, max(1, ctx.options.fid_step))
-    return {"fid": inception_features(network("inception", ctx.weights["inception"]), frames)}
+    return {"fid": inception_features(network("inception", ctx.weights["inception"]), frames, batch_size(BATCH))}
 
 
 METRIC = Metric((Column("fid", "FID", -1, ("inception",), "{:.2f}",
