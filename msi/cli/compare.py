@@ -87,6 +87,11 @@ def check_device(device: str, batch_size: int | None) -> str:
               help="SyncNet weights in syncnet_python's format (syncnet_v2.model) for LSE-C and LSE-D")
 @click.option("--inception-weights", default=None, metavar="FILE",
               help="pytorch-fid's InceptionV3 weights (pt_inception-2015-12-05-*.pth) for FID")
+@click.option("--fid-reference", default=None, metavar="STATS.npz",
+              help="FID against pytorch-fid's statistics file (mu, sigma; as pytorch-fid --save-stats writes it) "
+                   "instead of the truth's or the reference method's frames")
+@click.option("--fid-stats-out", default=None, metavar="DIR",
+              help="write each method's (and the truth's) FID statistics in pytorch-fid's .npz format to DIR")
 @click.option("--i3d-weights", default=None, metavar="FILE",
               help="StyleGAN-V's TorchScript I3D (i3d_torchscript.pt) for FVD")
 @click.option("--arcface-weights", default=None, metavar="FILE",
@@ -130,7 +135,8 @@ def check_device(device: str, batch_size: int | None) -> str:
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
 @device_options
-def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_weights, arcface_weights,
+def command(methods, reference, truth, syncnet_weights, inception_weights, fid_reference, fid_stats_out, i3d_weights,
+            arcface_weights,
             lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
             paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir,
@@ -150,6 +156,17 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         raise UsageError("--bootstrap must be 0 or more")
     if lpips_linear and not lpips_weights:
         raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
+    for flag, given in (("--fid-reference", fid_reference), ("--fid-stats-out", fid_stats_out)):
+        if given is not None and not inception_weights:
+            raise UsageError(f"{flag} needs --inception-weights (FID's network)")
+    fid_stats = None
+    if fid_reference is not None:
+        from msi.metrics.fid import load_stats
+
+        try:
+            fid_stats = load_stats(fid_reference)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--fid-reference {fid_reference}: {exc}") from None
     for flag, given in (("--ladder", ladder), ("--sensitivity-plot", sensitivity_plot),
                         ("--sensitivity-out", sensitivity_out)):
         if given is not None and not sensitivity:
@@ -214,7 +231,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
 
         return compare_methods(folders, truth_dir, syncnet_weights, settings, workers, cache, csettings,
                                weights=nets, reference=reference, resamples=resamples, device=device,
-                               batch_size=batch_size)
+                               batch_size=batch_size, fid_reference=fid_stats)
 
     stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets,
                           device=device, batch_size=batch_size)
@@ -226,7 +243,16 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         raise Interrupted(_keep(done, dirs, truth_dir, out, cache)) from None
     finally:
         stream.close()  # terminates the worker processes when stopped early
-    per_video = rows_frame(done, dirs, truth_dir, reference, resamples)
+    if fid_stats_out:
+        from msi.comparison.compare import write_fid_stats
+
+        try:
+            for p in write_fid_stats(done, fid_stats_out):
+                if not quiet:
+                    click.echo(f"msi compare: FID statistics (pytorch-fid's format): {p}", err=True)
+        except OSError as exc:
+            raise outputs.write_failed(fid_stats_out, exc) from None
+    per_video = rows_frame(done, dirs, truth_dir, reference, resamples, fid_stats)
     for _, r in per_video.iterrows():
         if isinstance(r["error"], str):
             click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)

@@ -170,20 +170,21 @@ def compare_methods(methods: dict[str, Path], truth_dir: Path | None = None, syn
                     settings=None, workers: int = 1, cache: bool | str = True,
                     compare_settings: CompareSettings = CompareSettings(), weights: dict | None = None,
                     reference: str | None = None, resamples: int | None = None, device: str = "auto",
-                    batch_size: int | None = None):
+                    batch_size: int | None = None, fid_reference=None):
     """Tidy per-video DataFrame: method, name, path, every column of :data:`COLUMNS`, frames, fps,
     truth, error, error_kind, warnings; sorted by method (in the order given) and name.
 
     With FID/FVD weights in ``weights``, ``df.attrs["set_metrics"]`` holds one row per (method,
     set-level metric) against the reference set: the truth videos with ``truth_dir``, else the
-    ``reference`` method (default: the first) (:func:`set_metric_rows`)."""
+    ``reference`` method (default: the first) (:func:`set_metric_rows`); FID's reference may
+    instead be pytorch-fid's statistics (``fid_reference``: an ``.npz`` path or (μ, Σ))."""
     rows = list(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache, compare_settings,
                              weights, device, batch_size))
-    return rows_frame(rows, methods, truth_dir, reference, resamples)
+    return rows_frame(rows, methods, truth_dir, reference, resamples, fid_reference)
 
 
 def rows_frame(rows: list[dict], methods: dict[str, Path], truth_dir: Path | None = None,
-               reference: str | None = None, resamples: int | None = None):
+               reference: str | None = None, resamples: int | None = None, fid_reference=None):
     """:func:`compare_methods`'s frame of the rows :func:`iter_compare` yielded (all of them, or
     those that finished before an interrupt)."""
     import pandas as pd
@@ -201,20 +202,24 @@ def rows_frame(rows: list[dict], methods: dict[str, Path], truth_dir: Path | Non
         notes = [f"{r['path']}: {w}" for r in truth_rows for w in r["warnings"]]
         notes += [f"{r['path']}: {r['error']}" for r in truth_rows if r["error"]]
         df.attrs["set_metrics"] = set_metric_rows(features, list(methods), reference or next(iter(methods)), truth,
-                                                  resamples)
+                                                  resamples, fid_reference)
         df.attrs["set_warnings"] = notes
     return df
 
 
 def set_metric_rows(features: dict, methods: list[str], reference: str, truth: dict | None = None,
-                    resamples: int | None = None) -> list[dict]:
+                    resamples: int | None = None, fid_reference=None) -> list[dict]:
     """One row per (method, set-level metric) that was computed: method, metric, n (videos
     pooled), items (frames or clips), value, ci_low, ci_high (bootstrap over videos,
     :func:`msi.stats.bootstrap_set_metric`) and warning (why the cell is empty, or "").
     ``features``: {(method, video name): {column: rows}}; the reference set is ``truth`` ({video
     name: {column: rows}}) when given, else the ``reference`` method's videos (whose own cells stay
-    empty)."""
+    empty). ``fid_reference``: FID against pytorch-fid's statistics instead (an ``.npz`` path or
+    (μ, Σ), :func:`msi.metrics.fid.frechet_from_stats`; the interval resamples the method's videos)."""
+    from msi.metrics.fid import load_stats
 
+    if isinstance(fid_reference, (str, os.PathLike)):
+        fid_reference = load_stats(fid_reference)
     resamples = BOOTSTRAP_RESAMPLES if resamples is None else resamples
     out: list[dict] = []
     for metric in SET_METRICS:
@@ -233,7 +238,13 @@ def set_metric_rows(features: dict, methods: list[str], reference: str, truth: d
                 mine = [r for r in by_method[method] if len(r)]
                 row = {"method": method, "metric": col.name, "n": len(mine), "items": int(sum(map(len, mine))),
                        "value": math.nan, "ci_low": math.nan, "ci_high": math.nan, "warning": ""}
-                if truth is None and method == reference:
+                if col.name == "fid" and fid_reference is not None:
+                    if row["items"] < metric.min_items:
+                        row["warning"] = (f"{col.label} skipped: {row['items']} {metric.items} of the method "
+                                          f"(needs at least {metric.min_items})")
+                    else:
+                        row["value"], row["ci_low"], row["ci_high"] = _against_stats(mine, fid_reference, resamples)
+                elif truth is None and method == reference:
                     row.update(n=0, items=0)  # the reference itself
                 elif row["items"] < metric.min_items or n_ref < metric.min_items:
                     row["warning"] = (f"{col.label} skipped: {row['items']} {metric.items} of the method, "
@@ -243,6 +254,48 @@ def set_metric_rows(features: dict, methods: list[str], reference: str, truth: d
                                                                                        resamples)
                 out.append(row)
     return out
+
+
+def _against_stats(items: list, stats: tuple, resamples: int) -> tuple[float, float, float]:
+    """FID of the pooled rows of ``items`` (one array per video) against fixed statistics, with
+    the percentile interval over bootstrap draws of the videos (as :func:`bootstrap_set_metric`)."""
+    import numpy as np
+
+    from msi.metrics.fid import feature_stats, frechet_from_stats
+    from msi.stats import CONFIDENCE
+
+    value = frechet_from_stats(*feature_stats(np.concatenate(items)), *stats)
+    if resamples <= 0 or len(items) < 2:
+        return value, math.nan, math.nan
+    rng = np.random.default_rng(0)
+    draws = [frechet_from_stats(*feature_stats(np.concatenate([items[i] for i in rng.integers(0, len(items), len(items))])),
+                                *stats) for _ in range(resamples)]
+    lo, hi = np.nanpercentile(draws, [50 * (1 - CONFIDENCE), 50 * (1 + CONFIDENCE)])
+    return value, float(lo), float(hi)
+
+
+def write_fid_stats(rows: list[dict], folder) -> list[Path]:
+    """pytorch-fid statistics (``mu``, ``sigma``) of each method's pooled FID features, and of
+    the truth's, as ``folder/<method>.npz`` (``truth.npz``), from :func:`iter_compare`'s rows;
+    the files written."""
+    import numpy as np
+
+    from msi.metrics.fid import save_stats
+
+    pooled: dict[str, list] = {}
+    for r in sorted(rows, key=lambda r: (str(r["method"]), r["name"])):
+        f = (r.get("features") or {}).get("fid")
+        if f is not None and len(f) and not r.get("error"):
+            pooled.setdefault(r["method"] or "truth", []).append(f)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, rows in pooled.items():
+        rows = np.concatenate(rows)
+        if len(rows) >= 2:
+            save_stats(out / f"{name}.npz", rows)
+            written.append(out / f"{name}.npz")
+    return written
 
 
 # ----------------------------------------------------------------------------- statistics

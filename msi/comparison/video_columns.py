@@ -95,7 +95,10 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
     video}, the truth's :func:`set_features` record when ``truth_features``, else None)."""
     from msi.settings import Settings
 
+    from msi.comparison.feature_cache import FeatureCache, cached_metric
+
     settings = settings or Settings()
+    store = FeatureCache(cache) if cache else None  # the networks' outputs, beside the landmarks
     group = Pass()
     truth_ctx = video_context(truth, settings, cache, options, weights=weights, group=group) \
         if truth is not None else None
@@ -119,13 +122,13 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
         for metric in (*VIDEO_METRICS, *SET_METRICS):
             view = copy.copy(ctx)  # the same loaders, frames and truth; the column's own notes
             view.notes = []
-            tasks.append(lambda m=metric, v=view: run_metric(m, v))
+            tasks.append(lambda m=metric, v=view: cached_metric(m, v, store, run_metric))
             owners.append((key, metric, view))
     if truth_features and truth_ctx is not None:
         tview = copy.copy(truth_ctx)
         tview.notes = []
         for metric in SET_METRICS:
-            tasks.append(lambda m=metric: run_metric(m, tview))
+            tasks.append(lambda m=metric: cached_metric(m, tview, store, run_metric))
             owners.append((_TRUTH, metric, tview))
     results = group.run(tasks)
     failed: dict = {}

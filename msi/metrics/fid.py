@@ -70,6 +70,53 @@ def fid(frames_features: np.ndarray, reference_features: np.ndarray) -> float:
     return frechet_distance(frames_features, reference_features, ddof=1)
 
 
+# ----------------------------------------------------------------------------- pytorch-fid's statistics files
+
+
+def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(μ, Σ) of feature rows (n, d) as pytorch-fid's ``calculate_activation_statistics``: the
+    mean and the sample covariance (``np.cov(rowvar=False)``, n − 1)."""
+    a = np.asarray(features, np.float64)
+    return a.mean(0), np.cov(a, rowvar=False)
+
+
+def frechet_from_stats(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
+    """d² = ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr (Σ₁Σ₂)^½ from two Gaussians' parameters, for a
+    reference given as statistics only (pytorch-fid's ``.npz``). tr (Σ₁Σ₂)^½ = tr (Σ₁^½ Σ₂ Σ₁^½)^½,
+    from symmetric eigendecompositions (exact; pytorch-fid uses ``scipy.linalg.sqrtm``)."""
+    mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
+    s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (len(mu1), len(mu1)):
+        raise ValueError(f"statistics of shapes {mu1.shape}/{s1.shape} and {mu2.shape}/{s2.shape} do not match")
+    w, v = np.linalg.eigh((s1 + s1.T) / 2)
+    root = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    m = root @ s2 @ root
+    e = np.linalg.eigvalsh((m + m.T) / 2)
+    return float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(e, 0, None)).sum())
+
+
+def save_stats(path, features: np.ndarray) -> None:
+    """Write the statistics of feature rows as pytorch-fid does (``save_fid_stats``): an ``.npz``
+    with ``mu`` (d,) and ``sigma`` (d, d)."""
+    mu, sigma = feature_stats(features)
+    np.savez_compressed(path, mu=mu, sigma=sigma)
+
+
+def load_stats(path) -> tuple[np.ndarray, np.ndarray]:
+    """(μ, Σ) from a pytorch-fid statistics file (``mu``, ``sigma``); ValueError naming what is
+    wrong otherwise."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            mu, sigma = np.asarray(z["mu"], np.float64), np.asarray(z["sigma"], np.float64)
+    except KeyError as exc:
+        raise ValueError(f"no {exc} array (pytorch-fid's statistics hold 'mu' and 'sigma')") from None
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"not an .npz file ({type(exc).__name__})") from None
+    if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
+        raise ValueError(f"mu {mu.shape} and sigma {sigma.shape} are not (d,) and (d, d)")
+    return mu, sigma
+
+
 # ----------------------------------------------------------------------------- the registration
 
 

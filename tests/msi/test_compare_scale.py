@@ -160,3 +160,170 @@ def test_one_decode_per_file_and_the_numbers_of_independent_decodes(clips, lpips
         assert row["lpips"] == pytest.approx(float(lpips_distance(net, frames, truth).mean()), rel=1e-5)
     blur, copy = (df[df["method"] == m].iloc[0] for m in ("blur", "copy"))
     assert blur["cpbd"] < copy["cpbd"] and blur["lpips"] > copy["lpips"]
+
+
+# ----------------------------------------------------------------------------- the feature cache
+
+
+def _lpips_calls(monkeypatch) -> list:
+    """Counts the LPIPS network's forwards (the real ones run)."""
+    import msi.metrics.lpips as lp
+
+    calls, real = [], lp.lpips_distance
+
+    def counted(net, a, b):
+        calls.append(len(a))
+        return real(net, a, b)
+
+    monkeypatch.setattr(lp, "lpips_distance", counted)
+    return calls
+
+
+@pytest.mark.slow
+def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, monkeypatch):
+    """A rerun reads LPIPS from the cache (no forward); other weights or another region miss;
+    a damaged entry is a warning, computed again and rewritten; --no-cache never reads it."""
+    import torch
+
+    from msi.comparison.compare import compare_methods
+    from msi.metrics.column import CompareSettings
+
+    methods = {"copy": clips / "copy", "blur": clips / "blur"}
+    cache = str(tmp_path / "cache")
+
+    def run(weights=lpips_weights, region="frame", use_cache=cache):
+        calls = _lpips_calls(monkeypatch)
+        df = compare_methods(methods, clips / "truth", cache=use_cache, weights={"lpips": weights},
+                             compare_settings=CompareSettings(lpips_region=region))
+        monkeypatch.undo()
+        return df.set_index("method"), len(calls)
+
+    first, n1 = run()
+    entries = sorted((tmp_path / "cache" / "features").rglob("*.npz"))
+    assert n1 > 0 and len(entries) == 2  # one per method video
+    again, n2 = run()
+    assert n2 == 0 and again["lpips"].tolist() == first["lpips"].tolist()
+
+    other_lin = tmp_path / "lin2.pth"
+    g = torch.Generator().manual_seed(7)
+    torch.save({f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1, generator=g)
+                for k, c in enumerate((64, 192, 384, 256, 256))}, other_lin)
+    changed, n3 = run((lpips_weights[0], str(other_lin)))
+    assert n3 > 0 and changed["lpips"].tolist() != first["lpips"].tolist()
+    face, n4 = run(region="face")
+    assert n4 > 0
+    assert len(list((tmp_path / "cache" / "features").rglob("*.npz"))) == 6
+
+    entries[0].write_bytes(entries[0].read_bytes()[:100])  # a damaged entry
+    healed, n5 = run()
+    assert n5 > 0 and healed["lpips"].tolist() == first["lpips"].tolist()
+    warned = [w for ws in healed["warnings"] for w in ws if "feature cache entry" in w]
+    assert len(warned) == 1 and "damaged" in warned[0], healed["warnings"].tolist()
+    _, n6 = run()
+    assert n6 == 0  # rewritten
+    _, n7 = run(use_cache=False)
+    assert n7 > 0
+
+
+@pytest.mark.slow
+def test_feature_cache_serves_two_concurrent_processes(clips, lpips_weights, tmp_path):
+    """Two `msi compare` processes on one empty feature cache at once: both finish with the same
+    numbers, and every entry they leave is whole (a third run reads them all)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    argv = [sys.executable, "-m", "msi", "compare", f"copy={clips / 'copy'}", f"blur={clips / 'blur'}",
+            "--truth", str(clips / "truth"), "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1],
+            "--cache-dir", str(cache), "--format", "json", "-q"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env, check=True)  # warms landmarks
+    for p in (cache / "features").rglob("*.npz"):
+        p.unlink()
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    values = [{(r["method"], r["metric"]): r["mean"] for r in json.loads(o[0])["summary"] if r["metric"] == "lpips"}
+              for o in outs]
+    assert values[0] == values[1] and len(values[0]) == 2
+    assert not list((cache / "features").rglob("*.tmp"))
+    from msi.comparison.feature_cache import FeatureCache
+
+    store = FeatureCache(str(cache))
+    for p in (cache / "features").rglob("*.npz"):
+        assert store.get(p.stem, []) is not None
+    assert store.hits == 2
+
+
+# ----------------------------------------------------------------------------- pytorch-fid's statistics
+
+
+@pytest.fixture(scope="module")
+def inception_file(tmp_path_factory, pristine_frames) -> Path:
+    """Random weights in pytorch-fid's file format (He-initialised convolutions, batch-norm
+    statistics measured on two carphone frames, as tests/msi/test_quality_networks.py makes them)."""
+    import torch
+
+    from msi.networks.inception import FIDInceptionV3
+
+    torch.manual_seed(0)
+    net = FIDInceptionV3()
+    for m in net.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        elif isinstance(m, torch.nn.BatchNorm2d):
+            m.momentum = None
+    net.train()
+    with torch.no_grad():
+        net(torch.from_numpy(pristine_frames[[0, 50]]).permute(0, 3, 1, 2).float() / 255)
+    path = tmp_path_factory.mktemp("weights") / "pt_inception-2015-12-05-random.pth"
+    torch.save({k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}, path)
+    return path
+
+
+@pytest.mark.slow
+def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path, monkeypatch):
+    """pytorch-fid's ``save_fid_stats`` on the truth's frames (PNG files, its own InceptionV3 with
+    the same weights) writes stats.npz; FID against that file equals FID against the truth's
+    frames, and the statistics we write for the truth equal pytorch-fid's."""
+    import torch
+    from PIL import Image
+    from torchvision_oracle import import_torchvision
+
+    from msi.comparison.compare import compare_methods, iter_compare, write_fid_stats
+    from msi.io.video import read_frames
+
+    import_torchvision()
+    import pytorch_fid.fid_score as fid_score
+    import pytorch_fid.inception as inception
+
+    monkeypatch.setattr(inception, "load_state_dict_from_url", lambda *a, **k: torch.load(inception_file))
+    pngs = tmp_path / "truth_png"
+    pngs.mkdir()
+    for i, f in enumerate(read_frames(clips / "truth" / "clip.mp4")):
+        Image.fromarray(f).save(pngs / f"{i:03d}.png")
+    theirs = tmp_path / "truth_stats.npz"
+    fid_score.save_fid_stats([str(pngs), str(theirs)], batch_size=10, device="cpu", dims=2048, num_workers=0)
+
+    methods = {"copy": clips / "copy", "blur": clips / "blur"}
+    weights = {"inception": str(inception_file)}
+    cache = str(tmp_path / "cache")
+    rows = list(iter_compare(methods, clips / "truth", weights=weights, cache=cache))
+    from msi.comparison.compare import rows_frame
+
+    [ours] = [p for p in write_fid_stats([dict(r) for r in rows], tmp_path / "stats") if p.stem == "truth"]
+    by_frames = {r["method"]: r["value"] for r in rows_frame(rows, methods, clips / "truth").attrs["set_metrics"]
+                 if r["metric"] == "fid"}
+    by_stats = {r["method"]: r["value"] for r in
+                compare_methods(methods, weights=weights, cache=cache, fid_reference=str(theirs)).attrs["set_metrics"]
+                if r["metric"] == "fid"}
+    assert by_frames.keys() == by_stats.keys() == set(methods)
+    for m in methods:
+        assert by_stats[m] == pytest.approx(by_frames[m], rel=1e-4), (m, by_stats, by_frames)
+    assert by_frames["blur"] > by_frames["copy"]
+    with np.load(theirs) as a, np.load(ours) as b:
+        assert np.abs(a["mu"] - b["mu"]).max() < 1e-4 * np.abs(a["mu"]).max()
+        assert np.abs(a["sigma"] - b["sigma"]).max() < 1e-4 * np.abs(a["sigma"]).max()
