@@ -233,15 +233,29 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, fid_r
                                weights=nets, reference=reference, resamples=resamples, device=device,
                                batch_size=batch_size, fid_reference=fid_stats)
 
+    from msi.comparison.provenance import provenance, run_provenance
+
+    made_by = provenance(TABLE_COLUMNS.values(), settings, csettings, device, nets, syncnet_weights, fid_reference)
     stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets,
                           device=device, batch_size=batch_size)
     done: list[dict] = []
+    import sys
+
+    from tqdm import tqdm
+
+    # per video, with an ETA, as msi score shows it; only on a terminal (in logs it would be noise)
+    bar = tqdm(total=sum(map(len, videos.values())), unit="video", desc="msi compare", file=sys.stderr,
+               disable=True if quiet else None, dynamic_ncols=True)
     try:
         for row in stream:
             done.append(row)
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished videos' rows go to --out
-        raise Interrupted(_keep(done, dirs, truth_dir, out, cache)) from None
+            if row["method"] is not None:
+                bar.update(1)
+    except KeyboardInterrupt:
+        bar.close()  # Ctrl-C or SIGTERM: the finished videos' rows go to --out
+        raise Interrupted(_keep(done, dirs, truth_dir, out, cache, run_provenance(made_by))) from None
     finally:
+        bar.close()
         stream.close()  # terminates the worker processes when stopped early
     if fid_stats_out:
         from msi.comparison.compare import write_fid_stats
@@ -253,6 +267,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, fid_r
         except OSError as exc:
             raise outputs.write_failed(fid_stats_out, exc) from None
     per_video = rows_frame(done, dirs, truth_dir, reference, resamples, fid_stats)
+    per_video["provenance"] = run_provenance(made_by)
     for _, r in per_video.iterrows():
         if isinstance(r["error"], str):
             click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
@@ -270,7 +285,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, fid_r
     if sensitivity:
         sens, marks, summary = _sensitivity(dirs, per_video, summary, run, rungs, reference, workers,
                                             opt.cache_setting(no_cache, cache_dir), quiet)
-    click.echo(format_table(summary, fmt, paper_table, per_video, marks), nl=False)
+    click.echo(format_table(summary, fmt, paper_table, per_video, marks, made_by), nl=False)
     if sens is not None and fmt == "md":
         from msi.comparison.sensitivity import LEGEND, format_sensitivity
 
@@ -323,7 +338,7 @@ def _plot_sensitivity(sens, summary, reference, path: str) -> None:
     plot_sensitivity(sens, summary, reference, path)
 
 
-def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool | str) -> str:
+def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool | str, made_by: str = "") -> str:
     """Write the rows of the videos that finished before an interrupt to ``out``; the one line
     saying so (:func:`msi.cli.outputs.kept_line`)."""
     from msi.comparison.compare import list_videos, rows_frame
@@ -334,7 +349,7 @@ def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool 
     failed = None
     if out and rows:
         try:
-            _write_rows(rows_frame(rows, dirs, truth_dir), out)
+            _write_rows(rows_frame(rows, dirs, truth_dir).assign(provenance=made_by), out)
         except (OSError, ValueError, ImportError) as exc:
             failed = outputs.write_failed(out, exc)
     return outputs.kept_line(len(rows), total, "video", [out], failed, cache)

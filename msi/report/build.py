@@ -91,16 +91,21 @@ def read_rows(path: str | os.PathLike):
 
 
 def score_methods(methods: dict, truth_dir=None, syncnet_weights=None, settings=None, workers: int = 1,
-                  cache: bool | str = True, progress: bool = True):
+                  cache: bool | str = True, progress: bool = True, device: str = "auto", batch_size: int | None = None,
+                  cluster: str | None = None):
     """``msi compare``'s per-video rows of every method (:func:`msi.comparison.compare.iter_compare`, the same
-    folder expansion and columns), with a progress bar over the videos on stderr."""
+    folder expansion and columns; ``device``, ``batch_size``, ``cluster`` as there), with a progress
+    bar over the videos on stderr."""
     import pandas as pd
     from tqdm import tqdm
 
     from msi.comparison.compare import iter_compare, list_videos
 
     total = sum(len(list_videos(d)) for d in methods.values())
-    rows = [r for r in tqdm(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache), total=total,
+    kw = {"cluster": cluster} if cluster else {}
+    stream = iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache, device=device,
+                          batch_size=batch_size, **kw)
+    rows = [r for r in tqdm(stream, total=total,
                             desc="msi report: scoring", unit="video", file=sys.stderr, disable=not progress or None)
             if isinstance(r.get("method"), str)]  # a method's videos (not set-level rows)
     order = {m: i for i, m in enumerate(methods)}
