@@ -69,6 +69,21 @@ def device_options(f):
                              "when PyTorch sees one, else the CPU")(f)
 
 
+def check_cluster(address: str | None, workers: int) -> None:
+    """``--cluster`` checked before any video is read (Dask itself loads only when work starts)."""
+    if address is None:
+        return
+    from msi.cluster import parse_address
+    from msi.errors import ClusterError
+
+    if workers != 1:
+        raise UsageError("--workers and --cluster exclude each other (the cluster's workers do the work)")
+    try:
+        parse_address(address)
+    except ClusterError as exc:
+        raise UsageError(f"--cluster: {exc}") from None
+
+
 def check_device(device: str, batch_size: int | None) -> str:
     """The device, resolved before any video is read (a missing one: one line, exit 2)."""
     from msi.networks.device import resolve_device
@@ -135,12 +150,13 @@ def check_device(device: str, batch_size: int | None) -> str:
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
 @device_options
+@opt.cluster_option()
 def command(methods, reference, truth, syncnet_weights, inception_weights, fid_reference, fid_stats_out, i3d_weights,
             arcface_weights,
             lpips_weights, lpips_linear, lpips_region, lipnet_weights, transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
             paper, plot, fmt, out, nlmd_normalise, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir,
-            device, batch_size) -> int:
+            device, batch_size, cluster) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
     from pathlib import Path
@@ -181,6 +197,7 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, fid_r
         rungs = parse_ladder(ladder)
     workers = opt.check_workers(workers)
     device = check_device(device, batch_size)
+    check_cluster(cluster, workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
     from msi.comparison.compare import iter_compare, parse_methods, rows_frame, summarize
@@ -231,13 +248,13 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, fid_r
 
         return compare_methods(folders, truth_dir, syncnet_weights, settings, workers, cache, csettings,
                                weights=nets, reference=reference, resamples=resamples, device=device,
-                               batch_size=batch_size, fid_reference=fid_stats)
+                               batch_size=batch_size, fid_reference=fid_stats, cluster=cluster)
 
     from msi.comparison.provenance import provenance, run_provenance
 
     made_by = provenance(TABLE_COLUMNS.values(), settings, csettings, device, nets, syncnet_weights, fid_reference)
     stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets,
-                          device=device, batch_size=batch_size)
+                          device=device, batch_size=batch_size, cluster=cluster)
     done: list[dict] = []
     import sys
 
@@ -246,11 +263,17 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, fid_r
     # per video, with an ETA, as msi score shows it; only on a terminal (in logs it would be noise)
     bar = tqdm(total=sum(map(len, videos.values())), unit="video", desc="msi compare", file=sys.stderr,
                disable=True if quiet else None, dynamic_ncols=True)
+    import time
+
+    written_at = time.monotonic()
     try:
         for row in stream:
             done.append(row)
             if row["method"] is not None:
                 bar.update(1)
+                if out and time.monotonic() - written_at > 1.0:  # finished rows on disk as they come:
+                    _keep(done, dirs, truth_dir, out, cache, run_provenance(made_by), bar.total)  # even SIGKILL keeps them
+                    written_at = time.monotonic()
     except KeyboardInterrupt:
         bar.close()  # Ctrl-C or SIGTERM: the finished videos' rows go to --out
         raise Interrupted(_keep(done, dirs, truth_dir, out, cache, run_provenance(made_by))) from None
@@ -338,14 +361,16 @@ def _plot_sensitivity(sens, summary, reference, path: str) -> None:
     plot_sensitivity(sens, summary, reference, path)
 
 
-def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool | str, made_by: str = "") -> str:
+def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool | str, made_by: str = "",
+          total: int | None = None) -> str:
     """Write the rows of the videos that finished before an interrupt to ``out``; the one line
     saying so (:func:`msi.cli.outputs.kept_line`)."""
     from msi.comparison.compare import list_videos, rows_frame
 
     # truth rows carry only features; the set metrics (FID, FVD) need every video: not computed
     rows = [{k: v for k, v in r.items() if k != "features"} for r in done if r["method"] is not None]
-    total = sum(len(list_videos(d)) for d in dirs.values())
+    if total is None:
+        total = sum(len(list_videos(d)) for d in dirs.values())
     failed = None
     if out and rows:
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from msi.cli import options as opt
-from msi.cli.compare import check_device, device_options
+from msi.cli.compare import check_cluster, check_device, device_options
 from msi.errors import EXIT_FAILED, EXIT_OK, Interrupted, UsageError
 
 EPILOG = """\b
@@ -47,8 +47,10 @@ examples:
 @opt.workers_option("work on N videos in parallel")
 @opt.cache_options(cache_dir=True)
 @device_options
+@opt.cluster_option()
 def command(methods, rows, out, truth, reference, syncnet_weights, preview_size, portable, title, quiet,
-            resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir, device, batch_size) -> int:
+            resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir, device, batch_size,
+            cluster) -> int:
     """Self-contained HTML report: every method's videos in sync, per-window MSI, mouth opening
     against the truth, worst windows one click away, vertical slices; the compare table on top."""
     import sys
@@ -62,6 +64,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
     opt.check_resample(resample_fps)
     workers = opt.check_workers(workers)
     device = check_device(device, batch_size)
+    check_cluster(cluster, workers)
     preview_size = PREVIEW_SIDE if preview_size is None else preview_size
     if preview_size < 16:
         raise UsageError(f"--preview-size must be at least 16 px, got {preview_size}")
@@ -103,7 +106,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
                   "(msi compare's columns) ...", file=sys.stderr)
         try:
             per_video = score_methods(dirs, truth_dir, syncnet_weights, settings, workers, cache, progress=not quiet,
-                                      device=device, batch_size=batch_size)
+                                      device=device, batch_size=batch_size, cluster=cluster)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the report is written whole or not at all
             raise Interrupted(_kept(out, cache)) from None
     if reference is not None and reference not in names:

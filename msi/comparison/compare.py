@@ -72,10 +72,15 @@ def _job(args: tuple) -> list[dict]:
     """One utterance: each method's video of that name and its truth, in one pass
     (:func:`msi.comparison.video_columns.utterance_columns`) -> the methods' rows, then the
     truth's features row (``method`` None) when the set-level metrics need it."""
-    name, videos, truth, weights, settings, cache, csettings, nets, truth_features, device, batch = args
+    name, videos, truth, weights, settings, cache, csettings, nets, truth_features, device, batch, threads = args
     from msi.metrics.networks import use_device
 
     use_device(device, batch)  # this process's networks: on the run's device, its batch size
+    if threads and (nets or weights) and device == "cpu":  # workers x torch threads <= cores
+        import torch
+
+        if torch.get_num_threads() > threads:
+            torch.set_num_threads(threads)
     try:
         results, truth_row = utterance_columns(videos, truth, weights, settings, cache, csettings, nets,
                                                truth_features)
@@ -113,7 +118,8 @@ def error_row(path: str, exc: BaseException) -> dict:
 
 def utterance_jobs(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None, settings=None,
                    cache: bool | str = True, compare_settings: CompareSettings = CompareSettings(),
-                   weights: dict | None = None, device: str = "cpu", batch_size: int | None = None) -> list[tuple]:
+                   weights: dict | None = None, device: str = "cpu", batch_size: int | None = None,
+                   threads: int | None = None) -> list[tuple]:
     """The jobs of :func:`iter_compare`: one per video name (utterance), holding every method's
     video of that name and its truth, so that each truth is decoded once per run."""
     truths = list_videos(truth_dir) if truth_dir else {}
@@ -128,19 +134,20 @@ def utterance_jobs(methods: dict[str, Path], truth_dir: Path | None = None, sync
         for name in truths:
             by_name.setdefault(name, {})
     return [(name, videos, str(truths[name]) if name in truths else None, sync, settings, cache, compare_settings,
-             nets, truth_features and name in truths, device, batch_size)
+             nets, truth_features and name in truths, device, batch_size, threads)
             for name, videos in sorted(by_name.items())]
 
 
 def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None, settings=None,
                  workers: int = 1, cache: bool | str = True,
                  compare_settings: CompareSettings = CompareSettings(), weights: dict | None = None,
-                 device: str = "auto", batch_size: int | None = None) -> Iterator[dict]:
+                 device: str = "auto", batch_size: int | None = None, cluster: str | None = None) -> Iterator[dict]:
     """Per-video rows (dicts) of every method, in completion order. Never raises for one video.
     ``device``: where the networks run (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``;
     :func:`msi.networks.device.resolve_device`: a device that is not there raises
     :class:`msi.errors.UsageError` before any video is read); ``batch_size``: frames (clips,
-    pairs) per forward, default each network's own.
+    pairs) per forward, default each network's own; ``cluster``: a Dask scheduler address or
+    ``local:N`` (:mod:`msi.comparison.cluster`) instead of local ``workers``.
     ``weights``: {"inception" | "i3d" | "arcface": path or network}; with FID/FVD weights and a
     ``truth_dir`` the truth videos' rows (``method`` None: their features only) come too.
 
@@ -158,19 +165,36 @@ def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncne
     for kind, w in (weights or {}).items():
         if w is not None:
             network(kind, str(w) if isinstance(w, (str, os.PathLike)) else w)  # bad weights fail once, before any work
-    jobs = utterance_jobs(methods, truth_dir, syncnet_weights, settings, cache, compare_settings, weights, device,
-                          batch_size)
-    from msi.parallel import imap_jobs
+    from msi.networks.device import threads_per_worker
 
-    for rows in imap_jobs(_job, jobs, workers):
-        yield from rows
+    parallel = workers
+    if cluster:
+        from msi.cluster import parse_address
+
+        parallel = parse_address(cluster)[1] or 1  # a remote cluster's hosts have their own cores
+    threads = threads_per_worker(parallel) if parallel > 1 else None
+    jobs = utterance_jobs(methods, truth_dir, syncnet_weights, settings, cache, compare_settings, weights, device,
+                          batch_size, threads)
+    if cluster:
+        from msi.comparison.cluster import compare_cluster
+
+        stream = compare_cluster(jobs, cluster)
+    else:
+        from msi.parallel import imap_jobs
+
+        stream = imap_jobs(_job, jobs, workers)
+    try:
+        for rows in stream:
+            yield from rows
+    finally:
+        stream.close()  # worker processes terminated, pending cluster tasks cancelled
 
 
 def compare_methods(methods: dict[str, Path], truth_dir: Path | None = None, syncnet_weights=None,
                     settings=None, workers: int = 1, cache: bool | str = True,
                     compare_settings: CompareSettings = CompareSettings(), weights: dict | None = None,
                     reference: str | None = None, resamples: int | None = None, device: str = "auto",
-                    batch_size: int | None = None, fid_reference=None):
+                    batch_size: int | None = None, fid_reference=None, cluster: str | None = None):
     """Tidy per-video DataFrame: method, name, path, every column of :data:`COLUMNS`, frames, fps,
     truth, error, error_kind, warnings; sorted by method (in the order given) and name.
 
@@ -179,7 +203,7 @@ def compare_methods(methods: dict[str, Path], truth_dir: Path | None = None, syn
     ``reference`` method (default: the first) (:func:`set_metric_rows`); FID's reference may
     instead be pytorch-fid's statistics (``fid_reference``: an ``.npz`` path or (μ, Σ))."""
     rows = list(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache, compare_settings,
-                             weights, device, batch_size))
+                             weights, device, batch_size, cluster))
     return rows_frame(rows, methods, truth_dir, reference, resamples, fid_reference)
 
 
