@@ -53,7 +53,7 @@ class Metric:
     ``level="set"`` is for metrics with one value per method (FID, FVD): ``compute(context)``
     then returns {column name: that video's feature rows (n, d)} (computed where the video is,
     in a worker), and ``reduce(rows, reference_rows)`` turns the pooled rows of every video of a
-    method and of the reference set into the column's value (:mod:`msi.compare` pools them and
+    method and of the reference set into the column's value (:mod:`msi.comparison.compare` pools them and
     adds the bootstrap interval over videos). ``min_items``: fewest pooled rows for a value.
     """
 

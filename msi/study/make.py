@@ -54,7 +54,7 @@ def safe_name(name: str) -> str:
 def match_videos(methods: dict[str, Path]) -> dict[str, dict[str, Path]]:
     """{utterance: {method: video}} for the utterances every method has; a one-line error when
     a method folder has no video or the methods share none."""
-    from msi.compare import list_videos  # the one pairing rule of msi compare
+    from msi.comparison.compare import list_videos  # the one pairing rule of msi compare
 
     found = {m: list_videos(Path(d)) for m, d in methods.items()}
     for m, v in found.items():

@@ -327,3 +327,109 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path
     with np.load(theirs) as a, np.load(ours) as b:
         assert np.abs(a["mu"] - b["mu"]).max() < 1e-4 * np.abs(a["mu"]).max()
         assert np.abs(a["sigma"] - b["sigma"]).max() < 1e-4 * np.abs(a["sigma"]).max()
+
+
+# ----------------------------------------------------------------------------- Dask
+
+
+@pytest.fixture(scope="module")
+def utterances(tmp_path_factory, pristine_frames) -> Path:
+    """Four utterances (distinct carphone stretches of 30 frames), two methods and the truth."""
+    import cv2
+
+    from msi.io.video import write_video
+
+    d = tmp_path_factory.mktemp("utterances")
+    for i in range(4):
+        frames = pristine_frames[10 * i:10 * i + 30]
+        write_video(d / "truth" / f"u{i}.mp4", frames, fps=25, crf=0, threads=1)
+        write_video(d / "copy" / f"u{i}.mp4", frames, fps=25, threads=1)
+        write_video(d / "blur" / f"u{i}.mp4", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames], fps=25, threads=1)
+    return d
+
+
+@pytest.mark.slow
+def test_cluster_equals_local_and_sigterm_keeps_the_finished_rows(utterances, lpips_weights, tmp_path):
+    """`--cluster local:2` gives the local run's rows, every column and warning (LPIPS's network on
+    the workers); SIGTERM to `msi compare --cluster` mid-run exits 143 and leaves the rows that
+    finished in --out, equal to the local ones."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pandas as pd
+
+    from msi.comparison.compare import compare_methods
+
+    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
+    cache = str(tmp_path / "cache")
+    local = compare_methods(methods, utterances / "truth", cache=cache, weights={"lpips": lpips_weights})
+    on_dask = compare_methods(methods, utterances / "truth", cache=cache, weights={"lpips": lpips_weights},
+                              cluster="local:2")
+    pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
+    assert local["lpips"].notna().all() and local["error"].isna().all()
+
+    out = tmp_path / "rows.csv"
+    env = {**os.environ, "MSI_CACHE_DIR": str(tmp_path / "fresh")}  # tracks again: the run takes a while
+    cmd = [sys.executable, "-m", "msi", "compare", f"copy={methods['copy']}", f"blur={methods['blur']}",
+           "--truth", str(utterances / "truth"), "--cluster", "local:2", "--out", str(out), "-q"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err
+    kept = pd.read_csv(out)
+    assert 1 <= len(kept) < len(local)
+    ref = local.set_index(["method", "name"])
+    for _, r in kept.iterrows():
+        want = ref.loc[(r["method"], r["name"])]
+        for col in ("msi_lip", "cpbd", "ssim", "psnr", "flicker"):
+            assert r[col] == pytest.approx(want[col], rel=1e-12, nan_ok=True), col
+
+
+# ----------------------------------------------------------------------------- --device
+
+
+def test_missing_device_is_one_line_before_any_video_is_read(clips, run_cli, one_line_error, monkeypatch):
+    import msi.io.video as video_io
+
+    def never(*a, **k):
+        raise AssertionError("a video was read")
+
+    monkeypatch.setattr(video_io, "iter_frames", never)
+    monkeypatch.setattr(video_io, "probe", never)
+    for argv in (["--device", "cuda"], ["--device", "cuda:3"], ["--device", "mps"], ["--device", "gpu"],
+                 ["--batch-size", "0"]):
+        code, _, err = run_cli(["compare", f"a={clips / 'copy'}", *argv])
+        one_line_error(code, err, argv[1] if argv[0] == "--device" else "--batch-size", exit_code=2, alone=True)
+        code, _, err = run_cli(["report", f"a={clips / 'copy'}", "--out", str(clips / "no-report"), *argv])
+        one_line_error(code, err, exit_code=2, alone=True)
+    assert not (clips / "no-report").exists()
+
+
+@pytest.mark.slow
+def test_device_cpu_equals_the_default(clips, lpips_weights, tmp_path, run_cli):
+    """`--device cpu` gives the default's table exactly (here the default, auto, is the CPU: no
+    GPU on this machine); another --batch-size, computed afresh, the same within float rounding."""
+    import json
+
+    from msi.comparison.feature_cache import sha256_of
+
+    base = ["compare", f"copy={clips / 'copy'}", f"blur={clips / 'blur'}", "--truth", clips / "truth",
+            "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1], "--format", "json", "-q"]
+    cache = ["--cache-dir", tmp_path / "cache"]
+    runs = []
+    for extra in (cache, [*cache, "--device", "cpu"], ["--no-cache", "--batch-size", "3"]):
+        code, out, err = run_cli([*base, *extra])
+        assert code == 0, err
+        runs.append(json.loads(out))
+    assert runs[0]["summary"] == runs[1]["summary"]
+    lp = [{r["method"]: r["mean"] for r in run["summary"] if r["metric"] == "lpips"} for run in runs]
+    assert lp[2] == pytest.approx(lp[0], rel=1e-6) and len(lp[0]) == 2
+    made = runs[0]["provenance"]["lpips"]
+    assert made["device"] == "cpu" and made["weights"]["lpips"] == [sha256_of(p) for p in lpips_weights]
