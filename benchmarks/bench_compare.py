@@ -1,7 +1,7 @@
 """`msi compare` over its floor, side by side in one run, on a committed recipe of real clips.
 
 Recipe (--size 256): one carphone crop (carphone_pristine.mp4, centre 144x144 square scaled to
-256 px, --frames long) and one synthetic talking clip (espeak-ng speech, 4 s at 25 fps, 256 px,
+256 px, --frames long) and one synthetic talking clip (espeak-ng speech, --frames / 25 s (at least 2 s) at 25 fps, 256 px,
 :func:`generator.corpus.build.build_clip`), each the truth of two methods: `real` (re-encoded) and
 `shaken` (whole-pixel shifts in [-3, 3]). --size 1080: the carphone clip scaled to 1920x1080
 (--frames-1080 long), the same two methods. Measured, in this order:
@@ -59,7 +59,7 @@ def make_recipe(root: Path, size: int, frames: int) -> tuple[dict[str, Path], Pa
     if size != 1080:
         from generator.corpus.build import build_clip
 
-        c = build_clip(root / "corpus", seconds=4.0, seed=0, size=size, name="talk")
+        c = build_clip(root / "corpus", seconds=max(2.0, frames / 25), seed=0, size=size, name="talk")
         clips["talk"] = (read_frames(c.video), read_audio(c.video).samples.astype(np.float32) / 32768,
                          probe(c.video).fps)
     rng = np.random.default_rng(0)
@@ -143,6 +143,7 @@ def bare_sum(dirs: dict[str, Path], truth: Path, nets: dict | None) -> dict:
                             track=lambda: d["lm"], score=lambda lm: score_landmarks(lm.landmarks, lm.fps, settings),
                             audio=audio, frames=lambda: iter(d["frames"]), frame_rate=lambda: d["fps"])
 
+    cpu0 = time.process_time()
     truths = list_videos(truth)
     for method, folder in dirs.items():
         for name, path in list_videos(folder).items():
@@ -165,8 +166,11 @@ def bare_sum(dirs: dict[str, Path], truth: Path, nets: dict | None) -> dict:
                     run_metric(metric, tctx)
                     t[metric.title] += time.perf_counter() - t0
                     frames_n[metric.title] += len(loaded[str(path)]["frames"])
-    return {"seconds": dict(t), "frames": dict(frames_n), "total": sum(t.values()),
+    return {"seconds": dict(t), "frames": dict(frames_n), "total": sum(t.values()), "cpu": time.process_time() - cpu0,
             "videos": len(loaded), "video_frames": sum(len(d["frames"]) for d in loaded.values())}
+
+
+CPU = [0.0]
 
 
 def timed_compare(dirs, truth, cache, nets=None, workers=1, cluster=None) -> float:
@@ -175,10 +179,11 @@ def timed_compare(dirs, truth, cache, nets=None, workers=1, cluster=None) -> flo
     kw = {}
     if cluster:
         kw["cluster"] = cluster
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     df = compare_methods(dirs, truth, syncnet_weights=(nets or {}).get("syncnet"), cache=cache, workers=workers,
                          weights=(nets or {}).get("weights"), device="cpu", **kw)
     dt = time.perf_counter() - t0
+    CPU[-1] = time.process_time() - c0  # this process's CPU seconds (workers' not included)
     bad = df[df["error"].notna()]
     if len(bad):
         raise SystemExit(f"compare failed: {bad[['path', 'error']].to_dict('records')}")
@@ -210,7 +215,8 @@ def run_size(size: int, frames: int, networks: bool, workers_too: bool, tmp: Pat
     res: dict = {"size": size}
     bare = bare_sum(dirs, truth, None)
     first = timed_compare(dirs, truth, str(root / "cache"))
-    res.update(bare=bare, compare=first, ratio_floor=first / bare["total"])
+    res.update(bare=bare, compare=first, ratio_floor=first / bare["total"], compare_cpu=CPU[-1],
+               ratio_cpu=CPU[-1] / bare["cpu"])
     res["decodes"] = decodes_per_file(dirs, truth, str(root / "cache"))
     if workers_too:
         one = timed_compare(dirs, truth, str(root / "cache"), workers=1)
@@ -228,7 +234,9 @@ def run_size(size: int, frames: int, networks: bool, workers_too: bool, tmp: Pat
         shutil.copytree(root / "cache", cache, ignore=shutil.ignore_patterns("features"))  # landmarks warm both ways
         nbare_tracking = nbare["seconds"].get("track", 0.0)
         ncomp = timed_compare(dirs, truth, cache, nets)
+        ncpu = CPU[-1]
         warm = timed_compare(dirs, truth, cache, nets)
+        res.update(net_cpu=ncpu, warm_cpu=CPU[-1])
         # the compare ran with landmarks cached: its floor is the bare sum without tracking
         floor = nbare["total"] - nbare_tracking
         res.update(net_bare=nbare, net_compare=ncomp, net_ratio=ncomp / floor, warm=warm, warm_ratio=warm / ncomp)
@@ -243,7 +251,8 @@ def report(results: list[dict]) -> str:
         lines.append(f"## {r['size']} px: {b['videos']} distinct videos, {per} frames")
         lines.append(f"compare (fresh landmark cache) {r['compare']:.1f} s; bare sum {b['total']:.1f} s "
                      f"(decode {b['seconds'].get('decode', 0):.1f}, track {b['seconds'].get('track', 0):.1f}); "
-                     f"ratio {r['ratio_floor']:.2f}x")
+                     f"ratio {r['ratio_floor']:.2f}x wall; CPU s {r['compare_cpu']:.1f} / {b['cpu']:.1f} = "
+                     f"{r['ratio_cpu']:.2f}x")
         lines.append("decodes per file (landmark cache warm): " + json.dumps(r["decodes"], sort_keys=True))
         lines.append("| column | ms / frame |")
         lines.append("|---|---|")
@@ -261,7 +270,9 @@ def report(results: list[dict]) -> str:
             nb = r["net_bare"]
             lines.append(f"with networks: compare {r['net_compare']:.1f} s over the floor + bare forwards "
                          f"{nb['total'] - nb['seconds'].get('track', 0):.1f} s = {r['net_ratio']:.2f}x; "
-                         f"warm feature cache rerun {r['warm']:.1f} s = {r['warm_ratio']:.3f}x of the first")
+                         f"warm feature cache rerun {r['warm']:.1f} s = {r['warm_ratio']:.3f}x of the first; "
+                         f"CPU s: compare {r['net_cpu']:.1f}, bare {nb['cpu']:.1f} (tracking included there), "
+                         f"warm rerun {r['warm_cpu']:.1f} = {r['warm_cpu'] / r['net_cpu']:.3f}x")
             for k in ("FID", "LPIPS", "LSE-C/LSE-D/AV offset"):
                 if k in nb["seconds"] and nb["frames"].get(k):
                     lines.append(f"  {k}: {nb['frames'][k] / nb['seconds'][k]:.1f} frames/s on this CPU")
