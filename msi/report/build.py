@@ -8,6 +8,7 @@ the same place stays until the new one replaces it). A folder is only ever repla
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -110,6 +111,12 @@ def score_methods(methods: dict, truth_dir=None, syncnet_weights=None, settings=
             if isinstance(r.get("method"), str)]  # a method's videos (not set-level rows)
     order = {m: i for i, m in enumerate(methods)}
     df = pd.DataFrame(rows)
+    from msi.comparison.provenance import provenance, run_provenance
+    from msi.metrics.registry import TABLE_COLUMNS
+    from msi.networks.device import resolve_device
+
+    made_by = provenance(TABLE_COLUMNS.values(), settings, device=resolve_device(device), syncnet_weights=syncnet_weights)
+    df["provenance"] = run_provenance(made_by)
     return df.sort_values(["method", "name"], key=lambda c: c.map(order) if c.name == "method" else c,
                           ignore_index=True)
 
@@ -222,6 +229,11 @@ def _write_pages(tmp: Path, plan: Plan, rows, assets: dict, reference: str | Non
     s = settings
     line = (f"Reference (Wilcoxon): {reference}. Tracker {s.tracker}, windows {s.compat}"
             + (f", resampled to {s.resample_fps:g} fps" if s.resample_fps else "") + ".")
+    made = [p for p in dict.fromkeys(rows["provenance"]) if isinstance(p, str) and p] if "provenance" in rows else []
+    if made:  # what produced the numbers (msi.comparison.provenance): package, tracker, weights, device, options
+        (tmp / "provenance.json").write_text(json.dumps(json.loads(made[0]), indent=1), encoding="utf-8")
+        line += " What produced each number (package, tracker, weights' SHA-256, device, options): provenance.json."
+
     (tmp / "index.html").write_text(summary_page(title, plan, header, table, means, assets,
                                                  warnings_of(plan, assets), figure, line), encoding="utf-8")
     slugs = [u.slug for u in plan.utterances]
