@@ -1,7 +1,7 @@
 """`msi compare` over its floor, side by side in one run, on a committed recipe of real clips.
 
 Recipe (--size 256): one carphone crop (carphone_pristine.mp4, centre 144x144 square scaled to
-256 px, --frames long) and one synthetic talking clip (espeak-ng speech, --frames / 25 s (at least 2 s) at 25 fps, 256 px,
+256 px, --frames long) and one synthetic talking clip (espeak-ng speech, --frames / 25 s (at least 1 s) at 25 fps, 256 px,
 :func:`generator.corpus.build.build_clip`), each the truth of two methods: `real` (re-encoded) and
 `shaken` (whole-pixel shifts in [-3, 3]). --size 1080: the carphone clip scaled to 1920x1080
 (--frames-1080 long), the same two methods. Measured, in this order:
@@ -59,7 +59,7 @@ def make_recipe(root: Path, size: int, frames: int) -> tuple[dict[str, Path], Pa
     if size != 1080:
         from generator.corpus.build import build_clip
 
-        c = build_clip(root / "corpus", seconds=max(2.0, frames / 25), seed=0, size=size, name="talk")
+        c = build_clip(root / "corpus", seconds=max(1.0, frames / 25), seed=0, size=size, name="talk")
         clips["talk"] = (read_frames(c.video), read_audio(c.video).samples.astype(np.float32) / 32768,
                          probe(c.video).fps)
     rng = np.random.default_rng(0)
@@ -218,6 +218,7 @@ def run_size(size: int, frames: int, networks: bool, workers_too: bool, tmp: Pat
     res.update(bare=bare, compare=first, ratio_floor=first / bare["total"], compare_cpu=CPU[-1],
                ratio_cpu=CPU[-1] / bare["cpu"])
     res["decodes"] = decodes_per_file(dirs, truth, str(root / "cache"))
+    print(report([res]), flush=True)  # what is measured so far (a loaded machine may not finish)
     if workers_too:
         one = timed_compare(dirs, truth, str(root / "cache"), workers=1)
         two = timed_compare(dirs, truth, str(root / "cache"), workers=2)
@@ -227,20 +228,31 @@ def run_size(size: int, frames: int, networks: bool, workers_too: bool, tmp: Pat
             res["cluster_local2"] = local2
         except TypeError:
             res["cluster_local2"] = None  # no compare on Dask in this build
+        print(report([res]), flush=True)
     if networks:
-        nets = network_weights(root / "weights")
-        nbare = bare_sum(dirs, truth, nets)
-        cache = str(root / "cache-nets")
-        shutil.copytree(root / "cache", cache, ignore=shutil.ignore_patterns("features"))  # landmarks warm both ways
-        nbare_tracking = nbare["seconds"].get("track", 0.0)
-        ncomp = timed_compare(dirs, truth, cache, nets)
-        ncpu = CPU[-1]
-        warm = timed_compare(dirs, truth, cache, nets)
-        res.update(net_cpu=ncpu, warm_cpu=CPU[-1])
-        # the compare ran with landmarks cached: its floor is the bare sum without tracking
-        floor = nbare["total"] - nbare_tracking
-        res.update(net_bare=nbare, net_compare=ncomp, net_ratio=ncomp / floor, warm=warm, warm_ratio=warm / ncomp)
+        run_networks(res, root)
     return res
+
+
+def run_networks(res: dict, root: Path) -> None:
+    """The network part of ``res`` on the recipe in ``root`` (landmarks already cached there)."""
+    from msi.comparison.compare import list_videos
+
+    dirs = {m: root / m for m in ("real", "shaken")}
+    truth = root / "truth"
+    assert all(list_videos(d) for d in dirs.values())
+    nets = network_weights(root / "weights")
+    nbare = bare_sum(dirs, truth, nets)
+    cache = str(root / "cache-nets")
+    shutil.copytree(root / "cache", cache, ignore=shutil.ignore_patterns("features"))  # landmarks warm both ways
+    nbare_tracking = nbare["seconds"].get("track", 0.0)
+    ncomp = timed_compare(dirs, truth, cache, nets)
+    ncpu = CPU[-1]
+    warm = timed_compare(dirs, truth, cache, nets)
+    res.update(net_cpu=ncpu, warm_cpu=CPU[-1])
+    # the compare ran with landmarks cached: its floor is the bare sum without tracking
+    floor = nbare["total"] - nbare_tracking
+    res.update(net_bare=nbare, net_compare=ncomp, net_ratio=ncomp / floor, warm=warm, warm_ratio=warm / ncomp)
 
 
 def report(results: list[dict]) -> str:
@@ -285,7 +297,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[256, 1080])
     ap.add_argument("--frames", type=int, default=100)
     ap.add_argument("--frames-1080", type=int, default=30)
-    ap.add_argument("--networks", action="store_true")
+    ap.add_argument("--networks", action="store_true", help="also the networks, on a 256 px recipe of --net-frames")
+    ap.add_argument("--net-frames", type=int, default=25)
     ap.add_argument("--workers", action="store_true", help="also --workers 2 over 1 and --cluster local:2")
     ap.add_argument("--json", default=None, metavar="FILE")
     a = ap.parse_args()
@@ -293,8 +306,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["MSI_CACHE_DIR"] = str(Path(tmp) / "default-cache")
         for size in a.sizes:
-            results.append(run_size(size, a.frames_1080 if size == 1080 else a.frames,
-                                    a.networks and size != 1080, a.workers and size != 1080, Path(tmp)))
+            results.append(run_size(size, a.frames_1080 if size == 1080 else a.frames, False,
+                                    a.workers and size != 1080, Path(tmp)))
+            print(report(results[-1:]), flush=True)
+        if a.networks:
+            results.append(run_size(256, a.net_frames, True, False, Path(tmp) / "networks"))
             print(report(results[-1:]), flush=True)
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1, default=str))
