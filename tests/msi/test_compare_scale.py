@@ -86,13 +86,13 @@ def test_shared_decode_bounds_memory_and_frames_are_read_only():
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory, pristine_frames) -> Path:
-    """Two methods (a re-encode and a blurred copy of carphone, 30 frames) and the truth."""
+    """Two methods (a re-encode and a blurred copy of carphone, 20 frames) and the truth."""
     import cv2
 
     from msi.io.video import write_video
 
     d = tmp_path_factory.mktemp("scale")
-    frames = pristine_frames[:30]
+    frames = pristine_frames[:20]
     for method, fr in (("copy", frames), ("blur", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames])):
         write_video(d / method / "clip.mp4", fr, fps=25, threads=1)
     write_video(d / "truth" / "clip.mp4", frames, fps=25, crf=0, threads=1)
@@ -334,14 +334,14 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path
 
 @pytest.fixture(scope="module")
 def utterances(tmp_path_factory, pristine_frames) -> Path:
-    """Four utterances (distinct carphone stretches of 30 frames), two methods and the truth."""
+    """Three utterances (distinct carphone stretches of 16 frames), two methods and the truth."""
     import cv2
 
     from msi.io.video import write_video
 
     d = tmp_path_factory.mktemp("utterances")
-    for i in range(4):
-        frames = pristine_frames[10 * i:10 * i + 30]
+    for i in range(3):
+        frames = pristine_frames[20 * i:20 * i + 16]
         write_video(d / "truth" / f"u{i}.mp4", frames, fps=25, crf=0, threads=1)
         write_video(d / "copy" / f"u{i}.mp4", frames, fps=25, threads=1)
         write_video(d / "blur" / f"u{i}.mp4", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames], fps=25, threads=1)
