@@ -95,6 +95,33 @@ def frechet_from_stats(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sig
     return float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(e, 0, None)).sum())
 
 
+def stats_root(sigma: np.ndarray) -> np.ndarray:
+    """Σ^½ of a covariance (symmetric eigendecomposition, negative rounding clipped)."""
+    s = np.asarray(sigma, np.float64)
+    w, v = np.linalg.eigh((s + s.T) / 2)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def frechet_to_stats(features: np.ndarray, mu: np.ndarray, sigma: np.ndarray, root: np.ndarray | None = None) -> float:
+    """d² of feature rows (n, d) (sample covariance, as pytorch-fid) against fixed statistics
+    (μ, Σ), ``root`` = Σ^½ (:func:`stats_root`, computed once for many calls, e.g. a bootstrap).
+    With centred rows A, tr (Σ^½ Σ_a Σ^½)^½ = ‖A Σ^½‖_* / √(n − 1) (nuclear norm): an n × d
+    SVD, not a d × d eigendecomposition, when n ≤ d."""
+    a = np.asarray(features, np.float64)
+    n, d = a.shape
+    if n < 2:
+        return math.nan
+    mean = a.mean(0)
+    A = a - mean
+    if n - 1 > d:
+        return frechet_from_stats(mean, A.T @ A / (n - 1), mu, sigma)
+    root = stats_root(sigma) if root is None else root
+    tr_sqrt = float(np.linalg.svd(A @ root, compute_uv=False).sum() / math.sqrt(n - 1))
+    mu = np.asarray(mu, np.float64)
+    return float(np.sum((mean - mu) ** 2) + np.sum(A * A) / (n - 1) + np.trace(np.asarray(sigma, np.float64))
+                 - 2 * tr_sqrt)
+
+
 def save_stats(path, features: np.ndarray) -> None:
     """Write the statistics of feature rows as pytorch-fid does (``save_fid_stats``): an ``.npz``
     with ``mu`` (d,) and ``sigma`` (d, d)."""
