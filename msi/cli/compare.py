@@ -84,13 +84,14 @@ def check_cluster(address: str | None, workers: int) -> None:
         raise UsageError(f"--cluster: {exc}") from None
 
 
-def check_device(device: str, batch_size: int | None) -> str:
-    """The device, resolved before any video is read (a missing one: one line, exit 2)."""
-    from msi.networks.device import resolve_device
+def check_device(device: str, batch_size: int | None, networks: bool = True) -> str:
+    """The device, resolved before any video is read (a missing one: one line, exit 2);
+    ``networks``: whether any network will run (else ``auto`` never imports torch)."""
+    from msi.comparison.device import resolve_device
 
     if batch_size is not None and batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
-    return resolve_device(device)
+    return resolve_device(device, networks)
 
 
 @click.command("compare", epilog=EPILOG)
@@ -196,7 +197,8 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, fid_r
 
         rungs = parse_ladder(ladder)
     workers = opt.check_workers(workers)
-    device = check_device(device, batch_size)
+    device = check_device(device, batch_size, any((syncnet_weights, inception_weights, i3d_weights, arcface_weights,
+                                                    lpips_weights, lipnet_weights)))
     check_cluster(cluster, workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")

@@ -63,7 +63,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
         raise UsageError("give either NAME=DIR... (scored like msi compare) or --rows FILE, not both")
     opt.check_resample(resample_fps)
     workers = opt.check_workers(workers)
-    device = check_device(device, batch_size)
+    device = check_device(device, batch_size, syncnet_weights is not None)
     check_cluster(cluster, workers)
     preview_size = PREVIEW_SIDE if preview_size is None else preview_size
     if preview_size < 16:

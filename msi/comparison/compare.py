@@ -154,9 +154,10 @@ def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncne
     One job per utterance (video name): every method's video of that name and its truth, each
     decoded once, every column reading that one decode."""
     from msi.metrics.networks import network, use_device
-    from msi.networks.device import resolve_device
+    from msi.comparison.device import resolve_device
 
-    device = resolve_device(device)
+    device = resolve_device(device, networks=bool(syncnet_weights is not None
+                                                  or any(w is not None for w in (weights or {}).values())))
     if batch_size is not None and batch_size < 1:
         raise UsageError(f"batch size must be at least 1, got {batch_size}")
     use_device(device, batch_size)
@@ -165,7 +166,7 @@ def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncne
     for kind, w in (weights or {}).items():
         if w is not None:
             network(kind, str(w) if isinstance(w, (str, os.PathLike)) else w)  # bad weights fail once, before any work
-    from msi.networks.device import threads_per_worker
+    from msi.comparison.device import threads_per_worker
 
     parallel = workers
     if cluster:

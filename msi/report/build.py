@@ -113,9 +113,10 @@ def score_methods(methods: dict, truth_dir=None, syncnet_weights=None, settings=
     df = pd.DataFrame(rows)
     from msi.comparison.provenance import provenance, run_provenance
     from msi.metrics.registry import TABLE_COLUMNS
-    from msi.networks.device import resolve_device
+    from msi.comparison.device import resolve_device
 
-    made_by = provenance(TABLE_COLUMNS.values(), settings, device=resolve_device(device), syncnet_weights=syncnet_weights)
+    made_by = provenance(TABLE_COLUMNS.values(), settings, device=resolve_device(device, syncnet_weights is not None),
+                         syncnet_weights=syncnet_weights)
     df["provenance"] = run_provenance(made_by)
     return df.sort_values(["method", "name"], key=lambda c: c.map(order) if c.name == "method" else c,
                           ignore_index=True)
