@@ -144,7 +144,7 @@ def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncne
                  device: str = "auto", batch_size: int | None = None, cluster: str | None = None) -> Iterator[dict]:
     """Per-video rows (dicts) of every method, in completion order. Never raises for one video.
     ``device``: where the networks run (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``;
-    :func:`msi.networks.device.resolve_device`: a device that is not there raises
+    :func:`msi.comparison.device.resolve_device`: a device that is not there raises
     :class:`msi.errors.UsageError` before any video is read); ``batch_size``: frames (clips,
     pairs) per forward, default each network's own; ``cluster``: a Dask scheduler address or
     ``local:N`` (:mod:`msi.comparison.cluster`) instead of local ``workers``.
