@@ -59,7 +59,7 @@ def main() -> None:
         tmp = Path(tmp)
         os.environ["MSI_CACHE_DIR"] = str(tmp / "cache")  # fresh: the compare tracks, the report reads
         dirs = make_methods(tmp / "in", a.utterances, a.frames)
-        from msi.compare import compare_methods
+        from msi.comparison.compare import compare_methods
         from msi.report.build import build_report
 
         t0 = time.perf_counter()

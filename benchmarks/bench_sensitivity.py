@@ -35,7 +35,7 @@ def main() -> None:
 
     from msi.io.samples import sample_path
     from msi.io.video import read_frames, write_video
-    from msi.sensitivity import LADDER
+    from msi.comparison.sensitivity import LADDER
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -46,8 +46,8 @@ _API = {
     "get_landmarks": "msi.acquire",
     "Settings": "msi.settings",
     "msi_from_landmarks": "msi.metrics.stability",
-    "compare_methods": "msi.compare",
-    "summarize": "msi.compare",
+    "compare_methods": "msi.comparison.compare",
+    "summarize": "msi.comparison.compare",
     "correlate": "msi.correlate",
 }
 

@@ -231,7 +231,7 @@ MSI_LAYERS = (
     # what a file declares of itself (its C2PA manifest, the invisible watermark)
     ("msi.tracking", "msi.settings"),  # trackers; the knobs of a score (which name the trackers)
     ("msi.acquire", "msi.parallel", "msi.score"),  # a video to its landmarks, landmarks to a result
-    ("msi.cluster", "msi.video_columns", "msi.compare", "msi.sensitivity", "msi.correlate", "msi.noise_floor",
+    ("msi.cluster", "msi.comparison", "msi.correlate", "msi.noise_floor",
      "msi.report", "msi.study"),  # many videos, and the analyses built on scores
     ("msi.cli", "msi.__main__"),  # the command on top
 )

@@ -10,11 +10,11 @@ from pathlib import Path
 
 
 def evaluate_video(video: Path, truth: Path | None, syncnet_weights: str | None = None) -> dict:
-    """``msi.video_columns.video_metrics`` of ``video`` against ``truth`` (NaN columns and ``error`` when
+    """``msi.comparison.video_columns.video_metrics`` of ``video`` against ``truth`` (NaN columns and ``error`` when
     the video cannot be scored, e.g. a model too small to draw a face), and ``motion_ratio``.
     ``truth=None`` scores the ground truth itself (no reference columns; ratio 1)."""
     from msi.metrics.registry import COLUMNS
-    from msi.video_columns import METRICS_VERSION, video_metrics
+    from msi.comparison.video_columns import METRICS_VERSION, video_metrics
     from msi.errors import MSIError
 
     try:

@@ -106,7 +106,7 @@ def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
     ``work/<background>_<k>.mp4`` (with the clip's speech) and the truth written the same way as
     ``truth_dir/truth_<k>.mp4`` (default ``work``; kept if it exists: every run of one data set
     shares it). ``cache``: track the written videos through msi's landmark cache (a later
-    ``msi.video_columns.video_metrics`` of the same file then does not track it again). Returns {"fps",
+    ``msi.comparison.video_columns.video_metrics`` of the same file then does not track it again). Returns {"fps",
     "wave", "sample_rate", "bounds", "videos", "truth_videos", "backgrounds": {name: {"order",
     "links": {link: landmarks}}}}."""
     import torch

@@ -63,6 +63,42 @@ examples:
   msi compare a=runs/a b=runs/b --plot methods.png --out videos.csv --workers 2"""
 
 
+def device_options(f):
+    """``--device`` and ``--batch-size``: where the feature networks run, and how many frames each
+    forward takes (``msi compare`` and ``msi report``)."""
+    f = click.option("--batch-size", type=int, default=None, metavar="N",
+                     help="frames (FID), clips (FVD) or frame pairs (LPIPS) per network forward "
+                          "(default: each network's own, 16/8/8)")(f)
+    return click.option("--device", default="auto", metavar="auto|cpu|cuda|cuda:N|mps", show_default=True,
+                        help="where the feature networks run (FID, FVD, LPIPS, CSIM, LSE, WER); auto: CUDA "
+                             "when PyTorch sees one, else the CPU")(f)
+
+
+def check_cluster(address: str | None, workers: int) -> None:
+    """``--cluster`` checked before any video is read (Dask itself loads only when work starts)."""
+    if address is None:
+        return
+    from msi.cluster import parse_address
+    from msi.errors import ClusterError
+
+    if workers != 1:
+        raise UsageError("--workers and --cluster exclude each other (the cluster's workers do the work)")
+    try:
+        parse_address(address)
+    except ClusterError as exc:
+        raise UsageError(f"--cluster: {exc}") from None
+
+
+def check_device(device: str, batch_size: int | None, networks: bool = True) -> str:
+    """The device, resolved before any video is read (a missing one: one line, exit 2);
+    ``networks``: whether any network will run (else ``auto`` never imports torch)."""
+    from msi.comparison.device import resolve_device
+
+    if batch_size is not None and batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    return resolve_device(device, networks)
+
+
 @click.command("compare", epilog=EPILOG)
 @click.argument("methods", nargs=-1, required=True, metavar="NAME=DIR...")
 @click.option("--reference", default=None, metavar="NAME",
@@ -77,6 +113,11 @@ examples:
               help="syncnet_python's S3FD face detector (sfd_face.pth): LSE on its crops (implies --lse-faces s3fd)")
 @click.option("--inception-weights", default=None, metavar="FILE",
               help="pytorch-fid's InceptionV3 weights (pt_inception-2015-12-05-*.pth) for FID")
+@click.option("--fid-reference", default=None, metavar="STATS.npz",
+              help="FID against pytorch-fid's statistics file (mu, sigma; as pytorch-fid --save-stats writes it) "
+                   "instead of the truth's or the reference method's frames")
+@click.option("--fid-stats-out", default=None, metavar="DIR",
+              help="write each method's (and the truth's) FID statistics in pytorch-fid's .npz format to DIR")
 @click.option("--i3d-weights", default=None, metavar="FILE",
               help="StyleGAN-V's TorchScript I3D (i3d_torchscript.pt) for FVD")
 @click.option("--arcface-weights", default=None, metavar="FILE",
@@ -127,11 +168,15 @@ examples:
 @opt.tracking_options()
 @opt.workers_option("score N videos in parallel")
 @opt.cache_options(cache_dir=True)
-def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights, inception_weights, i3d_weights, arcface_weights,
+@device_options
+@opt.cluster_option()
+def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights, inception_weights, fid_reference,
+            fid_stats_out, i3d_weights, arcface_weights,
             lpips_weights, lpips_linear, lpips_region, lipnet_weights, raft_weights, amt_weights, pips_weights,
             transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
-            paper, plot, fmt, out, nlmd_normalise, lmd_size, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
+            paper, plot, fmt, out, nlmd_normalise, lmd_size, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces,
+            no_face_check, workers, no_cache, cache_dir, device, batch_size, cluster) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
     from pathlib import Path
@@ -164,7 +209,19 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
         raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
     opt.check_weights(syncnet_weights=syncnet_weights, inception_weights=inception_weights, i3d_weights=i3d_weights,
                       arcface_weights=arcface_weights, lpips_weights=lpips_weights, lpips_linear=lpips_linear,
-                      lipnet_weights=lipnet_weights)
+                      lipnet_weights=lipnet_weights, s3fd_weights=s3fd_weights,
+                      raft_weights=raft_weights, amt_weights=amt_weights, pips_weights=pips_weights)
+    for flag, given in (("--fid-reference", fid_reference), ("--fid-stats-out", fid_stats_out)):
+        if given is not None and not inception_weights:
+            raise UsageError(f"{flag} needs --inception-weights (FID's network)")
+    fid_stats = None
+    if fid_reference is not None:
+        from msi.metrics.fid import load_stats
+
+        try:
+            fid_stats = load_stats(fid_reference)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--fid-reference {fid_reference}: {exc}") from None
     for flag, given in (("--ladder", ladder), ("--sensitivity-plot", sensitivity_plot),
                         ("--sensitivity-out", sensitivity_out)):
         if given is not None and not sensitivity:
@@ -174,13 +231,16 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
     outputs.check_file(sensitivity_plot, "--sensitivity-plot")
     outputs.check_file(sensitivity_out, "--sensitivity-out")
     if sensitivity:
-        from msi.sensitivity import parse_ladder
+        from msi.comparison.sensitivity import parse_ladder
 
         rungs = parse_ladder(ladder)
     workers = opt.check_workers(workers)
+    device = check_device(device, batch_size, any((syncnet_weights, inception_weights, i3d_weights, arcface_weights,
+                                                    lpips_weights, lipnet_weights)))
+    check_cluster(cluster, workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
-    from msi.compare import iter_compare, parse_methods, rows_frame, summarize
+    from msi.comparison.compare import iter_compare, parse_methods, rows_frame, summarize
     from msi.metrics.column import CompareSettings
     from msi.report.tables import format_table, read_paper_table
 
@@ -196,7 +256,7 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
     if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):
         raise UsageError(f"--truth {truth}: not a folder")
     paper_table = read_paper_table(paper) if paper else None
-    from msi.compare import list_videos
+    from msi.comparison.compare import list_videos
 
     videos = {n: list_videos(d) for n, d in dirs.items()}
     empty = [n for n, v in videos.items() if not v]
@@ -227,21 +287,53 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
             "pips": pips_weights}
 
     def run(folders):  # the ladder of --sensitivity reruns the same comparison on re-encoded copies
-        from msi.compare import compare_methods
+        from msi.comparison.compare import compare_methods
 
         return compare_methods(folders, truth_dir, syncnet_weights, settings, workers, cache, csettings,
-                               weights=nets, reference=reference, resamples=resamples)
+                               weights=nets, reference=reference, resamples=resamples, device=device,
+                               batch_size=batch_size, fid_reference=fid_stats, cluster=cluster)
 
-    stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets)
+    from msi.comparison.provenance import provenance, run_provenance
+
+    made_by = provenance(TABLE_COLUMNS.values(), settings, csettings, device, nets, syncnet_weights, fid_reference)
+    stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets,
+                          device=device, batch_size=batch_size, cluster=cluster)
     done: list[dict] = []
+    import sys
+
+    from tqdm import tqdm
+
+    # per video, with an ETA, as msi score shows it; only on a terminal (in logs it would be noise)
+    bar = tqdm(total=sum(map(len, videos.values())), unit="video", desc="msi compare", file=sys.stderr,
+               disable=True if quiet else None, dynamic_ncols=True)
+    import time
+
+    written_at = time.monotonic()
     try:
         for row in stream:
             done.append(row)
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished videos' rows go to --out
-        raise Interrupted(_keep(done, dirs, truth_dir, out, cache)) from None
+            if row["method"] is not None:
+                bar.update(1)
+                if out and time.monotonic() - written_at > 1.0:  # finished rows on disk as they come:
+                    _keep(done, dirs, truth_dir, out, cache, run_provenance(made_by), bar.total)  # even SIGKILL keeps them
+                    written_at = time.monotonic()
+    except KeyboardInterrupt:
+        bar.close()  # Ctrl-C or SIGTERM: the finished videos' rows go to --out
+        raise Interrupted(_keep(done, dirs, truth_dir, out, cache, run_provenance(made_by))) from None
     finally:
+        bar.close()
         stream.close()  # terminates the worker processes when stopped early
-    per_video = rows_frame(done, dirs, truth_dir, reference, resamples)
+    if fid_stats_out:
+        from msi.comparison.compare import write_fid_stats
+
+        try:
+            for p in write_fid_stats(done, fid_stats_out):
+                if not quiet:
+                    click.echo(f"msi compare: FID statistics (pytorch-fid's format): {p}", err=True)
+        except OSError as exc:
+            raise outputs.write_failed(fid_stats_out, exc) from None
+    per_video = rows_frame(done, dirs, truth_dir, reference, resamples, fid_stats)
+    per_video["provenance"] = run_provenance(made_by)
     for _, r in per_video.iterrows():
         if isinstance(r["error"], str):
             click.echo(f"msi: error: {r['path']}: {r['error']}", err=True)
@@ -259,9 +351,9 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
     if sensitivity:
         sens, marks, summary = _sensitivity(dirs, per_video, summary, run, rungs, reference, workers,
                                             opt.cache_setting(no_cache, cache_dir), quiet)
-    click.echo(format_table(summary, fmt, paper_table, per_video, marks), nl=False)
+    click.echo(format_table(summary, fmt, paper_table, per_video, marks, made_by), nl=False)
     if sens is not None and fmt == "md":
-        from msi.sensitivity import LEGEND, format_sensitivity
+        from msi.comparison.sensitivity import LEGEND, format_sensitivity
 
         click.echo(f"\n{LEGEND}\n\nEncoding sensitivity (mean change over videos, 95% CI):\n")
         click.echo(format_sensitivity(sens, summary, reference), nl=False)
@@ -281,7 +373,7 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
 
 def _sensitivity(dirs, per_video, summary, run, rungs, reference, workers, cache, quiet):
     """The ladder's pass: (sensitivity rows, cell marks, summary + ``within_encoding_effect``)."""
-    from msi.sensitivity import MARK, flags, run_ladder, sensitivity_table
+    from msi.comparison.sensitivity import MARK, flags, run_ladder, sensitivity_table
 
     by_rung, notes = run_ladder(dirs, per_video, run, rungs, workers, cache, progress=not quiet)
     for rung, df in by_rung.items():
@@ -307,23 +399,25 @@ def _write_sensitivity(sens, out: str) -> None:
 
 
 def _plot_sensitivity(sens, summary, reference, path: str) -> None:
-    from msi.sensitivity import plot_sensitivity
+    from msi.comparison.sensitivity import plot_sensitivity
 
     plot_sensitivity(sens, summary, reference, path)
 
 
-def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool | str) -> str:
+def _keep(done: list[dict], dirs: dict, truth_dir, out: str | None, cache: bool | str, made_by: str = "",
+          total: int | None = None) -> str:
     """Write the rows of the videos that finished before an interrupt to ``out``; the one line
     saying so (:func:`msi.cli.outputs.kept_line`)."""
-    from msi.compare import list_videos, rows_frame
+    from msi.comparison.compare import list_videos, rows_frame
 
     # truth rows carry only features; the set metrics (FID, FVD) need every video: not computed
     rows = [{k: v for k, v in r.items() if k != "features"} for r in done if r["method"] is not None]
-    total = sum(len(list_videos(d)) for d in dirs.values())
+    if total is None:
+        total = sum(len(list_videos(d)) for d in dirs.values())
     failed = None
     if out and rows:
         try:
-            _write_rows(rows_frame(rows, dirs, truth_dir), out)
+            _write_rows(rows_frame(rows, dirs, truth_dir).assign(provenance=made_by), out)
         except (OSError, ValueError, ImportError) as exc:
             failed = outputs.write_failed(out, exc)
     return outputs.kept_line(len(rows), total, "video", [out], failed, cache)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from msi.cli import options as opt
+from msi.cli.compare import check_cluster, check_device, device_options
 from msi.errors import EXIT_FAILED, EXIT_OK, Interrupted, UsageError
 
 EPILOG = """\b
@@ -45,8 +46,11 @@ examples:
 @opt.tracking_options()
 @opt.workers_option("work on N videos in parallel")
 @opt.cache_options(cache_dir=True)
+@device_options
+@opt.cluster_option()
 def command(methods, rows, out, truth, reference, syncnet_weights, preview_size, portable, title, quiet,
-            resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir) -> int:
+            resample_fps, max_side, max_faces, no_face_check, workers, no_cache, cache_dir, device, batch_size,
+            cluster) -> int:
     """Self-contained HTML report: every method's videos in sync, per-window MSI, mouth opening
     against the truth, worst windows one click away, vertical slices; the compare table on top."""
     import sys
@@ -59,6 +63,8 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
         raise UsageError("give either NAME=DIR... (scored like msi compare) or --rows FILE, not both")
     opt.check_resample(resample_fps)
     workers = opt.check_workers(workers)
+    device = check_device(device, batch_size, syncnet_weights is not None)
+    check_cluster(cluster, workers)
     preview_size = PREVIEW_SIDE if preview_size is None else preview_size
     if preview_size < 16:
         raise UsageError(f"--preview-size must be at least 16 px, got {preview_size}")
@@ -69,7 +75,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
     if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):
         raise UsageError(f"--truth {truth}: not a folder")
     truth_dir = (truth if is_url(truth) else Path(truth)) if truth else None
-    from msi.compare import list_videos
+    from msi.comparison.compare import list_videos
     from msi.settings import Settings
 
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
@@ -79,9 +85,14 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
         from msi.report.build import read_rows
 
         per_video = read_rows(rows)
+        if "provenance" in per_video:  # rows of other weights or options never share a table
+            from msi.comparison.provenance import same_provenance
+
+            if (mixed := same_provenance(per_video["provenance"])) is not None:
+                raise UsageError(f"--rows {rows}: {mixed}")
         names = list(dict.fromkeys(per_video["method"]))
     else:
-        from msi.compare import parse_methods
+        from msi.comparison.compare import parse_methods
         from msi.report.build import score_methods
 
         dirs = parse_methods(methods)
@@ -95,7 +106,8 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
             print(f"msi report: scoring {sum(len(list_videos(d)) for d in dirs.values())} videos "
                   "(msi compare's columns) ...", file=sys.stderr)
         try:
-            per_video = score_methods(dirs, truth_dir, syncnet_weights, settings, workers, cache, progress=not quiet)
+            per_video = score_methods(dirs, truth_dir, syncnet_weights, settings, workers, cache, progress=not quiet,
+                                      device=device, batch_size=batch_size, cluster=cluster)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the report is written whole or not at all
             raise Interrupted(_kept(out, cache)) from None
     if reference is not None and reference not in names:

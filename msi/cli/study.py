@@ -77,7 +77,7 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
 
     from msi.study.make import match_videos, make_study
 
-    from msi.compare import parse_methods
+    from msi.comparison.compare import parse_methods
 
     folders = parse_methods(methods)
     from msi.cli import outputs

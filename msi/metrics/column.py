@@ -10,6 +10,7 @@ share it, and a video whose audio or truth is never asked for never decodes them
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
@@ -54,7 +55,7 @@ class Metric:
     ``level="set"`` is for metrics with one value per method (FID, FVD): ``compute(context)``
     then returns {column name: that video's feature rows (n, d)} (computed where the video is,
     in a worker), and ``reduce(rows, reference_rows)`` turns the pooled rows of every video of a
-    method and of the reference set into the column's value (:mod:`msi.compare` pools them and
+    method and of the reference set into the column's value (:mod:`msi.comparison.compare` pools them and
     adds the bootstrap interval over videos). ``min_items``: fewest pooled rows for a value.
     """
 
@@ -85,7 +86,8 @@ class VideoContext:
     ``timestamps`` (or None) and ``warnings`` (``msi.acquire.Landmarks``); ``score(tracked)`` ->
     ``msi.score.ScoreResult``; ``audio()`` -> ``msi.io.audio.Audio``; ``frames()`` -> a fresh
     iterator over the decoded RGB frames; ``frame_rate()`` -> the container's frame rate.
-    A loader that fails raises the same error at every later use (nothing is tracked twice).
+    A loader that fails raises the same error at every later use (nothing is tracked twice),
+    also when columns run in threads (``msi compare`` runs them side by side on one decode).
     """
 
     def __init__(self, path: str, *, settings: Any, options: CompareSettings = CompareSettings(),
@@ -105,13 +107,16 @@ class VideoContext:
                          "frame_rate": frame_rate, "frame_size": frame_size or self._probe_size}
         self._frames = frames
         self._done: dict[str, tuple[bool, Any]] = {}
+        self._locks = {key: threading.Lock() for key in self._loaders}
 
     def _get(self, key: str) -> Any:
         if key not in self._done:
-            try:
-                self._done[key] = (True, self._loaders[key]())
-            except Exception as exc:  # kept and raised again: a failed load is not retried
-                self._done[key] = (False, exc)
+            with self._locks[key]:  # one load, however many columns ask at once
+                if key not in self._done:
+                    try:
+                        self._done[key] = (True, self._loaders[key]())
+                    except Exception as exc:  # kept and raised again: a failed load is not retried
+                        self._done[key] = (False, exc)
         ok, value = self._done[key]
         if not ok:
             raise value

@@ -70,15 +70,89 @@ def fid(frames_features: np.ndarray, reference_features: np.ndarray) -> float:
     return frechet_distance(frames_features, reference_features, ddof=1)
 
 
+# ----------------------------------------------------------------------------- pytorch-fid's statistics files
+
+
+def feature_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(μ, Σ) of feature rows (n, d) as pytorch-fid's ``calculate_activation_statistics``: the
+    mean and the sample covariance (``np.cov(rowvar=False)``, n − 1)."""
+    a = np.asarray(features, np.float64)
+    return a.mean(0), np.cov(a, rowvar=False)
+
+
+def frechet_from_stats(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
+    """d² = ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr (Σ₁Σ₂)^½ from two Gaussians' parameters, for a
+    reference given as statistics only (pytorch-fid's ``.npz``). tr (Σ₁Σ₂)^½ = tr (Σ₁^½ Σ₂ Σ₁^½)^½,
+    from symmetric eigendecompositions (exact; pytorch-fid uses ``scipy.linalg.sqrtm``)."""
+    mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
+    s1, s2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
+    if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (len(mu1), len(mu1)):
+        raise ValueError(f"statistics of shapes {mu1.shape}/{s1.shape} and {mu2.shape}/{s2.shape} do not match")
+    w, v = np.linalg.eigh((s1 + s1.T) / 2)
+    root = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    m = root @ s2 @ root
+    e = np.linalg.eigvalsh((m + m.T) / 2)
+    return float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(e, 0, None)).sum())
+
+
+def stats_root(sigma: np.ndarray) -> np.ndarray:
+    """Σ^½ of a covariance (symmetric eigendecomposition, negative rounding clipped)."""
+    s = np.asarray(sigma, np.float64)
+    w, v = np.linalg.eigh((s + s.T) / 2)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def frechet_to_stats(features: np.ndarray, mu: np.ndarray, sigma: np.ndarray, root: np.ndarray | None = None) -> float:
+    """d² of feature rows (n, d) (sample covariance, as pytorch-fid) against fixed statistics
+    (μ, Σ), ``root`` = Σ^½ (:func:`stats_root`, computed once for many calls, e.g. a bootstrap).
+    With centred rows A, tr (Σ^½ Σ_a Σ^½)^½ = ‖A Σ^½‖_* / √(n − 1) (nuclear norm): an n × d
+    SVD, not a d × d eigendecomposition, when n ≤ d."""
+    a = np.asarray(features, np.float64)
+    n, d = a.shape
+    if n < 2:
+        return math.nan
+    mean = a.mean(0)
+    A = a - mean
+    if n - 1 > d:
+        return frechet_from_stats(mean, A.T @ A / (n - 1), mu, sigma)
+    root = stats_root(sigma) if root is None else root
+    tr_sqrt = float(np.linalg.svd(A @ root, compute_uv=False).sum() / math.sqrt(n - 1))
+    mu = np.asarray(mu, np.float64)
+    return float(np.sum((mean - mu) ** 2) + np.sum(A * A) / (n - 1) + np.trace(np.asarray(sigma, np.float64))
+                 - 2 * tr_sqrt)
+
+
+def save_stats(path, features: np.ndarray) -> None:
+    """Write the statistics of feature rows as pytorch-fid does (``save_fid_stats``): an ``.npz``
+    with ``mu`` (d,) and ``sigma`` (d, d)."""
+    mu, sigma = feature_stats(features)
+    np.savez_compressed(path, mu=mu, sigma=sigma)
+
+
+def load_stats(path) -> tuple[np.ndarray, np.ndarray]:
+    """(μ, Σ) from a pytorch-fid statistics file (``mu``, ``sigma``); ValueError naming what is
+    wrong otherwise."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            mu, sigma = np.asarray(z["mu"], np.float64), np.asarray(z["sigma"], np.float64)
+    except KeyError as exc:
+        raise ValueError(f"no {exc} array (pytorch-fid's statistics hold 'mu' and 'sigma')") from None
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"not an .npz file ({type(exc).__name__})") from None
+    if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
+        raise ValueError(f"mu {mu.shape} and sigma {sigma.shape} are not (d,) and (d, d)")
+    return mu, sigma
+
+
 # ----------------------------------------------------------------------------- the registration
 
 
 def _features(ctx) -> dict:
-    from msi.metrics.networks import network
-    from msi.networks.inception import inception_features
+    from msi.metrics.networks import batch_size, network
+    from msi.networks.inception import BATCH, inception_features
 
     frames = itertools.islice(ctx.frames(), 0, None, max(1, ctx.options.fid_step))
-    return {"fid": inception_features(network("inception", ctx.weights["inception"]), frames)}
+    return {"fid": inception_features(network("inception", ctx.weights["inception"]), frames, batch_size(BATCH))}
 
 
 METRIC = Metric((Column("fid", "FID", -1, ("inception",), "{:.2f}",

@@ -40,8 +40,11 @@ def lpips_distance(net, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     :class:`msi.networks.lpips.LPIPSNet`."""
     import torch
 
+    from msi.networks.device import device_of
+
+    dev = device_of(net)
     with torch.inference_mode():
-        return net(to_input(a), to_input(b)).numpy().astype(np.float64)
+        return net(to_input(a).to(dev), to_input(b).to(dev)).cpu().numpy().astype(np.float64)
 
 
 def video_lpips(net, pairs: Iterable[tuple[np.ndarray, np.ndarray]], batch: int = BATCH) -> float:
@@ -106,9 +109,9 @@ def _pairs(ctx):
 
 
 def _column(ctx) -> dict[str, float]:
-    from msi.metrics.networks import network
+    from msi.metrics.networks import batch_size, network
 
-    value = video_lpips(network("lpips", ctx.weights["lpips"]), _pairs(ctx))
+    value = video_lpips(network("lpips", ctx.weights["lpips"]), _pairs(ctx), batch_size(BATCH))
     if math.isnan(value):
         where = "with the truth's face (at least 32 px)" if ctx.options.lpips_region == "face" else "paired with the truth"
         ctx.note(f"LPIPS: no frame {where}")

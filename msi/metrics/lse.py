@@ -4,24 +4,36 @@ torch (:mod:`msi.metrics.syncnet` does, and is the only module that does)."""
 from __future__ import annotations
 
 import os
+import threading
 
 from msi.errors import MSIError
 from msi.metrics.column import Column, Metric
 
-_NETS: dict[str, object] = {}
+_NETS: dict[tuple, object] = {}
+_LOCK = threading.Lock()
 
 
 def syncnet(weights):
     """SyncNet loaded once per process (weights path -> net); a loaded net passes through."""
     if not isinstance(weights, (str, os.PathLike)):
         return weights
-    key = str(weights)
+    from msi.metrics.networks import _RUN
+
+    key = (str(weights), _RUN["device"])
+    with _LOCK:  # columns run in threads: two asking at once load it once
+        return _load(key)
+
+
+def _load(key: tuple):
     if key not in _NETS:
         try:
             from msi.metrics.syncnet import load_syncnet  # the only place torch enters msi
         except ImportError as exc:
             raise MSIError(f"LSE-C/LSE-D need PyTorch ({exc}); install it: pip install 'stableface[sync]'") from None
-        _NETS[key] = load_syncnet(key)
+        from msi.metrics.networks import _RUN
+        from msi.networks.device import place
+
+        _NETS[key] = place(load_syncnet(key[0]), key[1])
     return _NETS[key]
 
 
@@ -34,7 +46,7 @@ def _columns(ctx) -> dict[str, float]:
     else:
         from msi.metrics.syncnet import video_sync
 
-        s = video_sync(ctx.path, syncnet(ctx.syncnet_weights), ctx.landmarks, ctx.fps)
+        s = video_sync(ctx.path, syncnet(ctx.syncnet_weights), ctx.landmarks, ctx.fps, ctx.frames())
     ctx.notes.extend(s.notes)
     return {"lse_c": s.lse_c, "lse_d": s.lse_d, "lse_offset": float(s.offset)}
 

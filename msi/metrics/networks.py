@@ -4,6 +4,7 @@ are given, so ``msi compare`` without those options imports neither torch nor on
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any, Callable
 
 from msi.errors import BadWeights
@@ -34,6 +35,9 @@ LOADERS = {
     "pips": "msi.networks.pips2:load_pips2",
 }
 _NETS: dict[tuple[str, str], Any] = {}
+_LOCK = threading.RLock()
+#: This process's device and batch size (:func:`use_device`).
+_RUN: dict[str, Any] = {"device": "cpu", "batch_size": None}
 
 
 def _loader(kind: str) -> Callable[[str], Any]:
@@ -52,15 +56,34 @@ def _loader(kind: str) -> Callable[[str], Any]:
 def network(kind: str, weights: Any) -> Any:
     """The ``kind`` network (a key of :data:`WEIGHTS`) for ``weights``: a path, or a tuple of
     paths (None: the loader's default) for a network read from several files (LPIPS: trunk and
-    linear layers), loaded once per process; anything else is already a network."""
+    linear layers), loaded once per process and placed on the process's device
+    (:func:`use_device`); anything else is already a network."""
     files = weights if isinstance(weights, tuple) else (weights,)
     if not files or not all(isinstance(f, (str, os.PathLike)) or f is None for f in files) or files[0] is None:
         return weights
-    key = (kind, tuple(None if f is None else str(f) for f in files))
-    if key not in _NETS and kind in EXPECTED:  # garbage is told before torch is imported
-        for f in key[1]:
-            if f is not None:
-                check_torch_file(f, kind)
-    if key not in _NETS:
-        _NETS[key] = _loader(kind)(*key[1])
+    key = (kind, tuple(None if f is None else str(f) for f in files), _RUN["device"])
+    with _LOCK:  # columns run in threads: two asking at once load it once
+        if key not in _NETS:
+            if kind in EXPECTED:  # garbage is told before torch is imported
+                for f in key[1]:
+                    if f is not None:
+                        check_torch_file(f, kind)
+            from msi.networks.device import place
+
+            net = _loader(kind)(*key[1])
+            if kind == "arcface" and _RUN["device"].startswith("cuda"):
+                net.use_cuda(_RUN["device"])
+            _NETS[key] = place(net, _RUN["device"])
     return _NETS[key]
+
+
+def use_device(device: str = "cpu", batch_size: int | None = None) -> None:
+    """Where this process's networks run (a device :func:`msi.networks.device.resolve_device`
+    returned) and how many frames, clips or pairs each forward takes (None: each network's own
+    default). ``msi compare`` sets it in every process that computes columns."""
+    _RUN.update(device=device, batch_size=batch_size)
+
+
+def batch_size(default: int) -> int:
+    """The batch size of this run (``--batch-size``), else ``default``."""
+    return _RUN["batch_size"] or default

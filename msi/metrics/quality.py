@@ -1,7 +1,7 @@
 """Image-quality metrics reported beside MSI: SSIM, PSNR (full reference) and CPBD (no reference).
 
 Pure functions of arrays (uint8 frames in, numbers out); decoding videos is the caller's job
-(:mod:`msi.compare`). StableFace (Ling et al., arXiv:2208.13717) reports SSIM and CPBD in its
+(:mod:`msi.comparison.compare`). StableFace (Ling et al., arXiv:2208.13717) reports SSIM and CPBD in its
 Tables II and V; these are the standard definitions the talking-face literature uses.
 """
 from __future__ import annotations

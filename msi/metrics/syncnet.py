@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import numpy as np
 import torch
@@ -154,7 +155,10 @@ def sync_scores(net: SyncNet, crops: np.ndarray, audio: np.ndarray, sample_rate:
     if crops.ndim != 4 or crops.shape[1:] != (FACE_SIZE, FACE_SIZE, 3):
         raise ValueError(f"crops must be (T, 224, 224, 3), got {crops.shape}")
     bgr = crops[..., ::-1] if channel_order == "rgb" else crops
-    mfcc = torch.from_numpy(mfcc_features(audio, sample_rate).astype(float)).float()[None, None]  # (1,1,13,N)
+    from msi.networks.device import device_of
+
+    dev = device_of(net)  # inputs go where the network is (msi.networks.device)
+    mfcc = torch.from_numpy(mfcc_features(audio, sample_rate).astype(float)).float()[None, None].to(dev)  # (1,1,13,N)
     n = min(len(bgr), math.floor(len(audio) / (sample_rate / SYNC_FPS)))
     last = n - WINDOW
     if last < 1:
@@ -166,7 +170,7 @@ def sync_scores(net: SyncNet, crops: np.ndarray, audio: np.ndarray, sample_rate:
         idx = range(i, min(last, i + batch_size))
         # (B, 3, 5, 224, 224) float: channels first, time second (as the reference's transpose)
         vid = np.stack([bgr[v:v + WINDOW] for v in idx]).transpose(0, 4, 1, 2, 3)
-        im_feat.append(net.forward_lip(torch.from_numpy(np.ascontiguousarray(vid, dtype=np.float64)).float()))
+        im_feat.append(net.forward_lip(torch.from_numpy(np.ascontiguousarray(vid, dtype=np.float64)).float().to(dev)))
         aud = torch.cat([mfcc[:, :, :, v * MFCC_PER_FRAME:v * MFCC_PER_FRAME + 20] for v in idx], 0)
         cc_feat.append(net.forward_aud(aud))
     im = torch.cat(im_feat, 0)
@@ -183,7 +187,7 @@ def sync_scores(net: SyncNet, crops: np.ndarray, audio: np.ndarray, sample_rate:
         notes.append(f"audio ({len(audio) / sample_rate:.2f} s) and video ({len(bgr) / SYNC_FPS:.2f} s) "
                      "differ in length: scored on the common part")
     return SyncResult(lse_c=float(conf), lse_d=float(minval), offset=int(vshift - minidx),
-                      windows=len(im), mean_dists=mdist.numpy(), notes=notes)
+                      windows=len(im), mean_dists=mdist.cpu().numpy(), notes=notes)
 
 
 # ----------------------------------------------------------------------------- crops and resampling
@@ -234,9 +238,12 @@ def resample_indices(n_frames: int, fps: float, target: float = SYNC_FPS) -> np.
     return np.minimum(np.round(np.arange(n_out) * fps / target).astype(int), n_frames - 1)
 
 
-def video_sync(path: str | os.PathLike, net: SyncNet, landmarks: np.ndarray, fps: float) -> SyncResult:
+def video_sync(path: str | os.PathLike, net: SyncNet, landmarks: np.ndarray, fps: float,
+               frames: Iterable[np.ndarray] | None = None) -> SyncResult:
     """LSE-C / LSE-D of a video file: frames resampled to 25 fps and audio to 16 kHz mono for the
-    user (noted in ``notes``), face crops from ``landmarks`` (T, N, 2|3) tracked at ``fps``."""
+    user (noted in ``notes``), face crops from ``landmarks`` (T, N, 2|3) tracked at ``fps``.
+    ``frames``: the video's decoded frames when the caller already decodes it (``msi compare``
+    shares one decode between its columns); default: decoded here."""
     from msi.io.audio import read_audio
     from msi.io.video import iter_frames
 
@@ -254,7 +261,7 @@ def video_sync(path: str | os.PathLike, net: SyncNet, landmarks: np.ndarray, fps
     for k, j in enumerate(idx):
         wanted.setdefault(int(j), []).append(k)
     crops = np.zeros((len(idx), FACE_SIZE, FACE_SIZE, 3), np.uint8)
-    for j, frame in enumerate(iter_frames(path)):
+    for j, frame in enumerate(iter_frames(path) if frames is None else frames):
         if j in wanted:
             c = crop_face(frame, *track[j])
             for k in wanted[j]:

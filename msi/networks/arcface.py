@@ -33,6 +33,14 @@ class ArcFace:
     input_mean: float
     input_std: float
 
+    def use_cuda(self, device: str) -> None:
+        """Run on a CUDA device when this onnxruntime has the CUDA provider (else the CPU stays)."""
+        import onnxruntime
+
+        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+            index = int(device.partition(":")[2] or 0)
+            self.session.set_providers(["CUDAExecutionProvider", "CPUExecutionProvider"], [{"device_id": index}, {}])
+
     def embed(self, faces: np.ndarray | Iterable[np.ndarray], batch: int = BATCH) -> np.ndarray:
         """Embeddings (N, d, float32) of aligned RGB ``uint8`` faces (N, S, S, 3), ``batch`` per call."""
         faces = np.asarray(faces) if not isinstance(faces, np.ndarray) else faces

@@ -60,16 +60,19 @@ def clips_of(frames: Iterable[np.ndarray], clip_frames: int = CLIP_FRAMES) -> It
 def i3d_features(net, clips: Iterable[np.ndarray], batch: int = BATCH) -> np.ndarray:
     """Features (n_clips, d, float32) of ``uint8`` clips (T, H, W, 3), ``batch`` clips per call of
     ``net(x, rescale=True, resize=True, return_features=True)`` with x (B, 3, T, H, W) ``uint8``."""
+    from msi.networks.device import device_of
+
+    dev = device_of(net)  # the clips go where the network is (msi.networks.device)
     out: list[np.ndarray] = []
     buf: list[np.ndarray] = []
 
     def run() -> None:
-        x = torch.from_numpy(np.stack(buf)).permute(0, 4, 1, 2, 3).contiguous()  # [B, c, t, h, w]
+        x = torch.from_numpy(np.stack(buf)).to(dev).permute(0, 4, 1, 2, 3).contiguous()  # [B, c, t, h, w]
         y = net(x, **DETECTOR_KWARGS)
         if not isinstance(y, torch.Tensor) or y.ndim != 2 or y.shape[0] != len(buf):
             raise BadWeights(f"the I3D returned {getattr(y, 'shape', type(y).__name__)} for {len(buf)} clips, "
                              f"not (clips, features) (expected {EXPECTED})")
-        out.append(y.float().numpy())
+        out.append(y.float().cpu().numpy())
         buf.clear()
 
     for c in clips:

@@ -228,6 +228,9 @@ def inception_features(net: FIDInceptionV3, frames: Iterable[np.ndarray], batch:
     pixel / 255 as pytorch-fid's ``ToTensor``, in its contiguous (N, 3, H, W) layout (a
     channels-last view would run other oneDNN kernels, which round differently at ~1e-4 through
     the 94 layers), then :meth:`FIDInceptionV3.forward`."""
-    out = [net(torch.from_numpy(b).permute(0, 3, 1, 2).contiguous().float().div_(255)).numpy()
+    from msi.networks.device import device_of
+
+    dev = device_of(net)  # the frames go where the network is (msi.networks.device)
+    out = [net(torch.from_numpy(b).to(dev).permute(0, 3, 1, 2).contiguous().float().div_(255)).cpu().numpy()
            for b in batches(frames, batch)]
     return np.concatenate(out) if out else np.zeros((0, FEATURES), np.float32)

@@ -84,5 +84,7 @@ def load_lipnet(path: str | os.PathLike) -> LipNet:
 @torch.inference_mode()
 def read_lips(net: LipNet, crops_bgr: np.ndarray) -> np.ndarray:
     """Class scores (T, 28) of one video's mouth crops (T, 64, 128, 3) BGR ``uint8``."""
-    x = torch.from_numpy(np.ascontiguousarray(crops_bgr)).float().div_(255.0)
-    return net(x.permute(3, 0, 1, 2)[None])[0].numpy()
+    from msi.networks.device import device_of
+
+    x = torch.from_numpy(np.ascontiguousarray(crops_bgr)).to(device_of(net)).float().div_(255.0)
+    return net(x.permute(3, 0, 1, 2)[None])[0].cpu().numpy()

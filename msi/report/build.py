@@ -8,6 +8,7 @@ the same place stays until the new one replaces it). A folder is only ever repla
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -91,20 +92,32 @@ def read_rows(path: str | os.PathLike):
 
 
 def score_methods(methods: dict, truth_dir=None, syncnet_weights=None, settings=None, workers: int = 1,
-                  cache: bool | str = True, progress: bool = True):
-    """``msi compare``'s per-video rows of every method (:func:`msi.compare.iter_compare`, the same
-    folder expansion and columns), with a progress bar over the videos on stderr."""
+                  cache: bool | str = True, progress: bool = True, device: str = "auto", batch_size: int | None = None,
+                  cluster: str | None = None):
+    """``msi compare``'s per-video rows of every method (:func:`msi.comparison.compare.iter_compare`, the same
+    folder expansion and columns; ``device``, ``batch_size``, ``cluster`` as there), with a progress
+    bar over the videos on stderr."""
     import pandas as pd
     from tqdm import tqdm
 
-    from msi.compare import iter_compare, list_videos
+    from msi.comparison.compare import iter_compare, list_videos
 
     total = sum(len(list_videos(d)) for d in methods.values())
-    rows = [r for r in tqdm(iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache), total=total,
+    kw = {"cluster": cluster} if cluster else {}
+    stream = iter_compare(methods, truth_dir, syncnet_weights, settings, workers, cache, device=device,
+                          batch_size=batch_size, **kw)
+    rows = [r for r in tqdm(stream, total=total,
                             desc="msi report: scoring", unit="video", file=sys.stderr, disable=not progress or None)
             if isinstance(r.get("method"), str)]  # a method's videos (not set-level rows)
     order = {m: i for i, m in enumerate(methods)}
     df = pd.DataFrame(rows)
+    from msi.comparison.provenance import provenance, run_provenance
+    from msi.metrics.registry import TABLE_COLUMNS
+    from msi.comparison.device import resolve_device
+
+    made_by = provenance(TABLE_COLUMNS.values(), settings, device=resolve_device(device, syncnet_weights is not None),
+                         syncnet_weights=syncnet_weights)
+    df["provenance"] = run_provenance(made_by)
     return df.sort_values(["method", "name"], key=lambda c: c.map(order) if c.name == "method" else c,
                           ignore_index=True)
 
@@ -210,7 +223,7 @@ def build_report(rows, out: str | os.PathLike, *, settings=None, cache: bool | s
 
 
 def _write_pages(tmp: Path, plan: Plan, rows, assets: dict, reference: str | None, title: str, settings) -> None:
-    from msi.compare import summarize
+    from msi.comparison.compare import summarize
     from msi.plots.compare import plot_summary
     from msi.metrics.registry import shown_columns
     from msi.report.tables import wide_table
@@ -231,6 +244,11 @@ def _write_pages(tmp: Path, plan: Plan, rows, assets: dict, reference: str | Non
     s = settings
     line = (f"Reference (Wilcoxon): {reference}. Tracker {s.tracker}, windows {s.compat}"
             + (f", resampled to {s.resample_fps:g} fps" if s.resample_fps else "") + ".")
+    made = [p for p in dict.fromkeys(rows["provenance"]) if isinstance(p, str) and p] if "provenance" in rows else []
+    if made:  # what produced the numbers (msi.comparison.provenance): package, tracker, weights, device, options
+        (tmp / "provenance.json").write_text(json.dumps(json.loads(made[0]), indent=1), encoding="utf-8")
+        line += " What produced each number (package, tracker, weights' SHA-256, device, options): provenance.json."
+
     (tmp / "index.html").write_text(summary_page(title, plan, header, table, means, assets,
                                                  warnings_of(plan, assets), figure, line), encoding="utf-8")
     slugs = [u.slug for u in plan.utterances]

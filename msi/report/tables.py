@@ -70,7 +70,8 @@ def wide_table(summary, paper=None, marks: dict | None = None) -> tuple[list[str
     return header, rows
 
 
-def format_table(summary, fmt: str = "md", paper=None, per_video=None, marks: dict | None = None) -> str:
+def format_table(summary, fmt: str = "md", paper=None, per_video=None, marks: dict | None = None,
+                 provenance: dict | None = None) -> str:
     """The summary as ``md`` (Markdown table), ``latex`` (tabular), ``csv`` or ``json`` (tidy rows,
     with the per-video rows under "videos" in JSON); ``marks``: {(method, metric): text} appended
     to those cells of the md/latex table."""
@@ -84,6 +85,8 @@ def format_table(summary, fmt: str = "md", paper=None, per_video=None, marks: di
             doc["videos"] = json.loads(per_video.to_json(orient="records"))
         if paper is not None:
             doc["paper"] = json.loads(paper.to_json(orient="records"))
+        if provenance is not None:  # per column: what produced it (msi.comparison.provenance)
+            doc["provenance"] = {c: p for c, p in provenance.items() if c in set(summary["metric"])}
         return json.dumps(doc, indent=1)
     header, rows = wide_table(summary, paper, marks)
     if fmt == "md":

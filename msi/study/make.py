@@ -55,7 +55,7 @@ def safe_name(name: str) -> str:
 
 def _same_names(folder: Path, found: dict[str, Path]) -> None:
     """Refuse two videos of one folder that pair up under one name (``talk.mp4`` and ``talk.avi``):
-    :func:`msi.compare.list_videos` keeps one of them, and the study would silently drop the other."""
+    :func:`msi.comparison.compare.list_videos` keeps one of them, and the study would silently drop the other."""
     from msi.io.video import VIDEO_EXTENSIONS
 
     kept = set(found.values())
@@ -72,7 +72,7 @@ def match_videos(methods: dict[str, Path]) -> dict[str, dict[str, Path]]:
     a method folder has no video, two of its videos have one name, the methods share none, or two
     shared names would become one utterance (:func:`safe_name`, also compared without case: a
     study folder may go to a case-insensitive disk)."""
-    from msi.compare import list_videos  # the one pairing rule of msi compare
+    from msi.comparison.compare import list_videos  # the one pairing rule of msi compare
     from msi.io.remote import is_url
 
     found = {m: list_videos(d if is_url(d) else Path(d)) for m, d in methods.items()}

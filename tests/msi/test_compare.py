@@ -71,7 +71,7 @@ def truth_dir(talking_clip) -> Path:
 
 @pytest.fixture(scope="module")
 def compared(methods, truth_dir):
-    from msi.compare import compare_methods, summarize
+    from msi.comparison.compare import compare_methods, summarize
 
     per_video = compare_methods(methods, truth_dir=truth_dir)
     return per_video, summarize(per_video, reference="real")
@@ -229,7 +229,7 @@ def test_mean_ci_and_wilcoxon_against_scipy_and_pingouin():
 def test_summary_pairs_by_name():
     import pandas as pd
 
-    from msi.compare import summarize
+    from msi.comparison.compare import summarize
     from msi.metrics.registry import COLUMNS
 
     rng = np.random.default_rng(2)
@@ -251,7 +251,7 @@ def test_summary_pairs_by_name():
 def test_video_without_audio_keeps_its_other_columns(pristine, tmp_path):
     """The real carphone clip has no audio track: MSI, CPBD (and SSIM against itself) are scored,
     the lip-audio cells stay empty with a warning that says why."""
-    from msi.video_columns import video_metrics
+    from msi.comparison.video_columns import video_metrics
 
     row = video_metrics(pristine, truth=pristine)
     assert math.isfinite(row["msi_lip"]) and 0 < row["cpbd"] < 1 and row["ssim"] == pytest.approx(1.0)
@@ -261,7 +261,7 @@ def test_video_without_audio_keeps_its_other_columns(pristine, tmp_path):
 
 
 def test_help_and_library_stay_light():
-    """`msi compare --help` and `import msi.compare` (with FID/FVD/CSIM's modules) load neither torch
+    """`msi compare --help` and `import msi.comparison.compare` (with FID/FVD/CSIM's modules) load neither torch
     nor onnxruntime nor mediapipe nor matplotlib."""
     import subprocess
     import sys
@@ -270,7 +270,7 @@ def test_help_and_library_stay_light():
             "from msi.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    assert main(['compare', '--help']) == 0\n"
-            "import msi.compare, msi.metrics.quality, msi.metrics.lmd, msi.metrics.lipsync\n"
+            "import msi.comparison.compare, msi.metrics.quality, msi.metrics.lmd, msi.metrics.lipsync\n"
             "import msi.metrics.fid, msi.metrics.fvd, msi.metrics.csim, msi.metrics.networks\n"
             "heavy = [m for m in ('torch', 'mediapipe', 'matplotlib', 'onnxruntime', 'onnx') if m in sys.modules]\n"
             "assert not heavy, heavy\n")

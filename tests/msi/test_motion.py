@@ -117,9 +117,9 @@ def test_cli_reports_motion(frozen_video, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_compare_column(frozen_video):
-    """`msi compare` and msi.video_columns.video_metrics carry mouth_motion like `msi score`."""
+    """`msi compare` and msi.comparison.video_columns.video_metrics carry mouth_motion like `msi score`."""
     from msi.metrics.registry import COLUMNS
-    from msi.video_columns import video_metrics
+    from msi.comparison.video_columns import video_metrics
     from msi.score import score_video
 
     assert "mouth_motion" in COLUMNS

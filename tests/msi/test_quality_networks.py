@@ -220,7 +220,7 @@ def test_csim_equals_insightface(arcface_file, pristine, distorted, tracked):
     from insightface.model_zoo.arcface_onnx import ArcFaceONNX
     from insightface.utils import face_align
 
-    from msi.video_columns import video_context
+    from msi.comparison.video_columns import video_context
     from msi.io.video import read_frames
     from msi.metrics import csim as identity
     from msi.networks.arcface import load_arcface
@@ -324,7 +324,7 @@ def test_damaged_weights_one_line(methods, inception_file, i3d_file, tmp_path, r
 
 def test_too_few_frames_is_an_empty_cell():
     """Fewer pooled frames than a Fréchet distance needs: NaN and a warning naming the counts."""
-    from msi.compare import set_metric_rows
+    from msi.comparison.compare import set_metric_rows
 
     rng = np.random.default_rng(0)
     feats = {("a", "v1"): {"fid": rng.normal(size=(1, 8)), "fvd": rng.normal(size=(3, 8))},

@@ -29,9 +29,9 @@ def test_compare_help_lists_every_column_with_its_help(run_cli):
 
 
 def test_a_metric_whose_input_is_unusable_is_nan_and_one_warning(pristine):
-    """The policy of :func:`msi.video_columns.run_metric`, on the real clip's context (nothing is
+    """The policy of :func:`msi.comparison.video_columns.run_metric`, on the real clip's context (nothing is
     tracked: the metrics below never ask for the landmarks)."""
-    from msi.video_columns import run_metric, video_context
+    from msi.comparison.video_columns import run_metric, video_context
     from msi.errors import MSIError
     from msi.metrics.column import Column, Metric
     from msi.settings import Settings
@@ -65,7 +65,7 @@ def test_a_metric_whose_input_is_unusable_is_nan_and_one_warning(pristine):
 def test_a_failed_load_is_not_repeated(tmp_path):
     """A context part that fails (here: the video does not exist) raises the same error again
     without loading a second time."""
-    from msi.video_columns import video_context
+    from msi.comparison.video_columns import video_context
     from msi.errors import MSIError
     from msi.settings import Settings
 

@@ -341,7 +341,7 @@ def test_redaction_of_urls_in_text():
 
 @pytest.mark.slow
 def test_compare_takes_folder_urls_and_pairs_their_videos_by_name(s3):
-    from msi.compare import list_videos, parse_methods
+    from msi.comparison.compare import list_videos, parse_methods
     from msi.errors import UsageError
 
     dirs = parse_methods([f"ours=s3://{BUCKET}/clips", f"s3://{BUCKET}/clips/"])

@@ -13,7 +13,7 @@ import pytest
 
 def test_ladder_names_and_resampling():
     from msi.errors import UsageError
-    from msi.sensitivity import LADDER, parse_ladder, resample_indices
+    from msi.comparison.sensitivity import LADDER, parse_ladder, resample_indices
 
     assert [r.name for r in LADDER] == ["crf18", "crf28", "crf35", "half", "fps25"]
     assert [r.name for r in parse_ladder("half, crf35,half")] == ["half", "crf35"]
@@ -37,14 +37,14 @@ def _rows(values: dict[str, list[float]], col: str = "msi_lip") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.mark.slow  # msi.compare's imports (scipy, pandas): ~3 s
+@pytest.mark.slow  # msi.comparison.compare's imports (scipy, pandas): ~3 s
 def test_movement_effect_and_flags_by_hand():
     """Given: a (1.0, 2.0), b (1.1, 2.3). Re-encoded: a (0.8, 1.9), b (1.1, 2.0).
     Δ = -0.2, -0.1, 0.0, -0.3: mean -0.15; |Δ| mean 0.15 = the encoding effect. Method means
     1.5 (a, the reference) and 1.7 (b): |difference| 0.2 > 0.15, not flagged; with b at
     (1.1, 2.1) the difference is 0.1 < 0.15: flagged."""
-    from msi.compare import summarize
-    from msi.sensitivity import LADDER, encoding_effect, flags, format_sensitivity, sensitivity_table
+    from msi.comparison.compare import summarize
+    from msi.comparison.sensitivity import LADDER, encoding_effect, flags, format_sensitivity, sensitivity_table
 
     given = _rows({"a": [1.0, 2.0], "b": [1.1, 2.3]})
     rung = _rows({"a": [0.8, 1.9], "b": [1.1, 2.0]})
@@ -62,7 +62,7 @@ def test_movement_effect_and_flags_by_hand():
 
 
 def test_set_level_columns_move_per_method():
-    from msi.sensitivity import LADDER, sensitivity_table
+    from msi.comparison.sensitivity import LADDER, sensitivity_table
 
     given, rung = _rows({"a": [1, 2], "b": [1, 2]}), _rows({"a": [1, 2], "b": [1, 2]})
     given.attrs["set_metrics"] = [{"method": "a", "metric": "fid", "value": 10.0},
@@ -78,7 +78,7 @@ def test_set_level_columns_move_per_method():
 def test_encodes_keep_audio_halve_size_reach_25_fps_and_are_cached(pristine_frames, tmp_path):
     from msi.io.audio import read_audio
     from msi.io.video import probe, write_video
-    from msi.sensitivity import LADDER, encode_ladder
+    from msi.comparison.sensitivity import LADDER, encode_ladder
 
     t = np.arange(int(16000 * 36 / 30)) / 16000
     src = write_video(tmp_path / "in" / "clip.mp4", pristine_frames[:36], fps=30, audio=0.3 * np.sin(2 * np.pi * 220 * t),

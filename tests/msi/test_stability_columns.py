@@ -17,7 +17,7 @@ FLICKERS = (0, 3, 6, 12)  # brightness alternating +-a grey levels
 
 
 def _metrics(path, truth=None) -> dict:
-    from msi.video_columns import video_metrics
+    from msi.comparison.video_columns import video_metrics
 
     row = video_metrics(path, truth=truth)
     assert row["error"] is None, row

@@ -276,7 +276,8 @@ def methods(videos, tmp_path) -> dict[str, Path]:
 def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path):
     cache, out = tmp_path / "cache", tmp_path / "rows.csv"
     p = _start(["compare", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"], cache)
-    _wait_until(lambda: _cache_entries(cache) >= 2, p)  # one worker: the first video's row is done
+    # one worker, one job per utterance (x: a/x and b/x, then y): a third entry means x's rows are done
+    _wait_until(lambda: _cache_entries(cache) >= 3, p)
     rc, err = _stop(p)
     assert rc == 143
     line = _the_line(err)
@@ -285,13 +286,14 @@ def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path):
                     "their landmarks are in the cache: a rerun tracks only the rest")
     rows = pd.read_csv(out)
     assert 1 <= done < 4 and len(rows) == done and rows["msi_lip"].notna().all()
-    order = [str(methods[m] / f"{v}.mp4") for m in "ab" for v in "xy"]  # one worker: the inputs' order
-    assert list(rows["path"]) == order[:done]
+    # one worker: one job per utterance, in the inputs' order, each job's rows in the methods' order
+    utterances = [str(methods[m] / f"{v}.mp4") for v in "xy" for m in "ab"]
+    assert list(rows["path"]) == utterances[:done]
     r = _run(["compare", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"], cache)
     assert r.returncode == 0, r.stderr
     full = pd.read_csv(out)
-    assert list(full["path"]) == order
-    pd.testing.assert_series_equal(full["msi_lip"][:done], rows["msi_lip"], check_names=False)
+    assert list(full["path"]) == [str(methods[m] / f"{v}.mp4") for m in "ab" for v in "xy"]  # the table's order
+    pd.testing.assert_series_equal(full.set_index("path").loc[rows["path"], "msi_lip"], rows.set_index("path")["msi_lip"])
 
 
 @pytest.mark.slow

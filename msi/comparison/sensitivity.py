@@ -211,9 +211,9 @@ def run_ladder(methods: dict[str, Path], baseline, compare: Callable[[dict[str, 
                rungs: Sequence[Rung] = LADDER, workers: int = 1, cache: bool | str = True,
                progress: bool = True) -> tuple[dict, list[str]]:
     """Per-video rows of every rung: {rung name: DataFrame like ``baseline``} (``compare(dirs)``
-    is the same ``msi.compare.compare_methods`` call that made ``baseline``, on the re-encoded
+    is the same ``msi.comparison.compare.compare_methods`` call that made ``baseline``, on the re-encoded
     folders), and warnings. Rungs no video needs (25 fps clips and the fps rung) are left out."""
-    from msi.compare import list_videos
+    from msi.comparison.compare import list_videos
 
     listed = {m: list_videos(d) for m, d in methods.items()}
     folder, temporary = encodes_folder(cache)
@@ -278,7 +278,7 @@ def encoding_effect(table) -> dict[str, tuple[float, str]]:
 
 
 def method_differences(summary, reference: str) -> dict[tuple[str, str], float]:
-    """{(method, column): |mean − the reference's mean|} from ``msi.compare.summarize``'s table."""
+    """{(method, column): |mean − the reference's mean|} from ``msi.comparison.compare.summarize``'s table."""
     s = summary.set_index(["method", "metric"])["mean"]
     out = {}
     for (method, metric), v in s.items():

@@ -1,0 +1,328 @@
+"""`msi compare` over its floor, side by side in one run, on a committed recipe of real clips.
+
+Recipe (--size 256): one carphone crop (carphone_pristine.mp4, centre 144x144 square scaled to
+256 px, --frames long) and one synthetic talking clip (espeak-ng speech, --frames / 25 s (at least 1 s) at 25 fps, 256 px,
+:func:`generator.corpus.build.build_clip`), each the truth of two methods: `real` (re-encoded) and
+`shaken` (whole-pixel shifts in [-3, 3]). --size 1080: the carphone clip scaled to 1920x1080
+(--frames-1080 long), the same two methods. Measured, in this order:
+
+1. the bare sum, per distinct video: one decode (frames and audio), one tracking pass, and each
+   column's own computation on those decoded frames (in memory), column by column;
+2. `compare_methods` with a fresh landmark cache (tracks each video once, as the bare sum does);
+3. decodes per file: the same compare with the landmark cache warm, every decoder opened counted;
+4. with networks (--networks; random weights in the official formats, the real architectures:
+   pytorch-fid's InceptionV3 for FID, torchvision's AlexNet + LPIPS v0.1 linear layers, SyncNet):
+   the bare sum with each network's forward on the same decoded frames, compare, and a rerun with
+   the feature cache warm;
+5. `--workers 2` over 1 (landmark cache warm: the columns only), and `--cluster local:2` over
+   `--workers 2` when this build has compare on Dask.
+
+    python benchmarks/bench_compare.py [--sizes 256 1080] [--frames 100] [--frames-1080 30] [--networks]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def make_recipe(root: Path, size: int, frames: int) -> tuple[dict[str, Path], Path]:
+    import cv2
+
+    from msi.io.audio import read_audio
+    from msi.io.samples import sample_path
+    from msi.io.video import probe, read_frames, write_video
+    from msi.plots.slices import shift_frame
+
+    truth = root / "truth"
+    dirs = {m: root / m for m in ("real", "shaken")}
+    for d in (truth, *dirs.values()):
+        d.mkdir(parents=True)
+    src = read_frames(sample_path("carphone_pristine.mp4"))
+    idx = np.arange(frames) % (2 * len(src))
+    idx = np.where(idx >= len(src), 2 * len(src) - 1 - idx, idx)  # back and forth past the end
+    h, w = src.shape[1:3]
+    sq = src[idx][:, :, (w - h) // 2:(w - h) // 2 + h]
+    out = (1920, 1080) if size == 1080 else (size, size)
+    clips = {"carphone": (np.stack([cv2.resize(f, out, interpolation=cv2.INTER_CUBIC) for f in sq]), None, 25.0)}
+    if size != 1080:
+        from generator.corpus.build import build_clip
+
+        c = build_clip(root / "corpus", seconds=max(1.0, frames / 25), seed=0, size=size, name="talk")
+        clips["talk"] = (read_frames(c.video), read_audio(c.video).samples.astype(np.float32) / 32768,
+                         probe(c.video).fps)
+    rng = np.random.default_rng(0)
+    for name, (fr, audio, fps) in clips.items():
+        write_video(truth / f"{name}.mp4", fr, fps=fps, audio=audio, crf=10, threads=1)
+        write_video(dirs["real"] / f"{name}.mp4", fr, fps=fps, audio=audio, threads=1)
+        write_video(dirs["shaken"] / f"{name}.mp4", [shift_frame(f, *rng.integers(-3, 4, 2)) for f in fr], fps=fps,
+                    audio=audio, threads=1)
+    return dirs, truth
+
+
+def network_weights(root: Path) -> dict:
+    """Random weights in the official files: pytorch-fid's InceptionV3 state dict, torchvision's
+    AlexNet + LPIPS v0.1 linear layers, syncnet_python's SyncNet state dict."""
+    import torch
+
+    from msi.metrics.syncnet import SyncNet
+    from msi.networks.inception import FIDInceptionV3
+
+    torch.manual_seed(0)
+    root.mkdir(parents=True, exist_ok=True)
+    torch.save(FIDInceptionV3().state_dict(), root / "pt_inception-random.pth")
+    sys.path.insert(0, str(ROOT / "tests" / "msi"))
+    from torchvision_oracle import import_torchvision
+
+    import_torchvision()
+    import torchvision.models as tv
+
+    torch.save(tv.alexnet(weights=None).state_dict(), root / "alexnet-random.pth")
+    torch.save({f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1) for k, c in enumerate((64, 192, 384, 256, 256))},
+               root / "lin-alex.pth")
+    torch.save(SyncNet().state_dict(), root / "syncnet-random.model")
+    return {"weights": {"inception": str(root / "pt_inception-random.pth"),
+                        "lpips": (str(root / "alexnet-random.pth"), str(root / "lin-alex.pth"))},
+            "syncnet": str(root / "syncnet-random.model")}
+
+
+def bare_sum(dirs: dict[str, Path], truth: Path, nets: dict | None) -> dict:
+    """Seconds of one decode, one tracking pass and each column's computation, per distinct video."""
+    from msi.acquire import get_landmarks
+    from msi.comparison.compare import list_videos
+    from msi.comparison.video_columns import run_metric
+    from msi.io.audio import read_audio
+    from msi.io.video import iter_frames, probe
+    from msi.metrics.column import VideoContext
+    from msi.metrics.registry import SET_METRICS, VIDEO_METRICS
+    from msi.score import score_landmarks
+    from msi.settings import Settings
+
+    settings = Settings()
+    t = collections.Counter()
+    cpu = collections.Counter()  # CPU seconds of this process (all its threads): a loaded machine's wall lies
+    frames_n = collections.Counter()
+    loaded: dict[str, dict] = {}
+
+    def load(path: Path) -> dict:
+        if str(path) in loaded:
+            return loaded[str(path)]
+        t0, c0 = time.perf_counter(), time.process_time()
+        frames = list(iter_frames(path))
+        try:
+            audio = read_audio(path)
+        except Exception as exc:  # noqa: BLE001 - a clip without audio
+            audio = exc
+        t["decode"] += time.perf_counter() - t0
+        cpu["decode"] += time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
+        lm = get_landmarks(path, settings, cache=False)
+        t["track"] += time.perf_counter() - t0
+        cpu["track"] += time.process_time() - c0
+        loaded[str(path)] = {"frames": frames, "audio": audio, "lm": lm, "fps": probe(path).fps}
+        return loaded[str(path)]
+
+    def ctx_of(path: Path, truth_ctx=None) -> VideoContext:
+        d = load(path)
+
+        def audio():
+            if isinstance(d["audio"], Exception):
+                raise d["audio"]
+            return d["audio"]
+
+        return VideoContext(str(path), settings=settings, truth=truth_ctx,
+                            weights=(nets or {}).get("weights"), syncnet_weights=(nets or {}).get("syncnet"),
+                            track=lambda: d["lm"], score=lambda lm: score_landmarks(lm.landmarks, lm.fps, settings),
+                            audio=audio, frames=lambda: iter(d["frames"]), frame_rate=lambda: d["fps"])
+
+    cpu0 = time.process_time()
+    truths = list_videos(truth)
+    for method, folder in dirs.items():
+        for name, path in list_videos(folder).items():
+            tctx = ctx_of(truths[name]) if name in truths else None
+            ctx = ctx_of(path, tctx)
+            t0, c0 = time.perf_counter(), time.process_time()
+            ctx.score
+            t["msi score"] += time.perf_counter() - t0
+            cpu["msi score"] += time.process_time() - c0
+            frames_n["msi score"] += len(loaded[str(path)]["frames"])
+            for metric in (*VIDEO_METRICS, *SET_METRICS):
+                t0, c0 = time.perf_counter(), time.process_time()
+                run_metric(metric, ctx)
+                t[metric.title] += time.perf_counter() - t0
+                cpu[metric.title] += time.process_time() - c0
+                frames_n[metric.title] += len(loaded[str(path)]["frames"])
+    if nets:
+        for name, path in truths.items():  # the reference set's features
+            tctx = ctx_of(path)
+            for metric in SET_METRICS:
+                if all(tctx.has(n) for n in metric.needs):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    run_metric(metric, tctx)
+                    t[metric.title] += time.perf_counter() - t0
+                    cpu[metric.title] += time.process_time() - c0
+                    frames_n[metric.title] += len(loaded[str(path)]["frames"])
+    return {"seconds": dict(t), "cpu_seconds": dict(cpu), "frames": dict(frames_n), "total": sum(t.values()), "cpu": time.process_time() - cpu0,
+            "videos": len(loaded), "video_frames": sum(len(d["frames"]) for d in loaded.values())}
+
+
+CPU = [0.0]
+
+
+def timed_compare(dirs, truth, cache, nets=None, workers=1, cluster=None) -> float:
+    from msi.comparison.compare import compare_methods
+
+    kw = {}
+    if cluster:
+        kw["cluster"] = cluster
+    t0, c0 = time.perf_counter(), time.process_time()
+    df = compare_methods(dirs, truth, syncnet_weights=(nets or {}).get("syncnet"), cache=cache, workers=workers,
+                         weights=(nets or {}).get("weights"), device="cpu", **kw)
+    dt = time.perf_counter() - t0
+    CPU[-1] = time.process_time() - c0  # this process's CPU seconds (workers' not included)
+    bad = df[df["error"].notna()]
+    if len(bad):
+        raise SystemExit(f"compare failed: {bad[['path', 'error']].to_dict('records')}")
+    return dt
+
+
+def decodes_per_file(dirs, truth, cache) -> dict[str, int]:
+    import msi.io.video as video_io
+    from msi.comparison.compare import compare_methods
+
+    opened = collections.Counter()
+    real = video_io.iter_frames
+
+    def counted(path, *a, **k):
+        opened[Path(path).parent.name + "/" + Path(path).name] += 1
+        return real(path, *a, **k)
+
+    video_io.iter_frames = counted
+    try:
+        compare_methods(dirs, truth, cache=cache)
+    finally:
+        video_io.iter_frames = real
+    return dict(opened)
+
+
+def run_size(size: int, frames: int, networks: bool, workers_too: bool, tmp: Path) -> dict:
+    root = tmp / f"s{size}"
+    dirs, truth = make_recipe(root, size, frames)
+    res: dict = {"size": size}
+    bare = bare_sum(dirs, truth, None)
+    first = timed_compare(dirs, truth, str(root / "cache"))
+    res.update(bare=bare, compare=first, ratio_floor=first / bare["total"], compare_cpu=CPU[-1],
+               ratio_cpu=CPU[-1] / bare["cpu"])
+    res["decodes"] = decodes_per_file(dirs, truth, str(root / "cache"))
+    print(report([res]), flush=True)  # what is measured so far (a loaded machine may not finish)
+    if workers_too:
+        one = timed_compare(dirs, truth, str(root / "cache"), workers=1)
+        two = timed_compare(dirs, truth, str(root / "cache"), workers=2)
+        res.update(workers1=one, workers2=two)
+        try:
+            local2 = timed_compare(dirs, truth, str(root / "cache"), cluster="local:2")
+            res["cluster_local2"] = local2
+        except TypeError:
+            res["cluster_local2"] = None  # no compare on Dask in this build
+        print(report([res]), flush=True)
+    if networks:
+        run_networks(res, root)
+    return res
+
+
+def run_networks(res: dict, root: Path) -> None:
+    """The network part of ``res`` on the recipe in ``root`` (landmarks already cached there)."""
+    from msi.comparison.compare import list_videos
+
+    dirs = {m: root / m for m in ("real", "shaken")}
+    truth = root / "truth"
+    assert all(list_videos(d) for d in dirs.values())
+    nets = network_weights(root / "weights")
+    nbare = bare_sum(dirs, truth, nets)
+    cache = str(root / "cache-nets")
+    shutil.copytree(root / "cache", cache, ignore=shutil.ignore_patterns("features"))  # landmarks warm both ways
+    nbare_tracking = nbare["seconds"].get("track", 0.0)
+    ncomp = timed_compare(dirs, truth, cache, nets)
+    ncpu = CPU[-1]
+    warm = timed_compare(dirs, truth, cache, nets)
+    res.update(net_cpu=ncpu, warm_cpu=CPU[-1])
+    # the compare ran with landmarks cached: its floor is the bare sum without tracking
+    floor = nbare["total"] - nbare_tracking
+    res.update(net_bare=nbare, net_compare=ncomp, net_ratio=ncomp / floor, warm=warm, warm_ratio=warm / ncomp)
+
+
+def report(results: list[dict]) -> str:
+    lines = []
+    for r in results:
+        b = r["bare"]
+        per = b["video_frames"]
+        lines.append(f"## {r['size']} px: {b['videos']} distinct videos, {per} frames")
+        lines.append(f"compare (fresh landmark cache) {r['compare']:.1f} s; bare sum {b['total']:.1f} s "
+                     f"(decode {b['seconds'].get('decode', 0):.1f}, track {b['seconds'].get('track', 0):.1f}); "
+                     f"ratio {r['ratio_floor']:.2f}x wall; CPU s {r['compare_cpu']:.1f} / {b['cpu']:.1f} = "
+                     f"{r['ratio_cpu']:.2f}x")
+        lines.append("decodes per file (landmark cache warm): " + json.dumps(r["decodes"], sort_keys=True))
+        lines.append("| column | CPU ms / frame | wall ms / frame |")
+        lines.append("|---|---|---|")
+        for k, v in sorted(b["cpu_seconds"].items(), key=lambda kv: -kv[1]):
+            n = b["frames"].get(k) or (per if k in ("decode", "track") else None)
+            if n and v > 0.0005:
+                lines.append(f"| {k} | {1000 * v / n:.2f} | {1000 * b['seconds'][k] / n:.2f} |")
+        if "workers2" in r:
+            lines.append(f"workers 2 over 1 (landmarks cached): {r['workers2']:.1f} / {r['workers1']:.1f} s = "
+                         f"{r['workers2'] / r['workers1']:.2f}x")
+            if r.get("cluster_local2"):
+                lines.append(f"cluster local:2 over workers 2: {r['cluster_local2']:.1f} / {r['workers2']:.1f} s = "
+                             f"{r['cluster_local2'] / r['workers2']:.2f}x")
+        if "net_compare" in r:
+            nb = r["net_bare"]
+            lines.append(f"with networks: compare {r['net_compare']:.1f} s over the floor + bare forwards "
+                         f"{nb['total'] - nb['seconds'].get('track', 0):.1f} s = {r['net_ratio']:.2f}x; "
+                         f"warm feature cache rerun {r['warm']:.1f} s = {r['warm_ratio']:.3f}x of the first; "
+                         f"CPU s: compare {r['net_cpu']:.1f}, bare {nb['cpu']:.1f} (tracking included there), "
+                         f"warm rerun {r['warm_cpu']:.1f} = {r['warm_cpu'] / r['net_cpu']:.3f}x")
+            for k in ("FID", "LPIPS", "LSE-C/LSE-D/AV offset"):
+                if k in nb["cpu_seconds"] and nb["frames"].get(k):
+                    lines.append(f"  {k}: {nb['frames'][k] / nb['cpu_seconds'][k]:.1f} frames per CPU second "
+                                 f"({nb['frames'][k] / nb['seconds'][k]:.1f} per wall second) on this CPU")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 1080])
+    ap.add_argument("--frames", type=int, default=100)
+    ap.add_argument("--frames-1080", type=int, default=30)
+    ap.add_argument("--networks", action="store_true", help="also the networks, on a 256 px recipe of --net-frames")
+    ap.add_argument("--net-frames", type=int, default=25)
+    ap.add_argument("--workers", action="store_true", help="also --workers 2 over 1 and --cluster local:2")
+    ap.add_argument("--json", default=None, metavar="FILE")
+    a = ap.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["MSI_CACHE_DIR"] = str(Path(tmp) / "default-cache")
+        for size in a.sizes:
+            results.append(run_size(size, a.frames_1080 if size == 1080 else a.frames, False,
+                                    a.workers and size != 1080, Path(tmp)))
+            print(report(results[-1:]), flush=True)
+        if a.networks:
+            results.append(run_size(256, a.net_frames, True, False, Path(tmp) / "networks"))
+            print(report(results[-1:]), flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

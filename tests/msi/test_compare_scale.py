@@ -1,0 +1,432 @@
+"""`msi compare` at the scale of a test set: one shared decode per video for every frame column,
+each truth decoded once per run, and the numbers those decodes give equal to the columns' own
+functions on independently decoded frames."""
+from __future__ import annotations
+
+import collections
+import math
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# ----------------------------------------------------------------------------- the shared decode, alone
+
+
+def _counting(n: int, opened: list):
+    def open_frames():
+        opened.append(1)
+        for k in range(n):
+            yield np.full((2, 2, 3), k, np.uint8)
+    return open_frames
+
+
+def test_shared_decode_one_decoder_in_step_and_out_of_step_readers():
+    """Three readers of two videos: two read both in step (as a truth and a video pair), one reads
+    all of one video before starting the other (the stall path, where the bound is lifted rather
+    than deadlock). Every reader gets every frame in order; readers that start together share one
+    decoder."""
+    from msi.comparison.shared_decode import Pass, SharedVideo
+
+    group = Pass()
+    opened_a, opened_b = [], []
+    a = SharedVideo(_counting(50, opened_a), group)
+    b = SharedVideo(_counting(40, opened_b), group)
+
+    def in_step():
+        seen = []
+        for fa, fb in zip(a.frames(), b.frames()):
+            seen.append((int(fa[0, 0, 0]), int(fb[0, 0, 0])))
+        return seen
+
+    def one_then_other():
+        return [int(f[0, 0, 0]) for f in a.frames()] + [int(f[0, 0, 0]) for f in b.frames()]
+
+    results = group.run([in_step, in_step, one_then_other])
+    assert all(ok for ok, _ in results), results
+    assert results[0][1] == results[1][1] == [(k, k) for k in range(40)]
+    assert results[2][1] == list(range(50)) + list(range(40))
+    # a: registered by all three before it started, one decoder; b: the in-step readers share one,
+    # and the reader that comes to b after they finished it gets its own (counted)
+    assert len(opened_a) == a.decodes == 1 and len(opened_b) == b.decodes <= 2
+    assert not a._buf and not b._buf  # nothing left behind once every reader is done
+
+
+def test_shared_decode_bounds_memory_and_frames_are_read_only():
+    from msi.comparison.shared_decode import AHEAD, Pass, SharedVideo
+
+    group = Pass()
+    video = SharedVideo(_counting(200, []), group)
+    peak = [0]
+    lock = threading.Lock()
+
+    def reader(slow: bool):
+        n = 0
+        for f in video.frames():
+            with lock:
+                peak[0] = max(peak[0], len(video._buf))
+            if slow:
+                threading.Event().wait(0.0005)
+            n += 1
+        return n
+
+    def writer():
+        for f in video.frames():
+            f[0, 0, 0] = 1  # a column that would change its neighbours' input
+
+    results = group.run([lambda: reader(True), lambda: reader(False), writer])
+    assert results[0] == (True, 200) and results[1] == (True, 200)
+    assert not results[2][0] and isinstance(results[2][1], ValueError)  # read-only frames
+    assert peak[0] <= AHEAD + 1
+
+
+# ----------------------------------------------------------------------------- through msi compare
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory, pristine_frames) -> Path:
+    """Two methods (a re-encode and a blurred copy of carphone, 20 frames) and the truth."""
+    import cv2
+
+    from msi.io.video import write_video
+
+    d = tmp_path_factory.mktemp("scale")
+    frames = pristine_frames[:20]
+    for method, fr in (("copy", frames), ("blur", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames])):
+        write_video(d / method / "clip.mp4", fr, fps=25, threads=1)
+    write_video(d / "truth" / "clip.mp4", frames, fps=25, crf=0, threads=1)
+    return d
+
+
+@pytest.fixture(scope="module")
+def lpips_weights(tmp_path_factory):
+    """Random AlexNet trunk and linear layers in their official file formats."""
+    import torch
+    from torchvision_oracle import import_torchvision
+
+    import_torchvision()
+    import torchvision.models as tv
+
+    torch.manual_seed(0)
+    d = tmp_path_factory.mktemp("lpips_scale")
+    torch.save(tv.alexnet(weights=None).state_dict(), d / "alexnet.pth")
+    g = torch.Generator().manual_seed(1)
+    torch.save({f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1, generator=g)
+                for k, c in enumerate((64, 192, 384, 256, 256))}, d / "lin.pth")
+    return str(d / "alexnet.pth"), str(d / "lin.pth")
+
+
+@pytest.mark.slow
+def test_one_decode_per_file_and_the_numbers_of_independent_decodes(clips, lpips_weights, tmp_path, monkeypatch):
+    """With the landmark cache warm (tracking's own pass aside), every frame column of both methods
+    (CPBD, SSIM, PSNR, flicker, LPIPS) reads one decode of each video, and the truth, shared by
+    both methods, is decoded once. The values equal the columns' pure functions on frames decoded
+    here, independently."""
+    import msi.io.video as video_io
+    from msi.comparison.compare import compare_methods
+    from msi.io.video import read_frames
+    from msi.metrics.lpips import lpips_distance
+    from msi.metrics.networks import network
+    from msi.metrics.quality import cpbd, psnr, ssim, to_gray
+
+    methods = {"copy": clips / "copy", "blur": clips / "blur"}
+    cache = str(tmp_path / "cache")
+    weights = {"lpips": lpips_weights}
+    compare_methods(methods, clips / "truth", cache=cache)  # tracks: warms the landmark cache
+
+    opened = collections.Counter()
+    real = video_io.iter_frames
+
+    def counted(path, *a, **k):
+        opened[Path(path).relative_to(clips).as_posix()] += 1
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(video_io, "iter_frames", counted)
+    df = compare_methods(methods, clips / "truth", cache=cache, weights=weights)
+    monkeypatch.undo()
+    assert dict(opened) == {"copy/clip.mp4": 1, "blur/clip.mp4": 1, "truth/clip.mp4": 1}, opened
+    assert df["error"].isna().all(), df["error"].tolist()
+
+    truth = read_frames(clips / "truth" / "clip.mp4")
+    net = network("lpips", lpips_weights)
+    for method in methods:
+        frames = read_frames(clips / method / "clip.mp4")
+        row = df[df["method"] == method].iloc[0]
+        assert row["cpbd"] == pytest.approx(np.mean([cpbd(to_gray(f)) for f in frames]), rel=1e-12)
+        assert row["ssim"] == pytest.approx(np.mean([ssim(f, t) for f, t in zip(frames, truth)]), rel=1e-12)
+        want_psnr = np.mean([psnr(f, t) for f, t in zip(frames, truth)])
+        assert row["psnr"] == pytest.approx(want_psnr, rel=1e-12) or (math.isinf(want_psnr) and math.isinf(row["psnr"]))
+        assert row["lpips"] == pytest.approx(float(lpips_distance(net, frames, truth).mean()), rel=1e-5)
+    blur, copy = (df[df["method"] == m].iloc[0] for m in ("blur", "copy"))
+    assert blur["cpbd"] < copy["cpbd"] and blur["lpips"] > copy["lpips"]
+
+
+# ----------------------------------------------------------------------------- the feature cache
+
+
+def _lpips_calls(monkeypatch) -> list:
+    """Counts the LPIPS network's forwards (the real ones run)."""
+    import msi.metrics.lpips as lp
+
+    calls, real = [], lp.lpips_distance
+
+    def counted(net, a, b):
+        calls.append(len(a))
+        return real(net, a, b)
+
+    monkeypatch.setattr(lp, "lpips_distance", counted)
+    return calls
+
+
+@pytest.mark.slow
+def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, monkeypatch):
+    """A rerun reads LPIPS from the cache (no forward); other weights or another region miss;
+    a damaged entry is a warning, computed again and rewritten; --no-cache never reads it."""
+    import torch
+
+    from msi.comparison.compare import compare_methods
+    from msi.metrics.column import CompareSettings
+
+    methods = {"copy": clips / "copy", "blur": clips / "blur"}
+    cache = str(tmp_path / "cache")
+
+    def run(weights=lpips_weights, region="frame", use_cache=cache):
+        calls = _lpips_calls(monkeypatch)
+        df = compare_methods(methods, clips / "truth", cache=use_cache, weights={"lpips": weights},
+                             compare_settings=CompareSettings(lpips_region=region))
+        monkeypatch.undo()
+        return df.set_index("method"), len(calls)
+
+    first, n1 = run()
+    entries = sorted((tmp_path / "cache" / "features").rglob("*.npz"))
+    assert n1 > 0 and len(entries) == 2  # one per method video
+    again, n2 = run()
+    assert n2 == 0 and again["lpips"].tolist() == first["lpips"].tolist()
+
+    other_lin = tmp_path / "lin2.pth"
+    g = torch.Generator().manual_seed(7)
+    torch.save({f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1, generator=g)
+                for k, c in enumerate((64, 192, 384, 256, 256))}, other_lin)
+    changed, n3 = run((lpips_weights[0], str(other_lin)))
+    assert n3 > 0 and changed["lpips"].tolist() != first["lpips"].tolist()
+    face, n4 = run(region="face")
+    assert n4 > 0
+    assert len(list((tmp_path / "cache" / "features").rglob("*.npz"))) == 6
+
+    entries[0].write_bytes(entries[0].read_bytes()[:100])  # a damaged entry
+    healed, n5 = run()
+    assert n5 > 0 and healed["lpips"].tolist() == first["lpips"].tolist()
+    warned = [w for ws in healed["warnings"] for w in ws if "feature cache entry" in w]
+    assert len(warned) == 1 and "damaged" in warned[0], healed["warnings"].tolist()
+    _, n6 = run()
+    assert n6 == 0  # rewritten
+    _, n7 = run(use_cache=False)
+    assert n7 > 0
+
+
+@pytest.mark.slow
+def test_feature_cache_serves_two_concurrent_processes(clips, lpips_weights, tmp_path):
+    """Two `msi compare` processes on one empty cache at once (landmarks and features): both finish
+    with the same numbers, and every entry they leave is whole and readable."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    argv = [sys.executable, "-m", "msi", "compare", f"copy={clips / 'copy'}", f"blur={clips / 'blur'}",
+            "--truth", str(clips / "truth"), "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1],
+            "--cache-dir", str(cache), "--format", "json", "-q"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    values = [{(r["method"], r["metric"]): r["mean"] for r in json.loads(o[0])["summary"] if r["metric"] == "lpips"}
+              for o in outs]
+    assert values[0] == values[1] and len(values[0]) == 2
+    assert not list((cache / "features").rglob("*.tmp"))
+    from msi.comparison.feature_cache import FeatureCache
+
+    store = FeatureCache(str(cache))
+    for p in (cache / "features").rglob("*.npz"):
+        assert store.get(p.stem, []) is not None
+    assert store.hits == 2
+
+
+# ----------------------------------------------------------------------------- pytorch-fid's statistics
+
+
+@pytest.fixture(scope="module")
+def inception_file(tmp_path_factory, pristine_frames) -> Path:
+    """Random weights in pytorch-fid's file format (He-initialised convolutions, batch-norm
+    statistics measured on two carphone frames, as tests/msi/test_quality_networks.py makes them)."""
+    import torch
+
+    from msi.networks.inception import FIDInceptionV3
+
+    torch.manual_seed(0)
+    net = FIDInceptionV3()
+    for m in net.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        elif isinstance(m, torch.nn.BatchNorm2d):
+            m.momentum = None
+    net.train()
+    with torch.no_grad():
+        net(torch.from_numpy(pristine_frames[[0, 50]]).permute(0, 3, 1, 2).float() / 255)
+    path = tmp_path_factory.mktemp("weights") / "pt_inception-2015-12-05-random.pth"
+    torch.save({k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}, path)
+    return path
+
+
+@pytest.mark.slow
+def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path, monkeypatch):
+    """pytorch-fid's ``save_fid_stats`` on the truth's frames (PNG files, its own InceptionV3 with
+    the same weights) writes stats.npz; FID against that file equals FID against the truth's
+    frames, and the statistics we write for the truth equal pytorch-fid's."""
+    import torch
+    from PIL import Image
+    from torchvision_oracle import import_torchvision
+
+    from msi.comparison.compare import compare_methods, iter_compare, write_fid_stats
+    from msi.io.video import read_frames
+
+    import_torchvision()
+    import pytorch_fid.fid_score as fid_score
+    import pytorch_fid.inception as inception
+
+    monkeypatch.setattr(inception, "load_state_dict_from_url", lambda *a, **k: torch.load(inception_file))
+    pngs = tmp_path / "truth_png"
+    pngs.mkdir()
+    for i, f in enumerate(read_frames(clips / "truth" / "clip.mp4")):
+        Image.fromarray(f).save(pngs / f"{i:03d}.png")
+    theirs = tmp_path / "truth_stats.npz"
+    fid_score.save_fid_stats([str(pngs), str(theirs)], batch_size=10, device="cpu", dims=2048, num_workers=0)
+
+    methods = {"copy": clips / "copy", "blur": clips / "blur"}
+    weights = {"inception": str(inception_file)}
+    cache = str(tmp_path / "cache")
+    rows = list(iter_compare(methods, clips / "truth", weights=weights, cache=cache))
+    from msi.comparison.compare import rows_frame
+
+    [ours] = [p for p in write_fid_stats([dict(r) for r in rows], tmp_path / "stats") if p.stem == "truth"]
+    by_frames = {r["method"]: r["value"] for r in rows_frame(rows, methods, clips / "truth").attrs["set_metrics"]
+                 if r["metric"] == "fid"}
+    by_stats = {r["method"]: r["value"] for r in
+                compare_methods(methods, weights=weights, cache=cache, fid_reference=str(theirs)).attrs["set_metrics"]
+                if r["metric"] == "fid"}
+    assert by_frames.keys() == by_stats.keys() == set(methods)
+    for m in methods:
+        assert by_stats[m] == pytest.approx(by_frames[m], rel=1e-4), (m, by_stats, by_frames)
+    assert by_frames["blur"] > by_frames["copy"]
+    with np.load(theirs) as a, np.load(ours) as b:
+        assert np.abs(a["mu"] - b["mu"]).max() < 1e-4 * np.abs(a["mu"]).max()
+        assert np.abs(a["sigma"] - b["sigma"]).max() < 1e-4 * np.abs(a["sigma"]).max()
+
+
+# ----------------------------------------------------------------------------- Dask
+
+
+@pytest.fixture(scope="module")
+def utterances(tmp_path_factory, pristine_frames) -> Path:
+    """Three utterances (distinct carphone stretches of 16 frames), two methods and the truth."""
+    import cv2
+
+    from msi.io.video import write_video
+
+    d = tmp_path_factory.mktemp("utterances")
+    for i in range(3):
+        frames = pristine_frames[20 * i:20 * i + 16]
+        write_video(d / "truth" / f"u{i}.mp4", frames, fps=25, crf=0, threads=1)
+        write_video(d / "copy" / f"u{i}.mp4", frames, fps=25, threads=1)
+        write_video(d / "blur" / f"u{i}.mp4", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames], fps=25, threads=1)
+    return d
+
+
+@pytest.mark.slow
+def test_cluster_equals_local_and_sigterm_keeps_the_finished_rows(utterances, lpips_weights, tmp_path):
+    """`--cluster local:2` gives the local run's rows, every column and warning (LPIPS's network on
+    the workers); SIGTERM to `msi compare --cluster` mid-run exits 143 and leaves the rows that
+    finished in --out, equal to the local ones."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pandas as pd
+
+    from msi.comparison.compare import compare_methods
+
+    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
+    cache = str(tmp_path / "cache")
+    local = compare_methods(methods, utterances / "truth", cache=cache, weights={"lpips": lpips_weights})
+    on_dask = compare_methods(methods, utterances / "truth", cache=cache, weights={"lpips": lpips_weights},
+                              cluster="local:2")
+    pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
+    assert local["lpips"].notna().all() and local["error"].isna().all()
+
+    out = tmp_path / "rows.csv"
+    env = {**os.environ, "MSI_CACHE_DIR": str(tmp_path / "fresh")}  # tracks again: the run takes a while
+    cmd = [sys.executable, "-m", "msi", "compare", f"copy={methods['copy']}", f"blur={methods['blur']}",
+           "--truth", str(utterances / "truth"), "--cluster", "local:2", "--out", str(out), "-q"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err
+    kept = pd.read_csv(out)
+    assert 1 <= len(kept) < len(local)
+    ref = local.set_index(["method", "name"])
+    for _, r in kept.iterrows():
+        want = ref.loc[(r["method"], r["name"])]
+        for col in ("msi_lip", "cpbd", "ssim", "psnr", "flicker"):
+            assert r[col] == pytest.approx(want[col], rel=1e-12, nan_ok=True), col
+
+
+# ----------------------------------------------------------------------------- --device
+
+
+def test_missing_device_is_one_line_before_any_video_is_read(clips, run_cli, one_line_error, monkeypatch):
+    import msi.io.video as video_io
+
+    def never(*a, **k):
+        raise AssertionError("a video was read")
+
+    monkeypatch.setattr(video_io, "iter_frames", never)
+    monkeypatch.setattr(video_io, "probe", never)
+    for argv in (["--device", "cuda"], ["--device", "cuda:3"], ["--device", "mps"], ["--device", "gpu"],
+                 ["--batch-size", "0"]):
+        code, _, err = run_cli(["compare", f"a={clips / 'copy'}", *argv])
+        one_line_error(code, err, argv[1] if argv[0] == "--device" else "--batch-size", exit_code=2, alone=True)
+        code, _, err = run_cli(["report", f"a={clips / 'copy'}", "--out", str(clips / "no-report"), *argv])
+        one_line_error(code, err, exit_code=2, alone=True)
+    assert not (clips / "no-report").exists()
+
+
+@pytest.mark.slow
+def test_device_cpu_equals_the_default(clips, lpips_weights, tmp_path, run_cli):
+    """`--device cpu` gives the default's table exactly (here the default, auto, is the CPU: no
+    GPU on this machine); another --batch-size, computed afresh, the same within float rounding."""
+    import json
+
+    from msi.comparison.feature_cache import sha256_of
+
+    base = ["compare", f"copy={clips / 'copy'}", f"blur={clips / 'blur'}", "--truth", clips / "truth",
+            "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1], "--format", "json", "-q"]
+    cache = ["--cache-dir", tmp_path / "cache"]
+    runs = []
+    for extra in (cache, [*cache, "--device", "cpu"], ["--no-cache", "--batch-size", "3"]):
+        code, out, err = run_cli([*base, *extra])
+        assert code == 0, err
+        runs.append(json.loads(out))
+    assert runs[0]["summary"] == runs[1]["summary"]
+    lp = [{r["method"]: r["mean"] for r in run["summary"] if r["metric"] == "lpips"} for run in runs]
+    assert lp[2] == pytest.approx(lp[0], rel=1e-6) and len(lp[0]) == 2
+    made = runs[0]["provenance"]["lpips"]
+    assert made["device"] == "cpu" and made["weights"]["lpips"] == [sha256_of(p) for p in lpips_weights]
