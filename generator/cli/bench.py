@@ -17,6 +17,7 @@ import click
 
 from generator.errors import GeneratorError
 from msi.errors import Interrupted
+from msi.cli.options import weights_callback
 from msi.cli.outputs import check_folder
 
 CONFIGS = ("quick", "bench", "bench64", "tiny", "paper")
@@ -26,7 +27,7 @@ def _common(f):
     f = click.option("--trust-checkpoint", is_flag=True,
                      help="resume runs whose checkpoint.pt holds Python objects beyond tensors (an old or "
                           "foreign format): only for a folder you trust, such a file can run code when loaded")(f)
-    f = click.option("--syncnet-weights", type=click.Path(exists=True, dir_okay=False), default=None,
+    f = click.option("--syncnet-weights", default=None, metavar="FILE", callback=weights_callback,
                      help="SyncNet state dict (syncnet_v2.model): adds LSE-C/LSE-D columns")(f)
     f = click.option("--paper", "paper_csv", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="CSV of published numbers to print beside ours (columns variant, testset and metric "

@@ -128,6 +128,9 @@ def command(methods, reference, truth, syncnet_weights, inception_weights, i3d_w
         raise UsageError("--bootstrap must be 0 or more")
     if lpips_linear and not lpips_weights:
         raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
+    opt.check_weights(syncnet_weights=syncnet_weights, inception_weights=inception_weights, i3d_weights=i3d_weights,
+                      arcface_weights=arcface_weights, lpips_weights=lpips_weights, lpips_linear=lpips_linear,
+                      lipnet_weights=lipnet_weights)
     for flag, given in (("--ladder", ladder), ("--sensitivity-plot", sensitivity_plot),
                         ("--sensitivity-out", sensitivity_out)):
         if given is not None and not sensitivity:

@@ -220,3 +220,26 @@ def check_suffix(path: str | None, flag: str, allowed: tuple[str, ...], message:
 
     if path and Path(path).suffix.lower() not in allowed:
         raise UsageError(message or f"{flag} {path}: use one of {', '.join(allowed)}")
+
+
+def weights_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback checking a weights option as :func:`check_weights` does (for commands
+    that need no other check first)."""
+    if value is not None:
+        check_weights(**{param.name: value})
+    return value
+
+
+def check_weights(**files: str | None) -> None:
+    """Every weights file given (``{flag: path}``, the flag's dashes as underscores) is a readable
+    regular file, checked before any video is decoded: missing, a folder, a device or empty is one
+    line naming the flag, exit 1, as the loaders say it later for a damaged file."""
+    from msi.errors import BadWeights, MSIError
+    from msi.io.paths import check_input_file
+
+    for name, path in files.items():
+        if path is not None:
+            try:
+                check_input_file(path, BadWeights)
+            except MSIError as exc:  # InputNotFound too: a missing weights file is a bad weights option
+                raise BadWeights(f"--{name.replace('_', '-')} {exc}") from None

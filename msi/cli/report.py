@@ -63,6 +63,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
     if preview_size < 16:
         raise UsageError(f"--preview-size must be at least 16 px, got {preview_size}")
     check_out(out)  # before any video is tracked
+    opt.check_weights(syncnet_weights=syncnet_weights)
     from msi.io.remote import is_folder, is_url  # folder URLs, as msi compare takes them
 
     if truth is not None and not (is_folder(truth) if is_url(truth) else Path(truth).is_dir()):

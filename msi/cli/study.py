@@ -9,6 +9,7 @@ import click
 
 from msi.cli.lazy import CONTEXT_SETTINGS
 from msi.errors import OutputError, UsageError
+from msi.study.httpd import REQUEST_TIMEOUT  # light: Tornado is imported only when serving
 
 
 @click.group("study", context_settings=CONTEXT_SETTINGS, epilog="""\b
@@ -79,8 +80,18 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
     from msi.compare import parse_methods
 
     folders = parse_methods(methods)
+    from msi.cli import outputs
+
+    outputs.check_folder(Path(out).parent, "--out")  # the study is written next to it, then moved: before any video
     text = None
     if guideline:
+        from msi.errors import MSIError
+        from msi.io.paths import check_input_file
+
+        try:  # a FIFO or /dev/zero would hang or fill the memory: a regular file only
+            check_input_file(guideline, UsageError)
+        except MSIError as exc:
+            raise UsageError(f"--guideline {exc}") from None
         try:
             text = [p.strip() for p in Path(guideline).read_text(encoding="utf-8").split("\n\n") if p.strip()]
         except (OSError, UnicodeDecodeError) as exc:
@@ -105,8 +116,9 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
 @command.command("serve", context_settings=CONTEXT_SETTINGS, epilog="""\b
 Each rater gets a link with their own random token (written to STUDY/server/links.csv);
 answers go to STUDY/server/answers.sqlite as they are given. The results export
-(GET /api/results) needs the owner key printed at start. Binds 127.0.0.1 unless --host says
-otherwise (put it behind a TLS proxy to reach raters elsewhere).
+(GET /api/results) needs the owner key printed at start, in the X-Owner-Key header. Binds
+127.0.0.1 unless --host says otherwise (put it behind a TLS proxy to reach raters elsewhere:
+docs/study.md). Ctrl-C or SIGTERM stops it with one line (exit 130 / 143); a restart resumes.
 
 \b
 examples:
@@ -119,9 +131,15 @@ examples:
 @click.option("--raters", type=int, default=None, metavar="N",
               help="make sure N rater links exist (default: as many as the study's rater codes)")
 @click.option("--threads", type=int, default=8, show_default=True, help="request threads")
-def serve(study, host, port, raters, threads) -> int:
+@click.option("--timeout", type=float, default=REQUEST_TIMEOUT, show_default=True, metavar="SECONDS",
+              help="a request's headers, and then its body, must arrive within this; also the idle time of a "
+                   "kept-alive connection (slow clients cannot hold the server)")
+def serve(study, host, port, raters, threads, timeout) -> int:
     """Serve a study over HTTP and store the answers as they arrive."""
-    from msi.study.server import bind, create_app, prepare
+    import tempfile
+
+    from msi.errors import Interrupted
+    from msi.study.server import bind, create_app, prepare, unservable
 
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be 0-65535, got {port}")
@@ -129,20 +147,37 @@ def serve(study, host, port, raters, threads) -> int:
         raise UsageError(f"--raters must be at least 1, got {raters}")
     if threads < 1:
         raise UsageError(f"--threads must be at least 1, got {threads}")
+    if not 0.1 <= timeout <= 3600:  # also refuses nan
+        raise UsageError(f"--timeout must be 0.1-3600 seconds, got {timeout}")
     from msi.study.manifest import load_study
 
     manifest = load_study(study)
-    manifest, store, links, key = prepare(study, raters or len(manifest["sessions"]))
-    srv = bind(create_app(manifest, store), host, port, threads)
+    manifest, store, links, key = prepare(study, raters or max(1, len(manifest["sessions"])))
+    srv = bind(create_app(manifest, store), host, port, threads, timeout)
     shown = f"[{host}]" if ":" in host else host
-    base = f"http://{shown}:{srv.effective_port}/"
-    links_file = Path(manifest["folder"]) / "server" / "links.csv"
-    with open(links_file, "w") as f:
-        f.write("rater,url\n" + "".join(f"{r},{base}?t={t}\n" for r, t in links))
-    os.chmod(links_file, 0o600)
+    base = f"http://{shown}:{srv.port}/"
+    folder = Path(manifest["folder"]) / "server"
+    links_file = folder / "links.csv"
+    # written whole under another name, then renamed: never through a link left at links.csv
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".links.", dir=folder)  # mode 0600
+        with os.fdopen(fd, "w") as f:
+            f.write("rater,url\n" + "".join(f"{r},{base}?t={t}\n" for r, t in links))
+        os.replace(tmp, links_file)
+    except OSError as exc:
+        srv.close()
+        raise OutputError(f"{links_file}: cannot write the raters' links ({exc.strerror or exc})") from None
     print(f"serving {manifest['name']} at {base} ({len(links)} raters; their links: {links_file})", flush=True)
     print(f"results: curl -H 'X-Owner-Key: {key}' {base}api/results > answers.csv", flush=True)
-    srv.run()
+    unserved = unservable(manifest)
+    if unserved:
+        print(f"msi: warning: {len(unserved)} video(s) will not be served, e.g. {unserved[0]} (a link out of "
+              "the study, or a file with other hard links: replace it by a copy)", file=sys.stderr, flush=True)
+    try:
+        srv.run()
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (msi.cli.signals): finish the requests in progress
+        srv.close()
+        raise Interrupted(f"{store.count()} answers stored in {store.path}") from None
     return 0
 
 

@@ -9,7 +9,7 @@ import os
 import stat
 from pathlib import Path
 
-from msi.errors import InputNotFound, MSIError
+from msi.errors import BadWeights, InputNotFound, MSIError
 
 
 def check_input_file(path: str | os.PathLike, error: type[MSIError] = MSIError) -> Path:
@@ -31,3 +31,13 @@ def check_input_file(path: str | os.PathLike, error: type[MSIError] = MSIError) 
     if st.st_size == 0:
         raise error(f"{p}: empty file (0 bytes)")
     return p
+
+
+def check_weights_file(path: str | os.PathLike, expected: str) -> str:
+    """``path`` as a string if it is a readable weights file (as :func:`check_input_file` judges
+    it); else :class:`BadWeights` with the reason and the file ``expected`` there."""
+    try:
+        check_input_file(path, BadWeights)
+    except MSIError as exc:  # InputNotFound too: a missing weights file is a bad weights option
+        raise BadWeights(f"{exc} (expected {expected})") from None
+    return str(path)

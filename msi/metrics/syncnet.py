@@ -91,9 +91,9 @@ def load_syncnet(path: str | os.PathLike) -> SyncNet:
     """SyncNet with weights from ``path``: a state dict as syncnet_python's ``syncnet_v2.model``
     (``netcnnaud.0.weight``, ...; a ``__S__.`` or ``module.`` prefix is accepted). Raises
     :class:`BadWeights` for a missing, unreadable or mismatched file."""
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such SyncNet weights file")
+    from msi.io.paths import check_weights_file
+
+    p = check_weights_file(path, "syncnet_python's SyncNet v2 weights (syncnet_v2.model)")
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle, zip and format errors: one line for the user

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from msi.errors import BadWeights
+from msi.io.paths import check_weights_file
 
 #: What the weights file is (for messages).
 EXPECTED = "an insightface ArcFace ONNX model (e.g. w600k_r50.onnx: input N x 3 x 112 x 112, one embedding output)"
@@ -56,9 +57,7 @@ def input_scaling(node_names: list[str]) -> tuple[float, float]:
 def load_arcface(path: str | os.PathLike) -> ArcFace:
     """An :class:`ArcFace` from an ONNX file (CPU); :class:`BadWeights` naming the expected model
     when the file is missing, not ONNX, or not one image input and one embedding output."""
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such file (expected {EXPECTED})")
+    p = check_weights_file(path, EXPECTED)  # missing, a folder, a device, empty: one line
     try:
         import onnx
         import onnxruntime

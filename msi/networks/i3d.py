@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from msi.errors import BadWeights
+from msi.io.paths import check_weights_file
 from msi.networks.inception import batches
 
 #: What the weights file is (for messages).
@@ -34,9 +35,7 @@ def load_i3d(path: str | os.PathLike) -> torch.jit.ScriptModule:
     """The TorchScript I3D from ``path`` (``torch.jit.load``, on the CPU, in eval mode);
     :class:`BadWeights` naming the expected file when it is missing, not TorchScript or has
     another call signature."""
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such file (expected {EXPECTED})")
+    p = check_weights_file(path, EXPECTED)  # missing, a folder, a device, empty: one line
     try:
         net = torch.jit.load(p, map_location="cpu")
     except Exception as exc:  # not a TorchScript archive (a state dict, a pickle, a damaged zip)

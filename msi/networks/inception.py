@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from msi.errors import BadWeights
+from msi.io.paths import check_weights_file
 
 #: What the weights file is (for messages).
 EXPECTED = "pytorch-fid's InceptionV3 state dict (pt_inception-2015-12-05-*.pth)"
@@ -178,9 +179,7 @@ class FIDInceptionV3(nn.Module):
 def load_state(path: str | os.PathLike, expected: str) -> dict:
     """A state dict from ``path`` (weights only: nothing in the file runs); :class:`BadWeights`
     naming ``expected`` when the file is missing, unreadable or not a state dict."""
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such file (expected {expected})")
+    p = check_weights_file(path, expected)  # missing, a folder, a device, empty: one line
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # zip, pickle and format errors alike: one line

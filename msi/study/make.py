@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -43,27 +44,67 @@ from msi.study.manifest import FORMAT, BadStudy, write_manifest
 PAGE_FILES = {"index.html": "index.html", "study.js": "page/study.js", "study.css": "page/study.css"}
 #: Long side of the videos in a study (larger ones are transcoded down).
 STUDY_SIDE = 256
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE = re.compile(r"[^\w.-]+")
 
 
 def safe_name(name: str) -> str:
-    """A file and item name: letters, digits, ``.``, ``_``, ``-`` (other runs become ``-``)."""
-    return _SAFE.sub("-", name).strip("-") or "x"
+    """A file and item name: letters and digits of any script (in Unicode's composed form, NFC),
+    ``.``, ``_``, ``-``; other runs become ``-``; no leading dot, so never ``..`` or a hidden file."""
+    return _SAFE.sub("-", unicodedata.normalize("NFC", name)).strip("-").lstrip(".").strip("-") or "x"
+
+
+def _same_names(folder: Path, found: dict[str, Path]) -> None:
+    """Refuse two videos of one folder that pair up under one name (``talk.mp4`` and ``talk.avi``):
+    :func:`msi.compare.list_videos` keeps one of them, and the study would silently drop the other."""
+    from msi.io.video import VIDEO_EXTENSIONS
+
+    kept = set(found.values())
+    for p in sorted(Path(folder).rglob("*")):
+        if p not in kept and p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file():
+            key = str(p.relative_to(folder).with_suffix(""))
+            if key in found:
+                raise MSIError(f"{found[key]} and {p} are both video {key!r}: videos pair up by name without the "
+                               "extension; rename one")
 
 
 def match_videos(methods: dict[str, Path]) -> dict[str, dict[str, Path]]:
     """{utterance: {method: video}} for the utterances every method has; a one-line error when
-    a method folder has no video or the methods share none."""
+    a method folder has no video, two of its videos have one name, the methods share none, or two
+    shared names would become one utterance (:func:`safe_name`, also compared without case: a
+    study folder may go to a case-insensitive disk)."""
     from msi.compare import list_videos  # the one pairing rule of msi compare
+    from msi.io.remote import is_url
 
-    found = {m: list_videos(Path(d)) for m, d in methods.items()}
+    found = {m: list_videos(d if is_url(d) else Path(d)) for m, d in methods.items()}
     for m, v in found.items():
         if not v:
             raise MSIError(f"method {m}: no video in {methods[m]}")
+        if not is_url(methods[m]):
+            _same_names(Path(methods[m]), v)
     common = sorted(set.intersection(*(set(v) for v in found.values())))
     if not common:
         raise MSIError("the method folders share no video name (videos pair up by name, as in msi compare)")
+    first = next(iter(methods))
+    taken: dict[str, str] = {}
+    for u in common:
+        other = taken.setdefault(safe_name(u).casefold(), u)
+        if other != u:
+            raise MSIError(f"{found[first][other]} and {found[first][u]} would both be utterance {safe_name(u)!r} "
+                           "in the study (names keep letters, digits, '.', '_', '-'; case is ignored): rename one")
     return {safe_name(u): {m: found[m][u] for m in methods} for u in common}
+
+
+def _check_out(out: Path, methods: dict[str, Path]) -> None:
+    """Refuse a study folder inside an input method's folder (or being one): its attention clips
+    would count as that method's videos in a later ``msi compare`` of the same folders."""
+    from msi.io.remote import is_url
+
+    where = out.resolve()
+    for m, d in methods.items():
+        if not is_url(d) and where.is_relative_to(Path(d).resolve()):
+            what = "the" if where == Path(d).resolve() else "inside the"
+            raise BadStudy(f"{out} is {what} folder of method {m} ({d}): its videos would count as that "
+                           "method's in msi compare; make the study elsewhere")
 
 
 def _shaken_copy(source: Path, dest: Path, shake_px: int | None, seed: int, side: int) -> None:
@@ -88,11 +129,11 @@ def _place_video(source: Path, dest_noext: Path, side: int) -> Path:
     from msi.report.previews import browser_playable, write_preview
 
     ok, _why = browser_playable(source, side)
-    if ok:
-        dest = dest_noext.with_suffix(source.suffix.lower())
+    if ok:  # a copy of the bytes, never a link: the study holds its own files
+        dest = dest_noext.with_name(dest_noext.name + source.suffix.lower())
         shutil.copyfile(source, dest)
         return dest
-    dest = dest_noext.with_suffix(".mp4")
+    dest = dest_noext.with_name(dest_noext.name + ".mp4")
     write_preview(source, dest, iter_frames(source), probe(source).fps, side)
     return dest
 
@@ -111,7 +152,12 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
     block. ``progress`` is called once per video written.
     """
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.is_symlink():  # the study would be moved onto the link, not into the folder it names
+        raise BadStudy(f"{out} is a symbolic link: give the folder it points to ({os.path.realpath(out)})")
+    _check_out(out, methods)
+    if out.exists() and not out.is_dir():
+        raise BadStudy(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()):
         raise BadStudy(f"{out} already exists and is not empty (a study is never overwritten)")
     if not designs or any(d not in DESIGNS for d in designs):
         raise MSIError(f"design must be one of {', '.join(DESIGNS)}")
@@ -150,7 +196,7 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
                     progress(f"{m}/{u}")
         for k, u in enumerate(checks):
             (tmp / "videos" / CHECK_METHOD).mkdir(parents=True, exist_ok=True)
-            dest = tmp / "videos" / CHECK_METHOD / f"{u}.mp4"
+            dest = tmp / "videos" / CHECK_METHOD / f"{u}.mp4"  # one per utterance: names are unique
             _shaken_copy(videos[u][source], dest, shake_px, seed + 1000 + k, side)
             paths[CHECK_METHOD, u] = dest.relative_to(tmp).as_posix()
             if progress:
@@ -185,9 +231,12 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
         for src, dest in PAGE_FILES.items():
             (tmp / dest).write_bytes((assets / src).read_bytes())
         write_manifest(tmp, manifest)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
+        try:
+            if out.exists():
+                out.rmdir()
+            os.replace(tmp, out)
+        except OSError as exc:  # e.g. a file put there meanwhile
+            raise BadStudy(f"{out}: cannot put the study there ({exc.strerror or exc})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -13,7 +13,8 @@ import json
 from pathlib import Path
 
 from msi.errors import MSIError
-from msi.study.design import DESIGNS, QUESTIONS, rater_plan
+from msi.io.paths import check_input_file
+from msi.study.design import DESIGNS, KINDS, QUESTIONS, rater_plan
 
 FORMAT = "msi-study/1"
 MANIFEST = "study.json"
@@ -44,12 +45,21 @@ def load_study(folder: str | Path) -> dict:
     if not root.is_dir():
         raise BadStudy(f"{root}: no such study folder (make one with 'msi study make')")
     path = root / MANIFEST
-    try:
+    if not path.exists():
+        raise BadStudy(f"{root}: not a study folder (no {MANIFEST})")
+    try:  # a regular file: a FIFO would hang the read, /dev/zero fill the memory
+        check_input_file(path, BadStudy)
         m = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadStudy(f"{root}: not a study folder (no {MANIFEST})") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadStudy(f"{path}: cannot read the study ({str(exc).splitlines()[0][:100]})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise BadStudy(f"{path}: cannot read the study ({(str(exc).splitlines() or [type(exc).__name__])[0][:100]})") from None
+    try:  # a value of another type than make writes (a list for a name, ...): one line too
+        return _checked(m, root, path)
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise BadStudy(f"{path}: the manifest is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
+
+
+def _checked(m, root: Path, path: Path) -> dict:
+    """``m`` (``path``'s JSON) checked as :func:`load_study` says, with ``folder`` added."""
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise BadStudy(f"{path}: not an {FORMAT} manifest (format: {m.get('format') if isinstance(m, dict) else None!r})")
     for key in ("name", "designs", "questions", "items", "sessions", "plan"):
@@ -61,21 +71,51 @@ def load_study(folder: str | Path) -> dict:
     items = m["items"]
     if not isinstance(items, dict) or not items:
         raise BadStudy(f"{path}: the manifest lists no items")
+    if not isinstance(m["name"], str) or not all(isinstance(v, str) for v in m["designs"] + m["questions"]) or \
+            len(set(m["designs"])) < len(m["designs"]) or len(set(m["questions"])) < len(m["questions"]):
+        raise BadStudy(f"{path}: the study's name, designs and questions must be text, each design and question once")
+    plan = m["plan"]
+    if not isinstance(plan, dict) or not all(_count(plan.get(k)) for k in ("seed", "repeats", "practice")):
+        raise BadStudy(f"{path}: the manifest's plan needs whole numbers seed, repeats and practice (0 or more)")
     base = root.resolve()
     for iid, it in items.items():
         if not isinstance(it, dict) or it.get("type") not in m["designs"] or it.get("id") != iid:
             raise BadStudy(f"{path}: item {iid!r} is damaged (type or id)")
+        names = ("method",) if it["type"] == "acr" else ("a", "b")
+        if not all(isinstance(it.get(k), str) for k in (*names, "utterance")) or not _expect_ok(it):
+            raise BadStudy(f"{path}: item {iid!r} is damaged (methods, utterance or expected answer)")
         for key in ("video",) if it["type"] == "acr" else ("video_a", "video_b"):
             rel = it.get(key)
             target = (base / str(rel)).resolve() if rel else None
             if target is None or not target.is_relative_to(base / "videos") or not target.is_file():
                 raise BadStudy(f"{path}: item {iid!r}: video {rel!r} is missing from the study's videos/ folder")
+    if not isinstance(m["sessions"], list) or not all(isinstance(s, dict) and isinstance(s.get("plan"), list)
+                                                      and s["plan"] for s in m["sessions"]):
+        raise BadStudy(f"{path}: the manifest's sessions are damaged (each needs its plan)")
     for s in m["sessions"]:
-        unknown = [e.get("item") for e in s.get("plan", []) if e.get("item") not in items]
+        unknown = [e.get("item") for e in s["plan"] if e.get("item") not in items]
         if unknown:
             raise BadStudy(f"{path}: session {s.get('rater')!r} names unknown item(s) {', '.join(map(str, unknown[:3]))}")
+        entries = s["plan"]
+        if not isinstance(s.get("rater"), str) or [e.get("seq") for e in entries] != list(range(len(entries))) or \
+                not all(e.get("kind") in KINDS and isinstance(e.get("swap"), bool) for e in entries):
+            raise BadStudy(f"{path}: session {s.get('rater')!r} is damaged (seq 0, 1, ..., kind, swap)")
     m["folder"] = str(base)
     return m
+
+
+def _count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _expect_ok(item: dict) -> bool:
+    """An item's known answer, if any, is one make writes: a highest grade or a method's side."""
+    e = item.get("expect")
+    if e is None:
+        return True
+    if not isinstance(e, dict) or e.get("question") not in QUESTIONS:
+        return False
+    return _count(e.get("max_grade")) if item["type"] == "acr" else e.get("choice") in (item["a"], item["b"])
 
 
 def session_plan(manifest: dict, index: int) -> list[dict]:

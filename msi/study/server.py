@@ -1,38 +1,58 @@
-"""``msi study serve``: the study on HTTP, a Flask app served by waitress (a production WSGI
-server in pure Python), answers stored in SQLite as they are given (:mod:`msi.study.store`).
+"""``msi study serve``: the study on HTTP, a Flask app (:func:`create_app`) on a Tornado server
+that bounds every request in time and size (:mod:`msi.study.httpd`), answers stored in SQLite as
+they are given (:mod:`msi.study.store`).
 
 Routes:
 
 * ``GET /?t=TOKEN``: the rating page; ``GET /page/<file>``, ``GET /videos/<path>``: its files.
-  Nothing else of the study folder is served (not ``study.json``, not ``server/``), and a path
-  leaving those folders (``..``, absolute, encoded) is a 404 (``werkzeug.security.safe_join``).
+  Only regular files that are inside ``index.html``, ``page/`` or ``videos/`` once every symbolic
+  link is resolved are served (:func:`study_file`): a link pointing elsewhere, a path leaving those
+  folders (``..``, absolute, encoded), a folder, a device or pipe, and a file with other hard links
+  (it may be a file outside the study under a second name) are a 404. Nothing else of the study
+  folder is served (not ``study.json``, not ``server/``).
 * ``GET /api/session?t=TOKEN``: the rater's code, plan and the presentations already answered
   (a rater who reloads continues where they were).
 * ``POST /api/answer``: ``{"t": TOKEN, "seq": N, "answers": {question: grade|choice}, "seconds": s}``.
   The rater is the token's: no one writes another rater's answers. Refused with a 4xx and a JSON
-  ``{"error": ...}``: a body over :data:`MAX_BODY` bytes (413), not a JSON object or with other keys
-  (400), an unknown token (403), a presentation not in the rater's plan (404), a grade outside 1-5 or
-  a choice other than ``a``/``b``/``none`` or questions not the study's (422), a presentation already
-  answered differently (409; the same answer again is a harmless retry, 200).
-* ``GET /api/results`` with the owner's key (header ``X-Owner-Key`` or ``?key=``): every answer as
-  the tidy CSV (``?format=json``: JSON rows); 403 without it.
-"""
+  ``{"error": ...}``: a body over :data:`MAX_BODY` bytes (413), nested deeper than
+  :data:`MAX_DEPTH` (checked before parsing: a deep body cannot exhaust the parser's recursion),
+  not a JSON object or with other keys (400), an unknown token (403), a presentation not in the
+  rater's plan (404), a grade outside 1-5 or a choice other than ``a``/``b``/``none`` or questions
+  not the study's (422), a presentation already answered differently (409; the same answer again
+  is a harmless retry, 200).
+* ``GET /api/results`` with the owner's key in the header ``X-Owner-Key`` (never in the URL,
+  where it would reach logs and browser history): every answer as the tidy CSV (``?format=json``:
+  JSON rows), downloaded as ``answers-<study>.csv`` (RFC 6266 ``filename*``: any study name);
+  403 without it."""
 from __future__ import annotations
 
 import csv
 import hmac
 import io
+import json
+import os
+import re
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from msi.errors import MSIError
 from msi.study.answers import COLUMNS, BadAnswers, check_values, expand
-from msi.study.manifest import load_study, session_plan
+from msi.study.manifest import BadStudy, load_study, session_plan
 from msi.study.store import AnswerStore
 
 #: Largest request body (bytes): an answer is a few hundred.
 MAX_BODY = 16 * 1024
+#: Deepest nesting of arrays and objects in a body: an answer is 2 deep.
+MAX_DEPTH = 4
+#: What the page needs of the study folder: these, and nothing else, are served.
+SERVED = ("index.html", "page", "videos")
 ANSWER_KEYS = {"t", "seq", "answers", "seconds"}
+#: What a rater token can be (:func:`secrets.token_urlsafe`'s alphabet).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}")
+#: A JSON string (its closing quote optional, so that no match is ever retried) or a bracket.
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
@@ -50,9 +70,58 @@ def server_folder(study: Path) -> Path:
     return d
 
 
+def study_file(root: Path, rel: str) -> Path | None:
+    """The file a request for ``rel`` (a path under the study folder ``root``, already resolved)
+    may be sent, or None: a regular file with one link, inside ``index.html``, ``page/`` or
+    ``videos/`` of ``root`` after every symbolic link is resolved."""
+    if "\x00" in rel:
+        return None
+    target = Path(os.path.realpath(root / rel))
+    inside = any(target == root / s or target.is_relative_to(root / s) for s in SERVED)
+    if not inside:
+        return None
+    try:
+        st = os.stat(target)
+    except (OSError, ValueError):
+        return None
+    return target if stat.S_ISREG(st.st_mode) and st.st_nlink <= 1 else None  # 0: some FUSE disks
+
+
+def unservable(manifest: dict) -> list[str]:
+    """The study's videos that :func:`study_file` will not serve (a link out of the study, a file
+    with other hard links), by their path in the study."""
+    root = Path(manifest["folder"])
+    videos = {v for it in manifest["items"].values() for k, v in it.items() if k in ("video", "video_a", "video_b")}
+    return sorted(v for v in videos if study_file(root, v) is None)
+
+
+def nesting_depth(data: bytes, stop: int | None = None) -> int:
+    """How deep arrays and objects nest in the JSON text ``data`` (brackets inside strings do not
+    count). Linear time whatever the text: a string runs to its closing quote or to the end.
+    ``stop``: return as soon as the depth exceeds it."""
+    depth = deepest = 0
+    for token in _JSON_TOKENS.findall(data):  # one pass: each string is taken whole, even unterminated
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+            if stop is not None and deepest > stop:
+                break
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def download_header(filename: str) -> str:
+    """``Content-Disposition`` of a download named ``filename``, any characters (RFC 6266):
+    an ASCII ``filename`` for old clients and the exact name as UTF-8 in ``filename*``."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def create_app(manifest: dict, store: AnswerStore):
     """The Flask app of one study (``manifest`` as :func:`msi.study.manifest.load_study` returns it)."""
-    from flask import Flask, Response, jsonify, request, send_from_directory
+    from flask import Flask, Response, jsonify, request, send_file
+    from werkzeug.exceptions import HTTPException
 
     root = Path(manifest["folder"])
     app = Flask("msi.study", static_folder=None)
@@ -69,34 +138,42 @@ def create_app(manifest: dict, store: AnswerStore):
 
     @app.after_request
     def headers(resp):
+        resp.headers["Server"] = "msi-study"  # not the server's name and version
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "no-referrer"  # the token is in the page's URL
         if request.path == "/" or request.path.startswith("/api/"):
             resp.headers["Cache-Control"] = "no-store"
         return resp
 
-    @app.errorhandler(400)
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    @app.errorhandler(413)
-    def http_error(exc):
+    @app.errorhandler(HTTPException)
+    def http_error(exc):  # 400, 404, 405, 413, 416, ...: JSON as every other refusal
         return refuse(exc.code, exc.description.split(".")[0] if exc.code != 413 else
                       f"request body larger than {MAX_BODY} bytes")
 
+    @app.errorhandler(500)
+    def internal_error(exc):  # a bug, logged by Flask; the client still gets JSON
+        return refuse(500, "internal error")
+
+    def send(rel: str):
+        path = study_file(root, rel)
+        if path is None:
+            return refuse(404, "not found")
+        return send_file(path, conditional=True)
+
     @app.get("/")
     def index():
-        return send_from_directory(root, "index.html")
+        return send("index.html")
 
     @app.get("/page/<path:name>")
     def page(name: str):
-        return send_from_directory(root / "page", name)
+        return send(f"page/{name}")
 
     @app.get("/videos/<path:name>")
     def videos(name: str):
-        return send_from_directory(root / "videos", name, conditional=True)
+        return send(f"videos/{name}")
 
-    def rater_of(token) -> tuple[str, int] | None:
-        return store.rater(token) if isinstance(token, str) and 0 < len(token) <= 200 else None
+    def rater_of(token) -> tuple[str, int] | None:  # tokens are URL-safe base64: anything else is no one's
+        return store.rater(token) if isinstance(token, str) and _TOKEN.fullmatch(token) else None
 
     @app.get("/api/session")
     def session():
@@ -108,7 +185,13 @@ def create_app(manifest: dict, store: AnswerStore):
 
     @app.post("/api/answer")
     def answer():
-        body = request.get_json(force=True, silent=True)
+        data = request.get_data(cache=False)  # over MAX_BODY: 413 (the Content-Length, before reading)
+        if nesting_depth(data, stop=MAX_DEPTH) > MAX_DEPTH:
+            return refuse(400, f"the body nests deeper than {MAX_DEPTH} levels")
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            body = None
         if not isinstance(body, dict):
             return refuse(400, "the body must be a JSON object")
         extra = set(body) - ANSWER_KEYS
@@ -138,7 +221,7 @@ def create_app(manifest: dict, store: AnswerStore):
 
     @app.get("/api/results")
     def results():
-        key = request.headers.get("X-Owner-Key") or request.args.get("key") or ""
+        key = request.headers.get("X-Owner-Key", "")
         if not hmac.compare_digest(key.encode(), store.owner_key().encode()):
             return refuse(403, "the results need the study owner's key")
         rows = store.rows()
@@ -149,7 +232,7 @@ def create_app(manifest: dict, store: AnswerStore):
         w.writeheader()
         w.writerows(rows)
         return Response(buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="answers-{manifest["name"]}.csv"'})
+                        headers={"Content-Disposition": download_header(f"answers-{manifest['name']}.csv")})
 
     return app
 
@@ -157,16 +240,24 @@ def create_app(manifest: dict, store: AnswerStore):
 def prepare(study: str | Path, raters: int) -> tuple[dict, AnswerStore, list[tuple[str, str]], str]:
     """Load the study, open its database, make sure it has ``raters`` tokens; returns
     (manifest, store, [(rater, token)], owner key)."""
+    import sqlite3
+
     manifest = load_study(study)
-    store = AnswerStore(server_folder(Path(manifest["folder"])) / "answers.sqlite")
-    return manifest, store, store.ensure_raters(raters), store.owner_key()
+    where = Path(manifest["folder"]) / "server"
+    try:
+        store = AnswerStore(server_folder(where.parent) / "answers.sqlite")
+        return manifest, store, store.ensure_raters(raters), store.owner_key()
+    except (OSError, sqlite3.Error) as exc:  # server/ a file, a damaged or foreign database, a full disk
+        raise BadStudy(f"{where}: cannot keep the answers there ({exc.strerror if isinstance(exc, OSError) else exc})") from None
 
 
-def bind(app, host: str, port: int, threads: int = 8):
-    """A waitress server bound to (host, port), or :class:`PortInUse` in one line."""
-    from waitress import create_server
+def bind(app, host: str, port: int, threads: int = 8, timeout: float | None = None):
+    """The study's HTTP server (:class:`msi.study.httpd.StudyHTTPServer`) bound to (host, port),
+    a request's head and body each given ``timeout`` seconds (default
+    :data:`msi.study.httpd.REQUEST_TIMEOUT`), or :class:`PortInUse` in one line."""
+    from msi.study.httpd import REQUEST_TIMEOUT, StudyHTTPServer
 
     try:
-        return create_server(app, host=host, port=port, threads=threads, ident="msi-study")
+        return StudyHTTPServer(app, host, port, threads, MAX_BODY, timeout or REQUEST_TIMEOUT)
     except OSError as exc:
         raise PortInUse(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

@@ -34,6 +34,9 @@ class AnswerStore:
         self._local = threading.local()
         with self._conn() as c:
             c.executescript(_SCHEMA)
+            have = [row[1] for row in c.execute("PRAGMA table_info(answers)")]
+        if have != list(COLUMNS):  # another program's database, or an older format: never written into
+            raise sqlite3.DatabaseError(f"not a study's answers database (its answers table has columns {have[:4]}...)")
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -99,6 +102,10 @@ class AnswerStore:
                 c.execute("ROLLBACK")
             raise
         return "stored"
+
+    def count(self) -> int:
+        """How many answers (rows) are stored."""
+        return self._conn().execute("SELECT COUNT(*) FROM answers").fetchone()[0]
 
     def rows(self) -> list[dict]:
         """Every stored answer, by rater and presentation."""
