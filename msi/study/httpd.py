@@ -19,9 +19,11 @@ connection closed without reading it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 #: The request line and headers must arrive within this many seconds of their first byte (a
@@ -32,6 +34,11 @@ MAX_HEAD = 64 * 1024
 #: Bodies declared up to this size are read (and dropped past the app's limit) so the client reads
 #: the JSON 413; a larger declared body is refused without reading it.
 DRAIN_LIMIT = 1024 * 1024
+#: Seconds to stop accepting when the process is out of file descriptors.
+ACCEPT_PAUSE = 0.25
+#: File descriptors asked for at start (the soft limit raised up to the hard one): each
+#: connection is one, and 1024, a common default, is a few hundred slow clients away.
+DESCRIPTORS = 65536
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]*)(:\d{1,5})?")
 
 
@@ -55,6 +62,20 @@ def _framing_error(headers, limit: int) -> bytes | None:
     if lengths and int(next(iter(lengths))) > DRAIN_LIMIT:
         return _refusal(413, "Payload Too Large", f"request body larger than {limit} bytes")
     return None
+
+
+def _more_descriptors() -> None:
+    """Raise this process's soft limit of open files towards :data:`DESCRIPTORS` (never above the
+    hard limit; nothing where the platform has no such limit)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = DESCRIPTORS if hard == resource.RLIM_INFINITY else min(DESCRIPTORS, hard)
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    except (ImportError, ValueError, OSError):
+        pass
 
 
 def _delegates(container, limit: int):
@@ -119,22 +140,57 @@ class StudyHTTPServer:
         self.sockets = bind_sockets(port, address=host, backlog=1024)  # OSError: the caller says it
         self.port = self.sockets[0].getsockname()[1]
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="msi-study")
+        self._warned = False
         container = WSGIContainer(app, executor=self.executor)
         logging.getLogger("tornado.access").setLevel(logging.ERROR)  # no line per refused request
 
+        _more_descriptors()
+
         async def start() -> HTTPServer:
-            http = HTTPServer(_delegates(container, body_limit), idle_connection_timeout=timeout,
+            return HTTPServer(_delegates(container, body_limit), idle_connection_timeout=timeout,
                               body_timeout=timeout, max_header_size=MAX_HEAD, max_body_size=DRAIN_LIMIT)
-            http.add_sockets(self.sockets)
-            return http
 
         self.http = self.loop.run_until_complete(start())
+        for sock in self.sockets:
+            sock.setblocking(False)
+            self.loop.add_reader(sock.fileno(), self._accept, sock)
+
+    def _accept(self, sock) -> None:
+        """Accept what waits on ``sock`` (a bounded batch, so requests in progress go on). Out of
+        file descriptors, stop accepting for :data:`ACCEPT_PAUSE` seconds: the request deadlines
+        free some, and new clients wait in the listen backlog meanwhile. (Tornado's own accept
+        handler raises there, and the event loop retries it at once, logging each time.)"""
+        from tornado.iostream import IOStream
+
+        for _ in range(128):
+            try:
+                conn, address = sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionAbortedError:  # the client left before it was accepted
+                continue
+            except OSError as exc:
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                self.loop.remove_reader(sock.fileno())
+                self.loop.call_later(ACCEPT_PAUSE, self._resume, sock)
+                if not self._warned:
+                    self._warned = True
+                    print(f"msi: warning: out of file descriptors ({exc.strerror}): new connections wait for "
+                          "the slow ones' deadlines", file=sys.stderr, flush=True)
+                return
+            conn.setblocking(False)
+            self.http.handle_stream(IOStream(conn), address)
+
+    def _resume(self, sock) -> None:
+        if sock.fileno() != -1:  # not closed meanwhile
+            self.loop.add_reader(sock.fileno(), self._accept, sock)
 
     def run(self) -> None:
         self.loop.run_forever()
 
     def close(self) -> None:
-        self.http.stop()
-        self.executor.shutdown(wait=True)
         for s in self.sockets:
+            self.loop.remove_reader(s.fileno())
             s.close()
+        self.executor.shutdown(wait=True)
