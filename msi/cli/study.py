@@ -134,8 +134,23 @@ examples:
 @click.option("--timeout", type=float, default=REQUEST_TIMEOUT, show_default=True, metavar="SECONDS",
               help="a request's headers, and then its body, must arrive within this; also the idle time of a "
                    "kept-alive connection (slow clients cannot hold the server)")
-def serve(study, host, port, raters, threads, timeout) -> int:
+@click.option("--rater-param", default=None, metavar="NAME",
+              help="crowd flow: the URL parameter naming the rater (Prolific: PROLIFIC_PID, MTurk: workerId); "
+                   "a visitor of BASE/?NAME=ID becomes rater ID (default: off, raters use their token links)")
+@click.option("--completion-code", default=None, metavar="CODE",
+              help="shown to a rater who answered every presentation (default: none)")
+@click.option("--redirect-url", default=None, metavar="URL",
+              help="opened when a rater has answered every presentation, e.g. Prolific's "
+                   "https://app.prolific.com/submissions/complete?cc=CODE (default: none)")
+@click.option("--max-items", type=int, default=None, metavar="N",
+              help="per-rater cap: each rater's plan cut to its first N counted presentations (default: the whole plan)")
+@click.option("--consent", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="consent and instructions (text; paragraphs separated by blank lines) a rater must agree to "
+                   "before the study starts (default: none)")
+def serve(study, host, port, raters, threads, timeout, rater_param, completion_code, redirect_url, max_items,
+          consent) -> int:
     """Serve a study over HTTP and store the answers as they arrive."""
+    import re
     import tempfile
 
     from msi.errors import Interrupted
@@ -149,11 +164,37 @@ def serve(study, host, port, raters, threads, timeout) -> int:
         raise UsageError(f"--threads must be at least 1, got {threads}")
     if not 0.1 <= timeout <= 3600:  # also refuses nan
         raise UsageError(f"--timeout must be 0.1-3600 seconds, got {timeout}")
-    from msi.study.manifest import load_study
+    if rater_param is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", rater_param):
+        raise UsageError(f"--rater-param must be a URL parameter name (letters, digits, '_', '-', '.'), got {rater_param!r}")
+    if rater_param == "t":
+        raise UsageError("--rater-param t is the rater token's own parameter: name the platform's")
+    if redirect_url is not None and not re.fullmatch(r"https?://[^\s\"'<>]+", redirect_url):
+        raise UsageError(f"--redirect-url must be an http:// or https:// URL, got {redirect_url!r}")
+    if completion_code is not None and not 1 <= len(completion_code.strip()) <= 200:
+        raise UsageError("--completion-code must be 1-200 characters")
+    if max_items is not None and max_items < 1:
+        raise UsageError(f"--max-items must be at least 1, got {max_items}")
+    paragraphs: tuple[str, ...] = ()
+    if consent:
+        from msi.errors import MSIError
+        from msi.io.paths import check_input_file
 
+        try:
+            check_input_file(consent, UsageError)
+            paragraphs = tuple(x.strip() for x in Path(consent).read_text(encoding="utf-8").split("\n\n") if x.strip())
+        except MSIError as exc:
+            raise UsageError(f"--consent {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--consent {consent}: cannot read it ({exc.__class__.__name__})") from None
+        if not paragraphs:
+            raise UsageError(f"--consent {consent}: the file is empty")
+    from msi.study.manifest import load_study
+    from msi.study.server import CrowdFlow
+
+    crowd = CrowdFlow(rater_param, completion_code and completion_code.strip(), redirect_url, max_items, paragraphs)
     manifest = load_study(study)
     manifest, store, links, key = prepare(study, raters or max(1, len(manifest["sessions"])))
-    srv = bind(create_app(manifest, store), host, port, threads, timeout)
+    srv = bind(create_app(manifest, store, crowd), host, port, threads, timeout)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{srv.port}/"
     folder = Path(manifest["folder"]) / "server"
@@ -169,6 +210,8 @@ def serve(study, host, port, raters, threads, timeout) -> int:
         raise OutputError(f"{links_file}: cannot write the raters' links ({exc.strerror or exc})") from None
     print(f"serving {manifest['name']} at {base} ({len(links)} raters; their links: {links_file})", flush=True)
     print(f"results: curl -H 'X-Owner-Key: {key}' {base}api/results > answers.csv", flush=True)
+    if rater_param:
+        print(f"crowd link: {base}?{rater_param}={{{{%{rater_param}%}}}} (the platform fills in the id)", flush=True)
     unserved = unservable(manifest)
     if unserved:
         print(f"msi: warning: {len(unserved)} video(s) will not be served, e.g. {unserved[0]} (a link out of "

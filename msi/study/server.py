@@ -20,6 +20,14 @@ Routes:
   rater's plan (404), a grade outside 1-5 or a choice other than ``a``/``b``/``none`` or questions
   not the study's (422), a presentation already answered differently (409; the same answer again
   is a harmless retry, 200).
+* Crowd flows (:class:`CrowdFlow`, each off unless ``msi study serve`` is given its option):
+  ``GET /api/config``: what the page needs before it has a token (the platform's URL parameter
+  naming the rater, the consent text); ``POST /api/join`` ``{"id": PLATFORM_ID}``: the token of the
+  rater with that platform id (made on first arrival, the same on return: a reload resumes);
+  ``GET /api/done?t=TOKEN``: the completion code and redirect URL, only once every presentation
+  of the rater's plan is answered (409 before: the code cannot be read off the API early).
+  With ``max_items`` each rater's plan is cut to its first N counted presentations (practice
+  kept): the server refuses the rest as not in the plan.
 * ``GET /api/results`` with the owner's key in the header ``X-Owner-Key`` (never in the URL,
   where it would reach logs and browser history): every answer as the tidy CSV (``?format=json``:
   JSON rows), downloaded as ``answers-<study>.csv`` (RFC 6266 ``filename*``: any study name);
@@ -33,6 +41,7 @@ import json
 import os
 import re
 import stat
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -55,6 +64,38 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}")
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+
+
+#: A platform's participant id (Prolific's PROLIFIC_PID, MTurk's workerId, ...): letters, digits, ``_-.``.
+_EXTERNAL = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+@dataclass(frozen=True)
+class CrowdFlow:
+    """The crowd platform's side of a served study (all off by default).
+
+    ``rater_param``: the URL query parameter that names the rater (``PROLIFIC_PID``); a visitor
+    with it and no token becomes the rater of that id. ``completion_code`` and ``redirect_url``:
+    shown, and opened, at the end. ``max_items``: counted presentations per rater (practice
+    apart). ``consent``: paragraphs shown before anything else, to agree to."""
+
+    rater_param: str | None = None
+    completion_code: str | None = None
+    redirect_url: str | None = None
+    max_items: int | None = None
+    consent: tuple[str, ...] = ()
+
+
+def capped(plan: list[dict], max_items: int | None) -> list[dict]:
+    """``plan`` with only its first ``max_items`` counted presentations (practice ones all kept)."""
+    if max_items is None:
+        return plan
+    out, n = [], 0
+    for e in plan:
+        if e["kind"] == "practice" or n < max_items:
+            out.append(e)
+            n += e["kind"] != "practice"
+    return out
 
 
 class PortInUse(MSIError):
@@ -118,8 +159,9 @@ def download_header(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def create_app(manifest: dict, store: AnswerStore):
-    """The Flask app of one study (``manifest`` as :func:`msi.study.manifest.load_study` returns it)."""
+def create_app(manifest: dict, store: AnswerStore, crowd: CrowdFlow | None = None):
+    """The Flask app of one study (``manifest`` as :func:`msi.study.manifest.load_study` returns
+    it), with the crowd flow ``crowd`` (default: none)."""
     from flask import Flask, Response, jsonify, request, send_file
     from werkzeug.exceptions import HTTPException
 
@@ -127,10 +169,11 @@ def create_app(manifest: dict, store: AnswerStore):
     app = Flask("msi.study", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     plans: dict[int, dict[int, dict]] = {}
+    crowd = crowd or CrowdFlow()
 
     def plan_of(index: int) -> dict[int, dict]:
         if index not in plans:  # plans are pure functions of the study: computed once per rater
-            plans[index] = {int(e["seq"]): e for e in session_plan(manifest, index)}
+            plans[index] = {int(e["seq"]): e for e in capped(session_plan(manifest, index), crowd.max_items)}
         return plans[index]
 
     def refuse(status: int, message: str):
@@ -182,6 +225,34 @@ def create_app(manifest: dict, store: AnswerStore):
             return refuse(403, "unknown rater token")
         rater, index = who
         return jsonify(rater=rater, plan=list(plan_of(index).values()), answered=sorted(store.answered(rater)))
+
+    @app.get("/api/config")
+    def config():
+        return jsonify(rater_param=crowd.rater_param, consent=list(crowd.consent))
+
+    @app.post("/api/join")
+    def join():
+        if not crowd.rater_param:
+            return refuse(404, "this study takes raters by their link only")
+        body = request.get_json(silent=True)
+        pid = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(pid, str) or not _EXTERNAL.fullmatch(pid):
+            return refuse(400, f"{crowd.rater_param} must be 1-64 letters, digits, '_', '-' or '.'")
+        token = store.join(pid)
+        if token is None:
+            return refuse(409, f"{pid!r} is a rater code of this study: use your link")
+        return jsonify(t=token)
+
+    @app.get("/api/done")
+    def done():
+        who = rater_of(request.args.get("t"))
+        if who is None:
+            return refuse(403, "unknown rater token")
+        rater, index = who
+        left = set(plan_of(index)) - set(store.answered(rater))
+        if left:
+            return refuse(409, f"{len(left)} presentation(s) not answered yet")
+        return jsonify(code=crowd.completion_code, redirect=crowd.redirect_url)
 
     @app.post("/api/answer")
     def answer():

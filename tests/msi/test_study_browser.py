@@ -101,15 +101,13 @@ def rate(d, decide, stop_after: int | None = None) -> int:
         wait_for(lambda: screen(d) != s or s == "item")
 
 
-FORCE_SUBMIT = """
-const cur = window.msiStudy.state.current;
+SELECT_ALL = """
 document.querySelectorAll('fieldset').forEach(f => { f.disabled = false; });
 window.MSI_STUDY.questions.forEach(q => { document.querySelector(`input[name="${q}"]`).checked = true; });
-const next = document.getElementById('next');
-next.disabled = false;
-next.click();
-cur.submit();
+document.getElementById('next').disabled = false;
+return document.querySelectorAll('input:checked').length;
 """
+FORCE_SUBMIT = "const cur = window.msiStudy.state.current; document.getElementById('next').click(); cur.submit();"
 
 
 def check_must_end(d, stored) -> None:
@@ -121,9 +119,8 @@ def check_must_end(d, stored) -> None:
     assert d.execute_script("return Array.from(document.querySelectorAll('fieldset')).every(f => f.disabled)")
     assert not d.find_element("id", "next").is_enabled()
     assert not d.execute_script("return window.msiStudy.state.current.ended.some(Boolean)")
+    assert d.execute_script(SELECT_ALL) == d.execute_script("return window.MSI_STUDY.questions.length")
     d.execute_script(FORCE_SUBMIT)
-    n_questions = d.execute_script("return window.MSI_STUDY.questions.length")
-    assert d.execute_script("return document.querySelectorAll('input:checked').length") == n_questions
     time.sleep(1.0)  # a POST the page would have sent has arrived by now
     assert str(entry["seq"]) not in d.execute_script("return Object.keys(window.msiStudy.state.answers)")
     assert entry["seq"] not in stored()

@@ -1,0 +1,113 @@
+"""The crowd flow of ``msi study serve`` in real Chromium against a real server process: a
+worker arrives from the platform with their id in the URL (``--rater-param``), agrees to the
+consent page, rates a plan cut by ``--max-items``, sees the completion code and is sent back to
+the platform (``--redirect-url``: here a second local server standing in for the platform)."""
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from chromium import available, console_errors, open_chromium
+from study_helpers import Server, make_methods, run_msi, wait_for
+from test_study_browser import careful, rate, screen
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
+
+CODE = "C0DE-42 x"
+CONSENT = "Consent first paragraph: you rate short videos.\n\nSecond paragraph: you may stop at any time."
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("crowd")
+    dirs = make_methods(root / "methods", utterances=1, frames=9)
+    r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--raters", "1",
+                "--repeats", "1", "--attention", "1", "--out", root / "study")
+    assert r.returncode == 0, r.stderr
+    (root / "consent.txt").write_text(CONSENT)
+    return root / "study"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    """A stand-in for the crowd platform's completion page: a local HTTP server; the paths it was asked for."""
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            body = b"<!doctype html><title>platform</title><p id='platform'>submission complete</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/complete", asked
+    srv.shutdown()
+
+
+def results(s: Server) -> list[dict]:
+    req = urllib.request.Request(s.url + "api/results?format=json", headers={"X-Owner-Key": s.key})
+    return json.loads(urllib.request.urlopen(req).read())
+
+
+def status_of(url: str) -> int:
+    try:
+        return urllib.request.urlopen(url).status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_and_goes_back(study, platform):
+    back, asked = platform
+    redirect = f"{back}?cc={urllib.parse.quote(CODE)}"
+    s = Server(study, "--rater-param", "PROLIFIC_PID", "--completion-code", CODE, "--redirect-url", redirect,
+               "--max-items", "2", "--consent", study.parent / "consent.txt")
+    d = open_chromium(1000, 800)
+    try:
+        d.get(s.url + "?PROLIFIC_PID=worker_7")
+        wait_for(lambda: screen(d) == "consent")
+        assert "Second paragraph" in d.find_element("id", "consent").text
+        assert not d.find_element("id", "consent-go").is_enabled()
+        assert results(s) == []
+        d.find_element("id", "agree").click()
+        d.find_element("id", "consent-go").click()
+        wait_for(lambda: screen(d) == "intro")
+        token = urllib.parse.parse_qs(urllib.parse.urlparse(d.current_url).query)["t"][0]
+        assert status_of(f"{s.url}api/done?t={token}") == 409  # no code before the plan is answered
+        plan = d.execute_script("return window.msiStudy.state.plan")
+        assert [e["kind"] for e in plan].count("practice") == 1 and len(plan) == 3  # --max-items 2, practice apart
+        assert rate(d, careful) == 3
+        wait_for(lambda: d.find_elements("id", "completion-code"))
+        assert d.find_element("id", "completion-code").text == CODE
+        wait_for(lambda: d.current_url.startswith(back), timeout=15)
+        pages = [p for p in asked if p.startswith("/complete")]
+        assert len(pages) == 1 and urllib.parse.parse_qs(urllib.parse.urlparse(pages[0]).query)["cc"] == [CODE]
+        rows = results(s)
+        assert {r["rater"] for r in rows} == {"worker_7"}  # the platform's id is the rater
+        assert sorted({r["seq"] for r in rows}) == [e["seq"] for e in plan]
+        # the same worker again: the same rater, nothing left to answer, the code again
+        d.get(s.url + "?PROLIFIC_PID=worker_7")
+        wait_for(lambda: d.find_elements("id", "completion-code"), timeout=15)
+        assert len(results(s)) == len(rows)
+        # a worker id that is one of the study's rater codes takes over no one's link
+        d.get("about:blank")
+        d.get(s.url + "?PROLIFIC_PID=r01")
+        wait_for(lambda: screen(d) == "error" and "rater code" in d.find_element("id", "message").text)
+        assert not [e for e in console_errors(d) if "favicon" not in e and "409" not in e]
+    finally:
+        d.quit()
+        s.kill()
