@@ -9,7 +9,9 @@ import click
 
 from msi.cli.lazy import CONTEXT_SETTINGS
 from msi.errors import OutputError, UsageError
-from msi.study.httpd import REQUEST_TIMEOUT  # light: Tornado is imported only when serving
+from msi.study.httpd import (
+    REQUEST_TIMEOUT,  # light: Tornado is imported only when serving
+)
 
 
 @click.group("study", context_settings=CONTEXT_SETTINGS, epilog="""\b
@@ -67,17 +69,22 @@ examples:
                                                                          "items (default: the first)")
 @click.option("--shake-px", type=int, default=None, metavar="PX", help="attention copies' shake in pixels "
                                                                          "(default: 5%% of the width)")
+@click.option("--gold", type=int, default=0, show_default=True,
+              help="gold clips opening the ACR practice round: shaken copies with a known answer, followed by "
+                   "feedback (right or not, and why); never counted")
+@click.option("--trapping", type=int, default=0, show_default=True,
+              help="trapping clips per ACR block: a video with the on-screen instruction to select 1 on the first "
+                   "question; counted as attention items (a rater who does not read it fails)")
 @click.option("--name", default=None, help="the study's name (default: the folder's)")
 @click.option("--guideline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="annotation guideline shown before the practice round (text; paragraphs separated by blank lines)")
 def make(methods, out, designs, questions, pairs, raters, seed, repeats, practice, attention, attention_source,
-         shake_px, name, guideline) -> int:
+         shake_px, gold, trapping, name, guideline) -> int:
     """Build a self-contained study folder from one folder of videos per method."""
     from tqdm import tqdm
 
-    from msi.study.make import match_videos, make_study
-
     from msi.compare import parse_methods
+    from msi.study.make import make_study, match_videos
 
     folders = parse_methods(methods)
     from msi.cli import outputs
@@ -98,13 +105,16 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
             raise UsageError(f"--guideline {guideline}: cannot read it ({exc.__class__.__name__})") from None
     if shake_px is not None and shake_px < 1:
         raise UsageError(f"--shake-px must be at least 1, got {shake_px}")
-    total = len(match_videos(folders)) * len(folders) + attention
+    if gold < 0 or trapping < 0:
+        raise UsageError("--gold and --trapping must be at least 0")
+    total = len(match_videos(folders)) * len(folders) + max(attention, gold)
     kwargs = {"guideline": text} if text else {}
     with tqdm(total=total, desc="videos", unit="video", file=sys.stderr) as bar:
         manifest = make_study(folders, out, designs=designs or ("acr",), questions=questions or
                               ("motion_stability", "lip_sync", "realness"), pairs=_pairs(pairs), raters=raters,
                               seed=seed, repeats=repeats, practice=practice, attention=attention,
-                              attention_source=attention_source, shake_px=shake_px, name=name,
+                              attention_source=attention_source, shake_px=shake_px, name=name, gold=gold,
+                              trapping=trapping,
                               progress=lambda _: bar.update(1), **kwargs)
     n = len(manifest["sessions"][0]["plan"])
     print(f"{out}: {len(manifest['items'])} items ({', '.join(manifest['designs'])}), {len(manifest['utterances'])} "

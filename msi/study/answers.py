@@ -89,8 +89,8 @@ def expand(manifest: Mapping, entry: Mapping, values: Mapping, rater: str, secon
                    item=item["id"], utterance=item["utterance"], question=q, seconds=seconds, answered_at=answered_at)
         if item["type"] == "acr":
             row.update(method=item["method"], video=item["video"], grade=int(values[q]))
-            if expect.get("question") == q:
-                row["expect"] = f"<={expect['max_grade']}"
+            if expect.get("question") == q:  # a trapping clip asks for one grade; an attention copy at most one
+                row["expect"] = f"={expect['grade']}" if "grade" in expect else f"<={expect['max_grade']}"
         else:
             left, right = (item["b"], item["a"]) if entry.get("swap") else (item["a"], item["b"])
             row.update(a=left, b=right, choice=values[q])

@@ -115,7 +115,11 @@ def _expect_ok(item: dict) -> bool:
         return True
     if not isinstance(e, dict) or e.get("question") not in QUESTIONS:
         return False
-    return _count(e.get("max_grade")) if item["type"] == "acr" else e.get("choice") in (item["a"], item["b"])
+    if not isinstance(item.get("instruction", ""), str) or not isinstance(item.get("feedback", ""), str):
+        return False
+    if item["type"] == "acr":
+        return _count(e.get("max_grade")) or (_count(e.get("grade")) and "max_grade" not in e)
+    return e.get("choice") in (item["a"], item["b"])
 
 
 def session_plan(manifest: dict, index: int) -> list[dict]:

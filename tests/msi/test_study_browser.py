@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from chromium import available, console_errors, open_chromium
 from study_helpers import Server, make_methods, run_msi, wait_for
 
@@ -80,8 +79,9 @@ def answer_one(d, decide) -> int:
     return entry["seq"]
 
 
-def rate(d, decide, stop_after: int | None = None) -> int:
-    """Click through the plan (intro and interstitials included); the number of answers given."""
+def rate(d, decide, stop_after: int | None = None, feedback: list | None = None) -> int:
+    """Click through the plan (intro and interstitials included); the number of answers given.
+    ``feedback``: where the gold clips' feedback texts go (a feedback screen is an error without it)."""
     n = 0
     while True:
         s = wait_for(lambda: screen(d) if screen(d) != "loading" else None)
@@ -91,6 +91,9 @@ def rate(d, decide, stop_after: int | None = None) -> int:
             d.find_element("id", "start").click()
         elif s == "practice-over":
             d.find_element("id", "go").click()
+        elif s == "feedback" and feedback is not None:
+            feedback.append(d.find_element("id", "feedback").text)
+            d.find_element("id", "feedback-go").click()
         elif s == "item":
             if stop_after is not None and n == stop_after:
                 return n

@@ -5,6 +5,7 @@ the platform (``--redirect-url``: here a second local server standing in for the
 from __future__ import annotations
 
 import http.server
+import io
 import json
 import threading
 import urllib.error
@@ -12,11 +13,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
-
 from chromium import available, console_errors, open_chromium
 from study_helpers import Server, make_methods, run_msi, wait_for
-from test_study_browser import careful, rate, screen
+from test_study_browser import careful, current, rate, screen
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
@@ -29,7 +30,7 @@ def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("crowd")
     dirs = make_methods(root / "methods", utterances=1, frames=9)
     r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--raters", "1",
-                "--repeats", "1", "--attention", "1", "--out", root / "study")
+                "--repeats", "0", "--attention", "1", "--gold", "1", "--trapping", "1", "--out", root / "study")
     assert r.returncode == 0, r.stderr
     (root / "consent.txt").write_text(CONSENT)
     return root / "study"
@@ -89,8 +90,9 @@ def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_an
         token = urllib.parse.parse_qs(urllib.parse.urlparse(d.current_url).query)["t"][0]
         assert status_of(f"{s.url}api/done?t={token}") == 409  # no code before the plan is answered
         plan = d.execute_script("return window.msiStudy.state.plan")
-        assert [e["kind"] for e in plan].count("practice") == 1 and len(plan) == 3  # --max-items 2, practice apart
-        assert rate(d, careful) == 3
+        practice = [e["kind"] for e in plan].count("practice")
+        assert practice == 2 and len(plan) == practice + 2  # a gold clip and a practice one; --max-items 2
+        assert rate(d, careful, feedback=[]) == len(plan)
         wait_for(lambda: d.find_elements("id", "completion-code"))
         assert d.find_element("id", "completion-code").text == CODE
         wait_for(lambda: d.current_url.startswith(back), timeout=15)
@@ -111,3 +113,48 @@ def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_an
     finally:
         d.quit()
         s.kill()
+
+
+def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and_offline(study, tmp_path):
+    """A rater who grades what they see: right on the gold clip (the shaken copy: 1), told so in
+    the practice round; wrong on the trapping clip (the real video graded 5 while the instruction
+    on screen asks for 1): the analysis counts one attention failure, that clip. Served (the
+    server's rows) and offline (the page's export) alike."""
+    d = open_chromium(1000, 800)
+    s = Server(study)  # no crowd options: rater r01's token link
+    try:
+        exports = {}
+        for where in ("served", "offline"):
+            d.get(s.links()["r01"] if where == "served" else (study / "index.html").resolve().as_uri() + "#r01")
+            wait_for(lambda: screen(d) == "intro")
+            d.find_element("id", "start").click()
+            wait_for(lambda: screen(d) == "item")
+            entry, item = current(d)
+            assert entry["kind"] == "practice" and item.get("gold")  # the gold clip opens the practice round
+            instructions, feedback = [], []
+
+            def decide(item, entry, q):  # careful, noting the instruction on screen when there is one
+                shown = d.find_elements("id", "instruction")
+                instructions.extend((item["id"], x.text) for x in shown)
+                return careful(item, entry, q)
+
+            rate(d, decide, feedback=feedback)
+            assert len(feedback) == 1 and feedback[0].startswith("Right.") and "shaken on purpose" in feedback[0]
+            traps = {i for i, text in instructions if "select 1 for \"Motion stability\"" in text}
+            assert len(traps) == 1 and next(iter(traps)).startswith("acr:trap:")
+            assert all(i.startswith("acr:trap:") for i, _ in instructions)  # on the trapping clip only
+            if where == "offline":
+                exports["offline"] = d.execute_script("return window.msiStudy.exportCSV()")
+    finally:
+        d.quit()
+        s.kill()
+    (tmp_path / "offline.csv").write_text(exports["offline"])
+    for name, source in (("served", study), ("offline", tmp_path / "offline.csv")):
+        r = run_msi("study", "analyze", source, "--out", tmp_path / name, "--max-attention-fails", "1")
+        assert r.returncode == 0, r.stderr
+        sc = pd.read_csv(tmp_path / name / "screening.csv").set_index("rater")
+        assert sc.loc["r01", "attention_items"] == 2 and sc.loc["r01", "attention_failed"] == 1, name
+    answers = pd.read_csv(io.StringIO(exports["offline"]))
+    trap = answers[answers["item"].str.startswith("acr:trap:") & answers["expect"].notna()]
+    assert trap["expect"].tolist() == ["=1"] and trap["grade"].tolist() == [5]
+    assert set(answers.loc[answers["item"].str.startswith("acr:gold:"), "kind"]) == {"practice"}

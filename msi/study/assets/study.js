@@ -58,7 +58,7 @@
                utterance: item.utterance, question: q, seconds: seconds, answered_at: at};
       if (item.type === 'acr') {
         r.method = item.method; r.video = item.video; r.grade = values[q];
-        if (expect.question === q) r.expect = '<=' + expect.max_grade;
+        if (expect.question === q) r.expect = 'grade' in expect ? '=' + expect.grade : '<=' + expect.max_grade;
       } else {
         var left = entry.swap ? item.b : item.a, right = entry.swap ? item.a : item.b;
         r.a = left; r.b = right; r.choice = values[q];
@@ -176,7 +176,7 @@
       if (Object.keys(v).length !== S.questions.length) return;
       var answer = {values: v, seconds: Math.round((performance.now() - shownAt) / 10) / 100, at: new Date().toISOString()};
       next.disabled = true;
-      save(entry, answer).then(function () { state.answers[entry.seq] = answer; advance(); },
+      save(entry, answer).then(function () { state.answers[entry.seq] = answer; item.gold ? goldFeedback(item, v) : advance(); },
         function (err) { status.textContent = 'Your answer was not saved: ' + err + '. Please try again.'; next.disabled = false; });
     }
     var figs = videos.map(function (v, i) {
@@ -184,11 +184,22 @@
     });
     screen('item', [el('div', {'class': 'card', id: 'item', 'data-seq': entry.seq, 'data-kind': entry.kind},
       entry.kind === 'practice' ? el('p', {}, el('strong', {text: 'Practice'}), el('span', {'class': 'badge', text: 'does not count'})) : null,
+      item.instruction ? el('p', {'class': 'instruction', id: 'instruction', text: item.instruction}) : null,
       el('div', {'class': 'videos'}, figs), el('div', {'class': 'controls'}, playBtn), hint,
       sets, status, el('div', {'class': 'actions'}, next))]);
     state.current = {entry: entry, ended: ended, videos: videos, submit: submit};
     showProgress(entry);
     update();
+  }
+
+  // a gold practice clip: whether the answer was within its known grades, and why (P.910's training feedback)
+  function goldFeedback(item, values) {
+    var e = item.expect, given = values[e.question];
+    var right = 'grade' in e ? given === e.grade : given <= e.max_grade;
+    screen('feedback', [el('div', {'class': 'card ' + (right ? 'right' : 'wrong'), id: 'feedback', 'data-right': String(right)},
+      el('h2', {text: right ? 'Right.' : 'Not quite: you answered ' + given + ' on ' + S.question_text[e.question].title + '.'}),
+      el('p', {text: item.feedback}),
+      el('div', {'class': 'actions'}, el('button', {id: 'feedback-go', type: 'button', onclick: advance}, 'Continue')))]);
   }
 
   function save(entry, answer) {
