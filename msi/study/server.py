@@ -28,6 +28,10 @@ Routes:
   of the rater's plan is answered (409 before: the code cannot be read off the API early).
   With ``max_items`` each rater's plan is cut to its first N counted presentations (practice
   kept): the server refuses the rest as not in the plan.
+* ``GET /owner``: the owner's progress page (no secret in it: it asks for the owner key and
+  sends it in the header); ``GET /api/progress`` with ``X-Owner-Key``: per rater the
+  presentations answered of their plan, per item (``main`` presentations) the raters who rated
+  it, and the items short of ``?target=N`` ratings (default :data:`TARGET_RATINGS`).
 * ``GET /api/results`` with the owner's key in the header ``X-Owner-Key`` (never in the URL,
   where it would reach logs and browser history): every answer as the tidy CSV (``?format=json``:
   JSON rows), downloaded as ``answers-<study>.csv`` (RFC 6266 ``filename*``: any study name);
@@ -66,6 +70,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
+#: Ratings an item should get (ITU-T P.910 and P.808 ask for at least 15 valid votes per clip):
+#: the owner page lists the items short of it.
+TARGET_RATINGS = 15
 #: A platform's participant id (Prolific's PROLIFIC_PID, MTurk's workerId, ...): letters, digits, ``_-.``.
 _EXTERNAL = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -290,10 +297,37 @@ def create_app(manifest: dict, store: AnswerStore, crowd: CrowdFlow | None = Non
             return refuse(409, f"presentation {seq} was already answered otherwise")
         return jsonify(ok=True, stored=result == "stored")
 
+    def owner() -> bool:
+        key = request.headers.get("X-Owner-Key", "")
+        return hmac.compare_digest(key.encode(), store.owner_key().encode())
+
+    @app.get("/owner")
+    def owner_page():
+        from importlib import resources
+
+        page = (resources.files("msi.study") / "assets" / "owner.html").read_bytes()
+        return Response(page, mimetype="text/html")
+
+    @app.get("/api/progress")
+    def progress():
+        if not owner():
+            return refuse(403, "the progress needs the study owner's key")
+        target = request.args.get("target", str(TARGET_RATINGS))
+        if not target.isdigit() or not 1 <= int(target) <= 100_000:
+            return refuse(400, "target must be a whole number of ratings, 1 or more")
+        raters = []
+        for r in store.progress():
+            planned = len(plan_of(r["index"]))
+            raters.append({"rater": r["rater"], "joined": r["joined"], "answered": r["answered"], "planned": planned,
+                           "done": r["answered"] >= planned})
+        counts = store.ratings_per_item()
+        items = [{"item": i, "ratings": counts.get(i, 0)} for i, it in manifest["items"].items() if "expect" not in it]
+        short = [x for x in items if x["ratings"] < int(target)]
+        return jsonify(target=int(target), raters=raters, items=items, short=short)
+
     @app.get("/api/results")
     def results():
-        key = request.headers.get("X-Owner-Key", "")
-        if not hmac.compare_digest(key.encode(), store.owner_key().encode()):
+        if not owner():
             return refuse(403, "the results need the study owner's key")
         rows = store.rows()
         if request.args.get("format") == "json":

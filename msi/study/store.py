@@ -103,6 +103,11 @@ class AnswerStore:
             "GROUP BY r.rater ORDER BY r.idx")
         return [{"rater": r, "index": i, "joined": bool(j), "answered": int(n)} for r, i, j, n in cur]
 
+    def ratings_per_item(self) -> dict[str, int]:
+        """{item: raters who answered it in a ``main`` presentation}."""
+        return {i: int(n) for i, n in self._conn().execute(
+            "SELECT item, COUNT(DISTINCT rater) FROM answers WHERE kind = 'main' GROUP BY item")}
+
     def rater(self, token: str) -> tuple[str, int] | None:
         """(rater code, plan index) of a token, or None."""
         row = self._conn().execute("SELECT rater, idx FROM raters WHERE token = ?", (token,)).fetchone()

@@ -109,7 +109,24 @@ def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_an
         d.get("about:blank")
         d.get(s.url + "?PROLIFIC_PID=r01")
         wait_for(lambda: screen(d) == "error" and "rater code" in d.find_element("id", "message").text)
-        assert not [e for e in console_errors(d) if "favicon" not in e and "409" not in e]
+        # the owner page: the key typed in, sent in the header; progress per rater, items short of ratings
+        assert status_of(f"{s.url}api/progress") == 403 and status_of(f"{s.url}api/progress?key={s.key}") == 403
+        d.get(s.url + "owner")
+        d.find_element("id", "key").send_keys("not the key\n")
+        wait_for(lambda: "owner's key" in d.find_element("id", "status").text)
+        d.find_element("id", "key").clear()
+        d.find_element("id", "target").clear()
+        d.find_element("id", "target").send_keys("1")
+        d.find_element("id", "key").send_keys(s.key + "\n")
+        wait_for(lambda: d.find_elements("id", "raters"))
+        table = {r.text.split()[0]: r.text for r in d.find_elements("css selector", "#raters tr")[1:]}
+        assert set(table) == {"r01", "worker_7"}
+        assert table["worker_7"] == f"worker_7 yes {len(plan)} {len(plan)} yes" and table["r01"].startswith("r01 0 ")
+        rated = {e["item"] for e in plan if e["kind"] == "main"}
+        main_items = {i for i, it in json.loads((study / "study.json").read_text())["items"].items() if "expect" not in it}
+        short = {r.text.split()[0] for r in d.find_elements("css selector", "#short tr")[1:]}
+        assert short == main_items - rated and rated  # target 1: the items worker_7 did not rate
+        assert not [e for e in console_errors(d) if "favicon" not in e and "409" not in e and "403" not in e]
     finally:
         d.quit()
         s.kill()
