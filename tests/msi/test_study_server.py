@@ -148,3 +148,41 @@ def test_port_in_use_is_one_line(study, one_line_error):
         one_line_error(r.returncode, r.stderr, "cannot serve on 127.0.0.1:" + port)
     finally:
         s.kill()
+
+
+def test_crowd_api_joins_by_platform_id_caps_plans_and_gives_the_code_only_at_the_end(study, tmp_path):
+    manifest = json.loads((study / "study.json").read_text())
+    off = Server(study)
+    try:  # without --rater-param nobody joins by id
+        assert request(f"{off.url}api/join", body={"id": "w1"})[0] == 404
+    finally:
+        off.kill()
+    s = Server(study, "--rater-param", "workerId", "--max-items", "3", "--completion-code", "CODE-9",
+               "--redirect-url", "https://example.org/done?cc=CODE-9")
+    try:
+        assert json.loads(request(f"{s.url}api/config")[1]) == {"rater_param": "workerId", "consent": []}
+        for bad, want in (({"id": "a b"}, 400), ({"id": "x" * 65}, 400), ({"id": 7}, 400), ([1], 400),
+                          ({"id": "r02"}, 409)):  # r02: a rater code of this study, not a platform id
+            assert request(f"{s.url}api/join", body=bad)[0] == want, bad
+        code, body = request(f"{s.url}api/join", body={"id": "w1"})
+        token = json.loads(body)["t"]
+        assert code == 200 and json.loads(request(f"{s.url}api/join", body={"id": "w1"})[1])["t"] == token
+        session = json.loads(request(f"{s.url}api/session?t={token}")[1])
+        assert session["rater"] == "w1"
+        counted = [e for e in session["plan"] if e["kind"] != "practice"]
+        assert len(counted) == 3 and len(session["plan"]) < len(manifest["sessions"][0]["plan"])
+        assert request(f"{s.url}api/done?t={token}")[0] == 409
+        last = max(e["seq"] for e in session["plan"])
+        assert request(f"{s.url}api/answer", body={"t": token, "seq": last + 1, "answers": {}})[0] == 404  # cut
+        for e in session["plan"]:
+            r = request(f"{s.url}api/answer", body={"t": token, "seq": e["seq"], "answers": values(manifest, e["item"])})
+            assert r[0] == 200, r
+        code, body = request(f"{s.url}api/done?t={token}")
+        assert code == 200 and json.loads(body) == {"code": "CODE-9", "redirect": "https://example.org/done?cc=CODE-9"}
+        assert request(f"{s.url}api/done?t=forged")[0] == 403
+    finally:
+        s.kill()
+    for args, says in ((("--rater-param", "a b"), "--rater-param"), (("--redirect-url", "javascript:alert(1)"), "--redirect-url"),
+                       (("--max-items", "0"), "--max-items"), (("--consent", tmp_path / "none.txt"), "--consent")):
+        r = run_msi("study", "serve", study, "--port", "0", *args)
+        assert r.returncode == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
