@@ -157,8 +157,11 @@ examples:
 @click.option("--consent", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="consent and instructions (text; paragraphs separated by blank lines) a rater must agree to "
                    "before the study starts (default: none)")
+@click.option("--adaptive", is_flag=True,
+              help="pair designs over 3+ methods: each rater's pairs chosen, when they start, by the information-"
+                   "based planner from the answers so far (default: the fixed plan of make)")
 def serve(study, host, port, raters, threads, timeout, rater_param, completion_code, redirect_url, max_items,
-          consent) -> int:
+          consent, adaptive) -> int:
     """Serve a study over HTTP and store the answers as they arrive."""
     import re
     import tempfile
@@ -201,8 +204,13 @@ def serve(study, host, port, raters, threads, timeout, rater_param, completion_c
     from msi.study.manifest import load_study
     from msi.study.server import CrowdFlow
 
-    crowd = CrowdFlow(rater_param, completion_code and completion_code.strip(), redirect_url, max_items, paragraphs)
+    crowd = CrowdFlow(rater_param, completion_code and completion_code.strip(), redirect_url, max_items, paragraphs,
+                      adaptive)
     manifest = load_study(study)
+    if adaptive:
+        from msi.study.server import adaptive_design
+
+        adaptive_design(manifest)
     manifest, store, links, key = prepare(study, raters or max(1, len(manifest["sessions"])))
     srv = bind(create_app(manifest, store, crowd), host, port, threads, timeout)
     shown = f"[{host}]" if ":" in host else host

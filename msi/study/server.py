@@ -84,13 +84,27 @@ class CrowdFlow:
     ``rater_param``: the URL query parameter that names the rater (``PROLIFIC_PID``); a visitor
     with it and no token becomes the rater of that id. ``completion_code`` and ``redirect_url``:
     shown, and opened, at the end. ``max_items``: counted presentations per rater (practice
-    apart). ``consent``: paragraphs shown before anything else, to agree to."""
+    apart). ``consent``: paragraphs shown before anything else, to agree to. ``adaptive``: each
+    rater's pair presentations chosen by :func:`msi.study.adaptive.plan_pairs` from the answers
+    stored when the rater starts (:func:`assign_pairs`)."""
 
     rater_param: str | None = None
     completion_code: str | None = None
     redirect_url: str | None = None
     max_items: int | None = None
     consent: tuple[str, ...] = ()
+    adaptive: bool = False
+
+
+def adaptive_design(manifest: dict) -> list[str]:
+    """The methods an adaptive pair plan ranks, or :class:`BadStudy` in one line: the study needs
+    a pair design whose pairs connect three or more methods, each pair for some utterance."""
+    pairs = {frozenset((it["a"], it["b"])) for it in manifest["items"].values() if it["type"] == "pair" and "expect" not in it}
+    methods = sorted({m for p in pairs for m in p})
+    if len(methods) < 3 or len(pairs) < len(methods) * (len(methods) - 1) // 2:
+        raise BadStudy("--adaptive needs a pair design over 3 or more methods with every pair made "
+                       f"(this study compares {len(pairs)} pair(s) of {len(methods)} methods)")
+    return methods
 
 
 def capped(plan: list[dict], max_items: int | None) -> list[dict]:
@@ -103,6 +117,23 @@ def capped(plan: list[dict], max_items: int | None) -> list[dict]:
             out.append(e)
             n += e["kind"] != "practice"
     return out
+
+
+def assign_pairs(items: dict, plan: list[dict], picks: list[tuple[str, str]]) -> list[dict]:
+    """``plan`` with its ``main`` pair presentations showing the method pairs ``picks`` (in order,
+    one per presentation): each keeps its utterance when the study has that pair for it (else the
+    first utterance that has it), its seq, kind and sides; a hidden repeat follows its original."""
+    by_pair: dict[frozenset, list[str]] = {}
+    for i, it in items.items():
+        if it["type"] == "pair" and "expect" not in it:
+            by_pair.setdefault(frozenset((it["a"], it["b"])), []).append(i)
+    main = [e for e in plan if e["kind"] == "main" and items[e["item"]]["type"] == "pair"]
+    new: dict[str, str] = {}
+    for e, (a, b) in zip(main, picks):
+        have = by_pair[frozenset((a, b))]
+        same = [i for i in have if items[i]["utterance"] == items[e["item"]]["utterance"]]
+        new.setdefault(e["item"], (same or have)[0])
+    return [{**e, "item": new.get(e["item"], e["item"])} if e["kind"] in ("main", "repeat") else e for e in plan]
 
 
 class PortInUse(MSIError):
@@ -177,10 +208,21 @@ def create_app(manifest: dict, store: AnswerStore, crowd: CrowdFlow | None = Non
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     plans: dict[int, dict[int, dict]] = {}
     crowd = crowd or CrowdFlow()
+    adaptive_methods = adaptive_design(manifest) if crowd.adaptive else []
+
+    def adaptive_plan(index: int) -> list[dict]:
+        from msi.study.adaptive import plan_pairs
+        from msi.study.answers import frame
+
+        base = session_plan(manifest, index)
+        n = sum(e["kind"] == "main" and manifest["items"][e["item"]]["type"] == "pair" for e in base)
+        picks = plan_pairs(frame(store.rows()), adaptive_methods, count=n, question=manifest["questions"][0])
+        return assign_pairs(manifest["items"], base, picks)
 
     def plan_of(index: int) -> dict[int, dict]:
-        if index not in plans:  # plans are pure functions of the study: computed once per rater
-            plans[index] = {int(e["seq"]): e for e in capped(session_plan(manifest, index), crowd.max_items)}
+        if index not in plans:  # plans are pure functions of the study (adaptive: stored): computed once per rater
+            plan = store.plan(index, lambda: adaptive_plan(index)) if crowd.adaptive else session_plan(manifest, index)
+            plans[index] = {int(e["seq"]): e for e in capped(plan, crowd.max_items)}
         return plans[index]
 
     def refuse(status: int, message: str):

@@ -6,11 +6,13 @@ Each answer is one transaction: a presentation's rows are stored together or not
 connection per thread (sqlite3 connections are not shared across threads).
 
 Tables: ``meta`` (the owner key), ``raters`` (token, rater code, plan index), ``joined`` (the
-raters who came from a crowd platform with their platform id, :meth:`AnswerStore.join`) and ``answers``
+raters who came from a crowd platform with their platform id, :meth:`AnswerStore.join`), ``plans``
+(adaptive plans as made, :meth:`AnswerStore.plan`) and ``answers``
 (the tidy rows of :mod:`msi.study.answers`, keyed by rater, presentation and question).
 """
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import threading
@@ -23,6 +25,7 @@ _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS raters (token TEXT PRIMARY KEY, rater TEXT UNIQUE NOT NULL, idx INTEGER UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS joined (external TEXT PRIMARY KEY, token TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS plans (idx INTEGER PRIMARY KEY, plan TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS answers ({', '.join(f'"{c}"' for c in COLUMNS)},
     PRIMARY KEY (rater, seq, question));
 """
@@ -102,6 +105,16 @@ class AnswerStore:
             "LEFT JOIN joined j ON j.token = r.token LEFT JOIN answers a ON a.rater = r.rater "
             "GROUP BY r.rater ORDER BY r.idx")
         return [{"rater": r, "index": i, "joined": bool(j), "answered": int(n)} for r, i, j, n in cur]
+
+    def plan(self, index: int, make) -> list[dict]:
+        """Rater ``index``'s stored plan; the first time, ``make()``'s, stored (an adaptive plan
+        depends on the answers when it was made: it must stay the same across restarts)."""
+        c = self._conn()
+        row = c.execute("SELECT plan FROM plans WHERE idx = ?", (index,)).fetchone()
+        if row is None:
+            c.execute("INSERT OR IGNORE INTO plans VALUES (?, ?)", (index, json.dumps(make())))
+            row = c.execute("SELECT plan FROM plans WHERE idx = ?", (index,)).fetchone()  # another thread's, if first
+        return json.loads(row[0])
 
     def ratings_per_item(self) -> dict[str, int]:
         """{item: raters who answered it in a ``main`` presentation}."""
