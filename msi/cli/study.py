@@ -50,9 +50,12 @@ examples:
   msi study make a=a/ b=b/ --design acr --design pair --raters 30 --repeats 3 --attention 3 --out study/""")
 @click.argument("methods", nargs=-1, required=True, metavar="NAME=DIR...")
 @click.option("--out", "-o", required=True, metavar="STUDY", help="the study folder to create (must not exist or be empty)")
-@click.option("--design", "designs", multiple=True, type=click.Choice(["acr", "pair"]),
+@click.option("--design", "designs", multiple=True, type=click.Choice(["acr", "pair", "dcr", "ccr"]),
               help="acr: grade each video 1-5 (MOS, Table III); pair: A vs B with 'no preference' (Fig. 8/9); "
-                   "repeat for both (default: acr)")
+                   "dcr: degradation 5-1 against the reference shown beside (DMOS); ccr: -3..3 against the "
+                   "reference, sides drawn at random (CMOS); repeatable (default: acr)")
+@click.option("--reference", default=None, metavar="NAME",
+              help="the method shown as the reference in the dcr and ccr designs (default: the first)")
 @click.option("--question", "questions", multiple=True,
               type=click.Choice(["motion_stability", "lip_sync", "realness"]),
               help="the paper's questions to ask (repeatable; default: all three)")
@@ -78,7 +81,7 @@ examples:
 @click.option("--name", default=None, help="the study's name (default: the folder's)")
 @click.option("--guideline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="annotation guideline shown before the practice round (text; paragraphs separated by blank lines)")
-def make(methods, out, designs, questions, pairs, raters, seed, repeats, practice, attention, attention_source,
+def make(methods, out, designs, reference, questions, pairs, raters, seed, repeats, practice, attention, attention_source,
          shake_px, gold, trapping, name, guideline) -> int:
     """Build a self-contained study folder from one folder of videos per method."""
     from tqdm import tqdm
@@ -114,7 +117,7 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
                               ("motion_stability", "lip_sync", "realness"), pairs=_pairs(pairs), raters=raters,
                               seed=seed, repeats=repeats, practice=practice, attention=attention,
                               attention_source=attention_source, shake_px=shake_px, name=name, gold=gold,
-                              trapping=trapping,
+                              trapping=trapping, reference=reference,
                               progress=lambda _: bar.update(1), **kwargs)
     n = len(manifest["sessions"][0]["plan"])
     print(f"{out}: {len(manifest['items'])} items ({', '.join(manifest['designs'])}), {len(manifest['utterances'])} "

@@ -44,7 +44,17 @@ QUESTIONS: dict[str, dict[str, str]] = {
 GRADES: tuple[tuple[int, str], ...] = ((5, "Very Good"), (4, "Good"), (3, "Fair"), (2, "Poor"), (1, "Very Poor"))
 #: Pair answers: the left video (``a``), the right one (``b``), or no preference.
 CHOICES = ("a", "b", "none")
-DESIGNS = ("acr", "pair")
+DESIGNS = ("acr", "pair", "dcr", "ccr")
+#: Designs graded against a reference video shown beside the method's (ITU-T P.910 DCR and CCR).
+REFERENCED = ("dcr", "ccr")
+#: Their scales: DCR's five-grade impairment scale; CCR's seven grades of the method's video
+#: against the reference (P.910 Annex B).
+SCALES: dict[str, tuple[tuple[int, str], ...]] = {
+    "dcr": ((5, "Imperceptible"), (4, "Perceptible but not annoying"), (3, "Slightly annoying"), (2, "Annoying"),
+            (1, "Very annoying")),
+    "ccr": ((3, "Much better"), (2, "Better"), (1, "Slightly better"), (0, "About the same"), (-1, "Slightly worse"),
+            (-2, "Worse"), (-3, "Much worse")),
+}
 #: Presentation kinds; only ``main`` answers count towards MOS and preferences.
 KINDS = ("practice", "main", "repeat", "attention")
 #: The method name of an attention item's shaken copy.
@@ -67,6 +77,13 @@ def acr_item(method: str, utterance: str, video: str, attention: bool = False) -
     if attention:
         item["expect"] = {"question": "motion_stability", "max_grade": ATTENTION_MAX_GRADE}
     return item
+
+
+def reference_item(design: str, method: str, utterance: str, video: str, reference: str) -> dict:
+    """One DCR or CCR item: ``method``'s video of ``utterance`` graded against the reference video
+    shown beside it (DCR: the reference on the left; CCR: sides drawn per presentation)."""
+    return {"id": f"{design}:{method}:{utterance}", "type": design, "method": method, "utterance": utterance,
+            "video": video, "reference": reference}
 
 
 def trap_item(method: str, utterance: str, video: str, question: str) -> dict:

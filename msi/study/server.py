@@ -170,7 +170,7 @@ def unservable(manifest: dict) -> list[str]:
     """The study's videos that :func:`study_file` will not serve (a link out of the study, a file
     with other hard links), by their path in the study."""
     root = Path(manifest["folder"])
-    videos = {v for it in manifest["items"].values() for k, v in it.items() if k in ("video", "video_a", "video_b")}
+    videos = {v for it in manifest["items"].values() for k, v in it.items() if k in ("video", "video_a", "video_b", "reference")}
     return sorted(v for v in videos if study_file(root, v) is None)
 
 

@@ -56,8 +56,9 @@
     return S.questions.map(function (q) {
       var r = {study: S.name, rater: state.rater, seq: entry.seq, type: item.type, kind: entry.kind, item: item.id,
                utterance: item.utterance, question: q, seconds: seconds, answered_at: at};
-      if (item.type === 'acr') {
-        r.method = item.method; r.video = item.video; r.grade = values[q];
+      if (item.type !== 'pair') {
+        // CCR: the page asks for the right video against the left; the row keeps the method's against the reference
+        r.method = item.method; r.video = item.video; r.grade = item.type === 'ccr' && entry.swap ? -values[q] : values[q];
         if (expect.question === q) r.expect = 'grade' in expect ? '=' + expect.grade : '<=' + expect.max_grade;
       } else {
         var left = entry.swap ? item.b : item.a, right = entry.swap ? item.a : item.b;
@@ -99,23 +100,31 @@
   }
 
   // ------------------------------------------------------------------ screens
-  function gradeTable() {
-    return el('table', {'class': 'grades'}, S.grades.map(function (g) {
+  // the grades of a design: ACR's five, or DCR's and CCR's scales (the reference shown)
+  function scaleOf(type) { return (S.scales && S.scales[type]) || S.grades; }
+  var REFERENCED = {dcr: 'how much is the right video degraded compared with the reference (left)?',
+                    ccr: 'how is the right video compared with the left one?'};
+  function gradeTable(type) {
+    return el('table', {'class': 'grades'}, scaleOf(type).map(function (g) {
       return el('tr', {}, el('td', {text: String(g[0])}), el('td', {text: g[1]}));
     }));
   }
   function intro(type, onStart) {
-    var pair = type === 'pair';
+    var pair = type === 'pair', ref = type in REFERENCED;
     var nodes = [el('div', {'class': 'card', id: 'intro'},
-      el('h2', {text: pair ? 'Comparing two videos' : 'Rating videos'}),
+      el('h2', {text: pair ? 'Comparing two videos' : ref ? 'Rating videos against a reference' : 'Rating videos'}),
       S.guideline.map(function (p) { return el('p', {text: p}); }),
       el('p', {text: pair ? 'You will see two versions side by side. For each question, choose the left video, ' +
                             'the right one, or "No preference".'
-                          : 'For each video, answer these questions on the scale below:'}),
+                    : type === 'dcr' ? 'You will see the reference video on the left and another version on the right. ' +
+                                       'For each question, rate how much the right one is degraded, on the scale below:'
+                    : type === 'ccr' ? 'You will see two versions side by side. For each question, rate the right ' +
+                                       'video compared with the left one, on the scale below:'
+                    : 'For each video, answer these questions on the scale below:'}),
       el('ul', {'class': 'questions'}, S.questions.map(function (q) {
-        return el('li', {}, el('strong', {text: S.question_text[q].title + ': '}), S.question_text[q][type]);
+        return el('li', {}, el('strong', {text: S.question_text[q].title + ': '}), ref ? REFERENCED[type] : S.question_text[q][type]);
       })),
-      pair ? null : gradeTable(),
+      pair ? null : gradeTable(type),
       el('div', {'class': 'actions'}, el('button', {id: 'start', type: 'button', onclick: onStart},
         state.plan.some(function (e) { return e.kind === 'practice' && S.items[e.item].type === type; })
           ? 'Start the practice round' : 'Start')))];
@@ -129,12 +138,15 @@
   }
 
   function present(entry) {
-    var item = S.items[entry.item], pair = item.type === 'pair';
+    var item = S.items[entry.item], pair = item.type === 'pair', ref = item.type in REFERENCED;
     var shownAt = performance.now();
-    var sources = pair ? (entry.swap ? [item.video_b, item.video_a] : [item.video_a, item.video_b]) : [item.video];
+    var sources = pair ? (entry.swap ? [item.video_b, item.video_a] : [item.video_a, item.video_b])
+      : item.type === 'ccr' && entry.swap ? [item.video, item.reference]
+      : ref ? [item.reference, item.video] : [item.video];
+    var sides = pair || ref;
     var ended = sources.map(function () { return false; });
     var videos = sources.map(function (src, i) {
-      var v = el('video', {src: src, preload: 'auto', playsinline: true, 'data-side': pair ? 'ab'[i] : null});
+      var v = el('video', {src: src, preload: 'auto', playsinline: true, 'data-side': sides ? 'ab'[i] : null});
       v.addEventListener('ended', function () { ended[i] = true; update(); });
       return v;
     });
@@ -142,13 +154,13 @@
       videos.forEach(function (v) { v.currentTime = 0; var p = v.play(); if (p && p.catch) p.catch(function () {}); });
       playBtn.textContent = 'Play again';
     }}, 'Play');
-    var hint = el('p', {'class': 'hint', id: 'hint', text: pair ? 'Watch both videos to their end to answer.'
+    var hint = el('p', {'class': 'hint', id: 'hint', text: sides ? 'Watch both videos to their end to answer.'
                                                                 : 'Watch the video to its end to answer.'});
     var sets = S.questions.map(function (q) {
       var opts = pair ? [['a', 'Left'], ['none', 'No preference'], ['b', 'Right']]
-                      : S.grades.map(function (g) { return [String(g[0]), g[0] + ' ' + g[1]]; });
+                      : scaleOf(item.type).map(function (g) { return [String(g[0]), g[0] + ' ' + g[1]]; });
       return el('fieldset', {disabled: true, 'data-question': q},
-        el('legend', {text: S.question_text[q][pair ? 'pair' : 'acr']}),
+        el('legend', {text: ref ? S.question_text[q].title + ': ' + REFERENCED[item.type] : S.question_text[q][pair ? 'pair' : 'acr']}),
         el('div', {'class': 'scale'}, opts.map(function (o) {
           return el('label', {}, el('input', {type: 'radio', name: q, value: o[0], onchange: update}), o[1]);
         })));
@@ -180,7 +192,8 @@
         function (err) { status.textContent = 'Your answer was not saved: ' + err + '. Please try again.'; next.disabled = false; });
     }
     var figs = videos.map(function (v, i) {
-      return el('figure', {}, v, pair ? el('figcaption', {text: i ? 'Right' : 'Left'}) : null);
+      var cap = item.type === 'dcr' ? (i ? 'Right' : 'Reference') : (i ? 'Right' : 'Left');
+      return el('figure', {}, v, sides ? el('figcaption', {text: cap}) : null);
     });
     screen('item', [el('div', {'class': 'card', id: 'item', 'data-seq': entry.seq, 'data-kind': entry.kind},
       entry.kind === 'practice' ? el('p', {}, el('strong', {text: 'Practice'}), el('span', {'class': 'badge', text: 'does not count'})) : null,
