@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from chromium import available, open_chromium
 from study_helpers import Server, make_methods, run_msi, wait_for
 from test_study_browser import rate, screen

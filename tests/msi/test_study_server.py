@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from study_helpers import Server, make_methods, run_msi
 
 pytestmark = pytest.mark.slow
