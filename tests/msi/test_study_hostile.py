@@ -384,3 +384,38 @@ def test_a_foreign_answers_database_is_one_line(made, tmp_path, one_line_error):
                    exit_code=1)
     with sqlite3.connect(study / "server" / "answers.sqlite") as c:
         assert [row[1] for row in c.execute("PRAGMA table_info(answers)")] == ["x"]
+
+
+def test_out_of_file_descriptors_the_server_waits_and_says_so_once(made):
+    """A hard limit of 64 open files and 100 slow clients: the server stops accepting for a
+    moment with one warning (no stream of tracebacks), and answers a GET once their deadline
+    (--timeout 1) has closed them."""
+    import re
+    import resource
+    import subprocess
+    import sys
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    p = subprocess.Popen([sys.executable, "-m", "msi", "study", "serve", str(made[0]), "--port", "0", "--timeout", "1"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=low_limit,
+                         start_new_session=True, cwd=Path(__file__).resolve().parents[2])
+    socks = []
+    try:
+        url = re.search(r"at (http://\S+/) ", p.stdout.readline()).group(1)
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        for _ in range(100):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)  # queued in the backlog past the limit
+            s.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+            socks.append(s)
+        code, body, _ = get(f"{url}page/study.css", timeout=10)
+        assert code == 200 and body
+    finally:
+        for s in socks:
+            s.close()
+        os.killpg(p.pid, signal.SIGTERM)
+        _, err = p.communicate(timeout=20)
+    lines = err.splitlines()
+    assert lines[0].startswith("msi: warning: out of file descriptors") and "Traceback" not in err, err[:500]
+    assert len(lines) == 2 and lines[1].startswith("msi: stopped by SIGTERM"), err[:500]
