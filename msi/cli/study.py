@@ -137,6 +137,9 @@ docs/study.md). Ctrl-C or SIGTERM stops it with one line (exit 130 / 143); a res
 examples:
   msi study serve study/
   msi study serve study/ --raters 40 --port 8080
+  msi study serve study/ --rater-param PROLIFIC_PID --consent consent.txt --max-items 40 \
+      --completion-code C1234 --redirect-url 'https://app.prolific.com/submissions/complete?cc=C1234'
+  (progress per rater: open BASE/owner and type the owner key)
   curl -H "X-Owner-Key: KEY" http://127.0.0.1:8000/api/results > answers.csv""")
 @click.argument("study", metavar="STUDY")
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to bind (0.0.0.0: every interface)")
