@@ -162,16 +162,20 @@ def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and
             assert all(i.startswith("acr:trap:") for i, _ in instructions)  # on the trapping clip only
             if where == "offline":
                 exports["offline"] = d.execute_script("return window.msiStudy.exportCSV()")
+            else:
+                exports["served"] = pd.DataFrame([r for r in results(s) if r["rater"] == "r01"]).to_csv(index=False)
     finally:
         d.quit()
         s.kill()
-    (tmp_path / "offline.csv").write_text(exports["offline"])
-    for name, source in (("served", study), ("offline", tmp_path / "offline.csv")):
-        r = run_msi("study", "analyze", source, "--out", tmp_path / name, "--max-attention-fails", "1")
-        assert r.returncode == 0, r.stderr
-        sc = pd.read_csv(tmp_path / name / "screening.csv").set_index("rater")
-        assert sc.loc["r01", "attention_items"] == 2 and sc.loc["r01", "attention_failed"] == 1, name
+    r = run_msi("study", "analyze", study, "--out", tmp_path / "served", "--max-attention-fails", "1")
+    assert r.returncode == 0, r.stderr
+    sc = pd.read_csv(tmp_path / "served" / "screening.csv").set_index("rater")
+    assert sc.loc["r01", "attention_items"] == 2 and sc.loc["r01", "attention_failed"] == 1
     answers = pd.read_csv(io.StringIO(exports["offline"]))
+    served = pd.read_csv(io.StringIO(exports["served"]))[list(answers.columns)]
+    # offline, the same rows as served (so the same count): the page's export is the server's table
+    pd.testing.assert_frame_equal(answers.drop(columns=["study", "seconds", "answered_at"]),
+                                  served.drop(columns=["study", "seconds", "answered_at"]), check_dtype=False)
     trap = answers[answers["item"].str.startswith("acr:trap:") & answers["expect"].notna()]
     assert trap["expect"].tolist() == ["=1"] and trap["grade"].tolist() == [5]
     assert set(answers.loc[answers["item"].str.startswith("acr:gold:"), "kind"]) == {"practice"}
