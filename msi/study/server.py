@@ -283,7 +283,13 @@ def create_app(manifest: dict, store: AnswerStore, crowd: CrowdFlow | None = Non
     def join():
         if not crowd.rater_param:
             return refuse(404, "this study takes raters by their link only")
-        body = request.get_json(silent=True)
+        data = request.get_data(cache=False)  # as an answer: bounded in size, then in nesting, then parsed
+        if nesting_depth(data, stop=MAX_DEPTH) > MAX_DEPTH:
+            return refuse(400, f"the body nests deeper than {MAX_DEPTH} levels")
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError):
+            body = None
         pid = body.get("id") if isinstance(body, dict) else None
         if not isinstance(pid, str) or not _EXTERNAL.fullmatch(pid):
             return refuse(400, f"{crowd.rater_param} must be 1-64 letters, digits, '_', '-' or '.'")

@@ -150,7 +150,7 @@ def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and
             assert entry["kind"] == "practice" and item.get("gold")  # the gold clip opens the practice round
             instructions, feedback = [], []
 
-            def decide(item, entry, q):  # careful, noting the instruction on screen when there is one
+            def decide(item, entry, q, instructions=instructions):  # careful, noting any instruction on screen
                 shown = d.find_elements("id", "instruction")
                 instructions.extend((item["id"], x.text) for x in shown)
                 return careful(item, entry, q)

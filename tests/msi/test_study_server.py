@@ -163,6 +163,8 @@ def test_crowd_api_joins_by_platform_id_caps_plans_and_gives_the_code_only_at_th
         for bad, want in (({"id": "a b"}, 400), ({"id": "x" * 65}, 400), ({"id": 7}, 400), ([1], 400),
                           ({"id": "r02"}, 409)):  # r02: a rater code of this study, not a platform id
             assert request(f"{s.url}api/join", body=bad)[0] == want, bad
+        for raw, want in ((b"[" * 5000 + b"]" * 5000, 400), (b'{"id": "' + b"x" * 20_000 + b'"}', 413), (b"{id", 400)):
+            assert request(f"{s.url}api/join", raw=raw)[0] == want, raw[:20]
         code, body = request(f"{s.url}api/join", body={"id": "w1"})
         token = json.loads(body)["t"]
         assert code == 200 and json.loads(request(f"{s.url}api/join", body={"id": "w1"})[1])["t"] == token
