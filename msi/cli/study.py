@@ -9,7 +9,9 @@ import click
 
 from msi.cli.lazy import CONTEXT_SETTINGS
 from msi.errors import OutputError, UsageError
-from msi.study.httpd import REQUEST_TIMEOUT  # light: Tornado is imported only when serving
+from msi.study.httpd import (
+    REQUEST_TIMEOUT,  # light: Tornado is imported only when serving
+)
 
 
 @click.group("study", context_settings=CONTEXT_SETTINGS, epilog="""\b
@@ -48,9 +50,12 @@ examples:
   msi study make a=a/ b=b/ --design acr --design pair --raters 30 --repeats 3 --attention 3 --out study/""")
 @click.argument("methods", nargs=-1, required=True, metavar="NAME=DIR...")
 @click.option("--out", "-o", required=True, metavar="STUDY", help="the study folder to create (must not exist or be empty)")
-@click.option("--design", "designs", multiple=True, type=click.Choice(["acr", "pair"]),
+@click.option("--design", "designs", multiple=True, type=click.Choice(["acr", "pair", "dcr", "ccr"]),
               help="acr: grade each video 1-5 (MOS, Table III); pair: A vs B with 'no preference' (Fig. 8/9); "
-                   "repeat for both (default: acr)")
+                   "dcr: degradation 5-1 against the reference shown beside (DMOS); ccr: -3..3 against the "
+                   "reference, sides drawn at random (CMOS); repeatable (default: acr)")
+@click.option("--reference", default=None, metavar="NAME",
+              help="the method shown as the reference in the dcr and ccr designs (default: the first)")
 @click.option("--question", "questions", multiple=True,
               type=click.Choice(["motion_stability", "lip_sync", "realness"]),
               help="the paper's questions to ask (repeatable; default: all three)")
@@ -67,17 +72,22 @@ examples:
                                                                          "items (default: the first)")
 @click.option("--shake-px", type=int, default=None, metavar="PX", help="attention copies' shake in pixels "
                                                                          "(default: 5%% of the width)")
+@click.option("--gold", type=int, default=0, show_default=True,
+              help="gold clips opening the ACR practice round: shaken copies with a known answer, followed by "
+                   "feedback (right or not, and why); never counted")
+@click.option("--trapping", type=int, default=0, show_default=True,
+              help="trapping clips per ACR block: a video with the on-screen instruction to select 1 on the first "
+                   "question; counted as attention items (a rater who does not read it fails)")
 @click.option("--name", default=None, help="the study's name (default: the folder's)")
 @click.option("--guideline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="annotation guideline shown before the practice round (text; paragraphs separated by blank lines)")
-def make(methods, out, designs, questions, pairs, raters, seed, repeats, practice, attention, attention_source,
-         shake_px, name, guideline) -> int:
+def make(methods, out, designs, reference, questions, pairs, raters, seed, repeats, practice, attention, attention_source,
+         shake_px, gold, trapping, name, guideline) -> int:
     """Build a self-contained study folder from one folder of videos per method."""
     from tqdm import tqdm
 
-    from msi.study.make import match_videos, make_study
-
     from msi.comparison.compare import parse_methods
+    from msi.study.make import make_study, match_videos
 
     folders = parse_methods(methods)
     from msi.cli import outputs
@@ -98,13 +108,16 @@ def make(methods, out, designs, questions, pairs, raters, seed, repeats, practic
             raise UsageError(f"--guideline {guideline}: cannot read it ({exc.__class__.__name__})") from None
     if shake_px is not None and shake_px < 1:
         raise UsageError(f"--shake-px must be at least 1, got {shake_px}")
-    total = len(match_videos(folders)) * len(folders) + attention
+    if gold < 0 or trapping < 0:
+        raise UsageError("--gold and --trapping must be at least 0")
+    total = len(match_videos(folders)) * len(folders) + max(attention, gold)
     kwargs = {"guideline": text} if text else {}
     with tqdm(total=total, desc="videos", unit="video", file=sys.stderr) as bar:
         manifest = make_study(folders, out, designs=designs or ("acr",), questions=questions or
                               ("motion_stability", "lip_sync", "realness"), pairs=_pairs(pairs), raters=raters,
                               seed=seed, repeats=repeats, practice=practice, attention=attention,
-                              attention_source=attention_source, shake_px=shake_px, name=name,
+                              attention_source=attention_source, shake_px=shake_px, name=name, gold=gold,
+                              trapping=trapping, reference=reference,
                               progress=lambda _: bar.update(1), **kwargs)
     n = len(manifest["sessions"][0]["plan"])
     print(f"{out}: {len(manifest['items'])} items ({', '.join(manifest['designs'])}), {len(manifest['utterances'])} "
@@ -124,6 +137,9 @@ docs/study.md). Ctrl-C or SIGTERM stops it with one line (exit 130 / 143); a res
 examples:
   msi study serve study/
   msi study serve study/ --raters 40 --port 8080
+  msi study serve study/ --rater-param PROLIFIC_PID --consent consent.txt --max-items 40 \
+      --completion-code C1234 --redirect-url 'https://app.prolific.com/submissions/complete?cc=C1234'
+  (progress per rater: open BASE/owner and type the owner key)
   curl -H "X-Owner-Key: KEY" http://127.0.0.1:8000/api/results > answers.csv""")
 @click.argument("study", metavar="STUDY")
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to bind (0.0.0.0: every interface)")
@@ -134,8 +150,26 @@ examples:
 @click.option("--timeout", type=float, default=REQUEST_TIMEOUT, show_default=True, metavar="SECONDS",
               help="a request's headers, and then its body, must arrive within this; also the idle time of a "
                    "kept-alive connection (slow clients cannot hold the server)")
-def serve(study, host, port, raters, threads, timeout) -> int:
+@click.option("--rater-param", default=None, metavar="NAME",
+              help="crowd flow: the URL parameter naming the rater (Prolific: PROLIFIC_PID, MTurk: workerId); "
+                   "a visitor of BASE/?NAME=ID becomes rater ID (default: off, raters use their token links)")
+@click.option("--completion-code", default=None, metavar="CODE",
+              help="shown to a rater who answered every presentation (default: none)")
+@click.option("--redirect-url", default=None, metavar="URL",
+              help="opened when a rater has answered every presentation, e.g. Prolific's "
+                   "https://app.prolific.com/submissions/complete?cc=CODE (default: none)")
+@click.option("--max-items", type=int, default=None, metavar="N",
+              help="per-rater cap: each rater's plan cut to its first N counted presentations (default: the whole plan)")
+@click.option("--consent", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="consent and instructions (text; paragraphs separated by blank lines) a rater must agree to "
+                   "before the study starts (default: none)")
+@click.option("--adaptive", is_flag=True,
+              help="pair designs over 3+ methods: each rater's pairs chosen, when they start, by the information-"
+                   "based planner from the answers so far (default: the fixed plan of make)")
+def serve(study, host, port, raters, threads, timeout, rater_param, completion_code, redirect_url, max_items,
+          consent, adaptive) -> int:
     """Serve a study over HTTP and store the answers as they arrive."""
+    import re
     import tempfile
 
     from msi.errors import Interrupted
@@ -149,11 +183,42 @@ def serve(study, host, port, raters, threads, timeout) -> int:
         raise UsageError(f"--threads must be at least 1, got {threads}")
     if not 0.1 <= timeout <= 3600:  # also refuses nan
         raise UsageError(f"--timeout must be 0.1-3600 seconds, got {timeout}")
-    from msi.study.manifest import load_study
+    if rater_param is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", rater_param):
+        raise UsageError(f"--rater-param must be a URL parameter name (letters, digits, '_', '-', '.'), got {rater_param!r}")
+    if rater_param == "t":
+        raise UsageError("--rater-param t is the rater token's own parameter: name the platform's")
+    if redirect_url is not None and not re.fullmatch(r"https?://[^\s\"'<>]+", redirect_url):
+        raise UsageError(f"--redirect-url must be an http:// or https:// URL, got {redirect_url!r}")
+    if completion_code is not None and not 1 <= len(completion_code.strip()) <= 200:
+        raise UsageError("--completion-code must be 1-200 characters")
+    if max_items is not None and max_items < 1:
+        raise UsageError(f"--max-items must be at least 1, got {max_items}")
+    paragraphs: tuple[str, ...] = ()
+    if consent:
+        from msi.errors import MSIError
+        from msi.io.paths import check_input_file
 
+        try:
+            check_input_file(consent, UsageError)
+            paragraphs = tuple(x.strip() for x in Path(consent).read_text(encoding="utf-8").split("\n\n") if x.strip())
+        except MSIError as exc:
+            raise UsageError(f"--consent {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--consent {consent}: cannot read it ({exc.__class__.__name__})") from None
+        if not paragraphs:
+            raise UsageError(f"--consent {consent}: the file is empty")
+    from msi.study.manifest import load_study
+    from msi.study.server import CrowdFlow
+
+    crowd = CrowdFlow(rater_param, completion_code and completion_code.strip(), redirect_url, max_items, paragraphs,
+                      adaptive)
     manifest = load_study(study)
+    if adaptive:
+        from msi.study.server import adaptive_design
+
+        adaptive_design(manifest)
     manifest, store, links, key = prepare(study, raters or max(1, len(manifest["sessions"])))
-    srv = bind(create_app(manifest, store), host, port, threads, timeout)
+    srv = bind(create_app(manifest, store, crowd), host, port, threads, timeout)
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{srv.port}/"
     folder = Path(manifest["folder"]) / "server"
@@ -169,6 +234,8 @@ def serve(study, host, port, raters, threads, timeout) -> int:
         raise OutputError(f"{links_file}: cannot write the raters' links ({exc.strerror or exc})") from None
     print(f"serving {manifest['name']} at {base} ({len(links)} raters; their links: {links_file})", flush=True)
     print(f"results: curl -H 'X-Owner-Key: {key}' {base}api/results > answers.csv", flush=True)
+    if rater_param:
+        print(f"crowd link: {base}?{rater_param}={{{{%{rater_param}%}}}} (the platform fills in the id)", flush=True)
     unserved = unservable(manifest)
     if unserved:
         print(f"msi: warning: {len(unserved)} video(s) will not be served, e.g. {unserved[0]} (a link out of "

@@ -41,7 +41,7 @@ REQUIRED = {"acr": ["rater", "type", "kind", "item", "utterance", "question", "m
 REQUIRED["dcr"] = REQUIRED["ccr"] = REQUIRED["acr"]
 GRADE_VALUES = tuple(g for g, _ in GRADES)
 #: Every row type the analysis reads: the page's designs, and DCR/CCR from imported files.
-TYPES = (*DESIGNS, "dcr", "ccr")
+TYPES = tuple(dict.fromkeys((*DESIGNS, "dcr", "ccr")))
 #: The grades of each graded type (DCR: P.910's five-grade impairment scale; CCR: -3..3).
 TYPE_GRADES = {"acr": GRADE_VALUES, "dcr": GRADE_VALUES, "ccr": (3, 2, 1, 0, -1, -2, -3)}
 
@@ -65,9 +65,10 @@ def check_values(item: Mapping, questions: Sequence[str], values: Mapping) -> di
     out: dict[str, int | str] = {}
     for q in questions:
         v = values[q]
-        if item["type"] == "acr":
-            if isinstance(v, bool) or not isinstance(v, (int, float, str)) or str(v).strip() not in {str(g) for g in GRADE_VALUES}:
-                raise BadAnswers(f"grade {v!r} on {q!r} is not one of {', '.join(map(str, GRADE_VALUES[::-1]))}")
+        if item["type"] != "pair":
+            allowed = TYPE_GRADES[item["type"]]
+            if isinstance(v, bool) or not isinstance(v, (int, float, str)) or str(v).strip() not in {str(g) for g in allowed}:
+                raise BadAnswers(f"grade {v!r} on {q!r} is not one of {', '.join(map(str, sorted(allowed)))}")
             out[q] = int(str(v).strip())
         else:
             if v not in CHOICES:
@@ -87,10 +88,12 @@ def expand(manifest: Mapping, entry: Mapping, values: Mapping, rater: str, secon
         row = dict.fromkeys(COLUMNS, None)
         row.update(study=manifest["name"], rater=rater, seq=int(entry["seq"]), type=item["type"], kind=entry["kind"],
                    item=item["id"], utterance=item["utterance"], question=q, seconds=seconds, answered_at=answered_at)
-        if item["type"] == "acr":
+        if item["type"] == "ccr":  # the page asks for the right video against the left: the method's against the reference
+            row.update(method=item["method"], video=item["video"], grade=int(values[q]) * (-1 if entry.get("swap") else 1))
+        elif item["type"] != "pair":
             row.update(method=item["method"], video=item["video"], grade=int(values[q]))
-            if expect.get("question") == q:
-                row["expect"] = f"<={expect['max_grade']}"
+            if expect.get("question") == q:  # a trapping clip asks for one grade; an attention copy at most one
+                row["expect"] = f"={expect['grade']}" if "grade" in expect else f"<={expect['max_grade']}"
         else:
             left, right = (item["b"], item["a"]) if entry.get("swap") else (item["a"], item["b"])
             row.update(a=left, b=right, choice=values[q])

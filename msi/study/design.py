@@ -44,13 +44,28 @@ QUESTIONS: dict[str, dict[str, str]] = {
 GRADES: tuple[tuple[int, str], ...] = ((5, "Very Good"), (4, "Good"), (3, "Fair"), (2, "Poor"), (1, "Very Poor"))
 #: Pair answers: the left video (``a``), the right one (``b``), or no preference.
 CHOICES = ("a", "b", "none")
-DESIGNS = ("acr", "pair")
+DESIGNS = ("acr", "pair", "dcr", "ccr")
+#: Designs graded against a reference video shown beside the method's (ITU-T P.910 DCR and CCR).
+REFERENCED = ("dcr", "ccr")
+#: Their scales: DCR's five-grade impairment scale; CCR's seven grades of the method's video
+#: against the reference (P.910 Annex B).
+SCALES: dict[str, tuple[tuple[int, str], ...]] = {
+    "dcr": ((5, "Imperceptible"), (4, "Perceptible but not annoying"), (3, "Slightly annoying"), (2, "Annoying"),
+            (1, "Very annoying")),
+    "ccr": ((3, "Much better"), (2, "Better"), (1, "Slightly better"), (0, "About the same"), (-1, "Slightly worse"),
+            (-2, "Worse"), (-3, "Much worse")),
+}
 #: Presentation kinds; only ``main`` answers count towards MOS and preferences.
 KINDS = ("practice", "main", "repeat", "attention")
 #: The method name of an attention item's shaken copy.
 CHECK_METHOD = "check"
 #: An attention copy is expected to look unstable: at most this grade on motion stability.
 ATTENTION_MAX_GRADE = 2
+#: The grade a trapping clip's on-screen instruction asks for ("select 1 for this one").
+TRAP_GRADE = 1
+#: What a gold practice clip (a shaken copy) says after it is answered.
+GOLD_FEEDBACK = ("This clip was shaken on purpose: its motion stability is Poor or Very Poor (1 or 2). "
+                 "Look for this kind of jitter in the videos that follow.")
 #: Smallest number of presentations between an item and its hidden repeat.
 REPEAT_GAP = 3
 
@@ -62,6 +77,31 @@ def acr_item(method: str, utterance: str, video: str, attention: bool = False) -
     if attention:
         item["expect"] = {"question": "motion_stability", "max_grade": ATTENTION_MAX_GRADE}
     return item
+
+
+def reference_item(design: str, method: str, utterance: str, video: str, reference: str) -> dict:
+    """One DCR or CCR item: ``method``'s video of ``utterance`` graded against the reference video
+    shown beside it (DCR: the reference on the left; CCR: sides drawn per presentation)."""
+    return {"id": f"{design}:{method}:{utterance}", "type": design, "method": method, "utterance": utterance,
+            "video": video, "reference": reference}
+
+
+def trap_item(method: str, utterance: str, video: str, question: str) -> dict:
+    """A trapping clip (ITU-T P.910 crowdsourcing toolkit): an ordinary video with an on-screen
+    instruction to give :data:`TRAP_GRADE` on ``question``, whatever it looks like; a rater who
+    does not read it fails it (an attention item: ``expect`` ``=1``)."""
+    return {"id": f"acr:trap:{method}:{utterance}", "type": "acr", "method": method, "utterance": utterance,
+            "video": video, "expect": {"question": question, "grade": TRAP_GRADE},
+            "instruction": f"Attention check: for this video, select {TRAP_GRADE} for "
+                           f"\"{QUESTIONS[question]['title']}\", whatever you see."}
+
+
+def gold_item(utterance: str, video: str) -> dict:
+    """A gold clip of the practice round: a shaken copy whose motion stability is known to be at
+    most :data:`ATTENTION_MAX_GRADE`; the page says whether the answer was right, and why
+    (:data:`GOLD_FEEDBACK`). Practice: never counted."""
+    return {**acr_item(CHECK_METHOD, utterance, video, attention=True), "id": f"acr:gold:{utterance}",
+            "gold": True, "feedback": GOLD_FEEDBACK}
 
 
 def pair_item(a: str, b: str, utterance: str, video_a: str, video_b: str, expect: str | None = None) -> dict:
@@ -103,12 +143,13 @@ def _insert(order: list[dict], entry: dict, rng: np.random.Generator, earliest: 
 
 
 def block_plan(main: Sequence[dict], attention: Sequence[dict], rng: np.random.Generator,
-               repeats: int, practice: int, avoid: str | None = None) -> list[dict]:
+               repeats: int, practice: int, avoid: str | None = None, gold: Sequence[dict] = ()) -> list[dict]:
     """The presentations of one design's block: ``practice`` items that do not count, then the
     ``main`` items spread by utterance, ``repeats`` of them shown a second time at least
     :data:`REPEAT_GAP` presentations later, and the ``attention`` items at random places.
     Each entry: ``{"item": id, "kind": ..., "swap": bool}`` (swap: a pair's b video on the left).
-    ``avoid``: the utterance just before the block (the previous block's last)."""
+    ``avoid``: the utterance just before the block (the previous block's last); ``gold``: practice
+    items with a known answer, shown first."""
     def key(e: dict) -> str:
         return e["utterance"]
 
@@ -129,7 +170,7 @@ def block_plan(main: Sequence[dict], attention: Sequence[dict], rng: np.random.G
         left = [it for it in main if it not in warm]
         fine = [it for it in left if it["utterance"] not in (after, before)] or left
         warm.append(fine[int(rng.integers(len(fine)))])
-    plan = [{"item": it["id"], "utterance": it["utterance"], "kind": "practice"} for it in warm] + body
+    plan = [{"item": it["id"], "utterance": it["utterance"], "kind": "practice"} for it in [*gold, *warm]] + body
     return [{"item": e["item"], "utterance": e["utterance"], "kind": e["kind"], "swap": bool(rng.integers(2))}
             for e in plan]
 
@@ -144,8 +185,9 @@ def rater_plan(items: Sequence[dict], seed: int, rater_index: int, repeats: int 
     for design in designs:
         of_type = [it for it in items if it["type"] == design]
         main = [it for it in of_type if "expect" not in it]
-        attention = [it for it in of_type if "expect" in it]
-        plan += block_plan(main, attention, rng, repeats, practice, plan[-1]["utterance"] if plan else None)
+        attention = [it for it in of_type if "expect" in it and not it.get("gold")]
+        gold = [it for it in of_type if it.get("gold")]
+        plan += block_plan(main, attention, rng, repeats, practice, plan[-1]["utterance"] if plan else None, gold)
     return [{"seq": k, "item": e["item"], "kind": e["kind"], "swap": e["swap"]} for k, e in enumerate(plan)]
 
 

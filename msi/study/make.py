@@ -33,10 +33,15 @@ from msi.study.design import (
     GRADES,
     GUIDELINE,
     QUESTIONS,
+    REFERENCED,
+    SCALES,
     acr_item,
+    gold_item,
     pair_item,
     rater_name,
     rater_plan,
+    reference_item,
+    trap_item,
 )
 from msi.study.manifest import FORMAT, BadStudy, write_manifest
 
@@ -143,13 +148,17 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
                raters: int = 20, seed: int = 0, repeats: int = 2, practice: int = 1, attention: int = 2,
                attention_source: str | None = None, shake_px: int | None = None, name: str | None = None,
                guideline: Sequence[str] = GUIDELINE, side: int = STUDY_SIDE,
-               progress: Callable[[str], None] | None = None) -> dict:
+               progress: Callable[[str], None] | None = None, gold: int = 0, trapping: int = 0,
+               reference: str | None = None) -> dict:
     """Build the study folder ``out`` (which must not exist or be empty) and return its manifest.
 
     ``methods``: {name: folder}; ``designs``: ``acr`` and/or ``pair``; ``pairs``: the method pairs
     compared (default: every pair, in the order given); ``raters``: plans stored for the page
     offline (the server makes more on demand); ``repeats``, ``practice``, ``attention``: per design
-    block. ``progress`` is called once per video written.
+    block. ``progress`` is called once per video written. ``gold``: gold clips (shaken copies,
+    with feedback) opening the ACR practice round; ``trapping``: trapping clips (a video with the
+    on-screen instruction to select 1 on the first question) among the ACR presentations.
+    ``reference``: the method shown as the reference of the ``dcr``/``ccr`` designs (default: the first).
     """
     out = Path(out)
     if out.is_symlink():  # the study would be moved onto the link, not into the folder it names
@@ -168,6 +177,11 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
             raise MSIError(f"method name {m!r}: use letters, digits, '.', '_' or '-' (and not {CHECK_METHOD!r})")
     if "pair" in designs and len(methods) < 2:
         raise MSIError("a pair design needs at least two methods")
+    ref = reference or next(iter(methods))
+    if ref not in methods:
+        raise MSIError(f"reference {ref!r} is not one of the methods ({', '.join(methods)})")
+    if any(d in REFERENCED for d in designs) and len(methods) < 2:
+        raise MSIError("a dcr or ccr design needs a reference and at least one other method")
     pairs = list(pairs) if pairs else list(itertools.combinations(methods, 2))
     for a, b in pairs:
         if a not in methods or b not in methods or a == b:
@@ -175,12 +189,19 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
     source = attention_source or next(iter(methods))
     if source not in methods:
         raise MSIError(f"attention source {source!r} is not one of the methods ({', '.join(methods)})")
-    if min(raters, repeats, practice, attention) < 0 or raters < 1:
-        raise MSIError("raters must be at least 1; repeats, practice and attention at least 0")
+    if min(raters, repeats, practice, attention, gold, trapping) < 0 or raters < 1:
+        raise MSIError("raters must be at least 1; repeats, practice, attention, gold and trapping at least 0")
+    if (gold or trapping) and "acr" not in designs:
+        raise MSIError("gold and trapping clips are graded: they need the acr design")
+    if gold and "motion_stability" not in questions:
+        raise MSIError("gold clips are shaken copies judged on motion stability: ask the motion_stability question")
     videos = match_videos(methods)
     utterances = list(videos)
     rng = np.random.default_rng(seed)
-    checks = [utterances[int(i)] for i in rng.choice(len(utterances), size=min(attention, len(utterances)), replace=False)]
+    copies = min(max(attention, gold), len(utterances))  # gold clips reuse the attention copies
+    checks = [utterances[int(i)] for i in rng.choice(len(utterances), size=copies, replace=False)]
+    traps = [utterances[int(i)] for i in rng.choice(len(utterances), size=min(trapping, len(utterances)),
+                                                    replace=False)] if trapping else []
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -204,11 +225,16 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
         items: list[dict] = []
         if "acr" in designs:
             items += [acr_item(m, u, paths[m, u]) for u in utterances for m in methods]
-            items += [acr_item(CHECK_METHOD, u, paths[CHECK_METHOD, u], attention=True) for u in checks]
+            items += [acr_item(CHECK_METHOD, u, paths[CHECK_METHOD, u], attention=True) for u in checks[:attention]]
+            items += [gold_item(u, paths[CHECK_METHOD, u]) for u in checks[:gold]]
+            items += [trap_item(source, u, paths[source, u], questions[0]) for u in traps]
         if "pair" in designs:
             items += [pair_item(a, b, u, paths[a, u], paths[b, u]) for u in utterances for a, b in pairs]
             items += [pair_item(source, CHECK_METHOD, u, paths[source, u], paths[CHECK_METHOD, u], expect=source)
-                      for u in checks]
+                      for u in checks[:attention]]
+        for design in (d for d in REFERENCED if d in designs):
+            items += [reference_item(design, m, u, paths[m, u], paths[ref, u]) for u in utterances for m in methods
+                      if m != ref]
         ordered = [d for d in DESIGNS if d in designs]
         manifest = {
             "format": FORMAT,
@@ -222,6 +248,8 @@ def make_study(methods: dict[str, Path], out: str | os.PathLike, designs: Sequen
             "methods": list(methods),
             "utterances": utterances,
             "attention_source": source,
+            **({"reference": ref, "scales": {d: [list(g) for g in SCALES[d]] for d in REFERENCED if d in designs}}
+               if any(d in REFERENCED for d in designs) else {}),
             "plan": {"seed": seed, "repeats": repeats, "practice": practice},
             "items": {it["id"]: it for it in items},
             "sessions": [{"rater": rater_name(k), "plan": rater_plan(items, seed, k, repeats, practice, ordered)}

@@ -81,10 +81,10 @@ def _checked(m, root: Path, path: Path) -> dict:
     for iid, it in items.items():
         if not isinstance(it, dict) or it.get("type") not in m["designs"] or it.get("id") != iid:
             raise BadStudy(f"{path}: item {iid!r} is damaged (type or id)")
-        names = ("method",) if it["type"] == "acr" else ("a", "b")
+        names = ("a", "b") if it["type"] == "pair" else ("method",)
         if not all(isinstance(it.get(k), str) for k in (*names, "utterance")) or not _expect_ok(it):
             raise BadStudy(f"{path}: item {iid!r} is damaged (methods, utterance or expected answer)")
-        for key in ("video",) if it["type"] == "acr" else ("video_a", "video_b"):
+        for key in {"acr": ("video",), "pair": ("video_a", "video_b")}.get(it["type"], ("video", "reference")):
             rel = it.get(key)
             target = (base / str(rel)).resolve() if rel else None
             if target is None or not target.is_relative_to(base / "videos") or not target.is_file():
@@ -115,7 +115,11 @@ def _expect_ok(item: dict) -> bool:
         return True
     if not isinstance(e, dict) or e.get("question") not in QUESTIONS:
         return False
-    return _count(e.get("max_grade")) if item["type"] == "acr" else e.get("choice") in (item["a"], item["b"])
+    if not isinstance(item.get("instruction", ""), str) or not isinstance(item.get("feedback", ""), str):
+        return False
+    if item["type"] == "acr":
+        return _count(e.get("max_grade")) or (_count(e.get("grade")) and "max_grade" not in e)
+    return e.get("choice") in (item["a"], item["b"])
 
 
 def session_plan(manifest: dict, index: int) -> list[dict]:

@@ -20,6 +20,18 @@ Routes:
   rater's plan (404), a grade outside 1-5 or a choice other than ``a``/``b``/``none`` or questions
   not the study's (422), a presentation already answered differently (409; the same answer again
   is a harmless retry, 200).
+* Crowd flows (:class:`CrowdFlow`, each off unless ``msi study serve`` is given its option):
+  ``GET /api/config``: what the page needs before it has a token (the platform's URL parameter
+  naming the rater, the consent text); ``POST /api/join`` ``{"id": PLATFORM_ID}``: the token of the
+  rater with that platform id (made on first arrival, the same on return: a reload resumes);
+  ``GET /api/done?t=TOKEN``: the completion code and redirect URL, only once every presentation
+  of the rater's plan is answered (409 before: the code cannot be read off the API early).
+  With ``max_items`` each rater's plan is cut to its first N counted presentations (practice
+  kept): the server refuses the rest as not in the plan.
+* ``GET /owner``: the owner's progress page (no secret in it: it asks for the owner key and
+  sends it in the header); ``GET /api/progress`` with ``X-Owner-Key``: per rater the
+  presentations answered of their plan, per item (``main`` presentations) the raters who rated
+  it, and the items short of ``?target=N`` ratings (default :data:`TARGET_RATINGS`).
 * ``GET /api/results`` with the owner's key in the header ``X-Owner-Key`` (never in the URL,
   where it would reach logs and browser history): every answer as the tidy CSV (``?format=json``:
   JSON rows), downloaded as ``answers-<study>.csv`` (RFC 6266 ``filename*``: any study name);
@@ -33,6 +45,7 @@ import json
 import os
 import re
 import stat
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -55,6 +68,72 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}")
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+
+
+#: Ratings an item should get (ITU-T P.910 and P.808 ask for at least 15 valid votes per clip):
+#: the owner page lists the items short of it.
+TARGET_RATINGS = 15
+#: A platform's participant id (Prolific's PROLIFIC_PID, MTurk's workerId, ...): letters, digits, ``_-.``.
+_EXTERNAL = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+@dataclass(frozen=True)
+class CrowdFlow:
+    """The crowd platform's side of a served study (all off by default).
+
+    ``rater_param``: the URL query parameter that names the rater (``PROLIFIC_PID``); a visitor
+    with it and no token becomes the rater of that id. ``completion_code`` and ``redirect_url``:
+    shown, and opened, at the end. ``max_items``: counted presentations per rater (practice
+    apart). ``consent``: paragraphs shown before anything else, to agree to. ``adaptive``: each
+    rater's pair presentations chosen by :func:`msi.study.adaptive.plan_pairs` from the answers
+    stored when the rater starts (:func:`assign_pairs`)."""
+
+    rater_param: str | None = None
+    completion_code: str | None = None
+    redirect_url: str | None = None
+    max_items: int | None = None
+    consent: tuple[str, ...] = ()
+    adaptive: bool = False
+
+
+def adaptive_design(manifest: dict) -> list[str]:
+    """The methods an adaptive pair plan ranks, or :class:`BadStudy` in one line: the study needs
+    a pair design whose pairs connect three or more methods, each pair for some utterance."""
+    pairs = {frozenset((it["a"], it["b"])) for it in manifest["items"].values() if it["type"] == "pair" and "expect" not in it}
+    methods = sorted({m for p in pairs for m in p})
+    if len(methods) < 3 or len(pairs) < len(methods) * (len(methods) - 1) // 2:
+        raise BadStudy("--adaptive needs a pair design over 3 or more methods with every pair made "
+                       f"(this study compares {len(pairs)} pair(s) of {len(methods)} methods)")
+    return methods
+
+
+def capped(plan: list[dict], max_items: int | None) -> list[dict]:
+    """``plan`` with only its first ``max_items`` counted presentations (practice ones all kept)."""
+    if max_items is None:
+        return plan
+    out, n = [], 0
+    for e in plan:
+        if e["kind"] == "practice" or n < max_items:
+            out.append(e)
+            n += e["kind"] != "practice"
+    return out
+
+
+def assign_pairs(items: dict, plan: list[dict], picks: list[tuple[str, str]]) -> list[dict]:
+    """``plan`` with its ``main`` pair presentations showing the method pairs ``picks`` (in order,
+    one per presentation): each keeps its utterance when the study has that pair for it (else the
+    first utterance that has it), its seq, kind and sides; a hidden repeat follows its original."""
+    by_pair: dict[frozenset, list[str]] = {}
+    for i, it in items.items():
+        if it["type"] == "pair" and "expect" not in it:
+            by_pair.setdefault(frozenset((it["a"], it["b"])), []).append(i)
+    main = [e for e in plan if e["kind"] == "main" and items[e["item"]]["type"] == "pair"]
+    new: dict[str, str] = {}
+    for e, (a, b) in zip(main, picks):
+        have = by_pair[frozenset((a, b))]
+        same = [i for i in have if items[i]["utterance"] == items[e["item"]]["utterance"]]
+        new.setdefault(e["item"], (same or have)[0])
+    return [{**e, "item": new.get(e["item"], e["item"])} if e["kind"] in ("main", "repeat") else e for e in plan]
 
 
 class PortInUse(MSIError):
@@ -91,7 +170,7 @@ def unservable(manifest: dict) -> list[str]:
     """The study's videos that :func:`study_file` will not serve (a link out of the study, a file
     with other hard links), by their path in the study."""
     root = Path(manifest["folder"])
-    videos = {v for it in manifest["items"].values() for k, v in it.items() if k in ("video", "video_a", "video_b")}
+    videos = {v for it in manifest["items"].values() for k, v in it.items() if k in ("video", "video_a", "video_b", "reference")}
     return sorted(v for v in videos if study_file(root, v) is None)
 
 
@@ -118,8 +197,9 @@ def download_header(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def create_app(manifest: dict, store: AnswerStore):
-    """The Flask app of one study (``manifest`` as :func:`msi.study.manifest.load_study` returns it)."""
+def create_app(manifest: dict, store: AnswerStore, crowd: CrowdFlow | None = None):
+    """The Flask app of one study (``manifest`` as :func:`msi.study.manifest.load_study` returns
+    it), with the crowd flow ``crowd`` (default: none)."""
     from flask import Flask, Response, jsonify, request, send_file
     from werkzeug.exceptions import HTTPException
 
@@ -127,10 +207,22 @@ def create_app(manifest: dict, store: AnswerStore):
     app = Flask("msi.study", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     plans: dict[int, dict[int, dict]] = {}
+    crowd = crowd or CrowdFlow()
+    adaptive_methods = adaptive_design(manifest) if crowd.adaptive else []
+
+    def adaptive_plan(index: int) -> list[dict]:
+        from msi.study.adaptive import plan_pairs
+        from msi.study.answers import frame
+
+        base = session_plan(manifest, index)
+        n = sum(e["kind"] == "main" and manifest["items"][e["item"]]["type"] == "pair" for e in base)
+        picks = plan_pairs(frame(store.rows()), adaptive_methods, count=n, question=manifest["questions"][0])
+        return assign_pairs(manifest["items"], base, picks)
 
     def plan_of(index: int) -> dict[int, dict]:
-        if index not in plans:  # plans are pure functions of the study: computed once per rater
-            plans[index] = {int(e["seq"]): e for e in session_plan(manifest, index)}
+        if index not in plans:  # plans are pure functions of the study (adaptive: stored): computed once per rater
+            plan = store.plan(index, lambda: adaptive_plan(index)) if crowd.adaptive else session_plan(manifest, index)
+            plans[index] = {int(e["seq"]): e for e in capped(plan, crowd.max_items)}
         return plans[index]
 
     def refuse(status: int, message: str):
@@ -183,6 +275,40 @@ def create_app(manifest: dict, store: AnswerStore):
         rater, index = who
         return jsonify(rater=rater, plan=list(plan_of(index).values()), answered=sorted(store.answered(rater)))
 
+    @app.get("/api/config")
+    def config():
+        return jsonify(rater_param=crowd.rater_param, consent=list(crowd.consent))
+
+    @app.post("/api/join")
+    def join():
+        if not crowd.rater_param:
+            return refuse(404, "this study takes raters by their link only")
+        data = request.get_data(cache=False)  # as an answer: bounded in size, then in nesting, then parsed
+        if nesting_depth(data, stop=MAX_DEPTH) > MAX_DEPTH:
+            return refuse(400, f"the body nests deeper than {MAX_DEPTH} levels")
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError):
+            body = None
+        pid = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(pid, str) or not _EXTERNAL.fullmatch(pid):
+            return refuse(400, f"{crowd.rater_param} must be 1-64 letters, digits, '_', '-' or '.'")
+        token = store.join(pid)
+        if token is None:
+            return refuse(409, f"{pid!r} is a rater code of this study: use your link")
+        return jsonify(t=token)
+
+    @app.get("/api/done")
+    def done():
+        who = rater_of(request.args.get("t"))
+        if who is None:
+            return refuse(403, "unknown rater token")
+        rater, index = who
+        left = set(plan_of(index)) - set(store.answered(rater))
+        if left:
+            return refuse(409, f"{len(left)} presentation(s) not answered yet")
+        return jsonify(code=crowd.completion_code, redirect=crowd.redirect_url)
+
     @app.post("/api/answer")
     def answer():
         data = request.get_data(cache=False)  # over MAX_BODY: 413 (the Content-Length, before reading)
@@ -219,10 +345,37 @@ def create_app(manifest: dict, store: AnswerStore):
             return refuse(409, f"presentation {seq} was already answered otherwise")
         return jsonify(ok=True, stored=result == "stored")
 
+    def owner() -> bool:
+        key = request.headers.get("X-Owner-Key", "")
+        return hmac.compare_digest(key.encode(), store.owner_key().encode())
+
+    @app.get("/owner")
+    def owner_page():
+        from importlib import resources
+
+        page = (resources.files("msi.study") / "assets" / "owner.html").read_bytes()
+        return Response(page, mimetype="text/html")
+
+    @app.get("/api/progress")
+    def progress():
+        if not owner():
+            return refuse(403, "the progress needs the study owner's key")
+        target = request.args.get("target", str(TARGET_RATINGS))
+        if not target.isdigit() or not 1 <= int(target) <= 100_000:
+            return refuse(400, "target must be a whole number of ratings, 1 or more")
+        raters = []
+        for r in store.progress():
+            planned = len(plan_of(r["index"]))
+            raters.append({"rater": r["rater"], "joined": r["joined"], "answered": r["answered"], "planned": planned,
+                           "done": r["answered"] >= planned})
+        counts = store.ratings_per_item()
+        items = [{"item": i, "ratings": counts.get(i, 0)} for i, it in manifest["items"].items() if "expect" not in it]
+        short = [x for x in items if x["ratings"] < int(target)]
+        return jsonify(target=int(target), raters=raters, items=items, short=short)
+
     @app.get("/api/results")
     def results():
-        key = request.headers.get("X-Owner-Key", "")
-        if not hmac.compare_digest(key.encode(), store.owner_key().encode()):
+        if not owner():
             return refuse(403, "the results need the study owner's key")
         rows = store.rows()
         if request.args.get("format") == "json":

@@ -5,11 +5,14 @@ Write-ahead logging (``journal_mode=WAL``) lets the raters' requests read while 
 Each answer is one transaction: a presentation's rows are stored together or not at all. One
 connection per thread (sqlite3 connections are not shared across threads).
 
-Tables: ``meta`` (the owner key), ``raters`` (token, rater code, plan index) and ``answers``
+Tables: ``meta`` (the owner key), ``raters`` (token, rater code, plan index), ``joined`` (the
+raters who came from a crowd platform with their platform id, :meth:`AnswerStore.join`), ``plans``
+(adaptive plans as made, :meth:`AnswerStore.plan`) and ``answers``
 (the tidy rows of :mod:`msi.study.answers`, keyed by rater, presentation and question).
 """
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import threading
@@ -21,6 +24,8 @@ from msi.study.design import rater_name
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS raters (token TEXT PRIMARY KEY, rater TEXT UNIQUE NOT NULL, idx INTEGER UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS joined (external TEXT PRIMARY KEY, token TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS plans (idx INTEGER PRIMARY KEY, plan TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS answers ({', '.join(f'"{c}"' for c in COLUMNS)},
     PRIMARY KEY (rater, seq, question));
 """
@@ -67,6 +72,54 @@ class AnswerStore:
             c.execute("ROLLBACK")
             raise
         return [(r, t) for r, t in c.execute("SELECT rater, token FROM raters ORDER BY idx")]
+
+    def join(self, external: str) -> str | None:
+        """The token of the rater with platform id ``external`` (a crowd worker who arrives with
+        their id in the URL): a new rater named ``external`` with the next plan index on first
+        arrival, the same token when they come back. None when ``external`` is already the code
+        of a rater who did not join this way (``r01``...): no one takes over a given link."""
+        c = self._conn()
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            row = c.execute("SELECT token FROM joined WHERE external = ?", (external,)).fetchone()
+            if row is None:
+                if c.execute("SELECT 1 FROM raters WHERE rater = ?", (external,)).fetchone():
+                    c.execute("ROLLBACK")
+                    return None
+                token = secrets.token_urlsafe(16)
+                idx = c.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM raters").fetchone()[0]
+                c.execute("INSERT INTO raters VALUES (?, ?, ?)", (token, external, idx))
+                c.execute("INSERT INTO joined VALUES (?, ?)", (external, token))
+                row = (token,)
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        return row[0]
+
+    def progress(self) -> list[dict]:
+        """Per rater: code, plan index, whether they joined from a platform, presentations answered."""
+        cur = self._conn().execute(
+            "SELECT r.rater, r.idx, j.external IS NOT NULL, COUNT(DISTINCT a.seq) FROM raters r "
+            "LEFT JOIN joined j ON j.token = r.token LEFT JOIN answers a ON a.rater = r.rater "
+            "GROUP BY r.rater ORDER BY r.idx")
+        return [{"rater": r, "index": i, "joined": bool(j), "answered": int(n)} for r, i, j, n in cur]
+
+    def plan(self, index: int, make) -> list[dict]:
+        """Rater ``index``'s stored plan; the first time, ``make()``'s, stored (an adaptive plan
+        depends on the answers when it was made: it must stay the same across restarts)."""
+        c = self._conn()
+        row = c.execute("SELECT plan FROM plans WHERE idx = ?", (index,)).fetchone()
+        if row is None:
+            c.execute("INSERT OR IGNORE INTO plans VALUES (?, ?)", (index, json.dumps(make())))
+            row = c.execute("SELECT plan FROM plans WHERE idx = ?", (index,)).fetchone()  # another thread's, if first
+        return json.loads(row[0])
+
+    def ratings_per_item(self) -> dict[str, int]:
+        """{item: raters who answered it in a ``main`` presentation}."""
+        return {i: int(n) for i, n in self._conn().execute(
+            "SELECT item, COUNT(DISTINCT rater) FROM answers WHERE kind = 'main' GROUP BY item")}
 
     def rater(self, token: str) -> tuple[str, int] | None:
         """(rater code, plan index) of a token, or None."""

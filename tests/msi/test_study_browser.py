@@ -6,20 +6,20 @@ rater who failed the attention items."""
 from __future__ import annotations
 
 import io
+import json
 import random
+import time
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from chromium import available, console_errors, open_chromium
 from study_helpers import Server, make_methods, run_msi, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
 GRADE = {"real": 5, "frozen": 3, "shaken": 2, "check": 1}
-#: The offline test's export of the careful rater, compared with the served one's rows.
-OFFLINE: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,8 @@ def answer_one(d, decide) -> int:
     """Answer the presentation on screen (play, wait for the end, click, next); its seq."""
     entry, item = current(d)
     d.find_element("id", "play").click()
-    wait_for(lambda: d.execute_script("return !document.querySelector('fieldset').disabled"), timeout=15)
+    wait_for(lambda: d.execute_script("return window.msiStudy.state.current.ended.every(Boolean) && "
+                                       "!document.querySelector('fieldset').disabled"), timeout=60)
     for q in d.execute_script("return window.MSI_STUDY.questions"):
         d.find_element("css selector", f"input[name='{q}'][value='{decide(item, entry, q)}']").click()
     d.find_element("id", "next").click()
@@ -78,8 +79,9 @@ def answer_one(d, decide) -> int:
     return entry["seq"]
 
 
-def rate(d, decide, stop_after: int | None = None) -> int:
-    """Click through the plan (intro and interstitials included); the number of answers given."""
+def rate(d, decide, stop_after: int | None = None, feedback: list | None = None) -> int:
+    """Click through the plan (intro and interstitials included); the number of answers given.
+    ``feedback``: where the gold clips' feedback texts go (a feedback screen is an error without it)."""
     n = 0
     while True:
         s = wait_for(lambda: screen(d) if screen(d) != "loading" else None)
@@ -89,6 +91,9 @@ def rate(d, decide, stop_after: int | None = None) -> int:
             d.find_element("id", "start").click()
         elif s == "practice-over":
             d.find_element("id", "go").click()
+        elif s == "feedback" and feedback is not None:
+            feedback.append(d.find_element("id", "feedback").text)
+            d.find_element("id", "feedback-go").click()
         elif s == "item":
             if stop_after is not None and n == stop_after:
                 return n
@@ -99,22 +104,57 @@ def rate(d, decide, stop_after: int | None = None) -> int:
         wait_for(lambda: screen(d) != s or s == "item")
 
 
-def check_must_end(d) -> None:
-    """Before the video ends: answers locked, Next disabled, a forced submit saves nothing."""
+SELECT_ALL = """
+document.querySelectorAll('fieldset').forEach(f => { f.disabled = false; });
+window.MSI_STUDY.questions.forEach(q => { document.querySelector(`input[name="${q}"]`).checked = true; });
+document.getElementById('next').disabled = false;
+return document.querySelectorAll('input:checked').length;
+"""
+FORCE_SUBMIT = "const cur = window.msiStudy.state.current; document.getElementById('next').click(); cur.submit();"
+
+
+def check_must_end(d, stored) -> None:
+    """Before the video ends: answers locked, Next disabled; and a forced submit with every answer
+    selected (fieldsets and Next enabled by script) saves nothing: neither in the page's state nor
+    where the answers are kept (``stored()``: the seqs the browser's storage or the server holds)."""
     wait_for(lambda: screen(d) == "item")
     entry, _ = current(d)
     assert d.execute_script("return Array.from(document.querySelectorAll('fieldset')).every(f => f.disabled)")
     assert not d.find_element("id", "next").is_enabled()
-    d.execute_script("document.querySelector('input[type=radio]').click(); window.msiStudy.state.current.submit();")
-    assert not d.execute_script("return !!document.querySelector('input:checked')")
+    assert not d.execute_script("return window.msiStudy.state.current.ended.some(Boolean)")
+    assert d.execute_script(SELECT_ALL) == d.execute_script("return window.MSI_STUDY.questions.length")
+    d.execute_script(FORCE_SUBMIT)
+    time.sleep(1.0)  # a POST the page would have sent has arrived by now
     assert str(entry["seq"]) not in d.execute_script("return Object.keys(window.msiStudy.state.answers)")
+    assert entry["seq"] not in stored()
+    assert screen(d) == "item" and current(d)[0]["seq"] == entry["seq"]
+    d.refresh()  # the forced selections gone: the rater starts this presentation afresh
+
+
+def offline_stored(d, rater: str):
+    """The seqs the page keeps in localStorage for ``rater`` (offline)."""
+    return lambda: {int(k) for k in d.execute_script(
+        "return Object.keys(JSON.parse(localStorage.getItem(arguments[0]) || '{}'))",
+        f"msi-study:{d.execute_script('return window.MSI_STUDY.name')}:"
+        f"{d.execute_script('return window.MSI_STUDY.made_by')}:{rater}")}
+
+
+def served_stored(server: Server, rater: str):
+    """The seqs the server holds for ``rater`` (its owner's results)."""
+    def seqs():
+        req = urllib.request.Request(server.url + "api/results?format=json", headers={"X-Owner-Key": server.key})
+        return {int(r["seq"]) for r in json.loads(urllib.request.urlopen(req).read()) if r["rater"] == rater}
+    return seqs
 
 
 def plan_len(d) -> int:
     return d.execute_script("return window.msiStudy.state.plan.length")
 
 
-def test_offline_raters_click_through_and_export(study, driver, tmp_path):
+@pytest.fixture(scope="module")
+def offline_r01(study, driver) -> str:
+    """The careful rater r01 offline (a wrong code first, the must-end rule, a reload midway):
+    their exported CSV. Both tests use it, so each also runs on its own."""
     d = driver
     page = (study / "index.html").resolve().as_uri()
     d.get("about:blank")
@@ -126,7 +166,7 @@ def test_offline_raters_click_through_and_export(study, driver, tmp_path):
     d.find_element("id", "rater").send_keys("r01\n")
     wait_for(lambda: screen(d) == "intro")
     d.find_element("id", "start").click()
-    check_must_end(d)
+    check_must_end(d, offline_stored(d, "r01"))
     assert rate(d, careful, stop_after=5) == 5
     d.refresh()  # a reload continues where the rater was, answers kept
     wait_for(lambda: screen(d) == "item")
@@ -135,8 +175,13 @@ def test_offline_raters_click_through_and_export(study, driver, tmp_path):
     assert rate(d, careful) == plan_len(d) - 5
     link = d.find_element("id", "download")
     assert link.get_attribute("download") == f"answers-{study.name}-r01.csv"
-    files = {}
-    files["r01"] = d.execute_script("return window.msiStudy.exportCSV()")
+    return d.execute_script("return window.msiStudy.exportCSV()")
+
+
+def test_offline_raters_click_through_and_export(study, driver, offline_r01, tmp_path):
+    d = driver
+    page = (study / "index.html").resolve().as_uri()
+    files = {"r01": offline_r01}
     for rater, decide in (("r02", make_random(2)), ("r03", careless)):
         d.get("about:blank")
         d.get(f"{page}#{rater}")
@@ -154,12 +199,10 @@ def test_offline_raters_click_through_and_export(study, driver, tmp_path):
     assert r.returncode == 0, r.stderr
     s = pd.read_csv(tmp_path / "out" / "screening.csv").set_index("rater")
     assert s.loc["r03", "excluded"] and "attention" in s.loc["r03", "reasons"] and not s.loc["r01", "excluded"]
-    OFFLINE["r01"] = files["r01"]
 
 
-def test_served_raters_click_through_resume_and_match_offline(study, driver, tmp_path):
+def test_served_raters_click_through_resume_and_match_offline(study, driver, offline_r01, tmp_path):
     import shutil
-    import urllib.request
 
     fresh = tmp_path / "study"
     shutil.copytree(study, fresh, ignore=shutil.ignore_patterns("server"))
@@ -173,7 +216,7 @@ def test_served_raters_click_through_resume_and_match_offline(study, driver, tmp
         d.get(s.links()["r01"])
         wait_for(lambda: screen(d) == "intro")
         d.find_element("id", "start").click()
-        check_must_end(d)
+        check_must_end(d, served_stored(s, "r01"))
         assert rate(d, careful, stop_after=4) == 4
         d.refresh()
         wait_for(lambda: screen(d) == "item")
@@ -190,9 +233,9 @@ def test_served_raters_click_through_resume_and_match_offline(study, driver, tmp
     assert served["rater"].value_counts().to_dict() == {r: plan_len(d) * 3 for r in ("r01", "r02", "r03")}
     # the same rater, the same clicks: the same rows offline and served (but for the times)
     ours = served[served["rater"] == "r01"].drop(columns=["seconds", "answered_at"]).reset_index(drop=True)
-    if "r01" in OFFLINE:
-        offline = pd.read_csv(io.StringIO(OFFLINE["r01"])).drop(columns=["seconds", "answered_at"])
-        pd.testing.assert_frame_equal(offline.assign(study=ours["study"]), ours, check_dtype=False)
+    offline = pd.read_csv(io.StringIO(offline_r01)).drop(columns=["seconds", "answered_at"])
+    assert len(offline) == plan_len(d) * 3
+    pd.testing.assert_frame_equal(offline.assign(study=ours["study"]), ours, check_dtype=False)
     assert (ours.loc[ours["type"] == "acr", "grade"].astype(int).to_numpy()
             == [GRADE[m] for m in ours.loc[ours["type"] == "acr", "method"]]).all()
     r = run_msi("study", "analyze", fresh, "--out", tmp_path / "out")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from study_helpers import Server, make_methods, run_msi
 
 pytestmark = pytest.mark.slow
@@ -148,3 +147,89 @@ def test_port_in_use_is_one_line(study, one_line_error):
         one_line_error(r.returncode, r.stderr, "cannot serve on 127.0.0.1:" + port)
     finally:
         s.kill()
+
+
+def test_crowd_api_joins_by_platform_id_caps_plans_and_gives_the_code_only_at_the_end(study, tmp_path):
+    manifest = json.loads((study / "study.json").read_text())
+    off = Server(study)
+    try:  # without --rater-param nobody joins by id
+        assert request(f"{off.url}api/join", body={"id": "w1"})[0] == 404
+    finally:
+        off.kill()
+    s = Server(study, "--rater-param", "workerId", "--max-items", "3", "--completion-code", "CODE-9",
+               "--redirect-url", "https://example.org/done?cc=CODE-9")
+    try:
+        assert json.loads(request(f"{s.url}api/config")[1]) == {"rater_param": "workerId", "consent": []}
+        for bad, want in (({"id": "a b"}, 400), ({"id": "x" * 65}, 400), ({"id": 7}, 400), ([1], 400),
+                          ({"id": "r02"}, 409)):  # r02: a rater code of this study, not a platform id
+            assert request(f"{s.url}api/join", body=bad)[0] == want, bad
+        for raw, want in ((b"[" * 5000 + b"]" * 5000, 400), (b'{"id": "' + b"x" * 20_000 + b'"}', 413), (b"{id", 400)):
+            assert request(f"{s.url}api/join", raw=raw)[0] == want, raw[:20]
+        code, body = request(f"{s.url}api/join", body={"id": "w1"})
+        token = json.loads(body)["t"]
+        assert code == 200 and json.loads(request(f"{s.url}api/join", body={"id": "w1"})[1])["t"] == token
+        session = json.loads(request(f"{s.url}api/session?t={token}")[1])
+        assert session["rater"] == "w1"
+        counted = [e for e in session["plan"] if e["kind"] != "practice"]
+        assert len(counted) == 3 and len(session["plan"]) < len(manifest["sessions"][0]["plan"])
+        assert request(f"{s.url}api/done?t={token}")[0] == 409
+        last = max(e["seq"] for e in session["plan"])
+        assert request(f"{s.url}api/answer", body={"t": token, "seq": last + 1, "answers": {}})[0] == 404  # cut
+        for e in session["plan"]:
+            r = request(f"{s.url}api/answer", body={"t": token, "seq": e["seq"], "answers": values(manifest, e["item"])})
+            assert r[0] == 200, r
+        code, body = request(f"{s.url}api/done?t={token}")
+        assert code == 200 and json.loads(body) == {"code": "CODE-9", "redirect": "https://example.org/done?cc=CODE-9"}
+        assert request(f"{s.url}api/done?t=forged")[0] == 403
+    finally:
+        s.kill()
+    for args, says in ((("--rater-param", "a b"), "--rater-param"), (("--redirect-url", "javascript:alert(1)"), "--redirect-url"),
+                       (("--max-items", "0"), "--max-items"), (("--consent", tmp_path / "none.txt"), "--consent")):
+        r = run_msi("study", "serve", study, "--port", "0", *args)
+        assert r.returncode == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+def test_adaptive_plans_follow_the_planner_keep_utterances_and_survive_a_restart(study, tmp_path):
+    import shutil
+
+    from msi.study.adaptive import plan_pairs
+    from msi.study.answers import frame
+    from msi.study.manifest import BadStudy
+    from msi.study.server import adaptive_design
+
+    fresh = tmp_path / "study"
+    shutil.copytree(study, fresh, ignore=shutil.ignore_patterns("server"))
+    manifest = json.loads((fresh / "study.json").read_text())
+    items = manifest["items"]
+    order = {"real": 3, "frozen": 2, "shaken": 1, "check": 0}  # the truth on motion stability, by hand
+    s = Server(fresh, "--adaptive")
+    try:
+        for e in plan(s, "r01")["plan"]:  # r01 starts on an empty study, then answers everything
+            it = items[e["item"]]
+            if it["type"] == "pair":
+                left, right = (it["b"], it["a"]) if e["swap"] else (it["a"], it["b"])
+                ans = {q: ("a" if order[left] > order[right] else "b") for q in manifest["questions"]}
+            else:
+                ans = values(manifest, e["item"])
+            assert request(f"{s.url}api/answer", body={"t": s.token("r01"), "seq": e["seq"], "answers": ans})[0] == 200
+        rows = json.loads(request(f"{s.url}api/results?format=json", headers={"X-Owner-Key": s.key})[1])
+        second = plan(s, "r02")["plan"]
+    finally:
+        s.kill()
+    main = [e for e in second if e["kind"] == "main" and items[e["item"]]["type"] == "pair"]
+    shown = [frozenset((items[e["item"]]["a"], items[e["item"]]["b"])) for e in main]
+    want = plan_pairs(frame(rows), ["frozen", "real", "shaken"], count=len(main), question=manifest["questions"][0])
+    fixed = {e["seq"]: e for e in manifest["sessions"][1]["plan"]}
+    assert shown == [frozenset(p) for p in want]
+    unplanned = [frozenset((items[fixed[e["seq"]]["item"]]["a"], items[fixed[e["seq"]]["item"]]["b"])) for e in main]
+    assert unplanned != shown  # the fixed plan would not pass the check above
+    assert [items[e["item"]]["utterance"] for e in main] == [items[fixed[e["seq"]]["item"]]["utterance"] for e in main]
+    assert {e["item"] for e in second if e["kind"] == "repeat"} <= {e["item"] for e in second if e["kind"] == "main"}
+    s = Server(fresh, "--adaptive")  # restarted: r02 keeps the plan made for them
+    try:
+        assert plan(s, "r02")["plan"] == second
+    finally:
+        s.kill()
+    two = {"items": {"pair:a:b:u": {"type": "pair", "a": "a", "b": "b", "utterance": "u"}}}
+    with pytest.raises(BadStudy, match="3 or more methods"):
+        adaptive_design(two)

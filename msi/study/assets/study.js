@@ -15,7 +15,8 @@
   var progressEl = document.getElementById('progress');
   var COLUMNS = ['study', 'rater', 'seq', 'type', 'kind', 'item', 'utterance', 'question', 'method', 'video', 'grade',
                  'a', 'b', 'choice', 'expect', 'seconds', 'answered_at'];
-  var state = {rater: null, token: null, plan: [], answers: {}, introSeen: {}, current: null};
+  var state = {rater: null, token: null, plan: [], answers: {}, introSeen: {}, current: null, agreed: false};
+  var REDIRECT_MS = 3000;  // the completion code stays on screen this long before the platform's page opens
 
   function el(tag, attrs) {
     var e = document.createElement(tag);
@@ -55,9 +56,10 @@
     return S.questions.map(function (q) {
       var r = {study: S.name, rater: state.rater, seq: entry.seq, type: item.type, kind: entry.kind, item: item.id,
                utterance: item.utterance, question: q, seconds: seconds, answered_at: at};
-      if (item.type === 'acr') {
-        r.method = item.method; r.video = item.video; r.grade = values[q];
-        if (expect.question === q) r.expect = '<=' + expect.max_grade;
+      if (item.type !== 'pair') {
+        // CCR: the page asks for the right video against the left; the row keeps the method's against the reference
+        r.method = item.method; r.video = item.video; r.grade = item.type === 'ccr' && entry.swap ? -values[q] : values[q];
+        if (expect.question === q) r.expect = 'grade' in expect ? '=' + expect.grade : '<=' + expect.max_grade;
       } else {
         var left = entry.swap ? item.b : item.a, right = entry.swap ? item.a : item.b;
         r.a = left; r.b = right; r.choice = values[q];
@@ -98,23 +100,31 @@
   }
 
   // ------------------------------------------------------------------ screens
-  function gradeTable() {
-    return el('table', {'class': 'grades'}, S.grades.map(function (g) {
+  // the grades of a design: ACR's five, or DCR's and CCR's scales (the reference shown)
+  function scaleOf(type) { return (S.scales && S.scales[type]) || S.grades; }
+  var REFERENCED = {dcr: 'how much is the right video degraded compared with the reference (left)?',
+                    ccr: 'how is the right video compared with the left one?'};
+  function gradeTable(type) {
+    return el('table', {'class': 'grades'}, scaleOf(type).map(function (g) {
       return el('tr', {}, el('td', {text: String(g[0])}), el('td', {text: g[1]}));
     }));
   }
   function intro(type, onStart) {
-    var pair = type === 'pair';
+    var pair = type === 'pair', ref = type in REFERENCED;
     var nodes = [el('div', {'class': 'card', id: 'intro'},
-      el('h2', {text: pair ? 'Comparing two videos' : 'Rating videos'}),
+      el('h2', {text: pair ? 'Comparing two videos' : ref ? 'Rating videos against a reference' : 'Rating videos'}),
       S.guideline.map(function (p) { return el('p', {text: p}); }),
       el('p', {text: pair ? 'You will see two versions side by side. For each question, choose the left video, ' +
                             'the right one, or "No preference".'
-                          : 'For each video, answer these questions on the scale below:'}),
+                    : type === 'dcr' ? 'You will see the reference video on the left and another version on the right. ' +
+                                       'For each question, rate how much the right one is degraded, on the scale below:'
+                    : type === 'ccr' ? 'You will see two versions side by side. For each question, rate the right ' +
+                                       'video compared with the left one, on the scale below:'
+                    : 'For each video, answer these questions on the scale below:'}),
       el('ul', {'class': 'questions'}, S.questions.map(function (q) {
-        return el('li', {}, el('strong', {text: S.question_text[q].title + ': '}), S.question_text[q][type]);
+        return el('li', {}, el('strong', {text: S.question_text[q].title + ': '}), ref ? REFERENCED[type] : S.question_text[q][type]);
       })),
-      pair ? null : gradeTable(),
+      pair ? null : gradeTable(type),
       el('div', {'class': 'actions'}, el('button', {id: 'start', type: 'button', onclick: onStart},
         state.plan.some(function (e) { return e.kind === 'practice' && S.items[e.item].type === type; })
           ? 'Start the practice round' : 'Start')))];
@@ -128,12 +138,15 @@
   }
 
   function present(entry) {
-    var item = S.items[entry.item], pair = item.type === 'pair';
+    var item = S.items[entry.item], pair = item.type === 'pair', ref = item.type in REFERENCED;
     var shownAt = performance.now();
-    var sources = pair ? (entry.swap ? [item.video_b, item.video_a] : [item.video_a, item.video_b]) : [item.video];
+    var sources = pair ? (entry.swap ? [item.video_b, item.video_a] : [item.video_a, item.video_b])
+      : item.type === 'ccr' && entry.swap ? [item.video, item.reference]
+      : ref ? [item.reference, item.video] : [item.video];
+    var sides = pair || ref;
     var ended = sources.map(function () { return false; });
     var videos = sources.map(function (src, i) {
-      var v = el('video', {src: src, preload: 'auto', playsinline: true, 'data-side': pair ? 'ab'[i] : null});
+      var v = el('video', {src: src, preload: 'auto', playsinline: true, 'data-side': sides ? 'ab'[i] : null});
       v.addEventListener('ended', function () { ended[i] = true; update(); });
       return v;
     });
@@ -141,13 +154,13 @@
       videos.forEach(function (v) { v.currentTime = 0; var p = v.play(); if (p && p.catch) p.catch(function () {}); });
       playBtn.textContent = 'Play again';
     }}, 'Play');
-    var hint = el('p', {'class': 'hint', id: 'hint', text: pair ? 'Watch both videos to their end to answer.'
+    var hint = el('p', {'class': 'hint', id: 'hint', text: sides ? 'Watch both videos to their end to answer.'
                                                                 : 'Watch the video to its end to answer.'});
     var sets = S.questions.map(function (q) {
       var opts = pair ? [['a', 'Left'], ['none', 'No preference'], ['b', 'Right']]
-                      : S.grades.map(function (g) { return [String(g[0]), g[0] + ' ' + g[1]]; });
+                      : scaleOf(item.type).map(function (g) { return [String(g[0]), g[0] + ' ' + g[1]]; });
       return el('fieldset', {disabled: true, 'data-question': q},
-        el('legend', {text: S.question_text[q][pair ? 'pair' : 'acr']}),
+        el('legend', {text: ref ? S.question_text[q].title + ': ' + REFERENCED[item.type] : S.question_text[q][pair ? 'pair' : 'acr']}),
         el('div', {'class': 'scale'}, opts.map(function (o) {
           return el('label', {}, el('input', {type: 'radio', name: q, value: o[0], onchange: update}), o[1]);
         })));
@@ -175,19 +188,31 @@
       if (Object.keys(v).length !== S.questions.length) return;
       var answer = {values: v, seconds: Math.round((performance.now() - shownAt) / 10) / 100, at: new Date().toISOString()};
       next.disabled = true;
-      save(entry, answer).then(function () { state.answers[entry.seq] = answer; advance(); },
+      save(entry, answer).then(function () { state.answers[entry.seq] = answer; item.gold ? goldFeedback(item, v) : advance(); },
         function (err) { status.textContent = 'Your answer was not saved: ' + err + '. Please try again.'; next.disabled = false; });
     }
     var figs = videos.map(function (v, i) {
-      return el('figure', {}, v, pair ? el('figcaption', {text: i ? 'Right' : 'Left'}) : null);
+      var cap = item.type === 'dcr' ? (i ? 'Right' : 'Reference') : (i ? 'Right' : 'Left');
+      return el('figure', {}, v, sides ? el('figcaption', {text: cap}) : null);
     });
     screen('item', [el('div', {'class': 'card', id: 'item', 'data-seq': entry.seq, 'data-kind': entry.kind},
       entry.kind === 'practice' ? el('p', {}, el('strong', {text: 'Practice'}), el('span', {'class': 'badge', text: 'does not count'})) : null,
+      item.instruction ? el('p', {'class': 'instruction', id: 'instruction', text: item.instruction}) : null,
       el('div', {'class': 'videos'}, figs), el('div', {'class': 'controls'}, playBtn), hint,
       sets, status, el('div', {'class': 'actions'}, next))]);
     state.current = {entry: entry, ended: ended, videos: videos, submit: submit};
     showProgress(entry);
     update();
+  }
+
+  // a gold practice clip: whether the answer was within its known grades, and why (P.910's training feedback)
+  function goldFeedback(item, values) {
+    var e = item.expect, given = values[e.question];
+    var right = 'grade' in e ? given === e.grade : given <= e.max_grade;
+    screen('feedback', [el('div', {'class': 'card ' + (right ? 'right' : 'wrong'), id: 'feedback', 'data-right': String(right)},
+      el('h2', {text: right ? 'Right.' : 'Not quite: you answered ' + given + ' on ' + S.question_text[e.question].title + '.'}),
+      el('p', {text: item.feedback}),
+      el('div', {'class': 'actions'}, el('button', {id: 'feedback-go', type: 'button', onclick: advance}, 'Continue')))]);
   }
 
   function save(entry, answer) {
@@ -209,6 +234,18 @@
     var nodes = [el('h2', {text: 'Thank you!'})];
     if (served) {
       nodes.push(el('p', {text: 'Your answers are saved. You can close this page.'}));
+      // the completion code and the platform's return link, given by the server only once all is answered
+      getJSON('api/done?t=' + encodeURIComponent(state.token)).then(function (d) {
+        var card = document.getElementById('done');
+        if (d.code) card.append(el('p', {id: 'completion'}, 'Your completion code: ', el('strong', {id: 'completion-code', text: d.code})));
+        if (d.redirect) {
+          card.append(el('p', {}, el('a', {id: 'redirect', href: d.redirect}, 'Return to the study platform'),
+                          ' (you are taken there in a few seconds)'));
+          setTimeout(function () { location.assign(d.redirect); }, REDIRECT_MS);
+        }
+      }, function (err) {
+        document.getElementById('done').append(el('p', {'class': 'error', id: 'status', text: 'No completion code: ' + err}));
+      });
     } else {
       var blob = new Blob([exportCSV()], {type: 'text/csv'});
       nodes.push(el('p', {text: 'Your answers are kept in this browser. Please download them and send the file ' +
@@ -259,20 +296,56 @@
     input.addEventListener('keydown', function (e) { if (e.key === 'Enter') go(); });
   }
 
-  function start() {
-    if (!S) return message('The study data (page/study-data.js) is missing.');
-    if (served) {
-      state.token = new URLSearchParams(location.search).get('t');
-      if (!state.token) return message('This link has no rater token: please use the link you were given.');
-      fetch('api/session?t=' + encodeURIComponent(state.token)).then(function (r) {
-        return r.json().then(function (j) { if (!r.ok) throw (j.error || ('HTTP ' + r.status)); return j; });
-      }).then(function (s) {
+  function getJSON(url, body) {
+    var opts = body === undefined ? {} : {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)};
+    return fetch(url, opts).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) throw (j.error || ('HTTP ' + r.status)); return j; });
+    }, function () { throw 'the server cannot be reached'; });
+  }
+
+  // the consent and instructions page (served with --consent): nothing starts until the rater agrees
+  function consent(paragraphs, onAgree) {
+    var box = el('input', {type: 'checkbox', id: 'agree'});
+    var go = el('button', {id: 'consent-go', type: 'button', disabled: true, onclick: onAgree}, 'Continue');
+    box.addEventListener('change', function () { go.disabled = !box.checked; });
+    screen('consent', [el('div', {'class': 'card', id: 'consent'},
+      el('h2', {text: 'Before you start'}), paragraphs.map(function (p) { return el('p', {text: p}); }),
+      el('p', {}, el('label', {}, box, ' I have read this and agree to take part.')),
+      el('div', {'class': 'actions'}, go))]);
+  }
+
+  function startServed() {
+    var params = new URLSearchParams(location.search);
+    state.token = params.get('t');
+    var config;
+    function session() {
+      return getJSON('api/session?t=' + encodeURIComponent(state.token)).then(function (s) {
         var answered = {};
         s.answered.forEach(function (seq) { answered[seq] = true; });
+        if (config.consent.length && !s.answered.length && !state.agreed)
+          return consent(config.consent, function () { state.agreed = true; begin(s.rater, s.plan, answered); });
         begin(s.rater, s.plan, answered);
-      }, function (err) { message('The study cannot start: ' + err); });
-      return;
+      });
     }
+    function join(id) {  // the platform's id becomes the rater; the token link replaces it (a reload resumes)
+      return getJSON('api/join', {id: id}).then(function (j) {
+        state.token = j.t;
+        history.replaceState(null, '', '?t=' + encodeURIComponent(j.t));
+        return session();
+      });
+    }
+    getJSON('api/config').then(function (c) {
+      config = c;
+      if (state.token) return session();
+      var id = c.rater_param && params.get(c.rater_param);
+      if (!id) throw 'this link has no rater token: please use the link you were given';
+      return join(id);  // the consent page follows for a rater who has answered nothing yet
+    }).catch(function (err) { message('The study cannot start: ' + err); });
+  }
+
+  function start() {
+    if (!S) return message('The study data (page/study-data.js) is missing.');
+    if (served) return startServed();
     var code = decodeURIComponent(location.hash.slice(1)) || localStorage.getItem(lastKey);
     var s = code && S.sessions.find(function (x) { return x.rater === code; });
     if (s) begin(code, s.plan, loadLocal(code)); else askRater(code && location.hash ? 'There is no rater "' + code + '" in this study.' : null);
