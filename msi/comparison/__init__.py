@@ -2,6 +2,7 @@
 
 - :mod:`msi.comparison.compare`: the methods' folders, one job per utterance, the rows frame,
   the set-level metrics (FID, FVD) and the summary;
+- :mod:`msi.comparison.jobs`: one utterance's job to its rows (locally or on a Dask worker);
 - :mod:`msi.comparison.video_columns`: every column of one utterance's videos (each method's
   video of that name and its truth) in one pass over one decode of each;
 - :mod:`msi.comparison.shared_decode`: that one decode, shared by the columns' frame readers;

@@ -25,12 +25,12 @@ from typing import Iterable, Iterator
 def _remote_job(job: tuple) -> list[dict]:
     """One utterance on a worker (its networks and trackers stay loaded for the next)."""
     from msi.cluster import _worker_setup
-    from msi.comparison.compare import _job
+    from msi.comparison.jobs import utterance_rows
     from msi.tracking.trackers import reuse_trackers
 
     _worker_setup()
     with reuse_trackers():
-        return _job(job)
+        return utterance_rows(job)
 
 
 def compare_cluster(jobs: Iterable[tuple], address: str = "local:2", timeout: float = 30.0) -> Iterator[list[dict]]:
@@ -64,7 +64,7 @@ def _collect(fut, job: tuple) -> list[dict]:
     """The task's rows; a task that could not complete is an error row for each of its videos."""
     from distributed import KilledWorker
 
-    from msi.comparison.compare import error_row
+    from msi.comparison.jobs import error_row
     from msi.errors import MSIError
 
     try:
