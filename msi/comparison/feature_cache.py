@@ -25,7 +25,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -164,39 +163,18 @@ class FeatureCache:
     def put(self, key: str, values: dict, found: list[str], notes: list[str]) -> bool:
         """Store an entry (ndarray values as arrays, numbers in the metadata); False and a warning
         in ``notes`` when the folder cannot be written."""
-        from msi.io.cache import LandmarkCache, _reason, _RemotePath
+        from msi.io.cache import _reason, write_entry
 
         arrays = {k: np.asarray(v) for k, v in values.items() if isinstance(v, np.ndarray)}
         numbers = {k: float(v) for k, v in values.items() if k not in arrays}
         meta = {"arrays": sorted(arrays), "values": numbers, "notes": list(found)}
         p = self._path(key)
-        remote = isinstance(p, _RemotePath)
-        tmp = None
         try:
-            if not remote:
-                p.parent.mkdir(parents=True, exist_ok=True)
-                LandmarkCache._remove_stale(p.parent)
-            # write then rename: a concurrent process or a crash never leaves half a file under the name
-            fd, tmp = tempfile.mkstemp(dir=None if remote else p.parent, prefix=f".{key[:8]}-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, meta=np.array(json.dumps(meta, allow_nan=True)), **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            if remote:
-                p.upload(tmp)
-            else:
-                os.replace(tmp, p)
-                tmp = None
+            write_entry(p, key, lambda f: np.savez(f, meta=np.array(json.dumps(meta, allow_nan=True)), **arrays))
             return True
         except OSError as exc:
             notes.append(f"feature cache not written to {self.dir} ({_reason(exc)}); the run goes on")
             return False
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
 
 
 def cached_metric(metric, view, store: FeatureCache | None, run) -> dict:

@@ -131,7 +131,11 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
         for metric in SET_METRICS:
             tasks.append(lambda m=metric: cached_metric(m, tview, store, run_metric))
             owners.append((_TRUTH, metric, tview))
-    results = group.run(tasks)
+    # does each video declare itself generated (msi.provenance): its first frames from the same decode
+    marks = [lambda c=ctx, k=key: declared_generated(videos[k], frames=c.frames()) for k, ctx, _ in plans]
+    results = group.run(tasks + marks)
+    declared = {k: value if ok else None for (k, _, _), (ok, value) in zip(plans, results[len(tasks):])}
+    results = results[:len(tasks)]
     failed: dict = {}
     values: dict = {}
     for (key, metric, view), (ok, value) in zip(owners, results):
@@ -151,7 +155,7 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
         if features:
             row["features"] = features
         row["warnings"] = list(dict.fromkeys(notes))
-        row["declared_generated"] = declared_generated(videos[key])  # C2PA manifest or watermark
+        row["declared_generated"] = declared[key]  # C2PA manifest or watermark
         out[key] = row
     truth_row = None
     if truth_features and truth is not None:

@@ -202,34 +202,13 @@ class LandmarkCache:
         if score_points is not None:
             arrays["score_points"] = score_points
             meta["score_points_index"] = list(MP_SCORE_POINTS)
-        tmp = None
-        remote = isinstance(p, _RemotePath)
         try:
-            if not remote:
-                p.parent.mkdir(parents=True, exist_ok=True)
-                self._remove_stale(p.parent)
-            # write then rename: a crash or a parallel worker never leaves half a file under the name
-            # (a URL cache: written locally, then uploaded as one object)
-            fd, tmp = tempfile.mkstemp(dir=None if remote else p.parent, prefix=f".{key[:8]}-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                write_npz(f, {"landmarks": landmarks, "meta": np.array(json.dumps(meta)), **arrays})
-                f.flush()
-                os.fsync(f.fileno())
-            if remote:
-                p.upload(tmp)
-            else:
-                os.replace(tmp, p)
-                tmp = None
+            write_entry(p, key, lambda f: write_npz(f, {"landmarks": landmarks, "meta": np.array(json.dumps(meta)),
+                                                        **arrays}))
             return True
         except OSError as exc:  # read-only folder, full disk, ...
             self.warnings.append(f"landmark cache not written to {self.dir} ({_reason(exc)}); scoring goes on")
             return False
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
 
     @staticmethod
     def _remove_stale(folder: Path) -> None:
@@ -284,3 +263,32 @@ class _RemotePath:
 
     def unlink(self) -> None:
         self._do(lambda: self.fs.rm_file(self.path))
+
+
+def write_entry(p, key: str, write) -> None:
+    """Write a cache entry at ``p`` (a local path or a URL cache's :class:`_RemotePath`) with
+    ``write(file)``, whole or not at all: written to a temporary file, then renamed (a URL cache:
+    written locally, then uploaded as one object), so a crash or a concurrent process never leaves
+    half a file under the name. Raises OSError (read-only folder, full disk, ...)."""
+    remote = isinstance(p, _RemotePath)
+    tmp = None
+    try:
+        if not remote:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            LandmarkCache._remove_stale(p.parent)
+        fd, tmp = tempfile.mkstemp(dir=None if remote else p.parent, prefix=f".{key[:8]}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        if remote:
+            p.upload(tmp)
+        else:
+            os.replace(tmp, p)
+            tmp = None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -23,6 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from msi.errors import BadWeights
+from msi.networks.blocks import Residual
 from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
@@ -60,24 +61,9 @@ class _Res1d(nn.Module):
         return out + x
 
 
-class _Res2d(nn.Module):
-    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, stride=stride)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
-        self.relu = nn.ReLU(inplace=True)
-        self.norm1, self.norm2 = nn.InstanceNorm2d(cout), nn.InstanceNorm2d(cout)
-        self.downsample = None
-        if stride != 1:
-            self.norm3 = nn.InstanceNorm2d(cout)
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride), self.norm3)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.relu(self.norm1(self.conv1(x)))
-        y = self.relu(self.norm2(self.conv2(y)))
-        if self.downsample is not None:
-            x = self.downsample(x)
-        return self.relu(x + y)
+def _Res2d(cin: int, cout: int, stride: int = 1) -> nn.Module:
+    """PIPs++'s encoder block: RAFT's residual block with instance norm."""
+    return Residual(cin, cout, "instance", stride)
 
 
 class _Encoder(nn.Module):

@@ -27,6 +27,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from msi.errors import BadWeights
+from msi.networks.blocks import Residual as _Residual
+from msi.networks.blocks import norm_layer as _norm
 from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
@@ -35,30 +37,6 @@ CORR_LEVELS = 4
 CORR_RADIUS = 4
 HIDDEN = 128
 CONTEXT = 128
-
-
-def _norm(kind: str, channels: int) -> nn.Module:
-    return nn.BatchNorm2d(channels) if kind == "batch" else nn.InstanceNorm2d(channels)
-
-
-class _Residual(nn.Module):
-    def __init__(self, cin: int, cout: int, norm: str, stride: int = 1) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, stride=stride)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
-        self.relu = nn.ReLU(inplace=True)
-        self.norm1, self.norm2 = _norm(norm, cout), _norm(norm, cout)
-        self.downsample = None
-        if stride != 1:  # the same norm module under two names, as the reference's state dict has it
-            self.norm3 = _norm(norm, cout)
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride), self.norm3)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.relu(self.norm1(self.conv1(x)))
-        y = self.relu(self.norm2(self.conv2(y)))
-        if self.downsample is not None:
-            x = self.downsample(x)
-        return self.relu(x + y)
 
 
 class _Encoder(nn.Module):

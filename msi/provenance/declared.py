@@ -9,9 +9,13 @@ frames (at most 512 px on their longer side; docs/generator/marking.md gives the
 from __future__ import annotations
 
 import os
+from itertools import islice
+from typing import Iterable
+
+import numpy as np
 
 from msi.provenance.manifest import read_manifest
-from msi.provenance.watermark import READ_FRAMES, read_video
+from msi.provenance.watermark import READ_FRAMES, read_frames, read_video
 
 #: Frames the metric side decodes to look for the mark (``msi score``, ``msi compare``).
 SCORE_MARK_FRAMES = 25
@@ -33,14 +37,22 @@ def check_video(path: str | os.PathLike, *, mark: bool = True, mark_frames: int 
             "watermark": reading.to_dict() if reading is not None else None}
 
 
-def declared_generated(path: str | os.PathLike, mark_frames: int = SCORE_MARK_FRAMES) -> bool | None:
+def declared_generated(path: str | os.PathLike, mark_frames: int = SCORE_MARK_FRAMES,
+                       frames: Iterable[np.ndarray] | None = None) -> bool | None:
     """The ``declared_generated`` column of a scored video: True / False, or None when the file
-    cannot be read (a URL, a landmark file, an unreadable container)."""
+    cannot be read (a URL, a landmark file, an unreadable container). ``frames``: the video's
+    frames from a decode the caller already runs (``msi compare``'s shared decode), of which the
+    first ``mark_frames`` are read for the mark; None decodes them here."""
     from msi.errors import MSIError
 
     if not os.path.isfile(str(path)) or str(path).endswith((".npz", ".npy", ".json", ".csv")):
         return None
     try:
-        return check_video(path, mark_frames=mark_frames, spread=False)["declared_generated"]
+        if frames is None:
+            return check_video(path, mark_frames=mark_frames, spread=False)["declared_generated"]
+        manifest = read_manifest(path)
+        if manifest.state == "valid" and manifest.generated:
+            return True
+        return bool(read_frames(islice(frames, mark_frames)).found)
     except (MSIError, OSError, ValueError):
         return None
