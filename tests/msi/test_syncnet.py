@@ -51,10 +51,14 @@ def random_weights(tmp_path_factory) -> Path:
     return path
 
 
+N_FRAMES = 26
+
+
 @pytest.fixture(scope="module")
 def crops_and_audio(talking_clip, tmp_path_factory):
-    """Our face crops of the first 2 s of the talking clip, written as the reference reads them:
-    BGR JPEGs ``%06d.jpg`` and ``audio.wav`` (int16, 16 kHz) in one folder."""
+    """Our face crops of the first 26 frames (1.04 s) of the talking clip, written as the reference
+    reads them: BGR JPEGs ``%06d.jpg`` and ``audio.wav`` (int16, 16 kHz) in one folder. 26 frames give
+    21 windows: with batch size 20, one full batch and a partial one, as in a long video."""
     import cv2
     from scipy.io import wavfile
 
@@ -63,7 +67,7 @@ def crops_and_audio(talking_clip, tmp_path_factory):
     from msi.metrics.syncnet import crop_face, crop_track, face_boxes
     from msi.io.video import read_frames
 
-    n = 50
+    n = N_FRAMES
     lm = get_landmarks(talking_clip.video).landmarks[:n]
     frames = read_frames(talking_clip.video, limit=n)
     track = crop_track(face_boxes(lm))
@@ -94,7 +98,7 @@ def test_lse_equals_syncnet_python(random_weights, crops_and_audio):
     assert ours.offset == ref_offset
     assert ours.lse_c == pytest.approx(ref_conf, rel=1e-5, abs=1e-6)
     assert ours.lse_d == pytest.approx(ref_dist, rel=1e-5, abs=1e-6)
-    assert ours.windows == 50 - 5
+    assert ours.windows == N_FRAMES - 5 > opt.batch_size
     # RGB input (PyAV's order) is flipped to the network's BGR: the same numbers
     rgb = sync_scores(load_syncnet(random_weights), bgr[..., ::-1], audio, channel_order="rgb")
     assert rgb.lse_c == ours.lse_c and rgb.offset == ours.offset
