@@ -181,14 +181,14 @@ def test_video_at_30_fps_and_44k_is_resampled_for_the_user(talking_clip, tmp_pat
     from msi.metrics.syncnet import SyncNet, video_sync
     from msi.io.video import read_frames, write_video
 
-    frames = read_frames(talking_clip.video, limit=36)  # 1.44 s at 25 fps, written as 1.2 s at 30 fps
-    wave = read_audio(talking_clip.video, sample_rate=44100).samples[:int(1.2 * 44100)].astype(np.float32) / 32768
+    frames = read_frames(talking_clip.video, limit=18)  # 0.72 s at 25 fps, written as 0.6 s at 30 fps
+    wave = read_audio(talking_clip.video, sample_rate=44100).samples[:int(0.6 * 44100)].astype(np.float32) / 32768
     path = write_video(tmp_path / "v30.mp4", frames, fps=30, audio=wave, sample_rate=44100)
-    lm = np.zeros((36, 478, 2))
+    lm = np.zeros((18, 478, 2))
     lm[:, :, 0] = np.linspace(80, 180, 478)
     lm[:, :, 1] = np.linspace(60, 200, 478)  # a fixed face box
     torch.manual_seed(0)
     res = video_sync(path, SyncNet().eval(), lm, 30.0)
-    assert res.windows == 30 - 5  # 36 frames at 30 fps = 30 at 25 fps
+    assert res.windows == 15 - 5  # 18 frames at 30 fps = 15 at 25 fps
     assert any("25 fps" in n for n in res.notes) and any("44100 Hz to 16 kHz" in n for n in res.notes)
     assert -15 <= res.offset <= 15 and res.lse_c >= 0
