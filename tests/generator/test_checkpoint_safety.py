@@ -1,6 +1,10 @@
 """Checkpoints load weights-only (issue 24): a pickle that runs code is refused in one line through
 the real `stableface` command and runs nothing; a real training checkpoint loads and resumes
-weights-only; an old-format file loads only with --trust-checkpoint."""
+weights-only; an old-format file loads only with --trust-checkpoint.
+
+The first test runs `python -m generator` as a process; the others call the same command's
+``main`` in-process (what they check is the loading, not the process: a fresh interpreter per
+call cost ~3 CPU-seconds of imports each)."""
 from __future__ import annotations
 
 import json
@@ -23,9 +27,23 @@ class _Evil:
         return (os.system, (self.cmd,))
 
 
-def stableface(*argv, cwd=None) -> subprocess.CompletedProcess:
+def stableface_process(*argv) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "generator", *map(str, argv)], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+                          timeout=300)
+
+
+def stableface(*argv) -> subprocess.CompletedProcess:
+    """``stableface ARGV`` in this process: ``generator.cli.main``, the entry point of the console
+    script and of ``python -m generator``, with its stdout and stderr captured."""
+    import contextlib
+    import io
+
+    from generator.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return subprocess.CompletedProcess(["stableface", *map(str, argv)], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture
@@ -40,8 +58,8 @@ def evil_run(tmp_path):
 
 def test_synthesize_refuses_a_checkpoint_that_runs_code(evil_run, tmp_path, stableface_error):
     run, marker = evil_run
-    p = stableface("synthesize", run, "--audio", tmp_path / "speech.wav", "--background", tmp_path,
-                   "--out", tmp_path / "out.mp4")
+    p = stableface_process("synthesize", run, "--audio", tmp_path / "speech.wav", "--background", tmp_path,
+                           "--out", tmp_path / "out.mp4")
     stableface_error(p.returncode, p.stderr, "checkpoint.pt: refused", "could run code", "--trust-checkpoint")
     assert not marker.exists()
     assert not (tmp_path / "out.mp4").exists()

@@ -100,10 +100,10 @@ def test_synthesize_stopped_while_writing_leaves_the_earlier_video_and_no_partia
     speech = next((tiny_clip.parent / "source").glob("*.wav"))
     with wave.open(str(speech)) as w:
         params, frames = w.getparams(), w.readframes(w.getnframes())
-    long_speech = tmp_path / "long.wav"  # a longer video: seconds of encoding to stop in
+    long_speech = tmp_path / "long.wav"  # a longer video (16 s, 400 frames): a second or more of encoding to stop in
     with wave.open(str(long_speech), "wb") as w:
         w.setparams(params)
-        w.writeframes(frames * 8)
+        w.writeframes(frames * 4)
     out = tmp_path / "out.mp4"
     out.write_bytes(b"an earlier, complete video")
     partial = tmp_path / ".out.partial.mp4"

@@ -51,10 +51,14 @@ def random_weights(tmp_path_factory) -> Path:
     return path
 
 
+N_FRAMES = 26
+
+
 @pytest.fixture(scope="module")
 def crops_and_audio(talking_clip, tmp_path_factory):
-    """Our face crops of the first 2 s of the talking clip, written as the reference reads them:
-    BGR JPEGs ``%06d.jpg`` and ``audio.wav`` (int16, 16 kHz) in one folder."""
+    """Our face crops of the first 26 frames (1.04 s) of the talking clip, written as the reference
+    reads them: BGR JPEGs ``%06d.jpg`` and ``audio.wav`` (int16, 16 kHz) in one folder. 26 frames give
+    21 windows: with batch size 20, one full batch and a partial one, as in a long video."""
     import cv2
     from scipy.io import wavfile
 
@@ -63,7 +67,7 @@ def crops_and_audio(talking_clip, tmp_path_factory):
     from msi.metrics.syncnet import crop_face, crop_track, face_boxes
     from msi.io.video import read_frames
 
-    n = 50
+    n = N_FRAMES
     lm = get_landmarks(talking_clip.video).landmarks[:n]
     frames = read_frames(talking_clip.video, limit=n)
     track = crop_track(face_boxes(lm))
@@ -94,7 +98,7 @@ def test_lse_equals_syncnet_python(random_weights, crops_and_audio):
     assert ours.offset == ref_offset
     assert ours.lse_c == pytest.approx(ref_conf, rel=1e-5, abs=1e-6)
     assert ours.lse_d == pytest.approx(ref_dist, rel=1e-5, abs=1e-6)
-    assert ours.windows == 50 - 5
+    assert ours.windows == N_FRAMES - 5 > opt.batch_size
     # RGB input (PyAV's order) is flipped to the network's BGR: the same numbers
     rgb = sync_scores(load_syncnet(random_weights), bgr[..., ::-1], audio, channel_order="rgb")
     assert rgb.lse_c == ours.lse_c and rgb.offset == ours.offset
@@ -177,14 +181,14 @@ def test_video_at_30_fps_and_44k_is_resampled_for_the_user(talking_clip, tmp_pat
     from msi.metrics.syncnet import SyncNet, video_sync
     from msi.io.video import read_frames, write_video
 
-    frames = read_frames(talking_clip.video, limit=36)  # 1.44 s at 25 fps, written as 1.2 s at 30 fps
-    wave = read_audio(talking_clip.video, sample_rate=44100).samples[:int(1.2 * 44100)].astype(np.float32) / 32768
+    frames = read_frames(talking_clip.video, limit=18)  # 0.72 s at 25 fps, written as 0.6 s at 30 fps
+    wave = read_audio(talking_clip.video, sample_rate=44100).samples[:int(0.6 * 44100)].astype(np.float32) / 32768
     path = write_video(tmp_path / "v30.mp4", frames, fps=30, audio=wave, sample_rate=44100)
-    lm = np.zeros((36, 478, 2))
+    lm = np.zeros((18, 478, 2))
     lm[:, :, 0] = np.linspace(80, 180, 478)
     lm[:, :, 1] = np.linspace(60, 200, 478)  # a fixed face box
     torch.manual_seed(0)
     res = video_sync(path, SyncNet().eval(), lm, 30.0)
-    assert res.windows == 30 - 5  # 36 frames at 30 fps = 30 at 25 fps
+    assert res.windows == 15 - 5  # 18 frames at 30 fps = 15 at 25 fps
     assert any("25 fps" in n for n in res.notes) and any("44100 Hz to 16 kHz" in n for n in res.notes)
     assert -15 <= res.offset <= 15 and res.lse_c >= 0
