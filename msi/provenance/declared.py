@@ -3,8 +3,9 @@
 ``declared_generated`` is True when a manifest that validates (trusted or not) says its content
 is generated (an IPTC ``digitalSourceType`` such as ``trainedAlgorithmicMedia``), or when the
 stableface watermark is found; False when neither. The manifest is cheap (its boxes are read,
-no frame decoded); for the column the watermark costs decoding the first ``SCORE_MARK_FRAMES``
-frames (at most 512 px on their longer side; docs/generator/marking.md gives the time).
+no frame decoded); for ``msi score``'s column the watermark costs decoding the first
+``SCORE_MARK_FRAMES`` frames (at most 512 px on their longer side; docs/generator/marking.md gives
+the time); ``msi compare`` reads them from the decode its columns share, at no extra decode.
 """
 from __future__ import annotations
 

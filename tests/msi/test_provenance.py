@@ -53,3 +53,39 @@ def test_msi_report_lists_the_methods_whose_videos_declare_themselves_generated(
     utts = [Utterance(n, n, [cell("ours", n, True), cell("real", n, False if n != "c" else None)]) for n in "abc"]
     lines = warnings_of(Plan(["ours", "real"], utts), {})
     assert lines == ["ours: 3 of 3 videos declare themselves AI-generated (C2PA manifest or watermark): a, b, c"]
+
+
+@pytest.mark.slow
+def test_msi_compare_reads_the_mark_from_its_shared_decode(marked_clip, pristine_frames, tmp_path):
+    """compare's column: the marked video declares itself, the unmarked copy of the same frames
+    does not, and each video is still decoded once (the mark is read from the columns' decode)."""
+    import collections
+    from pathlib import Path
+
+    import msi.io.video as video_io
+    from msi.comparison.compare import compare_methods
+
+    for method, src in (("marked", marked_clip), ("plain", None)):
+        (tmp_path / method).mkdir()
+        if src is None:
+            write_video(tmp_path / method / "clip.mp4", pristine_frames[:30], fps=25, crf=18, threads=1)
+        else:
+            (tmp_path / method / "clip.mp4").write_bytes(Path(src).read_bytes())
+    methods = {m: tmp_path / m for m in ("marked", "plain")}
+    cache = str(tmp_path / "cache")
+    compare_methods(methods, cache=cache)  # tracks: the landmark cache is warm below
+    opened = collections.Counter()
+    real = video_io.iter_frames
+
+    def counted(path, *a, **k):
+        opened[Path(path).parent.name] += 1
+        return real(path, *a, **k)
+
+    video_io.iter_frames = counted
+    try:
+        df = compare_methods(methods, cache=cache)
+    finally:
+        video_io.iter_frames = real
+    got = dict(zip(df["method"], df["declared_generated"]))
+    assert got == {"marked": True, "plain": False}
+    assert dict(opened) == {"marked": 1, "plain": 1}
