@@ -8,7 +8,6 @@ import threading
 from typing import Any, Callable
 
 from msi.errors import BadWeights
-from msi.networks.formats import EXPECTED, check_torch_file
 
 #: The weights each network reads: {need: (what it is for, the option, the extra to install)}.
 WEIGHTS = {
@@ -64,6 +63,8 @@ def network(kind: str, weights: Any) -> Any:
     key = (kind, tuple(None if f is None else str(f) for f in files), _RUN["device"])
     with _LOCK:  # columns run in threads: two asking at once load it once
         if key not in _NETS:
+            from msi.networks.formats import EXPECTED, check_torch_file  # (msi.networks only with weights)
+
             if kind in EXPECTED:  # garbage is told before torch is imported
                 for f in key[1]:
                     if f is not None:
