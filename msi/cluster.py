@@ -42,6 +42,8 @@ from msi.score import ScoreResult, _score_one
 from msi.settings import Settings
 
 LOCAL_PREFIX = "local:"
+#: The address schemes a Dask client connects over (an address without one is TCP).
+SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
 #: A LocalCluster's scheduler serves its health routes on a free loopback port, not on 8787
 #: (where another scheduler may already be, which would print a warning).
 LOCAL_QUIET = {"host": "127.0.0.1", "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
@@ -118,6 +120,10 @@ def parse_address(address: str) -> tuple[str | None, int | None]:
         return None, int(n)
     if not address:
         raise ClusterError("empty cluster address")
+    scheme = address.split("://", 1)[0] if "://" in address else "tcp"
+    if scheme not in SCHEMES:
+        raise ClusterError(f"cluster address {address!r}: unknown scheme {scheme!r} (expected "
+                           f"{', '.join(s + '://' for s in SCHEMES)}, or local:N)")
     return address, None
 
 

@@ -74,21 +74,6 @@ def device_options(f):
                              "when PyTorch sees one, else the CPU")(f)
 
 
-def check_cluster(address: str | None, workers: int) -> None:
-    """``--cluster`` checked before any video is read (Dask itself loads only when work starts)."""
-    if address is None:
-        return
-    from msi.cluster import parse_address
-    from msi.errors import ClusterError
-
-    if workers != 1:
-        raise UsageError("--workers and --cluster exclude each other (the cluster's workers do the work)")
-    try:
-        parse_address(address)
-    except ClusterError as exc:
-        raise UsageError(f"--cluster: {exc}") from None
-
-
 def check_device(device: str, batch_size: int | None, networks: bool = True) -> str:
     """The device, resolved before any video is read (a missing one: one line, exit 2);
     ``networks``: whether any network will run (else ``auto`` never imports torch)."""
@@ -237,7 +222,7 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
     workers = opt.check_workers(workers)
     device = check_device(device, batch_size, any((syncnet_weights, inception_weights, i3d_weights, arcface_weights,
                                                     lpips_weights, lipnet_weights)))
-    check_cluster(cluster, workers)
+    opt.check_cluster(cluster, workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
     from msi.comparison.compare import iter_compare, parse_methods, rows_frame, summarize

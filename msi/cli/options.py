@@ -243,3 +243,18 @@ def check_weights(**files: str | None) -> None:
                 check_input_file(path, BadWeights)
             except MSIError as exc:  # InputNotFound too: a missing weights file is a bad weights option
                 raise BadWeights(f"--{name.replace('_', '-')} {exc}") from None
+
+
+def check_cluster(address: str | None, workers: int) -> None:
+    """``--cluster`` checked before any video is read (Dask itself loads only when work starts)."""
+    if address is None:
+        return
+    from msi.cluster import parse_address  # light: Dask itself is imported only when work starts
+    from msi.errors import ClusterError, UsageError
+
+    if workers != 1:
+        raise UsageError("--workers and --cluster exclude each other (the cluster's workers do the work)")
+    try:
+        parse_address(address)
+    except ClusterError as exc:
+        raise UsageError(f"--cluster: {exc}") from None

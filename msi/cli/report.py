@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from msi.cli import options as opt
-from msi.cli.compare import check_cluster, check_device, device_options
+from msi.cli.compare import check_device, device_options
 from msi.errors import EXIT_FAILED, EXIT_OK, Interrupted, UsageError
 
 EPILOG = """\b
@@ -64,7 +64,7 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
     opt.check_resample(resample_fps)
     workers = opt.check_workers(workers)
     device = check_device(device, batch_size, syncnet_weights is not None)
-    check_cluster(cluster, workers)
+    opt.check_cluster(cluster, workers)
     preview_size = PREVIEW_SIDE if preview_size is None else preview_size
     if preview_size < 16:
         raise UsageError(f"--preview-size must be at least 16 px, got {preview_size}")

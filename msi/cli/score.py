@@ -108,8 +108,7 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
 
     shown = [display_path(p) for p in inputs]  # rows name URLs without userinfo or query string
     cache = opt.cache_setting(no_cache, cache_dir)
-    if cluster:
-        _check_cluster(cluster, workers)
+    opt.check_cluster(cluster, workers)
     results: dict[str, object] = {}
     failed = None
     writer = _Writer(out, timeline, shown, hint=outputs.NO_CACHE_HINT if no_cache else outputs.CACHED_HINT)
@@ -158,18 +157,6 @@ def command(paths: tuple[str, ...], sample: tuple[str, ...], as_json: bool, out:
     if failed is not None:
         raise failed
     return EXIT_FAILED if any(r.error for r in ordered) else EXIT_OK
-
-
-def _check_cluster(address: str, workers: int) -> None:
-    from msi.cluster import parse_address  # light: Dask itself is imported only when scoring starts
-    from msi.errors import ClusterError
-
-    if workers != 1:
-        raise UsageError("--workers and --cluster exclude each other (the cluster's workers do the work)")
-    try:
-        parse_address(address)
-    except ClusterError as exc:
-        raise UsageError(f"--cluster: {exc}") from None
 
 
 class _Writer:

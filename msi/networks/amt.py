@@ -302,7 +302,7 @@ class AMTS(nn.Module):
 def load_amt(path: str | os.PathLike) -> AMTS:
     """AMT-S with the weights of ``path`` (``{"state_dict": ...}`` as ``amt-s.pth``, or the state
     dict itself); :class:`BadWeights` naming what the file looks like otherwise."""
-    from msi.networks.formats import guess
+    from msi.networks.formats import fill_state
 
     p = str(path)
     if not os.path.isfile(p):
@@ -314,14 +314,4 @@ def load_amt(path: str | os.PathLike) -> AMTS:
     state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
         raise BadWeights(f"{p}: expected a checkpoint dict, found {type(ckpt).__name__} (expected {EXPECTED})")
-    net = AMTS()
-    own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    if missing:
-        raise BadWeights(f"{p}: not AMT-S weights ({len(missing)} of {len(own)} parameters missing, e.g. "
-                         f"{missing[0]}){guess(state)}")
-    for k in own:
-        if tuple(state[k].shape) != tuple(own[k].shape):
-            raise BadWeights(f"{p}: parameter {k} has shape {tuple(state[k].shape)}, AMT-S has {tuple(own[k].shape)}")
-    net.load_state_dict({k: state[k] for k in own})
-    return net.eval()
+    return fill_state(AMTS(), state, p, "AMT-S")

@@ -54,3 +54,22 @@ def guess(state: Mapping[str, object]) -> str:
         if key in state:
             return f" (this looks like {what})"
     return ""
+
+
+def fill_state(net, state: Mapping[str, object], path, name: str):
+    """``net`` (a torch module) with its parameters from the checkpoint's ``state`` dict, in eval
+    mode; a one-line :class:`BadWeights` naming ``path`` when a parameter is missing (and which
+    known network the file looks like) or has another shape than ``name``'s."""
+    from msi.errors import BadWeights
+
+    own = net.state_dict()
+    missing = [k for k in own if k not in state]
+    if missing:
+        raise BadWeights(f"{path}: not {name} weights ({len(missing)} of {len(own)} parameters missing, e.g. "
+                         f"{missing[0]}){guess(state)}")
+    for k in own:
+        if tuple(state[k].shape) != tuple(own[k].shape):
+            raise BadWeights(f"{path}: parameter {k} has shape {tuple(state[k].shape)}, {name} has "
+                             f"{tuple(own[k].shape)}")
+    net.load_state_dict({k: state[k] for k in own})
+    return net.eval()

@@ -234,7 +234,7 @@ class PIPs2(nn.Module):
 def load_pips2(path: str | os.PathLike) -> PIPs2:
     """PIPs++ with the weights of ``path`` (``{"model_state_dict": ...}`` as FVMD's
     ``pips2_weights.pth``, or the state dict itself); :class:`BadWeights` otherwise."""
-    from msi.networks.formats import guess
+    from msi.networks.formats import fill_state
 
     p = str(path)
     if not os.path.isfile(p):
@@ -247,14 +247,4 @@ def load_pips2(path: str | os.PathLike) -> PIPs2:
     if not isinstance(state, dict):
         raise BadWeights(f"{p}: expected a checkpoint dict, found {type(ckpt).__name__} (expected {EXPECTED})")
     state = {k.replace("module.", ""): v for k, v in state.items()}
-    net = PIPs2()
-    own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    if missing:
-        raise BadWeights(f"{p}: not PIPs++ weights ({len(missing)} of {len(own)} parameters missing, e.g. "
-                         f"{missing[0]}){guess(state)}")
-    for k in own:
-        if tuple(state[k].shape) != tuple(own[k].shape):
-            raise BadWeights(f"{p}: parameter {k} has shape {tuple(state[k].shape)}, PIPs++ has {tuple(own[k].shape)}")
-    net.load_state_dict({k: state[k] for k in own})
-    return net.eval()
+    return fill_state(PIPs2(), state, p, "PIPs++")

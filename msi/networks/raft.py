@@ -194,7 +194,7 @@ def pad_to_8(*images: torch.Tensor) -> list[torch.Tensor]:
 def load_raft(path: str | os.PathLike) -> RAFT:
     """RAFT with the weights of ``path`` (a state dict as ``raft-things.pth``); :class:`BadWeights`
     naming what the file looks like otherwise."""
-    from msi.networks.formats import guess
+    from msi.networks.formats import fill_state
 
     p = str(path)
     if not os.path.isfile(p):
@@ -206,15 +206,4 @@ def load_raft(path: str | os.PathLike) -> RAFT:
     if not isinstance(state, dict):
         raise BadWeights(f"{p}: expected a state dict, found {type(state).__name__} (expected {EXPECTED})")
     state = {k.replace("module.", ""): v for k, v in state.items()}
-    net = RAFT()
-    own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    if missing:
-        raise BadWeights(f"{p}: not RAFT weights ({len(missing)} of {len(own)} parameters missing, e.g. "
-                         f"{missing[0]}){guess(state)}")
-    for k in own:
-        if tuple(state[k].shape) != tuple(own[k].shape):
-            raise BadWeights(f"{p}: parameter {k} has shape {tuple(state[k].shape)}, RAFT (large) has "
-                             f"{tuple(own[k].shape)}")
-    net.load_state_dict({k: state[k] for k in own})
-    return net.eval()
+    return fill_state(RAFT(), state, p, "RAFT")

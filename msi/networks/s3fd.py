@@ -218,7 +218,7 @@ def detect_faces(net: S3FDNet, rgb: np.ndarray, conf_th: float = 0.9, scale: flo
 def load_s3fd(path: str | os.PathLike) -> S3FDNet:
     """S3FD with the weights of ``path`` (a state dict as ``sfd_face.pth``: ``vgg.0.weight``,
     ``L2Norm3_3.weight``, ...); :class:`BadWeights` naming what the file looks like otherwise."""
-    from msi.networks.formats import guess
+    from msi.networks.formats import fill_state
 
     p = str(path)
     if not os.path.isfile(p):
@@ -230,14 +230,4 @@ def load_s3fd(path: str | os.PathLike) -> S3FDNet:
     if not isinstance(state, dict):
         raise BadWeights(f"{p}: expected a state dict, found {type(state).__name__} (expected {EXPECTED})")
     state = {k.removeprefix("module."): v for k, v in state.items()}
-    net = S3FDNet()
-    own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    if missing:
-        raise BadWeights(f"{p}: not S3FD weights ({len(missing)} of {len(own)} parameters missing, e.g. "
-                         f"{missing[0]}){guess(state)}")
-    for k in own:
-        if tuple(state[k].shape) != tuple(own[k].shape):
-            raise BadWeights(f"{p}: parameter {k} has shape {tuple(state[k].shape)}, S3FD has {tuple(own[k].shape)}")
-    net.load_state_dict({k: state[k] for k in own})
-    return net.eval()
+    return fill_state(S3FDNet(), state, p, "S3FD")

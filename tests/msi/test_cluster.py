@@ -209,6 +209,10 @@ def test_unreachable_or_bad_address_is_one_clear_error(pristine, run_cli, one_li
     one_line_error(code, err, "--cluster", "local:N", exit_code=2)
     code, _, err = run_cli(["score", pristine, "--cluster", "local:2", "--workers", "2"])
     one_line_error(code, err, "--workers", "--cluster", exit_code=2)
+    code, _, err = run_cli(["score", pristine, "--cluster", "bogus://host:8786"])  # was a Dask traceback
+    one_line_error(code, err, "--cluster", "unknown scheme 'bogus'", exit_code=2)
+    code, _, err = run_cli(["compare", f"a={pristine.parent}", "--cluster", "bogus://host:8786"])
+    one_line_error(code, err, "--cluster", "unknown scheme 'bogus'", exit_code=2)
 
 
 def test_without_the_option_dask_is_never_imported(tmp_path):
