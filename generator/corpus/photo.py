@@ -11,25 +11,36 @@ from generator.errors import GeneratorError
 _face_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
 
+def _astronaut_png() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("skimage")
+    if spec is None or not spec.submodule_search_locations:
+        raise GeneratorError("scikit-image is not installed: give --face PHOTO")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "astronaut.png"
+
+
+def _read_file(path: Path) -> np.ndarray:
+    import cv2
+
+    if not path.is_file():
+        raise GeneratorError(f"{path}: no such image")
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise GeneratorError(f"{path}: not a readable image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
 def _read_face(face) -> tuple[np.ndarray, str]:
     if face is None:
-        from skimage.data import astronaut
-
-        return astronaut(), "skimage:astronaut"
+        # scikit-image's own PNG, decoded by OpenCV: skimage.data goes through imageio, whose
+        # half-built reader prints a traceback from __del__ when a SIGTERM lands inside it
+        return _read_file(_astronaut_png()), "skimage:astronaut"
     if isinstance(face, np.ndarray):
         img = face
         key = "array:" + hashlib.sha1(np.ascontiguousarray(img).tobytes()).hexdigest()[:16]
     else:
-        import cv2
-
-        path = Path(face)
-        if not path.is_file():
-            raise GeneratorError(f"{path}: no such image")
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise GeneratorError(f"{path}: not a readable image")
-        img = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        key = f"file:{path.resolve()}"
+        img, key = _read_file(Path(face)), f"file:{Path(face).resolve()}"
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=2)
     return np.ascontiguousarray(img[..., :3].astype(np.uint8)), key
