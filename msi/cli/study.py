@@ -329,13 +329,18 @@ def analyze(answers, out, study, max_attention_fails, max_repeat_diff, max_repea
     for a in answers:
         p = Path(a)
         if p.is_dir():
+            import sqlite3
+
             from msi.study.store import AnswerStore
 
             manifest = load_study(p)
             db = Path(manifest["folder"]) / "server" / "answers.sqlite"
             if not db.is_file():
                 raise UsageError(f"{p}: this study has not been served (no server/answers.sqlite); give answers files")
-            rows = AnswerStore(db).rows()
+            try:
+                rows = AnswerStore(db).rows()
+            except sqlite3.Error as exc:  # damaged, foreign, or locked for longer than the timeout
+                raise UsageError(f"{db}: cannot read the answers ({exc})") from None
             if not rows:
                 raise UsageError(f"{p}: no answers stored yet")
             frames.append(validate(pd.DataFrame(rows), str(db)))

@@ -370,7 +370,7 @@ def test_a_damaged_manifest_is_one_line(made, tmp_path, run_cli, one_line_error)
     one_line_error(code, err, "study.json: not a regular file (a pipe)", exit_code=1)
 
 
-def test_a_foreign_answers_database_is_one_line(made, tmp_path, one_line_error):
+def test_a_foreign_answers_database_is_one_line(made, tmp_path, one_line_error, run_cli):
     """server/answers.sqlite that is not a study's (another program's tables, or not SQLite):
     refused at start, never written into."""
     import sqlite3
@@ -384,6 +384,11 @@ def test_a_foreign_answers_database_is_one_line(made, tmp_path, one_line_error):
                    exit_code=1)
     with sqlite3.connect(study / "server" / "answers.sqlite") as c:
         assert [row[1] for row in c.execute("PRAGMA table_info(answers)")] == ["x"]
+    code, _, err = run_cli(["study", "analyze", study, "--out", tmp_path / "out"])
+    one_line_error(code, err, "cannot read the answers", "not a study's answers database")
+    (study / "server" / "answers.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)  # damaged
+    code, _, err = run_cli(["study", "analyze", study, "--out", tmp_path / "out"])
+    one_line_error(code, err, "cannot read the answers", "file is not a database")
 
 
 def test_out_of_file_descriptors_the_server_waits_and_says_so_once(made):
