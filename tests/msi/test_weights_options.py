@@ -79,7 +79,7 @@ def toy_row(monkeypatch):
 
 def test_a_weights_row_is_all_an_option_needs(toy_row, tmp_path, run_cli, one_line_error):
     """A row added to WEIGHTS is an option of msi compare: listed with its checkpoint, checked like the
-    others before any video is read, and its value handed to the command under its need."""
+    others before any video is read, and its value given to the command."""
     code, out, _ = run_cli(["compare", "--help"])
     assert code == 0 and "--toy-weights FILE the Toy Lab's toy.pth for the toy column" in " ".join(out.split())
     (tmp_path / "a").mkdir()
