@@ -19,14 +19,14 @@ class Audio2ExpressionConfig:
     """Transformer encoder over per-frame audio windows -> 53 expression parameters."""
 
     n_mels: int = 80
-    window: int = 16  # audio frames per video frame; overwritten by the data's manifest
     n_exp: int = 53
     d_model: int = 256
     n_layers: int = 4
     n_heads: int = 8
     d_ff: int = 1024
     dropout: float = 0.1
-    max_frames: int = 512  # longest sequence the learned positional embedding covers
+    # The longest sequence its learned positional embedding covers is the training length
+    # (TrainConfig.a2e_frames): synthesis predicts in windows of that length.
 
 
 @dataclass
@@ -94,7 +94,8 @@ class DependencyConfig:
     d_model: int = 256
     n_layers: int = 2
     n_heads: int = 8
-    max_frames: int = 64
+    # The longest sequence its temporal embedding covers is the training length (TrainConfig.seq_len):
+    # synthesis renders in windows of that length.
 
 
 @dataclass
@@ -301,12 +302,25 @@ REMOVED = {
 }
 
 
+#: Settings that older runs stored and that now follow from the data or the training length, as
+#: section -> {key: the least value that config could have run with (None: the data's, unchecked)}.
+#: Dropped when read: ``a2e.window`` was always overwritten by the data's (a run's checkpoint holds
+#: it as ``window``); each ``max_frames`` was the capacity of a per-frame embedding, which training and
+#: synthesis filled only up to the training length, so a saved value below it could not have run.
+FORMER = {
+    "a2e": {"window": None, "max_frames": lambda cfg: cfg.train.a2e_frames},
+    "dependency": {"max_frames": lambda cfg: cfg.train.seq_len if cfg.dependency.enabled else 0},
+}
+
+
 def from_dict(d: dict[str, Any]) -> StableFaceConfig:
     """Inverse of ``to_dict`` (tuples come back from JSON as lists). A removed option (``REMOVED``)
     is dropped when it is at its neutral value, refused (ValueError) when it is not; a derived
-    value (``DERIVED``) must be what the other settings give."""
+    value (``DERIVED``) must be what the other settings give; a former setting (``FORMER``) is
+    dropped, refused when the config could not have run with it."""
     parts: dict[str, Any] = {}
     derived: dict[str, dict[str, Any]] = {}
+    former: dict[str, dict[str, Any]] = {}
     for f in dataclasses.fields(StableFaceConfig):
         if f.name == "name":
             parts["name"] = d.get("name", "paper")
@@ -319,6 +333,7 @@ def from_dict(d: dict[str, Any]) -> StableFaceConfig:
                                  "(docs/generator/models.md, 'What was tried', names the commit that has it)")
             values.pop(k, None)
         derived[f.name] = {k: values.pop(k) for k in DERIVED.get(f.name, {}) if k in values}
+        former[f.name] = {k: values.pop(k) for k in FORMER.get(f.name, {}) if k in values}
         for k, v in values.items():
             if isinstance(v, list):
                 values[k] = tuple(v)
@@ -330,4 +345,10 @@ def from_dict(d: dict[str, Any]) -> StableFaceConfig:
             if v != DERIVED[section][k](cfg) and not unused:
                 raise ValueError(f"{section}.{k} = {v!r}: now derived from the other settings, which give "
                                  f"{DERIVED[section][k](cfg)!r}; this version cannot run that config as it ran")
+    for section, saved in former.items():
+        for k, v in saved.items():
+            least = FORMER[section][k]
+            if least is not None and v < least(cfg):
+                raise ValueError(f"{section}.{k} = {v!r}: shorter than the {least(cfg)} frames its sequences have; "
+                                 "that config could not have run")
     return cfg

@@ -14,7 +14,7 @@ import torch
 
 from generator.config import StableFaceConfig, from_dict
 from generator.errors import GeneratorError
-from generator.models.pipeline import Identity, StableFace
+from generator.models.pipeline import Identity, StableFace, fit_sequence_embeddings
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Run:
     ident: Identity
     step: int
     feature_kind: str  # the training data's audio features: "logmel80" or a file name
+    window: int  # the training data's audio frames per video frame
     # TrainConfig.a2e_gain: e' = centre + gain (e - centre) on normalised expressions (None: as predicted)
     calibration: dict | None = None
 
@@ -38,16 +39,18 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> Run:
     state = load_checkpoint(path)
     try:
         cfg = from_dict(state["config"])
+        model = StableFace(cfg, int(state["size"]))
+        state = fit_sequence_embeddings(state, model)
     except ValueError as exc:
         raise GeneratorError(f"{run_dir}: {exc}") from None
-    model = StableFace(cfg, int(state["size"]))
     model.load_state_dict(state["model"])
     model.to(device).eval()
     ident = Identity(**state["identity"]).to(device)
     cal = state.get("calibration")
     if cal is not None:
         cal = {"gain": float(cal["gain"]), "centre": torch.as_tensor(cal["centre"]).to(device)}
-    return Run(cfg, model, ident, int(state["step"]), str(state.get("feature_kind", "logmel80")), cal)
+    return Run(cfg, model, ident, int(state["step"]), str(state.get("feature_kind", "logmel80")),
+               int(state["window"]), cal)
 
 
 def window_starts(n: int, length: int, overlap: bool) -> list[int]:

@@ -159,7 +159,7 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
         if clip.size != run.model.size:
             raise GeneratorError(f"background frames are {clip.size}px but the run was trained at {run.model.size}px")
         fps, sr = clip.fps, int(clip.manifest["settings"].get("sample_rate", 16000))
-        window = run.cfg.a2e.window
+        window = run.window
         if reenact:
             part = clip.split(reenact)
             n = part.stop - part.start

@@ -40,7 +40,7 @@ from msi.errors import Interrupted
 from generator.config import FRAME_SIZES, StableFaceConfig, from_dict, to_dict
 from generator.models.erosion import augment_mask, clip_region, noisy_expressions
 from generator.models.losses import gan_loss, mesh_opening, opening_weights, perceptual, unbalanced_l1
-from generator.models.pipeline import Identity, StableFace
+from generator.models.pipeline import Identity, StableFace, fit_sequence_embeddings
 
 STAGES = ("a2e", "render", "joint")
 A2E_GAINS = ("none", "mesh")  # TrainConfig.a2e_gain
@@ -244,6 +244,7 @@ class Trainer:
                              "exp_std": self.ident.exp_std.cpu()}}
 
     def load_state(self, state: dict) -> int:
+        state = fit_sequence_embeddings(state, self.model)  # ValueError: a run this version cannot continue
         self.model.load_state_dict(state["model"])
         self.calibration = state.get("calibration")
         for k, o in self.opt.items():
@@ -432,7 +433,6 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
         cfg = saved
     torch.manual_seed(cfg.train.seed)
     data = TrainData.load(data_dir)
-    cfg.a2e.window = data.window
     cfg.a2e.n_mels = int(data.audio.shape[2])
     trainer = Trainer(cfg, data, dev)
     if rank == 0 and trainer.vgg is None and cfg.loss.perceptual > 0:
@@ -440,7 +440,10 @@ def train(data_dir: str | Path, out_dir: str | Path, cfg: StableFaceConfig, *, m
     if rank == 0 and FRAME_SIZES.get(cfg.name, data.size) != data.size:
         print(f"stableface: warning: config {cfg.name!r} is sized for {FRAME_SIZES[cfg.name]} px frames and "
               f"{data_dir} has {data.size} px: its erosion and lips' box are in pixels", file=sys.stderr)
-    step = trainer.load_state(state) if state is not None else 0
+    try:
+        step = trainer.load_state(state) if state is not None else 0
+    except ValueError as exc:
+        raise GeneratorError(f"{out}: {exc}") from None
     if cfg.train.a2e_gain not in A2E_GAINS:  # checked now, not after the last step
         raise GeneratorError(f"a2e_gain {cfg.train.a2e_gain!r} is unknown (choose {', '.join(A2E_GAINS)})")
     if cfg.train.a2e_gain_reference not in A2E_GAIN_REFERENCES:
@@ -536,10 +539,14 @@ def fork(src_dir: str | Path, dst_dir: str | Path, cfg: StableFaceConfig, parts:
     state = load_checkpoint(src / "checkpoint.pt")
     saved = from_dict(state["config"])
     cfg = dataclasses.replace(cfg)
-    cfg.a2e = dataclasses.replace(cfg.a2e, window=saved.a2e.window, n_mels=saved.a2e.n_mels)  # the data's
+    cfg.a2e = dataclasses.replace(cfg.a2e, n_mels=saved.a2e.n_mels)  # the data's
     torch.manual_seed(cfg.train.seed)  # as train() initialises a fresh run
     model = StableFace(cfg, int(state["size"]))
     own = model.state_dict()
+    try:
+        state = fit_sequence_embeddings(state, model)
+    except ValueError as exc:
+        raise GeneratorError(f"{src}: {exc}") from None
     for key, value in state["model"].items():
         if key.split(".", 1)[0] in parts:
             if key not in own or own[key].shape != value.shape:

@@ -273,10 +273,10 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
 
 def _score_one(args: tuple) -> ScoreResult:
     path, settings, cache, progress = args
-    shown = display_path(path)  # a URL without its userinfo and query string
     try:
         return score_video(path, settings, cache, progress)
     except MSIError as exc:
+        shown = display_path(path)  # a URL without its userinfo and query string
         msg = str(exc)
         for p in (str(path), shown):
             msg = msg[len(p) + 2:] if msg.startswith(f"{p}: ") else msg  # the path is its own field
@@ -286,7 +286,7 @@ def _score_one(args: tuple) -> ScoreResult:
                            panel=split_panel_path(str(path))[1], settings=dataclasses.asdict(settings))
     except Exception as exc:  # a batch never dies on one input; the message stays one line
         msg = str(exc).splitlines()[0] if str(exc) else ""
-        return ScoreResult(path=shown, error=_redacted(f"unexpected {type(exc).__name__}: {msg}", path),
+        return ScoreResult(path=display_path(path), error=_redacted(f"unexpected {type(exc).__name__}: {msg}", path),
                            error_kind="internal", settings=dataclasses.asdict(settings))
 
 

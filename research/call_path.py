@@ -5,7 +5,8 @@
 sys.setprofile records every Python call into a function defined under this checkout's msi/
 while `msi score` runs in-process (`msi.cli.main`), from the moment one video's path begins
 (`msi.score._score_one`, after the command line has read its inputs); module bodies run by an
-import are not part of the path. A *step* is a call from a function of one msi module into a
+import are not part of the path, nor is anything they call (the class bodies and decorators an
+import runs are the module's making, not the video's path). A *step* is a call from a function of one msi module into a
 function of another. A *climb back* is a step into a module the path has already been in: the
 path left that module and comes back to it (a crossroads module calls the same lower module again
 and again, or a lower module calls back up). Each is counted once per distinct
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 MSI = ROOT / "msi"
 START = ("msi.score", "_score_one")
+IMPORTING = ("<import>", "")
 
 
 def module_of(code) -> str | None:
@@ -41,7 +43,9 @@ def trace(args: list[str]) -> tuple[list[str], dict, dict]:
     began = [False]
 
     def profile(frame, event, arg):
-        if event == "call":
+        if event == "call" and (frame.f_code.co_name == "<module>" or IMPORTING in stack):
+            stack.append(IMPORTING)  # an import at work: nothing under it is the path
+        elif event == "call":
             m = module_of(frame.f_code)
             if m is not None and not began[0]:
                 began[0] = (m, frame.f_code.co_name) == START

@@ -19,10 +19,19 @@ from torch import nn
 from generator.config import Audio2ExpressionConfig
 
 
+#: Rows the position embedding's initialisation draws (at least): its fixed size when the longest
+#: sequence was a setting. Drawing them all and keeping the first ``frames`` leaves the random stream
+#: where it was, so a seed still initialises every module as it did then.
+INIT_ROWS = 512
+
+
 class Audio2Expression(nn.Module):
-    def __init__(self, cfg: Audio2ExpressionConfig):
+    def __init__(self, cfg: Audio2ExpressionConfig, frames: int):
+        """``frames``: the longest sequence it sees (its training length, ``TrainConfig.a2e_frames``;
+        synthesis predicts in windows of that length)."""
         super().__init__()
         self.cfg = cfg
+        self.frames = frames
         d = cfg.d_model
         # window encoder: (W, 80) -> d, convolving over the W audio frames
         self.window = nn.Sequential(
@@ -30,8 +39,9 @@ class Audio2Expression(nn.Module):
             nn.Conv1d(d, d, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
             nn.AdaptiveAvgPool1d(1),
         )
-        self.pos = nn.Parameter(torch.zeros(1, cfg.max_frames, d))
-        nn.init.normal_(self.pos, std=0.02)
+        pos = torch.zeros(1, max(frames, INIT_ROWS), d)
+        nn.init.normal_(pos, std=0.02)
+        self.pos = nn.Parameter(pos[:, :frames].clone())
         layer = nn.TransformerEncoderLayer(d, cfg.n_heads, cfg.d_ff, cfg.dropout,
                                            batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
@@ -41,8 +51,8 @@ class Audio2Expression(nn.Module):
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         """audio (B, T, W, 80) -> normalised expressions (B, T, 53)."""
         b, t, w, m = audio.shape
-        if t > self.cfg.max_frames:
-            raise ValueError(f"sequence of {t} frames is longer than max_frames={self.cfg.max_frames}")
+        if t > self.frames:
+            raise ValueError(f"sequence of {t} frames is longer than the {self.frames} it was built for")
         x = self.window(audio.reshape(b * t, w, m).transpose(1, 2)).reshape(b, t, -1)
         x = self.encoder(x + self.pos[:, :t])
         return self.head(self.norm(x))

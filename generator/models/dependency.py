@@ -20,20 +20,29 @@ from torch import nn
 from generator.config import DependencyConfig
 
 
+#: Rows the temporal embedding's initialisation draws (at least): its fixed size when the longest
+#: sequence was a setting, so that a seed still initialises every module as it did then.
+INIT_ROWS = 64
+
+
 class DependencyModeling(nn.Module):
-    def __init__(self, channels: int, feature_size: int, cfg: DependencyConfig):
+    def __init__(self, channels: int, feature_size: int, cfg: DependencyConfig, frames: int):
+        """``frames``: the longest sequence it attends over (the training length, ``TrainConfig.seq_len``;
+        synthesis renders in windows of that length)."""
         super().__init__()
         if feature_size % cfg.patch:
             raise ValueError(f"feature map side {feature_size} is not a multiple of patch {cfg.patch}")
         self.cfg = cfg
         self.p = cfg.patch
+        self.frames = frames
         self.n_side = feature_size // cfg.patch
         d = cfg.d_model
         self.embed = nn.Linear(channels * self.p * self.p, d)
         self.space = nn.Parameter(torch.zeros(1, 1, self.n_side ** 2, d))
-        self.time = nn.Parameter(torch.zeros(1, cfg.max_frames, 1, d))
+        time = torch.zeros(1, max(frames, INIT_ROWS), 1, d)
         nn.init.normal_(self.space, std=0.02)
-        nn.init.normal_(self.time, std=0.02)
+        nn.init.normal_(time, std=0.02)  # all the rows drawn, the first `frames` kept (INIT_ROWS)
+        self.time = nn.Parameter(time[:, :frames].clone())
         layer = nn.TransformerEncoderLayer(d, cfg.n_heads, 4 * d, 0.0, batch_first=True, norm_first=True)
         self.blocks = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d)
@@ -45,8 +54,8 @@ class DependencyModeling(nn.Module):
         """features (B*T, C, h, w) of B sequences of T frames -> same shape."""
         bt, c, h, w = features.shape
         t, p, n = n_frames, self.p, self.n_side
-        if t > self.cfg.max_frames:
-            raise ValueError(f"sequence of {t} frames is longer than max_frames={self.cfg.max_frames}")
+        if t > self.frames:
+            raise ValueError(f"sequence of {t} frames is longer than the {self.frames} it was built for")
         b = bt // t
         # (B*T, C, h, w) -> (B, T, n*n, C*p*p)
         x = features.reshape(b, t, c, n, p, n, p).permute(0, 1, 3, 5, 2, 4, 6).reshape(b, t, n * n, c * p * p)

@@ -44,12 +44,9 @@ class StableFace(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.size = size
-        self.a2e = Audio2Expression(cfg.a2e)
+        self.a2e = Audio2Expression(cfg.a2e, cfg.train.a2e_frames)
         self.smoothing = build_smoothing(cfg.a2e.n_exp, cfg.smoothing)
-        if cfg.renderer.in_channels != 4 + cfg.renderer.mouth_channel:
-            raise ValueError(f"renderer in_channels {cfg.renderer.in_channels} does not match its inputs "
-                             f"(4 + mouth_channel = {4 + cfg.renderer.mouth_channel})")
-        self.renderer = Renderer(cfg.renderer, size, cfg.fusion, cfg.dependency, cfg.a2e.n_mels)
+        self.renderer = Renderer(cfg.renderer, size, cfg.fusion, cfg.dependency, cfg.train.seq_len, cfg.a2e.n_mels)
         self.discriminator = PatchDiscriminator(cfg.discriminator, cfg.renderer.in_channels + 3)
 
     def meshes(self, expression: torch.Tensor, ident: Identity, rotation: torch.Tensor, translation: torch.Tensor,
@@ -81,3 +78,42 @@ class StableFace(nn.Module):
         inputs = torch.cat([erase(background, mouth), shape_render], 2)
         frames = self.renderer(inputs, audio if self.renderer.fusion is not None else None)
         return frames, inputs
+
+
+#: Parameters with one row per frame of a sequence (along dim 1), sized by the training length. Before
+#: that length sized them they had a fixed size (``max_frames``: 512 and 64 rows) in saved runs.
+SEQUENCE_EMBEDDINGS = ("a2e.pos", "renderer.dependency.time")
+
+
+def fit_sequence_embeddings(state: dict, model: StableFace) -> dict:
+    """A checkpoint's state (``model`` and ``optimizers``) with its per-frame embeddings cut to
+    ``model``'s rows. A run saved when their size was fixed holds more rows; training and synthesis
+    read only the first (sequences of the training length), so the rest are their initial values
+    and Adam's moments for them are zero, which is checked (ValueError if a dropped row was trained)."""
+    own = model.state_dict()
+    weights = dict(state["model"])
+    optimizers = {k: dict(v) for k, v in state.get("optimizers", {}).items()}
+    for name in SEQUENCE_EMBEDDINGS:
+        if name not in own or name not in weights:
+            continue
+        rows = own[name].shape[1]
+        if weights[name].shape[1] <= rows:
+            continue  # as the model is (or shorter: load_state_dict names the mismatch)
+        weights[name] = weights[name][:, :rows].clone()
+        part, param = name.split(".", 1)
+        index = [n for n, _ in getattr(model, part).named_parameters()].index(param)
+        opt = optimizers.get(part)
+        if opt is None or index not in opt.get("state", {}):
+            continue
+        moments = dict(opt["state"][index])
+        for key, value in moments.items():
+            if isinstance(value, torch.Tensor) and value.dim() > 1:
+                if value[:, rows:].any():
+                    raise ValueError(f"{name}: rows past the first {rows} were trained; this version builds "
+                                     f"{rows} (the training length)")
+                moments[key] = value[:, :rows].clone()
+        opt["state"] = {**opt["state"], index: moments}
+    out = {**state, "model": weights}
+    if "optimizers" in state:
+        out["optimizers"] = optimizers
+    return out

@@ -48,7 +48,8 @@ class ResBlock(nn.Module):
 
 class Renderer(nn.Module):
     def __init__(self, cfg: RendererConfig, size: int, fusion: FusionConfig, dependency: DependencyConfig,
-                 n_mels: int = 80):
+                 frames: int, n_mels: int = 80):
+        """``frames``: the longest sequence dependency modeling attends over (``TrainConfig.seq_len``)."""
         super().__init__()
         if size % 4:
             raise ValueError(f"frame size {size} must be a multiple of 4")
@@ -58,7 +59,7 @@ class Renderer(nn.Module):
                                      conv_block(2 * g, 4 * g, 4, 2, 1))
         self.fusion = AudioFusion(4 * g, fusion, n_mels) if fusion.enabled else None
         self.body = nn.Sequential(*[ResBlock(4 * g) for _ in range(cfg.n_res)])
-        self.dependency = DependencyModeling(4 * g, size // 4, dependency) if dependency.enabled else None
+        self.dependency = DependencyModeling(4 * g, size // 4, dependency, frames) if dependency.enabled else None
         self.decoder = nn.Sequential(up_block(4 * g, 2 * g), up_block(2 * g, g),
                                      nn.Conv2d(g, 3, 7, 1, 3, padding_mode="reflect"), nn.Tanh())
 

@@ -8,13 +8,15 @@ import click
 from msi.cli import options as opt
 from msi.cli import outputs
 from msi.errors import EXIT_FAILED, EXIT_OK, Interrupted, UsageError
+from msi.metrics.networks import WEIGHTS
 from msi.metrics.registry import TABLE_COLUMNS
 
 FORMATS = ("md", "csv", "json", "latex")
+#: What each need of a column asks of the user: a network's weights are its WEIGHTS row's option.
 _NEED_FLAG = {"truth": "--truth", "weights": "--syncnet-weights", "audio": "an audio track",
-              "inception": "--inception-weights", "i3d": "--i3d-weights", "arcface": "--arcface-weights",
-              "lpips": "--lpips-weights", "lipnet": "--lipnet-weights", "raft": "--raft-weights",
-              "amt": "--amt-weights", "pips": "--pips-weights"}
+              **{kind: row.option for kind, row in WEIGHTS.items()}}
+#: What a weights option's help says besides its checkpoint and the other needs of its columns.
+_OPTION_NOTES = {"s3fd": "implies --lse-faces s3fd"}
 
 
 def columns_help() -> str:
@@ -63,6 +65,27 @@ examples:
   msi compare a=runs/a b=runs/b --plot methods.png --out videos.csv --workers 2"""
 
 
+def _weights_help(kind: str) -> str:
+    """A weights option's help: the official checkpoint, what it is for, what else its columns need."""
+    row = WEIGHTS[kind]
+    others = sorted({_NEED_FLAG[n] for c in TABLE_COLUMNS.values() if kind in c.needs for n in c.needs if n != kind})
+    notes = ([f"needs {', '.join(others)}"] if others else []) + ([_OPTION_NOTES[kind]] if kind in _OPTION_NOTES else [])
+    return f"{row.checkpoint} for {row.what}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _weights_param(kind: str) -> str:
+    """The name click gives the value of ``kind``'s option (``--i3d-weights``: ``i3d_weights``)."""
+    return WEIGHTS[kind].option.lstrip("-").replace("-", "_")
+
+
+def weights_options(f):
+    """One ``--NAME-weights FILE`` option per row of ``msi.metrics.networks.WEIGHTS``, in its order."""
+    for kind in reversed(WEIGHTS):
+        f = click.option(WEIGHTS[kind].option, _weights_param(kind), default=None, metavar="FILE",
+                         help=_weights_help(kind))(f)
+    return f
+
+
 def device_options(f):
     """``--device`` and ``--batch-size``: where the feature networks run, and how many frames each
     forward takes (``msi compare`` and ``msi report``)."""
@@ -94,34 +117,16 @@ def check_device(device: str, batch_size: int | None, networks: bool = True) -> 
 @click.option("--lse-faces", type=click.Choice(["mesh", "s3fd"]), default="mesh",
               help="LSE's face crops: around our face mesh (default), or syncnet_python's own (S3FD detection, "
                    "tracks of more than 4 s, its smoothing and crop; needs --s3fd-weights)")
-@click.option("--s3fd-weights", default=None, metavar="FILE",
-              help="syncnet_python's S3FD face detector (sfd_face.pth): LSE on its crops (implies --lse-faces s3fd)")
-@click.option("--inception-weights", default=None, metavar="FILE",
-              help="pytorch-fid's InceptionV3 weights (pt_inception-2015-12-05-*.pth) for FID")
+@weights_options
 @click.option("--fid-reference", default=None, metavar="STATS.npz",
               help="FID against pytorch-fid's statistics file (mu, sigma; as pytorch-fid --save-stats writes it) "
                    "instead of the truth's or the reference method's frames")
 @click.option("--fid-stats-out", default=None, metavar="DIR",
               help="write each method's (and the truth's) FID statistics in pytorch-fid's .npz format to DIR")
-@click.option("--i3d-weights", default=None, metavar="FILE",
-              help="StyleGAN-V's TorchScript I3D (i3d_torchscript.pt) for FVD")
-@click.option("--arcface-weights", default=None, metavar="FILE",
-              help="an insightface ArcFace ONNX model (e.g. w600k_r50.onnx) for CSIM (needs --truth)")
-@click.option("--lpips-weights", default=None, metavar="FILE",
-              help="torchvision's AlexNet or VGG16 state dict (alexnet-owt-7be5be79.pth, vgg16-397923af.pth) "
-                   "for LPIPS (needs --truth)")
 @click.option("--lpips-linear", default=None, metavar="FILE",
               help="LPIPS v0.1 linear layers (default: the installed lpips package's weights/v0.1/alex|vgg.pth)")
 @click.option("--lpips-region", type=click.Choice(["frame", "face"]), default="frame",
               help="LPIPS on the full frame (default) or inside the truth's face box")
-@click.option("--lipnet-weights", default=None, metavar="FILE",
-              help="LipNet-PyTorch's LipNet checkpoint (LipNet_unseen_loss_*.pt) for WER")
-@click.option("--raft-weights", default=None, metavar="FILE",
-              help="RAFT's raft-things.pth for VBench's dynamic degree")
-@click.option("--amt-weights", default=None, metavar="FILE",
-              help="VBench's AMT-S checkpoint (amt-s.pth) for motion smoothness")
-@click.option("--pips-weights", default=None, metavar="FILE",
-              help="FVMD's PIPs++ checkpoint (pips2_weights.pth) for FVMD")
 @click.option("--transcripts", default=None, metavar="CSV|DIR",
               help="WER's transcripts: a CSV with columns name,transcript or a folder of NAME.txt/NAME.align "
                    "(default: a .txt/.align file beside each video or its truth)")
@@ -155,16 +160,16 @@ def check_device(device: str, batch_size: int | None, networks: bool = True) -> 
 @opt.cache_options(cache_dir=True)
 @device_options
 @opt.cluster_option()
-def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights, inception_weights, fid_reference,
-            fid_stats_out, i3d_weights, arcface_weights,
-            lpips_weights, lpips_linear, lpips_region, lipnet_weights, raft_weights, amt_weights, pips_weights,
-            transcripts, sensitivity, ladder,
+def command(methods, reference, truth, syncnet_weights, lse_faces, fid_reference, fid_stats_out,
+            lpips_linear, lpips_region, transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
             paper, plot, fmt, out, nlmd_normalise, lmd_size, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces,
-            no_face_check, workers, no_cache, cache_dir, device, batch_size, cluster) -> int:
+            no_face_check, workers, no_cache, cache_dir, device, batch_size, cluster, **files) -> int:
     """Compare methods: MSI-Lip/Jaw, LSE-C/D, a lip-audio proxy, CPBD, and SSIM/PSNR/NLMD
     against ground truth, per method with 95% CIs over videos."""
     from pathlib import Path
+
+    weights = {kind: files[_weights_param(kind)] for kind in WEIGHTS}  # by need: the file given, or None
 
     opt.check_resample(resample_fps)
     opt.check_suffix(out, "--out", (".csv", ".json", ".parquet"))
@@ -182,22 +187,19 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
             raise UsageError(f"--lmd-size {exc}") from None
     if resamples is not None and resamples < 0:
         raise UsageError("--bootstrap must be 0 or more")
-    if s3fd_weights:  # the detector's file means its crops; a wrong file is named first (exit 1)
+    if weights["s3fd"]:  # the detector's file means its crops; a wrong file is named first (exit 1)
         lse_faces = "s3fd"
         if not syncnet_weights:
             from msi.metrics.networks import network
 
-            network("s3fd", s3fd_weights)
-    if lse_faces == "s3fd" and not (s3fd_weights and syncnet_weights):
+            network("s3fd", weights["s3fd"])
+    if lse_faces == "s3fd" and not (weights["s3fd"] and syncnet_weights):
         raise UsageError("--lse-faces s3fd needs --s3fd-weights (sfd_face.pth) and --syncnet-weights")
-    if lpips_linear and not lpips_weights:
+    if lpips_linear and not weights["lpips"]:
         raise UsageError("--lpips-linear needs --lpips-weights (the trunk)")
-    opt.check_weights(syncnet_weights=syncnet_weights, inception_weights=inception_weights, i3d_weights=i3d_weights,
-                      arcface_weights=arcface_weights, lpips_weights=lpips_weights, lpips_linear=lpips_linear,
-                      lipnet_weights=lipnet_weights, s3fd_weights=s3fd_weights,
-                      raft_weights=raft_weights, amt_weights=amt_weights, pips_weights=pips_weights)
+    opt.check_weights(syncnet_weights=syncnet_weights, **files, lpips_linear=lpips_linear)  # the trunk before its linear layers
     for flag, given in (("--fid-reference", fid_reference), ("--fid-stats-out", fid_stats_out)):
-        if given is not None and not inception_weights:
+        if given is not None and not weights["inception"]:
             raise UsageError(f"{flag} needs --inception-weights (FID's network)")
     fid_stats = None
     if fid_reference is not None:
@@ -220,8 +222,7 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
 
         rungs = parse_ladder(ladder)
     workers = opt.check_workers(workers)
-    device = check_device(device, batch_size, any((syncnet_weights, inception_weights, i3d_weights, arcface_weights,
-                                                    lpips_weights, lipnet_weights)))
+    device = check_device(device, batch_size, any((syncnet_weights, *weights.values())))
     opt.check_cluster(cluster, workers)
     outputs.check_file(out, "--out")  # before any video is tracked
     outputs.check_file(plot, "--plot")
@@ -266,10 +267,7 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
     csettings = CompareSettings(cpbd_step=cpbd_step, nlmd_normalise=nlmd_normalise, fid_step=fid_step,
                                 lpips_region=lpips_region, transcripts=transcripts, lmd_size=lmd_size,
                                 lse_faces=lse_faces)
-    nets = {"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
-            "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights,
-            "s3fd": s3fd_weights, "raft": raft_weights, "amt": amt_weights,
-            "pips": pips_weights}
+    nets = {**weights, "lpips": (weights["lpips"], lpips_linear) if weights["lpips"] else None}
 
     def run(folders):  # the ladder of --sensitivity reruns the same comparison on re-encoded copies
         from msi.comparison.compare import compare_methods

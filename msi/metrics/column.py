@@ -16,10 +16,12 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-#: What a column can need besides the video itself (``Column.needs``): "weights" are SyncNet's;
-#: "inception", "i3d", "arcface", "lpips", "lipnet", "raft", "amt", "pips" the networks of FID, FVD,
-#: CSIM, LPIPS, WER, the dynamic degree, motion smoothness and FVMD (``msi.metrics.networks``).
-NEEDS = ("truth", "audio", "weights", "inception", "i3d", "arcface", "lpips", "lipnet", "raft", "amt", "pips")
+from msi.metrics.networks import WEIGHTS
+
+#: What a column can need besides the video itself (``Column.needs``): "weights" are SyncNet's; the
+#: others name a network's weights (the rows of ``msi.metrics.networks.WEIGHTS``: FID's "inception",
+#: FVD's "i3d", ...).
+NEEDS = ("truth", "audio", "weights", *WEIGHTS)
 
 
 @dataclass(frozen=True)

@@ -5,21 +5,32 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from msi.errors import BadWeights
 
-#: The weights each network reads: {need: (what it is for, the option, the extra to install)}.
+class Weights(NamedTuple):
+    """A network's weights file, as ``msi compare`` takes it (its option is generated from this row)."""
+
+    what: str  # what it is for (the column, in messages)
+    option: str  # the option of ``msi compare`` that takes the file
+    extra: str  # the package extra to install for its loader
+    checkpoint: str  # the official file, as the option's help names it
+
+
+#: The weights each network reads, by need (``msi.metrics.column.NEEDS``): a row here is an option of
+#: ``msi compare`` and a need a column can name.
 WEIGHTS = {
-    "inception": ("FID", "--inception-weights", "fid"),
-    "i3d": ("FVD", "--i3d-weights", "fid"),
-    "arcface": ("CSIM", "--arcface-weights", "identity"),
-    "lpips": ("LPIPS", "--lpips-weights", "fid"),
-    "lipnet": ("WER", "--lipnet-weights", "fid"),
-    "s3fd": ("LSE on S3FD crops", "--s3fd-weights", "sync"),
-    "raft": ("the dynamic degree", "--raft-weights", "fid"),
-    "amt": ("motion smoothness", "--amt-weights", "fid"),
-    "pips": ("FVMD", "--pips-weights", "fid"),
+    "inception": Weights("FID", "--inception-weights", "fid", "pytorch-fid's InceptionV3 weights (pt_inception-2015-12-05-*.pth)"),
+    "i3d": Weights("FVD", "--i3d-weights", "fid", "StyleGAN-V's TorchScript I3D (i3d_torchscript.pt)"),
+    "arcface": Weights("CSIM", "--arcface-weights", "identity", "an insightface ArcFace ONNX model (e.g. w600k_r50.onnx)"),
+    "lpips": Weights("LPIPS", "--lpips-weights", "fid", "torchvision's AlexNet or VGG16 state dict "
+                     "(alexnet-owt-7be5be79.pth, vgg16-397923af.pth)"),
+    "lipnet": Weights("WER", "--lipnet-weights", "fid", "LipNet-PyTorch's LipNet checkpoint (LipNet_unseen_loss_*.pt)"),
+    "s3fd": Weights("LSE on S3FD crops", "--s3fd-weights", "sync", "syncnet_python's S3FD face detector (sfd_face.pth)"),
+    "raft": Weights("the dynamic degree", "--raft-weights", "fid", "RAFT's raft-things.pth"),
+    "amt": Weights("motion smoothness", "--amt-weights", "fid", "VBench's AMT-S checkpoint (amt-s.pth)"),
+    "pips": Weights("FVMD", "--pips-weights", "fid", "FVMD's PIPs++ checkpoint (pips2_weights.pth)"),
 }
 #: Each network's loader, "module:function" (imported on first use).
 LOADERS = {
@@ -40,7 +51,7 @@ _RUN: dict[str, Any] = {"device": "cpu", "batch_size": None}
 
 
 def _loader(kind: str) -> Callable[[str], Any]:
-    what, _, extra = WEIGHTS[kind]
+    what, extra = WEIGHTS[kind].what, WEIGHTS[kind].extra
     import importlib
 
     module, _, name = LOADERS[kind].partition(":")

@@ -127,6 +127,8 @@ def test_a_preset_saved_before_a_field_existed_still_matches():
     # with options since removed from the library at the values where they changed nothing
     del old["train"]["a2e_gain"]
     old["train"]["a2e_opening"], old["train"]["a2e_split"], old["loss"]["probe_weight"] = 0.0, "train", 0.0
+    # and the settings since derived: each per-frame embedding's fixed size, the data's audio window
+    old["a2e"]["max_frames"], old["a2e"]["window"], old["dependency"]["max_frames"] = 512, 16, 64
     del old["train"]["a2e_gain_reference"]  # read back as "val"; tiny() has "train+val"
     old["train"]["threads"] = 1
     assert now["train"]["a2e_gain"] == "mesh" and now["train"]["a2e_gain_reference"] == "train+val"

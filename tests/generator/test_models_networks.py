@@ -20,18 +20,43 @@ def n_params(m):
 
 
 def test_audio2expression_shapes():
-    cfg = tiny().a2e
-    m = Audio2Expression(cfg)
-    out = m(torch.randn(2, 7, cfg.window, 80))
+    cfg = tiny()
+    m = Audio2Expression(cfg.a2e, cfg.train.a2e_frames)
+    out = m(torch.randn(2, 7, 16, 80))
     assert out.shape == (2, 7, 53)
-    with pytest.raises(ValueError):
-        m(torch.randn(1, cfg.max_frames + 1, cfg.window, 80))
+    assert m.pos.shape == (1, cfg.train.a2e_frames, cfg.a2e.d_model)  # one row per frame of its sequences
+    m(torch.randn(1, cfg.train.a2e_frames, 16, 80))
+    with pytest.raises(ValueError, match="longer than the 32"):
+        m(torch.randn(1, cfg.train.a2e_frames + 1, 16, 80))
+
+
+def test_per_frame_embeddings_draw_as_many_numbers_whatever_the_sequence_length():
+    """The per-frame embeddings are sized by the training length, but their initialisation draws the
+    rows of the fixed size they once had (INIT_ROWS) and keeps the first: the random stream, and so
+    every module built after them, does not depend on the length (a seed trains the runs it trained)."""
+    from generator.models import audio2expression, dependency
+
+    cfg = tiny()
+    for build, rows, embedding in ((lambda n: Audio2Expression(cfg.a2e, n), audio2expression.INIT_ROWS, "pos"),
+                                   (lambda n: DependencyModeling(32, 16, cfg.dependency, n), dependency.INIT_ROWS, "time")):
+        made = {}
+        for n in (5, rows, rows + 3):
+            torch.manual_seed(3)
+            made[n] = (build(n).state_dict(), torch.rand(4))
+        short, full, longer = made[5], made[rows], made[rows + 3]
+        assert short[0][embedding].shape[1] == 5 and longer[0][embedding].shape[1] == rows + 3
+        assert torch.equal(short[0][embedding], full[0][embedding][:, :5])
+        assert torch.equal(short[1], full[1])  # the stream after it: as far along
+        assert not torch.equal(longer[1], full[1])  # (it can tell: more rows than INIT_ROWS draw more)
+        for k in full[0]:
+            if k != embedding:
+                assert torch.equal(short[0][k], full[0][k]), k
 
 
 def test_audio2expression_attends_over_time():
     # a change in frame 0's audio must change the prediction of another frame (encoder over T)
     torch.manual_seed(0)
-    m = Audio2Expression(tiny().a2e).eval()
+    m = Audio2Expression(tiny().a2e, 6).eval()
     a = torch.randn(1, 6, 16, 80)
     b = a.clone()
     b[:, 0] += 1.0
@@ -40,13 +65,13 @@ def test_audio2expression_attends_over_time():
 
 def test_renderer_shapes_and_paper_layout():
     cfg = tiny()
-    r = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency)
+    r = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency, cfg.train.seq_len)
     c = cfg.renderer.in_channels  # eroded RGB + face shape + the mouth channel in tiny()
     out = r(torch.randn(2, 3, c, 64, 64), torch.randn(2, 3, 16, 80))
     assert out.shape == (2, 3, 3, 64, 64)
     assert out.abs().max() <= 1
     p = paper()
-    big = Renderer(p.renderer, 256, p.fusion, p.dependency)
+    big = Renderer(p.renderer, 256, p.fusion, p.dependency, p.train.seq_len)
     convs = [m for m in big.encoder.modules() if isinstance(m, torch.nn.Conv2d)]
     assert [(c.kernel_size[0], c.stride[0]) for c in convs] == [(7, 1), (4, 2), (4, 2)]
     assert len(big.body) == 8
@@ -60,10 +85,10 @@ def test_renderer_without_fusion_ignores_audio_and_with_fusion_uses_it():
     cfg = tiny()
     x = torch.randn(1, 2, cfg.renderer.in_channels, 64, 64)
     a1, a2 = torch.randn(1, 2, 16, 80), torch.randn(1, 2, 16, 80)
-    with_f = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency).eval()
+    with_f = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency, cfg.train.seq_len).eval()
     assert not torch.allclose(with_f(x, a1), with_f(x, a2))
     cfg.fusion.enabled = False
-    no_f = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency).eval()
+    no_f = Renderer(cfg.renderer, 64, cfg.fusion, cfg.dependency, cfg.train.seq_len).eval()
     torch.testing.assert_close(no_f(x, a1), no_f(x, a2))
     assert no_f.fusion is None
 
@@ -71,7 +96,7 @@ def test_renderer_without_fusion_ignores_audio_and_with_fusion_uses_it():
 def test_dependency_mixes_frames_and_patches():
     torch.manual_seed(0)
     cfg = tiny().dependency
-    m = DependencyModeling(32, 16, cfg)
+    m = DependencyModeling(32, 16, cfg, 3)
     torch.nn.init.normal_(m.unembed.weight, std=0.02)  # leave the identity start
     x = torch.randn(2 * 3, 32, 16, 16)
     y = m(x, 3)

@@ -42,3 +42,48 @@ def test_loaders_say_a_folder_is_a_folder(tmp_path, loader):
     module, name = loader.split(":")
     with pytest.raises(BadWeights, match=r"is a folder, not a file \(expected .+\)"):
         getattr(importlib.import_module(module), name)(tmp_path)
+
+
+def test_each_weights_option_is_its_table_row(run_cli):
+    """`msi compare`'s weights options are generated from msi.metrics.networks.WEIGHTS: each row's
+    option is listed with its official checkpoint and what it is for, and each is a need a column
+    can name (msi compare --help shows the option beside the column)."""
+    from msi.metrics.column import NEEDS
+    from msi.metrics.networks import WEIGHTS
+
+    code, out, _ = run_cli(["compare", "--help"])
+    assert code == 0
+    text = " ".join(out.split())  # click wraps the help: compare it unwrapped
+    for kind, row in WEIGHTS.items():
+        assert f"{row.option} FILE {row.checkpoint} for {row.what}" in text, kind
+        assert kind in NEEDS
+    assert "--csim-weights" not in text
+    assert "frames paired by time [--arcface-weights, --truth]" in text  # csim's needs, beside it
+    assert "for CSIM (needs --truth)" in text  # and its weights' other need, beside the option
+
+
+@pytest.fixture
+def toy_row(monkeypatch):
+    """WEIGHTS with one more row, and msi compare rebuilt from it (rebuilt again without it after)."""
+    import importlib
+
+    import msi.cli.compare
+    from msi.metrics import networks
+
+    monkeypatch.setitem(networks.WEIGHTS, "toy", networks.Weights("the toy column", "--toy-weights", "fid",
+                                                                   "the Toy Lab's toy.pth"))
+    yield importlib.reload(msi.cli.compare)
+    monkeypatch.undo()
+    importlib.reload(msi.cli.compare)
+
+
+def test_a_weights_row_is_all_an_option_needs(toy_row, tmp_path, run_cli, one_line_error):
+    """A row added to WEIGHTS is an option of msi compare: listed with its checkpoint, checked like the
+    others before any video is read, and its value given to the command."""
+    code, out, _ = run_cli(["compare", "--help"])
+    assert code == 0 and "--toy-weights FILE the Toy Lab's toy.pth for the toy column" in " ".join(out.split())
+    (tmp_path / "a").mkdir()
+    code, _, err = run_cli(["compare", f"a={tmp_path / 'a'}", "--toy-weights", tmp_path])
+    one_line_error(code, err, f"--toy-weights {tmp_path}: is a folder, not a file", exit_code=1)
+    ctx = toy_row.command.make_context("compare", ["a=x", "--toy-weights", "toy.pth"])
+    assert ctx.params["toy_weights"] == "toy.pth"
