@@ -116,10 +116,12 @@ def test_closed_pipe_exits_0():
     """`msi ... | head`: the reader leaves early; exit 0 and nothing on stderr (a real pipe)."""
     from pathlib import Path
 
-    code = ("import sys; from tests.msi.test_msi_cli import demo; from msi.cli.lazy import run_group; "
+    # imported by file name, as pytest imports it: a `tests` package installed by another project
+    # (fastvideo ships one) would win over this folder, which has no __init__.py
+    code = ("import sys; from test_msi_cli import demo; from msi.cli.lazy import run_group; "
             "sys.exit(run_group(demo, 'demo', ['spam']))")
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         cwd=Path(__file__).resolve().parents[2])
+                         cwd=Path(__file__).resolve().parent)
     assert p.stdout.readline() == b"line 0\n"
     p.stdout.close()  # the reader leaves
     err = p.stderr.read().decode()
