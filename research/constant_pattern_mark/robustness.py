@@ -5,6 +5,7 @@ score z, with ``+`` (run id read exactly), ``f`` (found, run id not read) or ``-
 
     python research/constant_pattern_mark/robustness.py --orders 3,18 --planes 1,2
     python research/constant_pattern_mark/robustness.py --orders 3,24 --planes 0,1,2 --clips 0,carphone_pristine
+    python research/constant_pattern_mark/robustness.py --orders 3,24 --planes 0,1,2 --fit mean --clips 0,carphone_pristine,bikes
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--orders", default="3,18")
     ap.add_argument("--planes", default="1,2")
+    ap.add_argument("--fit", choices=("first", "mean"), default="first",
+                    help="the pattern's chips fitted to the first frame (as embed does) or to the mean of all frames")
     ap.add_argument("--clips", default="0,1,carphone_pristine,bikes,bigbuckbunny", help="corpus seeds or sample names")
     a = ap.parse_args()
     W.ORDERS = tuple(int(x) for x in a.orders.split(","))
@@ -47,7 +50,11 @@ def main() -> None:
             else:
                 frames = B.square(read_frames(sample_path(f"{name}.mp4"), limit=100))
             write_video(tmp / "u.mp4", frames, fps=25, crf=18, threads=1)
-            marked = list(GW.embed(frames, rid))
+            if a.fit == "first":
+                marked = list(GW.embed(frames, rid))
+            else:
+                change = GW.pattern(rid, frames.astype(np.float32).mean(axis=0))
+                marked = [GW.add_pattern(f, change) for f in frames]
             px = 10 * np.log10(255 ** 2 / np.mean((np.stack(marked).astype(float) - frames) ** 2))
             write_video(tmp / "m.mp4", marked, fps=25, crf=18, threads=1)
             s, p = video_ssim_psnr(read_frames(tmp / "m.mp4"), read_frames(tmp / "u.mp4"))
