@@ -25,7 +25,7 @@ def embed_smoothed(frames, run_id: str, tau: float):
 
     from msi.provenance import watermark as W
 
-    bits = W.payload_bits(run_id)
+    bits = W.carried_bits(W.payload_bits(run_id))
     lay = W.layout()
     offset = lay.dither + bits[lay.bit] * (W.STEP / 2)
     mean = None
@@ -55,7 +55,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         frames = read_frames(build_clip(Path(d) / "c", seconds=4.0, seed=a.seed, size=256).video)
     rid = "9c3e01f7"
-    sign = 1 - 2.0 * W.payload_bits(rid)[W.layout().bit]
+    sign = 1 - 2.0 * W.carried_bits(W.payload_bits(rid))[W.layout().bit]
     for tau in (float(x) for x in a.taus.split(",")):
         soft = [float((W.soft_values(W.coefficients(m)) * sign).mean()) for m in embed_smoothed(frames, rid, tau)]
         print(f"tau {tau:g} frames: " + " ".join(f"{v:.2f}" for v in soft[::8]))
