@@ -5,6 +5,9 @@ writes: H.264 crf 18), MSI-Lip and MSI-Jaw of copies against the unmarked encode
 * ``crf 17``: the same frames encoded at crf 17 (the encoder's noise alone);
 * ``corner +1``: +1 level on a 4 x 4 corner block of every frame (a change far from the face);
 * ``DWT-DCT mark``: the library's watermark (``generator.marking.watermark``);
+* ``DWT-DCT, continuous pull``: the same mark fitted to each frame, but each coefficient pulled
+  towards its lattice point continuously (``research/constant_pattern_mark/smoothed_qim.py``,
+  time constant 1 frame: no jump between lattice points);
 * ``constant pattern``: a prototype mark that is one fixed pattern added to every frame (chroma,
   orders 3-18 of a 64 x 64 DCT, made once from the first frame: ``research/constant_pattern_mark``);
 * ``constant pattern, off the face``: the same on Y, U, V (orders 3-24), zeroed on the
@@ -48,8 +51,10 @@ def main() -> None:
     from msi.settings import Settings
 
     R, PW = prototype()
+    from smoothed_qim import embed_smoothed
     rid = "9c3e01f7"
-    names = ["crf 17", "corner +1", "DWT-DCT mark", "constant pattern", "constant pattern, off the face"]
+    names = ["crf 17", "corner +1", "DWT-DCT mark", "DWT-DCT, continuous pull", "constant pattern",
+             "constant pattern, off the face"]
     rel = {n: [] for n in names}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -71,6 +76,7 @@ def main() -> None:
             change[y0:y1, x0:x1] = 0
             off_face = [PW.add_pattern(f, change) for f in frames]
             copies = {"crf 17": (frames, 17), "corner +1": (corner, 18), "DWT-DCT mark": (embed(frames, rid), 18),
+                      "DWT-DCT, continuous pull": (embed_smoothed(frames, rid, 1.0), 18),
                       "constant pattern": (constant, 18), "constant pattern, off the face": (off_face, 18)}
             row = []
             for n, (fr, crf) in copies.items():
