@@ -15,8 +15,8 @@ Sets (every clip 256 x 256, 25 fps, written as ``stableface synthesize`` writes:
    (z >= 6); payload rate: found with the exact run id. False-positive rate: the same clips
    unmarked (as written and after each transform) found.
 2. Effect on the video: each synthetic clip (a talking head, the stand-in for a render) written
-   unmarked, with the label, with the mark, with both; MSI-Lip (``msi score``, the default tracker)
-   and SSIM / PSNR (``msi.metrics.quality``, frame by frame) against the unmarked video.
+   unmarked, with the label, with the mark, with both; MSI-Lip and MSI-Jaw (``msi score``, the
+   default tracker; per clip, the signed and the absolute change) and SSIM / PSNR (``msi.metrics.quality``, frame by frame) against the unmarked video.
 3. Time added to ``synthesize`` per frame: label, watermark (256 px) and C2PA signing (per video
    of --seconds), timed in interleaved rounds, with a tiny run's whole ``synthesize`` (a 64 px
    model trained 2 steps, written at 256 px) with every mark on and with every mark off.
@@ -150,7 +150,7 @@ def effect(tmp: Path, clips: list) -> dict:
     from msi.settings import Settings
 
     variants = {"unmarked": (False, False), "label": (True, False), "watermark": (False, True), "both": (True, True)}
-    rows = {v: {"msi_lip": [], "ssim": [], "psnr": []} for v in variants}
+    rows = {v: {"msi_lip": [], "msi_jaw": [], "ssim": [], "psnr": []} for v in variants}
     for k, (name, frames) in enumerate(clips):
         decoded = {}
         for v, (lab, mark) in variants.items():
@@ -162,21 +162,28 @@ def effect(tmp: Path, clips: list) -> dict:
             p = tmp / f"effect{k}_{v}.mp4"
             write_video(p, f, fps=25, crf=18, threads=1)
             decoded[v] = read_frames(p)
-            rows[v]["msi_lip"].append(score_video(p, Settings(), cache=False).msi_lip)
+            scored = score_video(p, Settings(), cache=False)
+            rows[v]["msi_lip"].append(scored.msi_lip)
+            rows[v]["msi_jaw"].append(scored.msi_jaw)
         for v in variants:
             s, q = video_ssim_psnr(decoded[v], decoded["unmarked"])
             rows[v]["ssim"].append(s)
             rows[v]["psnr"].append(q)
-    base = np.array(rows["unmarked"]["msi_lip"])
     out = {}
     for v, r in rows.items():
-        m = np.array(r["msi_lip"])
-        d = m - base
-        out[v] = {"clips": len(clips), "msi_lip_mean": float(np.nanmean(m)),
-                  "msi_lip_diff_mean": float(np.nanmean(d)), "msi_lip_diff_abs_max": float(np.nanmax(np.abs(d))),
-                  "msi_lip_rel_diff_mean": float(np.nanmean(d / base)),
-                  "ssim_mean": float(np.nanmean(r["ssim"])), "ssim_min": float(np.nanmin(r["ssim"])),
-                  "psnr_mean": float(np.mean([x for x in r["psnr"] if np.isfinite(x)])) if v != "unmarked" else None}
+        out[v] = {"clips": len(clips)}
+        for col in ("msi_lip", "msi_jaw"):  # the change per clip: signed (a bias) and absolute (noise included)
+            base = np.array(rows["unmarked"][col])
+            m = np.array(r[col])
+            d = m - base
+            out[v].update({f"{col}_mean": float(np.nanmean(m)), f"{col}_diff_mean": float(np.nanmean(d)),
+                           f"{col}_diff_abs_max": float(np.nanmax(np.abs(d))),
+                           f"{col}_rel_diff_mean": float(np.nanmean(d / base)),
+                           f"{col}_rel_diff_abs_mean": float(np.nanmean(np.abs(d / base))),
+                           f"{col}_rel_diff_abs_max": float(np.nanmax(np.abs(d / base)))})
+        out[v].update({"ssim_mean": float(np.nanmean(r["ssim"])), "ssim_min": float(np.nanmin(r["ssim"])),
+                       "psnr_mean": float(np.mean([x for x in r["psnr"] if np.isfinite(x)])) if v != "unmarked"
+                       else None})
     return out
 
 

@@ -26,7 +26,7 @@ def embed_frame(frame: np.ndarray, bits: np.ndarray) -> np.ndarray:
     coeffs = W.analysis(y)
     dct = W.block_dct(coeffs[0])
     c = dct[lay.rows, lay.cols]
-    offset = lay.dither + bits[lay.bit] * (W.STEP / 2)
+    offset = lay.dither + W.carried_bits(bits)[lay.bit] * (W.STEP / 2)
     dct[lay.rows, lay.cols] = np.round((c - offset) / W.STEP) * W.STEP + offset
     coeffs[0] = W.block_dct(dct, inverse=True)
     delta = pywt.waverec2(coeffs, W.WAVELET, mode="periodization") - y
