@@ -14,7 +14,7 @@ FORMATS = ("md", "csv", "json", "latex")
 _NEED_FLAG = {"truth": "--truth", "weights": "--syncnet-weights", "audio": "an audio track",
               "inception": "--inception-weights", "i3d": "--i3d-weights", "arcface": "--arcface-weights",
               "lpips": "--lpips-weights", "lipnet": "--lipnet-weights", "raft": "--raft-weights",
-              "amt": "--amt-weights", "pips": "--pips-weights"}
+              "amt": "--amt-weights", "pips": "--pips-weights", "synchformer": "--synchformer-weights"}
 
 
 def columns_help() -> str:
@@ -44,7 +44,8 @@ folder (NAME.txt / NAME.align), else a .txt/.align file beside the video or its 
 --lse-faces s3fd --s3fd-weights sfd_face.pth scores LSE on syncnet_python's own S3FD tracks and
 crops (tracks of more than 4 s). VBench's motion smoothness and dynamic degree need --amt-weights
 (amt-s.pth) and --raft-weights (raft-things.pth); FVMD (one value per method) needs --pips-weights
-(pips2_weights.pth). M-LMD/F-LMD/AKD (68-point markup, pixels) need --truth only.
+(pips2_weights.pth). DeSync needs --synchformer-weights (synchformer_state_dict.pth, the
+24-01-04T16-39-21 checkpoint) and 3-10 s clips with audio. M-LMD/F-LMD/AKD (68-point markup, pixels) need --truth only.
 --sensitivity re-encodes every video along a ladder (H.264 CRF 18/28/35, half size, 25 fps) and
 shows how far each column moves; cells whose difference to the reference is within that
 column's encoding effect are marked ≈ (docs/compare.md).
@@ -122,6 +123,8 @@ def check_device(device: str, batch_size: int | None, networks: bool = True) -> 
               help="VBench's AMT-S checkpoint (amt-s.pth) for motion smoothness")
 @click.option("--pips-weights", default=None, metavar="FILE",
               help="FVMD's PIPs++ checkpoint (pips2_weights.pth) for FVMD")
+@click.option("--synchformer-weights", default=None, metavar="FILE",
+              help="Synchformer's 24-01-04T16-39-21 checkpoint (synchformer_state_dict.pth) for DeSync")
 @click.option("--transcripts", default=None, metavar="CSV|DIR",
               help="WER's transcripts: a CSV with columns name,transcript or a folder of NAME.txt/NAME.align "
                    "(default: a .txt/.align file beside each video or its truth)")
@@ -158,7 +161,7 @@ def check_device(device: str, batch_size: int | None, networks: bool = True) -> 
 def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights, inception_weights, fid_reference,
             fid_stats_out, i3d_weights, arcface_weights,
             lpips_weights, lpips_linear, lpips_region, lipnet_weights, raft_weights, amt_weights, pips_weights,
-            transcripts, sensitivity, ladder,
+            synchformer_weights, transcripts, sensitivity, ladder,
             sensitivity_plot, sensitivity_out, resamples,
             paper, plot, fmt, out, nlmd_normalise, lmd_size, cpbd_step, fid_step, quiet, resample_fps, max_side, max_faces,
             no_face_check, workers, no_cache, cache_dir, device, batch_size, cluster) -> int:
@@ -195,7 +198,8 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
     opt.check_weights(syncnet_weights=syncnet_weights, inception_weights=inception_weights, i3d_weights=i3d_weights,
                       arcface_weights=arcface_weights, lpips_weights=lpips_weights, lpips_linear=lpips_linear,
                       lipnet_weights=lipnet_weights, s3fd_weights=s3fd_weights,
-                      raft_weights=raft_weights, amt_weights=amt_weights, pips_weights=pips_weights)
+                      raft_weights=raft_weights, amt_weights=amt_weights, pips_weights=pips_weights,
+                      synchformer_weights=synchformer_weights)
     for flag, given in (("--fid-reference", fid_reference), ("--fid-stats-out", fid_stats_out)):
         if given is not None and not inception_weights:
             raise UsageError(f"{flag} needs --inception-weights (FID's network)")
@@ -269,7 +273,7 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, s3fd_weights,
     nets = {"inception": inception_weights, "i3d": i3d_weights, "arcface": arcface_weights,
             "lpips": (lpips_weights, lpips_linear) if lpips_weights else None, "lipnet": lipnet_weights,
             "s3fd": s3fd_weights, "raft": raft_weights, "amt": amt_weights,
-            "pips": pips_weights}
+            "pips": pips_weights, "synchformer": synchformer_weights}
 
     def run(folders):  # the ladder of --sensitivity reruns the same comparison on re-encoded copies
         from msi.comparison.compare import compare_methods

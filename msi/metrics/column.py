@@ -17,9 +17,11 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 #: What a column can need besides the video itself (``Column.needs``): "weights" are SyncNet's;
-#: "inception", "i3d", "arcface", "lpips", "lipnet", "raft", "amt", "pips" the networks of FID, FVD,
-#: CSIM, LPIPS, WER, the dynamic degree, motion smoothness and FVMD (``msi.metrics.networks``).
-NEEDS = ("truth", "audio", "weights", "inception", "i3d", "arcface", "lpips", "lipnet", "raft", "amt", "pips")
+#: "inception", "i3d", "arcface", "lpips", "lipnet", "raft", "amt", "pips", "synchformer" the networks of
+#: FID, FVD, CSIM, LPIPS, WER, the dynamic degree, motion smoothness, FVMD and DeSync
+#: (``msi.metrics.networks``).
+NEEDS = ("truth", "audio", "weights", "inception", "i3d", "arcface", "lpips", "lipnet", "raft", "amt", "pips",
+         "synchformer")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ WEIGHTS = {
     "raft": ("the dynamic degree", "--raft-weights", "fid"),
     "amt": ("motion smoothness", "--amt-weights", "fid"),
     "pips": ("FVMD", "--pips-weights", "fid"),
+    "synchformer": ("DeSync", "--synchformer-weights", "fid"),
 }
 #: Each network's loader, "module:function" (imported on first use).
 LOADERS = {
@@ -32,6 +33,7 @@ LOADERS = {
     "raft": "msi.networks.raft:load_raft",
     "amt": "msi.networks.amt:load_amt",
     "pips": "msi.networks.pips2:load_pips2",
+    "synchformer": "msi.networks.synchformer:load_synchformer",
 }
 _NETS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.RLock()
