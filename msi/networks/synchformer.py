@@ -270,11 +270,10 @@ def load_synchformer(path: str | os.PathLike) -> Synchformer:
     """Synchformer with the weights of ``path`` (the state dict, as ``synchformer_state_dict.pth``,
     or a dict holding it under ``model`` or ``state_dict``); :class:`BadWeights` naming what the
     file looks like otherwise."""
+    from msi.io.paths import check_weights_file
     from msi.networks.formats import fill_state
 
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such file (expected {EXPECTED})")
+    p = check_weights_file(path, EXPECTED)  # missing, a folder, a device, empty: one line
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:

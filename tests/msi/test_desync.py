@@ -155,6 +155,7 @@ def clip(pristine_frames, tmp_path_factory):
     return write_video(d / "m" / "clip.mp4", frames, fps=25, audio=speech, sample_rate=rate, threads=1)
 
 
+@pytest.mark.slow
 def test_desync_equals_fastvideo(reference, weights, clip, tmp_path, monkeypatch):
     from msi.io.audio import read_audio
     from msi.io.video import probe, read_frames
@@ -182,6 +183,57 @@ def test_desync_equals_fastvideo(reference, weights, clip, tmp_path, monkeypatch
 
     assert expected.score is not None, expected.details
     assert len(logits["ref"]) == len(logits["ours"]) == 2
+    assert not torch.allclose(logits["ref"][0], logits["ref"][1])  # the first and last 14 segments differ
     for r, o in zip(logits["ref"], logits["ours"]):
+        print("largest logit difference / largest logit:", float((o - r).abs().max() / r.abs().max()),
+              "argmax", int(r.argmax()), int(o.argmax()))
         np.testing.assert_allclose(o.numpy(), r.numpy(), rtol=1e-4, atol=1e-4 * float(r.abs().max()))
     assert got == (expected.score, expected.details["front_desync_s"], expected.details["back_desync_s"])
+
+
+def test_bad_synchformer_weights_are_one_line(run_cli, one_line_error, tmp_path, pristine):
+    """Another network's checkpoint is named, garbage is refused: one line, exit 1, before any video."""
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "a.mp4").symlink_to(pristine)
+    other = tmp_path / "raft.pth"
+    torch.save({"update_block.gru.convz1.weight": torch.zeros(1)}, other)
+    one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", "--synchformer-weights", other])[::2],
+                   "not Synchformer weights", "looks like RAFT's raft-things.pth", exit_code=1)
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"\0" * 64)
+    one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", "--synchformer-weights", junk])[::2], "junk.pth",
+                   "synchformer_state_dict.pth", exit_code=1)
+
+
+def test_the_clip_range_leaves_an_empty_cell_and_a_warning(pristine):
+    """carphone is 4.0 s: inside 3-10 s, but 11 segments at 25 fps (14 needed); a 2 s cut is outside 3-10 s."""
+    from msi.metrics.desync import METRIC, resample_indices
+
+    class Ctx:
+        path, notes = str(pristine), []
+        frame_rate = 30000 / 1001
+        weights = {"synchformer": None}
+
+        def __init__(self, n):
+            self.n = n
+
+        def frames(self):
+            from msi.io.video import iter_frames
+
+            for k, f in enumerate(iter_frames(self.path)):
+                if k < self.n:
+                    yield f
+
+        def note(self, text):
+            self.notes.append(text)
+
+    short = Ctx(60)
+    assert METRIC.compute(short) == {} and "2.00 s clip" in short.notes[0] and "3–10 s" in short.notes[0]
+    assert len(resample_indices(120, 30000 / 1001)) == 100  # the reference's round(4.004 s x 25)
+
+
+def test_fewer_than_14_segments_is_a_reason_not_a_value(pristine_frames):
+    from msi.metrics.desync import desync
+
+    why = desync(None, list(pristine_frames[:40]), 25.0, np.zeros(25600, np.float32), 16000)
+    assert why.startswith("4 video and 4 audio segments, Synchformer reads 14")
