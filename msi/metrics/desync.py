@@ -131,15 +131,18 @@ def audio_segments(wave):
     return (x[..., :MEL_FRAMES] - MEL_MEAN) / (2 * MEL_STD)
 
 
-def features(fn, items, batch: int):
-    """``fn`` over ``items`` (a tensor) in batches, on the network's device, back on the CPU."""
+def offset_grid() -> np.ndarray:
+    """The 21 offsets in seconds, as the reference's class grid: float64 steps stored as float32
+    (float32 steps differ in the last bit, and so would the DeSync values)."""
+    return np.linspace(*GRID).astype(np.float32)
+
+
+def features(fn, items, batch: int, device):
+    """``fn`` over ``items`` (a tensor) in batches of ``batch``, on ``device``, kept there."""
     import torch
 
-    from msi.networks.device import device_of
-
-    dev = device_of(fn.__self__)
     with torch.inference_mode():
-        return torch.cat([fn(items[i:i + batch].to(dev)).cpu() for i in range(0, len(items), batch)])
+        return torch.cat([fn(items[i:i + batch].to(device)) for i in range(0, len(items), batch)])
 
 
 def desync(net, frames: list[np.ndarray], fps: float, wave: np.ndarray, sample_rate: int,
@@ -153,12 +156,15 @@ def desync(net, frames: list[np.ndarray], fps: float, wave: np.ndarray, sample_r
     nv = 0 if vsegs is None else len(vsegs)
     if min(nv, len(asegs)) < WINDOW:
         return f"{nv} video and {len(asegs)} audio segments, Synchformer reads {WINDOW} (clips of about 4.8 s or more)"
-    v = features(net.video_features, vsegs, batch)[None]
-    a = features(net.audio_features, asegs, batch)[None]
-    grid = torch.linspace(*GRID[:2], GRID[2])  # float32, as the reference's class grid
+    from msi.networks.device import device_of
+
+    dev = device_of(net)
+    v = features(net.video_features, vsegs, batch, dev)[None]
+    a = features(net.audio_features, asegs, batch, dev)[None]
+    grid = offset_grid()
     with torch.inference_mode():
         ends = [net.offset_logits(v[:, :WINDOW], a[:, :WINDOW]), net.offset_logits(v[:, -WINDOW:], a[:, -WINDOW:])]
-    first, last = (abs(float(grid[int(e.argmax(-1))])) for e in ends)
+    first, last = (abs(float(grid[int(e.argmax(-1).cpu())])) for e in ends)
     return (first + last) / 2.0, first, last
 
 

@@ -156,30 +156,33 @@ def clip(pristine_frames, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_desync_equals_fastvideo(reference, weights, clip, tmp_path, monkeypatch):
-    from msi.io.audio import read_audio
+def test_desync_equals_fastvideo(reference, weights, clip, run_cli, tmp_path, monkeypatch):
+    """FastVideo's DeSyncMetric.compute on the clip (frames from our decoder, its own WAV
+    extraction), against ``msi compare --synchformer-weights`` on the same file: both windows'
+    offset logits and the DeSync cell."""
+    import pandas as pd
+
     from msi.io.video import probe, read_frames
-    from msi.metrics.desync import desync
-    from msi.networks.synchformer import load_synchformer
+    from msi.networks.synchformer import Synchformer
 
     metric, audio_io, _, _ = reference
     torch.set_num_threads(1)
-    frames = read_frames(clip)
-    fps = float(probe(clip).fps)
     ref = metric.DeSyncMetric()
     ref.setup()
     logits = {"ref": [], "ours": []}
     ref_compare = ref._model.compare_v_a
     monkeypatch.setattr(ref._model, "compare_v_a", lambda v, a: logits["ref"].append(ref_compare(v, a)) or logits["ref"][-1])
-    wav = audio_io.extract_audio_track(clip, output_dir=tmp_path)
-    video = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 255.0
-    expected = ref.compute({"video": video, "audio": str(wav), "fps": fps})
+    video = torch.from_numpy(read_frames(clip)).permute(0, 3, 1, 2).float() / 255.0
+    expected = ref.compute({"video": video, "audio": str(audio_io.extract_audio_track(clip, output_dir=tmp_path)),
+                            "fps": float(probe(clip).fps)})
 
-    net = load_synchformer(weights)
-    own = net.offset_logits
-    monkeypatch.setattr(net, "offset_logits", lambda v, a: logits["ours"].append(own(v, a)) or logits["ours"][-1])
-    audio = read_audio(clip, sample_rate=read_audio(clip).source_rate)
-    got = desync(net, list(frames), fps, audio.samples.astype(np.float32) / 32768.0, audio.sample_rate)
+    own = Synchformer.offset_logits
+    monkeypatch.setattr(Synchformer, "offset_logits",
+                        lambda self, v, a: logits["ours"].append(own(self, v, a)) or logits["ours"][-1])
+    out = tmp_path / "rows.csv"
+    code, _, err = run_cli(["compare", f"m={clip.parent}", "--synchformer-weights", weights, "--out", out, "-q"])
+    assert code == 0, err
+    got = pd.read_csv(out)["desync"].tolist()
 
     assert expected.score is not None, expected.details
     assert len(logits["ref"]) == len(logits["ours"]) == 2
@@ -188,7 +191,10 @@ def test_desync_equals_fastvideo(reference, weights, clip, tmp_path, monkeypatch
         print("largest logit difference / largest logit:", float((o - r).abs().max() / r.abs().max()),
               "argmax", int(r.argmax()), int(o.argmax()))
         np.testing.assert_allclose(o.numpy(), r.numpy(), rtol=1e-4, atol=1e-4 * float(r.abs().max()))
-    assert got == (expected.score, expected.details["front_desync_s"], expected.details["back_desync_s"])
+    assert got == [expected.score]
+    from msi.metrics.desync import offset_grid
+
+    np.testing.assert_array_equal(offset_grid(), ref._grid.numpy())  # to the bit
 
 
 def test_bad_synchformer_weights_are_one_line(run_cli, one_line_error, tmp_path, pristine):
