@@ -67,7 +67,7 @@ def video_segments(frames: list[np.ndarray], fps: float):
     top, left = (nh - SIZE) // 2, (nw - SIZE) // 2
     out = {}
     for k in np.unique(picked):  # each source frame once (the resampling repeats frames)
-        x = torch.from_numpy(np.ascontiguousarray(frames[k])).permute(2, 0, 1)[None].float() / 255.0
+        x = torch.from_numpy(np.array(frames[k])).permute(2, 0, 1)[None].float() / 255.0  # a copy: decoded frames are read-only
         x = F.interpolate(x, size=(nh, nw), mode="bicubic", align_corners=False, antialias=True)
         out[int(k)] = (x[0, :, top:top + SIZE, left:left + SIZE] - 0.5) / 0.5
     video = torch.stack([out[int(k)] for k in picked])
