@@ -64,7 +64,8 @@ MODEL:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """(fastvideo's desync metric module, its audio I/O module, a dict the weights path goes in)."""
+    """(fastvideo's desync metric module, its audio I/O module, a dict the weights path goes in, its
+    Synchformer class), the package modules kept until the module's tests end."""
     spec = importlib.util.find_spec("fastvideo")
     if spec is None:
         pytest.fail("fastvideo is not installed: pip install --no-deps fastvideo==0.2.1 (see the README)")
@@ -111,7 +112,7 @@ def reference(tmp_path_factory):
         yield (mods["fastvideo.eval.metrics.audio.desync.metric"], mods["fastvideo.eval.io.audio"], where,
                mods["fastvideo.third_party.eval.synchformer.synchformer"].Synchformer)
     finally:
-        for k in mods:
+        for k in [k for k in sys.modules if k.split(".")[0] == "fastvideo"]:  # all it loaded
             sys.modules.pop(k, None)
         for k, v in saved.items():
             if k == "torchaudio._extension":
@@ -144,8 +145,8 @@ def clip(pristine_frames, tmp_path_factory):
     from msi.io.video import write_video
 
     d = tmp_path_factory.mktemp("desync_clip")
-    subprocess.run(["espeak-ng", "-w", str(d / "speech.wav"), "Stable faces do not jitter when they speak, "
-                    "and the sound stays with the lips."], check=True)
+    words = "Stable faces do not jitter when they speak, and the sound stays with the lips."
+    subprocess.run(["espeak-ng", "-w", str(d / "speech.wav"), words], check=True)
     from scipy.io import wavfile
 
     rate, raw = wavfile.read(d / "speech.wav")
@@ -216,12 +217,11 @@ def test_the_clip_range_leaves_an_empty_cell_and_a_warning(pristine):
     from msi.metrics.desync import METRIC, resample_indices
 
     class Ctx:
-        path, notes = str(pristine), []
+        path = str(pristine)
         frame_rate = 30000 / 1001
-        weights = {"synchformer": None}
 
         def __init__(self, n):
-            self.n = n
+            self.n, self.notes, self.weights = n, [], {"synchformer": None}
 
         def frames(self):
             from msi.io.video import iter_frames
