@@ -51,7 +51,7 @@ def resample_indices(n: int, fps: float) -> np.ndarray:
     """The reference's nearest-frame resampling of ``n`` frames at ``fps`` to 25 fps."""
     if abs(fps - FPS) < 1e-6:
         return np.arange(n)
-    count = max(SEG_FRAMES, int(round(n / fps * FPS)))
+    count = max(SEG_FRAMES, round(n / fps * FPS))
     return np.clip((np.arange(count) * (fps / FPS)).astype(np.int64), 0, n - 1)
 
 
@@ -63,7 +63,7 @@ def video_segments(frames: list[np.ndarray], fps: float):
     picked = resample_indices(len(frames), fps)
     h, w = frames[0].shape[:2]
     scale = SIZE / min(h, w)
-    nh, nw = int(round(h * scale)), int(round(w * scale))
+    nh, nw = round(h * scale), round(w * scale)
     top, left = (nh - SIZE) // 2, (nw - SIZE) // 2
     out = {}
     for k in np.unique(picked):  # each source frame once (the resampling repeats frames)
@@ -88,16 +88,17 @@ def resample(wave, orig: int, new: int = SAMPLE_RATE, zeros: int = 6, rolloff: f
     o, n = orig // g, new // g
     cut = min(o, n) * rolloff
     width = math.ceil(zeros * o / cut)
-    t = (torch.arange(0, -n, -1, dtype=torch.float64)[:, None, None] / n
+    # output phases in float32, input taps in float64 (so torchaudio builds it, to the bit)
+    t = (torch.arange(0, -n, -1, dtype=torch.float32)[:, None, None] / n
          + torch.arange(-width, width + o, dtype=torch.float64)[None, None] / o) * cut
     t = t.clamp(-zeros, zeros)
     window = torch.cos(t * math.pi / zeros / 2) ** 2
     t = t * math.pi
     sinc = torch.where(t == 0, torch.tensor(1.0, dtype=t.dtype), t.sin() / t)
-    kernel = (sinc * window * (cut / o)).to(torch.float32)
+    kernel = (sinc * (window * (cut / o))).to(torch.float32)
     x = F.pad(wave[None, None], (width, width + o))
     y = F.conv1d(x, kernel, stride=o).transpose(1, 2).reshape(-1)
-    return y[:math.ceil(n * len(wave) / o)]
+    return y[:int(torch.ceil(torch.as_tensor(n * len(wave) / o)))]  # the length rounded in float32, as torchaudio
 
 
 def mel_filters():

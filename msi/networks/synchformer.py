@@ -22,6 +22,7 @@ The video trunk's depth is read from the checkpoint (12 in the official one).
 """
 from __future__ import annotations
 
+import math
 import os
 
 import torch
@@ -47,9 +48,9 @@ OFFSETS = 21
 SYNC_TOKENS = 198
 
 
-def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """Softmax attention, q already scaled: (..., n, d) x (..., m, d) -> (..., n, d)."""
-    return (q @ k.transpose(-1, -2)).softmax(-1) @ v
+def _attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
+    """Softmax attention, the scores times ``scale``: (..., n, d) x (..., m, d) -> (..., n, d)."""
+    return ((q @ k.transpose(-1, -2)) * scale).softmax(-1) @ v
 
 
 class _ClsPool(nn.TransformerEncoderLayer):
@@ -173,7 +174,7 @@ class _AstLayer(nn.Module):
         b, n, _ = x.shape
         h = self.layernorm_before(x)
         q, k, v = (lin(h).reshape(b, n, HEADS, -1).transpose(1, 2) for lin in (a.query, a.key, a.value))
-        y = _attend(q * (DIM // HEADS) ** -0.5, k, v).transpose(1, 2).reshape(b, n, DIM)
+        y = _attend(q, k, v, (DIM // HEADS) ** -0.5).transpose(1, 2).reshape(b, n, DIM)
         x = x + self.attention.output.dense(y)
         return x + self.output.dense(F.gelu(self.intermediate.dense(self.layernorm_after(x))))
 
@@ -219,7 +220,7 @@ class _GptBlock(nn.Module):
         b, n, _ = x.shape
         h = self.ln1(x)
         q, k, v = (lin(h).reshape(b, n, SYNC_HEADS, -1).transpose(1, 2) for lin in (a.query, a.key, a.value))
-        y = _attend(q * (DIM // SYNC_HEADS) ** -0.5, k, v).transpose(1, 2).reshape(b, n, DIM)
+        y = _attend(q, k, v, 1.0 / math.sqrt(DIM // SYNC_HEADS)).transpose(1, 2).reshape(b, n, DIM)
         x = x + a.proj(y)
         return x + self.mlp(self.ln2(x))
 
