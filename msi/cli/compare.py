@@ -46,7 +46,8 @@ folder (NAME.txt / NAME.align), else a .txt/.align file beside the video or its 
 --lse-faces s3fd --s3fd-weights sfd_face.pth scores LSE on syncnet_python's own S3FD tracks and
 crops (tracks of more than 4 s). VBench's motion smoothness and dynamic degree need --amt-weights
 (amt-s.pth) and --raft-weights (raft-things.pth); FVMD (one value per method) needs --pips-weights
-(pips2_weights.pth). M-LMD/F-LMD/AKD (68-point markup, pixels) need --truth only.
+(pips2_weights.pth). DeSync needs --synchformer-weights (synchformer_state_dict.pth, the
+24-01-04T16-39-21 checkpoint) and 3-10 s clips with audio. M-LMD/F-LMD/AKD (68-point markup, pixels) need --truth only.
 --sensitivity re-encodes every video along a ladder (H.264 CRF 18/28/35, half size, 25 fps) and
 shows how far each column moves; cells whose difference to the reference is within that
 column's encoding effect are marked ≈ (docs/compare.md).

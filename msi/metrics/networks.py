@@ -31,6 +31,7 @@ WEIGHTS = {
     "raft": Weights("the dynamic degree", "--raft-weights", "fid", "RAFT's raft-things.pth"),
     "amt": Weights("motion smoothness", "--amt-weights", "fid", "VBench's AMT-S checkpoint (amt-s.pth)"),
     "pips": Weights("FVMD", "--pips-weights", "fid", "FVMD's PIPs++ checkpoint (pips2_weights.pth)"),
+    "synchformer": Weights("DeSync", "--synchformer-weights", "fid", "Synchformer's 24-01-04T16-39-21 checkpoint (synchformer_state_dict.pth, as MMAudio ships it)"),
 }
 #: Each network's loader, "module:function" (imported on first use).
 LOADERS = {
@@ -43,6 +44,7 @@ LOADERS = {
     "raft": "msi.networks.raft:load_raft",
     "amt": "msi.networks.amt:load_amt",
     "pips": "msi.networks.pips2:load_pips2",
+    "synchformer": "msi.networks.synchformer:load_synchformer",
 }
 _NETS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.RLock()

@@ -6,7 +6,7 @@ needs from the :class:`msi.metrics.column.VideoContext`), and add that ``METRIC`
 """
 from __future__ import annotations
 
-from msi.metrics import (accel_error, blinks, csim, dynamic_degree, fast_motion, fid, flicker, fvd, fvmd, head, lipsync,
+from msi.metrics import (accel_error, blinks, csim, desync, dynamic_degree, fast_motion, fid, flicker, fvd, fvmd, head, lipsync,
                          lmd, lmd68, lpips, lse, motion_smoothness, mouth_motion, quality, silence, stability, wer)
 from msi.metrics.column import Column, Metric
 
@@ -21,7 +21,9 @@ VIDEO_METRICS: tuple[Metric, ...] = (stability.METRIC, mouth_motion.METRIC, lse.
                                      # the perceptual distance and the lip reader's word error rate
                                      lpips.METRIC, wer.METRIC,
                                      # VBench's motion columns (AMT-S, RAFT)
-                                     motion_smoothness.METRIC, dynamic_degree.METRIC)
+                                     motion_smoothness.METRIC, dynamic_degree.METRIC,
+                                     # audio-visual offset (Synchformer)
+                                     desync.METRIC)
 #: Metrics with one value per method (``level="set"``): FID, FVD and FVMD, from the user's weights.
 SET_METRICS: tuple[Metric, ...] = (fid.METRIC, fvd.METRIC, fvmd.METRIC)
 

@@ -10,6 +10,7 @@ SIGNATURES: tuple[tuple[str, str], ...] = (
     ("module.update_block.gru.convz1.weight", "RAFT's raft-things.pth (--raft-weights)"),
     ("delta_block.first_block_conv.conv.weight", "FVMD's PIPs++ (--pips-weights)"),
     ("comb_block.0.weight", "VBench's AMT-S (--amt-weights)"),
+    ("transformer.off_head.weight", "Synchformer (--synchformer-weights)"),
     ("L2Norm3_3.weight", "syncnet_python's S3FD face detector (--s3fd-weights)"),
     ("gru1.weight_ih_l0", "LipNet-PyTorch's LipNet (--lipnet-weights)"),
     ("lin0.model.1.weight", "LPIPS linear layers (--lpips-linear)"),
@@ -26,6 +27,7 @@ EXPECTED = {
     "raft": "RAFT's raft-things.pth",
     "amt": "VBench's AMT-S checkpoint (amt-s.pth)",
     "pips": "FVMD's PIPs++ checkpoint (pips2_weights.pth)",
+    "synchformer": "Synchformer's 24-01-04T16-39-21 checkpoint (synchformer_state_dict.pth)",
 }
 #: How a file torch can load begins: a zip archive (``torch.save``, TorchScript) or a pickle.
 TORCH_MAGIC = (b"PK\x03\x04", b"\x80")

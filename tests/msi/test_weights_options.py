@@ -33,7 +33,8 @@ def test_weights_options_refuse_folders_before_any_video(tmp_path, run_cli, one_
 
 @pytest.mark.parametrize("loader", ["msi.networks.i3d:load_i3d", "msi.networks.inception:load_inception",
                                     "msi.networks.arcface:load_arcface", "msi.networks.lpips:load_lpips",
-                                    "msi.networks.lipnet:load_lipnet", "msi.metrics.syncnet:load_syncnet"])
+                                    "msi.networks.lipnet:load_lipnet", "msi.metrics.syncnet:load_syncnet",
+                                    "msi.networks.synchformer:load_synchformer"])
 def test_loaders_say_a_folder_is_a_folder(tmp_path, loader):
     import importlib
 
