@@ -134,6 +134,9 @@ def test_one_decode_per_file_and_the_numbers_of_independent_decodes(clips, lpips
     cache = str(tmp_path / "cache")
     weights = {"lpips": lpips_weights}
     compare_methods(methods, clips / "truth", cache=cache)  # tracks: warms the landmark cache
+    import shutil
+
+    shutil.rmtree(tmp_path / "cache" / "features")  # and its columns: computed again below, from the decodes
 
     opened = collections.Counter()
     real = video_io.iter_frames
@@ -179,6 +182,19 @@ def _lpips_calls(monkeypatch) -> list:
     return calls
 
 
+def _entries_with(cache: Path, column: str) -> list[Path]:
+    """The feature cache's entries that hold ``column``'s value."""
+    import json
+
+    out = []
+    for p in sorted((cache / "features").rglob("*.npz")):
+        with np.load(p) as z:
+            meta = json.loads(str(z["meta"]))
+        if column in meta["values"] or column in meta["arrays"]:
+            out.append(p)
+    return out
+
+
 @pytest.mark.slow
 def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, monkeypatch):
     """A rerun reads LPIPS from the cache (no forward); other weights or another region miss;
@@ -199,7 +215,7 @@ def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, 
         return df.set_index("method"), len(calls)
 
     first, n1 = run()
-    entries = sorted((tmp_path / "cache" / "features").rglob("*.npz"))
+    entries = _entries_with(tmp_path / "cache", "lpips")
     assert n1 > 0 and len(entries) == 2  # one per method video
     again, n2 = run()
     assert n2 == 0 and again["lpips"].tolist() == first["lpips"].tolist()
@@ -212,7 +228,7 @@ def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, 
     assert n3 > 0 and changed["lpips"].tolist() != first["lpips"].tolist()
     face, n4 = run(region="face")
     assert n4 > 0
-    assert len(list((tmp_path / "cache" / "features").rglob("*.npz"))) == 6
+    assert len(_entries_with(tmp_path / "cache", "lpips")) == 6
 
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # a damaged entry
     healed, n5 = run()
@@ -223,6 +239,57 @@ def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, 
     assert n6 == 0  # rewritten
     _, n7 = run(use_cache=False)
     assert n7 > 0
+
+
+@pytest.mark.slow
+def test_a_rerun_computes_no_column_and_decodes_nothing(clips, tmp_path, monkeypatch):
+    """Every column is cached, the weight-free ones too (CPBD/SSIM/PSNR, flicker, MSI, the landmark
+    columns), and whether a video declares itself generated: a rerun runs no column and opens no
+    decoder, with the same table; another --cpbd-step or MSI setting misses (those columns run
+    again, the numbers they change change)."""
+    import dataclasses
+
+    import pandas as pd
+
+    import msi.comparison.video_columns as vc
+    import msi.io.video as video_io
+    from msi.comparison.compare import compare_methods
+    from msi.metrics.column import CompareSettings
+    from msi.settings import Settings
+
+    methods = {"copy": clips / "copy", "blur": clips / "blur"}
+    cache = str(tmp_path / "cache")
+    run_metric, iter_frames = vc.run_metric, video_io.iter_frames
+
+    def run(options=CompareSettings(), settings=None):
+        calls, opened = collections.Counter(), []
+
+        def counted(metric, ctx):
+            calls[metric.columns[0].name] += 1
+            return run_metric(metric, ctx)
+
+        def decoder(path, *a, **k):
+            opened.append(path)
+            return iter_frames(path, *a, **k)
+
+        monkeypatch.setattr(vc, "run_metric", counted)
+        monkeypatch.setattr(video_io, "iter_frames", decoder)
+        df = compare_methods(methods, clips / "truth", cache=cache, compare_settings=options, settings=settings)
+        monkeypatch.undo()
+        return df, calls, opened
+
+    first, calls, _ = run()
+    assert first["error"].isna().all() and {"msi_lip", "cpbd", "flicker", "nlmd"} <= set(calls)
+    again, calls, opened = run()
+    assert not calls and not opened, (calls, opened)
+    pd.testing.assert_frame_equal(again, first, check_exact=True)
+
+    step, calls, _ = run(CompareSettings(cpbd_step=2))
+    assert calls["cpbd"] == 2  # one per method video
+    assert step["cpbd"].tolist() != first["cpbd"].tolist() and step["ssim"].tolist() == first["ssim"].tolist()
+    compat, calls, _ = run(settings=dataclasses.replace(Settings(), compat="reference"))
+    assert calls["msi_lip"] == 2 and calls["cpbd"] == 2
+    assert compat["cpbd"].tolist() == first["cpbd"].tolist()
 
 
 @pytest.mark.slow
@@ -250,9 +317,10 @@ def test_feature_cache_serves_two_concurrent_processes(clips, lpips_weights, tmp
     from msi.comparison.feature_cache import FeatureCache
 
     store = FeatureCache(str(cache))
-    for p in (cache / "features").rglob("*.npz"):
+    entries = list((cache / "features").rglob("*.npz"))
+    for p in entries:
         assert store.get(p.stem, []) is not None
-    assert store.hits == 2
+    assert store.hits == len(entries) and len(_entries_with(cache, "lpips")) == 2
 
 
 # ----------------------------------------------------------------------------- pytorch-fid's statistics
