@@ -399,25 +399,97 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path
 
 @pytest.fixture(scope="module")
 def utterances(tmp_path_factory, pristine_frames) -> Path:
-    """Three utterances (distinct carphone stretches of 16 frames), two methods and the truth."""
+    """Three utterances (distinct carphone stretches of 14 frames: one MSI window), two methods and
+    the truth."""
     import cv2
 
     from msi.io.video import write_video
 
     d = tmp_path_factory.mktemp("utterances")
     for i in range(3):
-        frames = pristine_frames[20 * i:20 * i + 16]
+        frames = pristine_frames[20 * i:20 * i + 14]
         write_video(d / "truth" / f"u{i}.mp4", frames, fps=25, crf=0, threads=1)
         write_video(d / "copy" / f"u{i}.mp4", frames, fps=25, threads=1)
         write_video(d / "blur" / f"u{i}.mp4", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames], fps=25, threads=1)
     return d
 
 
+@pytest.fixture(scope="module")
+def dask_address():
+    """One cluster of 2 single-threaded worker processes (what ``local:2`` starts) for every Dask test
+    of this module, joined by its tcp:// address (a cluster costs seconds to start)."""
+    import logging
+
+    from distributed import LocalCluster
+
+    from msi.cluster import LOCAL_QUIET
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR, **LOCAL_QUIET) as lc:
+        yield lc.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def local_run(utterances, lpips_weights, tmp_path_factory):
+    """The local compare of :func:`utterances` (LPIPS too) and its cache (landmarks and features)."""
+    from msi.comparison.compare import compare_methods
+
+    cache = tmp_path_factory.mktemp("utterance-cache") / "cache"
+    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
+    df = compare_methods(methods, utterances / "truth", cache=str(cache), weights={"lpips": lpips_weights})
+    assert df["lpips"].notna().all() and df["error"].isna().all()
+    return df, cache
+
+
+def _landmarks_only(cache: Path, to: Path) -> str:
+    """A copy of ``cache`` without its feature entries: every column is computed again from it."""
+    import shutil
+
+    shutil.copytree(cache, to, ignore=shutil.ignore_patterns("features"))
+    return str(to)
+
+
 @pytest.mark.slow
-def test_cluster_equals_local_and_sigterm_keeps_the_finished_rows(utterances, lpips_weights, tmp_path):
-    """`--cluster local:2` gives the local run's rows, every column and warning (LPIPS's network on
-    the workers); SIGTERM to `msi compare --cluster` mid-run exits 143 and leaves the rows that
-    finished in --out, equal to the local ones."""
+def test_cluster_equals_local_for_every_column(utterances, lpips_weights, local_run, dask_address, tmp_path):
+    """Compare on Dask (2 worker processes, as ``local:2``) gives the local run's rows, every column and
+    warning, computed on the workers (LPIPS's network there): they write the feature entries."""
+    import pandas as pd
+
+    from msi.comparison.compare import compare_methods
+
+    local, cache = local_run
+    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
+    fresh = _landmarks_only(cache, tmp_path / "cache")
+    on_dask = compare_methods(methods, utterances / "truth", cache=fresh, weights={"lpips": lpips_weights},
+                              cluster=dask_address)
+    pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
+    assert len(_entries_with(Path(fresh), "lpips")) == len(local)  # computed there, not read
+
+
+@pytest.mark.slow
+def test_report_on_the_cluster_equals_the_local_report(utterances, local_run, dask_address, tmp_path):
+    """`msi report --cluster` scores on Dask (landmarks cached, every column computed on the workers)
+    and writes the pages a local `msi report` writes: the same numbers in every page's data."""
+    from msi.cli import main
+    from test_report import page_data
+
+    local, cache = local_run
+    argv = ["report", f"copy={utterances / 'copy'}", f"blur={utterances / 'blur'}", "--truth",
+            str(utterances / "truth"), "-q"]
+    assert main([*argv, "--out", str(tmp_path / "here"), "--cache-dir", str(cache)]) == 0
+    fresh = _landmarks_only(cache, tmp_path / "cache")
+    assert main([*argv, "--out", str(tmp_path / "there"), "--cache-dir", fresh, "--cluster", dask_address]) == 0
+    pages = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*.html"))
+    assert len(pages) == 1 + 3  # the summary and one page per utterance
+    for page in pages:
+        assert page_data(tmp_path / "there" / page) == page_data(tmp_path / "here" / page), page
+    assert _entries_with(Path(fresh), "cpbd")  # the workers computed and cached the columns
+
+
+@pytest.mark.slow
+def test_sigterm_to_compare_on_the_cluster_keeps_the_finished_rows(utterances, local_run, dask_address, tmp_path):
+    """SIGTERM to `msi compare --cluster` mid-run exits 143 and leaves the rows that finished in
+    --out, equal to the local ones."""
     import os
     import signal
     import subprocess
@@ -426,20 +498,11 @@ def test_cluster_equals_local_and_sigterm_keeps_the_finished_rows(utterances, lp
 
     import pandas as pd
 
-    from msi.comparison.compare import compare_methods
-
-    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
-    cache = str(tmp_path / "cache")
-    local = compare_methods(methods, utterances / "truth", cache=cache, weights={"lpips": lpips_weights})
-    on_dask = compare_methods(methods, utterances / "truth", cache=cache, weights={"lpips": lpips_weights},
-                              cluster="local:2")
-    pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
-    assert local["lpips"].notna().all() and local["error"].isna().all()
-
+    local, _ = local_run
     out = tmp_path / "rows.csv"
     env = {**os.environ, "MSI_CACHE_DIR": str(tmp_path / "fresh")}  # tracks again: the run takes a while
-    cmd = [sys.executable, "-m", "msi", "compare", f"copy={methods['copy']}", f"blur={methods['blur']}",
-           "--truth", str(utterances / "truth"), "--cluster", "local:2", "--out", str(out), "-q"]
+    cmd = [sys.executable, "-m", "msi", "compare", f"copy={utterances / 'copy'}", f"blur={utterances / 'blur'}",
+           "--truth", str(utterances / "truth"), "--cluster", dask_address, "--out", str(out), "-q"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
