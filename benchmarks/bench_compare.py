@@ -7,15 +7,17 @@ Recipe (--size 256): one carphone crop (carphone_pristine.mp4, centre 144x144 sq
 (--frames-1080 long), the same two methods. Measured, in this order:
 
 1. the bare sum, per distinct video: one decode (frames and audio), one tracking pass, and each
-   column's own computation on those decoded frames (in memory), column by column;
+   column's own computation on those decoded frames (in memory), column by column, and each method
+   video's declared_generated (a row field: the watermark read from its first frames);
 2. `compare_methods` with a fresh landmark cache (tracks each video once, as the bare sum does);
-3. decodes per file: the same compare with the landmark cache warm, every decoder opened counted;
+3. decodes per file: the same compare with the landmark cache warm (and no feature entries),
+   every decoder opened counted;
 4. with networks (--networks; random weights in the official formats, the real architectures:
    pytorch-fid's InceptionV3 for FID, torchvision's AlexNet + LPIPS v0.1 linear layers, SyncNet):
    the bare sum with each network's forward on the same decoded frames, compare, and a rerun with
    the feature cache warm;
-5. `--workers 2` over 1 (landmark cache warm: the columns only), and `--cluster local:2` over
-   `--workers 2` when this build has compare on Dask.
+5. `--workers 2` over 1 (landmark cache warm, feature cache empty: the columns only), and
+   `--cluster local:2` over `--workers 2`.
 
     python benchmarks/bench_compare.py [--sizes 256 1080] [--frames 100] [--frames-1080 30] [--networks]
 """
@@ -106,6 +108,7 @@ def bare_sum(dirs: dict[str, Path], truth: Path, nets: dict | None) -> dict:
     from msi.io.video import iter_frames, probe
     from msi.metrics.column import VideoContext
     from msi.metrics.registry import SET_METRICS, VIDEO_METRICS
+    from msi.provenance.declared import SCORE_MARK_FRAMES, declared_generated
     from msi.score import score_landmarks
     from msi.settings import Settings
 
@@ -163,6 +166,12 @@ def bare_sum(dirs: dict[str, Path], truth: Path, nets: dict | None) -> dict:
                 t[metric.title] += time.perf_counter() - t0
                 cpu[metric.title] += time.process_time() - c0
                 frames_n[metric.title] += len(loaded[str(path)]["frames"])
+            # the row's declared_generated: C2PA manifest, else the watermark in the first frames
+            t0, c0 = time.perf_counter(), time.process_time()
+            declared_generated(path, frames=iter(loaded[str(path)]["frames"]))
+            t["declared generated"] += time.perf_counter() - t0
+            cpu["declared generated"] += time.process_time() - c0
+            frames_n["declared generated"] += min(SCORE_MARK_FRAMES, len(loaded[str(path)]["frames"]))
     if nets:
         for name, path in truths.items():  # the reference set's features
             tctx = ctx_of(path)
@@ -216,6 +225,15 @@ def decodes_per_file(dirs, truth, cache) -> dict[str, int]:
     return dict(opened)
 
 
+def landmarks_only(root: Path, name: str) -> str:
+    """A fresh copy of ``root/cache`` without its feature entries: landmarks warm, every column
+    computed again (the feature cache would otherwise answer the whole run)."""
+    dst = root / name
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(root / "cache", dst, ignore=shutil.ignore_patterns("features"))
+    return str(dst)
+
+
 def run_size(size: int, frames: int, networks: bool, workers_too: bool, tmp: Path) -> dict:
     root = tmp / f"s{size}"
     dirs, truth = make_recipe(root, size, frames)
@@ -224,14 +242,14 @@ def run_size(size: int, frames: int, networks: bool, workers_too: bool, tmp: Pat
     first = timed_compare(dirs, truth, str(root / "cache"))
     res.update(bare=bare, compare=first, ratio_floor=first / bare["total"], compare_cpu=CPU[-1],
                ratio_cpu=CPU[-1] / bare["cpu"])
-    res["decodes"] = decodes_per_file(dirs, truth, str(root / "cache"))
+    res["decodes"] = decodes_per_file(dirs, truth, landmarks_only(root, "cache-decodes"))
     print(report([res]), flush=True)  # what is measured so far (a loaded machine may not finish)
     if workers_too:
-        one = timed_compare(dirs, truth, str(root / "cache"), workers=1)
-        two = timed_compare(dirs, truth, str(root / "cache"), workers=2)
+        one = timed_compare(dirs, truth, landmarks_only(root, "cache-w1"), workers=1)
+        two = timed_compare(dirs, truth, landmarks_only(root, "cache-w2"), workers=2)
         res.update(workers1=one, workers2=two)
         try:
-            local2 = timed_compare(dirs, truth, str(root / "cache"), cluster="local:2")
+            local2 = timed_compare(dirs, truth, landmarks_only(root, "cache-c2"), cluster="local:2")
             res["cluster_local2"] = local2
         except TypeError:
             res["cluster_local2"] = None  # no compare on Dask in this build
@@ -250,8 +268,7 @@ def run_networks(res: dict, root: Path) -> None:
     assert all(list_videos(d) for d in dirs.values())
     nets = network_weights(root / "weights")
     nbare = bare_sum(dirs, truth, nets)
-    cache = str(root / "cache-nets")
-    shutil.copytree(root / "cache", cache, ignore=shutil.ignore_patterns("features"))  # landmarks warm both ways
+    cache = landmarks_only(root, "cache-nets")  # landmarks warm both ways
     nbare_tracking = nbare["seconds"].get("track", 0.0)
     ncomp = timed_compare(dirs, truth, cache, nets)
     ncpu = CPU[-1]

@@ -6,7 +6,7 @@
 - :mod:`msi.comparison.video_columns`: every column of one utterance's videos (each method's
   video of that name and its truth) in one pass over one decode of each;
 - :mod:`msi.comparison.shared_decode`: that one decode, shared by the columns' frame readers;
-- :mod:`msi.comparison.feature_cache`: the networks' per-video output, beside the landmark cache;
+- :mod:`msi.comparison.feature_cache`: every column's per-video output, beside the landmark cache;
 - :mod:`msi.comparison.provenance`: what produced each column;
 - :mod:`msi.comparison.cluster`: the utterance jobs on Dask;
 - :mod:`msi.comparison.sensitivity`: the encoding ladder of ``--sensitivity``.

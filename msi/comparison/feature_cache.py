@@ -1,16 +1,19 @@
-"""Feature cache: the network columns' per-video output, kept beside the landmark cache.
+"""Feature cache: every column's per-video output, kept beside the landmark cache.
 
-The networks (FID's Inception, FVD's I3D, LPIPS, CSIM's ArcFace, LSE's SyncNet) are the slow part of
-``msi compare`` once landmarks are cached. Each network column's output for one video is kept on
-disk: FID's Inception pool3 rows (one per frame used), FVD's I3D rows (one per 16-frame clip), and
-the per-video values of LPIPS, CSIM and LSE-C/D with the warnings they gave. A rerun, an added
-method, an added column, and ``msi report`` after ``msi compare`` read them instead of running a
-network again.
+The networks (FID's Inception, FVD's I3D, LPIPS, CSIM's ArcFace, LSE's SyncNet, ...) are the slow
+part of ``msi compare`` once landmarks are cached, and the weight-free frame columns (CPBD,
+SSIM/PSNR, flicker) the next. Each metric's output for one video is kept on disk: FID's Inception
+pool3 rows (one per frame used), FVD's I3D rows (one per 16-frame clip), the per-video values of
+every other column with the warnings they gave, and whether the video declares itself generated.
+A rerun, an added method, an added column, and ``msi report`` after ``msi compare`` read them
+instead of decoding and computing again.
 
 Key = SHA-256 of: the video's bytes, the truth's bytes (columns that read the truth), each weights
 file's SHA-256, every option that changes the number (:class:`msi.metrics.column.CompareSettings`,
-the tracking settings the landmarks came from, the landmark resampling), the column names and
-:data:`FEATURE_FORMAT`. Other weights or options are other entries: they never mix.
+the tracking settings the landmarks came from, the landmark resampling; for the weight-free columns
+every :class:`msi.settings.Settings` field and
+:data:`msi.comparison.video_columns.METRICS_VERSION`), the column names and :data:`FEATURE_FORMAT`.
+Other weights or options are other entries: they never mix.
 
 Same folder, flags and guarantees as the landmark cache (:mod:`msi.io.cache`): ``--cache-dir`` (its
 ``features/`` subfolder; a URL works too), ``--no-cache``; entries written to a temporary file and
@@ -24,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import threading
 from pathlib import Path
@@ -31,10 +35,13 @@ from typing import Any
 
 import numpy as np
 
+from msi.metrics.column import NEEDS
+
 #: Bumped when what an entry holds changes.
 FEATURE_FORMAT = 1
-#: Needs that make a column a network column (worth caching): SyncNet's "weights" and the networks'.
-NETWORK_NEEDS = ("weights", "inception", "i3d", "arcface", "lpips")
+#: Needs that are a network's weights (SyncNet's "weights" and the named networks'): their files'
+#: SHA-256 key an entry.
+NETWORK_NEEDS = tuple(n for n in NEEDS if n not in ("truth", "audio"))
 #: Columns never cached (their inputs include files read per run: WER's transcripts).
 UNCACHED = ("wer",)
 
@@ -70,9 +77,7 @@ def weights_sha256(weights: Any) -> list[str | None] | None:
 
 
 def cacheable(metric) -> bool:
-    names = {c.name for c in metric.columns}
-    needs = {n for c in metric.columns for n in c.needs}
-    return bool(needs & set(NETWORK_NEEDS)) and not names & set(UNCACHED)
+    return not {c.name for c in metric.columns} & set(UNCACHED)
 
 
 def entry_key(metric, ctx) -> str | None:
@@ -96,12 +101,30 @@ def entry_key(metric, ctx) -> str | None:
             return None
         truth = sha256_of(ctx.truth.path)
     settings = ctx.settings
-    blob = json.dumps({"format": FEATURE_FORMAT, "columns": [c.name for c in metric.columns],
-                       "content": sha256_of(ctx.path), "truth": truth, "weights": weights,
-                       "options": dataclasses.asdict(ctx.options),
-                       "tracking": settings.tracker_key(), "resample_fps": settings.resample_fps,
-                       "scheme": settings.scheme}, sort_keys=True, default=str)
+    key = {"format": FEATURE_FORMAT, "columns": [c.name for c in metric.columns],
+           "content": sha256_of(ctx.path), "truth": truth, "weights": weights,
+           "options": dataclasses.asdict(ctx.options),
+           "tracking": settings.tracker_key(), "resample_fps": settings.resample_fps, "scheme": settings.scheme}
+    if not weights:  # a weight-free column is all definition and settings (MSI's compat, windows, ...)
+        from msi.comparison.video_columns import METRICS_VERSION
+
+        key.update(settings=dataclasses.asdict(settings), metrics=METRICS_VERSION)
+    return _digest(key)
+
+
+def _digest(key: dict) -> str:
+    blob = json.dumps(key, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:40]
+
+
+def content_key(path: str | os.PathLike, what: dict) -> str | None:
+    """The entry of a value that depends only on the video's bytes and ``what`` (e.g. whether it
+    declares itself generated, read from its first frames); None for a URL or a missing file."""
+    from msi.io.remote import is_url
+
+    if is_url(path) or not os.path.isfile(path):
+        return None
+    return _digest({"format": FEATURE_FORMAT, "content": sha256_of(path), **what})
 
 
 class FeatureCache:
@@ -145,7 +168,7 @@ class FeatureCache:
             with np.load(p.open() if isinstance(p, _RemotePath) else p, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
                 values = {k: z[k] for k in meta["arrays"]}
-            values.update({k: float(v) for k, v in meta["values"].items()})
+            values.update({k: v if isinstance(v, int) else float(v) for k, v in meta["values"].items()})
             found = [str(n) for n in meta["notes"]]
         except MemoryError:
             raise
@@ -166,7 +189,8 @@ class FeatureCache:
         from msi.io.cache import _reason, write_entry
 
         arrays = {k: np.asarray(v) for k, v in values.items() if isinstance(v, np.ndarray)}
-        numbers = {k: float(v) for k, v in values.items() if k not in arrays}
+        numbers = {k: int(v) if isinstance(v, (int, np.integer)) else float(v)  # an int comes back an int
+                   for k, v in values.items() if k not in arrays}
         meta = {"arrays": sorted(arrays), "values": numbers, "notes": list(found)}
         p = self._path(key)
         try:
@@ -179,8 +203,11 @@ class FeatureCache:
 
 def cached_metric(metric, view, store: FeatureCache | None, run) -> dict:
     """``run(metric, view)`` through ``store``: read when present (its warnings added to the
-    view's), else computed and written. Anything not cacheable runs as it is."""
-    if store is None or not cacheable(metric) or not all(view.has(n) for n in metric.needs if n != "audio"):
+    view's), else computed and written; {} without running when a need (truth, weights) is
+    missing. Anything not cacheable runs as it is."""
+    if not all(view.has(n) for n in metric.needs if n != "audio"):
+        return {}  # as run_metric gives it: NaN cells, no warning
+    if store is None or not cacheable(metric):
         return run(metric, view)
     try:
         key = entry_key(metric, view)
@@ -197,8 +224,25 @@ def cached_metric(metric, view, store: FeatureCache | None, run) -> dict:
     before = len(view.notes)
     values = run(metric, view)
     found = view.notes[before:]
-    if values or found:  # an empty result with no reason is a missing input: not worth an entry
-        if all(isinstance(v, np.ndarray) or (isinstance(v, (int, float)) and not isinstance(v, bool))
-               for v in values.values()):
-            store.put(key, values, found, view.notes)
+    if all(isinstance(v, (np.ndarray, int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+           for v in values.values()):  # an empty result too: its inputs (all in the key) gave nothing
+        store.put(key, values, found, view.notes)
     return values
+
+
+def cached_flag(store: FeatureCache | None, path: str | os.PathLike, what: dict, compute, notes: list[str]):
+    """``compute()`` (True, False or None) through ``store``, for a value that depends only on the
+    video's bytes and ``what``."""
+    try:
+        key = content_key(path, what) if store is not None else None
+    except OSError:
+        key = None
+    if key is None:
+        return compute()
+    hit = store.get(key, notes)
+    if hit is not None:
+        v = float(hit[0]["flag"])
+        return None if math.isnan(v) else bool(v)
+    value = compute()
+    store.put(key, {"flag": math.nan if value is None else float(value)}, [], notes)
+    return value

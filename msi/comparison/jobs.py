@@ -16,6 +16,11 @@ def utterance_rows(args: tuple) -> list[dict]:
     from msi.metrics.networks import use_device
 
     use_device(device, batch)  # this process's networks: on the run's device, its batch size
+    if threads:  # workers x threads <= cores: OpenCV's pool (SSIM's filters, resizes) sized as torch's
+        import cv2
+
+        if cv2.getNumThreads() > threads:
+            cv2.setNumThreads(threads)
     if threads and (nets or weights) and device == "cpu":  # workers x torch threads <= cores
         import torch
 

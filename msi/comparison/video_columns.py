@@ -96,7 +96,7 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
     from msi.provenance.declared import declared_generated
     from msi.settings import Settings
 
-    from msi.comparison.feature_cache import FeatureCache, cached_metric
+    from msi.comparison.feature_cache import FeatureCache, cached_flag, cached_metric
 
     settings = settings or Settings()
     store = FeatureCache(cache) if cache else None  # the networks' outputs, beside the landmarks
@@ -132,7 +132,9 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
             tasks.append(lambda m=metric: cached_metric(m, tview, store, run_metric))
             owners.append((_TRUTH, metric, tview))
     # does each video declare itself generated (msi.provenance): its first frames from the same decode
-    marks = [lambda c=ctx, k=key: declared_generated(videos[k], frames=c.frames()) for k, ctx, _ in plans]
+    marks = [lambda c=ctx, k=key: cached_flag(store, videos[k], declared_key(),
+                                              lambda: declared_generated(videos[k], frames=c.frames()), c.notes)
+             for k, ctx, _ in plans]
     results = group.run(tasks + marks)
     declared = {k: value if ok else None for (k, _, _), (ok, value) in zip(plans, results[len(tasks):])}
     results = results[:len(tasks)]
@@ -171,6 +173,20 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
                 truth_row["features"].update(value)
                 truth_row["warnings"] += [n for n in more if n not in truth_row["warnings"]]
     return out, truth_row
+
+
+def declared_key() -> dict:
+    """What whether a video declares itself generated depends on besides its bytes: the frames
+    read, the mark's parameters, the manifest types that count and whether C2PA can be read here
+    (the feature cache's key)."""
+    import importlib.util
+
+    from msi.provenance import manifest, watermark as wm
+    from msi.provenance.declared import SCORE_MARK_FRAMES
+
+    return {"declared_generated": [SCORE_MARK_FRAMES, manifest.GENERATED_SOURCE_TYPES, wm.CANONICAL, wm.WAVELET,
+                                   wm.LEVELS, wm.BLOCK, wm.ORDERS, wm.STEP, wm.TAG.hex(), wm.Z_FOUND, wm.KEY,
+                                   wm.RUN_ID_BITS, wm.CRC_BITS, importlib.util.find_spec("c2pa") is not None]}
 
 
 #: The key of the truth's own tasks in :func:`utterance_columns`.

@@ -134,6 +134,9 @@ def test_one_decode_per_file_and_the_numbers_of_independent_decodes(clips, lpips
     cache = str(tmp_path / "cache")
     weights = {"lpips": lpips_weights}
     compare_methods(methods, clips / "truth", cache=cache)  # tracks: warms the landmark cache
+    import shutil
+
+    shutil.rmtree(tmp_path / "cache" / "features")  # and its columns: computed again below, from the decodes
 
     opened = collections.Counter()
     real = video_io.iter_frames
@@ -179,6 +182,19 @@ def _lpips_calls(monkeypatch) -> list:
     return calls
 
 
+def _entries_with(cache: Path, column: str) -> list[Path]:
+    """The feature cache's entries that hold ``column``'s value."""
+    import json
+
+    out = []
+    for p in sorted((cache / "features").rglob("*.npz")):
+        with np.load(p) as z:
+            meta = json.loads(str(z["meta"]))
+        if column in meta["values"] or column in meta["arrays"]:
+            out.append(p)
+    return out
+
+
 @pytest.mark.slow
 def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, monkeypatch):
     """A rerun reads LPIPS from the cache (no forward); other weights or another region miss;
@@ -199,7 +215,7 @@ def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, 
         return df.set_index("method"), len(calls)
 
     first, n1 = run()
-    entries = sorted((tmp_path / "cache" / "features").rglob("*.npz"))
+    entries = _entries_with(tmp_path / "cache", "lpips")
     assert n1 > 0 and len(entries) == 2  # one per method video
     again, n2 = run()
     assert n2 == 0 and again["lpips"].tolist() == first["lpips"].tolist()
@@ -212,7 +228,7 @@ def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, 
     assert n3 > 0 and changed["lpips"].tolist() != first["lpips"].tolist()
     face, n4 = run(region="face")
     assert n4 > 0
-    assert len(list((tmp_path / "cache" / "features").rglob("*.npz"))) == 6
+    assert len(_entries_with(tmp_path / "cache", "lpips")) == 6
 
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # a damaged entry
     healed, n5 = run()
@@ -223,6 +239,57 @@ def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, 
     assert n6 == 0  # rewritten
     _, n7 = run(use_cache=False)
     assert n7 > 0
+
+
+@pytest.mark.slow
+def test_a_rerun_computes_no_column_and_decodes_nothing(clips, tmp_path, monkeypatch):
+    """Every column is cached, the weight-free ones too (CPBD/SSIM/PSNR, flicker, MSI, the landmark
+    columns), and whether a video declares itself generated: a rerun runs no column and opens no
+    decoder, with the same table; another --cpbd-step or MSI setting misses (those columns run
+    again, the numbers they change change)."""
+    import dataclasses
+
+    import pandas as pd
+
+    import msi.comparison.video_columns as vc
+    import msi.io.video as video_io
+    from msi.comparison.compare import compare_methods
+    from msi.metrics.column import CompareSettings
+    from msi.settings import Settings
+
+    methods = {"copy": clips / "copy", "blur": clips / "blur"}
+    cache = str(tmp_path / "cache")
+    run_metric, iter_frames = vc.run_metric, video_io.iter_frames
+
+    def run(options=CompareSettings(), settings=None):
+        calls, opened = collections.Counter(), []
+
+        def counted(metric, ctx):
+            calls[metric.columns[0].name] += 1
+            return run_metric(metric, ctx)
+
+        def decoder(path, *a, **k):
+            opened.append(path)
+            return iter_frames(path, *a, **k)
+
+        monkeypatch.setattr(vc, "run_metric", counted)
+        monkeypatch.setattr(video_io, "iter_frames", decoder)
+        df = compare_methods(methods, clips / "truth", cache=cache, compare_settings=options, settings=settings)
+        monkeypatch.undo()
+        return df, calls, opened
+
+    first, calls, _ = run()
+    assert first["error"].isna().all() and {"msi_lip", "cpbd", "flicker", "nlmd"} <= set(calls)
+    again, calls, opened = run()
+    assert not calls and not opened, (calls, opened)
+    pd.testing.assert_frame_equal(again, first, check_exact=True)
+
+    step, calls, _ = run(CompareSettings(cpbd_step=2))
+    assert calls["cpbd"] == 2  # one per method video
+    assert step["cpbd"].tolist() != first["cpbd"].tolist() and step["ssim"].tolist() == first["ssim"].tolist()
+    compat, calls, _ = run(settings=dataclasses.replace(Settings(), compat="reference"))
+    assert calls["msi_lip"] == 2 and calls["cpbd"] == 2
+    assert compat["cpbd"].tolist() == first["cpbd"].tolist()
 
 
 @pytest.mark.slow
@@ -250,9 +317,10 @@ def test_feature_cache_serves_two_concurrent_processes(clips, lpips_weights, tmp
     from msi.comparison.feature_cache import FeatureCache
 
     store = FeatureCache(str(cache))
-    for p in (cache / "features").rglob("*.npz"):
+    entries = list((cache / "features").rglob("*.npz"))
+    for p in entries:
         assert store.get(p.stem, []) is not None
-    assert store.hits == 2
+    assert store.hits == len(entries) and len(_entries_with(cache, "lpips")) == 2
 
 
 # ----------------------------------------------------------------------------- pytorch-fid's statistics
@@ -331,25 +399,104 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path
 
 @pytest.fixture(scope="module")
 def utterances(tmp_path_factory, pristine_frames) -> Path:
-    """Three utterances (distinct carphone stretches of 16 frames), two methods and the truth."""
+    """Three utterances (distinct carphone stretches of 14 frames: one MSI window), two methods and
+    the truth."""
     import cv2
 
     from msi.io.video import write_video
 
     d = tmp_path_factory.mktemp("utterances")
     for i in range(3):
-        frames = pristine_frames[20 * i:20 * i + 16]
+        frames = pristine_frames[20 * i:20 * i + 14]
         write_video(d / "truth" / f"u{i}.mp4", frames, fps=25, crf=0, threads=1)
         write_video(d / "copy" / f"u{i}.mp4", frames, fps=25, threads=1)
         write_video(d / "blur" / f"u{i}.mp4", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames], fps=25, threads=1)
     return d
 
 
+@pytest.fixture(scope="module")
+def dask_address():
+    """One cluster of 2 single-threaded worker processes (what ``local:2`` starts) for every Dask test
+    of this module, joined by its tcp:// address (a cluster costs seconds to start)."""
+    import logging
+
+    from distributed import LocalCluster
+
+    from msi.cluster import LOCAL_QUIET
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR, **LOCAL_QUIET) as lc:
+        yield lc.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def local_run(utterances, lpips_weights, tmp_path_factory):
+    """The local compare of :func:`utterances` (LPIPS too) and its cache (landmarks and features)."""
+    from msi.comparison.compare import compare_methods
+
+    cache = tmp_path_factory.mktemp("utterance-cache") / "cache"
+    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
+    df = compare_methods(methods, utterances / "truth", cache=str(cache), weights={"lpips": lpips_weights})
+    assert df["lpips"].notna().all() and df["error"].isna().all()
+    return df, cache
+
+
+def _landmarks_only(cache: Path, to: Path) -> str:
+    """A copy of ``cache`` without its feature entries: every column is computed again from it."""
+    import shutil
+
+    shutil.copytree(cache, to, ignore=shutil.ignore_patterns("features"))
+    return str(to)
+
+
 @pytest.mark.slow
-def test_cluster_equals_local_and_sigterm_keeps_the_finished_rows(utterances, lpips_weights, tmp_path):
-    """`--cluster local:2` gives the local run's rows, every column and warning (LPIPS's network on
-    the workers); SIGTERM to `msi compare --cluster` mid-run exits 143 and leaves the rows that
-    finished in --out, equal to the local ones."""
+def test_cluster_equals_local_for_every_column(utterances, lpips_weights, local_run, dask_address, tmp_path):
+    """Compare on Dask (2 worker processes, as ``local:2``) gives the local run's rows, every column and
+    warning, computed on the workers (LPIPS's network there, landmarks cached): they write the
+    feature entries."""
+    import pandas as pd
+
+    from msi.comparison.compare import compare_methods
+
+    local, cache = local_run
+    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
+    fresh = _landmarks_only(cache, tmp_path / "cache")
+    on_dask = compare_methods(methods, utterances / "truth", cache=fresh, weights={"lpips": lpips_weights},
+                              cluster=dask_address)
+    # the network's float sums depend on torch's thread count (one per worker here, the cores
+    # locally): LPIPS within float rounding, every other column exactly
+    pd.testing.assert_frame_equal(on_dask.drop(columns="lpips"), local.drop(columns="lpips"), check_exact=True)
+    assert on_dask["lpips"].to_numpy() == pytest.approx(local["lpips"].to_numpy(), rel=1e-6)
+    assert len(_entries_with(Path(fresh), "lpips")) == len(local)  # computed there, not read
+
+
+@pytest.mark.slow
+def test_report_on_the_cluster_equals_the_local_report(utterances, local_run, dask_address, tmp_path):
+    """`msi report --cluster` scores on Dask (landmarks cached, every column computed on the workers)
+    and writes the pages a local `msi report` writes: the same numbers in every page's data."""
+    from msi.cli import main
+    from test_report import page_data
+
+    local, cache = local_run
+    argv = ["report", f"copy={utterances / 'copy'}", f"blur={utterances / 'blur'}", "--truth",
+            str(utterances / "truth"), "-q"]
+    assert main([*argv, "--out", str(tmp_path / "here"), "--cache-dir", str(cache)]) == 0
+    fresh = _landmarks_only(cache, tmp_path / "cache")
+    assert main([*argv, "--out", str(tmp_path / "there"), "--cache-dir", fresh, "--cluster", dask_address]) == 0
+    pages = sorted(p.relative_to(tmp_path / "here") for p in (tmp_path / "here").rglob("*.html"))
+    assert len(pages) == 1 + 3  # the summary (the compare table) and one page per utterance
+    for page in pages:
+        assert (tmp_path / "there" / page).read_text() == (tmp_path / "here" / page).read_text(), page
+    assert "CPBD" in (tmp_path / "here" / "index.html").read_text()
+    lanes = page_data(tmp_path / "there" / pages[1])["lanes"]
+    assert len(lanes) == 3 and all(math.isfinite(lane["msi_lip"]) for lane in lanes)  # the truth and both methods
+    assert _entries_with(Path(fresh), "cpbd")  # the workers computed and cached the columns
+
+
+@pytest.mark.slow
+def test_sigterm_to_compare_on_the_cluster_keeps_the_finished_rows(utterances, local_run, dask_address, tmp_path):
+    """SIGTERM to `msi compare --cluster` mid-run exits 143 and leaves the rows that finished in
+    --out, equal to the local ones."""
     import os
     import signal
     import subprocess
@@ -358,20 +505,11 @@ def test_cluster_equals_local_and_sigterm_keeps_the_finished_rows(utterances, lp
 
     import pandas as pd
 
-    from msi.comparison.compare import compare_methods
-
-    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
-    cache = str(tmp_path / "cache")
-    local = compare_methods(methods, utterances / "truth", cache=cache, weights={"lpips": lpips_weights})
-    on_dask = compare_methods(methods, utterances / "truth", cache=cache, weights={"lpips": lpips_weights},
-                              cluster="local:2")
-    pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
-    assert local["lpips"].notna().all() and local["error"].isna().all()
-
+    local, _ = local_run
     out = tmp_path / "rows.csv"
     env = {**os.environ, "MSI_CACHE_DIR": str(tmp_path / "fresh")}  # tracks again: the run takes a while
-    cmd = [sys.executable, "-m", "msi", "compare", f"copy={methods['copy']}", f"blur={methods['blur']}",
-           "--truth", str(utterances / "truth"), "--cluster", "local:2", "--out", str(out), "-q"]
+    cmd = [sys.executable, "-m", "msi", "compare", f"copy={utterances / 'copy'}", f"blur={utterances / 'blur'}",
+           "--truth", str(utterances / "truth"), "--cluster", dask_address, "--out", str(out), "-q"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not out.exists() and proc.poll() is None and time.monotonic() < deadline:

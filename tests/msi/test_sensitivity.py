@@ -100,9 +100,10 @@ def test_encodes_keep_audio_halve_size_reach_25_fps_and_are_cached(pristine_fram
 
 
 @pytest.mark.slow
-def test_sensitivity_through_msi_compare(pristine_frames, tmp_path, run_cli):
+def test_sensitivity_through_msi_compare(pristine_frames, tmp_path, run_cli, monkeypatch):
     """Two methods that differ a lot (a copy and a shaken copy): MSI-Lip's difference is far above
-    its encoding effect (no mark); the table, the tidy rows and the figure come out."""
+    its encoding effect (no mark); the table, the tidy rows and the figure come out. A rerun reads
+    every rung's encodes and columns from the caches: no column runs."""
     import cv2
 
     from msi.io.video import write_video
@@ -113,9 +114,10 @@ def test_sensitivity_through_msi_compare(pristine_frames, tmp_path, run_cli):
               for f, (dx, dy) in zip(frames, rng.integers(-3, 4, size=(len(frames), 2)))]
     for m, fr in (("real", frames), ("shaken", shaken)):
         write_video(tmp_path / m / "clip.mp4", fr, fps=25, threads=1)
-    code, out, err = run_cli(["compare", f"real={tmp_path / 'real'}", f"shaken={tmp_path / 'shaken'}",
-                              "--sensitivity", "--ladder", "crf35,half,fps25", "--sensitivity-plot", tmp_path / "s.png",
-                              "--sensitivity-out", tmp_path / "s.json", "--cache-dir", tmp_path / "cache"])
+    argv = ["compare", f"real={tmp_path / 'real'}", f"shaken={tmp_path / 'shaken'}", "--sensitivity", "--ladder",
+            "crf35,half,fps25", "--sensitivity-plot", tmp_path / "s.png", "--sensitivity-out", tmp_path / "s.json",
+            "--cache-dir", tmp_path / "cache"]
+    code, out, err = run_cli(argv)
     assert code == 0, err
     assert "fps25: no video needs it" in err
     assert "Encoding sensitivity" in out and "| MSI-Lip |" in out and "Δ H.264 CRF 35" in out
@@ -127,5 +129,16 @@ def test_sensitivity_through_msi_compare(pristine_frames, tmp_path, run_cli):
     assert "≈" not in table_row.split("|")[2]  # MSI-Lip: shaking moves it far more than encoding
     assert (tmp_path / "s.png").stat().st_size > 10_000
     assert len(list((tmp_path / "cache" / "encodes").glob("*.mp4"))) == 4
+
+    # a rerun: every rung's copies are cached encodes whose columns the feature cache holds (keyed by
+    # their content), so no column runs and the rows are the same
+    import msi.comparison.video_columns as vc
+
+    calls, run_metric = [], vc.run_metric
+    monkeypatch.setattr(vc, "run_metric", lambda m, ctx: calls.append(m) or run_metric(m, ctx))
+    code, again, err = run_cli(argv)
+    monkeypatch.undo()
+    assert code == 0 and not calls, (err, calls)
+    assert json.loads((tmp_path / "s.json").read_text()) == rows and again == out
     code, _, err = run_cli(["compare", f"real={tmp_path / 'real'}", "--ladder", "half"])
     assert code == 2 and "--ladder needs --sensitivity" in err
