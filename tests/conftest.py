@@ -36,7 +36,8 @@ def pytest_configure(config):
     """Under pytest-xdist, keep the files in the order :func:`pytest_collection_modifyitems` gives.
     xdist's default queues files by their number of tests, most first, which leaves the files of a
     few long tests (the browser tests, each a minute or more) to the end of the run, where one
-    worker runs them while the other idles (measured: 8 % over an even split of 2 workers)."""
+    worker runs them while the other idles (8 % over an even split of 2 workers, in a replay of
+    xdist's queue on one run's measured test times)."""
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
 
