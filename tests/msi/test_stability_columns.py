@@ -14,12 +14,16 @@ pytestmark = pytest.mark.slow
 JITTERS = (0.0, 0.5, 1.0)  # lip jitter of the corpus, MSI px
 SHAKES = (0.0, 0.5, 1.0, 2.0)  # whole-frame shake, std in px per axis
 FLICKERS = (0, 3, 6, 12)  # brightness alternating +-a grey levels
+#: CPBD, no column under test here, on every 1000th frame (frame 0 only): on every frame it was most
+#: of each video's time (1.8 s of CPU per 100 frames at 256 px); the other columns are unchanged
+CPBD_STEP = 1000
 
 
 def _metrics(path, truth=None) -> dict:
     from msi.comparison.video_columns import video_metrics
+    from msi.metrics.column import CompareSettings
 
-    row = video_metrics(path, truth=truth)
+    row = video_metrics(path, truth=truth, compare_settings=CompareSettings(cpbd_step=CPBD_STEP))
     assert row["error"] is None, row
     return row
 
@@ -44,13 +48,14 @@ def speaker(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def jittered(tmp_path_factory) -> dict[float, Path]:
-    """The same 4 s corpus clip at known lip jitters (clips of one seed differ only by it)."""
+def jittered(talking_clip, tmp_path_factory) -> dict[float, Path]:
+    """The same 4 s corpus clip at known lip jitters (clips of one seed differ only by it). Jitter 0
+    is the session's ``talking_clip`` (the same build_clip call): built, and often tracked, once."""
     from generator.corpus.build import build_clip
 
     d = tmp_path_factory.mktemp("jitter")
-    return {j: build_clip(d / f"j{j:g}", seconds=4.0, seed=0, size=256, jitter=j, name="talk").video
-            for j in JITTERS}
+    return {j: talking_clip.video if j == 0 else
+            build_clip(d / f"j{j:g}", seconds=4.0, seed=0, size=256, jitter=j, name="talk").video for j in JITTERS}
 
 
 @pytest.fixture(scope="module")
@@ -114,14 +119,17 @@ def test_head_motion_rises_with_head_shake(shaken):
 
 
 def test_flicker_rises_with_brightness_flicker(pristine, pristine_frames, tmp_path):
-    """Carphone with every other frame brighter and the others darker by a known amount."""
+    """Carphone's first 2 s (60 frames: every pair of consecutive frames carries the same known
+    step, so the length does not change what is measured) with every other frame brighter and the
+    others darker by a known amount."""
     from msi.io.video import probe, write_video
 
     fps = probe(pristine).fps
-    sign = np.where(np.arange(len(pristine_frames)) % 2 == 0, 1, -1)[:, None, None, None]
+    clip = pristine_frames[:60]
+    sign = np.where(np.arange(len(clip)) % 2 == 0, 1, -1)[:, None, None, None]
     values = []
     for a in FLICKERS:
-        frames = np.clip(pristine_frames.astype(np.int16) + a * sign, 0, 255).astype(np.uint8)
+        frames = np.clip(clip.astype(np.int16) + a * sign, 0, 255).astype(np.uint8)
         values.append(_metrics(write_video(tmp_path / f"flicker{a}.mp4", frames, fps=fps, threads=1))["flicker"])
     assert all(a < b for a, b in zip(values, values[1:])), values
     assert values[-1] - values[0] > 0.5 * 2 * FLICKERS[-1]  # most of the 2a step survives the encoder
@@ -174,12 +182,13 @@ def test_compare_shows_the_new_columns(jittered, shaken, tmp_path, run_cli):
         (tmp_path / name).mkdir()
         shutil.copy(src, tmp_path / name / "talk.mp4")
     code, out, err = run_cli(["compare", f"real={tmp_path / 'real'}", f"jitter={tmp_path / 'jitter'}",
-                              "--truth", str(tmp_path / "truth"), "--format", "json", "-q"])
+                              "--truth", str(tmp_path / "truth"), "--format", "json", "--cpbd-step", CPBD_STEP, "-q"])
     assert code == 0, err
     videos = {r["method"]: r for r in json.loads(out)["videos"]}
     new = ("msi_head", "head_motion", "silent_mouth", "lip_leak", "accel_error", "flicker", "blink_rate")
     assert all(c in videos["real"] for c in new)
     assert videos["real"]["accel_error"] == 0 and videos["jitter"]["accel_error"] > 0
-    code, md, err = run_cli(["compare", f"real={tmp_path / 'real'}", "--truth", str(tmp_path / "truth"), "-q"])
+    code, md, err = run_cli(["compare", f"real={tmp_path / 'real'}", "--truth", str(tmp_path / "truth"), "--cpbd-step",
+                              CPBD_STEP, "-q"])
     assert code == 0 and {"MSI-Head ↑", "Accel error ↓", "Flicker ↓", "Blinks/min"} <= {
         h.strip() for h in md.splitlines()[0].strip("|").split("|")}

@@ -25,7 +25,7 @@ GRADE = {"real": 5, "frozen": 3, "shaken": 2, "check": 1}
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
-    dirs = make_methods(root / "methods", utterances=2, frames=9)
+    dirs = make_methods(root / "methods", utterances=1, frames=9)
     r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
                 "--pair", "real:shaken", "--raters", "3", "--repeats", "1", "--attention", "1", "--out", root / "study")
     assert r.returncode == 0, r.stderr

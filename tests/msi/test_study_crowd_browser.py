@@ -37,6 +37,22 @@ def study(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the file (a launch costs seconds): each test starts from a blank page, and
+    its server is a process of its own (an origin with its own port)."""
+    d = open_chromium(1000, 800)
+    yield d
+    d.quit()
+
+
+@pytest.fixture
+def driver(browser):
+    """The file's Chromium, on a blank page."""
+    browser.get("about:blank")
+    return browser
+
+
+@pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     """A stand-in for the crowd platform's completion page: a local HTTP server; the paths it was asked for."""
     asked: list[str] = []
@@ -72,12 +88,12 @@ def status_of(url: str) -> int:
         return e.code
 
 
-def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_and_goes_back(study, platform):
+def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_and_goes_back(study, platform, driver):
     back, asked = platform
     redirect = f"{back}?cc={urllib.parse.quote(CODE)}"
     s = Server(study, "--rater-param", "PROLIFIC_PID", "--completion-code", CODE, "--redirect-url", redirect,
                "--max-items", "2", "--consent", study.parent / "consent.txt")
-    d = open_chromium(1000, 800)
+    d = driver
     try:
         d.get(s.url + "?PROLIFIC_PID=worker_7")
         wait_for(lambda: screen(d) == "consent")
@@ -128,16 +144,15 @@ def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_an
         assert short == main_items - rated and rated  # target 1: the items worker_7 did not rate
         assert not [e for e in console_errors(d) if "favicon" not in e and "409" not in e and "403" not in e]
     finally:
-        d.quit()
         s.kill()
 
 
-def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and_offline(study, tmp_path):
+def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and_offline(study, driver, tmp_path):
     """A rater who grades what they see: right on the gold clip (the shaken copy: 1), told so in
     the practice round; wrong on the trapping clip (the real video graded 5 while the instruction
     on screen asks for 1): the analysis counts one attention failure, that clip. Served (the
     server's rows) and offline (the page's export) alike."""
-    d = open_chromium(1000, 800)
+    d = driver
     s = Server(study)  # no crowd options: rater r01's token link
     try:
         exports = {}
@@ -165,7 +180,6 @@ def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and
             else:
                 exports["served"] = pd.DataFrame([r for r in results(s) if r["rater"] == "r01"]).to_csv(index=False)
     finally:
-        d.quit()
         s.kill()
     r = run_msi("study", "analyze", study, "--out", tmp_path / "served", "--max-attention-fails", "1")
     assert r.returncode == 0, r.stderr
