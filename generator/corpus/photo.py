@@ -16,7 +16,7 @@ def _astronaut_png() -> Path:
 
     spec = importlib.util.find_spec("skimage")
     if spec is None or not spec.submodule_search_locations:
-        raise GeneratorError("scikit-image is not installed: give --face PHOTO")
+        raise GeneratorError("scikit-image is not installed, so there is no default face: give a face photo")
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "astronaut.png"
 
 
