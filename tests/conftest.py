@@ -135,9 +135,10 @@ def run_cli(capsys):
 HEAVY_MODULES = ("mediapipe", "torch", "matplotlib", "onnxruntime")
 
 
-def run_fresh(package: str, argv: list[str]) -> tuple[int, list[str]]:
-    """Run ``<package>.cli.main(argv)`` in a fresh interpreter: its exit code and the modules it
-    imported that are heavy (:data:`HEAVY_MODULES`) or belong to ``<package>``."""
+def run_fresh(package: str, argv: list[str]) -> tuple[int, list[str], str]:
+    """Run ``<package>.cli.main(argv)`` in a fresh interpreter: its exit code, the modules it
+    imported that are heavy (:data:`HEAVY_MODULES`) or belong to ``<package>``, and its stderr
+    before that list (for a failure's message)."""
     import subprocess
     import sys
 
@@ -145,12 +146,13 @@ def run_fresh(package: str, argv: list[str]) -> tuple[int, list[str]]:
             f"mods = [m for m in sys.modules if m.split('.')[0] in {HEAVY_MODULES!r} or m.startswith('{package}.')]; "
             "print(','.join(sorted(mods)), file=sys.stderr); sys.exit(rc)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    return p.returncode, [m for m in p.stderr.strip().splitlines()[-1].split(",") if m]
+    *said, last = p.stderr.strip().splitlines() or [""]
+    return p.returncode, [m for m in last.split(",") if m], "\n".join(said[-20:])
 
 
 @pytest.fixture
 def imports_after():
-    """:func:`run_fresh` as a fixture: ``imports_after("msi", ["score", "--help"])`` -> (code, modules)."""
+    """:func:`run_fresh` as a fixture: ``imports_after("msi", ["score", "--help"])`` -> (code, modules, stderr)."""
     return run_fresh
 
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_prepare_help_imports_no_torch_mediapipe_or_matplotlib(imports_after):
-    rc, mods = imports_after("generator", ["prepare", "--help"])
+    rc, mods, _ = imports_after("generator", ["prepare", "--help"])
     assert rc == 0
     assert not [m for m in mods if m.split(".")[0] in HEAVY], mods
     assert "generator.cli.prepare" in mods and "generator.cli.train" not in mods

@@ -19,14 +19,14 @@ HEAVY = ("mediapipe", "torch", "matplotlib")
 
 
 def test_score_help_imports_no_mediapipe_torch_or_matplotlib(imports_after):
-    rc, mods = imports_after("msi", ["score", "--help"])
+    rc, mods, _ = imports_after("msi", ["score", "--help"])
     assert rc == 0
     assert not [m for m in mods if m.split(".")[0] in HEAVY], mods
     assert "msi.cli.score" in mods and "msi.cli.plot" not in mods and "msi.cli.correlate" not in mods
 
 
 def test_top_level_help_imports_no_subcommand(imports_after):
-    rc, mods = imports_after("msi", ["--help"])
+    rc, mods, _ = imports_after("msi", ["--help"])
     assert rc == 0
     assert not [m for m in mods if m.split(".")[0] in HEAVY], mods
     assert not [m for m in mods if m.startswith("msi.cli.") and m.split(".")[-1] in

@@ -352,7 +352,7 @@ def test_bootstrap_resamples_videos():
 @pytest.mark.slow
 def test_compare_without_weights_imports_neither(methods, imports_after):
     """``msi compare`` without the network options (and ``import msi``) loads neither torch nor onnxruntime."""
-    code, mods = imports_after("msi", ["compare", f"real={methods / 'real'}", "--format", "csv", "-q"])
-    assert code == 0
+    code, mods, err = imports_after("msi", ["compare", f"real={methods / 'real'}", "--format", "csv", "-q"])
+    assert code == 0, err
     assert not [m for m in mods if m.split(".")[0] in ("torch", "onnxruntime", "onnx")], mods
     assert not [m for m in mods if m.startswith("msi.networks")], mods
