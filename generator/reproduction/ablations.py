@@ -303,9 +303,9 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
 
 def _rescore_stale(out: Path, store: RunStore, plan: list[tuple[str, int]], evaluate, log) -> None:
     """Finished runs scored before a metric column existed, or before a column's definition changed
-    (``msi.comparison.video_columns.METRICS_VERSION``), are scored again from their stored test video (no
+    (``msi.metrics.column.METRICS_VERSION``), are scored again from their stored test video (no
     retraining), so one table never mixes rows scored two ways."""
-    from msi.comparison.video_columns import METRICS_VERSION
+    from msi.metrics.column import METRICS_VERSION
 
     from generator.reproduction.adaptation import weights_report
 

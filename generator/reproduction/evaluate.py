@@ -14,7 +14,8 @@ def evaluate_video(video: Path, truth: Path | None, syncnet_weights: str | None 
     the video cannot be scored, e.g. a model too small to draw a face), and ``motion_ratio``.
     ``truth=None`` scores the ground truth itself (no reference columns; ratio 1)."""
     from msi.metrics.registry import COLUMNS
-    from msi.comparison.video_columns import METRICS_VERSION, video_metrics
+    from msi.comparison.video_columns import video_metrics
+    from msi.metrics.column import METRICS_VERSION
     from msi.errors import MSIError
 
     try:

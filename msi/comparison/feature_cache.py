@@ -12,7 +12,7 @@ Key = SHA-256 of: the video's bytes, the truth's bytes (columns that read the tr
 file's SHA-256, every option that changes the number (:class:`msi.metrics.column.CompareSettings`,
 the tracking settings the landmarks came from, the landmark resampling; for the weight-free columns
 every :class:`msi.settings.Settings` field and
-:data:`msi.comparison.video_columns.METRICS_VERSION`), the column names and :data:`FEATURE_FORMAT`.
+:data:`msi.metrics.column.METRICS_VERSION`), the column names and :data:`FEATURE_FORMAT`.
 Other weights or options are other entries: they never mix.
 
 Same folder, flags and guarantees as the landmark cache (:mod:`msi.io.cache`): ``--cache-dir`` (its
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from msi.metrics.column import NEEDS
+from msi.metrics.column import METRICS_VERSION, NEEDS
 
 #: Bumped when what an entry holds changes.
 FEATURE_FORMAT = 1
@@ -106,8 +106,6 @@ def entry_key(metric, ctx) -> str | None:
            "options": dataclasses.asdict(ctx.options),
            "tracking": settings.tracker_key(), "resample_fps": settings.resample_fps, "scheme": settings.scheme}
     if not weights:  # a weight-free column is all definition and settings (MSI's compat, windows, ...)
-        from msi.comparison.video_columns import METRICS_VERSION
-
         key.update(settings=dataclasses.asdict(settings), metrics=METRICS_VERSION)
     return _digest(key)
 

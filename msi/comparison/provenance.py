@@ -34,7 +34,7 @@ def provenance(columns: Iterable, settings=None, options=None, device: str = "cp
     """{column name: {"package", "metrics_version", "tracker", "device", "weights", "options"}} for
     ``columns`` (:class:`msi.metrics.column.Column` s). Weights are listed by SHA-256."""
     import msi
-    from msi.comparison.video_columns import METRICS_VERSION
+    from msi.metrics.column import METRICS_VERSION
     from msi.metrics.column import CompareSettings
     from msi.settings import Settings
 

