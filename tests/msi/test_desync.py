@@ -206,20 +206,6 @@ def test_desync_equals_fastvideo(reference, weights, clip, run_cli, tmp_path, mo
     np.testing.assert_array_equal(offset_grid(), ref._grid.numpy())  # to the bit
 
 
-def test_bad_synchformer_weights_are_one_line(run_cli, one_line_error, tmp_path, pristine):
-    """Another network's checkpoint is named, garbage is refused: one line, exit 1, before any video."""
-    (tmp_path / "m").mkdir()
-    (tmp_path / "m" / "a.mp4").symlink_to(pristine)
-    other = tmp_path / "raft.pth"
-    torch.save({"update_block.gru.convz1.weight": torch.zeros(1)}, other)
-    one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", "--synchformer-weights", other])[::2],
-                   "not Synchformer weights", "looks like RAFT's raft-things.pth", exit_code=1)
-    junk = tmp_path / "junk.pth"
-    junk.write_bytes(b"\0" * 64)
-    one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", "--synchformer-weights", junk])[::2], "junk.pth",
-                   "synchformer_state_dict.pth", exit_code=1)
-
-
 def test_the_clip_range_leaves_an_empty_cell_and_a_warning(pristine):
     """carphone is 4.0 s: inside 3-10 s, but 11 segments at 25 fps (14 needed); a 2 s cut is outside 3-10 s."""
     from msi.metrics.desync import METRIC, resample_indices

@@ -88,3 +88,37 @@ def test_a_weights_row_is_all_an_option_needs(toy_row, tmp_path, run_cli, one_li
     one_line_error(code, err, f"--toy-weights {tmp_path}: is a folder, not a file", exit_code=1)
     ctx = toy_row.command.make_context("compare", ["a=x", "--toy-weights", "toy.pth"])
     assert ctx.params["toy_weights"] == "toy.pth"
+
+
+#: A network's option given another network's checkpoint, then garbage: (option, the other file's
+#: state dict, what the refusal says of it, the checkpoint the garbage refusal names).
+WRONG_FILES = [
+    ("--raft-weights", {"L2Norm3_3.weight": (256,)}, ("not RAFT weights", "looks like syncnet_python's S3FD"),
+     "raft-things.pth"),
+    ("--amt-weights", {"module.update_block.gru.convz1.weight": (1,)},
+     ("not AMT-S weights", "looks like RAFT's raft-things.pth"), "amt-s.pth"),
+    ("--pips-weights", {"state_dict": {"comb_block.0.weight": (1,)}}, ("not PIPs++ weights",), "pips2_weights.pth"),
+    ("--synchformer-weights", {"update_block.gru.convz1.weight": (1,)},
+     ("not Synchformer weights", "looks like RAFT's raft-things.pth"), "synchformer_state_dict.pth"),
+]
+
+
+@pytest.mark.parametrize("option, other, said, checkpoint", WRONG_FILES, ids=[r[0] for r in WRONG_FILES])
+def test_another_networks_file_or_garbage_is_one_line(option, other, said, checkpoint, run_cli, one_line_error,
+                                                      tmp_path, pristine):
+    """Another network's checkpoint is named, garbage is refused naming the file it expected: one
+    line, exit 1, before any video is read."""
+    import torch
+
+    def tensors(d: dict) -> dict:
+        return {k: tensors(v) if isinstance(v, dict) else torch.zeros(v) for k, v in d.items()}
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "a.mp4").symlink_to(pristine)
+    wrong = tmp_path / "other.pth"
+    torch.save(tensors(other), wrong)
+    one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", option, wrong])[::2], *said, exit_code=1)
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"\0" * 64)
+    one_line_error(*run_cli(["compare", f"m={tmp_path / 'm'}", option, junk])[::2], "junk.pth", checkpoint,
+                   exit_code=1)
