@@ -349,17 +349,24 @@ def inception_file(tmp_path_factory, pristine_frames) -> Path:
     return path
 
 
+FID_STEP = 4  # frames 0, 4, .., 16 of the 20-frame clips: 5 per video
+
+
 @pytest.mark.slow
 def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path, monkeypatch):
     """pytorch-fid's ``save_fid_stats`` on the truth's frames (PNG files, its own InceptionV3 with
     the same weights) writes stats.npz; FID against that file equals FID against the truth's
-    frames, and the statistics we write for the truth equal pytorch-fid's."""
+    frames, and the statistics we write for the truth equal pytorch-fid's. Both sides read every
+    FID_STEP-th frame (``--fid-step``; pytorch-fid gets those frames as its PNGs), so InceptionV3
+    runs on 5 frames per video, not 20: the statistics' equality also pins the frames
+    ``--fid-step`` picks."""
     import torch
     from PIL import Image
     from torchvision_oracle import import_torchvision
 
     from msi.comparison.compare import compare_methods, iter_compare, write_fid_stats
     from msi.io.video import read_frames
+    from msi.metrics.column import CompareSettings
 
     import_torchvision()
     import pytorch_fid.fid_score as fid_score
@@ -368,7 +375,7 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path
     monkeypatch.setattr(inception, "load_state_dict_from_url", lambda *a, **k: torch.load(inception_file))
     pngs = tmp_path / "truth_png"
     pngs.mkdir()
-    for i, f in enumerate(read_frames(clips / "truth" / "clip.mp4")):
+    for i, f in enumerate(read_frames(clips / "truth" / "clip.mp4")[::FID_STEP]):
         Image.fromarray(f).save(pngs / f"{i:03d}.png")
     theirs = tmp_path / "truth_stats.npz"
     fid_score.save_fid_stats([str(pngs), str(theirs)], batch_size=10, device="cpu", dims=2048, num_workers=0)
@@ -376,16 +383,19 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path
     methods = {"copy": clips / "copy", "blur": clips / "blur"}
     weights = {"inception": str(inception_file)}
     cache = str(tmp_path / "cache")
-    rows = list(iter_compare(methods, clips / "truth", weights=weights, cache=cache))
+    step = CompareSettings(fid_step=FID_STEP)
+    rows = list(iter_compare(methods, clips / "truth", weights=weights, cache=cache, compare_settings=step))
     from msi.comparison.compare import rows_frame
 
     [ours] = [p for p in write_fid_stats([dict(r) for r in rows], tmp_path / "stats") if p.stem == "truth"]
-    by_frames = {r["method"]: r["value"] for r in rows_frame(rows, methods, clips / "truth").attrs["set_metrics"]
-                 if r["metric"] == "fid"}
+    fid_rows = [r for r in rows_frame(rows, methods, clips / "truth").attrs["set_metrics"] if r["metric"] == "fid"]
+    by_frames = {r["method"]: r["value"] for r in fid_rows}
     by_stats = {r["method"]: r["value"] for r in
-                compare_methods(methods, weights=weights, cache=cache, fid_reference=str(theirs)).attrs["set_metrics"]
+                compare_methods(methods, weights=weights, cache=cache, compare_settings=step,
+                                fid_reference=str(theirs)).attrs["set_metrics"]
                 if r["metric"] == "fid"}
     assert by_frames.keys() == by_stats.keys() == set(methods)
+    assert {r["items"] for r in fid_rows} == {len(range(0, 20, FID_STEP))}  # the step reached the features
     for m in methods:
         assert by_stats[m] == pytest.approx(by_frames[m], rel=1e-4), (m, by_stats, by_frames)
     assert by_frames["blur"] > by_frames["copy"]
