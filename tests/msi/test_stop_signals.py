@@ -286,7 +286,7 @@ def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path):
     assert line == (f"msi: stopped by SIGTERM; {done} of 4 videos finished; their rows are in {out}; "
                     "their landmarks are in the cache: a rerun tracks only the rest")
     rows = pd.read_csv(out)
-    assert 1 <= done < 4 and len(rows) == done and rows["msi_lip"].notna().all()
+    assert 1 <= done < 4 and len(rows) == done and rows["msi_lip"].notna().all(), rows.get("error")
     # one worker: one job per utterance, in the inputs' order, each job's rows in the methods' order
     utterances = [str(methods[m] / f"{v}.mp4") for v in "xy" for m in "ab"]
     assert list(rows["path"]) == utterances[:done]
