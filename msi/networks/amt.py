@@ -24,7 +24,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from msi.errors import BadWeights
 from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
@@ -302,16 +301,7 @@ class AMTS(nn.Module):
 def load_amt(path: str | os.PathLike) -> AMTS:
     """AMT-S with the weights of ``path`` (``{"state_dict": ...}`` as ``amt-s.pth``, or the state
     dict itself); :class:`BadWeights` naming what the file looks like otherwise."""
-    from msi.networks.formats import fill_state
+    from msi.networks.formats import fill_state, read_state
 
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such file (expected {EXPECTED})")
-    try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise BadWeights(f"{p}: not a readable checkpoint ({type(exc).__name__}; expected {EXPECTED})") from None
-    state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise BadWeights(f"{p}: expected a checkpoint dict, found {type(ckpt).__name__} (expected {EXPECTED})")
+    p, state = read_state(path, EXPECTED, ("state_dict",))
     return fill_state(AMTS(), state, p, "AMT-S")

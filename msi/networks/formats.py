@@ -50,6 +50,32 @@ def check_torch_file(path: str, kind: str) -> None:
                          f"{EXPECTED[kind]})")
 
 
+def read_state(path, expected: str, wrappers: tuple[str, ...] = (), strip: str = "") -> tuple[str, dict]:
+    """(the path as text, the state dict) of a checkpoint file: the first of ``wrappers`` a dict
+    holds it under (``{"state_dict": ...}``), else the dict itself, with ``strip`` taken off the
+    front of its keys (``module.`` of DataParallel); a one-line :class:`BadWeights` naming
+    ``expected`` for a missing file, one torch cannot read, or one that holds no dict."""
+    import os
+
+    import torch
+
+    from msi.errors import BadWeights
+
+    p = str(path)
+    if not os.path.isfile(p):
+        raise BadWeights(f"{p}: no such file (expected {expected})")
+    try:
+        ckpt = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # not a torch file, a TorchScript archive, a damaged zip
+        raise BadWeights(f"{p}: not a readable checkpoint ({type(exc).__name__}; expected {expected})") from None
+    state = ckpt
+    if isinstance(ckpt, dict):
+        state = next((ckpt[w] for w in wrappers if w in ckpt), ckpt)
+    if not isinstance(state, dict):
+        raise BadWeights(f"{p}: expected a checkpoint dict, found {type(ckpt).__name__} (expected {expected})")
+    return p, {k.removeprefix(strip): v for k, v in state.items()} if strip else state
+
+
 def guess(state: Mapping[str, object]) -> str:
     """" (this looks like X)" for a state dict of a network we know, else ""."""
     for key, what in SIGNATURES:

@@ -22,7 +22,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from msi.errors import BadWeights
 from msi.networks.blocks import Residual
 from msi.networks.formats import EXPECTED as _FILES
 
@@ -234,17 +233,7 @@ class PIPs2(nn.Module):
 def load_pips2(path: str | os.PathLike) -> PIPs2:
     """PIPs++ with the weights of ``path`` (``{"model_state_dict": ...}`` as FVMD's
     ``pips2_weights.pth``, or the state dict itself); :class:`BadWeights` otherwise."""
-    from msi.networks.formats import fill_state
+    from msi.networks.formats import fill_state, read_state
 
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such file (expected {EXPECTED})")
-    try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise BadWeights(f"{p}: not a readable checkpoint ({type(exc).__name__}; expected {EXPECTED})") from None
-    state = ckpt.get("model_state_dict", ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise BadWeights(f"{p}: expected a checkpoint dict, found {type(ckpt).__name__} (expected {EXPECTED})")
-    state = {k.replace("module.", ""): v for k, v in state.items()}
+    p, state = read_state(path, EXPECTED, ("model_state_dict",), "module.")
     return fill_state(PIPs2(), state, p, "PIPs++")

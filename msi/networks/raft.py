@@ -26,7 +26,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from msi.errors import BadWeights
 from msi.networks.blocks import Residual as _Residual
 from msi.networks.blocks import norm_layer as _norm
 from msi.networks.formats import EXPECTED as _FILES
@@ -194,16 +193,7 @@ def pad_to_8(*images: torch.Tensor) -> list[torch.Tensor]:
 def load_raft(path: str | os.PathLike) -> RAFT:
     """RAFT with the weights of ``path`` (a state dict as ``raft-things.pth``); :class:`BadWeights`
     naming what the file looks like otherwise."""
-    from msi.networks.formats import fill_state
+    from msi.networks.formats import fill_state, read_state
 
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such file (expected {EXPECTED})")
-    try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise BadWeights(f"{p}: not a readable state dict ({type(exc).__name__}; expected {EXPECTED})") from None
-    if not isinstance(state, dict):
-        raise BadWeights(f"{p}: expected a state dict, found {type(state).__name__} (expected {EXPECTED})")
-    state = {k.replace("module.", ""): v for k, v in state.items()}
+    p, state = read_state(path, EXPECTED, (), "module.")
     return fill_state(RAFT(), state, p, "RAFT")

@@ -27,7 +27,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from msi.errors import BadWeights
 from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
@@ -218,16 +217,7 @@ def detect_faces(net: S3FDNet, rgb: np.ndarray, conf_th: float = 0.9, scale: flo
 def load_s3fd(path: str | os.PathLike) -> S3FDNet:
     """S3FD with the weights of ``path`` (a state dict as ``sfd_face.pth``: ``vgg.0.weight``,
     ``L2Norm3_3.weight``, ...); :class:`BadWeights` naming what the file looks like otherwise."""
-    from msi.networks.formats import fill_state
+    from msi.networks.formats import fill_state, read_state
 
-    p = str(path)
-    if not os.path.isfile(p):
-        raise BadWeights(f"{p}: no such file (expected {EXPECTED})")
-    try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # not a torch file, a TorchScript archive, a damaged zip
-        raise BadWeights(f"{p}: not a readable state dict ({type(exc).__name__}; expected {EXPECTED})") from None
-    if not isinstance(state, dict):
-        raise BadWeights(f"{p}: expected a state dict, found {type(state).__name__} (expected {EXPECTED})")
-    state = {k.removeprefix("module."): v for k, v in state.items()}
+    p, state = read_state(path, EXPECTED, (), "module.")
     return fill_state(S3FDNet(), state, p, "S3FD")

@@ -29,7 +29,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from msi.errors import BadWeights
 from msi.networks.formats import EXPECTED as _FILES
 
 #: What the weights file is (for messages).
@@ -272,15 +271,9 @@ def load_synchformer(path: str | os.PathLike) -> Synchformer:
     or a dict holding it under ``model`` or ``state_dict``); :class:`BadWeights` naming what the
     file looks like otherwise."""
     from msi.io.paths import check_weights_file
-    from msi.networks.formats import fill_state
+    from msi.networks.formats import fill_state, read_state
 
     p = check_weights_file(path, EXPECTED)  # missing, a folder, a device, empty: one line
-    try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise BadWeights(f"{p}: not a readable checkpoint ({type(exc).__name__}; expected {EXPECTED})") from None
-    state = ckpt.get("model", ckpt.get("state_dict", ckpt)) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise BadWeights(f"{p}: expected a checkpoint dict, found {type(ckpt).__name__} (expected {EXPECTED})")
+    p, state = read_state(p, EXPECTED, ("model", "state_dict"))
     depth = len({k.split(".")[2] for k in state if k.startswith("vfeat_extractor.blocks.")})
     return fill_state(Synchformer(max(depth, 1)), state, p, "Synchformer")
