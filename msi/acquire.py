@@ -9,15 +9,17 @@ by a strategy (whole frames, one panel, or the paper's crop, :mod:`msi.tracking.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from msi.constants import PAPER_FPS
 from msi.errors import MSIError, NoFace, UnreadableVideo
 from msi.io.landmarks import is_landmark_file, load_landmark_file
-from msi.io.remote import is_url  # plain string work: fsspec loads only for a URL
+from msi.io.remote import display_path, is_url  # plain string work: fsspec loads only for a URL
 from msi.metrics.stability import frame_valid
 from msi.regions import get_scheme
 from msi.settings import Settings
@@ -36,6 +38,8 @@ class Landmarks:
     panel_box: list | None = None
     points: tuple[int, ...] | None = None  # the mediapipe478 columns of ``landmarks`` (None: all)
     spool: object = None  # the full mesh on disk (msi.io.landmark_store.Spool), when asked for
+    path: str = ""  # the input as results and messages show it (a URL redacted, with its #panel)
+    panel: str | None = None  # the panel's name, for one panel of a comparison video
 
     def take_landmarks(self) -> np.ndarray:
         """The landmarks, handed over: this record lets go of them, so the one who takes them
@@ -85,19 +89,20 @@ def read_landmark_file(path: str, settings: Settings, points: tuple[int, ...] | 
         notes.append(f"frame rate unknown for a landmark file: assumed {PAPER_FPS:g} fps (set it with landmark_fps=FPS)")
     return Landmarks(arr, float(fps), tracker=f"file:{scheme.name}", warnings=notes,
                      timestamps=clock.get("timestamps"), rotation=clock.get("rotation", 0),
-                     points=clock.get("points"))
+                     points=clock.get("points"), path=display_path(path))
 
 
 @dataclass
 class VideoSource:
-    """A video to track, resolved: a local file or a streamed URL, maybe one panel of a grid."""
+    """A video to track, resolved: a local file or a streamed URL, maybe one panel of a grid,
+    probed and set up for one pass over its frames (nothing decoded yet)."""
 
-    path: str  # as messages show it (a URL redacted, with its #panel)
-    file: object  # a local path, or the msi.io.remote.RemoteSource it streams from
+    path: str  # as results and messages show it (a URL redacted, with its #panel)
+    file: object  # a local path as given, or the msi.io.remote.RemoteSource it streams from
     remote: object  # that RemoteSource, or None
-    info: object  # msi.io.video.probe's answer
+    video: object  # msi.io.video.OpenVideo: the probe, the size the tracker sees, the report, the frames
     box: object  # the panel's msi.tracking.panels box, or None for whole frames
-    size: tuple[int, int]  # (width, height) of the frames the tracker sees (downscaled to max_side)
+    panel: str | None  # the panel's name
     notes: list[str]  # what the reader already knows to say (downscaling)
 
 
@@ -106,7 +111,7 @@ def resolve_video(path: str, settings: Settings) -> VideoSource:
     fails fast on missing, empty and non-video files."""
     if settings.scheme != "mediapipe478":
         raise MSIError(f"{path}: videos are tracked with mediapipe478; scheme={settings.scheme} is for landmark files")
-    from msi.io.video import probe, scaled_size
+    from msi.io.video import DECODE_AHEAD, open_video
     from msi.tracking.panels import split_panel_path
 
     file, panel = split_panel_path(path)
@@ -116,12 +121,14 @@ def resolve_video(path: str, settings: Settings) -> VideoSource:
 
         file = remote = RemoteSource(file)
         path = f"{remote}#{panel}" if panel is not None else str(remote)
-    info = probe(file)
+    # decoded ahead in a thread while the tracker works; a Path is a local file (no URL check again)
+    video = open_video(remote if remote is not None else Path(file), settings.max_side, prefetch=DECODE_AHEAD)
+    info = video.info
     box = _panel_box(file, panel, info, settings) if panel is not None else None
     notes = []
     if settings.max_side and max(info.width, info.height) > settings.max_side:
         notes.append(f"{info.width}x{info.height} frames downscaled to a {settings.max_side} px long side for tracking")
-    return VideoSource(path, file, remote, info, box, scaled_size(info.width, info.height, settings.max_side), notes)
+    return VideoSource(path, file, remote, video, box, panel, notes)
 
 
 # ----------------------------------------------------------------------------- 2. the cache
@@ -145,7 +152,8 @@ class CacheEntry:
                          warnings=source.notes + hit.get("notes", []) + self.store.warnings,
                          timestamps=hit.get("timestamps"), rotation=hit.get("rotation", 0),
                          decode_errors=hit.get("decode_errors", 0), panel_box=hit.get("panel_box"),
-                         points=hit["points"], spool=self.store.mesh(self.key) if spool_dir else None)
+                         points=hit["points"], spool=self.store.mesh(self.key) if spool_dir else None,
+                         path=source.path, panel=source.panel)
 
 
 def cache_entry(source: VideoSource, settings: Settings, cache: bool | str) -> CacheEntry:
@@ -154,16 +162,18 @@ def cache_entry(source: VideoSource, settings: Settings, cache: bool | str) -> C
     otherwise by its content, hashed while it streams (:func:`store_tracked`)."""
     from msi.io.cache import LandmarkCache, cache_key, file_sha256
 
-    store = LandmarkCache(cache if isinstance(cache, str) else None) if cache else None
+    if not cache:
+        return CacheEntry(None, {}, None)  # no key to compute
+    store = LandmarkCache(cache if isinstance(cache, str) else None)
     tkey = settings.tracker_key()
     if source.box is not None:
         tkey["panel"] = source.box.as_list()
     key = None
-    if store and source.remote is not None:
+    if source.remote is not None:
         identity = source.remote.identity()
         known = store.content_of(identity) if identity else source.remote.content_hash()  # no strong ETag: read
         key = cache_key(known, tkey) if known else None
-    elif store:
+    else:
         key = cache_key(file_sha256(source.file), tkey)
     return CacheEntry(store, tkey, key)
 
@@ -177,8 +187,9 @@ class Tracked:
 
     landmarks: np.ndarray
     confirmed: bool | None  # the face detector agreed it is a face (None: not asked)
-    report: object  # msi.io.video.DecodeReport of the frames read
-    notes: list[str]
+    tracker: str  # the tracker's identity (name and version)
+    face_notes: list[str]  # what the face follower has to say
+    notes: list[str] = field(default_factory=list)  # everything said, in order (track_source)
     spool: object = None  # the full mesh on disk
     kept: tuple[int, ...] | None = None  # the columns ``landmarks`` holds (None: all 478)
     cache_lost: bool = False  # the full mesh could not be kept: no cache entry
@@ -188,32 +199,27 @@ def track_source(source: VideoSource, settings: Settings, entry: CacheEntry, pro
                  points: tuple[int, ...] | None, spool_dir) -> Tracked:
     """The tracking strategy the settings ask for: the paper's crop (``crop="image"``), one panel
     of a grid, or whole frames; landmarks in the video's pixels."""
-    from msi.io.video import DecodeReport
-    from msi.tracking.face_choice import FaceFollower
-
-    info, box = source.info, source.box
-    report = DecodeReport()
-    tw, th = source.size
-    follower = FaceFollower(settings.face, (box.width * tw // info.width, box.height * th // info.height)
-                            if box is not None else (tw, th))
+    video, box = source.video, source.box
+    report = video.report
     notes = list(source.notes)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")  # a truncated file is in the report
         if settings.crop == "image":
             if box is not None:
                 raise MSIError(f"{source.path}: panels are scored on landmarks; the image crop protocol takes whole videos")
-            from msi.tracking.paper_crop import track_paper_crop
+            from msi.tracking.paper_crop import paper_crop_frames
 
-            lm, confirmed, crop_note = track_paper_crop(source.file, settings, report, follower)
-            tracked = Tracked(lm, confirmed, report, notes + [crop_note])
+            crops, crop_note = paper_crop_frames(source.file, settings, report)
+            notes.append(crop_note)
+            tracked, _ = _track(crops, settings, video.size)
         elif box is not None:
-            tracked = Tracked(*_track_panel(source.file, info, box, settings, report, follower), report, notes)
+            tracked = _track_panel(video, box, settings)
         else:
-            tracked = _track_whole(source, settings, entry, progress, points, spool_dir, report, follower, notes)
+            tracked = _track_whole(source, settings, entry, progress, points, spool_dir, notes)
     if report.rotation:
-        tracked.notes.append(f"display matrix: frames turned {report.rotation} degrees clockwise to upright before "
-                             "tracking (landmarks are in the upright picture)")
-    tracked.notes += report.warnings() + follower.warnings()
+        notes.append(f"display matrix: frames turned {report.rotation} degrees clockwise to upright before "
+                     "tracking (landmarks are in the upright picture)")
+    tracked.notes = notes + report.notes + tracked.face_notes
     if len(tracked.landmarks) == 0:
         if tracked.spool is not None:
             tracked.spool.remove()
@@ -221,22 +227,41 @@ def track_source(source: VideoSource, settings: Settings, entry: CacheEntry, pro
     return tracked
 
 
-def _track_whole(source: VideoSource, settings: Settings, entry: CacheEntry, progress: bool,
-                 points: tuple[int, ...] | None, spool_dir, report, follower, notes: list[str]) -> Tracked:
-    """Whole frames; the full mesh only on disk when fewer points are kept (an hour: 620 MB in memory)."""
-    from msi.io.video import DECODE_AHEAD
-    from msi.tracking.trackers import track_video
+def _track(frames, settings: Settings, frame_size: tuple[int, int], **store) -> tuple[Tracked, str | None]:
+    """What every strategy runs on its frames: every face of each frame (the tracker, and the
+    human-face check), the face followed through them (:mod:`msi.tracking.face_choice`), collected
+    frame by frame (``store``: :func:`msi.io.landmark_store.collect`'s arguments). Also why the
+    full mesh is not on disk, when it was asked for and is not."""
+    from msi.io.landmark_store import collect
+    from msi.tracking.face_choice import FollowedFace
+    from msi.tracking.trackers import N_POINTS, FaceDetections
 
-    store = entry.store
+    faces = FaceDetections(frames, settings.tracker, settings.max_faces, settings.verify_face)
+    followed = FollowedFace(faces, settings.face, frame_size)
+    got = collect(followed, N_POINTS, **store)
+    return Tracked(got.landmarks, faces.confirmed, faces.identity, followed.notes, spool=got.spool,
+                   kept=got.points), got.spool_error
+
+
+def _track_whole(source: VideoSource, settings: Settings, entry: CacheEntry, progress: bool,
+                 points: tuple[int, ...] | None, spool_dir, notes: list[str]) -> Tracked:
+    """Whole frames; the full mesh only on disk when fewer points are kept (an hour: 620 MB in memory)."""
+    video, store = source.video, entry.store
+    info, (tw, th) = video.info, video.size
+    frames = video.frames
+    if progress:
+        from tqdm import tqdm
+
+        frames = tqdm(frames, total=info.n_frames or None, unit="frame", desc=os.path.basename(str(source.file)),
+                      leave=False, file=sys.stderr, dynamic_ncols=True, disable=None)  # None: tty only
     to_disk = spool_dir or (store.spool_dir(entry.key or "00") if store and points is not None else None)
-    t = track_video(source.file, max_side=settings.max_side, max_faces=settings.max_faces,
-                    verify_face=settings.verify_face, progress=progress, tracker=settings.tracker,
-                    select=follower, report=report, prefetch=DECODE_AHEAD, points=points, spool_dir=to_disk,
-                    info=source.info)
-    lost = t.spool is None and t.points is not None and bool(store)
-    if lost:
-        notes.append(f"landmark cache not written to {store.dir} ({t.spool_error}); scoring goes on")
-    return Tracked(t.landmarks, t.face_confirmed, report, notes, t.spool, t.points, lost)
+    scale = None if (tw, th) == (info.width, info.height) else (info.width / tw, info.height / th, info.width / tw)
+    tracked, spool_error = _track(frames, settings, (tw, th), points=points, capacity=(info.n_frames or 0) + 8,
+                                  spool_dir=to_disk, scale=scale)
+    tracked.cache_lost = tracked.spool is None and tracked.kept is not None and bool(store)
+    if tracked.cache_lost:
+        notes.append(f"landmark cache not written to {store.dir} ({spool_error}); scoring goes on")
+    return tracked
 
 
 # ----------------------------------------------------------------------------- 4. the store
@@ -245,9 +270,9 @@ def _track_whole(source: VideoSource, settings: Settings, entry: CacheEntry, pro
 def store_tracked(tracked: Tracked, source: VideoSource, entry: CacheEntry, settings: Settings,
                   points: tuple[int, ...] | None, spool_dir) -> Landmarks:
     """Cache what was tracked (a write that fails is a warning), and hand it over."""
-    lm, spool, kept, notes, report = tracked.landmarks, tracked.spool, tracked.kept, tracked.notes, tracked.report
+    lm, spool, kept, notes, report = tracked.landmarks, tracked.spool, tracked.kept, tracked.notes, source.video.report
     store = None if tracked.cache_lost else entry.store
-    tracker = f"{entry.settings['tracker']}" + ("+crop256" if settings.crop == "image" else "")
+    tracker = tracked.tracker + ("+crop256" if settings.crop == "image" else "")
     times = report.timestamps if len(report.timestamps) == len(lm) else None
     extra = {"rotation": report.rotation, "decode_errors": report.error_frames,
              "panel_box": source.box.as_list() if source.box is not None else None}
@@ -262,7 +287,7 @@ def store_tracked(tracked: Tracked, source: VideoSource, entry: CacheEntry, sett
         if kept is not None and kept != MP_SCORE_POINTS:
             compact = None if spool is None else _columns_of(spool, MP_SCORE_POINTS)
         store.put(key, spool if spool is not None else lm,
-                  {"fps": source.info.fps, "tracker": tracker, "notes": notes, "settings": entry.settings,
+                  {"fps": source.video.info.fps, "tracker": tracker, "notes": notes, "settings": entry.settings,
                    "face_confirmed": tracked.confirmed, **extra, **({"timestamps": times} if times is not None else {})},
                   score_points=compact)
         notes += store.warnings
@@ -272,8 +297,8 @@ def store_tracked(tracked: Tracked, source: VideoSource, entry: CacheEntry, sett
     if kept is None and points is not None:
         lm, kept = np.ascontiguousarray(lm[:, list(points)]), points
     _check_confirmed(source.path, lm, tracked.confirmed)
-    return Landmarks(lm, source.info.fps, tracker=tracker, warnings=notes, timestamps=times, points=kept,
-                     spool=spool, **extra)
+    return Landmarks(lm, source.video.info.fps, tracker=tracker, warnings=notes, timestamps=times, points=kept,
+                     spool=spool, path=source.path, panel=source.panel, **extra)
 
 
 def _streamed_key(remote, store, tkey: dict, notes: list[str]) -> str | None:
@@ -308,26 +333,22 @@ def _panel_box(file: str, panel: str, info, settings: Settings):
     return panel_boxes(info.width, info.height, cols, rows)[names.index(panel)]
 
 
-def _track_panel(file: str, info, box, settings: Settings, report, follower) -> tuple[np.ndarray, bool | None]:
+def _track_panel(video, box, settings: Settings) -> Tracked:
     """Track one panel of a comparison video: the frames (downscaled like whole videos) cropped
     to the panel; landmarks in pixels of the panel (original scale)."""
-    from msi.tracking.trackers import track_frames_verified
-    from msi.io.video import DECODE_AHEAD, iter_frames, scaled_size
-
-    tw, th = scaled_size(info.width, info.height, settings.max_side)
+    info, (tw, th) = video.info, video.size
     fx, fy = tw / info.width, th / info.height
     x0, y0 = int(round(box.x * fx)), int(round(box.y * fy))
     x1, y1 = int(round((box.x + box.width) * fx)), int(round((box.y + box.height) * fy))
-    crops = (f[y0:y1, x0:x1] for f in iter_frames(file, max_side=settings.max_side, report=report,
-                                                   prefetch=DECODE_AHEAD))
-    lm, confirmed = track_frames_verified(crops, verify_face=settings.verify_face, tracker=settings.tracker,
-                                          max_faces=settings.max_faces, select=follower,
-                                          capacity=(info.n_frames or 0) + 8)
+    crops = (f[y0:y1, x0:x1] for f in video.frames)
+    tracked, _ = _track(crops, settings, (box.width * tw // info.width, box.height * th // info.height),
+                        capacity=(info.n_frames or 0) + 8)
     if (fx, fy) != (1.0, 1.0):
+        lm = tracked.landmarks
         lm[..., 0] /= fx
         lm[..., 1] /= fy
         lm[..., 2] /= fx
-    return lm, confirmed
+    return tracked
 
 
 def _check_confirmed(path: str, lm: np.ndarray, confirmed: bool | None) -> None:

@@ -258,14 +258,10 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     # videos: only the points a score reads are held (an hour of the full mesh is 620 MB)
     lm = get_landmarks(path, settings, cache=cache, progress=progress,
                        points=MP_SCORE_POINTS if settings.scheme == "mediapipe478" else None)
-    result = score_landmarks(lm.take_landmarks(), lm.fps, settings, path=display_path(path),
+    result = score_landmarks(lm.take_landmarks(), lm.fps, settings, path=lm.path,
                              timestamps=lm.timestamps, points=lm.points)
-    result.tracker, result.cached = lm.tracker, lm.cached
+    result.tracker, result.cached, result.panel = lm.tracker, lm.cached, lm.panel
     result.rotation, result.decode_errors, result.panel_box = lm.rotation, lm.decode_errors, lm.panel_box
-    if lm.panel_box is not None:
-        from msi.tracking.panels import split_panel_path
-
-        result.panel = split_panel_path(str(path))[1]
     result.warnings = lm.warnings + result.warnings
     result.declared_generated = declared_generated(path)
     return result

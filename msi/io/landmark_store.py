@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Union
@@ -213,3 +213,29 @@ class MeshBuffer:
             except OSError:
                 pass
             self._spool_path = None
+
+
+@dataclass
+class Collected:
+    """Frames of landmarks collected by :func:`collect`: the columns kept in memory, which they
+    are (None: all), and the full mesh on disk (or why it is not there)."""
+
+    landmarks: np.ndarray
+    points: tuple[int, ...] | None
+    spool: Spool | None
+    spool_error: str | None
+
+
+def collect(rows: Iterable[np.ndarray], n_points: int, points: tuple[int, ...] | None = None, capacity: int = 256,
+            spool_dir: str | os.PathLike | None = None, scale: tuple[float, float, float] | None = None) -> Collected:
+    """Every frame's landmarks ((n_points, 3) rows, as a tracker yields them) into a
+    :class:`MeshBuffer` (its arguments); a pass that fails leaves no spool file behind."""
+    buf = MeshBuffer(n_points, points, capacity=capacity, spool_dir=spool_dir, scale=scale)
+    try:
+        for row in rows:
+            buf.append(row)
+    except BaseException:
+        buf.discard()
+        raise
+    spool = buf.spool()
+    return Collected(buf.array(), buf.points, spool, buf.spool_error)

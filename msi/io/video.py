@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import queue
 import threading
@@ -45,9 +46,11 @@ class VideoInfo:
 class DecodeReport:
     """What decoding a video found, filled in by :func:`iter_frames` while it runs.
 
-    ``timestamps`` are the frames' presentation times in seconds (NaN where the container gives
-    none); ``error_frames`` counts frames whose packets made the decoder report an error (the
-    frame is still yielded, with the decoder's concealment).
+    ``error_frames`` counts frames whose packets made the decoder report an error (the frame is
+    still yielded, with the decoder's concealment). When the decode ends (the frames are all read,
+    or the reader stops), the report is handed over as data: ``timestamps``, the frames'
+    presentation times in seconds (NaN where the container gives none), and ``notes``, what
+    :meth:`warnings` has to say.
     """
 
     rotation: int = 0
@@ -55,11 +58,14 @@ class DecodeReport:
     error_frames: int = 0
     error_messages: list[str] = field(default_factory=list)  # the first few, for the warning
     truncated: str | None = None  # why decoding stopped early, if it did
+    timestamps: np.ndarray = field(default_factory=lambda: np.empty(0))  # set when the decode ends
+    notes: list[str] = field(default_factory=list)  # set when the decode ends
     _times: array = field(default_factory=lambda: array("d"), repr=False)
 
-    @property
-    def timestamps(self) -> np.ndarray:
-        return np.frombuffer(self._times, dtype=np.float64).copy() if len(self._times) else np.empty(0)
+    def finish(self) -> None:
+        """The decode ended: its timestamps and notes become data."""
+        self.timestamps = np.frombuffer(self._times, dtype=np.float64).copy() if len(self._times) else np.empty(0)
+        self.notes = self.warnings()
 
     def warnings(self) -> list[str]:
         out = []
@@ -77,7 +83,7 @@ def _check_file(path) -> Path:
     :class:`msi.io.remote.RemoteSource` as a RemoteSource (the object checked on its store)."""
     from msi.io.remote import RemoteSource, is_url
 
-    if isinstance(path, RemoteSource) or is_url(path):
+    if isinstance(path, RemoteSource) or (not isinstance(path, Path) and is_url(path)):  # a Path is local
         src = path if isinstance(path, RemoteSource) else RemoteSource(path)
         src.info()
         return src
@@ -174,6 +180,27 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         )
 
 
+@dataclass
+class OpenVideo:
+    """A video set up for one pass over its frames: what :func:`probe` found, the (width, height)
+    the frames come at, the report the pass fills in, and the frames (an iterator: nothing is
+    decoded until they are read, so a video that turns out not to be needed costs its probe only)."""
+
+    info: VideoInfo
+    size: tuple[int, int]
+    report: DecodeReport
+    frames: Iterator[np.ndarray]
+
+
+def open_video(path, max_side: int | None = None, *, prefetch: int = 0) -> OpenVideo:
+    """Probe a video (fails fast on missing, empty and non-video files) and set up the pass over
+    its frames (:func:`iter_frames` with ``max_side`` and ``prefetch``)."""
+    info = probe(path)
+    report = DecodeReport()
+    return OpenVideo(info, scaled_size(info.width, info.height, max_side), report,
+                     iter_frames(path, max_side, report=report, prefetch=prefetch))
+
+
 def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     """(width, height) shrunk so that the longer side is at most ``max_side`` (even numbers)."""
     if not max_side or max(width, height) <= max_side:
@@ -220,10 +247,13 @@ def iter_frames(path: str | os.PathLike, max_side: int | None = None, *, report:
     """
     p = _check_file(path)
     report = report if report is not None else DecodeReport()
-    if prefetch > 0:
-        yield from _prefetched(_decode(p, max_side, report, rotate), prefetch)
-    else:
-        yield from _decode(p, max_side, report, rotate)
+    try:
+        if prefetch > 0:
+            yield from _prefetched(_decode(p, max_side, report, rotate), prefetch)
+        else:
+            yield from _decode(p, max_side, report, rotate)
+    finally:
+        report.finish()
     if report.truncated:
         warnings.warn(f"{p}: {report.truncated}")
 
@@ -315,6 +345,13 @@ def _prefetched(source: Iterator, depth: int) -> Iterator:
             except queue.Empty:
                 pass
         t.join()
+
+
+def sample_frames(path: str | os.PathLike, count: int, stride: int = 1, max_side: int | None = None) -> Iterator[np.ndarray]:
+    """Up to ``count`` frames: every ``stride``-th from the first; the decode stops (and is
+    closed) once they are read."""
+    with contextlib.closing(iter_frames(path, max_side=max_side)) as frames:
+        yield from itertools.islice(itertools.islice(frames, 0, None, stride), count)
 
 
 def read_frames(path: str | os.PathLike, max_side: int | None = None, limit: int | None = None) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from itertools import islice
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -48,12 +49,13 @@ def declared_generated(path: str | os.PathLike, mark_frames: int = SCORE_MARK_FR
 
     if not os.path.isfile(str(path)) or str(path).endswith((".npz", ".npy", ".json", ".csv")):
         return None
+    path = Path(path)  # a local file: the readers below need not ask whether it is a URL
     try:
-        if frames is None:
-            return check_video(path, mark_frames=mark_frames, spread=False)["declared_generated"]
         manifest = read_manifest(path)
         if manifest.state == "valid" and manifest.generated:
             return True
-        return bool(read_frames(islice(frames, mark_frames)).found)
+        reading = (read_video(path, max_frames=mark_frames, spread=False) if frames is None
+                   else read_frames(islice(frames, mark_frames)))
+        return bool(reading.found)
     except (MSIError, OSError, ValueError):
         return None

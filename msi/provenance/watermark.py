@@ -287,14 +287,11 @@ def read_video(path: str | os.PathLike, max_frames: int = READ_FRAMES, spread: b
     """Read the mark from a video file: up to ``max_frames`` frames, spread over the whole video
     (which is then decoded whole) or, with ``spread=False``, its first ones (decoding stops
     there). Frames are decoded at most at twice the canonical side, which the reading resizes to anyway."""
-    from itertools import islice
-
-    from msi.io.video import iter_frames, probe
+    from msi.io.video import probe, sample_frames
 
     n = probe(path).n_frames if spread else 0
     stride = max(1, -(-n // max_frames)) if n > 0 else 1
-    frames = iter_frames(path, max_side=2 * CANONICAL)
-    return read_frames(islice(islice(frames, 0, None, stride), max_frames))
+    return read_frames(sample_frames(path, max_frames, stride, max_side=2 * CANONICAL))
 
 
 def checkpoint_sha256(path: str | os.PathLike) -> str:

@@ -7,9 +7,14 @@ rule, and then follows it by continuity: in each frame, the face nearest to wher
 face was last seen. A face farther than ``MAX_JUMP`` face widths from it is not taken for it (the
 frame counts as "face lost"), so a vanished face is never silently replaced by another person.
 
-Pure: landmark arrays in, indices out. The tracker calls ``follower(faces, previous)`` per frame.
+Pure: landmark arrays in, indices out. A tracker calls ``follower(faces, previous)`` per frame;
+:class:`FollowedFace` is the same choice as a step of a pipeline (every frame's faces in, the
+followed face out).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -115,3 +120,24 @@ class FaceFollower:
         if self.centre is None and self.most_faces and not isinstance(self.rule, str):
             out.append(f"never {self.rule} faces in one frame: no face {self.rule} to score")
         return out
+
+
+@dataclass
+class FollowedFace:
+    """The followed face of each frame, out of every frame's faces (an iterable of (F, N, 3)
+    arrays, e.g. :class:`msi.tracking.trackers.FaceDetections`): iterating yields one (N, 3)
+    array per frame, NaN where the face is not there. The first choice is ``rule``'s
+    (:class:`FaceFollower`; ``frame_size`` for ``center``). When the pass ends, what the follower
+    has to say is data: ``notes`` (:meth:`FaceFollower.warnings`)."""
+
+    faces: Iterable[np.ndarray]
+    rule: str | int = "largest"
+    frame_size: tuple[int, int] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        follower = FaceFollower(self.rule, self.frame_size)
+        for faces in self.faces:
+            k = follower(faces)
+            yield faces[k] if k is not None else np.full(np.shape(faces)[1:], np.nan)
+        self.notes = follower.warnings()

@@ -9,6 +9,8 @@ the same normalisation without resampling the frames.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from msi.constants import CROP_SIZE, MOUTH_WIDTH_RATIO
@@ -17,10 +19,11 @@ from msi.metrics.stability import mouth_width
 from msi.regions import get_scheme
 
 
-def track_paper_crop(path: str, settings, report=None,
-                     select=None) -> tuple[np.ndarray, bool | None, str]:
-    """The paper's literal protocol: a fixed box of 4 mouth widths around the mouth of the
-    first frames, every frame cropped with it, resized to 256x256 and tracked on the crop."""
+def paper_crop_frames(path: str, settings, report=None) -> tuple[Iterator[np.ndarray], str]:
+    """The paper's literal protocol, its frames: a fixed box of 4 mouth widths around the mouth of
+    the first frames (tracked here to place it), every frame cropped with it and resized to
+    256x256 (decoded as they are read, filling ``report``), and a note saying where the box is.
+    The crops are tracked as any frames are (:mod:`msi.acquire`)."""
     import cv2
 
     from msi.tracking.trackers import open_tracker
@@ -51,8 +54,4 @@ def track_paper_crop(path: str, settings, report=None,
         for frame in iter_frames(path, max_side=None, report=report):
             yield cv2.warpAffine(frame, m, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_AREA, borderValue=0)
 
-    from msi.tracking.trackers import track_frames_verified
-
-    lm, confirmed = track_frames_verified(crops(), verify_face=settings.verify_face, max_faces=settings.max_faces,
-                                          tracker=settings.tracker, select=select)
-    return lm, confirmed, f"crop box {side:.1f} px at ({x0:.1f}, {y0:.1f}) resized to {CROP_SIZE}x{CROP_SIZE}"
+    return crops(), f"crop box {side:.1f} px at ({x0:.1f}, {y0:.1f}) resized to {CROP_SIZE}x{CROP_SIZE}"

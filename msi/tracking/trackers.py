@@ -34,7 +34,7 @@ import warnings
 import zipfile
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -524,6 +524,47 @@ class Tracked:
     spool_error: str | None = None  # why there is no spool although one was asked for
 
 
+@dataclass
+class FaceDetections:
+    """Every face of every frame, as a pass over ``frames`` detects them: iterating yields one
+    (F, 478, 3) array of pixels per frame (F = 0: no face). ``tracker``: a backend name (opened
+    and closed by the pass), or an open :class:`Tracker` to reuse (reset first, not closed).
+    ``verify_face``: also run the human-face check (:class:`FaceCheck`; ``check``: an open one to
+    use, which the caller closes). What the pass found is data: ``identity``, the tracker's
+    (:func:`tracker_identity`, once it is open), and when it ends ``confirmed`` (None when not
+    checked) and ``face_check`` (what the check saw)."""
+
+    frames: Iterable[np.ndarray]
+    tracker: str | Tracker = DEFAULT_TRACKER
+    max_faces: int = 2
+    verify_face: bool = False
+    check: FaceCheck | None = None
+    identity: str = ""
+    confirmed: bool | None = None
+    face_check: str = ""
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        own = isinstance(self.tracker, str)
+        trk = open_tracker(self.tracker, max_faces=self.max_faces) if own else self.tracker
+        if not own:
+            trk.reset()
+        self.identity = trk.identity
+        own_check = self.verify_face and self.check is None
+        chk = FaceCheck() if own_check else (self.check if self.verify_face else None)
+        try:
+            for frame in self.frames:
+                yield trk.detect(frame)
+                if chk is not None:
+                    chk.observe(frame)
+            if chk is not None:
+                self.confirmed, self.face_check = chk.confirmed, chk.summary()
+        finally:
+            if own:
+                trk.close()
+            if own_check:
+                chk.close()
+
+
 def track_frames_verified(frames: Iterable[np.ndarray], verify_face: bool = True, tracker: str | Tracker = DEFAULT_TRACKER,
                           max_faces: int = 2, select: Callable | None = None, capacity: int = 256,
                           check: FaceCheck | None = None, buffer=None, **_legacy) -> tuple[np.ndarray, bool | None]:
@@ -536,32 +577,18 @@ def track_frames_verified(frames: Iterable[np.ndarray], verify_face: bool = True
     the array returned is then its array."""
     from msi.io.landmark_store import MeshBuffer
 
-    own = isinstance(tracker, str)
-    trk = open_tracker(tracker, max_faces=max_faces) if own else tracker
-    if not own:
-        trk.reset()
-    own_check = verify_face and check is None
-    chk = FaceCheck() if own_check else (check if verify_face else None)
+    detections = FaceDetections(frames, tracker, max_faces, verify_face, check)
     select = select or select_face
     buf = buffer if buffer is not None else MeshBuffer(N_POINTS, capacity=capacity)
     previous, nan = None, np.full((N_POINTS, 3), np.nan)
-    try:
-        for frame in frames:
-            faces = trk.detect(frame)
-            k = select(faces, previous)
-            if k is None:
-                buf.append(nan)
-            else:
-                previous = faces[k]
-                buf.append(previous)
-            if chk is not None:
-                chk.observe(frame)
-    finally:
-        if own:
-            trk.close()
-        if own_check:
-            chk.close()
-    return buf.array(), (chk.confirmed if chk is not None else None)
+    for faces in detections:
+        k = select(faces, previous)
+        if k is None:
+            buf.append(nan)
+        else:
+            previous = faces[k]
+            buf.append(previous)
+    return buf.array(), detections.confirmed
 
 
 def track_frames(frames: Iterable[np.ndarray], tracker: str | Tracker = DEFAULT_TRACKER, max_faces: int = 2,
