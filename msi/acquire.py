@@ -100,7 +100,7 @@ class VideoSource:
     path: str  # as results and messages show it (a URL redacted, with its #panel)
     file: object  # a local path as given, or the msi.io.remote.RemoteSource it streams from
     remote: object  # that RemoteSource, or None
-    video: object  # msi.io.video.OpenVideo: the probe, the size the tracker sees, the report, the frames
+    video: object  # msi.io.video.OpenVideo: the probe, the size the tracker sees, the report; its frames
     box: object  # the panel's msi.tracking.panels box, or None for whole frames
     panel: str | None  # the panel's name
     notes: list[str]  # what the reader already knows to say (downscaling)
@@ -248,7 +248,7 @@ def _track_whole(source: VideoSource, settings: Settings, entry: CacheEntry, pro
     """Whole frames; the full mesh only on disk when fewer points are kept (an hour: 620 MB in memory)."""
     video, store = source.video, entry.store
     info, (tw, th) = video.info, video.size
-    frames = video.frames
+    frames = video
     if progress:
         from tqdm import tqdm
 
@@ -340,7 +340,7 @@ def _track_panel(video, box, settings: Settings) -> Tracked:
     fx, fy = tw / info.width, th / info.height
     x0, y0 = int(round(box.x * fx)), int(round(box.y * fy))
     x1, y1 = int(round((box.x + box.width) * fx)), int(round((box.y + box.height) * fy))
-    crops = (f[y0:y1, x0:x1] for f in video.frames)
+    crops = (f[y0:y1, x0:x1] for f in video)
     tracked, _ = _track(crops, settings, (box.width * tw // info.width, box.height * th // info.height),
                         capacity=(info.n_frames or 0) + 8)
     if (fx, fy) != (1.0, 1.0):

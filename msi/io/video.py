@@ -183,22 +183,26 @@ def probe(path: str | os.PathLike) -> VideoInfo:
 @dataclass
 class OpenVideo:
     """A video set up for one pass over its frames: what :func:`probe` found, the (width, height)
-    the frames come at, the report the pass fills in, and the frames (an iterator: nothing is
-    decoded until they are read, so a video that turns out not to be needed costs its probe only)."""
+    the frames come at, and the report the pass fills in. Iterating it is the pass
+    (:func:`iter_frames`); nothing is decoded before, so a video that turns out not to be needed
+    (its landmarks are in the cache) costs its probe only."""
 
+    path: object  # a local Path, or the msi.io.remote.RemoteSource it streams from
     info: VideoInfo
     size: tuple[int, int]
     report: DecodeReport
-    frames: Iterator[np.ndarray]
+    max_side: int | None = None
+    prefetch: int = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        yield from iter_frames(self.path, self.max_side, report=self.report, prefetch=self.prefetch)
 
 
 def open_video(path, max_side: int | None = None, *, prefetch: int = 0) -> OpenVideo:
     """Probe a video (fails fast on missing, empty and non-video files) and set up the pass over
     its frames (:func:`iter_frames` with ``max_side`` and ``prefetch``)."""
     info = probe(path)
-    report = DecodeReport()
-    return OpenVideo(info, scaled_size(info.width, info.height, max_side), report,
-                     iter_frames(path, max_side, report=report, prefetch=prefetch))
+    return OpenVideo(path, info, scaled_size(info.width, info.height, max_side), DecodeReport(), max_side, prefetch)
 
 
 def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
