@@ -1,7 +1,12 @@
-"""Landmarks of one input, acquired in four steps: (1) the source resolved (a landmark file, a
-file, a URL, one panel of a comparison grid); (2) looked up in the landmark cache; (3) tracked
-by a strategy (whole frames, one panel, or the paper's crop, :mod:`msi.tracking.paper_crop`);
-(4) stored in the cache.
+"""Landmarks of one input, acquired in four steps, each taking what the one before produced:
+(1) the source resolved (a landmark file, a file, a URL, one panel of a comparison grid) and its
+video opened (:func:`msi.io.video.open_video`: probed, nothing decoded yet); (2) looked up in the
+landmark cache; (3) tracked by a strategy (whole frames, one panel, or the paper's crop,
+:mod:`msi.tracking.paper_crop`), which chooses the frames; every strategy runs them through the
+same pass: every face of each frame (:class:`msi.tracking.trackers.FaceDetections`), the face
+followed (:class:`msi.tracking.face_choice.FollowedFace`), the rows collected
+(:func:`msi.io.landmark_store.collect`); (4) stored in the cache. What a step found (the decode's
+timestamps and notes, the follower's notes, the face check's verdict) is handed on as data.
 
 :func:`get_landmarks` is the one way every command gets landmarks; scoring them is
 :mod:`msi.score`'s job. Raises :class:`msi.errors.MSIError` for inputs that cannot be read.

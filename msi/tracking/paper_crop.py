@@ -9,7 +9,7 @@ the same normalisation without resampling the frames.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

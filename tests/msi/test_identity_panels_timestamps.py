@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from msi.errors import UsageError
-from msi.tracking.face_choice import FaceFollower, first_choice, parse_face
+from msi.tracking.face_choice import FaceFollower, FollowedFace, first_choice, parse_face
 from msi.tracking.panels import expand_panels, panel_boxes, panel_names, parse_grid, split_panel_path
 from msi.io.timestamps import analyse_timestamps, resample_by_time
 
@@ -44,6 +44,19 @@ def test_follower_rules_and_a_lost_face():
     assert f(np.empty((0, 478, 3))) is None
     assert f(np.stack([face(100, 80), face(305, 82)])) == 1  # ours is back
     assert any("not found in 1 frame" in w for w in f.warnings())
+
+
+def test_followed_face_is_the_follower_as_a_pipeline_step():
+    frames = [np.stack([face(300, 80), face(100, 80, w=60)]), np.empty((0, 478, 3)),
+              np.stack([face(100, 80)]), np.stack([face(100, 80), face(304, 81)])]
+    follower, followed = FaceFollower("right"), FollowedFace(iter(frames), "right")
+    rows = list(followed)
+    assert len(rows) == len(frames) and all(r.shape == (478, 3) for r in rows)
+    for faces, row in zip(frames, rows):
+        k = follower(faces)
+        assert np.array_equal(row, faces[k]) if k is not None else np.isnan(row).all()
+    assert np.isnan(rows[1]).all() and np.isnan(rows[2]).all() and not np.isnan(rows[3]).any()
+    assert followed.notes == follower.warnings() and any("not found in 1 frame" in w for w in followed.notes)
 
 
 def test_parse_face():

@@ -166,6 +166,7 @@ def test_decoder_errors_are_counted(flipped, pristine, capfd):
     assert intact.error_frames == 0 and intact.warnings() == []
     assert n > 100 and 3 <= damaged.error_frames < n
     assert "decoder reported errors" in damaged.warnings()[0]
+    assert damaged.notes == damaged.warnings() and intact.notes == []  # handed over as data when it ends
     assert "error while decoding" not in capfd.readouterr().err  # FFmpeg's own lines are not printed
 
 
@@ -189,6 +190,24 @@ def test_prefetch_thread_gives_the_same_frames_and_stops_cleanly(pristine):
     next(it)
     it.close()  # consumer leaves early: the decode thread must end
     assert not any(t.name == "msi-decode" and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_pass_over_an_open_video_and_its_report(pristine):
+    from msi.io.video import open_video, sample_frames
+
+    video = open_video(pristine, max_side=100, prefetch=2)
+    assert video.size == (100, 82) and video.info.n_frames == 120
+    assert len(video.report.timestamps) == 0 and video.report.frames == 0  # nothing decoded yet
+    frames = list(video)
+    assert len(frames) == 120 and frames[0].shape == (82, 100, 3)
+    assert np.array_equal(video.report.timestamps, np.arange(120) * 1001 / 30000)
+    report = DecodeReport()
+    it = iter_frames(pristine, report=report)
+    next(it), next(it)
+    it.close()  # a reader that stops early: the timestamps of what was decoded
+    assert len(report.timestamps) == report.frames >= 2 and report.notes == []
+    every_third = np.stack(list(sample_frames(pristine, 5, stride=3)))
+    assert np.array_equal(every_third, np.stack(list(iter_frames(pristine)))[0:15:3])
 
 
 FREED = """
