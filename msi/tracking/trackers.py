@@ -16,6 +16,9 @@ Backends (``--tracker NAME``; :data:`TRACKERS`):
 
 Every backend's :meth:`Tracker.detect` returns ALL faces of a frame as ``(F, 478, 3)`` pixels;
 the choice of one face per frame is :func:`select_face` (replaceable via ``select=``).
+:class:`FaceDetections` is a pass over frames that yields every frame's faces, for a pipeline
+(:mod:`msi.acquire`: :class:`msi.tracking.face_choice.FollowedFace` follows one of them, and
+:func:`msi.io.landmark_store.collect` keeps it).
 MSI values depend on the tracker: compare videos scored with one tracker (its identity string
 is in every output and in the landmark cache key).
 
