@@ -309,10 +309,10 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
     if path.is_file():
         saved = json.loads(path.read_text())
         if isinstance(saved.get("config"), dict):  # a field added since reads as its default (the old behaviour)
+            if "mark" not in saved["config"]:  # written before the setting: the bench marked from some version on
+                saved["config"]["mark"] = videos_marked(out, default=cfg.mark)
             defaults = json.loads(json.dumps(dataclasses.asdict(BenchConfig(cfg.name))))
             saved["config"] = {**{k: v for k, v in defaults.items() if k not in ("epochs",)}, **saved["config"]}
-        if isinstance(saved.get("config"), dict) and "mark" not in saved["config"]:  # written before the option
-            saved["config"]["mark"] = videos_marked(out, default=cfg.mark)
         for key in ("config", "data", "model"):
             if key == "config" and isinstance(saved.get(key), dict) and saved[key].get("mark") != cfg.mark:
                 made = "with" if saved["config"].get("mark") else "without"

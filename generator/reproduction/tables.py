@@ -105,9 +105,12 @@ def mark_effect_section(runs, variants) -> str:
     runs, the mean relative change and the mean absolute relative change (a run's noise included)."""
     from msi.stats import mean_ci
 
-    eff = mark_effect(runs[runs["variant"].isin(variants)]) if "variant" in runs else pd.DataFrame()
+    mine = runs[runs["variant"].isin(variants)] if "variant" in runs else runs.iloc[:0]
+    eff = mark_effect(mine)
     if eff.empty:
-        return ""
+        scored_both = "unmarked_clips" in mine and mine["unmarked_clips"].map(lambda c: isinstance(c, list)).any()
+        return ("\n\nWhat the invisible watermark moves: no column could be scored on both the marked and the "
+                "unmarked copy (a model trained this little may draw no face)." if scored_both else "")
     lines = [f"\n\nWhat the invisible watermark moves: each run's test clips scored as written (marked) and the same "
              f"frames written unmarked, both against the unmarked truth; over {eff[['variant', 'seed']].drop_duplicates().shape[0]} "
              "runs (every variant and seed; per run the mean over its clips): the change marked − unmarked, mean "
