@@ -240,3 +240,34 @@ def test_the_bench_trains_with_the_papers_settings():
     changed.loss.adversarial, changed.loss.opening_balance = 7.0, 0.5
     now = json.loads(json.dumps(to_dict(tiny())))
     assert _what_runs("model", json.loads(json.dumps(to_dict(changed)))) == _what_runs("model", now)
+
+
+def test_a_folder_from_before_the_mark_setting_is_told_by_its_videos(tmp_path):
+    """bench.json written before the ``mark`` setting: its first generated test video says whether the
+    runs were marked, so an unmarked folder (the committed Table V) resumes only with --no-mark."""
+    from generator.errors import GeneratorError
+    from generator.marking.watermark import embed
+    from generator.reproduction.ablations import DATA_FILES, check_same_setup
+    from msi.io.video import write_video
+
+    cfg = dataclasses.replace(BENCH_CONFIGS["quick"], mark=False)
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in DATA_FILES:
+        np.save(data / name, np.zeros(3))
+    check_same_setup(tmp_path, cfg, data)  # writes bench.json
+    setup = json.loads((tmp_path / "bench.json").read_text())
+    assert setup["config"]["mark"] is False
+    del setup["config"]["mark"]
+    (tmp_path / "bench.json").write_text(json.dumps(setup))
+    video = tmp_path / "runs" / "full__seed0" / "eval" / "own_0.mp4"
+    video.parent.mkdir(parents=True)
+    frames = np.random.default_rng(0).integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
+    write_video(video, frames, fps=25, crf=18)
+    check_same_setup(tmp_path, cfg, data)
+    with pytest.raises(GeneratorError, match="made without the invisible watermark; rerun with --no-mark"):
+        check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
+    write_video(video, list(embed(frames, "0badf00d")), fps=25, crf=18)  # the same folder, its videos marked
+    check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
+    with pytest.raises(GeneratorError, match="made with the invisible watermark; rerun without --no-mark"):
+        check_same_setup(tmp_path, cfg, data)
