@@ -271,3 +271,26 @@ def test_a_folder_from_before_the_mark_setting_is_told_by_its_videos(tmp_path):
     check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
     with pytest.raises(GeneratorError, match="made with the invisible watermark; rerun without --no-mark"):
         check_same_setup(tmp_path, cfg, data)
+
+
+@pytest.mark.slow
+def test_the_bench_scoring_adds_lpips_when_its_weights_are_given(tmp_path, pristine_frames):
+    """``--lpips-weights`` reaches the bench's scoring: the LPIPS column of a blurred copy against its
+    truth is a positive number with the trunk's file (a random AlexNet in torchvision's layout; the
+    linear layers are the installed lpips package's), NaN without it."""
+    import cv2
+    import torch
+
+    from generator.reproduction.evaluate import evaluate_video
+    from msi.io.video import write_video
+    from msi.networks.lpips import BACKBONES, LPIPSNet
+
+    torch.manual_seed(0)
+    trunk = LPIPSNet(BACKBONES["alex"]).features.state_dict()
+    torch.save({f"features.{k}": v for k, v in trunk.items()}, tmp_path / "alexnet.pth")
+    frames = pristine_frames[:20]
+    write_video(tmp_path / "truth.mp4", frames, fps=25, crf=0, threads=1)
+    write_video(tmp_path / "blur.mp4", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames], fps=25, threads=1)
+    with_weights = evaluate_video(tmp_path / "blur.mp4", tmp_path / "truth.mp4", lpips_weights=str(tmp_path / "alexnet.pth"))
+    without = evaluate_video(tmp_path / "blur.mp4", tmp_path / "truth.mp4")
+    assert with_weights["error"] == "" and with_weights["lpips"] > 0 and np.isnan(without["lpips"])
