@@ -1,12 +1,17 @@
 """``stableface bench``: Table V, Fig. 9 and a ground-truth Table IV, with seeds and 95% CIs.
 
-    stableface bench table5 --out DIR [--seeds 3] [--config bench|bench64|tiny|paper|quick] [--quick] [--report-only]
+    stableface bench table5 --out DIR [--seeds 3] [--config bench|bench64|tiny|paper|quick] [--quick] [--report-only] [--no-mark]
     stableface bench fig9   --out DIR [--seeds 3] [--config ...]
     stableface bench table4 --out DIR [--clips 24] [--seconds 8] [--max-jitter 2]
 
 table5 and fig9 can share one DIR: fig9's adaptive smoothing is table5's full model, so its runs
 are reused. Every finished run stays in DIR (``DIR/results/*.json``); rerunning the same command continues
 where a killed one stopped, on this machine or another (commit or copy DIR).
+
+The generated test videos carry the invisible watermark (no visible label), as every generated
+video does, and the same frames are scored unmarked too: ``NAME_mark_effect.csv`` and a section of
+``NAME.md`` say what the mark moves. ``--no-mark`` writes them unmarked (the tables made before the
+mark); a folder holds runs of one kind only.
 """
 from __future__ import annotations
 
@@ -24,6 +29,12 @@ CONFIGS = ("quick", "bench", "bench64", "tiny", "paper")
 
 
 def _common(f):
+    f = click.option("--no-mark", is_flag=True,
+                     help="generated test videos without the invisible watermark (the tables made before the "
+                          "mark); by default they carry it, as every generated video does, and its effect is measured")(f)
+    f = click.option("--lpips-weights", default=None, metavar="FILE", callback=weights_callback,
+                     help="LPIPS trunk (torchvision's AlexNet or VGG16 state dict): adds the LPIPS column to the "
+                          "mark's effect")(f)
     f = click.option("--trust-checkpoint", is_flag=True,
                      help="resume runs whose checkpoint.pt holds Python objects beyond tensors (an old or "
                           "foreign format): only for a folder you trust, such a file can run code when loaded")(f)
@@ -51,20 +62,23 @@ def command() -> None:
 
 def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, config_name: str, quick: bool,
           syncnet_weights: str | None, paper_csv: str | None, title: str, trust_checkpoint: bool = False,
-          report_only: bool = False) -> int:
-    """Run (or resume) one grid and write ``NAME.md``, ``NAME_runs.csv``, ``NAME_summary.csv`` and
-    ``NAME_paired.csv`` into ``out``; table5 and fig9 may share one folder (and its full runs)."""
+          report_only: bool = False, no_mark: bool = False, lpips_weights: str | None = None) -> int:
+    """Run (or resume) one grid and write ``NAME.md``, ``NAME_runs.csv``, ``NAME_summary.csv``,
+    ``NAME_paired.csv`` and ``NAME_mark_effect.csv`` into ``out``; table5 and fig9 may share one
+    folder (and its full runs)."""
+    import dataclasses
+
     from generator.reproduction.ablations import BENCH_CONFIGS, run_grid
-    from generator.reproduction.tables import report
+    from generator.reproduction.tables import mark_effect, report
     from generator.reproduction.evaluate import evaluate_video
 
     if quick:
         config_name, seeds = "quick", min(seeds, 2)
-    cfg = BENCH_CONFIGS[config_name]
+    cfg = dataclasses.replace(BENCH_CONFIGS[config_name], mark=not no_mark)
     check_folder(out, "--out")  # before any run
 
     def evaluate(video: Path, truth: Path) -> dict:
-        return evaluate_video(video, truth, syncnet_weights=syncnet_weights)
+        return evaluate_video(video, truth, syncnet_weights=syncnet_weights, lpips_weights=lpips_weights)
 
     from generator.checkpoint import trusting
 
@@ -82,7 +96,9 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
     md, summary, diffs = report(runs, list(variants), reference, truth=truth, paper=paper)
     header = (f"# {title}\n\nconfig `{cfg.name}` ({cfg.model} model, {cfg.clip_seconds:g} s clip at {cfg.size} px, "
               f"test split scored as {cfg.segments} clip(s)), {seeds} seed(s); cells: mean over clips, then mean ± "
-              "half-width of the 95% t-interval over seeds.\n\n")
+              "half-width of the 95% t-interval over seeds. Generated videos "
+              + ("carry the invisible watermark (no visible label; its effect: the last section).\n\n" if cfg.mark
+                 else "without the invisible watermark (`--no-mark`).\n\n"))
     if len(runs) < len(variants) * seeds:  # --report-only before the grid is complete
         header += (f"**{len(runs)} of {len(variants) * seeds} runs finished so far**: a variant's `runs` column says how "
                    "many seeds its cells hold; rerunning the command continues the grid.\n\n")
@@ -90,29 +106,35 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
     runs.to_csv(out / f"{name}_runs.csv", index=False)
     summary.to_csv(out / f"{name}_summary.csv", index=False)
     diffs.to_csv(out / f"{name}_paired.csv", index=False)
+    written = [f"{name}_runs.csv", f"{name}_summary.csv", f"{name}_paired.csv"]
+    if cfg.mark:
+        mark_effect(runs).to_csv(out / f"{name}_mark_effect.csv", index=False)
+        written.append(f"{name}_mark_effect.csv")
     click.echo(header + md)
-    click.echo(f"\nwrote {out / name}.md, {name}_runs.csv, {name}_summary.csv, {name}_paired.csv", err=True)
+    click.echo(f"\nwrote {out / name}.md, {', '.join(written)}", err=True)
     return 0
 
 
 @command.command("table5", short_help="Table V: the full model, each component removed, the baseline")
 @_common
-def table5(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint) -> int:
+def table5(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint, lpips_weights,
+           no_mark) -> int:
     """Table V: full model, each component removed, and the baseline; mean ± 95% CI over seeds."""
     from generator.reproduction.ablations import TABLE5
 
     return _grid("table5", out, TABLE5, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
-                 "Table V (ablations), regenerated", trust_checkpoint, report_only)
+                 "Table V (ablations), regenerated", trust_checkpoint, report_only, no_mark, lpips_weights)
 
 
 @command.command("fig9", short_help="Fig. 9: fixed, global and adaptive smoothing, with slice pictures")
 @_common
-def fig9(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint) -> int:
+def fig9(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint, lpips_weights,
+         no_mark) -> int:
     """Fig. 9: fixed, global and adaptive smoothing (same starting kernel), plus slice pictures."""
     from generator.reproduction.ablations import FIG9
 
     code = _grid("fig9", out, FIG9, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
-                 "Fig. 9 (smoothing modes), regenerated", trust_checkpoint, report_only)
+                 "Fig. 9 (smoothing modes), regenerated", trust_checkpoint, report_only, no_mark, lpips_weights)
     try:
         png = _slices(out, list(FIG9))  # full = adaptive
         click.echo(f"slices: {png}", err=True)

@@ -41,6 +41,10 @@ LABELS = {"full": "full (adaptive smoothing)"}
 METRICS = ("msi_lip", "msi_jaw", "mouth_motion", "motion_ratio", "ssim", "psnr", "nlmd", "lse_c", "lse_d",
            "lip_audio_r", "cpbd", "accel_error", "fast_motion")
 
+#: Columns whose change by the invisible watermark the bench measures (marked render - the same
+#: frames unmarked, both against the unmarked truth); LPIPS only when its weights are given.
+EFFECT_COLUMNS = ("msi_lip", "msi_jaw", "ssim", "psnr", "lpips")
+
 #: Settings of ``tiny()`` beyond the paper, set back to the paper's for the bench: Table V compares
 #: the paper's variants with the paper's audio2expression (no gain), adversarial weight and plain L1
 #: (no opening balance).
@@ -67,6 +71,10 @@ class BenchConfig:
     # The held-out test split (the last 30 %: other sentences than training) is scored as this many
     # consecutive clips, so the tables can show the variation between clips beside that between seeds.
     segments: int = 3
+    # The generated test videos carry the invisible watermark, as ``synthesize`` writes every
+    # generated video (the visible label off), and the same frames are also scored unmarked to
+    # measure what the mark moves. False (``--no-mark``): unmarked, as before the mark existed.
+    mark: bool = True
 
 
 BENCH_CONFIGS = {
@@ -177,20 +185,32 @@ def run_one(data: Path, work: Path, name: str, ablation: dict, seed: int, cfg: B
 
 
 def evaluate_run(run: Path, data: Path, work: Path, cfg: BenchConfig, evaluate: Callable[[Path, Path], dict]) -> dict:
-    """The test split re-enacted and written as ``cfg.segments`` clips (``run/eval/own_K.mp4``, the
-    truth as ``work/truth/truth_K.mp4``), each scored by ``evaluate``; the row holds the mean over
-    clips, the per-clip rows (``clips``) and the motion chain's table (``chain``,
-    ``generator.reproduction.motion_chain``)."""
+    """The test split re-enacted and written as ``cfg.segments`` clips (``run/eval/own_K.mp4``, with
+    the invisible watermark when ``cfg.mark``; the truth as ``work/truth/truth_K.mp4``), each scored by
+    ``evaluate``; the row holds the mean over clips, the per-clip rows (``clips``), the motion chain's
+    table (``chain``, ``generator.reproduction.motion_chain``) and, when marked, the
+    :data:`EFFECT_COLUMNS` of the same frames written unmarked (``run/eval/own_K_unmarked.mp4``) per
+    clip (``unmarked_clips``)."""
     from generator.reproduction.motion_chain import chain_landmarks, chain_table
 
     tracks = chain_landmarks(run, data, "test", run / "eval", backgrounds=("own",), segments=cfg.segments,
-                             truth_dir=work / "truth", cache=True)
+                             truth_dir=work / "truth", cache=True, mark=cfg.mark, unmarked_copies=cfg.mark)
     from generator.reproduction.adaptation import weights_report
 
     clips = [{"clip": k, **evaluate(video, truth)}
              for k, (video, truth) in enumerate(zip(tracks["videos"]["own"], tracks["truth_videos"]))]
-    return {**clip_mean(clips), "clips": clips, "chain": chain_table(tracks).to_dict(orient="records"),
-            "weights": weights_report(run, data, "test")}
+    row = {**clip_mean(clips), "clips": clips, "chain": chain_table(tracks).to_dict(orient="records"),
+           "weights": weights_report(run, data, "test")}
+    if tracks["unmarked_videos"]:
+        row["unmarked_clips"] = score_unmarked(list(zip(tracks["unmarked_videos"]["own"], tracks["truth_videos"])),
+                                               evaluate)
+    return row
+
+
+def score_unmarked(pairs: list[tuple[Path, Path]], evaluate: Callable[[Path, Path], dict]) -> list[dict]:
+    """The :data:`EFFECT_COLUMNS` of each unmarked copy (``pairs``: (video, truth) per clip)."""
+    return [{"clip": k, **{c: got.get(c, float("nan")) for c in EFFECT_COLUMNS}}
+            for k, got in enumerate(evaluate(video, truth) for video, truth in pairs)]
 
 
 def clip_mean(clips: list[dict]) -> dict:
@@ -289,9 +309,16 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
     if path.is_file():
         saved = json.loads(path.read_text())
         if isinstance(saved.get("config"), dict):  # a field added since reads as its default (the old behaviour)
+            if "mark" not in saved["config"]:  # written before the setting: the bench marked from some version on
+                saved["config"]["mark"] = videos_marked(out, default=cfg.mark)
             defaults = json.loads(json.dumps(dataclasses.asdict(BenchConfig(cfg.name))))
             saved["config"] = {**{k: v for k, v in defaults.items() if k not in ("epochs",)}, **saved["config"]}
         for key in ("config", "data", "model"):
+            if key == "config" and isinstance(saved.get(key), dict) and saved[key].get("mark") != cfg.mark:
+                made = "with" if saved["config"].get("mark") else "without"
+                raise GeneratorError(f"{out}: holds runs whose videos were made {made} the invisible watermark; "
+                                     f"rerun {'without' if saved['config'].get('mark') else 'with'} --no-mark, "
+                                     "or give a new output folder")
             if _what_runs(key, saved.get(key), cfg) != _what_runs(key, setup[key], cfg):
                 shown = (f"({saved.get(key)} here, {setup[key]} now)" if key != "model"
                          else f"(generator.config.{cfg.model}() changed since these runs)")
@@ -299,6 +326,16 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
                                      "give a new output folder")
         return
     path.write_text(json.dumps(setup, indent=1) + "\n")
+
+
+def videos_marked(out: Path, default: bool) -> bool:
+    """Do the generated test videos in ``out`` carry the invisible watermark? (A folder whose
+    bench.json predates the ``mark`` setting: the bench marked its videos from some version on, so
+    the videos say it.) ``default`` when none is there yet."""
+    from msi.provenance.watermark import read_video
+
+    video = next(iter(sorted((out / "runs").glob("*/eval/own_0.mp4"))), None)
+    return default if video is None else read_video(video).found
 
 
 def _rescore_stale(out: Path, store: RunStore, plan: list[tuple[str, int]], evaluate, log) -> None:
@@ -325,6 +362,9 @@ def _rescore_stale(out: Path, store: RunStore, plan: list[tuple[str, int]], eval
         log(f"rescoring {variant} seed {seed}: " + ("new metric columns" if missing else "metric definitions changed"))
         clips = [{"clip": k, **evaluate(video, truth)} for k, (video, truth) in enumerate(videos)]
         row.update(clip_mean(clips), clips=clips)
+        unmarked = [(v.with_name(v.stem + "_unmarked.mp4"), t) for v, t in videos]
+        if "unmarked_clips" in row and all(v.is_file() for v, _ in unmarked):  # scored the same way as the marked
+            row["unmarked_clips"] = score_unmarked(unmarked, evaluate)
         row.pop("variant", None), row.pop("seed", None)
         store.save(variant, seed, row)
 

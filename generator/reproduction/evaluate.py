@@ -9,17 +9,20 @@ from functools import lru_cache
 from pathlib import Path
 
 
-def evaluate_video(video: Path, truth: Path | None, syncnet_weights: str | None = None) -> dict:
+def evaluate_video(video: Path, truth: Path | None, syncnet_weights: str | None = None,
+                   lpips_weights: str | None = None) -> dict:
     """``msi.comparison.video_columns.video_metrics`` of ``video`` against ``truth`` (NaN columns and ``error`` when
     the video cannot be scored, e.g. a model too small to draw a face), and ``motion_ratio``.
-    ``truth=None`` scores the ground truth itself (no reference columns; ratio 1)."""
+    ``truth=None`` scores the ground truth itself (no reference columns; ratio 1). ``lpips_weights``:
+    the LPIPS trunk (torchvision's AlexNet or VGG16 file) for the ``lpips`` column."""
     from msi.metrics.registry import COLUMNS
     from msi.comparison.video_columns import video_metrics
     from msi.metrics.column import METRICS_VERSION
     from msi.errors import MSIError
 
     try:
-        got = video_metrics(video, truth=truth, syncnet_weights=syncnet_weights)
+        got = video_metrics(video, truth=truth, syncnet_weights=syncnet_weights,
+                            weights={"lpips": lpips_weights} if lpips_weights else None)
         row = {c: float(got[c]) for c in COLUMNS}
         row["error"] = ""
     except MSIError as exc:

@@ -16,7 +16,7 @@ link               landmarks
 ``mesh_smoothed``  the same after the smoothing module (what the renderer is given)
 ``rendered``       the renderer's frames, tracked before encoding
 ``encoded``        the written video (H.264, upscaled as ``synthesize`` writes it, with its
-                   invisible watermark and without its visible label), tracked
+                   invisible watermark (unless switched off) and without its visible label), tracked
 ``truth_encoded``  the truth frames written and tracked the same way (the tracker's ceiling)
 =================  ====================================================================
 
@@ -69,28 +69,35 @@ def segment_bounds(n: int, segments: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 
+def write_generated(frames, path: Path, fps: float, side: int, wave: np.ndarray | None = None,
+                    sample_rate: int = 16000, mark: str | None = None) -> None:
+    """Frames (T, S, S, 3) uint8 upscaled to ``side`` and written to ``path`` (with the speech
+    ``wave``) as ``synthesize`` writes a video. ``mark``: a run id (8 hex digits) for the invisible
+    watermark, which generated videos carry as ``synthesize`` writes them (the visible label, which
+    would cover part of the frame, is left off); None writes them unmarked."""
+    from generator.synthesize import ENCODE_CRF, upscale
+    from msi.io.video import write_video
+
+    out = upscale(np.asarray(frames), side)
+    if mark is not None:
+        from generator.marking.watermark import embed
+
+        out = embed(out, mark)
+    write_video(path, out, fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sample_rate)
+
+
 def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: np.ndarray | None = None,
                     sample_rate: int = 16000, cache: bool = False, keep: bool = False,
                     mark: str | None = None) -> np.ndarray:
-    """Frames (T, S, S, 3) uint8 upscaled to ``side``, written to ``path`` (with the speech ``wave``)
-    as ``synthesize`` writes a video, and tracked with msi ``settings``: landmarks (T, 478, 3), NaN rows
-    when no face is found (a run trained for a few steps may draw none). ``keep``: an existing
-    ``path`` is tracked, not rewritten. ``mark``: a run id (8 hex digits) for the invisible
-    watermark, which generated videos carry as ``synthesize`` writes them (the visible label, which
-    would cover part of the frame, is left off)."""
-    from generator.synthesize import ENCODE_CRF, upscale
+    """:func:`write_generated`, then the video tracked with msi ``settings``: landmarks (T, 478, 3),
+    NaN rows when no face is found (a run trained for a few steps may draw none). ``keep``: an
+    existing ``path`` is tracked, not rewritten."""
     from msi.errors import MSIError
     from msi.acquire import get_landmarks
-    from msi.io.video import write_video
 
     frames = np.asarray(frames)
     if not (keep and path.is_file()):
-        out = upscale(frames, side)
-        if mark is not None:
-            from generator.marking.watermark import embed
-
-            out = embed(out, mark)
-        write_video(path, out, fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sample_rate)
+        write_generated(frames, path, fps, side, wave, sample_rate, mark)
     try:
         return get_landmarks(path, settings, cache=cache).landmarks
     except MSIError:
@@ -99,16 +106,20 @@ def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: n
 
 def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work: str | Path,
                     tracker: str | None = None, backgrounds: tuple[str, ...] = ("own", "reversed"),
-                    segments: int = 1, truth_dir: str | Path | None = None, cache: bool = False) -> dict:
+                    segments: int = 1, truth_dir: str | Path | None = None, cache: bool = False,
+                    mark: bool = True, unmarked_copies: bool = False) -> dict:
     """Landmarks (T, 478, 3) of every link, per background order, plus what the table needs.
 
     The split is scored as ``segments`` consecutive clips. Writes the encoded link as
-    ``work/<background>_<k>.mp4`` (with the clip's speech) and the truth written the same way as
+    ``work/<background>_<k>.mp4`` (with the clip's speech; carrying the invisible watermark with
+    the run's id unless ``mark`` is false) and the truth written the same way, never marked, as
     ``truth_dir/truth_<k>.mp4`` (default ``work``; kept if it exists: every run of one data set
-    shares it). ``cache``: track the written videos through msi's landmark cache (a later
+    shares it). ``unmarked_copies`` (with ``mark``): the same generated frames also written
+    without the mark, as ``work/<background>_<k>_unmarked.mp4`` (not tracked here), to measure
+    what the mark changes. ``cache``: track the written videos through msi's landmark cache (a later
     ``msi.comparison.video_columns.video_metrics`` of the same file then does not track it again). Returns {"fps",
-    "wave", "sample_rate", "bounds", "videos", "truth_videos", "backgrounds": {name: {"order",
-    "links": {link: landmarks}}}}."""
+    "wave", "sample_rate", "bounds", "videos", "unmarked_videos", "truth_videos", "backgrounds": {name:
+    {"order", "links": {link: landmarks}}}}."""
     import torch
 
     from generator.data import audio as A
@@ -141,7 +152,7 @@ def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
 
     from msi.provenance.watermark import checkpoint_sha256, run_id_of
 
-    run_id = run_id_of(checkpoint_sha256(Path(run_dir) / "checkpoint.pt"))
+    run_id = run_id_of(checkpoint_sha256(Path(run_dir) / "checkpoint.pt")) if mark else None
 
     def encoded(frames, stem: Path, keep: bool = False, mark: str | None = None) -> tuple[np.ndarray, list[Path]]:
         """Each clip written (its own speech) and tracked, the landmarks joined back."""
@@ -154,10 +165,21 @@ def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
             paths.append(path)
         return np.concatenate(parts), paths
 
+    def unmarked(frames, stem: Path) -> list[Path]:
+        """Each clip written as :func:`encoded` writes it, without the mark, and not tracked."""
+        paths = []
+        for k, (a, b) in enumerate(bounds):
+            path = stem.parent / f"{stem.name}_{k}_unmarked.mp4"
+            wa, wb = int(round(a / fps * sr)), int(round(b / fps * sr))
+            write_generated(frames[a:b], path, fps, side, wave[wa:wb], sr)
+            paths.append(path)
+        return paths
+
     truth_encoded, truth_videos = encoded(np.asarray(clip.frames[part]), truth_dir / "truth", keep=True)
     out: dict = {"fps": fps, "wave": wave, "sample_rate": sr, "tracker": tracker, "side": side, "bounds": bounds,
                  "truth_landmarks": np.asarray(clip.landmarks[part], np.float32), "truth_videos": truth_videos,
-                 "truth_opening_all": mouth_opening(np.asarray(clip.landmarks)), "backgrounds": {}, "videos": {}}
+                 "truth_opening_all": mouth_opening(np.asarray(clip.landmarks)), "backgrounds": {}, "videos": {},
+                 "unmarked_videos": {}}
     for name in backgrounds:
         order = {"own": own, "reversed": own[::-1]}[name]
         pose = [f32(x[order])[None] for x in (clip.rotation, clip.translation, clip.scale)]
@@ -168,7 +190,9 @@ def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
         frames = render_frames(run, pred, np.asarray(clip.frames[order]), clip.shape, clip.rotation[order],
                                clip.translation[order], clip.scale[order], feats,
                                background_masks=clip.mouth_masks[part])
-        enc, out["videos"][name] = encoded(frames, work / name, mark=run_id)  # generated: marked
+        enc, out["videos"][name] = encoded(frames, work / name, mark=run_id)  # generated: marked (unless mark=False)
+        if unmarked_copies and run_id is not None:
+            out["unmarked_videos"][name] = unmarked(frames, work / name)
         links = {"truth": out["truth_landmarks"], **{k: v.numpy() for k, v in meshes.items()},
                   "rendered": track_frames(frames, tracker=tracker), "encoded": enc, "truth_encoded": truth_encoded}
         out["backgrounds"][name] = {"order": order, "links": links}

@@ -1,13 +1,13 @@
 """The bench's tables as markdown: Table V and Fig. 9 with their intervals, the paper beside ours,
-Fig. 9 on the paper's reasons, the variation between seeds and clips, the motion chain and the
-adaptive weights per run. Pure: a DataFrame of finished runs (``generator.reproduction.runs``) in,
+Fig. 9 on the paper's reasons, the variation between seeds and clips, the motion chain, the
+adaptive weights per run and what the invisible watermark moves. Pure: a DataFrame of finished runs (``generator.reproduction.runs``) in,
 text out; statistics from ``msi.stats``."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from generator.reproduction.ablations import LABELS, METRICS
+from generator.reproduction.ablations import EFFECT_COLUMNS, LABELS, METRICS
 from generator.reproduction.runs import slug
 from msi.stats import format_cell, minimum_detectable, paired_differences, summarize_groups
 
@@ -68,7 +68,64 @@ def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict 
     md += _variation_section(runs, variants)
     md += _chain_section(runs, variants)
     md += _weights_section(runs, variants)
+    md += mark_effect_section(runs, variants)
     return md, summary, diffs
+
+
+def mark_effect(runs: pd.DataFrame) -> pd.DataFrame:
+    """What the invisible watermark moves, one row per (variant, seed, column) of the runs scored
+    both ways (``unmarked_clips``, ``generator.reproduction.ablations.evaluate_run``): the column's
+    mean over clips unmarked and marked (clips where both are finite), their difference (marked -
+    unmarked) and the relative difference. Empty when no run was scored unmarked (``--no-mark``, or
+    runs made before the bench measured it)."""
+    names = ["variant", "seed", "column", "clips", "unmarked", "marked", "change", "relative_change"]
+    rows = []
+    if "unmarked_clips" not in runs:
+        return pd.DataFrame(rows, columns=names)
+    for _, run in runs.iterrows():
+        plain, marked = run.get("unmarked_clips"), run.get("clips")
+        if not isinstance(plain, list) or not isinstance(marked, list):
+            continue
+        by_clip = {c["clip"]: c for c in marked}
+        for col in EFFECT_COLUMNS:
+            pairs = np.array([(float(u.get(col, np.nan)), float(by_clip.get(u["clip"], {}).get(col, np.nan)))
+                              for u in plain], dtype=float).reshape(-1, 2)
+            pairs = pairs[np.isfinite(pairs).all(axis=1)]
+            if not len(pairs):
+                continue  # e.g. LPIPS without its weights, or no face drawn yet
+            u, m = pairs.mean(axis=0)
+            rows.append({"variant": run["variant"], "seed": int(run["seed"]), "column": col, "clips": len(pairs),
+                         "unmarked": u, "marked": m, "change": m - u,
+                         "relative_change": (m - u) / abs(u) if u != 0 else np.nan})
+    return pd.DataFrame(rows, columns=names)
+
+
+def mark_effect_section(runs, variants) -> str:
+    """Per column: unmarked and marked means over the runs, the change with its 95% t-interval over
+    runs, the mean relative change and the mean absolute relative change (a run's noise included)."""
+    from msi.stats import mean_ci
+
+    mine = runs[runs["variant"].isin(variants)] if "variant" in runs else runs.iloc[:0]
+    eff = mark_effect(mine)
+    if eff.empty:
+        scored_both = "unmarked_clips" in mine and mine["unmarked_clips"].map(lambda c: isinstance(c, list)).any()
+        return ("\n\nWhat the invisible watermark moves: no column could be scored on both the marked and the "
+                "unmarked copy (a model trained this little may draw no face)." if scored_both else "")
+    lines = [f"\n\nWhat the invisible watermark moves: each run's test clips scored as written (marked) and the same "
+             f"frames written unmarked, both against the unmarked truth; over {eff[['variant', 'seed']].drop_duplicates().shape[0]} "
+             "runs (every variant and seed; per run the mean over its clips): the change marked − unmarked, mean "
+             "[95% CI over runs], and the relative change, mean and mean of its absolute value:\n",
+             "| column | unmarked | marked | change [95% CI] | relative change: mean, mean abs |", "|---|---|---|---|---|"]
+    for col in EFFECT_COLUMNS:
+        e = eff[eff["column"] == col]
+        if e.empty:
+            continue
+        m, lo, hi, n = mean_ci(e["change"])
+        ci = f" [{lo:+.4f}, {hi:+.4f}]" if np.isfinite(lo) else ""
+        rel = e["relative_change"].to_numpy(dtype=float)
+        lines.append(f"| {col} | {e['unmarked'].mean():.4f} | {e['marked'].mean():.4f} | {m:+.4f}{ci} | "
+                     f"{100 * np.nanmean(rel):+.2f} %, {100 * np.nanmean(np.abs(rel)):.2f} % |")
+    return "\n".join(lines)
 
 
 def _reasons_section(runs, variants, reference) -> str:

@@ -92,12 +92,88 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     md, summary, diffs = report(runs, list(variants), "full")
     assert "| full (adaptive smoothing) | 1 |" in md and "| w/o smoothing | 1 |" in md
     assert set(summary["metric"]) >= {"msi_lip", "msi_jaw"}
-    # the bench's generated videos carry the invisible mark (the label off), the truth videos none
+    # the bench's generated videos carry the invisible mark (the label off), the truth videos none,
+    # and the same frames written unmarked (to measure the mark) carry none
+    from generator.marking.label import TEXT
     from msi.provenance.watermark import read_video
 
+
     generated, truths = sorted(tmp_path.rglob("own_0.mp4")), sorted(tmp_path.rglob("truth_0.mp4"))
-    assert generated and truths
+    unmarked = sorted(tmp_path.rglob("own_0_unmarked.mp4"))
+    assert generated and truths and len(unmarked) == len(generated)
     assert all(read_video(p).found for p in generated) and not any(read_video(p).found for p in truths)
+    assert not any(read_video(p).found for p in unmarked)
+    from generator.marking.label import labelled, place
+    from msi.io.video import read_frames, write_video
+
+    frames = read_frames(unmarked[0])
+    write_video(tmp_path / "labelled.mp4", labelled(frames, place(frames.shape[2], frames.shape[1], None)), fps=25)
+    assert _label_drawn(tmp_path / "labelled.mp4", unmarked[0])  # the check sees a label where there is one
+    assert not _label_drawn(generated[0], unmarked[0]), TEXT  # the mark differs by a few levels, a label by ~100
+    row = json.loads(first.read_text())  # the unmarked copies scored per clip, for the mark's effect
+    assert [c["clip"] for c in row["unmarked_clips"]] == [c["clip"] for c in row["clips"]]
+    assert set(row["unmarked_clips"][0]) == {"clip", "msi_lip", "msi_jaw", "ssim", "psnr", "lpips"}
+    # a folder whose bench.json predates the setting: its videos say they are marked
+    setup = json.loads((tmp_path / "bench.json").read_text())
+    del setup["config"]["mark"]
+    (tmp_path / "bench.json").write_text(json.dumps(setup))
+    run_grid(tmp_path, variants, 1, cfg, evaluate_video, log=lines.append, train=False)
+    with pytest.raises(GeneratorError, match="made with the invisible watermark; rerun without --no-mark"):
+        run_grid(tmp_path, variants, 1, dataclasses.replace(cfg, mark=False), evaluate_video, log=lines.append)
+    # --no-mark: the same run's test split rendered without the mark, and no unmarked copy beside it
+    import shutil
+
+    from generator.reproduction.ablations import evaluate_run, run_dir
+
+    plain_run = tmp_path / "plain" / "run"
+    shutil.copytree(run_dir(tmp_path, "full", 0), plain_run, ignore=shutil.ignore_patterns("eval"))
+    row = evaluate_run(plain_run, tmp_path / "data", tmp_path / "plain", dataclasses.replace(cfg, mark=False),
+                       evaluate_video)
+    assert "unmarked_clips" not in row and not list((plain_run / "eval").glob("*_unmarked.mp4"))
+    assert not read_video(plain_run / "eval" / "own_0.mp4").found
+
+
+def test_the_mark_effect_table_names_its_columns_and_pairs_clips():
+    """marked - unmarked per run (mean over the clips where both are finite), summarised over runs;
+    LPIPS only where it was computed; runs without unmarked scores (``--no-mark``) left out."""
+    import pandas as pd
+
+    from generator.reproduction.tables import mark_effect
+
+    nan = float("nan")
+
+    def clips(lip, ssim, lpips=nan):
+        return [{"clip": k, "msi_lip": lip[k], "msi_jaw": 1.0, "ssim": ssim, "psnr": 30.0, "lpips": lpips} for k in range(2)]
+
+    runs = pd.DataFrame([
+        {"variant": "full", "seed": 0, "msi_lip": 0.85, "clips": clips([0.8, 0.9], 0.9),
+         "unmarked_clips": clips([1.0, nan], 0.95, 0.1)},
+        {"variant": "full", "seed": 1, "msi_lip": 0.9, "clips": clips([0.9, 0.9], 0.9, 0.2),
+         "unmarked_clips": clips([1.0, 1.0], 0.95, 0.1)},
+        {"variant": "baseline", "seed": 0, "msi_lip": 0.7, "clips": clips([0.7, 0.7], 0.9), "unmarked_clips": nan},
+    ]).assign(msi_jaw=1.0, motion_ratio=1.0, error="")
+    eff = mark_effect(runs)
+    assert list(eff.columns) == ["variant", "seed", "column", "clips", "unmarked", "marked", "change", "relative_change"]
+    lip = eff[eff["column"] == "msi_lip"].set_index("seed")
+    assert set(eff["variant"]) == {"full"} and lip.at[0, "clips"] == 1  # clip 1 of seed 0 has no unmarked MSI
+    assert lip.at[0, "change"] == pytest.approx(-0.2) and lip.at[1, "relative_change"] == pytest.approx(-0.1)
+    assert list(eff.loc[eff["column"] == "lpips", "seed"]) == [1]  # seed 0's marked clips have no LPIPS
+    md, _, _ = report(runs, ["full", "baseline"], "full")
+    section = md[md.index("What the invisible watermark moves"):]
+    assert "over 2 runs" in section and "| msi_lip | 1.0000 | 0.8500 | -0.1500 [" in section
+    assert "| lpips |" in section and "| ssim |" in section
+    assert mark_effect(runs.drop(columns="unmarked_clips")).empty
+
+
+def _label_drawn(video, reference) -> bool:
+    """Does ``video`` differ from ``reference`` (the same frames) by a visible label's box in a corner?"""
+    from msi.io.video import read_frames
+
+    a, b = (read_frames(p).astype(float) for p in (video, reference))
+    h, w = a.shape[1:3]
+    corners = [(slice(0, h // 6), slice(0, w // 3)), (slice(0, h // 6), slice(-w // 3, None)),
+               (slice(-h // 6, None), slice(0, w // 3)), (slice(-h // 6, None), slice(-w // 3, None))]
+    return any(np.abs(a[:, y, x] - b[:, y, x]).mean() > 20 for y, x in corners)
 
 
 @pytest.mark.slow
@@ -164,3 +240,57 @@ def test_the_bench_trains_with_the_papers_settings():
     changed.loss.adversarial, changed.loss.opening_balance = 7.0, 0.5
     now = json.loads(json.dumps(to_dict(tiny())))
     assert _what_runs("model", json.loads(json.dumps(to_dict(changed)))) == _what_runs("model", now)
+
+
+def test_a_folder_from_before_the_mark_setting_is_told_by_its_videos(tmp_path):
+    """bench.json written before the ``mark`` setting: its first generated test video says whether the
+    runs were marked, so an unmarked folder (the committed Table V) resumes only with --no-mark."""
+    from generator.errors import GeneratorError
+    from generator.marking.watermark import embed
+    from generator.reproduction.ablations import DATA_FILES, check_same_setup
+    from msi.io.video import write_video
+
+    cfg = dataclasses.replace(BENCH_CONFIGS["quick"], mark=False)
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in DATA_FILES:
+        np.save(data / name, np.zeros(3))
+    check_same_setup(tmp_path, cfg, data)  # writes bench.json
+    setup = json.loads((tmp_path / "bench.json").read_text())
+    assert setup["config"]["mark"] is False
+    del setup["config"]["mark"]
+    (tmp_path / "bench.json").write_text(json.dumps(setup))
+    video = tmp_path / "runs" / "full__seed0" / "eval" / "own_0.mp4"
+    video.parent.mkdir(parents=True)
+    frames = np.random.default_rng(0).integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
+    write_video(video, frames, fps=25, crf=18)
+    check_same_setup(tmp_path, cfg, data)
+    with pytest.raises(GeneratorError, match="made without the invisible watermark; rerun with --no-mark"):
+        check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
+    write_video(video, list(embed(frames, "0badf00d")), fps=25, crf=18)  # the same folder, its videos marked
+    check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
+    with pytest.raises(GeneratorError, match="made with the invisible watermark; rerun without --no-mark"):
+        check_same_setup(tmp_path, cfg, data)
+
+
+@pytest.mark.slow
+def test_the_bench_scoring_adds_lpips_when_its_weights_are_given(tmp_path, pristine_frames):
+    """``--lpips-weights`` reaches the bench's scoring: the LPIPS column of a blurred copy against its
+    truth is a positive number with the trunk's file (a random AlexNet in torchvision's layout; the
+    linear layers are the installed lpips package's), NaN without it."""
+    import cv2
+    import torch
+
+    from generator.reproduction.evaluate import evaluate_video
+    from msi.io.video import write_video
+    from msi.networks.lpips import BACKBONES, LPIPSNet
+
+    torch.manual_seed(0)
+    trunk = LPIPSNet(BACKBONES["alex"]).features.state_dict()
+    torch.save({f"features.{k}": v for k, v in trunk.items()}, tmp_path / "alexnet.pth")
+    frames = pristine_frames[:20]
+    write_video(tmp_path / "truth.mp4", frames, fps=25, crf=0, threads=1)
+    write_video(tmp_path / "blur.mp4", [cv2.GaussianBlur(f, (9, 9), 3) for f in frames], fps=25, threads=1)
+    with_weights = evaluate_video(tmp_path / "blur.mp4", tmp_path / "truth.mp4", lpips_weights=str(tmp_path / "alexnet.pth"))
+    without = evaluate_video(tmp_path / "blur.mp4", tmp_path / "truth.mp4")
+    assert with_weights["error"] == "" and with_weights["lpips"] > 0 and np.isnan(without["lpips"])
