@@ -101,7 +101,11 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
     settings = settings or Settings()
     store = FeatureCache(cache) if cache else None  # the networks' outputs, beside the landmarks
     group = Pass()
-    batchers: dict | None = {} if cross_video else None  # the job's (VideoContext.batcher)
+    batchers = None
+    if cross_video and (syncnet_weights is not None or any(w is not None for w in (weights or {}).values())):
+        from msi.networks.batching import JobBatchers  # (msi.networks only with weights)
+
+        batchers = JobBatchers(group)
     truth_ctx = video_context(truth, settings, cache, options, weights=weights, group=group) \
         if truth is not None else None
     if truth_ctx is not None:

@@ -18,8 +18,6 @@ import numpy as np
 
 from msi.metrics.networks import WEIGHTS
 
-_SHARED = threading.Lock()  # guards the job's batchers (VideoContext.batcher)
-
 #: What a column can need besides the video itself (``Column.needs``): "weights" are SyncNet's; the
 #: others name a network's weights (the rows of ``msi.metrics.networks.WEIGHTS``: FID's "inception",
 #: FVD's "i3d", ...).
@@ -115,9 +113,9 @@ class VideoContext:
         self._loaders = {"track": track, "score": lambda: score(self.tracked), "audio": audio,
                          "frame_rate": frame_rate, "frame_size": frame_size or self._probe_size}
         self._frames = frames
-        #: the job's batchers by key ({key: :class:`msi.networks.batching.Batcher`}, shared by its
-        #: videos' contexts): their networks' inputs in the same batches; None: this video's alone
-        self.batchers: dict | None = None
+        #: the job's batchers (:class:`msi.networks.batching.JobBatchers`, shared by its videos'
+        #: contexts): their networks' inputs in the same batches; None: this video's alone
+        self.batchers: Any = None
         self._done: dict[str, tuple[bool, Any]] = {}
         self._locks = {key: threading.Lock() for key in self._loaders}
 
@@ -188,10 +186,7 @@ class VideoContext:
 
         if self.batchers is None:
             return Batcher(forward, size)
-        with _SHARED:  # columns run in threads: the first to ask makes it
-            if key not in self.batchers:
-                self.batchers[key] = Batcher(forward, size)
-            return self.batchers[key]
+        return self.batchers.get(key, forward, size)
 
     def has(self, need: str) -> bool:
         """Whether ``need`` ("truth", "weights" or a network's name) was given; audio is known

@@ -7,8 +7,10 @@ one job takes every video's frames (crops, pairs, clips) into the same batches i
 
 - a column :meth:`Batcher.submit`\\ s its inputs one by one and gets a ticket for each;
 - the input that fills a batch runs the forward, in the thread that submitted it;
-- :meth:`Batcher.result` of a ticket whose batch is not full yet runs that partial batch (the
-  video is done and wants its results: nobody waits for a batch that might never fill);
+- :meth:`Batcher.result` of a ticket whose batch is not full yet waits while the job's other
+  tasks still run (they may fill it), and runs that partial batch once every task of the job
+  waits too (its ``group``, :class:`msi.comparison.shared_decode.Pass`, tells): at the end of a
+  job, or at once without a group;
 - inputs of different ``group``\\ s (e.g. image sizes, which cannot be stacked) never share a batch.
 
 Memory stays bounded: each group holds at most one unfinished batch of inputs, and a batch's
@@ -38,11 +40,12 @@ class Batcher:
     """``forward(inputs: list) -> outputs`` (one output per input, indexable), run on at most
     ``size`` inputs at a time, the inputs gathered from every thread that submits them."""
 
-    def __init__(self, forward: Callable[[list], Sequence], size: int) -> None:
+    def __init__(self, forward: Callable[[list], Sequence], size: int, group: Any = None) -> None:
         if size < 1:
             raise ValueError(f"batch size must be at least 1, got {size}")
         self._forward = forward
         self.size = size
+        self._group = group  # the job's tasks (``cond``, ``wait_for``, ``changed``), or None
         self._lock = threading.Lock()
         self._open: dict[Hashable, _Batch] = {}  # group -> the batch still taking inputs
 
@@ -59,12 +62,17 @@ class Batcher:
                 del self._open[group]
                 batch.taken = True
         if full:
+            if self._group is not None:
+                self._group.changed()  # a video waiting for this batch need not run it
             self._run(batch)
         return ticket
 
     def result(self, ticket: tuple[_Batch, int]) -> Any:
         """The output of a submitted input: its batch's forward is run now if nobody has taken it."""
         batch, i = ticket
+        if self._group is not None and not batch.taken:
+            with self._group.cond:  # other videos may still fill it; run it when nothing else can
+                self._group.wait_for(lambda: batch.taken)
         with self._lock:
             run = not batch.taken
             if run:
@@ -95,3 +103,19 @@ class Batcher:
         finally:
             batch.inputs = None  # the inputs (frames) are not kept past their forward
             batch.done.set()
+
+
+class JobBatchers:
+    """The :class:`Batcher` of each network of one job, by key (the network and whatever else
+    decides what may share a batch), shared by its videos' columns; ``group``: the job's tasks."""
+
+    def __init__(self, group: Any = None) -> None:
+        self._group = group
+        self._lock = threading.Lock()
+        self._made: dict[Hashable, Batcher] = {}
+
+    def get(self, key: Hashable, forward: Callable[[list], Sequence], size: int) -> Batcher:
+        with self._lock:  # columns run in threads: the first to ask makes it
+            if key not in self._made:
+                self._made[key] = Batcher(forward, size, self._group)
+            return self._made[key]

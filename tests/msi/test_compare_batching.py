@@ -57,6 +57,32 @@ def test_inputs_of_several_videos_meet_in_full_batches_and_each_video_gets_its_o
     assert sorted(x for c in calls for x in c) == sorted([*range(100, 105), *range(200, 205)])
 
 
+def test_in_a_job_a_video_done_early_waits_for_the_others_to_fill_its_batch():
+    """With the job's tasks (a :class:`Pass`), a video that has submitted everything waits while
+    another task still runs, so a slow video's inputs join its batch: one forward of both; and a
+    task waiting on something else (a frame no one decodes) lets the partial batch run, no deadlock."""
+    from msi.comparison.shared_decode import Pass
+    from msi.networks.batching import Batcher
+
+    calls, lock = [], threading.Lock()
+    group = Pass()
+    batcher = Batcher(_recorder(calls, lock), 8, group)
+
+    def fast():
+        return batcher.map([1, 2, 3])
+
+    def slow():
+        tickets = []
+        for x in (10, 20, 30):
+            threading.Event().wait(0.05)
+            tickets.append(batcher.submit(x))
+        return [batcher.result(t) for t in tickets]
+
+    results = group.run([fast, slow])
+    assert results == [(True, [3, 5, 7]), (True, [21, 41, 61])]
+    assert calls == [[1, 2, 3, 10, 20, 30]]
+
+
 def test_groups_never_share_a_batch_and_batching_alone_keeps_consecutive_batches():
     from msi.networks.batching import Batcher
 
