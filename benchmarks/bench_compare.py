@@ -358,6 +358,52 @@ def run_batching(root: Path, utterances: int, frames: int, batch: int, repeats: 
     return out
 
 
+def run_scaling(root: Path, utterances: int, frames: int, repeats: int) -> dict:
+    """Wall seconds of `compare_methods` (no networks; landmarks cached, feature cache empty: the
+    columns only) on ``utterances`` short utterances x 2 methods: --workers 1; --workers 2 (this
+    process one of the two, one worker spawned); --workers 2 with both spawned (as before
+    2026-12-07); --cluster local:2. Alternating, ``repeats`` times each, in this run."""
+    import msi.parallel as parallel
+    from msi.comparison.compare import compare_methods
+
+    dirs, truth = make_short_recipe(root, utterances, frames)
+    compare_methods(dirs, truth, cache=str(root / "cache"), device="cpu")  # landmarks warm
+    real_imap = parallel.imap_jobs
+
+    def both_spawned(fn, jobs, workers=1, parent_works=False):
+        return real_imap(fn, jobs, workers)
+
+    configs = {"workers1": {"workers": 1}, "workers2": {"workers": 2}, "workers2_spawned": {"workers": 2},
+               "cluster_local2": {"cluster": "local:2"}}
+    out: dict = {"utterances": utterances, "frames": frames, "load": [os.getloadavg()[0]]}
+    for rep in range(repeats):
+        order = list(configs) if rep % 2 == 0 else list(reversed(configs))
+        for name in order:
+            parallel.imap_jobs = both_spawned if name == "workers2_spawned" else real_imap
+            try:
+                dt = timed_compare(dirs, truth, landmarks_only(root, f"cache-{name}"), **configs[name])
+            finally:
+                parallel.imap_jobs = real_imap
+            out.setdefault(name, []).append(dt)
+            out["load"].append(os.getloadavg()[0])
+    return out
+
+
+def scaling_report(r: dict) -> str:
+    m = {k: float(np.mean(r[k])) for k in ("workers1", "workers2", "workers2_spawned", "cluster_local2")}
+    each = ", ".join(f"{k} {[round(x, 1) for x in r[k]]}" for k in m)
+    return "\n".join([
+        f"## workers: {r['utterances']} utterances x 2 methods (+ truth), {r['frames']} frames each, no networks, "
+        f"landmarks cached; wall s, mean of {len(r['workers1'])} alternating repetitions (load average "
+        f"{min(r['load']):.1f}-{max(r['load']):.1f} at the runs' starts and ends)",
+        f"--workers 1 {m['workers1']:.1f}; --workers 2 {m['workers2']:.1f} (parent + 1 spawned); both spawned "
+        f"{m['workers2_spawned']:.1f}; --cluster local:2 {m['cluster_local2']:.1f}",
+        f"--workers 2 over 1: {m['workers2'] / m['workers1']:.2f}x (both spawned: "
+        f"{m['workers2_spawned'] / m['workers1']:.2f}x); --cluster local:2 over --workers 2: "
+        f"{m['cluster_local2'] / m['workers2']:.2f}x",
+        f"each: {each}", ""])
+
+
 def batching_report(r: dict) -> str:
     cpu = {k: float(np.mean([c for c, _ in r[k]])) for k in ("alone", "across")}
     wall = {k: float(np.mean([w for _, w in r[k]])) for k in ("alone", "across")}
@@ -426,7 +472,11 @@ def main() -> None:
     ap.add_argument("--batch-utterances", type=int, default=4)
     ap.add_argument("--batch-frames", type=int, default=14, help="frames per utterance (MSI needs 14)")
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--repeats", type=int, default=2, help="alternating repetitions of the batching part")
+    ap.add_argument("--repeats", type=int, default=2, help="alternating repetitions of the batching and scaling parts")
+    ap.add_argument("--scaling", action="store_true",
+                    help="also --workers 1 / 2 and --cluster local:2 on --scale-utterances utterances of --scale-frames")
+    ap.add_argument("--scale-utterances", type=int, default=8)
+    ap.add_argument("--scale-frames", type=int, default=25)
     ap.add_argument("--json", default=None, metavar="FILE")
     a = ap.parse_args()
     results = []
@@ -436,7 +486,11 @@ def main() -> None:
             res = run_batching(Path(tmp) / "batching", a.batch_utterances, a.batch_frames, a.batch_size, a.repeats)
             print(batching_report(res), flush=True)
             results.append({"batching": res})
-        for size in a.sizes if a.sizes is not None else ([] if a.batching else [256, 1080]):
+        if a.scaling:
+            res = run_scaling(Path(tmp) / "scaling", a.scale_utterances, a.scale_frames, a.repeats)
+            print(scaling_report(res), flush=True)
+            results.append({"scaling": res})
+        for size in a.sizes if a.sizes is not None else ([] if a.batching or a.scaling else [256, 1080]):
             results.append(run_size(size, a.frames_1080 if size == 1080 else a.frames, False,
                                     a.workers and size != 1080, Path(tmp)))
             print(report(results[-1:]), flush=True)

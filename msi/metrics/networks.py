@@ -98,6 +98,11 @@ def use_device(device: str = "cpu", batch_size: int | None = None) -> None:
     _RUN.update(device=device, batch_size=batch_size)
 
 
+def run_device() -> str:
+    """The device this process's networks run on (:func:`use_device`)."""
+    return _RUN["device"]
+
+
 def batch_size(default: int) -> int:
     """The batch size of this run (``--batch-size``), else ``default``."""
     return _RUN["batch_size"] or default
