@@ -19,7 +19,15 @@ Recipe (--size 256): one carphone crop (carphone_pristine.mp4, centre 144x144 sq
 5. `--workers 2` over 1 (landmark cache warm, feature cache empty: the columns only), and
    `--cluster local:2` over `--workers 2`.
 
+--batching (alone: no --sizes part): the networks' inputs (FID, LPIPS, LSE) of short utterances
+(:func:`make_short_recipe`) batched per video vs across the videos of each utterance job,
+alternating; CPU and wall seconds and the forwards' batch sizes. --scaling: `--workers 1`,
+`--workers 2` (this process one of the two), `--workers 2` with both spawned (as before
+2026-12-07) and `--cluster local:2` on --scale-utterances short utterances, alternating.
+
     python benchmarks/bench_compare.py [--sizes 256 1080] [--frames 100] [--frames-1080 30] [--networks]
+    python benchmarks/bench_compare.py --batching --batch-utterances 4 --batch-frames 14 --batch-size 32
+    python benchmarks/bench_compare.py --scaling --scale-utterances 8 --scale-frames 25 --repeats 4
 """
 from __future__ import annotations
 
