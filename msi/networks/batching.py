@@ -22,11 +22,12 @@ Pure threading; the network itself is the ``forward`` given.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
 
 
 class _Batch:
-    __slots__ = ("inputs", "out", "error", "taken", "done")
+    __slots__ = ("done", "error", "inputs", "out", "taken")
 
     def __init__(self) -> None:
         self.inputs: list | None = []
@@ -98,7 +99,7 @@ class Batcher:
             if len(out) != len(batch.inputs):
                 raise RuntimeError(f"a forward of {len(batch.inputs)} inputs returned {len(out)} outputs")
             batch.out = out
-        except BaseException as exc:  # every column with an input in this batch raises it
+        except BaseException as exc:  # noqa: BLE001 - every column with an input in this batch raises it
             batch.error = exc
         finally:
             batch.inputs = None  # the inputs (frames) are not kept past their forward

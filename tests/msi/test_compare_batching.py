@@ -1,7 +1,8 @@
 """The networks' inputs of every video of one `msi compare` job share batches
-(:mod:`msi.networks.batching`): the batch size is honoured, inputs of several videos meet in one
-forward, and every network column (FID, FVD, LPIPS, CSIM, LSE) gives what batching each video
-alone gives, with the same feature cache entries."""
+(:mod:`msi.networks.batching`; the default on an accelerator, run here on the CPU with
+``cross_video=True``): the batch size is honoured, inputs of several videos meet in one forward,
+and every network column (FID, FVD, LPIPS, CSIM, LSE) gives what batching each video alone
+gives, with the same feature cache entries."""
 from __future__ import annotations
 
 import json
