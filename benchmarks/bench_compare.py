@@ -19,7 +19,15 @@ Recipe (--size 256): one carphone crop (carphone_pristine.mp4, centre 144x144 sq
 5. `--workers 2` over 1 (landmark cache warm, feature cache empty: the columns only), and
    `--cluster local:2` over `--workers 2`.
 
+--batching (alone: no --sizes part): the networks' inputs (FID, LPIPS, LSE) of short utterances
+(:func:`make_short_recipe`) batched per video vs across the videos of each utterance job,
+alternating; CPU and wall seconds and the forwards' batch sizes. --scaling: `--workers 1`,
+`--workers 2` (this process one of the two), `--workers 2` with both spawned (as before
+2026-12-07) and `--cluster local:2` on --scale-utterances short utterances, alternating.
+
     python benchmarks/bench_compare.py [--sizes 256 1080] [--frames 100] [--frames-1080 30] [--networks]
+    python benchmarks/bench_compare.py --batching --batch-utterances 4 --batch-frames 14 --batch-size 32
+    python benchmarks/bench_compare.py --scaling --scale-utterances 8 --scale-frames 25 --repeats 4
 """
 from __future__ import annotations
 
@@ -70,6 +78,33 @@ def make_recipe(root: Path, size: int, frames: int) -> tuple[dict[str, Path], Pa
         write_video(dirs["real"] / f"{name}.mp4", fr, fps=fps, audio=audio, threads=1)
         write_video(dirs["shaken"] / f"{name}.mp4", [shift_frame(f, *rng.integers(-3, 4, 2)) for f in fr], fps=fps,
                     audio=audio, threads=1)
+    return dirs, truth
+
+
+def make_short_recipe(root: Path, utterances: int, frames: int, size: int = 256) -> tuple[dict[str, Path], Path]:
+    """``utterances`` short utterances of ``frames`` frames each: consecutive pieces of one synthetic
+    talking clip (espeak-ng speech) with their audio, each the truth of `real` (re-encoded) and
+    `shaken` (whole-pixel shifts), as :func:`make_recipe` makes them."""
+    from generator.corpus.build import build_clip
+    from msi.io.audio import read_audio
+    from msi.io.video import probe, read_frames, write_video
+    from msi.plots.slices import shift_frame
+
+    truth = root / "truth"
+    dirs = {m: root / m for m in ("real", "shaken")}
+    for d in (truth, *dirs.values()):
+        d.mkdir(parents=True)
+    c = build_clip(root / "corpus", seconds=max(1.0, utterances * frames / 25), seed=0, size=size, name="talk")
+    fr, a, fps = read_frames(c.video), read_audio(c.video), probe(c.video).fps
+    samples = a.samples.astype(np.float32) / 32768
+    rng = np.random.default_rng(0)
+    for u in range(utterances):
+        piece = fr[u * frames:(u + 1) * frames]
+        sound = samples[int(round(u * frames / fps * a.sample_rate)):int(round((u + 1) * frames / fps * a.sample_rate))]
+        kw = {"fps": fps, "audio": sound, "sample_rate": a.sample_rate, "threads": 1}
+        write_video(truth / f"u{u}.mp4", piece, crf=10, **kw)
+        write_video(dirs["real"] / f"u{u}.mp4", piece, **kw)
+        write_video(dirs["shaken"] / f"u{u}.mp4", [shift_frame(f, *rng.integers(-3, 4, 2)) for f in piece], **kw)
     return dirs, truth
 
 
@@ -279,6 +314,120 @@ def run_networks(res: dict, root: Path) -> None:
     res.update(net_bare=nbare, net_compare=ncomp, net_ratio=ncomp / floor, warm=warm, warm_ratio=warm / ncomp)
 
 
+def run_batching(root: Path, utterances: int, frames: int, batch: int, repeats: int) -> dict:
+    """The networks' columns (FID, LPIPS, LSE) of a recipe of short utterances, each utterance job
+    run with its videos batched alone and batched together (:mod:`msi.networks.batching`),
+    alternating, in this process: CPU and wall seconds of each, and every forward's batch."""
+    import msi.networks.batching as batching
+    from msi.comparison.compare import compare_methods, utterance_jobs
+    from msi.comparison.video_columns import utterance_columns
+    from msi.metrics.lse import syncnet
+    from msi.metrics.networks import network, use_device
+
+    dirs, truth = make_short_recipe(root, utterances, frames)
+    nets = network_weights(root / "weights")
+    cache = root / "cache"
+    compare_methods(dirs, truth, cache=str(cache), device="cpu")  # landmarks warm: the networks' part only
+    use_device("cpu", batch)
+    for kind, w in nets["weights"].items():
+        network(kind, w)  # loaded before timing (once per process, as compare does)
+    syncnet(nets["syncnet"])
+    jobs = utterance_jobs(dirs, truth, nets["syncnet"], None, str(cache), weights=nets["weights"], device="cpu",
+                          batch_size=batch)
+    sizes: list[int] = []
+    real_run = batching.Batcher._run
+
+    def counted(self, b):
+        sizes.append(len(b.inputs))
+        return real_run(self, b)
+
+    batching.Batcher._run = counted
+    out: dict = {"utterances": utterances, "frames": frames, "batch": batch, "videos": 3 * utterances,
+                 "load_before": os.getloadavg()[0]}
+    try:
+        for rep in range(repeats):
+            for cross in ((False, True) if rep % 2 == 0 else (True, False)):
+                shutil.rmtree(cache / "features", ignore_errors=True)  # every column computed again
+                sizes.clear()
+                t0, c0 = time.perf_counter(), time.process_time()
+                for _, videos, tpath, sync, settings, _, cs, w, tf, *_ in jobs:
+                    rows, _ = utterance_columns(videos, tpath, sync, settings, str(cache), cs, w, tf, cross_video=cross)
+                    bad = [r for r in rows.values() if isinstance(r, BaseException)]
+                    if bad:
+                        raise SystemExit(f"compare failed: {bad[0]}")
+                key = "across" if cross else "alone"
+                out.setdefault(key, []).append((time.process_time() - c0, time.perf_counter() - t0))
+                out[f"{key}_forwards"] = len(sizes)
+                out[f"{key}_mean_batch"] = float(np.mean(sizes))
+    finally:
+        batching.Batcher._run = real_run
+        use_device("cpu", None)
+    out["load_after"] = os.getloadavg()[0]
+    return out
+
+
+def run_scaling(root: Path, utterances: int, frames: int, repeats: int) -> dict:
+    """Wall seconds of `compare_methods` (no networks; landmarks cached, feature cache empty: the
+    columns only) on ``utterances`` short utterances x 2 methods: --workers 1; --workers 2 (this
+    process one of the two, one worker spawned); --workers 2 with both spawned (as before
+    2026-12-07); --cluster local:2. Alternating, ``repeats`` times each, in this run."""
+    import msi.parallel as parallel
+    from msi.comparison.compare import compare_methods
+
+    dirs, truth = make_short_recipe(root, utterances, frames)
+    compare_methods(dirs, truth, cache=str(root / "cache"), device="cpu")  # landmarks warm
+    real_imap = parallel.imap_jobs
+
+    def both_spawned(fn, jobs, workers=1, parent_works=False):
+        return real_imap(fn, jobs, workers)
+
+    configs = {"workers1": {"workers": 1}, "workers2": {"workers": 2}, "workers2_spawned": {"workers": 2},
+               "cluster_local2": {"cluster": "local:2"}}
+    out: dict = {"utterances": utterances, "frames": frames, "load": [os.getloadavg()[0]]}
+    for rep in range(repeats):
+        order = list(configs) if rep % 2 == 0 else list(reversed(configs))
+        for name in order:
+            parallel.imap_jobs = both_spawned if name == "workers2_spawned" else real_imap
+            try:
+                dt = timed_compare(dirs, truth, landmarks_only(root, f"cache-{name}"), **configs[name])
+            finally:
+                parallel.imap_jobs = real_imap
+            out.setdefault(name, []).append(dt)
+            out["load"].append(os.getloadavg()[0])
+    return out
+
+
+def scaling_report(r: dict) -> str:
+    m = {k: float(np.mean(r[k])) for k in ("workers1", "workers2", "workers2_spawned", "cluster_local2")}
+    each = ", ".join(f"{k} {[round(x, 1) for x in r[k]]}" for k in m)
+    return "\n".join([
+        f"## workers: {r['utterances']} utterances x 2 methods (+ truth), {r['frames']} frames each, no networks, "
+        f"landmarks cached; wall s, mean of {len(r['workers1'])} alternating repetitions (load average "
+        f"{min(r['load']):.1f}-{max(r['load']):.1f} at the runs' starts and ends)",
+        f"--workers 1 {m['workers1']:.1f}; --workers 2 {m['workers2']:.1f} (parent + 1 spawned); both spawned "
+        f"{m['workers2_spawned']:.1f}; --cluster local:2 {m['cluster_local2']:.1f}",
+        f"--workers 2 over 1: {m['workers2'] / m['workers1']:.2f}x (both spawned: "
+        f"{m['workers2_spawned'] / m['workers1']:.2f}x); --cluster local:2 over --workers 2: "
+        f"{m['cluster_local2'] / m['workers2']:.2f}x",
+        f"each: {each}", ""])
+
+
+def batching_report(r: dict) -> str:
+    cpu = {k: float(np.mean([c for c, _ in r[k]])) for k in ("alone", "across")}
+    wall = {k: float(np.mean([w for _, w in r[k]])) for k in ("alone", "across")}
+    return "\n".join([
+        f"## batching: {r['utterances']} utterances x (2 methods + truth), {r['frames']} frames each, "
+        f"--batch-size {r['batch']}, FID + LPIPS + LSE, {len(r['alone'])} alternating repetitions "
+        f"(load average {r['load_before']:.1f} before, {r['load_after']:.1f} after)",
+        f"each video batched alone: {cpu['alone']:.1f} CPU s ({wall['alone']:.1f} wall), {r['alone_forwards']} "
+        f"forwards of {r['alone_mean_batch']:.1f} inputs on average",
+        f"videos of a job batched together: {cpu['across']:.1f} CPU s ({wall['across']:.1f} wall), "
+        f"{r['across_forwards']} forwards of {r['across_mean_batch']:.1f} inputs on average",
+        f"together / alone: {cpu['across'] / cpu['alone']:.2f}x CPU, {wall['across'] / wall['alone']:.2f}x wall "
+        f"(each repetition, CPU s: alone {[round(c, 1) for c, _ in r['alone']]}, "
+        f"together {[round(c, 1) for c, _ in r['across']]})", ""])
+
+
 def report(results: list[dict]) -> str:
     lines = []
     for r in results:
@@ -319,18 +468,37 @@ def report(results: list[dict]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 1080])
+    ap.add_argument("--sizes", type=int, nargs="+", default=None, help="default 256 1080 (none with --batching alone)")
     ap.add_argument("--frames", type=int, default=100)
     ap.add_argument("--frames-1080", type=int, default=30)
     ap.add_argument("--networks", action="store_true", help="also the networks, on a 256 px recipe of --net-frames")
     ap.add_argument("--net-frames", type=int, default=25)
     ap.add_argument("--workers", action="store_true", help="also --workers 2 over 1 and --cluster local:2")
+    ap.add_argument("--batching", action="store_true",
+                    help="also the networks' inputs batched per video vs across the videos of a job, on a recipe "
+                         "of --batch-utterances short utterances of --batch-frames frames at --batch-size")
+    ap.add_argument("--batch-utterances", type=int, default=4)
+    ap.add_argument("--batch-frames", type=int, default=14, help="frames per utterance (MSI needs 14)")
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--repeats", type=int, default=2, help="alternating repetitions of the batching and scaling parts")
+    ap.add_argument("--scaling", action="store_true",
+                    help="also --workers 1 / 2 and --cluster local:2 on --scale-utterances utterances of --scale-frames")
+    ap.add_argument("--scale-utterances", type=int, default=8)
+    ap.add_argument("--scale-frames", type=int, default=25)
     ap.add_argument("--json", default=None, metavar="FILE")
     a = ap.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["MSI_CACHE_DIR"] = str(Path(tmp) / "default-cache")
-        for size in a.sizes:
+        if a.batching:
+            res = run_batching(Path(tmp) / "batching", a.batch_utterances, a.batch_frames, a.batch_size, a.repeats)
+            print(batching_report(res), flush=True)
+            results.append({"batching": res})
+        if a.scaling:
+            res = run_scaling(Path(tmp) / "scaling", a.scale_utterances, a.scale_frames, a.repeats)
+            print(scaling_report(res), flush=True)
+            results.append({"scaling": res})
+        for size in a.sizes if a.sizes is not None else ([] if a.batching or a.scaling else [256, 1080]):
             results.append(run_size(size, a.frames_1080 if size == 1080 else a.frames, False,
                                     a.workers and size != 1080, Path(tmp)))
             print(report(results[-1:]), flush=True)

@@ -91,8 +91,9 @@ def device_options(f):
     """``--device`` and ``--batch-size``: where the feature networks run, and how many frames each
     forward takes (``msi compare`` and ``msi report``)."""
     f = click.option("--batch-size", type=int, default=None, metavar="N",
-                     help="frames (FID), clips (FVD) or frame pairs (LPIPS) per network forward "
-                          "(default: each network's own, 16/8/8)")(f)
+                     help="frames (FID), clips (FVD), frame pairs (LPIPS), faces (CSIM) or windows (LSE) per "
+                          "network forward (default: each network's own, 16/8/8/32/20); on a GPU the videos of "
+                          "one utterance share batches")(f)
     return click.option("--device", default="auto", metavar="auto|cpu|cuda|cuda:N|mps", show_default=True,
                         help="where the feature networks run (FID, FVD, LPIPS, CSIM, LSE, WER); auto: CUDA "
                              "when PyTorch sees one, else the CPU")(f)

@@ -134,7 +134,7 @@ def iter_compare(methods: dict[str, Path], truth_dir: Path | None = None, syncne
     else:
         from msi.parallel import imap_jobs
 
-        stream = imap_jobs(utterance_rows, jobs, workers)
+        stream = imap_jobs(utterance_rows, jobs, workers, parent_works=True)  # it has imported already
     try:
         for rows in stream:
             yield from rows

@@ -16,16 +16,27 @@ def utterance_rows(args: tuple) -> list[dict]:
     from msi.metrics.networks import use_device
 
     use_device(device, batch)  # this process's networks: on the run's device, its batch size
+    restore = []  # the thread pools as they were (the parent process runs jobs too: msi.parallel)
     if threads:  # workers x threads <= cores: OpenCV's pool (SSIM's filters, resizes) sized as torch's
         import cv2
 
         if cv2.getNumThreads() > threads:
+            restore.append((cv2.setNumThreads, cv2.getNumThreads()))
             cv2.setNumThreads(threads)
     if threads and (nets or weights) and device == "cpu":  # workers x torch threads <= cores
         import torch
 
         if torch.get_num_threads() > threads:
+            restore.append((torch.set_num_threads, torch.get_num_threads()))
             torch.set_num_threads(threads)
+    try:
+        return _rows(name, videos, truth, weights, settings, cache, csettings, nets, truth_features)
+    finally:
+        for set_threads, n in restore:
+            set_threads(n)
+
+
+def _rows(name, videos, truth, weights, settings, cache, csettings, nets, truth_features) -> list[dict]:
     try:
         results, truth_row = utterance_columns(videos, truth, weights, settings, cache, csettings, nets,
                                                truth_features)

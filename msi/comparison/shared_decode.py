@@ -69,6 +69,21 @@ class Pass:
                 t.join(0.5)
         return results
 
+    def wait_for(self, ready: Callable[[], bool]) -> bool:
+        """Hold ``cond`` when calling. Wait until ``ready()`` (True), or until every other running
+        task waits too (False: nothing else will make it ready; e.g. a batch of the networks'
+        inputs that no other video will fill, :mod:`msi.networks.batching`)."""
+        while not ready():
+            if self._stalled():
+                return False
+            self._wait()
+        return True
+
+    def changed(self) -> None:
+        """Wake every task waiting in :meth:`wait_for` to look again."""
+        with self.cond:
+            self._changed()
+
     def _stalled(self) -> bool:
         """True when every other running task waits too: nobody else will make progress."""
         return self.waiting + 1 >= self.live

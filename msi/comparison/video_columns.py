@@ -81,11 +81,17 @@ def video_metrics(path: str | os.PathLike, truth: str | os.PathLike | None = Non
 
 def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, syncnet_weights=None, settings=None,
                       cache: bool | str = True, options: CompareSettings = CompareSettings(),
-                      weights: dict | None = None, truth_features: bool = False) -> tuple[dict, dict | None]:
+                      weights: dict | None = None, truth_features: bool = False,
+                      cross_video: bool | None = None) -> tuple[dict, dict | None]:
     """Every column of several videos of one utterance ({key: path}, e.g. one per method) against
     one ``truth``, in one pass: each video and the truth decoded once, every column of every video
     reading those decodes side by side (:mod:`msi.comparison.shared_decode`), the truth tracked
-    at most once.
+    at most once. With ``cross_video`` the networks' inputs of every video of the utterance share
+    batches (:mod:`msi.networks.batching`: a few-frame video does not fill a batch alone); without,
+    each video's are batched alone (the same numbers, up to the kernels' summation order for
+    another batch size). Default (None): across videos on an accelerator, alone on the CPU, where
+    a bigger batch is no faster and the shared batches' last forwards wait for the job's other
+    columns instead of running beside them (measured: docs/speed.md).
 
     Returns ({key: row as :func:`video_metrics` returns it, or the exception that failed the
     video}, the truth's :func:`set_features` record when ``truth_features``, else None)."""
@@ -97,13 +103,25 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
     settings = settings or Settings()
     store = FeatureCache(cache) if cache else None  # the networks' outputs, beside the landmarks
     group = Pass()
+    if cross_video is None:
+        from msi.metrics.networks import run_device
+
+        cross_video = run_device() != "cpu"
+    batchers = None
+    if cross_video and (syncnet_weights is not None or any(w is not None for w in (weights or {}).values())):
+        from msi.networks.batching import JobBatchers  # (msi.networks only with weights)
+
+        batchers = JobBatchers(group)
     truth_ctx = video_context(truth, settings, cache, options, weights=weights, group=group) \
         if truth is not None else None
+    if truth_ctx is not None:
+        truth_ctx.batchers = batchers
     out: dict = {}
     plans = []
     for key, path in videos.items():
         try:
             ctx = video_context(path, settings, cache, options, syncnet_weights, truth_ctx, weights, group)
+            ctx.batchers = batchers
             row = empty_row(display_path(path))
             res = ctx.score  # the video's own failure (unreadable, no face) is the row's error
         except Exception as exc:  # noqa: BLE001 - the caller turns it into the row's error

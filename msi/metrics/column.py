@@ -113,6 +113,9 @@ class VideoContext:
         self._loaders = {"track": track, "score": lambda: score(self.tracked), "audio": audio,
                          "frame_rate": frame_rate, "frame_size": frame_size or self._probe_size}
         self._frames = frames
+        #: the job's batchers (:class:`msi.networks.batching.JobBatchers`, shared by its videos'
+        #: contexts): their networks' inputs in the same batches; None: this video's alone
+        self.batchers: Any = None
         self._done: dict[str, tuple[bool, Any]] = {}
         self._locks = {key: threading.Lock() for key in self._loaders}
 
@@ -174,6 +177,16 @@ class VideoContext:
 
     def frames(self) -> Iterator[np.ndarray]:
         return self._frames()
+
+    def batcher(self, key: Any, forward: Callable[[list], Any], size: int) -> Any:
+        """The :class:`msi.networks.batching.Batcher` a column sends a network's inputs to:
+        the job's, shared with the other videos' columns (``key``: the network and whatever
+        decides what may share a batch), or, alone, one of this call's own."""
+        from msi.networks.batching import Batcher
+
+        if self.batchers is None:
+            return Batcher(forward, size)
+        return self.batchers.get(key, forward, size)
 
     def has(self, need: str) -> bool:
         """Whether ``need`` ("truth", "weights" or a network's name) was given; audio is known

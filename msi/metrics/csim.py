@@ -80,22 +80,15 @@ def csim(embeddings: np.ndarray, reference: np.ndarray) -> float:
 def _columns(ctx) -> dict[str, float]:
     """CSIM of the video against the truth video, frames paired by time, faces in both."""
     from msi.metrics.column import paired_frames
-    from msi.metrics.networks import network
+    from msi.metrics.networks import job_batcher, network
+    from msi.networks.arcface import BATCH
 
     net = network("arcface", ctx.weights["arcface"])
+    batcher = job_batcher(ctx, "arcface", net, lambda fs: net.embed(np.stack(fs), len(fs)), BATCH)
     truth = ctx.truth
     lm, tl = ctx.landmarks, truth.landmarks
     ratio = truth.frame_rate / ctx.fps if ctx.fps > 0 else 1.0
-    faces: list[np.ndarray] = []
-    refs: list[np.ndarray] = []
-    cos: list[np.ndarray] = []
-
-    def flush() -> None:
-        if faces:
-            cos.append(cosine(net.embed(np.stack(faces)), net.embed(np.stack(refs))))
-            faces.clear()
-            refs.clear()
-
+    pairs: list[tuple] = []  # (the face's ticket, the truth face's ticket)
     for k, frame, tframe in paired_frames(ctx, truth):
         j = int(round(k * ratio))
         if tframe is None or k >= len(lm) or j >= len(tl):
@@ -103,15 +96,14 @@ def _columns(ctx) -> dict[str, float]:
         pk, pj = five_points(lm[k], ctx.scheme), five_points(tl[j], ctx.scheme)
         if not (np.isfinite(pk).all() and np.isfinite(pj).all()):
             continue  # no face in one of the two frames
-        faces.append(align_face(frame, pk, net.input_size))
-        refs.append(align_face(tframe, pj, net.input_size))
-        if len(faces) >= 32:
-            flush()
-    flush()
-    if not cos:
+        pairs.append((batcher.submit(align_face(frame, pk, net.input_size)),
+                      batcher.submit(align_face(tframe, pj, net.input_size))))
+    if not pairs:
         ctx.note("CSIM: no frame with a face in both the video and the truth")
         return {}
-    return {"csim": float(np.mean(np.concatenate(cos)))}
+    faces = np.stack([batcher.result(f) for f, _ in pairs])
+    refs = np.stack([batcher.result(r) for _, r in pairs])
+    return {"csim": float(np.mean(cosine(faces, refs)))}
 
 
 METRIC = Metric((Column("csim", "CSIM", +1, ("arcface", "truth"),

@@ -148,11 +148,13 @@ def load_stats(path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _features(ctx) -> dict:
-    from msi.metrics.networks import batch_size, network
-    from msi.networks.inception import BATCH, inception_features
+    from msi.metrics.networks import job_batcher, network
+    from msi.networks.inception import BATCH, inception_features, inception_forward
 
+    net = network("inception", ctx.weights["inception"])
+    batcher = job_batcher(ctx, "inception", net, lambda fs: inception_forward(net, fs), BATCH)
     frames = itertools.islice(ctx.frames(), 0, None, max(1, ctx.options.fid_step))
-    return {"fid": inception_features(network("inception", ctx.weights["inception"]), frames, batch_size(BATCH))}
+    return {"fid": inception_features(net, frames, batcher=batcher)}
 
 
 METRIC = Metric((Column("fid", "FID", -1, ("inception",), "{:.2f}",

@@ -27,8 +27,8 @@ def fvd(clip_features: np.ndarray, reference_features: np.ndarray) -> float:
 
 
 def _features(ctx) -> dict:
-    from msi.metrics.networks import batch_size, network
-    from msi.networks.i3d import BATCH, CLIP_FRAMES, clips_of, i3d_features
+    from msi.metrics.networks import job_batcher, network
+    from msi.networks.i3d import BATCH, CLIP_FRAMES, clips_of, i3d_features, i3d_forward
 
     count = [0]
 
@@ -37,7 +37,9 @@ def _features(ctx) -> dict:
             count[0] += 1
             yield f
 
-    feats = i3d_features(network("i3d", ctx.weights["i3d"]), clips_of(counted()), batch_size(BATCH))
+    net = network("i3d", ctx.weights["i3d"])
+    batcher = job_batcher(ctx, "i3d", net, lambda cs: i3d_forward(net, cs), BATCH)
+    feats = i3d_features(net, clips_of(counted()), batcher=batcher)
     if len(feats) == 0:
         ctx.note(f"FVD: {count[0]} frames, shorter than one {CLIP_FRAMES}-frame clip: not in the FVD")
     return {"fvd": feats}

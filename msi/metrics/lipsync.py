@@ -74,7 +74,8 @@ def lip_audio_agreement(opening: np.ndarray, envelope: np.ndarray, max_shift: in
     o, e = o[:n], e[:n]
     shifts = np.arange(max_shift, -max_shift - 1, -1)  # offsets +15..-15 = shifts -15..15
     shifts = -shifts
-    r = np.array([_pearson(o[max(0, -s):n - max(0, s)], e[max(0, s):n - max(0, -s)]) for s in shifts])
+    # a shift as long as the clip leaves no overlap (and an empty slice, not one that wraps round)
+    r = np.array([_pearson(o[max(0, -s):max(0, n - max(0, s))], e[max(0, s):max(0, n - max(0, -s))]) for s in shifts])
     if not np.isfinite(r).any():
         return LipAudioAgreement(float("nan"), 0, r)
     best = int(np.nanargmax(r))

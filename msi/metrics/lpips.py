@@ -47,28 +47,20 @@ def lpips_distance(net, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return net(to_input(a).to(dev), to_input(b).to(dev)).cpu().numpy().astype(np.float64)
 
 
-def video_lpips(net, pairs: Iterable[tuple[np.ndarray, np.ndarray]], batch: int = BATCH) -> float:
+def lpips_pairs(net, pairs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """LPIPS (N,) of a list of (frame, truth frame) pairs of one size: one forward."""
+    return lpips_distance(net, np.stack([a for a, _ in pairs]), np.stack([b for _, b in pairs]))
+
+
+def video_lpips(net, pairs: Iterable[tuple[np.ndarray, np.ndarray]], batch: int = BATCH, batcher=None) -> float:
     """Mean LPIPS over (frame, truth frame) pairs of equal size; NaN for none. Pairs of one size
-    go through the network ``batch`` at a time."""
-    vals: list[np.ndarray] = []
-    a: list[np.ndarray] = []
-    b: list[np.ndarray] = []
+    go through the network ``batch`` at a time (:func:`lpips_pairs`), or in the batches of
+    ``batcher`` (shared with other videos': :mod:`msi.networks.batching`)."""
+    from msi.networks.batching import Batcher
 
-    def flush() -> None:
-        if a:
-            vals.append(lpips_distance(net, np.stack(a), np.stack(b)))
-            a.clear()
-            b.clear()
-
-    for x, y in pairs:
-        if a and x.shape != a[0].shape:
-            flush()
-        a.append(x)
-        b.append(y)
-        if len(a) >= batch:
-            flush()
-    flush()
-    return float(np.concatenate(vals).mean()) if vals else math.nan
+    batcher = batcher or Batcher(lambda ps: lpips_pairs(net, ps), batch)
+    vals = batcher.map(pairs, group=lambda p: p[0].shape)
+    return float(np.mean(vals)) if vals else math.nan
 
 
 # ----------------------------------------------------------------------------- the registration
@@ -109,9 +101,10 @@ def _pairs(ctx):
 
 
 def _column(ctx) -> dict[str, float]:
-    from msi.metrics.networks import batch_size, network
+    from msi.metrics.networks import job_batcher, network
 
-    value = video_lpips(network("lpips", ctx.weights["lpips"]), _pairs(ctx), batch_size(BATCH))
+    net = network("lpips", ctx.weights["lpips"])
+    value = video_lpips(net, _pairs(ctx), batcher=job_batcher(ctx, "lpips", net, lambda ps: lpips_pairs(net, ps), BATCH))
     if math.isnan(value):
         where = "with the truth's face (at least 32 px)" if ctx.options.lpips_region == "face" else "paired with the truth"
         ctx.note(f"LPIPS: no frame {where}")

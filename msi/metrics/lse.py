@@ -44,9 +44,12 @@ def _columns(ctx) -> dict[str, float]:
 
         s = video_s3fd_sync(ctx.path, network("s3fd", ctx.weights["s3fd"]), syncnet(ctx.syncnet_weights))
     else:
-        from msi.metrics.syncnet import video_sync
+        from msi.metrics.networks import job_batcher
+        from msi.metrics.syncnet import BATCH, sync_forward, video_sync
 
-        s = video_sync(ctx.path, syncnet(ctx.syncnet_weights), ctx.landmarks, ctx.fps, ctx.frames())
+        net = syncnet(ctx.syncnet_weights)
+        batcher = job_batcher(ctx, "syncnet", net, lambda windows: sync_forward(net, windows), BATCH)
+        s = video_sync(ctx.path, net, ctx.landmarks, ctx.fps, ctx.frames(), batcher)
     ctx.notes.extend(s.notes)
     return {"lse_c": s.lse_c, "lse_d": s.lse_d, "lse_offset": float(s.offset)}
 

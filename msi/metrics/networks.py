@@ -98,6 +98,19 @@ def use_device(device: str = "cpu", batch_size: int | None = None) -> None:
     _RUN.update(device=device, batch_size=batch_size)
 
 
+def run_device() -> str:
+    """The device this process's networks run on (:func:`use_device`)."""
+    return _RUN["device"]
+
+
 def batch_size(default: int) -> int:
     """The batch size of this run (``--batch-size``), else ``default``."""
     return _RUN["batch_size"] or default
+
+
+def job_batcher(ctx: Any, kind: str, net: Any, forward: Callable[[list], Any], default: int) -> Any:
+    """The batcher of ``kind``'s network ``net`` for a column of ``ctx`` (``ctx.batcher``: shared
+    with the other videos of the job, :mod:`msi.networks.batching`), ``forward`` taking a list of
+    inputs, batches of this run's batch size (:func:`batch_size` of ``default``)."""
+    size = batch_size(default)
+    return ctx.batcher((kind, id(net), size), forward, size)

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from msi.errors import BadWeights, MSIError, TooShort  # noqa: F401  (BadWeights: re-exported)
+from msi.networks.batching import Batcher
 
 SYNC_FPS = 25.0
 SYNC_SAMPLE_RATE = 16000
@@ -140,14 +141,30 @@ class SyncResult:
 
 
 @torch.no_grad()
+def sync_forward(net: SyncNet, windows: list[tuple[np.ndarray, torch.Tensor]]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(lip, audio) embeddings of windows: each (5 BGR crops (5, 224, 224, 3) uint8, its MFCC
+    slice (1, 1, 13, 20)), one forward of each stream."""
+    from msi.networks.device import device_of
+
+    # (B, 3, 5, 224, 224) float: channels first, time second (as the reference's transpose)
+    vid = np.stack([w for w, _ in windows]).transpose(0, 4, 1, 2, 3)
+    im = net.forward_lip(torch.from_numpy(np.ascontiguousarray(vid, dtype=np.float64)).float().to(device_of(net)))
+    cc = net.forward_aud(torch.cat([a for _, a in windows], 0))
+    return list(zip(im, cc))
+
+
+@torch.no_grad()
 def sync_scores(net: SyncNet, crops: np.ndarray, audio: np.ndarray, sample_rate: int = SYNC_SAMPLE_RATE,
-                vshift: int = VSHIFT, batch_size: int = BATCH, channel_order: str = "rgb") -> SyncResult:
+                vshift: int = VSHIFT, batch_size: int = BATCH, channel_order: str = "rgb",
+                batcher: Batcher | None = None) -> SyncResult:
     """LSE-C / LSE-D of face crops (T, 224, 224, 3) uint8 at 25 fps and int16 mono audio at 16 kHz.
 
     Follows ``SyncNetInstance.evaluate`` of syncnet_python step by step (see the module docstring):
     T' = min(T, ⌊len(audio) / 640⌋) usable frames, windows at frames 0 .. T' − 6 (as the reference,
     which drops the last possible window), pairwise distance with torch's eps 1e-6. The network sees
     BGR: ``channel_order="rgb"`` (PyAV's) is flipped, ``"bgr"`` (OpenCV's) is used as it is.
+    Windows go through the network ``batch_size`` at a time (:func:`sync_forward`), or in the
+    batches of ``batcher`` (shared with other videos': :mod:`msi.networks.batching`).
     """
     if sample_rate != SYNC_SAMPLE_RATE:
         raise ValueError(f"SyncNet needs 16 kHz audio (got {sample_rate} Hz); resample it first")
@@ -165,16 +182,11 @@ def sync_scores(net: SyncNet, crops: np.ndarray, audio: np.ndarray, sample_rate:
         raise TooShort(f"{len(bgr)} frames / {len(audio) / sample_rate:.2f} s of audio: SyncNet needs at least "
                        f"{WINDOW + 1} frames at 25 fps with audio")
     net.eval()
-    im_feat, cc_feat = [], []
-    for i in range(0, last, batch_size):
-        idx = range(i, min(last, i + batch_size))
-        # (B, 3, 5, 224, 224) float: channels first, time second (as the reference's transpose)
-        vid = np.stack([bgr[v:v + WINDOW] for v in idx]).transpose(0, 4, 1, 2, 3)
-        im_feat.append(net.forward_lip(torch.from_numpy(np.ascontiguousarray(vid, dtype=np.float64)).float().to(dev)))
-        aud = torch.cat([mfcc[:, :, :, v * MFCC_PER_FRAME:v * MFCC_PER_FRAME + 20] for v in idx], 0)
-        cc_feat.append(net.forward_aud(aud))
-    im = torch.cat(im_feat, 0)
-    cc = torch.cat(cc_feat, 0)
+    batcher = batcher or Batcher(lambda windows: sync_forward(net, windows), batch_size)
+    rows = batcher.map((bgr[v:v + WINDOW], mfcc[:, :, :, v * MFCC_PER_FRAME:v * MFCC_PER_FRAME + 20])
+                       for v in range(last))
+    im = torch.stack([r[0] for r in rows])
+    cc = torch.stack([r[1] for r in rows])
     win = 2 * vshift + 1
     ccp = torch.nn.functional.pad(cc, (0, 0, vshift, vshift))
     dists = torch.stack([torch.nn.functional.pairwise_distance(im[[i], :].repeat(win, 1), ccp[i:i + win, :])
@@ -239,11 +251,11 @@ def resample_indices(n_frames: int, fps: float, target: float = SYNC_FPS) -> np.
 
 
 def video_sync(path: str | os.PathLike, net: SyncNet, landmarks: np.ndarray, fps: float,
-               frames: Iterable[np.ndarray] | None = None) -> SyncResult:
+               frames: Iterable[np.ndarray] | None = None, batcher: Batcher | None = None) -> SyncResult:
     """LSE-C / LSE-D of a video file: frames resampled to 25 fps and audio to 16 kHz mono for the
     user (noted in ``notes``), face crops from ``landmarks`` (T, N, 2|3) tracked at ``fps``.
     ``frames``: the video's decoded frames when the caller already decodes it (``msi compare``
-    shares one decode between its columns); default: decoded here."""
+    shares one decode between its columns); default: decoded here. ``batcher``: as :func:`sync_scores`."""
     from msi.io.audio import read_audio
     from msi.io.video import iter_frames
 
@@ -271,6 +283,6 @@ def video_sync(path: str | os.PathLike, net: SyncNet, landmarks: np.ndarray, fps
     audio = read_audio(path, SYNC_SAMPLE_RATE)
     if audio.source_rate != SYNC_SAMPLE_RATE:
         notes.append(f"audio resampled from {audio.source_rate} Hz to 16 kHz for SyncNet")
-    res = sync_scores(net, crops, audio.samples, SYNC_SAMPLE_RATE, channel_order="rgb")
+    res = sync_scores(net, crops, audio.samples, SYNC_SAMPLE_RATE, channel_order="rgb", batcher=batcher)
     res.notes = notes + res.notes
     return res

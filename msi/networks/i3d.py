@@ -19,6 +19,7 @@ import torch
 
 from msi.errors import BadWeights
 from msi.io.paths import check_weights_file
+from msi.networks.batching import Batcher
 from msi.networks.inception import batches
 
 #: What the weights file is (for messages).
@@ -57,28 +58,24 @@ def clips_of(frames: Iterable[np.ndarray], clip_frames: int = CLIP_FRAMES) -> It
 
 
 @torch.inference_mode()
-def i3d_features(net, clips: Iterable[np.ndarray], batch: int = BATCH) -> np.ndarray:
-    """Features (n_clips, d, float32) of ``uint8`` clips (T, H, W, 3), ``batch`` clips per call of
+def i3d_forward(net, clips: list[np.ndarray]) -> np.ndarray:
+    """Features (B, d, float32) of ``uint8`` clips (T, H, W, 3) of one size, one call of
     ``net(x, rescale=True, resize=True, return_features=True)`` with x (B, 3, T, H, W) ``uint8``."""
     from msi.networks.device import device_of
 
     dev = device_of(net)  # the clips go where the network is (msi.networks.device)
-    out: list[np.ndarray] = []
-    buf: list[np.ndarray] = []
+    x = torch.from_numpy(np.stack(clips)).to(dev).permute(0, 4, 1, 2, 3).contiguous()  # [B, c, t, h, w]
+    y = net(x, **DETECTOR_KWARGS)
+    if not isinstance(y, torch.Tensor) or y.ndim != 2 or y.shape[0] != len(clips):
+        raise BadWeights(f"the I3D returned {getattr(y, 'shape', type(y).__name__)} for {len(clips)} clips, "
+                         f"not (clips, features) (expected {EXPECTED})")
+    return y.float().cpu().numpy()
 
-    def run() -> None:
-        x = torch.from_numpy(np.stack(buf)).to(dev).permute(0, 4, 1, 2, 3).contiguous()  # [B, c, t, h, w]
-        y = net(x, **DETECTOR_KWARGS)
-        if not isinstance(y, torch.Tensor) or y.ndim != 2 or y.shape[0] != len(buf):
-            raise BadWeights(f"the I3D returned {getattr(y, 'shape', type(y).__name__)} for {len(buf)} clips, "
-                             f"not (clips, features) (expected {EXPECTED})")
-        out.append(y.float().cpu().numpy())
-        buf.clear()
 
-    for c in clips:
-        buf.append(c)
-        if len(buf) == batch:
-            run()
-    if buf:
-        run()
-    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+def i3d_features(net, clips: Iterable[np.ndarray], batch: int = BATCH, batcher: Batcher | None = None) -> np.ndarray:
+    """Features (n_clips, d, float32) of ``uint8`` clips (T, H, W, 3), ``batch`` clips per
+    :func:`i3d_forward`, or in the batches of ``batcher`` (shared with other videos':
+    :mod:`msi.networks.batching`), clips of one size per batch."""
+    batcher = batcher or Batcher(lambda cs: i3d_forward(net, cs), batch)
+    rows = batcher.map(clips, group=np.shape)
+    return np.stack(rows) if rows else np.zeros((0, 0), np.float32)

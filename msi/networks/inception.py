@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from msi.errors import BadWeights
+from msi.networks.batching import Batcher
 from msi.io.paths import check_weights_file
 
 #: What the weights file is (for messages).
@@ -223,14 +224,23 @@ def batches(frames: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
 
 
 @torch.inference_mode()
-def inception_features(net: FIDInceptionV3, frames: Iterable[np.ndarray], batch: int = BATCH) -> np.ndarray:
-    """Pool3 features (N, 2048, float32) of RGB ``uint8`` frames (H, W, 3), ``batch`` at a time:
-    pixel / 255 as pytorch-fid's ``ToTensor``, in its contiguous (N, 3, H, W) layout (a
-    channels-last view would run other oneDNN kernels, which round differently at ~1e-4 through
-    the 94 layers), then :meth:`FIDInceptionV3.forward`."""
+def inception_forward(net: FIDInceptionV3, frames: list[np.ndarray]) -> np.ndarray:
+    """Pool3 features (N, 2048, float32) of RGB ``uint8`` frames of one size, one forward: pixel
+    / 255 as pytorch-fid's ``ToTensor``, in its contiguous (N, 3, H, W) layout (a channels-last
+    view would run other oneDNN kernels, which round differently at ~1e-4 through the 94 layers),
+    then :meth:`FIDInceptionV3.forward`."""
     from msi.networks.device import device_of
 
     dev = device_of(net)  # the frames go where the network is (msi.networks.device)
-    out = [net(torch.from_numpy(b).to(dev).permute(0, 3, 1, 2).contiguous().float().div_(255)).cpu().numpy()
-           for b in batches(frames, batch)]
-    return np.concatenate(out) if out else np.zeros((0, FEATURES), np.float32)
+    x = torch.from_numpy(np.stack(frames)).to(dev).permute(0, 3, 1, 2).contiguous().float().div_(255)
+    return net(x).cpu().numpy()
+
+
+def inception_features(net: FIDInceptionV3, frames: Iterable[np.ndarray], batch: int = BATCH,
+                       batcher: Batcher | None = None) -> np.ndarray:
+    """Pool3 features (N, 2048, float32) of RGB ``uint8`` frames (H, W, 3), ``batch`` at a time
+    (:func:`inception_forward`), or in the batches of ``batcher`` (shared with other videos':
+    :mod:`msi.networks.batching`), frames of one size per batch."""
+    batcher = batcher or Batcher(lambda fs: inception_forward(net, fs), batch)
+    rows = batcher.map(frames, group=np.shape)
+    return np.stack(rows) if rows else np.zeros((0, FEATURES), np.float32)

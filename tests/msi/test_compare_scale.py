@@ -578,3 +578,23 @@ def test_device_cpu_equals_the_default(clips, lpips_weights, tmp_path, run_cli):
     assert lp[2] == pytest.approx(lp[0], rel=1e-6) and len(lp[0]) == 2
     made = runs[0]["provenance"]["lpips"]
     assert made["device"] == "cpu" and made["weights"]["lpips"] == [sha256_of(p) for p in lpips_weights]
+
+
+@pytest.mark.slow
+def test_workers_2_with_the_parent_as_one_equals_local(utterances, lpips_weights, local_run, tmp_path):
+    """``--workers 2``: this process runs jobs beside one spawned worker (msi.parallel); the rows
+    are the local run's, every column and warning (LPIPS within float rounding: one torch thread
+    per process there), and this process's thread pools are as they were."""
+    import cv2
+    import pandas as pd
+
+    from msi.comparison.compare import compare_methods
+
+    local, cache = local_run
+    methods = {"copy": utterances / "copy", "blur": utterances / "blur"}
+    before = cv2.getNumThreads()
+    two = compare_methods(methods, utterances / "truth", cache=_landmarks_only(cache, tmp_path / "cache"),
+                          weights={"lpips": lpips_weights}, workers=2)
+    assert cv2.getNumThreads() == before
+    pd.testing.assert_frame_equal(two.drop(columns="lpips"), local.drop(columns="lpips"), check_exact=True)
+    assert two["lpips"].to_numpy() == pytest.approx(local["lpips"].to_numpy(), rel=1e-6)

@@ -50,3 +50,16 @@ def test_envelope_and_opening():
     lm[1] = np.nan
     o = mouth_opening(lm)
     assert o[0] == pytest.approx(0.25) and math.isnan(o[1])
+
+
+def test_a_clip_shorter_than_the_shifts_compares_only_what_overlaps():
+    """14 frames (the fewest MSI scores) against shifts of up to 15: a shift of the clip's length
+    or more overlaps nothing (NaN), never a slice that wraps round to the other end."""
+    from msi.metrics.lipsync import MAX_SHIFT, lip_audio_agreement
+
+    o = _speechlike(14)
+    a = lip_audio_agreement(o, np.roll(o, 2))
+    assert len(a.r_by_offset) == 2 * MAX_SHIFT + 1
+    far = np.abs(np.arange(MAX_SHIFT, -MAX_SHIFT - 1, -1)) >= 14
+    assert far.any() and np.isnan(a.r_by_offset[far]).all()
+    assert a.offset == -2 and a.r == pytest.approx(1.0, abs=0.05)
