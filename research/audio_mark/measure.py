@@ -24,7 +24,7 @@ import av
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import mark  # noqa: E402
+import mark
 
 COPIES = {
     "file": None,
