@@ -8,7 +8,10 @@ Copies (PyAV, libx264 + FFmpeg's native AAC): the file as written (msi.io.video.
 AAC at its default rate); crf 28 (AAC 64 kb/s); half size (crf 23, AAC 64 kb/s); 25 -> 30 fps
 (frames repeated as FFmpeg's fps filter does, crf 23, AAC 64 kb/s); the first 2 s cut (crf 23,
 AAC 64 kb/s); all together (cut, half size, 30 fps, crf 28, AAC 64 kb/s). Every re-encode decodes
-the previous file's audio (msi.io.audio.read_audio) and encodes it again.
+the previous file's audio (msi.io.audio.read_audio) and encodes it again. Beyond the issue's list:
+48 kHz stereo, AAC 32 kb/s, all + 48 kHz stereo (copies), and speed, music and telephone-band
+stresses on the decoded file's audio (``stresses``). The machine has no ffmpeg binary: every
+re-encode runs through PyAV's FFmpeg libraries, as benchmarks/bench_marking.py does.
 """
 from __future__ import annotations
 
