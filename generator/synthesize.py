@@ -3,8 +3,9 @@
     speech -> log-mel windows -> audio2expression -> expressions (PCA units)
            -> meshes with the background frames' identity shape and pose -> smoothing
            -> face-shape renders + backgrounds with the mouth erased -> renderer -> frames
-           -> visible "AI-generated" label -> invisible watermark -> mp4 (H.264 + AAC, muxed with
-              PyAV) -> signed C2PA manifest (generator.marking; each part can be switched off)
+           -> visible "AI-generated" label -> invisible watermark -> mp4 (H.264 + AAC of the speech
+              with the audio mark, muxed with PyAV) -> signed C2PA manifest (generator.marking; each
+              part can be switched off)
 
 The output has round(duration * fps) frames; the background frames are played forwards and
 backwards (ping-pong) when the speech is longer than the background.  ``reenact="test"``
@@ -133,14 +134,15 @@ def load_background(path: str | Path, size: int, work: Path, progress: bool):
 def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, audio_path: str | Path | None = None,
                reenact: str | None = None, audio_features: str | Path | None = None, truth_out: str | Path | None = None,
                device: str | None = None, progress: bool = True, out_size: int | None = None,
-               visible_label: bool = True, watermark: bool = True, credentials: bool = True,
-               sign_cert: str | Path | None = None, sign_key: str | Path | None = None) -> dict:
+               visible_label: bool = True, watermark: bool = True, audio_mark: bool = True,
+               credentials: bool = True, sign_cert: str | Path | None = None, sign_key: str | Path | None = None) -> dict:
     """Write ``out`` (mp4) and return a summary dict (frames, fps, seconds of audio, ...). The video is
     ``out_size`` pixels square (default: the run's size, at least ``OUT_SIDE``; 0: the run's size).
 
     The generated video says that it is generated (:mod:`generator.marking`): a visible
     "AI-generated" label in a corner the face does not cover (``visible_label``), an invisible
-    watermark carrying the run's id (``watermark``), and a C2PA manifest signed with ``sign_cert``
+    watermark carrying the run's id in the frames (``watermark``) and in the speech (``audio_mark``),
+    and a C2PA manifest signed with ``sign_cert``
     and ``sign_key`` or the local certificate (``credentials``). ``truth_out`` (real frames) gets none."""
     from generator.data import audio as A
     from msi.io.video import write_video
@@ -192,9 +194,15 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
                                background_masks=clip.mouth_masks[np.unique(order)])
         side = output_side(run.model.size, out_size)
         marked, marking = mark_frames(upscale(frames, side), side, run_dir, landmarks=clip.landmarks[order],
-                                      source_side=clip.size, visible_label=visible_label, watermark=watermark)
+                                      source_side=clip.size, visible_label=visible_label, watermark=watermark,
+                                      audio_mark=audio_mark)
+        speech = wave
+        if audio_mark:
+            from generator.marking.audio_mark import embed as mark_speech
+
+            speech = mark_speech(wave, marking["run_id"], sr)
         # H.264 (yuv420p, crf 18) with an AAC track of the speech; generated and truth alike
-        write_video(out, marked, fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sr)
+        write_video(out, marked, fps=fps, crf=ENCODE_CRF, audio=speech, sample_rate=sr)
         if credentials:  # the manifest covers the finished file: signed into a copy, which replaces it
             import shutil
 
@@ -202,7 +210,8 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
 
             definition = manifest_definition(Path(out).name, checkpoint_sha256=marking["checkpoint_sha256"],
                                              run_step=run.step, run_id=marking["run_id"],
-                                             visible_label=visible_label, watermark=watermark)
+                                             visible_label=visible_label, watermark=watermark,
+                                             audio_mark=audio_mark)
             signed = Path(tmp) / f"signed{Path(out).suffix or '.mp4'}"
             sign_video(out, signed, definition, the_signer)
             shutil.copyfile(signed, out)
@@ -217,7 +226,7 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
 
 
 def mark_frames(frames, side: int, run_dir: str | Path, *, landmarks: np.ndarray | None, source_side: int,
-                visible_label: bool, watermark: bool):
+                visible_label: bool, watermark: bool, audio_mark: bool = False):
     """(frames with the label and the mark, one at a time; what was done, for the summary).
     ``landmarks`` (T, 478, 3) of the background frames, in pixels of ``source_side`` frames, keep
     the label off the face."""
@@ -226,8 +235,8 @@ def mark_frames(frames, side: int, run_dir: str | Path, *, landmarks: np.ndarray
     from msi.provenance.watermark import checkpoint_sha256, run_id_of
 
     digest = checkpoint_sha256(Path(run_dir) / "checkpoint.pt")
-    info: dict = {"checkpoint_sha256": digest, "run_id": run_id_of(digest) if watermark else None,
-                  "visible_label": None}
+    info: dict = {"checkpoint_sha256": digest, "run_id": run_id_of(digest) if watermark or audio_mark else None,
+                  "visible_label": None, "watermark": watermark, "audio_mark": audio_mark}
     if visible_label:
         face = L.face_mask(landmarks, side, source_side) if landmarks is not None else None
         p = L.place(side, side, face)

@@ -1,7 +1,8 @@
 """``stableface check VIDEO...``: does each video declare itself AI-generated?
 
-Per video: its C2PA manifest (valid, tampered or absent, with its claims) and the invisible
-watermark (found or not, its payload and a confidence). One line per video, or ``--json``.
+Per video: its C2PA manifest (valid, tampered or absent, with its claims), the invisible
+watermark in the frames and the audio mark in the speech (each found or not, its payload and a
+confidence; "no audio track" for a video without audio). One line per video, or ``--json``.
 A video that cannot be read is reported on its line and the others are still checked; the exit
 code is then 1.
 """
@@ -36,7 +37,17 @@ def describe(r: dict) -> str:
         mark = f"watermark found: {w['tag']} {run}, z {w['z']:.1f} (p <= {w['p_value']:.1e})"
     else:
         mark = f"watermark not found (z {w['z']:.1f} over {w['frames']} frames)"
-    return f"{r['video']}: {verdict} | {manifest} | {mark}"
+    return f"{r['video']}: {verdict} | {manifest} | {mark} | {describe_audio_mark(r['audio_mark'])}"
+
+
+def describe_audio_mark(a: dict) -> str:
+    """The audio mark's part of a check line."""
+    if a.get("no_audio"):
+        return "audio mark: no audio track"
+    if a["found"]:
+        run = f"run {a['run_id']}" if a["payload_ok"] else "run id unreadable (CRC failed)"
+        return f"audio mark found: {a['tag']} {run}, z {a['z']:.1f} (p <= {a['p_value']:.1e})"
+    return f"audio mark not found (z {a['z']:.1f} over {a['seconds']:.1f} s)"
 
 
 @click.command("check", short_help="say whether videos declare themselves AI-generated")
@@ -49,7 +60,9 @@ def command(videos: tuple[str, ...], max_frames: int, as_json: bool) -> int:
     tampered or absent, and its claims: digital source type, generator, checkpoint) and the
     invisible watermark (found or not, its payload: the "stableface" tag and the run id, and its
     z-score: an unmarked video scores like a standard normal, found means z >= 6; the run id is
-    shown when its CRC holds).
+    shown when its CRC holds), and the audio mark in the speech track (the same payload; found
+    means z >= 7.55; "no audio track" when the video has none). The verdict rests on the manifest
+    and the frame watermark: the audio mark is reported beside it.
 
     A manifest signed with stableface's local certificate is valid but its signer untrusted."""
     from msi.errors import StableFaceError

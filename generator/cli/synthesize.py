@@ -33,6 +33,8 @@ from msi.errors import Interrupted
                    "the C2PA manifest and the invisible watermark stay on")
 @click.option("--no-watermark", is_flag=True, help="no invisible watermark (the video loses the mark that "
                                                     "survives re-encoding; you must disclose it otherwise)")
+@click.option("--no-audio-mark", is_flag=True, help="no invisible mark in the speech track (the run's id, read by "
+                                                      "`stableface check`; you must disclose it otherwise)")
 @click.option("--no-credentials", is_flag=True, help="no C2PA manifest (content credentials) in the mp4")
 @click.option("--sign-cert", metavar="PEM", help="certificate chain (PEM) that signs the C2PA manifest "
                                                  "(default: a local certificate, made once; reported as untrusted)")
@@ -40,13 +42,14 @@ from msi.errors import Interrupted
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def command(run_dir: str, audio: str | None, background: str, out: str, reenact: str | None, truth_out: str | None,
             audio_features: str | None, out_size: int | None, device: str | None, trust_checkpoint: bool,
-            no_label: bool, no_watermark: bool, no_credentials: bool, sign_cert: str | None, sign_key: str | None,
-            quiet: bool) -> int:
+            no_label: bool, no_watermark: bool, no_audio_mark: bool, no_credentials: bool, sign_cert: str | None,
+            sign_key: str | None, quiet: bool) -> int:
     """Generate a talking-face video: speech -> expressions -> smoothed face shapes -> renderer, on the
     frames and head pose of a background clip; muxed with the speech into an mp4.
 
     The video says that it is AI-generated: a visible label in a corner the face does not cover, an
-    invisible watermark (the run's id; it survives re-encoding), and a signed C2PA manifest.
+    invisible watermark in the frames and an invisible mark in the speech (the run's id in both; they
+    survive re-encoding), and a signed C2PA manifest.
     Check a file with `stableface check VIDEO`."""
     if not reenact and not audio:
         raise GeneratorError("give --audio SPEECH, or --reenact SPLIT with a prepared --background")
@@ -59,7 +62,7 @@ def command(run_dir: str, audio: str | None, background: str, out: str, reenact:
     if no_credentials and sign_cert:
         raise GeneratorError("--sign-cert/--sign-key sign the C2PA manifest, which --no-credentials switches off")
     check_file(out, "--out")  # before the run is loaded and rendered
-    for w in marking_warnings(no_label, no_watermark, no_credentials):
+    for w in marking_warnings(no_label, no_watermark, no_credentials, no_audio_mark):
         click.echo(f"stableface: warning: {w}", err=True)
     check_file(truth_out, "--truth-out")
     import torch
@@ -76,7 +79,8 @@ def command(run_dir: str, audio: str | None, background: str, out: str, reenact:
             result = synthesize(run_dir, names[out], background=background, audio_path=audio, reenact=reenact,
                                 audio_features=audio_features, truth_out=names.get(truth_out), device=device,
                                 progress=not quiet, out_size=out_size, visible_label=not no_label,
-                                watermark=not no_watermark, credentials=not no_credentials,
+                                watermark=not no_watermark, audio_mark=not no_audio_mark,
+                                credentials=not no_credentials,
                                 sign_cert=sign_cert, sign_key=sign_key)
         for final, tmp in names.items():
             os.replace(tmp, final)
@@ -95,13 +99,15 @@ def command(run_dir: str, audio: str | None, background: str, out: str, reenact:
     return 0
 
 
-def marking_warnings(no_label: bool, no_watermark: bool, no_credentials: bool) -> list[str]:
+def marking_warnings(no_label: bool, no_watermark: bool, no_credentials: bool,
+                     no_audio_mark: bool = False) -> list[str]:
     """The warnings for the parts of the marking that were switched off."""
-    off = [name for name, flag in (("the invisible watermark", no_watermark), ("the C2PA manifest", no_credentials))
-           if flag]
+    off = [name for name, flag in (("the invisible watermark", no_watermark), ("the audio mark", no_audio_mark),
+                                   ("the C2PA manifest", no_credentials)) if flag]
     out = []
     if off:
-        out.append(f"{' and '.join(off)} switched off: the video is AI-generated and you are responsible for "
+        names = off[0] if len(off) == 1 else f"{', '.join(off[:-1])} and {off[-1]}"
+        out.append(f"{names} switched off: the video is AI-generated and you are responsible for "
                    "disclosing it wherever it is shown (machine-readable marking is a legal duty in places, "
                    "e.g. EU AI Act Art. 50(2))")
     if no_label:

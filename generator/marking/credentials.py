@@ -154,7 +154,7 @@ def signer(cert: str | os.PathLike | None = None, key: str | os.PathLike | None 
 
 
 def manifest_definition(title: str, *, checkpoint_sha256: str, run_step: int | None, run_id: str,
-                        visible_label: bool, watermark: bool) -> dict:
+                        visible_label: bool, watermark: bool, audio_mark: bool = False) -> dict:
     """The manifest's JSON definition (claims) for one generated video."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -165,7 +165,7 @@ def manifest_definition(title: str, *, checkpoint_sha256: str, run_step: int | N
     agent = {"name": "stableface", "version": ours}
     params = {"model": "StableFace (Ling et al., arXiv:2208.13717)", "checkpoint_sha256": checkpoint_sha256,
               "run_step": run_step, "watermark_run_id": run_id if watermark else None,
-              "visible_label": visible_label, "invisible_watermark": watermark}
+              "visible_label": visible_label, "invisible_watermark": watermark, "audio_mark": audio_mark}
     return {
         "claim_generator_info": [agent],
         "title": title,

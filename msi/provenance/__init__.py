@@ -1,2 +1,3 @@
-"""Whether a video declares itself generated: its C2PA manifest (:mod:`.manifest`) and the
-invisible watermark (:mod:`.watermark`). The metric side reads both; the generator writes them."""
+"""Whether a video declares itself generated: its C2PA manifest (:mod:`.manifest`), the
+invisible watermark in its frames (:mod:`.watermark`) and the mark in its speech
+(:mod:`.audio_mark`). The metric side reads them; the generator writes them."""

@@ -26,17 +26,29 @@ SCORE_MARK_FRAMES = 25
 def check_video(path: str | os.PathLike, *, mark: bool = True, mark_frames: int = READ_FRAMES,
                 spread: bool = True) -> dict:
     """{"video", "declared_generated", "declared_by", "c2pa": manifest report, "watermark": reading
-    or None when ``mark`` is False}. A manifest that fails validation (tampered) declares nothing.
-    ``mark_frames``, ``spread``: the frames read for the mark (:func:`read_video`)."""
+    or None when ``mark`` is False, "audio_mark": the speech track's reading, ``{"found": False,
+    "no_audio": True}`` for a file without audio, or None when ``mark`` is False}. A manifest that
+    fails validation (tampered) declares nothing; the audio mark is reported beside the verdict,
+    not in it (it marks the speech, not the frames). ``mark_frames``, ``spread``: the frames read
+    for the frame mark (:func:`read_video`)."""
+    from msi.io.audio import NoAudio
+    from msi.provenance import audio_mark
+
     manifest = read_manifest(path)
     reading = read_video(path, max_frames=mark_frames, spread=spread) if mark else None
+    heard = None
+    if mark:
+        try:
+            heard = audio_mark.read_video(path).to_dict()
+        except NoAudio:
+            heard = {"found": False, "no_audio": True}
     by = []
     if manifest.state == "valid" and manifest.generated:
         by.append("c2pa")
     if reading is not None and reading.found:
         by.append("watermark")
     return {"video": str(path), "declared_generated": bool(by), "declared_by": by, "c2pa": manifest.to_dict(),
-            "watermark": reading.to_dict() if reading is not None else None}
+            "watermark": reading.to_dict() if reading is not None else None, "audio_mark": heard}
 
 
 def declared_generated(path: str | os.PathLike, mark_frames: int = SCORE_MARK_FRAMES,
