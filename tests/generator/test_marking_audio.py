@@ -1,0 +1,170 @@
+"""The audio mark: written into real espeak-ng speech by generator.marking, muxed with a synthetic
+corpus clip's frames by ``write_video`` as ``synthesize`` does, read back by msi.provenance from
+the file and from re-encoded copies (PyAV: FFmpeg's scale and fps filters, libx264, FFmpeg's AAC
+at 64 kb/s)."""
+from __future__ import annotations
+
+import json
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from generator.marking.audio_mark import embed
+from msi.io.audio import read_audio
+from msi.io.video import read_frames, write_video
+from msi.provenance import audio_mark as A
+
+RUN_ID = "c0ffee42"
+SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs back home across the field."
+
+
+def reencode(src: Path, dst: Path, *, crf: int = 23, filters: list[tuple[str, str]] = (), start: float = 0.0) -> None:
+    """Re-encode ``src`` as an upload would: FFmpeg filters on the decoded frames, libx264 at
+    ``crf``, the first ``start`` seconds cut from video and audio alike, the audio decoded and
+    encoded again by FFmpeg's AAC at 64 kb/s."""
+    with av.open(str(src)) as ic:
+        stream = ic.streams.video[0]
+        fps = Fraction(stream.average_rate)
+        graph = av.filter.Graph()
+        chain = [graph.add_buffer(template=stream)]
+        for name, arg in filters:
+            chain.append(graph.add(name, arg))
+            chain[-2].link_to(chain[-1])
+            fps = Fraction(arg) if name == "fps" else fps
+        chain.append(graph.add("buffersink"))
+        chain[-2].link_to(chain[-1])
+        graph.configure()
+        frames = []
+
+        def drain():
+            while True:
+                try:
+                    frames.append(graph.pull().to_ndarray(format="rgb24"))
+                except (av.BlockingIOError, av.EOFError):
+                    return
+
+        for frame in ic.decode(stream):
+            if frame.time >= start - 1e-6:
+                graph.push(frame)
+                drain()
+        graph.push(None)
+        drain()
+    wave = read_audio(src, A.RATE).samples[int(round(start * A.RATE)):].astype(np.float32) / 32768.0
+    with av.open(str(dst), "w") as oc:
+        vs = oc.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        vs.options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
+        aus = oc.add_stream("aac", rate=A.RATE)
+        aus.layout, aus.bit_rate = "mono", 64000
+        for f in frames:
+            oc.mux(vs.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")))
+        oc.mux(vs.encode())
+        for a in range(0, len(wave), 1024):
+            fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(wave[None, a:a + 1024]), format="fltp", layout="mono")
+            fr.sample_rate, fr.pts, fr.time_base = A.RATE, a, Fraction(1, A.RATE)
+            oc.mux(aus.encode(fr))
+        oc.mux(aus.encode())
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory) -> np.ndarray:
+    """A real espeak-ng utterance (5.2 s) at the mark's rate."""
+    from generator.data.audio import load_audio
+
+    p = tmp_path_factory.mktemp("speech") / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(p), SENTENCE], check=True)
+    return load_audio(p, A.RATE)
+
+
+@pytest.fixture(scope="module")
+def files(speech, tmp_path_factory) -> Path:
+    """The utterance marked and unmarked, each muxed with a synthetic corpus clip's frames
+    (128 px, 25 fps, looped to the speech's length) as ``synthesize`` writes them (crf 18, AAC)."""
+    from generator.corpus.build import build_clip
+
+    d = tmp_path_factory.mktemp("audio-mark")
+    video = read_frames(build_clip(d / "clip", seconds=2.0, seed=3, size=128).video)
+    frames = video[np.arange(int(round(len(speech) / A.RATE * 25))) % len(video)]
+    write_video(d / "marked.mp4", frames, fps=25, crf=18, audio=embed(speech, RUN_ID), sample_rate=A.RATE, threads=1)
+    write_video(d / "plain.mp4", frames, fps=25, crf=18, audio=speech, sample_rate=A.RATE, threads=1)
+    return d
+
+
+def test_the_payload_is_read_back_exactly_from_the_written_file_and_unmarked_speech_reads_none(files, speech):
+    r = A.read_video(files / "marked.mp4")
+    assert r.found and r.payload_ok and r.run_id == RUN_ID and r.tag == "stableface"
+    assert r.z > 2 * A.Z_FOUND and r.p_value < 1e-30 and abs(r.seconds - len(speech) / A.RATE) < 0.1
+    plain = A.read_video(files / "plain.mp4")
+    assert not plain.found and plain.run_id is None and plain.z < 5.5  # 5.34: the largest of 2600 null readings
+    other = read_audio(files / "marked.mp4", A.RATE).samples.astype(np.float32) / 32768.0
+    assert not A.read_wave(np.random.default_rng(0).permutation(other)).found  # the same sound, its order lost
+
+
+def test_the_mark_sits_20_db_under_the_speech_and_follows_its_loudness(speech):
+    marked = embed(speech, RUN_ID)
+    mark = marked.astype(np.float64) - speech
+    assert marked.shape == speech.shape and marked.dtype == np.float32
+    snr = 10 * np.log10((speech.astype(np.float64) ** 2).sum() / (mark ** 2).sum())
+    assert abs(snr - A.SNR_DB) < 1.0
+    frame = np.abs(speech[:len(speech) // A.FRAME * A.FRAME].reshape(-1, A.FRAME)).max(axis=1)
+    per_frame = np.abs(mark[:len(frame) * A.FRAME].reshape(-1, A.FRAME)).max(axis=1)
+    # nothing added in digital silence (below a 16-bit sample's step) away from speech: the gain
+    # ramps over half a frame from a voiced neighbour
+    quiet = (frame == 0) & (np.roll(frame, 1) == 0) & (np.roll(frame, -1) == 0)
+    assert quiet.sum() > 10 and per_frame[quiet].max() < 2 ** -15
+    loud = frame > np.quantile(frame, 0.75)
+    assert per_frame[loud].mean() > 5 * per_frame[(frame > 0) & (frame < np.quantile(frame, 0.25))].mean()
+
+
+def test_speech_at_another_rate_is_marked_at_its_own_rate_and_read_after_resampling(speech):
+    from scipy.signal import resample_poly
+
+    wave = resample_poly(speech, 441, 160).astype(np.float32)  # 44.1 kHz
+    marked = embed(wave, RUN_ID, sample_rate=44100)
+    assert len(marked) == len(wave)
+    r = A.read_wave(resample_poly(marked, 160, 441))
+    assert r.found and r.run_id == RUN_ID
+    assert not A.read_wave(resample_poly(wave, 160, 441)).found
+
+
+def test_the_mark_survives_the_issues_reencodes(files, tmp_path):
+    """crf 28, half size and 25 -> 30 fps together, then the same plus a 2 s cut: every copy's
+    audio decoded and re-encoded by AAC at 64 kb/s."""
+    copy = tmp_path / "crf28_half_30fps.mp4"
+    reencode(files / "marked.mp4", copy, crf=28, filters=[("scale", "64:64"), ("fps", "30")])
+    cut = tmp_path / "cut2s.mp4"
+    reencode(copy, cut, crf=28, start=2.0)
+    with av.open(str(copy)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        assert (v.width, v.height, float(v.average_rate)) == (64, 64, 30.0) and a.bit_rate <= 70000
+    for path in (copy, cut):
+        r = A.read_video(path)
+        assert r.found and r.payload_ok and r.run_id == RUN_ID, (path.name, r)
+    r_cut = A.read_video(cut)
+    assert abs(r_cut.seconds - (A.read_video(copy).seconds - 2.0)) < 0.1  # 2 s really cut,
+    assert r_cut.start == -2 * A.RATE % A.PERIOD  # and the sync found where the periods now start
+    plain = tmp_path / "plain_cut.mp4"
+    reencode(files / "plain.mp4", plain, crf=28, filters=[("scale", "64:64"), ("fps", "30")], start=2.0)
+    assert not A.read_video(plain).found
+
+
+def test_bigbuckbunny_reads_no_mark(bunny):
+    r = A.read_video(bunny)
+    assert not r.found and r.run_id is None and r.seconds > 5
+
+
+def test_check_reports_the_audio_mark_and_no_audio_track(files, pristine, run_cli):
+    from generator.cli import main
+
+    code, out, _ = run_cli(["check", files / "marked.mp4", pristine, "--frames", "5", "--json"], main=main)
+    marked, silent = json.loads(out)
+    assert code == 0 and marked["audio_mark"]["found"] and marked["audio_mark"]["run_id"] == RUN_ID
+    assert silent["audio_mark"] == {"found": False, "no_audio": True} and "error" not in silent
+    code, out, _ = run_cli(["check", files / "marked.mp4", pristine, "--frames", "5"], main=main)
+    first, second = out.strip().splitlines()
+    assert code == 0 and f"| audio mark found: stableface run {RUN_ID}, z " in first
+    assert second.endswith("| audio mark: no audio track")
