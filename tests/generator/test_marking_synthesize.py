@@ -1,4 +1,4 @@
-"""`stableface synthesize` marks what it generates (label, watermark, C2PA manifest) and
+"""`stableface synthesize` marks what it generates (label, watermark, audio mark, C2PA manifest) and
 `stableface check` reads it back: a real tiny run, real espeak-ng speech, c2pa-python validating."""
 from __future__ import annotations
 
@@ -106,28 +106,52 @@ def test_the_label_is_drawn_in_a_corner_off_the_face_and_the_mark_is_read_from_t
     inside = a[:, box].mean(axis=-1)
     assert (inside > 200).mean() > 0.02 and np.median(inside) < np.median(b[:, box])  # white text on a dark box
     assert p.face_overlap == 0 and not face[box].any()
+    run_id = checkpoint_sha256(run / "checkpoint.pt")[:8]
     for name in ("default.mp4", "nolabel.mp4"):
         r = read_video(videos / name)
-        assert r.found and r.run_id == checkpoint_sha256(run / "checkpoint.pt")[:8]
+        assert r.found and r.run_id == run_id
     code, out, _ = run_cli(["check", str(videos / "default.mp4"), "--json"], main=main)
     (rec,) = json.loads(out)
     assert code == 0 and rec["declared_generated"] and rec["declared_by"] == ["c2pa", "watermark"]
     assert rec["c2pa"]["state"] == "valid" and rec["watermark"]["tag"] == "stableface"
+    # the speech carries the same run id (the audio mark), read from the muxed AAC track
+    assert rec["audio_mark"]["found"] and rec["audio_mark"]["run_id"] == run_id
+    assert read_manifest_params(videos / "default.mp4")["audio_mark"] is True
+
+
+def read_manifest_params(path):
+    """The creation action's parameters in a file's C2PA manifest (read by c2pa-python)."""
+    import c2pa
+
+    with c2pa.Reader(str(path)) as reader:
+        active = reader.get_active_manifest()
+    (created,) = [a for x in active["assertions"] if x["label"].startswith("c2pa.actions")
+                  for a in x["data"]["actions"]]
+    return created["parameters"]
 
 
 @pytest.mark.slow
 def test_switching_marks_off_takes_an_option_and_warns(run, speech, tiny_clip, tmp_path, capsys):
+    from msi.provenance import audio_mark
     from msi.provenance.manifest import read_manifest
-    from msi.provenance.watermark import read_video
+    from msi.provenance.watermark import checkpoint_sha256, read_video
 
+    common = ["synthesize", str(run), "--audio", str(speech), "--background", str(tiny_clip), "--quiet"]
     out = tmp_path / "bare.mp4"
-    assert main(["synthesize", str(run), "--audio", str(speech), "--background", str(tiny_clip), "--quiet",
-                 "--out", str(out), "--no-watermark", "--no-credentials"]) == 0
+    assert main([*common, "--out", str(out), "--no-watermark", "--no-credentials", "--no-audio-mark"]) == 0
     err = capsys.readouterr().err
-    assert "the invisible watermark and the C2PA manifest switched off" in err and "responsible" in err
+    assert "the invisible watermark, the audio mark and the C2PA manifest switched off" in err and "responsible" in err
     assert read_manifest(out).state == "absent" and not read_video(out).found
+    assert not audio_mark.read_video(out).found
     assert main(["check", str(out)]) == 0
-    assert "not declared generated | C2PA absent | watermark not found" in capsys.readouterr().out
+    assert ("not declared generated | C2PA absent | watermark not found (z " in (line := capsys.readouterr().out)
+            and "| audio mark not found (z " in line)
+    # the frame mark off alone: the speech keeps the run id
+    only = tmp_path / "audio_only.mp4"
+    assert main([*common, "--out", str(only), "--no-watermark", "--no-credentials"]) == 0
+    assert "the invisible watermark and the C2PA manifest switched off" in capsys.readouterr().err
+    r = audio_mark.read_video(only)
+    assert r.found and r.run_id == checkpoint_sha256(run / "checkpoint.pt")[:8] and not read_video(only).found
 
 
 def _user_chain(tmp_path):
