@@ -135,7 +135,8 @@ def synthesize(run_dir: str | Path, out: str | Path, *, background: str | Path, 
                reenact: str | None = None, audio_features: str | Path | None = None, truth_out: str | Path | None = None,
                device: str | None = None, progress: bool = True, out_size: int | None = None,
                visible_label: bool = True, watermark: bool = True, audio_mark: bool = True,
-               credentials: bool = True, sign_cert: str | Path | None = None, sign_key: str | Path | None = None) -> dict:
+               credentials: bool = True, sign_cert: str | Path | None = None,
+               sign_key: str | Path | None = None) -> dict:
     """Write ``out`` (mp4) and return a summary dict (frames, fps, seconds of audio, ...). The video is
     ``out_size`` pixels square (default: the run's size, at least ``OUT_SIDE``; 0: the run's size).
 

@@ -1,6 +1,7 @@
-"""Measure the audio-mark prototype on espeak-ng speech muxed into mp4 as ``stableface synthesize``
-writes it, through the issue's re-encodes; false positives on the unmarked copies and on
-bigbuckbunny.mp4 (the only real clip with audio on the machine).
+"""Measure the audio mark on espeak-ng speech muxed into mp4 as ``stableface synthesize`` writes
+it, through the issue's re-encodes; false positives on the unmarked copies and on bigbuckbunny.mp4
+(the only real clip with audio on the machine). The mark is the library's:
+generator.marking.audio_mark writes it, msi.provenance.audio_mark reads it.
 
     PYTHONPATH=. python research/audio_mark/measure.py --utterances 10 --out research/audio_mark/results.json
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from fractions import Fraction
@@ -26,8 +26,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import mark
+from generator.marking.audio_mark import embed
+from msi.provenance import audio_mark as mark
 
 COPIES = {
     "file": None,
@@ -94,6 +94,20 @@ def transcode(src: Path, dst: Path, *, crf: int = 23, half: bool = False, fps: f
             oc.mux(p)
 
 
+def snr_db(clean: np.ndarray, marked: np.ndarray) -> tuple[float, float]:
+    """(SNR, segmental SNR) of the mark in dB: segments of 20 ms, those within 40 dB of the
+    loudest, each clipped to [-10, 35] dB (the usual segmental SNR)."""
+    x = np.asarray(clean, np.float64)
+    e = np.asarray(marked, np.float64) - x
+    snr = 10 * np.log10((x ** 2).sum() / max((e ** 2).sum(), 1e-30))
+    n = len(x) // mark.FRAME
+    px = (x[:n * mark.FRAME].reshape(n, mark.FRAME) ** 2).sum(1)
+    pe = (e[:n * mark.FRAME].reshape(n, mark.FRAME) ** 2).sum(1)
+    keep = px >= px.max() * 1e-4
+    s = np.clip(10 * np.log10(px[keep] / np.maximum(pe[keep], 1e-30)), -10, 35)
+    return round(float(snr), 2), round(float(s.mean()), 2)
+
+
 def stresses(heard: np.ndarray, music: np.ndarray) -> dict[str, np.ndarray]:
     """Audio-only changes beyond the issue's list, applied to the decoded file's audio: a speed
     change (resampled: the sync searches shifts only, not a time scale), music mixed under the
@@ -150,14 +164,14 @@ def main() -> None:
             wave = speech_track(np.random.default_rng([1000 + u, 1]), seconds, cfg).wave
             run_id = f"{int(rng.integers(0, 2**32)):08x}"
             t0 = time.perf_counter()
-            marked = mark.embed(wave, run_id, snr_db=a.snr)
+            marked = embed(wave, run_id, snr_db=a.snr)
             t1 = time.perf_counter()
-            mark.read(marked)
+            mark.read_wave(marked)
             t2 = time.perf_counter()
             timing["embed_s"] += t1 - t0
             timing["read_s"] += t2 - t1
             timing["audio_s"] += len(wave) / mark.RATE
-            snr, seg = mark.snr_db(wave, marked)
+            snr, seg = snr_db(wave, marked)
             n = int(round(len(wave) / mark.RATE * 25))
             for kind, w in (("marked", marked), ("unmarked", wave)):
                 src = tmp / f"u{u}_{kind}.mp4"
@@ -169,10 +183,10 @@ def main() -> None:
                     heard = audio_of(path)
                     if kind == "unmarked" and name == "file":
                         null_audio.append(heard)
-                    r = mark.read(heard)
+                    r = mark.read_wave(heard)
                     if name == "file":
                         for sname, sw in stresses(heard, music).items():
-                            sr = mark.read(sw)
+                            sr = mark.read_wave(sw)
                             stress_rows.append(dict(kind=kind, stress=sname, z=sr.z, found=sr.found,
                                                     run_id_ok=sr.run_id == run_id))
                     row = dict(utterance=u, seconds=round(seconds, 2), run_id=run_id, kind=kind, copy=name,
@@ -181,7 +195,7 @@ def main() -> None:
                     print(json.dumps(row), flush=True)
         bbb = sample_path("bigbuckbunny.mp4")
         for name, path in copies(bbb, tmp, "bbb").items():
-            r = mark.read(audio_of(path))
+            r = mark.read_wave(audio_of(path))
             row = dict(utterance="bigbuckbunny", kind="real", copy=name, z=r.z, found=r.found)
             fp.append(row)
             print(json.dumps(row), flush=True)
@@ -192,7 +206,7 @@ def main() -> None:
     for k in range(a.null_keys):
         mark.KEY = key0 + 1000 + k
         mark.layout.cache_clear()
-        null_z += [mark.read(w).z for w in null_audio]
+        null_z += [mark.read_wave(w).z for w in null_audio]
     mark.KEY = key0
     mark.layout.cache_clear()
     summary = {"utterances": a.utterances, "snr_target_db": a.snr, "writer_aac_bit_rate": bitrate,
