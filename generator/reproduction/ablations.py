@@ -317,8 +317,8 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
             if key == "config" and isinstance(saved.get(key), dict) and saved[key].get("mark") != cfg.mark:
                 made = "with" if saved["config"].get("mark") else "without"
                 raise GeneratorError(f"{out}: holds runs whose videos were made {made} the invisible watermark; "
-                                     f"rerun {'without' if saved['config'].get('mark') else 'with'} --no-mark, "
-                                     "or give a new output folder")
+                                     f"rerun with the watermark {'on (the default)' if saved['config'].get('mark') else 'off'}"
+                                     ", or give a new output folder")
             if _what_runs(key, saved.get(key), cfg) != _what_runs(key, setup[key], cfg):
                 shown = (f"({saved.get(key)} here, {setup[key]} now)" if key != "model"
                          else f"(generator.config.{cfg.model}() changed since these runs)")

@@ -118,7 +118,7 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     del setup["config"]["mark"]
     (tmp_path / "bench.json").write_text(json.dumps(setup))
     run_grid(tmp_path, variants, 1, cfg, evaluate_video, log=lines.append, train=False)
-    with pytest.raises(GeneratorError, match="made with the invisible watermark; rerun without --no-mark"):
+    with pytest.raises(GeneratorError, match=r"made with the invisible watermark; rerun with the watermark on \(the default\)"):
         run_grid(tmp_path, variants, 1, dataclasses.replace(cfg, mark=False), evaluate_video, log=lines.append)
     # --no-mark: the same run's test split rendered without the mark, and no unmarked copy beside it
     import shutil
@@ -265,11 +265,11 @@ def test_a_folder_from_before_the_mark_setting_is_told_by_its_videos(tmp_path):
     frames = np.random.default_rng(0).integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
     write_video(video, frames, fps=25, crf=18)
     check_same_setup(tmp_path, cfg, data)
-    with pytest.raises(GeneratorError, match="made without the invisible watermark; rerun with --no-mark"):
+    with pytest.raises(GeneratorError, match="made without the invisible watermark; rerun with the watermark off"):
         check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
     write_video(video, list(embed(frames, "0badf00d")), fps=25, crf=18)  # the same folder, its videos marked
     check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
-    with pytest.raises(GeneratorError, match="made with the invisible watermark; rerun without --no-mark"):
+    with pytest.raises(GeneratorError, match=r"made with the invisible watermark; rerun with the watermark on \(the default\)"):
         check_same_setup(tmp_path, cfg, data)
 
 
