@@ -305,7 +305,8 @@ def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path, r
 
 
 @pytest.mark.slow
-def test_report_stopped_mid_batch_writes_no_half_report_and_the_rerun_reuses_the_cache(methods, tmp_path, rerun):
+def test_report_stopped_mid_batch_writes_no_half_report_and_the_rerun_reuses_the_cache(methods, tmp_path,
+                                                                                       rerun):
     cache, out = tmp_path / "cache", tmp_path / "report"
     args = ["report", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"]
     p = _start(args, cache)

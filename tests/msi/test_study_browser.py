@@ -178,7 +178,7 @@ def offline_r01(study, driver) -> str:
     return d.execute_script("return window.msiStudy.exportCSV()")
 
 
-def test_offline_raters_click_through_and_export(study, driver, offline_r01, tmp_path):
+def test_offline_raters_click_through_and_export(study, driver, offline_r01, tmp_path, run_cli):
     d = driver
     page = (study / "index.html").resolve().as_uri()
     files = {"r01": offline_r01}
@@ -195,13 +195,13 @@ def test_offline_raters_click_through_and_export(study, driver, offline_r01, tmp
     df = pd.read_csv(paths[0])
     assert len(df) == plan_len(d) * 3 and set(df["kind"]) == {"practice", "main", "repeat", "attention"}
     assert (df.loc[df["method"] == "shaken", "grade"] == 2).all() and df["seconds"].gt(0).all()
-    r = run_msi("study", "analyze", *paths, "--study", study, "--out", tmp_path / "out")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_cli(["study", "analyze", *paths, "--study", study, "--out", tmp_path / "out"])
+    assert code == 0, err
     s = pd.read_csv(tmp_path / "out" / "screening.csv").set_index("rater")
     assert s.loc["r03", "excluded"] and "attention" in s.loc["r03", "reasons"] and not s.loc["r01", "excluded"]
 
 
-def test_served_raters_click_through_resume_and_match_offline(study, driver, offline_r01, tmp_path):
+def test_served_raters_click_through_resume_and_match_offline(study, driver, offline_r01, tmp_path, run_cli):
     import shutil
 
     fresh = tmp_path / "study"
@@ -238,7 +238,7 @@ def test_served_raters_click_through_resume_and_match_offline(study, driver, off
     pd.testing.assert_frame_equal(offline.assign(study=ours["study"]), ours, check_dtype=False)
     assert (ours.loc[ours["type"] == "acr", "grade"].astype(int).to_numpy()
             == [GRADE[m] for m in ours.loc[ours["type"] == "acr", "method"]]).all()
-    r = run_msi("study", "analyze", fresh, "--out", tmp_path / "out")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_cli(["study", "analyze", fresh, "--out", tmp_path / "out"])
+    assert code == 0, err
     sc = pd.read_csv(tmp_path / "out" / "screening.csv").set_index("rater")
     assert sc.loc["r03", "excluded"] and not sc.loc["r01", "excluded"]
