@@ -33,8 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import av
 import numpy as np
+from reencode import transcode
 
 TRANSFORMS = {
     "file": None,
@@ -44,40 +44,6 @@ TRANSFORMS = {
     "2 s cut": dict(start=2.0),
     "half size + crf 28": dict(crf=28, filters=[("scale", "128:128")]),
 }
-
-
-def transcode(src: Path, dst: Path, *, crf: int = 23, filters=(), start: float = 0.0) -> None:
-    from msi.io.video import write_video
-
-    out_fps = None
-    with av.open(str(src)) as ic:
-        stream = ic.streams.video[0]
-        fps = float(stream.average_rate)
-        graph = av.filter.Graph()
-        chain = [graph.add_buffer(template=stream)]
-        for name, arg in filters:
-            chain.append(graph.add(name, arg))
-            chain[-2].link_to(chain[-1])
-            out_fps = float(arg) if name == "fps" else out_fps
-        chain.append(graph.add("buffersink"))
-        chain[-2].link_to(chain[-1])
-        graph.configure()
-        frames = []
-
-        def drain():
-            while True:
-                try:
-                    frames.append(graph.pull().to_ndarray(format="rgb24"))
-                except (av.BlockingIOError, av.EOFError):
-                    return
-
-        for frame in ic.decode(stream):
-            if frame.time >= start - 1e-6:
-                graph.push(frame)
-                drain()
-        graph.push(None)
-        drain()
-    write_video(dst, frames, fps=out_fps or fps, crf=crf, threads=1)
 
 
 def square(frames, side=256):

@@ -2,9 +2,9 @@
 H.264 files and real FFmpeg filters (PyAV's filter graph: scale, fps) for the re-encodes."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -12,42 +12,10 @@ from generator.marking.watermark import embed, embed_frame
 from msi.io.video import read_frames, write_video
 from msi.provenance import watermark as W
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))  # a folder of scripts, not installed
+from reencode import transcode  # noqa: E402  (the marking benchmark's re-encodes, the same code)
+
 RUN_ID = "5eedf00d"
-
-
-def transcode(src: Path, dst: Path, *, crf: int = 23, filters: list[tuple[str, str]] = (), start: float = 0.0) -> int:
-    """Re-encode ``src`` as an upload would: FFmpeg filters on the decoded frames, libx264 at
-    ``crf``, frames before ``start`` seconds dropped. Returns the frames written."""
-    out_fps = None
-    with av.open(str(src)) as ic:
-        stream = ic.streams.video[0]
-        fps = float(stream.average_rate)
-        graph = av.filter.Graph()
-        chain = [graph.add_buffer(template=stream)]
-        for name, arg in filters:
-            chain.append(graph.add(name, arg))
-            chain[-2].link_to(chain[-1])
-            out_fps = float(arg) if name == "fps" else out_fps
-        chain.append(graph.add("buffersink"))
-        chain[-2].link_to(chain[-1])
-        graph.configure()
-        frames = []
-
-        def drain():
-            while True:
-                try:
-                    frames.append(graph.pull().to_ndarray(format="rgb24"))
-                except (av.BlockingIOError, av.EOFError):
-                    return
-
-        for frame in ic.decode(stream):
-            if frame.time >= start - 1e-6:
-                graph.push(frame)
-                drain()
-        graph.push(None)
-        drain()
-    write_video(dst, frames, fps=out_fps or fps, crf=crf)
-    return len(frames)
 
 
 @pytest.fixture(scope="module")

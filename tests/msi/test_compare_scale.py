@@ -326,29 +326,6 @@ def test_feature_cache_serves_two_concurrent_processes(clips, lpips_weights, tmp
 # ----------------------------------------------------------------------------- pytorch-fid's statistics
 
 
-@pytest.fixture(scope="module")
-def inception_file(tmp_path_factory, pristine_frames) -> Path:
-    """Random weights in pytorch-fid's file format (He-initialised convolutions, batch-norm
-    statistics measured on two carphone frames, as tests/msi/test_quality_networks.py makes them)."""
-    import torch
-
-    from msi.networks.inception import FIDInceptionV3
-
-    torch.manual_seed(0)
-    net = FIDInceptionV3()
-    for m in net.modules():
-        if isinstance(m, torch.nn.Conv2d):
-            torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-        elif isinstance(m, torch.nn.BatchNorm2d):
-            m.momentum = None
-    net.train()
-    with torch.no_grad():
-        net(torch.from_numpy(pristine_frames[[0, 50]]).permute(0, 3, 1, 2).float() / 255)
-    path = tmp_path_factory.mktemp("weights") / "pt_inception-2015-12-05-random.pth"
-    torch.save({k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}, path)
-    return path
-
-
 FID_STEP = 4  # frames 0, 4, .., 16 of the 20-frame clips: 5 per video
 
 

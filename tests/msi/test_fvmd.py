@@ -24,12 +24,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +33,7 @@ def ref():
     if spec is None:
         pytest.fail("fvmd 1.0.0 is not installed: pip install --no-deps fvmd==1.0.0")
     root = Path(spec.submodule_search_locations[0])
-    from torchvision_oracle import import_torchvision
+    from torchvision_oracle import import_torchvision, stubbed_modules
 
     import_torchvision()  # keypoint_tracking imports torchvision (this env's wheel needs a hand)
 
@@ -52,9 +47,7 @@ def ref():
     stubs = {"fvmd": pkg, "loguru": stub("loguru", logger=None), "fire": stub("fire", Fire=None),
              "tensorboardX": stub("tensorboardX", SummaryWriter=None), "prettytable": stub("prettytable", PrettyTable=None),
              "fvmd.utils.improc": stub("fvmd.utils.improc")}
-    saved = {k: sys.modules.get(k) for k in stubs}
-    sys.modules.update(stubs)
-    try:
+    with stubbed_modules(stubs):
         import fvmd.utils  # noqa: F401  (the real, empty subpackages)
         import fvmd.nets  # noqa: F401
 
@@ -69,12 +62,6 @@ def ref():
             s.loader.exec_module(mods[name])
             parent, _, leaf = full.rpartition(".")
             setattr(sys.modules[parent], leaf, mods[name])
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                sys.modules.pop(k, None)
-            else:
-                sys.modules[k] = v
     return types.SimpleNamespace(**{k.split("/")[-1]: v for k, v in mods.items()})
 
 

@@ -62,28 +62,6 @@ class RandomI3D(torch.nn.Module):
 
 
 @pytest.fixture(scope="module")
-def inception_file(tmp_path_factory, pristine_frames) -> Path:
-    """Random weights in pytorch-fid's file format (the state dict of ``fid_inception_v3()``):
-    He-initialised convolutions, batch-norm statistics measured on two carphone frames (so the
-    40-odd layers neither vanish nor saturate and the features tell images apart)."""
-    from msi.networks.inception import FIDInceptionV3
-
-    torch.manual_seed(0)
-    net = FIDInceptionV3()
-    for m in net.modules():
-        if isinstance(m, torch.nn.Conv2d):
-            torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-        elif isinstance(m, torch.nn.BatchNorm2d):
-            m.momentum = None  # the plain average of what it sees
-    net.train()
-    with torch.no_grad():
-        net(torch.from_numpy(pristine_frames[[0, 50]]).permute(0, 3, 1, 2).float() / 255)
-    path = tmp_path_factory.mktemp("weights") / "pt_inception-2015-12-05-random.pth"
-    torch.save({k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}, path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def i3d_file(tmp_path_factory) -> Path:
     torch.manual_seed(2)
     path = tmp_path_factory.mktemp("weights") / "i3d_torchscript.pt"

@@ -29,14 +29,7 @@ N_FRAMES = 24
 MIN_TRACK = 15
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One torch thread: on a shared 2-core machine two threads of small convolutions wait on
-    each other (measured: S3FD on a 44 x 36 input 2.5 s with 2 threads, 0.15 s with 1)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def _root() -> Path:
@@ -60,6 +53,8 @@ def reference():
     """syncnet_python's S3FD package, SyncNet model and instance, and its pipeline module (its
     ``ffmpeg``/``scenedetect`` imports stubbed: the steps that use them need the ffmpeg binary)."""
     root = _root()
+    from torchvision_oracle import stubbed_modules
+
     s3fd = _load("_ref_s3fd", root / "detectors" / "s3fd" / "__init__.py", package=True)
     model = _load("_ref_SyncNetModel", root / "SyncNetModel.py")
     inst = _load("_ref_SyncNetInstance", root / "SyncNetInstance.py")
@@ -68,24 +63,16 @@ def reference():
     for attr in ("ContentDetector", "SceneManager", "StatsManager"):
         setattr(stubs["scenedetect"], attr, None)
     stubs["scenedetect.video_manager"].VideoManager = None
-    saved = {k: sys.modules.get(k) for k in stubs}
-    sys.modules.update(stubs)
-    pkg = types.ModuleType("_ref_syncnet_pkg")  # the pipeline's relative imports resolve here
-    pkg.__path__ = [str(root)]
-    sys.modules["_ref_syncnet_pkg"] = pkg
-    sys.modules["_ref_syncnet_pkg.detectors"] = types.ModuleType("_ref_syncnet_pkg.detectors")
-    sys.modules["_ref_syncnet_pkg.detectors.s3fd"] = s3fd
-    sys.modules["_ref_syncnet_pkg.detectors.s3fd.nets"] = sys.modules["_ref_s3fd.nets"]
-    sys.modules["_ref_syncnet_pkg.SyncNetInstance"] = inst
-    sys.modules["_ref_syncnet_pkg.SyncNetModel"] = model
-    try:
+    with stubbed_modules(stubs):
+        pkg = types.ModuleType("_ref_syncnet_pkg")  # the pipeline's relative imports resolve here
+        pkg.__path__ = [str(root)]
+        sys.modules["_ref_syncnet_pkg"] = pkg
+        sys.modules["_ref_syncnet_pkg.detectors"] = types.ModuleType("_ref_syncnet_pkg.detectors")
+        sys.modules["_ref_syncnet_pkg.detectors.s3fd"] = s3fd
+        sys.modules["_ref_syncnet_pkg.detectors.s3fd.nets"] = sys.modules["_ref_s3fd.nets"]
+        sys.modules["_ref_syncnet_pkg.SyncNetInstance"] = inst
+        sys.modules["_ref_syncnet_pkg.SyncNetModel"] = model
         pipe = _load("_ref_syncnet_pkg.syncnet_pipeline", root / "syncnet_pipeline.py")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                sys.modules.pop(k, None)
-            else:
-                sys.modules[k] = v
     return SimpleNamespace(s3fd=s3fd, nets=sys.modules["_ref_s3fd.nets"], model=model, inst=inst, pipe=pipe)
 
 

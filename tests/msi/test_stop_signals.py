@@ -2,7 +2,7 @@
 command like Ctrl-C: one line saying what was finished and where it is, the finished rows in
 ``--out`` (complete files), exit 143 (130 for Ctrl-C), no traceback, workers stopped; a rerun
 completes from the landmark cache. Each command runs as a real subprocess and gets a real signal
-(``os.kill``), at a known point of its batch."""
+(``os.kill``), at a known point of its batch; the rerun runs in this process (``rerun``)."""
 from __future__ import annotations
 
 import json
@@ -44,9 +44,16 @@ def _start(args: list, cache: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _run(args: list, cache: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "msi", *map(str, args)], cwd=ROOT, env=_env(cache),
-                          capture_output=True, text=True, timeout=300)
+@pytest.fixture
+def rerun(run_cli, monkeypatch):
+    """``rerun(args, cache)``: the rerun after the stop, in this process with the stopped process's
+    cache (the signal handling is the subprocess's to show; a second interpreter start-up would add
+    seconds and check nothing more) -> a CompletedProcess."""
+    def run(args: list, cache: Path) -> subprocess.CompletedProcess:
+        monkeypatch.setenv("MSI_CACHE_DIR", str(cache))
+        code, out, err = run_cli(args)
+        return subprocess.CompletedProcess(args, code, out, err)
+    return run
 
 
 def _wait_until(cond, p: subprocess.Popen, timeout: float = 120.0) -> None:
@@ -198,7 +205,7 @@ def test_run_group_exit_codes_tell_sigterm_from_ctrl_c(capsys):
 @pytest.mark.parametrize("sig, code, word", [(signal.SIGTERM, 143, "stopped by SIGTERM"),
                                              (signal.SIGINT, 130, "interrupted")])
 def test_score_stopped_after_2_of_3_inputs_keeps_their_rows_and_the_rerun_is_cached(videos, tmp_path, sig, code,
-                                                                                    word):
+                                                                                    word, rerun):
     """The third input is a URL whose server never answers: the command is stopped exactly after
     the first two finished."""
     cache, out, timeline = tmp_path / "cache", tmp_path / "batch.csv", tmp_path / "windows.csv"
@@ -219,7 +226,7 @@ def test_score_stopped_after_2_of_3_inputs_keeps_their_rows_and_the_rerun_is_cac
     assert set(pd.read_csv(timeline)["path"]) == {str(videos[0]), str(videos[1])}
     assert not list(tmp_path.glob("*.tmp"))
     # the rerun: the finished two come from the cache
-    r = _run(["score", videos[0], videos[1], "--json", "-q"], cache)
+    r = rerun(["score", videos[0], videos[1], "--json", "-q"], cache)
     assert r.returncode == 0, r.stderr
     again = json.loads(r.stdout)
     assert [x["cached"] for x in again] == [True, True]
@@ -228,7 +235,7 @@ def test_score_stopped_after_2_of_3_inputs_keeps_their_rows_and_the_rerun_is_cac
 
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["workers", "cluster"])
-def test_score_stopped_mid_batch_keeps_the_finished_rows_and_stops_its_workers(videos, tmp_path, how):
+def test_score_stopped_mid_batch_keeps_the_finished_rows_and_stops_its_workers(videos, tmp_path, how, rerun):
     """--workers 2, or a local Dask cluster: SIGTERM once the first row reached --out; the line's
     count is the rows in --out, no worker process is left, the rerun finishes from the cache."""
     if how == "cluster":
@@ -249,7 +256,7 @@ def test_score_stopped_mid_batch_keeps_the_finished_rows_and_stops_its_workers(v
     assert len(rows) == done >= 1 and all(r["error"] is None for r in rows)
     time.sleep(1)
     assert not _alive(workers), "worker processes outlived the command"
-    r = _run(["score", *videos, "--json", "-q", *extra], cache)
+    r = rerun(["score", *videos, "--json", "-q", *extra], cache)
     assert r.returncode == 0, r.stderr
     cached = {x["path"] for x in json.loads(r.stdout) if x["cached"]}
     assert {x["path"] for x in rows} <= cached
@@ -274,7 +281,7 @@ def methods(videos, tmp_path) -> dict[str, Path]:
 
 
 @pytest.mark.slow
-def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path):
+def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path, rerun):
     cache, out = tmp_path / "cache", tmp_path / "rows.csv"
     p = _start(["compare", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"], cache)
     # one worker, one job per utterance (x: a/x and b/x, then y): a third entry means x's rows are done
@@ -290,7 +297,7 @@ def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path):
     # one worker: one job per utterance, in the inputs' order, each job's rows in the methods' order
     utterances = [str(methods[m] / f"{v}.mp4") for v in "xy" for m in "ab"]
     assert list(rows["path"]) == utterances[:done]
-    r = _run(["compare", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"], cache)
+    r = rerun(["compare", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"], cache)
     assert r.returncode == 0, r.stderr
     full = pd.read_csv(out)
     assert list(full["path"]) == [str(methods[m] / f"{v}.mp4") for m in "ab" for v in "xy"]  # the table's order
@@ -298,7 +305,8 @@ def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path):
 
 
 @pytest.mark.slow
-def test_report_stopped_mid_batch_writes_no_half_report_and_the_rerun_reuses_the_cache(methods, tmp_path):
+def test_report_stopped_mid_batch_writes_no_half_report_and_the_rerun_reuses_the_cache(methods, tmp_path,
+                                                                                       rerun):
     cache, out = tmp_path / "cache", tmp_path / "report"
     args = ["report", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"]
     p = _start(args, cache)
@@ -310,14 +318,14 @@ def test_report_stopped_mid_batch_writes_no_half_report_and_the_rerun_reuses_the
                     "at all); the landmarks tracked so far are in the cache: a rerun tracks only the rest")
     assert not out.exists() and not list(tmp_path.glob(".report.partial-*"))
     kept = {f: f.stat().st_mtime_ns for f in cache.glob("**/*.npz")}
-    r = _run(args, cache)
+    r = rerun(args, cache)
     assert r.returncode == 0, r.stderr
     assert (out / "index.html").is_file()
     assert all(f.stat().st_mtime_ns == t for f, t in kept.items())  # not tracked again
 
 
 @pytest.mark.slow
-def test_noise_floor_stopped_after_the_video_was_tracked_says_the_cache_has_it(videos, tmp_path):
+def test_noise_floor_stopped_after_the_video_was_tracked_says_the_cache_has_it(videos, tmp_path, rerun):
     cache = tmp_path / "cache"
     args = ["noise-floor", videos[0], "--repeats", "2", "--anchors", "1"]
     p = _start(args, cache)
@@ -328,6 +336,6 @@ def test_noise_floor_stopped_after_the_video_was_tracked_says_the_cache_has_it(v
                               "a rerun tracks only its still and re-encoded copies")
     entry = next(cache.glob("**/*.npz"))
     before = entry.stat().st_mtime_ns
-    r = _run(args, cache)
+    r = rerun(args, cache)
     assert r.returncode == 0, r.stderr
     assert "floor (resolvable dMSI)" in r.stdout and entry.stat().st_mtime_ns == before

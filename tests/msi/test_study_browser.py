@@ -25,7 +25,7 @@ GRADE = {"real": 5, "frozen": 3, "shaken": 2, "check": 1}
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
-    dirs = make_methods(root / "methods", utterances=1, frames=9)
+    dirs = make_methods(root / "methods", utterances=1, frames=3)
     r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
                 "--pair", "real:shaken", "--raters", "3", "--repeats", "1", "--attention", "1", "--out", root / "study")
     assert r.returncode == 0, r.stderr
@@ -58,7 +58,7 @@ def make_random(seed: int):
 
 
 def screen(d) -> str:
-    return d.find_element("css selector", "body").get_attribute("data-screen")
+    return d.execute_script("return document.body.getAttribute('data-screen')")  # one round trip, not two
 
 
 def current(d) -> tuple[dict, dict]:
@@ -84,7 +84,7 @@ def rate(d, decide, stop_after: int | None = None, feedback: list | None = None)
     ``feedback``: where the gold clips' feedback texts go (a feedback screen is an error without it)."""
     n = 0
     while True:
-        s = wait_for(lambda: screen(d) if screen(d) != "loading" else None)
+        s = wait_for(lambda: (now := screen(d)) != "loading" and now)
         if s == "done":
             return n
         if s == "intro":
@@ -178,7 +178,7 @@ def offline_r01(study, driver) -> str:
     return d.execute_script("return window.msiStudy.exportCSV()")
 
 
-def test_offline_raters_click_through_and_export(study, driver, offline_r01, tmp_path):
+def test_offline_raters_click_through_and_export(study, driver, offline_r01, tmp_path, run_cli):
     d = driver
     page = (study / "index.html").resolve().as_uri()
     files = {"r01": offline_r01}
@@ -195,13 +195,13 @@ def test_offline_raters_click_through_and_export(study, driver, offline_r01, tmp
     df = pd.read_csv(paths[0])
     assert len(df) == plan_len(d) * 3 and set(df["kind"]) == {"practice", "main", "repeat", "attention"}
     assert (df.loc[df["method"] == "shaken", "grade"] == 2).all() and df["seconds"].gt(0).all()
-    r = run_msi("study", "analyze", *paths, "--study", study, "--out", tmp_path / "out")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_cli(["study", "analyze", *paths, "--study", study, "--out", tmp_path / "out"])
+    assert code == 0, err
     s = pd.read_csv(tmp_path / "out" / "screening.csv").set_index("rater")
     assert s.loc["r03", "excluded"] and "attention" in s.loc["r03", "reasons"] and not s.loc["r01", "excluded"]
 
 
-def test_served_raters_click_through_resume_and_match_offline(study, driver, offline_r01, tmp_path):
+def test_served_raters_click_through_resume_and_match_offline(study, driver, offline_r01, tmp_path, run_cli):
     import shutil
 
     fresh = tmp_path / "study"
@@ -238,7 +238,7 @@ def test_served_raters_click_through_resume_and_match_offline(study, driver, off
     pd.testing.assert_frame_equal(offline.assign(study=ours["study"]), ours, check_dtype=False)
     assert (ours.loc[ours["type"] == "acr", "grade"].astype(int).to_numpy()
             == [GRADE[m] for m in ours.loc[ours["type"] == "acr", "method"]]).all()
-    r = run_msi("study", "analyze", fresh, "--out", tmp_path / "out")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_cli(["study", "analyze", fresh, "--out", tmp_path / "out"])
+    assert code == 0, err
     sc = pd.read_csv(tmp_path / "out" / "screening.csv").set_index("rater")
     assert sc.loc["r03", "excluded"] and not sc.loc["r01", "excluded"]

@@ -28,7 +28,7 @@ CONSENT = "Consent first paragraph: you rate short videos.\n\nSecond paragraph: 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("crowd")
-    dirs = make_methods(root / "methods", utterances=1, frames=9)
+    dirs = make_methods(root / "methods", utterances=1, frames=3)
     r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--raters", "1",
                 "--repeats", "0", "--attention", "1", "--gold", "1", "--trapping", "1", "--out", root / "study")
     assert r.returncode == 0, r.stderr
@@ -147,7 +147,8 @@ def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_an
         s.kill()
 
 
-def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and_offline(study, driver, tmp_path):
+def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and_offline(study, driver, tmp_path,
+                                                                                       run_cli):
     """A rater who grades what they see: right on the gold clip (the shaken copy: 1), told so in
     the practice round; wrong on the trapping clip (the real video graded 5 while the instruction
     on screen asks for 1): the analysis counts one attention failure, that clip. Served (the
@@ -181,8 +182,8 @@ def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and
                 exports["served"] = pd.DataFrame([r for r in results(s) if r["rater"] == "r01"]).to_csv(index=False)
     finally:
         s.kill()
-    r = run_msi("study", "analyze", study, "--out", tmp_path / "served", "--max-attention-fails", "1")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_cli(["study", "analyze", study, "--out", tmp_path / "served", "--max-attention-fails", "1"])
+    assert code == 0, err
     sc = pd.read_csv(tmp_path / "served" / "screening.csv").set_index("rater")
     assert sc.loc["r01", "attention_items"] == 2 and sc.loc["r01", "attention_failed"] == 1
     answers = pd.read_csv(io.StringIO(exports["offline"]))

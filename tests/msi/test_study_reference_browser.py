@@ -24,7 +24,7 @@ CCR = {"shaken": -2, "frozen": -1}  # the method against the reference
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("reference")
-    dirs = make_methods(root / "methods", utterances=1, frames=9)
+    dirs = make_methods(root / "methods", utterances=1, frames=3)
     r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "dcr", "--design", "ccr",
                 "--reference", "real", "--question", "motion_stability", "--raters", "2", "--repeats", "0",
                 "--attention", "0", "--seed", "4", "--out", root / "study")
@@ -32,7 +32,7 @@ def study(tmp_path_factory) -> Path:
     return root / "study"
 
 
-def test_dcr_and_ccr_show_the_reference_and_store_the_method_against_it(study, tmp_path):
+def test_dcr_and_ccr_show_the_reference_and_store_the_method_against_it(study, tmp_path, run_cli):
     seen: list[tuple[str, bool, list[str]]] = []
 
     def decide(d):
@@ -73,8 +73,8 @@ def test_dcr_and_ccr_show_the_reference_and_store_the_method_against_it(study, t
         assert grades == {**{("dcr", m): {g} for m, g in DCR.items()}, **{("ccr", m): {g} for m, g in CCR.items()}}
     pd.testing.assert_frame_equal(offline.drop(columns=["seconds", "answered_at"]),
                                   served.drop(columns=["seconds", "answered_at"]), check_dtype=False)
-    r = run_msi("study", "analyze", fresh, "--out", tmp_path / "out")
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_cli(["study", "analyze", fresh, "--out", tmp_path / "out"])
+    assert code == 0, err
     cmos = pd.read_csv(tmp_path / "out" / "cmos.csv")
     dmos = pd.read_csv(tmp_path / "out" / "dmos.csv")
     assert set(cmos["method"]) == set(CCR) and set(dmos["method"]) == set(DCR)

@@ -22,13 +22,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One torch thread: two threads of small convolutions wait on each other on a shared 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 class _EasyDict(dict):
@@ -50,6 +44,8 @@ def vbench():
     if spec is None:
         pytest.fail("vbench 0.1.5 is not installed: pip install --no-deps vbench==0.1.5")
     root = Path(spec.submodule_search_locations[0])
+    from torchvision_oracle import stubbed_modules
+
     pkg = types.ModuleType("vbench")
     pkg.__path__ = [str(root)]
     utils = types.ModuleType("vbench.utils")
@@ -59,10 +55,8 @@ def vbench():
     omegaconf = types.ModuleType("omegaconf")
     omegaconf.OmegaConf = None
     stubs = {"vbench": pkg, "vbench.utils": utils, "easydict": easydict, "omegaconf": omegaconf}
-    saved = {k: sys.modules.get(k) for k in stubs}
-    sys.modules.update(stubs)
     mods = {}
-    try:
+    with stubbed_modules(stubs):
         for name, path in (("vbench.dynamic_degree", root / "dynamic_degree.py"),
                            ("vbench.motion_smoothness", root / "motion_smoothness.py"),
                            ("_ref_amt_s", root / "third_party" / "amt" / "networks" / "AMT-S.py")):
@@ -70,12 +64,6 @@ def vbench():
             mods[name] = importlib.util.module_from_spec(s)
             sys.modules[s.name] = mods[name]
             s.loader.exec_module(mods[name])
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                sys.modules.pop(k, None)
-            else:
-                sys.modules[k] = v
     dd = mods["vbench.dynamic_degree"]
     dd.motion_smoothness = mods["vbench.motion_smoothness"]
     dd.AMTS = mods["_ref_amt_s"].Model

@@ -1,4 +1,6 @@
-"""Importing torchvision's pure-Python models for the oracle tests (pytorch-fid, lpips).
+"""Importing the reference packages of the oracle tests: torchvision's pure-Python models
+(pytorch-fid, lpips; :func:`import_torchvision`), and a package's imports its compared steps never
+use stubbed for the import (:func:`stubbed_modules`: fvmd, vbench, syncnet_python).
 
 The torchvision wheel installed beside the CPU torch here cannot load its compiled ops; its import
 then fails only on registering fake kernels for ``torchvision::nms``/``qnms``. Declaring those two
@@ -7,7 +9,10 @@ import unchanged. A CPU build of torchvision imports as it is.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
+import types
+from collections.abc import Iterator
 
 import torch
 
@@ -29,3 +34,19 @@ def import_torchvision():
     import torchvision
 
     return torchvision
+
+
+@contextlib.contextmanager
+def stubbed_modules(stubs: dict[str, types.ModuleType]) -> Iterator[None]:
+    """``sys.modules`` holding ``stubs`` while the block runs (a reference's modules are imported
+    from their files in it); the modules those names had before, or none, come back afterwards."""
+    saved = {k: sys.modules.get(k) for k in stubs}
+    sys.modules.update(stubs)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
