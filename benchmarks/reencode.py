@@ -7,10 +7,14 @@ from pathlib import Path
 import av
 
 
-def transcode(src: Path, dst: Path, *, crf: int = 23, filters: list[tuple[str, str]] = (), start: float = 0.0) -> int:
+def transcode(src: Path, dst: Path, *, crf: int = 23, filters: list[tuple[str, str]] = (), start: float = 0.0,
+              audio_kbps: int | None = None) -> int:
     """Re-encode ``src`` as an upload would: FFmpeg filters (PyAV's filter graph, e.g. ``("scale",
     "128:128")``, ``("fps", "30")``) on the decoded frames, libx264 at ``crf`` (one thread: the same
-    bytes everywhere), frames before ``start`` seconds dropped. Returns the frames written."""
+    bytes everywhere), frames before ``start`` seconds dropped. With ``audio_kbps``, the speech
+    track (from ``start`` on, at 16 kHz mono) is decoded and encoded again by FFmpeg's AAC at that
+    rate. Returns the frames written."""
+    from msi.io.audio import read_audio
     from msi.io.video import write_video
 
     out_fps = None
@@ -41,5 +45,10 @@ def transcode(src: Path, dst: Path, *, crf: int = 23, filters: list[tuple[str, s
                 drain()
         graph.push(None)
         drain()
-    write_video(dst, frames, fps=out_fps or fps, crf=crf, threads=1)
+    audio = None
+    if audio_kbps:
+        rate = 16000
+        audio = read_audio(src, rate).samples[int(round(start * rate)):].astype("float32") / 32768.0
+    write_video(dst, frames, fps=out_fps or fps, crf=crf, threads=1, audio=audio,
+                audio_bit_rate=audio_kbps * 1000 if audio_kbps else None)
     return len(frames)

@@ -373,11 +373,12 @@ def read_frames(path: str | os.PathLike, max_side: int | None = None, limit: int
 def write_video(path: str | os.PathLike, frames, fps: float = 25.0, codec: str = "libx264",
                 pix_fmt: str = "yuv420p", crf: int = 18, audio: np.ndarray | None = None,
                 sample_rate: int = 16000, threads: int | None = None, rotation: int = 0,
-                timestamps=None) -> Path:
+                timestamps=None, audio_bit_rate: int | None = None) -> Path:
     """Write RGB uint8 frames (T, H, W, 3) (or gray (T, H, W)) to a video file with PyAV.
 
     ``frames`` may be any iterable (frames are encoded as they come). With ``audio`` (mono float
-    samples in [-1, 1] at ``sample_rate``) an AAC track is muxed too. ``threads`` pins x264's
+    samples in [-1, 1] at ``sample_rate``) an AAC track is muxed too, at ``audio_bit_rate`` bits/s
+    (default: FFmpeg's AAC default, about 70 kb/s for mono speech). ``threads`` pins x264's
     thread count (its output depends on it; 1 gives the same bytes everywhere). yuv420p needs an
     even width and height; 4:4:4 and gray formats take any size. ``rotation`` (degrees clockwise)
     stores a display matrix, as phones do for portrait video: players (and :func:`iter_frames`)
@@ -406,6 +407,8 @@ def write_video(path: str | os.PathLike, frames, fps: float = 25.0, codec: str =
         if audio is not None:
             astream = container.add_stream("aac", rate=sample_rate)
             astream.layout = "mono"
+            if audio_bit_rate:
+                astream.bit_rate = audio_bit_rate
         for k, f in enumerate(chain([first], frames)):
             fmt = "gray" if f.ndim == 2 else "rgb24"
             vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format=fmt)

@@ -43,12 +43,21 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from msi.provenance.watermark import CARRIED_BITS, RM_M, RUN_ID_BITS, TAG, parse_payload, payload_bits, rm_encode
+from msi.provenance.watermark import (
+    CARRIED_BITS,
+    RM_M,
+    RUN_ID_BITS,
+    TAG,
+    MarkReading,
+    parse_payload,
+    payload_bits,
+    rm_encode,
+)
 
 #: Sample rate the mark is written and read at (the speech ``synthesize`` writes is 16 kHz mono).
 RATE = 16000
@@ -159,23 +168,13 @@ def decode_run_id(tag_bits: np.ndarray, soft: np.ndarray) -> str | None:
 
 
 @dataclass(frozen=True)
-class AudioMarkReading:
+class AudioMarkReading(MarkReading):
     """What reading a speech track found. ``z``: the detection score at the best start;
     ``p_value``: PERIOD * exp(-z^2 / 2), a bound on the chance of such a z for an unmarked track;
-    ``found``: z >= Z_FOUND; ``run_id``: when its CRC holds (``payload_ok``), else None;
     ``seconds``: of audio read; ``start``: the sample where a period starts (mod PERIOD)."""
 
-    found: bool
-    z: float
-    p_value: float
-    tag: str | None
-    run_id: str | None
-    payload_ok: bool
     seconds: float
     start: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def read_wave(wave: np.ndarray) -> AudioMarkReading:

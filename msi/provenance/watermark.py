@@ -231,11 +231,11 @@ def soft_values(coefs: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class WatermarkReading:
-    """What reading a video's frames found. ``z``: the detection score (about standard normal for
-    an unmarked video); ``p_value``: a bound on its tail for an unmarked video; ``found``:
-    z >= Z_FOUND; ``tag``: "stableface" when found; ``run_id``: the run id when its CRC holds
-    (``payload_ok``), else None."""
+class MarkReading:
+    """What reading a mark found (the frame watermark's and the audio mark's readings share it).
+    ``z``: the detection score; ``p_value``: a bound on its tail for an unmarked input; ``found``:
+    z >= the mark's threshold; ``tag``: "stableface" when found; ``run_id``: the run id when its
+    CRC holds (``payload_ok``), else None."""
 
     found: bool
     z: float
@@ -243,10 +243,17 @@ class WatermarkReading:
     tag: str | None
     run_id: str | None
     payload_ok: bool
-    frames: int
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class WatermarkReading(MarkReading):
+    """What reading a video's frames found (``z`` about standard normal for an unmarked video),
+    over ``frames`` frames."""
+
+    frames: int
 
 
 def read_soft(soft_sum: np.ndarray, frames: int) -> WatermarkReading:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from fractions import Fraction
+import sys
 from pathlib import Path
 
 import av
@@ -18,56 +18,11 @@ from msi.io.audio import read_audio
 from msi.io.video import read_frames, write_video
 from msi.provenance import audio_mark as A
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))  # a folder of scripts, not installed
+from reencode import transcode  # noqa: E402  (the marking benchmark's re-encodes, the same code)
+
 RUN_ID = "c0ffee42"
 SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs back home across the field."
-
-
-def reencode(src: Path, dst: Path, *, crf: int = 23, filters: list[tuple[str, str]] = (), start: float = 0.0) -> None:
-    """Re-encode ``src`` as an upload would: FFmpeg filters on the decoded frames, libx264 at
-    ``crf``, the first ``start`` seconds cut from video and audio alike, the audio decoded and
-    encoded again by FFmpeg's AAC at 64 kb/s."""
-    with av.open(str(src)) as ic:
-        stream = ic.streams.video[0]
-        fps = Fraction(stream.average_rate)
-        graph = av.filter.Graph()
-        chain = [graph.add_buffer(template=stream)]
-        for name, arg in filters:
-            chain.append(graph.add(name, arg))
-            chain[-2].link_to(chain[-1])
-            fps = Fraction(arg) if name == "fps" else fps
-        chain.append(graph.add("buffersink"))
-        chain[-2].link_to(chain[-1])
-        graph.configure()
-        frames = []
-
-        def drain():
-            while True:
-                try:
-                    frames.append(graph.pull().to_ndarray(format="rgb24"))
-                except (av.BlockingIOError, av.EOFError):
-                    return
-
-        for frame in ic.decode(stream):
-            if frame.time >= start - 1e-6:
-                graph.push(frame)
-                drain()
-        graph.push(None)
-        drain()
-    wave = read_audio(src, A.RATE).samples[int(round(start * A.RATE)):].astype(np.float32) / 32768.0
-    with av.open(str(dst), "w") as oc:
-        vs = oc.add_stream("libx264", rate=fps)
-        vs.width, vs.height, vs.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        vs.options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
-        aus = oc.add_stream("aac", rate=A.RATE)
-        aus.layout, aus.bit_rate = "mono", 64000
-        for f in frames:
-            oc.mux(vs.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")))
-        oc.mux(vs.encode())
-        for a in range(0, len(wave), 1024):
-            fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(wave[None, a:a + 1024]), format="fltp", layout="mono")
-            fr.sample_rate, fr.pts, fr.time_base = A.RATE, a, Fraction(1, A.RATE)
-            oc.mux(aus.encode(fr))
-        oc.mux(aus.encode())
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +90,9 @@ def test_the_mark_survives_the_issues_reencodes(files, tmp_path):
     """crf 28, half size and 25 -> 30 fps together, then the same plus a 2 s cut: every copy's
     audio decoded and re-encoded by AAC at 64 kb/s."""
     copy = tmp_path / "crf28_half_30fps.mp4"
-    reencode(files / "marked.mp4", copy, crf=28, filters=[("scale", "64:64"), ("fps", "30")])
+    transcode(files / "marked.mp4", copy, audio_kbps=64, crf=28, filters=[("scale", "64:64"), ("fps", "30")])
     cut = tmp_path / "cut2s.mp4"
-    reencode(copy, cut, crf=28, start=2.0)
+    transcode(copy, cut, audio_kbps=64, crf=28, start=2.0)
     with av.open(str(copy)) as c:
         v, a = c.streams.video[0], c.streams.audio[0]
         assert (v.width, v.height, float(v.average_rate)) == (64, 64, 30.0) and a.bit_rate <= 70000
@@ -148,7 +103,7 @@ def test_the_mark_survives_the_issues_reencodes(files, tmp_path):
     assert abs(r_cut.seconds - (A.read_video(copy).seconds - 2.0)) < 0.1  # 2 s really cut,
     assert r_cut.start == -2 * A.RATE % A.PERIOD  # and the sync found where the periods now start
     plain = tmp_path / "plain_cut.mp4"
-    reencode(files / "plain.mp4", plain, crf=28, filters=[("scale", "64:64"), ("fps", "30")], start=2.0)
+    transcode(files / "plain.mp4", plain, audio_kbps=64, crf=28, filters=[("scale", "64:64"), ("fps", "30")], start=2.0)
     assert not A.read_video(plain).found
 
 
