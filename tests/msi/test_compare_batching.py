@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_quality_networks import arcface_file, i3d_file, inception_file  # noqa: F401 - the tests' stand-in weights
+from test_quality_networks import arcface_file, i3d_file  # noqa: F401 - the tests' stand-in weights (inception_file: conftest)
 
 # ----------------------------------------------------------------------------- the batcher, alone
 
