@@ -43,8 +43,10 @@ METRICS = ("msi_lip", "msi_jaw", "mouth_motion", "motion_ratio", "ssim", "psnr",
            "lip_audio_r", "cpbd", "accel_error", "fast_motion")
 
 #: Columns whose change by the invisible mark the bench measures (marked render - the same
-#: frames and speech unmarked, both against the unmarked truth); LPIPS only when its weights are given.
-EFFECT_COLUMNS = ("msi_lip", "msi_jaw", "ssim", "psnr", "lpips")
+#: frames and speech unmarked, both against the unmarked truth): the frame columns the frame
+#: watermark can move (LPIPS only when its weights are given) and the table's columns read from the
+#: speech, which the audio mark can move (LSE only with SyncNet weights).
+EFFECT_COLUMNS = ("msi_lip", "msi_jaw", "ssim", "psnr", "lpips", "lip_audio_r", "lse_c", "lse_d")
 
 #: Settings of ``tiny()`` beyond the paper, set back to the paper's for the bench: Table V compares
 #: the paper's variants with the paper's audio2expression (no gain), adversarial weight and plain L1

@@ -114,7 +114,8 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
         assert not watermark.read_video(video).found and not audio_mark.read_video(video).found
     row = json.loads(first.read_text())  # the unmarked copies scored per clip, for the mark's effect
     assert [c["clip"] for c in row["unmarked_clips"]] == [c["clip"] for c in row["clips"]]
-    assert set(row["unmarked_clips"][0]) == {"clip", "msi_lip", "msi_jaw", "ssim", "psnr", "lpips"}
+    assert set(row["unmarked_clips"][0]) == {"clip", "msi_lip", "msi_jaw", "ssim", "psnr", "lpips", "lip_audio_r",
+                                             "lse_c", "lse_d"}
     # the folder holds audio-marked runs: another mark setting is refused, naming both
     with pytest.raises(GeneratorError, match="carry the audio mark, as mark=audio asks, not the invisible frame "
                                              "watermark, as mark=frame asks; rerun with mark=audio"):
