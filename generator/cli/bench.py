@@ -34,7 +34,7 @@ CONFIGS = ("quick", "bench", "bench64", "tiny", "paper")
 
 
 def _common(f):
-    from generator.reproduction.motion_chain import DEFAULT_MARK, MARKS
+    from generator.reproduction.marks import DEFAULT_MARK, MARKS
 
     f = click.option("--no-mark", is_flag=True,
                      help="the same as --mark none: generated test videos without any invisible mark (the "
@@ -82,7 +82,7 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
     import dataclasses
 
     from generator.reproduction.ablations import BENCH_CONFIGS, run_grid
-    from generator.reproduction.motion_chain import DEFAULT_MARK, MARKS, marks_phrase
+    from generator.reproduction.marks import DEFAULT_MARK, MARKS, marks_phrase
     from generator.reproduction.tables import mark_effect, report
     from generator.reproduction.evaluate import evaluate_video
 

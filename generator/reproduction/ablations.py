@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from generator.reproduction.motion_chain import DEFAULT_MARK, MARKS, marks_phrase
+from generator.reproduction.marks import DEFAULT_MARK, MARKS, marks_phrase
 from generator.reproduction.runs import RunStore, format_duration, slug
 
 #: Table V: the full model, each component removed, and the baseline with all four removed.

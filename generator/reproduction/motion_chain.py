@@ -16,7 +16,7 @@ link               landmarks
 ``mesh_smoothed``  the same after the smoothing module (what the renderer is given)
 ``rendered``       the renderer's frames, tracked before encoding
 ``encoded``        the written video (H.264, upscaled as ``synthesize`` writes it, with the
-                   invisible marks of ``MARKS`` and without its visible label), tracked
+                   invisible marks of ``generator.reproduction.marks.MARKS``, without its visible label), tracked
 ``truth_encoded``  the truth frames written and tracked the same way (the tracker's ceiling)
 =================  ====================================================================
 
@@ -37,17 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from generator.reproduction.marks import DEFAULT_MARK, MARK_NAMES, MARKS
 from msi.stats import pearson, std_ratio
-
-#: Which invisible marks a generated test video carries, by the name of the setting
-#: (``stableface bench --mark``): the audio mark in its speech (the default: MSI, SSIM, PSNR and
-#: LPIPS are read from the frames, so it cannot move them), the frame watermark (the tracker reads
-#: it: on the bench's renders it lowers MSI-Lip by 16 % and MSI-Jaw by 28 %, docs/generator/bench.md),
-#: both, or none. The truth videos are never marked.
-MARKS = {"audio": ("audio",), "frame": ("frame",), "both": ("frame", "audio"), "none": ()}
-DEFAULT_MARK = "audio"
-#: Each mark as the bench's tables name it.
-MARK_NAMES = {"frame": "the invisible frame watermark", "audio": "the audio mark"}
 
 LINKS = ("truth", "mesh_tracked", "mesh_predicted", "mesh_smoothed", "rendered", "encoded", "truth_encoded")
 BACKGROUNDS = {"own": "re-enactment (own frames)", "reversed": "dubbing (frames reversed in time)"}
@@ -73,11 +64,6 @@ def _gains(gen: np.ndarray, mesh: np.ndarray, background: np.ndarray) -> tuple[f
     return float(a), float(b)
 
 
-def marks_phrase(mark: str) -> str:
-    """What the videos of a :data:`MARKS` setting carry, in words ("the audio mark", ...)."""
-    return " and ".join(MARK_NAMES[m] for m in MARKS[mark]) or "no invisible mark"
-
-
 def segment_bounds(n: int, segments: int) -> list[tuple[int, int]]:
     """[start, stop) of ``segments`` consecutive, nearly equal parts of n frames (the scored clips)."""
     edges = np.linspace(0, n, segments + 1).round().astype(int)
@@ -91,10 +77,9 @@ def write_generated(frames, path: Path, fps: float, side: int, wave: np.ndarray 
     speech when ``marks`` holds "audio" (``generator.marking.audio_mark``) and into the frames when
     it holds "frame" (``generator.marking.watermark``), as ``synthesize`` writes them (the visible
     label, which would cover part of the frame, is left off); no marks: written unmarked."""
+    from generator.errors import GeneratorError
     from generator.synthesize import ENCODE_CRF, upscale
     from msi.io.video import write_video
-
-    from generator.errors import GeneratorError
 
     if set(marks) - set(MARK_NAMES) or (marks and run_id is None) or ("audio" in marks and wave is None):
         raise GeneratorError(f"{path}: marks {', '.join(marks)} need a run id (and the audio mark a speech track); "

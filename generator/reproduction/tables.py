@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from generator.reproduction.ablations import EFFECT_COLUMNS, LABELS, METRICS
-from generator.reproduction.motion_chain import DEFAULT_MARK, marks_phrase
+from generator.reproduction.marks import DEFAULT_MARK, marks_phrase
 from generator.reproduction.runs import slug
 from msi.stats import format_cell, minimum_detectable, paired_differences, summarize_groups
 
@@ -36,7 +36,7 @@ def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict 
     their half-width and minimum detectable difference, the paper beside ours with a direction
     column, the variation between seeds and between clips, and the motion chain), the tidy summary,
     and the paired differences. ``paper``: the paper's table (``generator.reproduction.published``);
-    ``mark``: the ``generator.reproduction.motion_chain.MARKS`` setting the generated videos carry."""
+    ``mark``: the ``generator.reproduction.marks.MARKS`` setting the generated videos carry."""
     # MSI is always shown (a dash when no run could be scored); the rest only when computable.
     metrics = [m for m in METRICS if m in ("msi_lip", "msi_jaw") or (m in runs and runs[m].notna().any())]
     runs = runs.reindex(columns=list(dict.fromkeys([*runs.columns, *metrics, "error"])))
