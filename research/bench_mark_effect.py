@@ -63,7 +63,7 @@ def main() -> None:
                     f"{u['msi_lip']:.3f} -> {m['msi_lip']:.3f}" for u, m in zip(plain, clips)), file=sys.stderr, flush=True)
     runs = pd.DataFrame(rows)
     mark_effect(runs).to_csv(a.out, index=False)
-    print(mark_effect_section(runs, list(TABLE5)).strip())
+    print(mark_effect_section(runs, list(TABLE5), "frame").strip())
     print(f"\n({len(runs)} runs: Table V's variants, seeds {lo}-{hi}; per run {a.out})")
 
 

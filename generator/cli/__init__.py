@@ -18,7 +18,7 @@ SETTING_FLAGS: dict[str, str] = {
     "margin=": "--margin ", "splits=": "--splits ", "audio=": "--audio ", "audio_features=": "--audio-features ",
     "max_missing=": "--max-missing ", "jitter=": "--jitter ", "out=": "--out ", "tracker=": "--tracker ",
     "out_size=": "--out-size ", "trust_checkpoint=True": "--trust-checkpoint", "sign_cert=": "--sign-cert ",
-    "sign_key=": "--sign-key ",
+    "sign_key=": "--sign-key ", " mark=none": " --no-mark", " mark=": " --mark ",
 }
 
 # name -> ("module:attribute", one-line help)

@@ -1,6 +1,7 @@
 """``stableface bench``: Table V, Fig. 9 and a ground-truth Table IV, with seeds and 95% CIs.
 
-    stableface bench table5 --out DIR [--seeds 3] [--config bench|bench64|tiny|paper|quick] [--quick] [--report-only] [--no-mark]
+    stableface bench table5 --out DIR [--seeds 3] [--config bench|bench64|tiny|paper|quick] [--quick] [--report-only]
+                                      [--mark audio|frame|both|none | --no-mark]
     stableface bench fig9   --out DIR [--seeds 3] [--config ...]
     stableface bench table4 --out DIR [--clips 24] [--seconds 8] [--max-jitter 2]
 
@@ -8,10 +9,14 @@ table5 and fig9 can share one DIR: fig9's adaptive smoothing is table5's full mo
 are reused. Every finished run stays in DIR (``DIR/results/*.json``); rerunning the same command continues
 where a killed one stopped, on this machine or another (commit or copy DIR).
 
-The generated test videos carry the invisible watermark (no visible label), as every generated
-video does, and the same frames are scored unmarked too: ``NAME_mark_effect.csv`` and a section of
-``NAME.md`` say what the mark moves. ``--no-mark`` writes them unmarked (the tables made before the
-mark); a folder holds runs of one kind only.
+The generated test videos carry the audio mark in their speech (``--mark audio``, the default): MSI,
+SSIM, PSNR and LPIPS are read from the frames, so the bench keeps its numbers, where the frame
+watermark lowers the renders' MSI-Lip by 16 % and MSI-Jaw by 28 % (``--mark frame`` measures it;
+``both`` writes the two). No visible label: it would cover part of the frame the columns read. With
+any mark, the same frames and speech are also written unmarked and scored: ``NAME_mark_effect.csv``
+and a section of ``NAME.md`` say what the mark moves (nothing, for the audio mark: the video
+stream is the same). ``--no-mark`` (``--mark none``) writes them unmarked, as the committed tables
+were made; a folder holds runs of one mark setting only.
 """
 from __future__ import annotations
 
@@ -29,9 +34,16 @@ CONFIGS = ("quick", "bench", "bench64", "tiny", "paper")
 
 
 def _common(f):
+    from generator.reproduction.marks import DEFAULT_MARK, MARKS
+
     f = click.option("--no-mark", is_flag=True,
-                     help="generated test videos without the invisible watermark (the tables made before the "
-                          "mark); by default they carry it, as every generated video does, and its effect is measured")(f)
+                     help="the same as --mark none: generated test videos without any invisible mark (the "
+                          "committed tables were made so)")(f)
+    f = click.option("--mark", "mark", type=click.Choice(tuple(MARKS)), default=None,
+                     help=f"the invisible marks the generated test videos carry [default: {DEFAULT_MARK}]: audio (in "
+                          "the speech; the frame columns cannot see it), frame (the frame watermark: it lowers the "
+                          "renders' MSI, and the bench measures by how much), both, none; with any mark the same "
+                          "frames and speech are also scored unmarked (NAME_mark_effect.csv)")(f)
     f = click.option("--lpips-weights", default=None, metavar="FILE", callback=weights_callback,
                      help="LPIPS trunk (torchvision's AlexNet or VGG16 state dict): adds the LPIPS column to the "
                           "mark's effect")(f)
@@ -62,19 +74,23 @@ def command() -> None:
 
 def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, config_name: str, quick: bool,
           syncnet_weights: str | None, paper_csv: str | None, title: str, trust_checkpoint: bool = False,
-          report_only: bool = False, no_mark: bool = False, lpips_weights: str | None = None) -> int:
+          report_only: bool = False, mark: str | None = None, no_mark: bool = False,
+          lpips_weights: str | None = None) -> int:
     """Run (or resume) one grid and write ``NAME.md``, ``NAME_runs.csv``, ``NAME_summary.csv``,
     ``NAME_paired.csv`` and ``NAME_mark_effect.csv`` into ``out``; table5 and fig9 may share one
     folder (and its full runs)."""
     import dataclasses
 
     from generator.reproduction.ablations import BENCH_CONFIGS, run_grid
+    from generator.reproduction.marks import DEFAULT_MARK, MARKS, marks_phrase
     from generator.reproduction.tables import mark_effect, report
     from generator.reproduction.evaluate import evaluate_video
 
     if quick:
         config_name, seeds = "quick", min(seeds, 2)
-    cfg = dataclasses.replace(BENCH_CONFIGS[config_name], mark=not no_mark)
+    if no_mark and mark not in (None, "none"):
+        raise GeneratorError(f"--no-mark and --mark {mark} contradict each other: give one")
+    cfg = dataclasses.replace(BENCH_CONFIGS[config_name], mark="none" if no_mark else mark or DEFAULT_MARK)
     check_folder(out, "--out")  # before any run
 
     def evaluate(video: Path, truth: Path) -> dict:
@@ -93,12 +109,12 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
     truth = clip_mean([evaluate_video(p, None, syncnet_weights=syncnet_weights)
                        for p in sorted((out / "truth").glob("truth_*.mp4"))])
     paper = _read_paper(paper_csv) if paper_csv else (paper_table("table5_ablation") if name == "table5" else None)
-    md, summary, diffs = report(runs, list(variants), reference, truth=truth, paper=paper)
+    md, summary, diffs = report(runs, list(variants), reference, truth=truth, paper=paper, mark=cfg.mark)
     header = (f"# {title}\n\nconfig `{cfg.name}` ({cfg.model} model, {cfg.clip_seconds:g} s clip at {cfg.size} px, "
               f"test split scored as {cfg.segments} clip(s)), {seeds} seed(s); cells: mean over clips, then mean ± "
               "half-width of the 95% t-interval over seeds. Generated videos "
-              + ("carry the invisible watermark (no visible label; its effect: the last section).\n\n" if cfg.mark
-                 else "without the invisible watermark (`--no-mark`).\n\n"))
+              + (f"carry {marks_phrase(cfg.mark)} (`--mark {cfg.mark}`; no visible label; its effect: the last "
+                 "section).\n\n" if MARKS[cfg.mark] else "carry no invisible mark (`--no-mark`).\n\n"))
     if len(runs) < len(variants) * seeds:  # --report-only before the grid is complete
         header += (f"**{len(runs)} of {len(variants) * seeds} runs finished so far**: a variant's `runs` column says how "
                    "many seeds its cells hold; rerunning the command continues the grid.\n\n")
@@ -107,7 +123,7 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
     summary.to_csv(out / f"{name}_summary.csv", index=False)
     diffs.to_csv(out / f"{name}_paired.csv", index=False)
     written = [f"{name}_runs.csv", f"{name}_summary.csv", f"{name}_paired.csv"]
-    if cfg.mark:
+    if MARKS[cfg.mark]:
         mark_effect(runs).to_csv(out / f"{name}_mark_effect.csv", index=False)
         written.append(f"{name}_mark_effect.csv")
     click.echo(header + md)
@@ -117,24 +133,24 @@ def _grid(name: str, out: Path, variants: dict, reference: str, seeds: int, conf
 
 @command.command("table5", short_help="Table V: the full model, each component removed, the baseline")
 @_common
-def table5(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint, lpips_weights,
-           no_mark) -> int:
+def table5(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint, mark,
+           lpips_weights, no_mark) -> int:
     """Table V: full model, each component removed, and the baseline; mean ± 95% CI over seeds."""
     from generator.reproduction.ablations import TABLE5
 
     return _grid("table5", out, TABLE5, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
-                 "Table V (ablations), regenerated", trust_checkpoint, report_only, no_mark, lpips_weights)
+                 "Table V (ablations), regenerated", trust_checkpoint, report_only, mark, no_mark, lpips_weights)
 
 
 @command.command("fig9", short_help="Fig. 9: fixed, global and adaptive smoothing, with slice pictures")
 @_common
-def fig9(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint, lpips_weights,
-         no_mark) -> int:
+def fig9(out, seeds, config_name, quick, report_only, paper_csv, syncnet_weights, trust_checkpoint, mark,
+         lpips_weights, no_mark) -> int:
     """Fig. 9: fixed, global and adaptive smoothing (same starting kernel), plus slice pictures."""
     from generator.reproduction.ablations import FIG9
 
     code = _grid("fig9", out, FIG9, "full", seeds, config_name, quick, syncnet_weights, paper_csv,
-                 "Fig. 9 (smoothing modes), regenerated", trust_checkpoint, report_only, no_mark, lpips_weights)
+                 "Fig. 9 (smoothing modes), regenerated", trust_checkpoint, report_only, mark, no_mark, lpips_weights)
     try:
         png = _slices(out, list(FIG9))  # full = adaptive
         click.echo(f"slices: {png}", err=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from generator.reproduction.marks import DEFAULT_MARK, MARKS, marks_phrase
 from generator.reproduction.runs import RunStore, format_duration, slug
 
 #: Table V: the full model, each component removed, and the baseline with all four removed.
@@ -41,9 +42,11 @@ LABELS = {"full": "full (adaptive smoothing)"}
 METRICS = ("msi_lip", "msi_jaw", "mouth_motion", "motion_ratio", "ssim", "psnr", "nlmd", "lse_c", "lse_d",
            "lip_audio_r", "cpbd", "accel_error", "fast_motion")
 
-#: Columns whose change by the invisible watermark the bench measures (marked render - the same
-#: frames unmarked, both against the unmarked truth); LPIPS only when its weights are given.
-EFFECT_COLUMNS = ("msi_lip", "msi_jaw", "ssim", "psnr", "lpips")
+#: Columns whose change by the invisible mark the bench measures (marked render - the same
+#: frames and speech unmarked, both against the unmarked truth): the frame columns the frame
+#: watermark can move (LPIPS only when its weights are given) and the table's columns read from the
+#: speech, which the audio mark can move (LSE only with SyncNet weights).
+EFFECT_COLUMNS = ("msi_lip", "msi_jaw", "ssim", "psnr", "lpips", "lip_audio_r", "lse_c", "lse_d")
 
 #: Settings of ``tiny()`` beyond the paper, set back to the paper's for the bench: Table V compares
 #: the paper's variants with the paper's audio2expression (no gain), adversarial weight and plain L1
@@ -71,15 +74,29 @@ class BenchConfig:
     # The held-out test split (the last 30 %: other sentences than training) is scored as this many
     # consecutive clips, so the tables can show the variation between clips beside that between seeds.
     segments: int = 3
-    # The generated test videos carry the invisible watermark, as ``synthesize`` writes every
-    # generated video (the visible label off), and the same frames are also scored unmarked to
-    # measure what the mark moves. False (``--no-mark``): unmarked, as before the mark existed.
-    mark: bool = True
+    # The invisible marks the generated test videos carry, a setting of ``MARKS`` (the visible label
+    # is always off: it would cover part of the frame the columns read): by default the audio mark,
+    # which the frame columns cannot see; "frame" measures the frame watermark's effect on the
+    # renders. With any mark the same frames and speech are also written unmarked and scored, to
+    # measure what the mark moves. "none" (``--no-mark``): unmarked, as before the marks existed.
+    mark: str = DEFAULT_MARK
+
+    def __post_init__(self) -> None:
+        if self.mark not in MARKS:
+            from generator.errors import GeneratorError
+
+            raise GeneratorError(f"mark {self.mark!r}: not one of {', '.join(MARKS)}")
+
+
+#: ``mark`` as a bench.json written when it was a bool says it: True was the frame watermark.
+LEGACY_MARKS = {True: "frame", False: "none"}
 
 
 BENCH_CONFIGS = {
-    # CI smoke run: minutes for the whole grid; numbers are meaningless.
-    "quick": BenchConfig("quick", clip_seconds=4.0, size=64, epochs=(2, 2, 1), max_steps=10, segments=1),
+    # CI smoke run: minutes for the whole grid; numbers are meaningless. An 8 s clip, so that the test
+    # split's 2.4 s of speech carry the audio mark readably (z 11.3 with the run id; the 1.2 s of a 4 s
+    # clip gave z 6.6-7.5, under the threshold of 7.55).
+    "quick": BenchConfig("quick", clip_seconds=8.0, size=64, epochs=(2, 2, 1), max_steps=10, segments=1),
     # The default: the README recipe's model (tiny128) and clip (60 s: 30 s of training, an 18 s test
     # split scored as 3 clips of 6 s) with fewer epochs, and the expression gain that makes the mouth
     # move as much as the truth's. The seeds of one grid share the stages their variants have in
@@ -186,15 +203,16 @@ def run_one(data: Path, work: Path, name: str, ablation: dict, seed: int, cfg: B
 
 def evaluate_run(run: Path, data: Path, work: Path, cfg: BenchConfig, evaluate: Callable[[Path, Path], dict]) -> dict:
     """The test split re-enacted and written as ``cfg.segments`` clips (``run/eval/own_K.mp4``, with
-    the invisible watermark when ``cfg.mark``; the truth as ``work/truth/truth_K.mp4``), each scored by
+    the marks ``cfg.mark`` names; the truth as ``work/truth/truth_K.mp4``), each scored by
     ``evaluate``; the row holds the mean over clips, the per-clip rows (``clips``), the motion chain's
     table (``chain``, ``generator.reproduction.motion_chain``) and, when marked, the
-    :data:`EFFECT_COLUMNS` of the same frames written unmarked (``run/eval/own_K_unmarked.mp4``) per
-    clip (``unmarked_clips``)."""
+    :data:`EFFECT_COLUMNS` of the same frames and speech written unmarked (``run/eval/own_K_unmarked.mp4``)
+    per clip (``unmarked_clips``)."""
     from generator.reproduction.motion_chain import chain_landmarks, chain_table
 
     tracks = chain_landmarks(run, data, "test", run / "eval", backgrounds=("own",), segments=cfg.segments,
-                             truth_dir=work / "truth", cache=True, mark=cfg.mark, unmarked_copies=cfg.mark)
+                             truth_dir=work / "truth", cache=True, mark=cfg.mark,
+                             unmarked_copies=bool(MARKS[cfg.mark]))
     from generator.reproduction.adaptation import weights_report
 
     clips = [{"clip": k, **evaluate(video, truth)}
@@ -309,16 +327,15 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
     if path.is_file():
         saved = json.loads(path.read_text())
         if isinstance(saved.get("config"), dict):  # a field added since reads as its default (the old behaviour)
-            if "mark" not in saved["config"]:  # written before the setting: the bench marked from some version on
-                saved["config"]["mark"] = videos_marked(out, default=cfg.mark)
+            saved["config"]["mark"] = saved_mark(out, saved["config"], cfg.mark)
             defaults = json.loads(json.dumps(dataclasses.asdict(BenchConfig(cfg.name))))
             saved["config"] = {**{k: v for k, v in defaults.items() if k not in ("epochs",)}, **saved["config"]}
         for key in ("config", "data", "model"):
-            if key == "config" and isinstance(saved.get(key), dict) and saved[key].get("mark") != cfg.mark:
-                made = "with" if saved["config"].get("mark") else "without"
-                raise GeneratorError(f"{out}: holds runs whose videos were made {made} the invisible watermark; "
-                                     f"rerun with the watermark {'on (the default)' if saved['config'].get('mark') else 'off'}"
-                                     ", or give a new output folder")
+            if key == "config" and isinstance(saved.get(key), dict) and saved[key]["mark"] != cfg.mark:
+                was = saved[key]["mark"]
+                raise GeneratorError(f"{out}: holds runs whose videos carry {_said(was)}, as mark={was} asks, not "
+                                     f"{_said(cfg.mark)}, as mark={cfg.mark} asks; rerun with mark={was}, or give a "
+                                     "new output folder")
             if _what_runs(key, saved.get(key), cfg) != _what_runs(key, setup[key], cfg):
                 shown = (f"({saved.get(key)} here, {setup[key]} now)" if key != "model"
                          else f"(generator.config.{cfg.model}() changed since these runs)")
@@ -328,14 +345,28 @@ def check_same_setup(out: Path, cfg: BenchConfig, data: Path) -> None:
     path.write_text(json.dumps(setup, indent=1) + "\n")
 
 
-def videos_marked(out: Path, default: bool) -> bool:
-    """Do the generated test videos in ``out`` carry the invisible watermark? (A folder whose
-    bench.json predates the ``mark`` setting: the bench marked its videos from some version on, so
-    the videos say it.) ``default`` when none is there yet."""
+def saved_mark(out: Path, config: dict, default: str) -> str:
+    """The ``mark`` setting of a saved bench.json's ``config``, as a name of :data:`MARKS`: a bool
+    (written when the setting was one) through :data:`LEGACY_MARKS`; absent (written before the
+    setting: the bench marked its videos from some version on) told by the folder's first test
+    video, ``default`` when none is there yet."""
+    mark = config.get("mark")
+    if "mark" not in config:
+        marked = videos_marked(out)
+        return default if marked is None else LEGACY_MARKS[marked]
+    return LEGACY_MARKS[mark] if isinstance(mark, bool) else str(mark)
+
+
+def _said(mark: str) -> str:
+    return marks_phrase(mark) if mark in MARKS else "an unknown mark"
+
+def videos_marked(out: Path) -> bool | None:
+    """Do the generated test videos in ``out`` carry the invisible frame watermark (the only mark
+    the bench wrote before the setting existed)? None when no test video is there yet."""
     from msi.provenance.watermark import read_video
 
     video = next(iter(sorted((out / "runs").glob("*/eval/own_0.mp4"))), None)
-    return default if video is None else read_video(video).found
+    return None if video is None else read_video(video).found
 
 
 def _rescore_stale(out: Path, store: RunStore, plan: list[tuple[str, int]], evaluate, log) -> None:

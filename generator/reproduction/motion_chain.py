@@ -15,8 +15,8 @@ link               landmarks
 ``mesh_predicted`` the 3D face from audio2expression's predictions, background pose
 ``mesh_smoothed``  the same after the smoothing module (what the renderer is given)
 ``rendered``       the renderer's frames, tracked before encoding
-``encoded``        the written video (H.264, upscaled as ``synthesize`` writes it, with its
-                   invisible watermark (unless switched off) and without its visible label), tracked
+``encoded``        the written video (H.264, upscaled as ``synthesize`` writes it, with the
+                   invisible marks of ``generator.reproduction.marks.MARKS``, without its visible label), tracked
 ``truth_encoded``  the truth frames written and tracked the same way (the tracker's ceiling)
 =================  ====================================================================
 
@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from generator.reproduction.marks import DEFAULT_MARK, MARK_NAMES, MARKS
 from msi.stats import pearson, std_ratio
 
 LINKS = ("truth", "mesh_tracked", "mesh_predicted", "mesh_smoothed", "rendered", "encoded", "truth_encoded")
@@ -70,25 +71,34 @@ def segment_bounds(n: int, segments: int) -> list[tuple[int, int]]:
 
 
 def write_generated(frames, path: Path, fps: float, side: int, wave: np.ndarray | None = None,
-                    sample_rate: int = 16000, mark: str | None = None) -> None:
+                    sample_rate: int = 16000, run_id: str | None = None, marks: tuple[str, ...] = ()) -> None:
     """Frames (T, S, S, 3) uint8 upscaled to ``side`` and written to ``path`` (with the speech
-    ``wave``) as ``synthesize`` writes a video. ``mark``: a run id (8 hex digits) for the invisible
-    watermark, which generated videos carry as ``synthesize`` writes them (the visible label, which
-    would cover part of the frame, is left off); None writes them unmarked."""
+    ``wave``) as ``synthesize`` writes a video. ``run_id`` (8 hex digits) is written into the
+    speech when ``marks`` holds "audio" (``generator.marking.audio_mark``) and into the frames when
+    it holds "frame" (``generator.marking.watermark``), as ``synthesize`` writes them (the visible
+    label, which would cover part of the frame, is left off); no marks: written unmarked."""
+    from generator.errors import GeneratorError
     from generator.synthesize import ENCODE_CRF, upscale
     from msi.io.video import write_video
 
+    if set(marks) - set(MARK_NAMES) or (marks and run_id is None) or ("audio" in marks and wave is None):
+        raise GeneratorError(f"{path}: marks {', '.join(marks)} need a run id (and the audio mark a speech track); "
+                             f"known marks: {', '.join(MARK_NAMES)}")
     out = upscale(np.asarray(frames), side)
-    if mark is not None:
+    if "frame" in marks:
         from generator.marking.watermark import embed
 
-        out = embed(out, mark)
+        out = embed(out, run_id)
+    if "audio" in marks:
+        from generator.marking.audio_mark import embed as mark_speech
+
+        wave = mark_speech(wave, run_id, sample_rate)
     write_video(path, out, fps=fps, crf=ENCODE_CRF, audio=wave, sample_rate=sample_rate)
 
 
 def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: np.ndarray | None = None,
                     sample_rate: int = 16000, cache: bool = False, keep: bool = False,
-                    mark: str | None = None) -> np.ndarray:
+                    run_id: str | None = None, marks: tuple[str, ...] = ()) -> np.ndarray:
     """:func:`write_generated`, then the video tracked with msi ``settings``: landmarks (T, 478, 3),
     NaN rows when no face is found (a run trained for a few steps may draw none). ``keep``: an
     existing ``path`` is tracked, not rewritten."""
@@ -97,7 +107,7 @@ def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: n
 
     frames = np.asarray(frames)
     if not (keep and path.is_file()):
-        write_generated(frames, path, fps, side, wave, sample_rate, mark)
+        write_generated(frames, path, fps, side, wave, sample_rate, run_id, marks)
     try:
         return get_landmarks(path, settings, cache=cache).landmarks
     except MSIError:
@@ -107,16 +117,16 @@ def write_and_track(frames, path: Path, fps: float, side: int, settings, wave: n
 def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work: str | Path,
                     tracker: str | None = None, backgrounds: tuple[str, ...] = ("own", "reversed"),
                     segments: int = 1, truth_dir: str | Path | None = None, cache: bool = False,
-                    mark: bool = True, unmarked_copies: bool = False) -> dict:
+                    mark: str = DEFAULT_MARK, unmarked_copies: bool = False) -> dict:
     """Landmarks (T, 478, 3) of every link, per background order, plus what the table needs.
 
     The split is scored as ``segments`` consecutive clips. Writes the encoded link as
-    ``work/<background>_<k>.mp4`` (with the clip's speech; carrying the invisible watermark with
-    the run's id unless ``mark`` is false) and the truth written the same way, never marked, as
+    ``work/<background>_<k>.mp4`` (with the clip's speech; carrying the run's id in the marks that
+    the :data:`MARKS` setting ``mark`` names) and the truth written the same way, never marked, as
     ``truth_dir/truth_<k>.mp4`` (default ``work``; kept if it exists: every run of one data set
-    shares it). ``unmarked_copies`` (with ``mark``): the same generated frames also written
-    without the mark, as ``work/<background>_<k>_unmarked.mp4`` (not tracked here), to measure
-    what the mark changes. ``cache``: track the written videos through msi's landmark cache (a later
+    shares it). ``unmarked_copies`` (when ``mark`` names any mark): the same generated frames and
+    speech also written without a mark, as ``work/<background>_<k>_unmarked.mp4`` (not tracked
+    here), to measure what the mark changes. ``cache``: track the written videos through msi's landmark cache (a later
     ``msi.comparison.video_columns.video_metrics`` of the same file then does not track it again). Returns {"fps",
     "wave", "sample_rate", "bounds", "videos", "unmarked_videos", "truth_videos", "backgrounds": {name:
     {"order", "links": {link: landmarks}}}}."""
@@ -152,21 +162,22 @@ def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
 
     from msi.provenance.watermark import checkpoint_sha256, run_id_of
 
-    run_id = run_id_of(checkpoint_sha256(Path(run_dir) / "checkpoint.pt")) if mark else None
+    marks = MARKS[mark]
+    run_id = run_id_of(checkpoint_sha256(Path(run_dir) / "checkpoint.pt")) if marks else None
 
-    def encoded(frames, stem: Path, keep: bool = False, mark: str | None = None) -> tuple[np.ndarray, list[Path]]:
+    def encoded(frames, stem: Path, keep: bool = False, marks: tuple[str, ...] = ()) -> tuple[np.ndarray, list[Path]]:
         """Each clip written (its own speech) and tracked, the landmarks joined back."""
         paths, parts = [], []
         for k, (a, b) in enumerate(bounds):
             path = stem.parent / f"{stem.name}_{k}.mp4"
             wa, wb = int(round(a / fps * sr)), int(round(b / fps * sr))
             parts.append(write_and_track(frames[a:b], path, fps, side, settings, wave[wa:wb], sr, cache=cache, keep=keep,
-                                         mark=mark))
+                                         run_id=run_id, marks=marks))
             paths.append(path)
         return np.concatenate(parts), paths
 
     def unmarked(frames, stem: Path) -> list[Path]:
-        """Each clip written as :func:`encoded` writes it, without the mark, and not tracked."""
+        """Each clip written as :func:`encoded` writes it, without a mark, and not tracked."""
         paths = []
         for k, (a, b) in enumerate(bounds):
             path = stem.parent / f"{stem.name}_{k}_unmarked.mp4"
@@ -190,8 +201,8 @@ def chain_landmarks(run_dir: str | Path, data_dir: str | Path, split: str, work:
         frames = render_frames(run, pred, np.asarray(clip.frames[order]), clip.shape, clip.rotation[order],
                                clip.translation[order], clip.scale[order], feats,
                                background_masks=clip.mouth_masks[part])
-        enc, out["videos"][name] = encoded(frames, work / name, mark=run_id)  # generated: marked (unless mark=False)
-        if unmarked_copies and run_id is not None:
+        enc, out["videos"][name] = encoded(frames, work / name, marks=marks)  # generated: marked (unless "none")
+        if unmarked_copies and marks:
             out["unmarked_videos"][name] = unmarked(frames, work / name)
         links = {"truth": out["truth_landmarks"], **{k: v.numpy() for k, v in meshes.items()},
                   "rendered": track_frames(frames, tracker=tracker), "encoded": enc, "truth_encoded": truth_encoded}

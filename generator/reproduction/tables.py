@@ -1,6 +1,6 @@
 """The bench's tables as markdown: Table V and Fig. 9 with their intervals, the paper beside ours,
 Fig. 9 on the paper's reasons, the variation between seeds and clips, the motion chain, the
-adaptive weights per run and what the invisible watermark moves. Pure: a DataFrame of finished runs (``generator.reproduction.runs``) in,
+adaptive weights per run and what the invisible mark moves. Pure: a DataFrame of finished runs (``generator.reproduction.runs``) in,
 text out; statistics from ``msi.stats``."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from generator.reproduction.ablations import EFFECT_COLUMNS, LABELS, METRICS
+from generator.reproduction.marks import DEFAULT_MARK, marks_phrase
 from generator.reproduction.runs import slug
 from msi.stats import format_cell, minimum_detectable, paired_differences, summarize_groups
 
@@ -30,11 +31,12 @@ CHAIN_ROWS = ("mesh_predicted", "mesh_smoothed", "rendered", "encoded")
 
 
 def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict | None = None,
-           paper: pd.DataFrame | None = None) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+           paper: pd.DataFrame | None = None, mark: str = DEFAULT_MARK) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """Markdown (the table with mean ± CI per cell and the motion flag, the paired differences with
     their half-width and minimum detectable difference, the paper beside ours with a direction
     column, the variation between seeds and between clips, and the motion chain), the tidy summary,
-    and the paired differences. ``paper``: the paper's table (``generator.reproduction.published``)."""
+    and the paired differences. ``paper``: the paper's table (``generator.reproduction.published``);
+    ``mark``: the ``generator.reproduction.marks.MARKS`` setting the generated videos carry."""
     # MSI is always shown (a dash when no run could be scored); the rest only when computable.
     metrics = [m for m in METRICS if m in ("msi_lip", "msi_jaw") or (m in runs and runs[m].notna().any())]
     runs = runs.reindex(columns=list(dict.fromkeys([*runs.columns, *metrics, "error"])))
@@ -68,12 +70,12 @@ def report(runs: pd.DataFrame, variants: list[str], reference: str, truth: dict 
     md += _variation_section(runs, variants)
     md += _chain_section(runs, variants)
     md += _weights_section(runs, variants)
-    md += mark_effect_section(runs, variants)
+    md += mark_effect_section(runs, variants, mark)
     return md, summary, diffs
 
 
 def mark_effect(runs: pd.DataFrame) -> pd.DataFrame:
-    """What the invisible watermark moves, one row per (variant, seed, column) of the runs scored
+    """What the invisible mark moves, one row per (variant, seed, column) of the runs scored
     both ways (``unmarked_clips``, ``generator.reproduction.ablations.evaluate_run``): the column's
     mean over clips unmarked and marked (clips where both are finite), their difference (marked -
     unmarked) and the relative difference. Empty when no run was scored unmarked (``--no-mark``, or
@@ -100,19 +102,21 @@ def mark_effect(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=names)
 
 
-def mark_effect_section(runs, variants) -> str:
+def mark_effect_section(runs, variants, mark: str = DEFAULT_MARK) -> str:
     """Per column: unmarked and marked means over the runs, the change with its 95% t-interval over
-    runs, the mean relative change and the mean absolute relative change (a run's noise included)."""
+    runs, the mean relative change and the mean absolute relative change (a run's noise included).
+    ``mark``: the ``MARKS`` setting the runs' videos carry (it names the mark)."""
     from msi.stats import mean_ci
 
     mine = runs[runs["variant"].isin(variants)] if "variant" in runs else runs.iloc[:0]
     eff = mark_effect(mine)
+    what = f"What {marks_phrase(mark)} moves"
     if eff.empty:
         scored_both = "unmarked_clips" in mine and mine["unmarked_clips"].map(lambda c: isinstance(c, list)).any()
-        return ("\n\nWhat the invisible watermark moves: no column could be scored on both the marked and the "
+        return (f"\n\n{what}: no column could be scored on both the marked and the "
                 "unmarked copy (a model trained this little may draw no face)." if scored_both else "")
-    lines = [f"\n\nWhat the invisible watermark moves: each run's test clips scored as written (marked) and the same "
-             f"frames written unmarked, both against the unmarked truth; over {eff[['variant', 'seed']].drop_duplicates().shape[0]} "
+    lines = [f"\n\n{what}: each run's test clips scored as written (marked) and the same "
+             f"frames and speech written unmarked, both against the unmarked truth; over {eff[['variant', 'seed']].drop_duplicates().shape[0]} "
              "runs (every variant and seed; per run the mean over its clips): the change marked − unmarked, mean "
              "[95% CI over runs], and the relative change, mean and mean of its absolute value:\n",
              "| column | unmarked | marked | change [95% CI] | relative change: mean, mean abs |", "|---|---|---|---|---|"]

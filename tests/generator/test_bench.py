@@ -28,8 +28,8 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     from generator.reproduction.evaluate import evaluate_video
     from generator.errors import GeneratorError
 
-    # a 3 s clip, not the quick preset's 4 s: what is checked is which runs are redone, not the numbers
-    cfg = dataclasses.replace(BENCH_CONFIGS["quick"], max_steps=3, clip_seconds=3.0)
+    # the quick preset's 8 s clip: its test split's 2.4 s of speech are what the audio mark needs to be read
+    cfg = dataclasses.replace(BENCH_CONFIGS["quick"], max_steps=3)
     variants = {k: TABLE5[k] for k in ("full", "w/o smoothing")}
     lines: list[str] = []
 
@@ -92,45 +92,61 @@ def test_bench_resumes_after_a_kill_without_redoing_finished_runs(tmp_path):
     md, summary, diffs = report(runs, list(variants), "full")
     assert "| full (adaptive smoothing) | 1 |" in md and "| w/o smoothing | 1 |" in md
     assert set(summary["metric"]) >= {"msi_lip", "msi_jaw"}
-    # the bench's generated videos carry the invisible mark (the label off), the truth videos none,
-    # and the same frames written unmarked (to measure the mark) carry none
-    from generator.marking.label import TEXT
-    from msi.provenance.watermark import read_video
-
-
-    generated, truths = sorted(tmp_path.rglob("own_0.mp4")), sorted(tmp_path.rglob("truth_0.mp4"))
-    unmarked = sorted(tmp_path.rglob("own_0_unmarked.mp4"))
-    assert generated and truths and len(unmarked) == len(generated)
-    assert all(read_video(p).found for p in generated) and not any(read_video(p).found for p in truths)
-    assert not any(read_video(p).found for p in unmarked)
-    from generator.marking.label import labelled, place
-    from msi.io.video import read_frames, write_video
-
-    frames = read_frames(unmarked[0])
-    write_video(tmp_path / "labelled.mp4", labelled(frames, place(frames.shape[2], frames.shape[1], None)), fps=25)
-    assert _label_drawn(tmp_path / "labelled.mp4", unmarked[0])  # the check sees a label where there is one
-    assert not _label_drawn(generated[0], unmarked[0]), TEXT  # the mark differs by a few levels, a label by ~100
-    row = json.loads(first.read_text())  # the unmarked copies scored per clip, for the mark's effect
-    assert [c["clip"] for c in row["unmarked_clips"]] == [c["clip"] for c in row["clips"]]
-    assert set(row["unmarked_clips"][0]) == {"clip", "msi_lip", "msi_jaw", "ssim", "psnr", "lpips"}
-    # a folder whose bench.json predates the setting: its videos say they are marked
-    setup = json.loads((tmp_path / "bench.json").read_text())
-    del setup["config"]["mark"]
-    (tmp_path / "bench.json").write_text(json.dumps(setup))
-    run_grid(tmp_path, variants, 1, cfg, evaluate_video, log=lines.append, train=False)
-    with pytest.raises(GeneratorError, match=r"made with the invisible watermark; rerun with the watermark on \(the default\)"):
-        run_grid(tmp_path, variants, 1, dataclasses.replace(cfg, mark=False), evaluate_video, log=lines.append)
-    # --no-mark: the same run's test split rendered without the mark, and no unmarked copy beside it
-    import shutil
+    # By default the bench's generated videos carry the audio mark with the run's id (the label off, no
+    # frame watermark), and their frames are the unmarked copy's, bit for bit: the frame columns cannot move
+    from msi.io.video import read_frames
+    from msi.provenance import audio_mark, watermark
 
     from generator.reproduction.ablations import evaluate_run, run_dir
 
-    plain_run = tmp_path / "plain" / "run"
-    shutil.copytree(run_dir(tmp_path, "full", 0), plain_run, ignore=shutil.ignore_patterns("eval"))
-    row = evaluate_run(plain_run, tmp_path / "data", tmp_path / "plain", dataclasses.replace(cfg, mark=False),
-                       evaluate_video)
+    generated, truths = sorted(tmp_path.rglob("own_0.mp4")), sorted(tmp_path.rglob("truth_0.mp4"))
+    unmarked = sorted(tmp_path.rglob("own_0_unmarked.mp4"))
+    assert len(generated) == 2 and truths and [p.with_name("own_0_unmarked.mp4") for p in generated] == unmarked
+    for video in generated:
+        run_id = watermark.run_id_of(watermark.checkpoint_sha256(video.parent.parent / "checkpoint.pt"))
+        heard = audio_mark.read_video(video)
+        assert heard.found and heard.run_id == run_id, (video, heard)
+        assert not watermark.read_video(video).found
+        plain = video.with_name("own_0_unmarked.mp4")
+        assert not audio_mark.read_video(plain).found
+        np.testing.assert_array_equal(read_frames(video), read_frames(plain))
+    for video in truths:
+        assert not watermark.read_video(video).found and not audio_mark.read_video(video).found
+    row = json.loads(first.read_text())  # the unmarked copies scored per clip, for the mark's effect
+    assert [c["clip"] for c in row["unmarked_clips"]] == [c["clip"] for c in row["clips"]]
+    assert set(row["unmarked_clips"][0]) == {"clip", "msi_lip", "msi_jaw", "ssim", "psnr", "lpips", "lip_audio_r",
+                                             "lse_c", "lse_d"}
+    # the folder holds audio-marked runs: another mark setting is refused, naming both
+    with pytest.raises(GeneratorError, match="carry the audio mark, as mark=audio asks, not the invisible frame "
+                                             "watermark, as mark=frame asks; rerun with mark=audio"):
+        run_grid(tmp_path, variants, 1, dataclasses.replace(cfg, mark="frame"), evaluate_video, log=lines.append)
+    # --mark frame: the same run's test split rendered with the frame watermark (the old default), its
+    # unmarked copy without; no label drawn; and --no-mark: no mark and no unmarked copy beside it
+    import shutil
+
+    from generator.marking.label import TEXT, labelled, place
+    from msi.io.video import write_video
+
+    def rendered(mark: str):
+        run = tmp_path / mark / "run"
+        shutil.copytree(run_dir(tmp_path, "full", 0), run, ignore=shutil.ignore_patterns("eval"))
+        return run, evaluate_run(run, tmp_path / "data", tmp_path / mark, dataclasses.replace(cfg, mark=mark),
+                                 evaluate_video)
+
+    frame_run, row = rendered("frame")
+    video, plain = frame_run / "eval" / "own_0.mp4", frame_run / "eval" / "own_0_unmarked.mp4"
+    seen = watermark.read_video(video)
+    assert seen.found and seen.run_id == watermark.run_id_of(watermark.checkpoint_sha256(frame_run / "checkpoint.pt"))
+    assert not watermark.read_video(plain).found and not audio_mark.read_video(video).found
+    assert "unmarked_clips" in row and not np.array_equal(read_frames(video), read_frames(plain))
+    frames = read_frames(plain)
+    write_video(tmp_path / "labelled.mp4", labelled(frames, place(frames.shape[2], frames.shape[1], None)), fps=25)
+    assert _label_drawn(tmp_path / "labelled.mp4", plain)  # the check sees a label where there is one
+    assert not _label_drawn(video, plain), TEXT  # the mark differs by a few levels, a label by ~100
+    plain_run, row = rendered("none")
     assert "unmarked_clips" not in row and not list((plain_run / "eval").glob("*_unmarked.mp4"))
-    assert not read_video(plain_run / "eval" / "own_0.mp4").found
+    assert not watermark.read_video(plain_run / "eval" / "own_0.mp4").found
+    assert not audio_mark.read_video(plain_run / "eval" / "own_0.mp4").found
 
 
 def test_the_mark_effect_table_names_its_columns_and_pairs_clips():
@@ -158,8 +174,9 @@ def test_the_mark_effect_table_names_its_columns_and_pairs_clips():
     assert set(eff["variant"]) == {"full"} and lip.at[0, "clips"] == 1  # clip 1 of seed 0 has no unmarked MSI
     assert lip.at[0, "change"] == pytest.approx(-0.2) and lip.at[1, "relative_change"] == pytest.approx(-0.1)
     assert list(eff.loc[eff["column"] == "lpips", "seed"]) == [1]  # seed 0's marked clips have no LPIPS
-    md, _, _ = report(runs, ["full", "baseline"], "full")
-    section = md[md.index("What the invisible watermark moves"):]
+    md, _, _ = report(runs, ["full", "baseline"], "full", mark="frame")
+    section = md[md.index("What the invisible frame watermark moves"):]
+    assert "What the audio mark moves: each run" in report(runs, ["full", "baseline"], "full")[0]  # the default
     assert "over 2 runs" in section and "| msi_lip | 1.0000 | 0.8500 | -0.1500 [" in section
     assert "| lpips |" in section and "| ssim |" in section
     assert mark_effect(runs.drop(columns="unmarked_clips")).empty
@@ -244,33 +261,94 @@ def test_the_bench_trains_with_the_papers_settings():
 
 def test_a_folder_from_before_the_mark_setting_is_told_by_its_videos(tmp_path):
     """bench.json written before the ``mark`` setting: its first generated test video says whether the
-    runs were marked, so an unmarked folder (the committed Table V) resumes only with --no-mark."""
+    runs were marked (the frame watermark, the only mark then), so an unmarked folder (the committed
+    Table V) resumes only with --no-mark; one written when the setting was a bool maps True to
+    "frame" and False to "none"; a new folder records the setting's name."""
     from generator.errors import GeneratorError
     from generator.marking.watermark import embed
     from generator.reproduction.ablations import DATA_FILES, check_same_setup
     from msi.io.video import write_video
 
-    cfg = dataclasses.replace(BENCH_CONFIGS["quick"], mark=False)
+    cfg = BENCH_CONFIGS["quick"]
+    assert cfg.mark == "audio"  # the default
+    none, frame = (dataclasses.replace(cfg, mark=m) for m in ("none", "frame"))
     data = tmp_path / "data"
     data.mkdir()
     for name in DATA_FILES:
         np.save(data / name, np.zeros(3))
-    check_same_setup(tmp_path, cfg, data)  # writes bench.json
-    setup = json.loads((tmp_path / "bench.json").read_text())
-    assert setup["config"]["mark"] is False
-    del setup["config"]["mark"]
-    (tmp_path / "bench.json").write_text(json.dumps(setup))
+    check_same_setup(tmp_path, none, data)  # writes bench.json
+    bench_json = tmp_path / "bench.json"
+    setup = json.loads(bench_json.read_text())
+    assert setup["config"]["mark"] == "none"
+
+    def saved(mark) -> None:
+        if mark is None:
+            setup["config"].pop("mark", None)
+        else:
+            setup["config"]["mark"] = mark
+        bench_json.write_text(json.dumps(setup))
+
+    saved(None)
+    check_same_setup(tmp_path, cfg, data)  # no test video yet: nothing to tell, nothing to refuse
     video = tmp_path / "runs" / "full__seed0" / "eval" / "own_0.mp4"
     video.parent.mkdir(parents=True)
     frames = np.random.default_rng(0).integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
     write_video(video, frames, fps=25, crf=18)
-    check_same_setup(tmp_path, cfg, data)
-    with pytest.raises(GeneratorError, match="made without the invisible watermark; rerun with the watermark off"):
-        check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
-    write_video(video, list(embed(frames, "0badf00d")), fps=25, crf=18)  # the same folder, its videos marked
-    check_same_setup(tmp_path, dataclasses.replace(cfg, mark=True), data)
-    with pytest.raises(GeneratorError, match=r"made with the invisible watermark; rerun with the watermark on \(the default\)"):
+    check_same_setup(tmp_path, none, data)
+    refusal = "carry no invisible mark, as mark=none asks, not the audio mark, as mark=audio asks; rerun with mark=none"
+    with pytest.raises(GeneratorError, match=refusal):
         check_same_setup(tmp_path, cfg, data)
+    write_video(video, list(embed(frames, "0badf00d")), fps=25, crf=18)  # the same folder, its videos marked
+    check_same_setup(tmp_path, frame, data)
+    with pytest.raises(GeneratorError, match="carry the invisible frame watermark, as mark=frame asks, not no "):
+        check_same_setup(tmp_path, none, data)
+    # bench.json written when ``mark`` was a bool (whatever the videos say: the file is believed)
+    saved(False)
+    check_same_setup(tmp_path, none, data)
+    with pytest.raises(GeneratorError, match=refusal):
+        check_same_setup(tmp_path, cfg, data)
+    saved(True)
+    check_same_setup(tmp_path, frame, data)
+    for other in (cfg, none):
+        with pytest.raises(GeneratorError, match="carry the invisible frame watermark, as mark=frame asks"):
+            check_same_setup(tmp_path, other, data)
+    saved("both")
+    with pytest.raises(GeneratorError, match="the invisible frame watermark and the audio mark, as mark=both asks"):
+        check_same_setup(tmp_path, frame, data)
+    with pytest.raises(GeneratorError, match="not one of audio, frame, both, none"):
+        dataclasses.replace(cfg, mark="loud")
+
+
+def test_the_bench_command_refuses_two_mark_settings(tmp_path, run_cli, one_line_error):
+    """``--no-mark`` is ``--mark none``: the two contradicting is a one-line error before anything runs."""
+    from generator.cli import main
+
+    code, _, err = run_cli(["bench", "table5", "--out", tmp_path / "b", "--no-mark", "--mark", "frame"], main=main)
+    one_line_error(code, err, "--no-mark and --mark frame", prog="stableface")
+    assert not (tmp_path / "b").exists()
+    code, _, err = run_cli(["bench", "table5", "--out", tmp_path / "b", "--mark", "loud"], main=main)
+    one_line_error(code, err, "--mark", prog="stableface", exit_code=2)
+
+
+@pytest.mark.slow
+def test_the_bench_command_names_the_mark_settings_of_a_refused_folder(tmp_path, run_cli, one_line_error):
+    """A folder of another mark setting is refused in one line naming both as flags (the default
+    ``--mark audio`` on a folder of unmarked runs)."""
+    from generator.cli import main
+    from generator.reproduction.ablations import DATA_FILES
+    from generator.data.dataset import ARRAY_FILES
+    from generator.reproduction.ablations import check_same_setup
+
+    out = tmp_path / "c"  # a folder of unmarked runs (its data set stands in: only its bytes are compared)
+    (out / "data").mkdir(parents=True)
+    for name in (*ARRAY_FILES, "audio.wav", "manifest.json"):
+        (out / "data" / name).write_bytes(b"")
+    for name in DATA_FILES:
+        np.save(out / "data" / name, np.zeros(3))
+    check_same_setup(out, dataclasses.replace(BENCH_CONFIGS["quick"], mark="none"), out / "data")
+    code, _, err = run_cli(["bench", "table5", "--out", out, "--quick", "--report-only"], main=main)
+    one_line_error(code, err, "as --no-mark asks, not the audio mark, as --mark audio asks; rerun with --no-mark",
+                   prog="stableface")
 
 
 @pytest.mark.slow
