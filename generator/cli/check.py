@@ -61,8 +61,9 @@ def command(videos: tuple[str, ...], max_frames: int, as_json: bool) -> int:
     invisible watermark (found or not, its payload: the "stableface" tag and the run id, and its
     z-score: an unmarked video scores like a standard normal, found means z >= 6; the run id is
     shown when its CRC holds), and the audio mark in the speech track (the same payload; found
-    means z >= 7.55; "no audio track" when the video has none). The verdict rests on the manifest
-    and the frame watermark: the audio mark is reported beside it.
+    means z >= 7.55; "no audio track" when the video has none). The verdict is "AI-generated"
+    when any of the three declares it (a valid manifest, the frame watermark, the audio mark), and
+    names each that does.
 
     A manifest signed with stableface's local certificate is valid but its signer untrusted."""
     from msi.errors import StableFaceError

@@ -48,6 +48,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from msi.io.audio import Audio, read_audio
+
 from msi.provenance.watermark import (
     CARRIED_BITS,
     RM_M,
@@ -206,9 +208,15 @@ def read_wave(wave: np.ndarray) -> AudioMarkReading:
                             seconds=round(len(wave) / RATE, 3), start=start)
 
 
+def read_track(track: Audio) -> AudioMarkReading:
+    """Read the mark from a decoded audio track (:func:`msi.io.audio.read_audio`'s int16 mono),
+    which must be at RATE."""
+    if track.sample_rate != RATE:
+        raise ValueError(f"the audio mark is read at {RATE} Hz, not {track.sample_rate} Hz")
+    return read_wave(track.samples.astype(np.float32) / 32768.0)
+
+
 def read_video(path: str | os.PathLike) -> AudioMarkReading:
     """Read the mark from a file's first audio track (mixed to mono, resampled to RATE). Raises
     :class:`msi.io.audio.NoAudio` when it has none."""
-    from msi.io.audio import read_audio
-
-    return read_wave(read_audio(path, RATE).samples.astype(np.float32) / 32768.0)
+    return read_track(read_audio(path, RATE))
