@@ -118,8 +118,11 @@ def test_check_reports_the_audio_mark_and_no_audio_track(files, pristine, run_cl
     code, out, _ = run_cli(["check", files / "marked.mp4", pristine, "--frames", "5", "--json"], main=main)
     marked, silent = json.loads(out)
     assert code == 0 and marked["audio_mark"]["found"] and marked["audio_mark"]["run_id"] == RUN_ID
+    assert marked["declared_generated"] and marked["declared_by"] == ["audio_mark"]  # its frames carry no mark
     assert silent["audio_mark"] == {"found": False, "no_audio": True} and "error" not in silent
+    assert silent["declared_generated"] is False and silent["declared_by"] == []
     code, out, _ = run_cli(["check", files / "marked.mp4", pristine, "--frames", "5"], main=main)
     first, second = out.strip().splitlines()
     assert code == 0 and f"| audio mark found: stableface run {RUN_ID}, z " in first
+    assert first.startswith(f"{files / 'marked.mp4'}: AI-generated (declared by audio_mark) | C2PA absent | ")
     assert second.endswith("| audio mark: no audio track")
