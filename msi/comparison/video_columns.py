@@ -204,8 +204,8 @@ def declared_key() -> dict:
                                    wm.LEVELS, wm.BLOCK, wm.ORDERS, wm.STEP, wm.TAG.hex(), wm.Z_FOUND, wm.KEY,
                                    wm.RUN_ID_BITS, wm.CRC_BITS, importlib.util.find_spec("c2pa") is not None,
                                    # the audio mark: what its reading's found depends on
-                                   "audio_mark", am.RATE, am.FRAME, am.ORDER, am.PERIOD, am.CELL, am.PILOT,
-                                   am.LOCAL, am.Z_FOUND, am.KEY]}
+                                   "audio_mark", am.RATE, am.FRAME, am.ORDER, am.SILENT, am.CONDITIONING,
+                                   am.PERIOD, am.CELL, am.PILOT, am.LOCAL, am.Z_FOUND, am.KEY]}
 
 
 #: The key of the truth's own tasks in :func:`utterance_columns`.

@@ -191,7 +191,8 @@ def test_a_video_marked_only_in_its_speech_declares_itself_in_score_compare_and_
     assert "plain: 1 of 1 videos declare" not in page
 
 
-@pytest.mark.parametrize("name", ["RATE", "FRAME", "ORDER", "PERIOD", "CELL", "PILOT", "LOCAL", "Z_FOUND", "KEY"])
+@pytest.mark.parametrize("name", ["RATE", "FRAME", "ORDER", "SILENT", "CONDITIONING", "PERIOD", "CELL", "PILOT",
+                                  "LOCAL", "Z_FOUND", "KEY"])
 def test_compares_cached_flag_is_computed_again_when_the_audio_marks_reading_changes(name, monkeypatch):
     """The feature cache keys the column on what its value depends on: each constant the audio
     mark's reading uses (and, as before the audio mark counted, the frame mark's)."""
