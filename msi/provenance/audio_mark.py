@@ -147,8 +147,9 @@ def levinson(r: np.ndarray) -> np.ndarray:
 
 def predictors(x: np.ndarray) -> np.ndarray:
     """(frames, ORDER+1): :func:`lpc` of each frame of ``x``, zeros for a silent one. The frames
-    whose window lies inside ``x`` are computed a block at a time (a frame at a time, as
-    :func:`lpc` does, took 20 ms per second of audio); the first and the last by :func:`lpc`."""
+    whose window lies inside ``x`` are computed a block at a time (a frame at a time, with scipy's
+    Toeplitz solve and filter, the reading took 23-44 ms per second of audio on 2 loaded cores; a
+    block at a time 1.5-4.3 ms: docs/generator/marking.md); the first and the last by :func:`lpc`."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     half, span = FRAME // 2, 2 * FRAME
