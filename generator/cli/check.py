@@ -18,8 +18,9 @@ def describe(r: dict) -> str:
     if "error" in r:
         return f"{r['video']}: error: {r['error']}"
     c, w = r["c2pa"], r["watermark"]
-    verdict = ("AI-generated (declared by " + " and ".join(r["declared_by"]) + ")") if r["declared_generated"] \
-        else "not declared generated"
+    by = r["declared_by"]
+    verdict = (f"AI-generated (declared by {' and '.join([', '.join(by[:-1]), by[-1]] if len(by) > 1 else by)})"
+               if r["declared_generated"] else "not declared generated")
     if c["state"] == "valid":
         trust = "trusted signer" if c["trusted"] else f"signer not trusted: {c['signer']}"
         claims = ", ".join(x for x in (c["digital_source_type"] and c["digital_source_type"].rsplit("/", 1)[-1],

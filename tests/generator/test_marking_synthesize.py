@@ -118,6 +118,8 @@ def test_the_label_is_drawn_in_a_corner_off_the_face_and_the_mark_is_read_from_t
     # the speech carries the same run id (the audio mark), read from the muxed AAC track
     assert rec["audio_mark"]["found"] and rec["audio_mark"]["run_id"] == run_id
     assert read_manifest_params(videos / "default.mp4")["audio_mark"] is True
+    code, out, _ = run_cli(["check", str(videos / "default.mp4"), "--frames", "10"], main=main)
+    assert code == 0 and ": AI-generated (declared by c2pa, watermark and audio_mark) | C2PA valid (" in out
 
 
 def read_manifest_params(path):

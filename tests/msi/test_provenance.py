@@ -102,7 +102,8 @@ def test_msi_report_lists_the_methods_whose_videos_declare_themselves_generated(
 
     utts = [Utterance(n, n, [cell("ours", n, True), cell("real", n, False if n != "c" else None)]) for n in "abc"]
     lines = warnings_of(Plan(["ours", "real"], utts), {})
-    assert lines == ["ours: 3 of 3 videos declare themselves AI-generated (C2PA manifest, watermark or audio mark): a, b, c"]
+    assert lines == ["ours: 3 of 3 videos declare themselves AI-generated (C2PA manifest, watermark or audio mark): "
+                     "a, b, c"]
 
 
 @pytest.mark.slow
