@@ -8,7 +8,8 @@ Recipe (--size 256): one carphone crop (carphone_pristine.mp4, centre 144x144 sq
 
 1. the bare sum, per distinct video: one decode (frames and audio), one tracking pass, and each
    column's own computation on those decoded frames (in memory), column by column, and each method
-   video's declared_generated (a row field: the watermark read from its first frames);
+   video's declared_generated (a row field: the watermark read from its first frames, then the
+   audio mark from its decoded audio);
 2. `compare_methods` with a fresh landmark cache (tracks each video once, as the bare sum does);
 3. decodes per file: the same compare with the landmark cache warm (and no feature entries),
    every decoder opened counted;
@@ -201,9 +202,10 @@ def bare_sum(dirs: dict[str, Path], truth: Path, nets: dict | None) -> dict:
                 t[metric.title] += time.perf_counter() - t0
                 cpu[metric.title] += time.process_time() - c0
                 frames_n[metric.title] += len(loaded[str(path)]["frames"])
-            # the row's declared_generated: C2PA manifest, else the watermark in the first frames
+            # the row's declared_generated: C2PA manifest, else the watermark in the first frames,
+            # else the audio mark in the decoded audio (as compare: no decode of its own)
             t0, c0 = time.perf_counter(), time.process_time()
-            declared_generated(path, frames=iter(loaded[str(path)]["frames"]))
+            declared_generated(path, frames=iter(loaded[str(path)]["frames"]), audio=lambda c=ctx: c.audio)
             t["declared generated"] += time.perf_counter() - t0
             cpu["declared generated"] += time.process_time() - c0
             frames_n["declared generated"] += min(SCORE_MARK_FRAMES, len(loaded[str(path)]["frames"]))

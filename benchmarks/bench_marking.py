@@ -1,6 +1,6 @@
 """What the generator's marking costs and how well the watermark is read, in one run.
 
-    python benchmarks/bench_marking.py [--clips 20] [--seconds 4] [--parts detection,effect,time,score_cost]
+    python benchmarks/bench_marking.py [--clips 20] [--seconds 4] [--parts detection,effect,time,score_cost,audio_cost]
 
 Sets (every clip 256 x 256, 25 fps, written as ``stableface synthesize`` writes: H.264 crf 18):
 
@@ -22,6 +22,14 @@ Sets (every clip 256 x 256, 25 fps, written as ``stableface synthesize`` writes:
    model trained 2 steps, written at 256 px) with every mark on and with every mark off.
 4. (``--parts score_cost``) What ``declared_generated`` adds to ``msi score``: per bundled clip,
    scoring (tracking, cache off) and the column alone, in interleaved rounds.
+5. (``--parts audio_cost``) What reading the audio mark adds, on videos with a speech track: the
+   carphone face (176 x 144, 25 fps) looped under real espeak-ng speech of about 5 s and 20 s
+   (AAC, as ``synthesize`` muxes it), unmarked (every source read: the worst case) and with the
+   audio mark (the reads stop at it), and bigbuckbunny (its own soundtrack, 1280 x 720). Per
+   video, in interleaved rounds: ``msi score`` (tracking, cache off, the column included); the
+   column alone; its parts alone: the manifest, the audio decoded (as ``read_audio``, which
+   ``msi compare``'s audio columns share), the audio mark read from that decoded track, the
+   first 25 frames decoded and read for the frame mark.
 """
 from __future__ import annotations
 
@@ -227,13 +235,89 @@ def score_cost(rounds: int) -> dict:
     return out
 
 
+SENTENCES = ("The quick brown fox jumps over the lazy dog, and then it runs back home across the field.",
+             "Good morning, the weather is fine today and the trains are running on time.",
+             "She sells sea shells by the sea shore, and the shells she sells are surely sea shells.",
+             "A journey of a thousand miles begins with a single step, or so the saying goes.")
+
+
+def audio_videos(tmp: Path) -> dict[str, Path]:
+    """The carphone face under about 5 s and 20 s of espeak-ng speech, unmarked and marked, and
+    bigbuckbunny."""
+    from generator.data.audio import load_audio
+    from generator.marking.audio_mark import embed
+    from msi.io.samples import sample_path
+    from msi.io.video import read_frames, write_video
+    from msi.provenance.audio_mark import RATE
+
+    waves = []
+    for i, text in enumerate(SENTENCES):
+        subprocess.run(["espeak-ng", "-w", str(tmp / f"s{i}.wav"), text], check=True)
+        waves.append(load_audio(tmp / f"s{i}.wav", RATE))
+    face = read_frames(sample_path("carphone_pristine.mp4"))
+    out = {}
+    for label, speech in (("5 s", waves[0]), ("20 s", np.concatenate(waves))):
+        frames = face[np.arange(int(len(speech) / RATE * 25)) % len(face)]
+        for kind, audio in (("unmarked", speech), ("audio mark", embed(speech, "a0d10c0e"))):
+            p = tmp / f"speech_{label.replace(' ', '')}_{kind.replace(' ', '')}.mp4"
+            write_video(p, frames, fps=25, crf=18, audio=audio, sample_rate=RATE, threads=1)
+            out[f"carphone face, {label} of speech, {kind}"] = p
+    out["bigbuckbunny (its soundtrack)"] = sample_path("bigbuckbunny.mp4")
+    return out
+
+
+def audio_cost(tmp: Path, rounds: int) -> dict:
+    """Per video with audio: seconds of ``msi score`` (cache off), of its ``declared_generated``
+    and of that column's parts, each alone, interleaved; medians of ``rounds``."""
+    from msi.errors import MSIError
+    from msi.io.audio import read_audio
+    from msi.io.video import probe
+    from msi.provenance import audio_mark
+    from msi.provenance.declared import SCORE_MARK_FRAMES, declared_generated
+    from msi.provenance.manifest import read_manifest
+    from msi.provenance.watermark import read_video
+    from msi.score import score_video
+    from msi.settings import Settings
+
+    def scored(p):
+        try:
+            score_video(p, Settings(), cache=False)  # includes one declared_generated
+        except MSIError:  # no face (bigbuckbunny): tracked all the same, then refused
+            pass
+
+    out = {}
+    for name, p in audio_videos(tmp).items():
+        info = probe(p)
+        track = read_audio(p, audio_mark.RATE)
+        steps = {"score_s": lambda: scored(p), "declared_generated_s": lambda: declared_generated(p),
+                 "manifest_s": lambda: read_manifest(p), "audio_decode_s": lambda: read_audio(p, audio_mark.RATE),
+                 "audio_mark_read_s": lambda: audio_mark.read_track(track),
+                 "frame_mark_s": lambda: read_video(p, max_frames=SCORE_MARK_FRAMES, spread=False)}
+        times: dict[str, list[float]] = {k: [] for k in steps}
+        for _ in range(rounds):
+            for key, step in steps.items():
+                t = time.perf_counter()
+                step()
+                times[key].append(time.perf_counter() - t)
+        m = {k: statistics.median(v) for k, v in times.items()}
+        audio_s = m["audio_decode_s"] + m["audio_mark_read_s"]
+        seconds = len(track.samples) / audio_mark.RATE
+        out[name] = {"size": f"{info.width}x{info.height}", "frames": info.n_frames, "audio_seconds": round(seconds, 2),
+                     "declared": declared_generated(p), **{k: round(v, 3) for k, v in m.items()},
+                     "audio_mark_share_of_score": round(audio_s / m["score_s"], 3),
+                     "declared_share_of_score": round(m["declared_generated_s"] / m["score_s"], 3),
+                     "audio_mark_ms_per_audio_s": round(1000 * audio_s / seconds, 1),
+                     "audio_mark_over_frame_mark": round(audio_s / m["frame_mark_s"], 2)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default="docs/generator/marking_bench.json")
-    ap.add_argument("--parts", default="detection,effect,time,score_cost",
+    ap.add_argument("--parts", default="detection,effect,time,score_cost,audio_cost",
                     help="which parts to run; the others are kept from --out if it exists")
     a = ap.parse_args()
     parts = a.parts.split(",")
@@ -244,10 +328,10 @@ def main() -> None:
         import os
 
         os.environ.setdefault("STABLEFACE_CONFIG_DIR", str(tmp / "config"))  # the local certificate: not the user's
-        sets = clip_sets(tmp, a.clips, a.seconds) if set(parts) - {"score_cost"} else {}
+        sets = clip_sets(tmp, a.clips, a.seconds) if set(parts) - {"score_cost", "audio_cost"} else {}
         runs = {"detection": lambda: detection(tmp, sets), "effect": lambda: effect(tmp, sets["synthetic"]),
                 "time": lambda: timing(tmp, sets["synthetic"][0][1], a.rounds),
-                "score_cost": lambda: score_cost(a.rounds)}
+                "score_cost": lambda: score_cost(a.rounds), "audio_cost": lambda: audio_cost(tmp, a.rounds)}
         for part in parts:
             result[part] = runs[part]()
             print(json.dumps(result[part], indent=1), flush=True)

@@ -79,7 +79,7 @@ class ScoreResult:
     decode_errors: int = 0  # frames the decoder reported errors in (damaged stream)
     panel: str | None = None  # panel name of a comparison video (path is then "file#panel")
     panel_box: list | None = None  # [x, y, width, height] of the panel, upright frame pixels
-    declared_generated: bool | None = None  # C2PA manifest or watermark says AI-generated (msi.provenance)
+    declared_generated: bool | None = None  # C2PA manifest, frame or audio mark says AI-generated (msi.provenance)
     timeline: object = _BuiltOnUse()  # pandas.DataFrame of per-window values (built when read)
 
     def to_dict(self) -> dict:

@@ -18,8 +18,9 @@ def describe(r: dict) -> str:
     if "error" in r:
         return f"{r['video']}: error: {r['error']}"
     c, w = r["c2pa"], r["watermark"]
-    verdict = ("AI-generated (declared by " + " and ".join(r["declared_by"]) + ")") if r["declared_generated"] \
-        else "not declared generated"
+    by = r["declared_by"]
+    verdict = (f"AI-generated (declared by {' and '.join([', '.join(by[:-1]), by[-1]] if len(by) > 1 else by)})"
+               if r["declared_generated"] else "not declared generated")
     if c["state"] == "valid":
         trust = "trusted signer" if c["trusted"] else f"signer not trusted: {c['signer']}"
         claims = ", ".join(x for x in (c["digital_source_type"] and c["digital_source_type"].rsplit("/", 1)[-1],
@@ -61,8 +62,9 @@ def command(videos: tuple[str, ...], max_frames: int, as_json: bool) -> int:
     invisible watermark (found or not, its payload: the "stableface" tag and the run id, and its
     z-score: an unmarked video scores like a standard normal, found means z >= 6; the run id is
     shown when its CRC holds), and the audio mark in the speech track (the same payload; found
-    means z >= 7.55; "no audio track" when the video has none). The verdict rests on the manifest
-    and the frame watermark: the audio mark is reported beside it.
+    means z >= 7.55; "no audio track" when the video has none). The verdict is "AI-generated"
+    when any of the three declares it (a valid manifest, the frame watermark, the audio mark), and
+    names each that does.
 
     A manifest signed with stableface's local certificate is valid but its signer untrusted."""
     from msi.errors import StableFaceError

@@ -145,9 +145,11 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
         for metric in SET_METRICS:
             tasks.append(lambda m=metric: cached_metric(m, tview, store, run_metric))
             owners.append((_TRUTH, metric, tview))
-    # does each video declare itself generated (msi.provenance): its first frames from the same decode
+    # does each video declare itself generated (msi.provenance): its first frames from the same
+    # decode, its speech from the audio the audio columns read (decoded once)
     marks = [lambda c=ctx, k=k: cached_flag(store, videos[k], declared_key(),
-                                              lambda: declared_generated(videos[k], frames=c.frames()), c.notes)
+                                              lambda: declared_generated(videos[k], frames=c.frames(),
+                                                                         audio=lambda: c.audio), c.notes)
              for k, ctx, _ in plans]
     results = group.run(tasks + marks)
     declared = {k: value if ok else None for (k, _, _), (ok, value) in zip(plans, results[len(tasks):])}
@@ -171,7 +173,7 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
         if features:
             row["features"] = features
         row["warnings"] = list(dict.fromkeys(notes))
-        row["declared_generated"] = declared[key]  # C2PA manifest or watermark
+        row["declared_generated"] = declared[key]  # C2PA manifest, frame or audio mark
         out[key] = row
     truth_row = None
     if truth_features and truth is not None:
@@ -191,16 +193,19 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
 
 def declared_key() -> dict:
     """What whether a video declares itself generated depends on besides its bytes: the frames
-    read, the mark's parameters, the manifest types that count and whether C2PA can be read here
-    (the feature cache's key)."""
+    read, the frame and audio marks' parameters, the manifest types that count and whether C2PA
+    can be read here (the feature cache's key)."""
     import importlib.util
 
-    from msi.provenance import manifest, watermark as wm
+    from msi.provenance import audio_mark as am, manifest, watermark as wm
     from msi.provenance.declared import SCORE_MARK_FRAMES
 
     return {"declared_generated": [SCORE_MARK_FRAMES, manifest.GENERATED_SOURCE_TYPES, wm.CANONICAL, wm.WAVELET,
                                    wm.LEVELS, wm.BLOCK, wm.ORDERS, wm.STEP, wm.TAG.hex(), wm.Z_FOUND, wm.KEY,
-                                   wm.RUN_ID_BITS, wm.CRC_BITS, importlib.util.find_spec("c2pa") is not None]}
+                                   wm.RUN_ID_BITS, wm.CRC_BITS, importlib.util.find_spec("c2pa") is not None,
+                                   # the audio mark: what its reading's found depends on
+                                   "audio_mark", am.RATE, am.FRAME, am.ORDER, am.SILENT, am.CONDITIONING,
+                                   am.PERIOD, am.CELL, am.PILOT, am.LOCAL, am.Z_FOUND, am.KEY]}
 
 
 #: The key of the truth's own tasks in :func:`utterance_columns`.

@@ -158,14 +158,14 @@ def warnings_of(plan: Plan, assets: dict[str, dict]) -> list[str]:
 
 def declared_lines(plan: Plan) -> list[str]:
     """One line per method whose videos declare themselves AI-generated (``declared_generated``:
-    a C2PA manifest or the stableface watermark, :mod:`msi.provenance`)."""
+    a C2PA manifest, the stableface watermark or its audio mark, :mod:`msi.provenance`)."""
     seen: dict[str, list[str]] = {}
     for u in plan.utterances:
         for c in u.cells:
             if c.row is not None and c.row.get("declared_generated") in (True, "True", "true", 1):
                 seen.setdefault(c.method, []).append(u.name)
     return [f"{m}: {len(names)} of {sum(1 for u in plan.utterances if any(c.method == m for c in u.cells))} videos "
-            f"declare themselves AI-generated (C2PA manifest or watermark): {', '.join(names[:5])}"
+            f"declare themselves AI-generated (C2PA manifest, watermark or audio mark): {', '.join(names[:5])}"
             + (", ..." if len(names) > 5 else "") for m, names in seen.items()]
 
 

@@ -59,6 +59,31 @@ def test_the_payload_is_read_back_exactly_from_the_written_file_and_unmarked_spe
     assert not A.read_wave(np.random.default_rng(0).permutation(other)).found  # the same sound, its order lost
 
 
+def test_the_readers_block_whitening_is_the_frame_by_frame_lpc_residual(speech):
+    """The reader's predictors (Levinson-Durbin over blocks of frames) against scipy's Toeplitz
+    solve one frame at a time (``lpc``), and its residual against scipy's lfilter per frame, on
+    real speech with silence cut in (silent frames: no predictor) and a tail shorter than a frame."""
+    from scipy.ndimage import uniform_filter1d
+    from scipy.signal import lfilter
+
+    x = np.concatenate([speech, np.zeros(3 * A.FRAME, np.float32), speech[:A.FRAME * 7 + 123]]).astype(np.float64)
+    starts = range(0, len(x), A.FRAME)
+    expected = [A.lpc(x, a0) for a0 in starts]
+    got = A.predictors(x)
+    assert sum(a is None for a in expected) >= 3 and len(got) == len(expected)
+    for a, g in zip(expected, got):
+        assert np.allclose(g, 0.0 if a is None else a, rtol=1e-6, atol=1e-9)
+    residual = np.zeros_like(x)
+    for a0, a in zip(starts, expected):
+        if a is not None:
+            ctx = max(0, a0 - A.ORDER)
+            residual[a0:a0 + A.FRAME] = lfilter(a, [1.0], x[ctx:a0 + A.FRAME])[a0 - ctx:]
+    e = A.whitened(x)
+    local = np.sqrt(np.maximum(uniform_filter1d(residual ** 2, A.LOCAL), 0.0))
+    # of unit power: 3e-6 the largest rounding difference seen (near-silent frames, ill-conditioned)
+    assert np.allclose(e, np.where(local > 0, residual / np.maximum(local, 1e-12), 0.0), atol=1e-4)
+
+
 def test_the_mark_sits_20_db_under_the_speech_and_follows_its_loudness(speech):
     marked = embed(speech, RUN_ID)
     mark = marked.astype(np.float64) - speech
@@ -118,8 +143,11 @@ def test_check_reports_the_audio_mark_and_no_audio_track(files, pristine, run_cl
     code, out, _ = run_cli(["check", files / "marked.mp4", pristine, "--frames", "5", "--json"], main=main)
     marked, silent = json.loads(out)
     assert code == 0 and marked["audio_mark"]["found"] and marked["audio_mark"]["run_id"] == RUN_ID
+    assert marked["declared_generated"] and marked["declared_by"] == ["audio_mark"]  # its frames carry no mark
     assert silent["audio_mark"] == {"found": False, "no_audio": True} and "error" not in silent
+    assert silent["declared_generated"] is False and silent["declared_by"] == []
     code, out, _ = run_cli(["check", files / "marked.mp4", pristine, "--frames", "5"], main=main)
     first, second = out.strip().splitlines()
     assert code == 0 and f"| audio mark found: stableface run {RUN_ID}, z " in first
+    assert first.startswith(f"{files / 'marked.mp4'}: AI-generated (declared by audio_mark) | C2PA absent | ")
     assert second.endswith("| audio mark: no audio track")

@@ -83,8 +83,9 @@ def test_editing_one_byte_of_the_video_makes_validation_fail(videos, tmp_path, r
     assert r.state == "tampered" and "assertion.bmffHash.mismatch" in r.failures
     assert read_manifest(videos / "default.mp4").state == "valid"
     code, out, _ = run_cli(["check", str(tmp_path / "edited.mp4"), "--frames", "25"], main=main)
-    assert code == 0 and ("AI-generated (declared by watermark) | C2PA TAMPERED (assertion.bmffHash.mismatch) | "
-                          "watermark found: stableface run ") in out  # the tampered manifest declares nothing
+    assert code == 0 and ("AI-generated (declared by watermark and audio_mark) | C2PA TAMPERED "
+                          "(assertion.bmffHash.mismatch) | watermark found: stableface run ") in out  # the tampered
+    # manifest declares nothing
 
 
 @pytest.mark.slow
@@ -112,11 +113,13 @@ def test_the_label_is_drawn_in_a_corner_off_the_face_and_the_mark_is_read_from_t
         assert r.found and r.run_id == run_id
     code, out, _ = run_cli(["check", str(videos / "default.mp4"), "--json"], main=main)
     (rec,) = json.loads(out)
-    assert code == 0 and rec["declared_generated"] and rec["declared_by"] == ["c2pa", "watermark"]
+    assert code == 0 and rec["declared_generated"] and rec["declared_by"] == ["c2pa", "watermark", "audio_mark"]
     assert rec["c2pa"]["state"] == "valid" and rec["watermark"]["tag"] == "stableface"
     # the speech carries the same run id (the audio mark), read from the muxed AAC track
     assert rec["audio_mark"]["found"] and rec["audio_mark"]["run_id"] == run_id
     assert read_manifest_params(videos / "default.mp4")["audio_mark"] is True
+    code, out, _ = run_cli(["check", str(videos / "default.mp4"), "--frames", "10"], main=main)
+    assert code == 0 and ": AI-generated (declared by c2pa, watermark and audio_mark) | C2PA valid (" in out
 
 
 def read_manifest_params(path):
@@ -152,6 +155,8 @@ def test_switching_marks_off_takes_an_option_and_warns(run, speech, tiny_clip, t
     assert "the invisible watermark and the C2PA manifest switched off" in capsys.readouterr().err
     r = audio_mark.read_video(only)
     assert r.found and r.run_id == checkpoint_sha256(run / "checkpoint.pt")[:8] and not read_video(only).found
+    assert main(["check", str(only)]) == 0  # the speech alone declares it
+    assert "AI-generated (declared by audio_mark) | C2PA absent | watermark not found" in capsys.readouterr().out
 
 
 def _user_chain(tmp_path):

@@ -104,9 +104,12 @@ def test_unmarked_frames_give_a_null_score(marked):
 @pytest.mark.parametrize("name", ["carphone_pristine.mp4", "carphone_distorted.mp4", "bikes.mp4", "bigbuckbunny.mp4"])
 def test_no_mark_in_the_bundled_real_clips(name):
     from msi.io.samples import sample_path
+    from msi.provenance.declared import declared_generated
 
     r = W.read_video(sample_path(name), max_frames=50)
     assert not r.found and r.z < 4, r
+    # the column msi score and compare write: manifest, audio mark (bigbuckbunny's soundtrack), frames
+    assert declared_generated(sample_path(name)) is False
 
 
 @pytest.mark.slow

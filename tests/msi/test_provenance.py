@@ -1,5 +1,6 @@
 """The metric side reads whether a video declares itself generated (`declared_generated`):
-from the invisible watermark or a valid C2PA manifest; a real clip declares nothing."""
+from the invisible watermark, the audio mark in its speech or a valid C2PA manifest; a real clip
+declares nothing."""
 from __future__ import annotations
 
 import json
@@ -30,6 +31,55 @@ def test_declared_generated_reads_the_mark_and_nothing_in_a_real_clip(marked_cli
     assert declared_generated("https://example.org/v.mp4") is None  # not read over the network for a column
 
 
+@pytest.fixture(scope="module")
+def speech_clips(tmp_path_factory, pristine_frames):
+    """The real carphone face with real espeak-ng speech (AAC), as two methods' folders: ``audio``
+    (the speech carries the audio mark; frames unmarked, no manifest) and ``plain`` (the same
+    frames and speech, unmarked)."""
+    import subprocess
+
+    from generator.data.audio import load_audio
+    from generator.marking.audio_mark import embed
+    from msi.provenance import audio_mark
+
+    d = tmp_path_factory.mktemp("speech-clips")
+    subprocess.run(["espeak-ng", "-w", str(d / "s.wav"), "Good morning, the weather is fine today."], check=True)
+    speech = load_audio(d / "s.wav", audio_mark.RATE)
+    frames = pristine_frames[np.arange(int(len(speech) / audio_mark.RATE * 25)) % len(pristine_frames)]
+    for method, audio in (("audio", embed(speech, "a0d10c0e")), ("plain", speech)):
+        (d / method).mkdir()
+        write_video(d / method / "clip.mp4", frames, fps=25, crf=18, audio=audio, sample_rate=audio_mark.RATE,
+                    threads=1)
+    return d
+
+
+def test_the_audio_mark_alone_declares_and_is_read_before_the_frames(speech_clips, monkeypatch):
+    import msi.provenance.declared as D
+
+    r = check_video(speech_clips / "audio" / "clip.mp4", mark_frames=10)
+    assert r["declared_generated"] and r["declared_by"] == ["audio_mark"] and r["audio_mark"]["run_id"] == "a0d10c0e"
+    assert not r["watermark"]["found"] and r["c2pa"]["state"] == "absent"  # the frames declare nothing
+    plain = check_video(speech_clips / "plain" / "clip.mp4", mark_frames=10)
+    assert not plain["declared_generated"] and plain["declared_by"] == [] and "no_audio" not in plain["audio_mark"]
+    assert declared_generated(speech_clips / "plain" / "clip.mp4") is False
+    # msi score's order: the audio mark before the frames (no frame decoded once the speech declares)
+    monkeypatch.setattr(D, "read_video", lambda *a, **k: pytest.fail("frames decoded after the audio mark declared"))
+    assert declared_generated(speech_clips / "audio" / "clip.mp4") is True
+
+
+def test_an_audio_track_that_cannot_be_decoded_leaves_the_column_unknown_unless_the_frames_declare(
+        speech_clips, marked_clip, monkeypatch):
+    import msi.provenance.declared as D
+    from msi.errors import UnreadableVideo
+
+    def broken(path, *a, **k):
+        raise UnreadableVideo(f"{path}: cannot decode the audio")
+
+    monkeypatch.setattr(D, "read_audio", broken)
+    assert declared_generated(speech_clips / "plain" / "clip.mp4") is None
+    assert declared_generated(marked_clip) is True  # the frame mark still declares
+
+
 @pytest.mark.slow
 def test_msi_score_json_has_the_field(marked_clip, pristine, run_cli):
     from msi.cli import main
@@ -52,7 +102,8 @@ def test_msi_report_lists_the_methods_whose_videos_declare_themselves_generated(
 
     utts = [Utterance(n, n, [cell("ours", n, True), cell("real", n, False if n != "c" else None)]) for n in "abc"]
     lines = warnings_of(Plan(["ours", "real"], utts), {})
-    assert lines == ["ours: 3 of 3 videos declare themselves AI-generated (C2PA manifest or watermark): a, b, c"]
+    assert lines == ["ours: 3 of 3 videos declare themselves AI-generated (C2PA manifest, watermark or audio mark): "
+                     "a, b, c"]
 
 
 @pytest.mark.slow
@@ -94,3 +145,61 @@ def test_msi_compare_reads_the_mark_from_its_shared_decode(marked_clip, pristine
     for d in (df, again):
         assert dict(zip(d["method"], d["declared_generated"])) == {"marked": True, "plain": False}
     assert not opened
+
+
+@pytest.mark.slow
+def test_a_video_marked_only_in_its_speech_declares_itself_in_score_compare_and_report(speech_clips, pristine,
+                                                                                      run_cli, monkeypatch):
+    """``msi score --json``, ``msi compare``'s rows and ``msi report``'s page: the audio-marked
+    video declares itself, the same frames and speech unmarked do not, a video without audio is
+    False (not None); compare decodes each video's audio once (the mark reads the audio its audio
+    columns read)."""
+    import collections
+    from pathlib import Path
+
+    import msi.io.audio as audio_io
+    import msi.provenance.audio_mark as am
+    import msi.provenance.declared as D
+    from msi.cli import main
+    from msi.comparison.compare import compare_methods
+
+    cache = speech_clips / "cache"
+    marked, plain = speech_clips / "audio" / "clip.mp4", speech_clips / "plain" / "clip.mp4"
+    code, out, _ = run_cli(["score", marked, plain, pristine, "--json", "--quiet", "--cache-dir", cache], main=main)
+    rows = {r["path"]: r for r in json.loads(out)}
+    assert code == 0 and np.isfinite(rows[str(marked)]["msi_lip"])
+    assert [rows[str(p)]["declared_generated"] for p in (marked, plain, pristine)] == [True, False, False]
+
+    decoded = collections.Counter()
+    real = audio_io.read_audio
+
+    def counted(path, *a, **k):
+        decoded[Path(path).parent.name] += 1
+        return real(path, *a, **k)
+
+    for module in (audio_io, D, am):  # every name the audio is decoded by
+        monkeypatch.setattr(module, "read_audio", counted)
+    methods = {m: speech_clips / m for m in ("audio", "plain")}
+    df = compare_methods(methods, cache=str(cache))  # landmarks from the cache; columns and flags computed
+    assert dict(zip(df["method"], df["declared_generated"])) == {"audio": True, "plain": False}
+    assert dict(decoded) == {"audio": 1, "plain": 1}
+    monkeypatch.undo()
+
+    code, _, _ = run_cli(["report", f"audio={methods['audio']}", f"plain={methods['plain']}", "--out",
+                          speech_clips / "report", "-q", "--cache-dir", cache], main=main)
+    page = (speech_clips / "report" / "index.html").read_text()
+    assert code == 0 and "audio: 1 of 1 videos declare themselves AI-generated" in page
+    assert "plain: 1 of 1 videos declare" not in page
+
+
+@pytest.mark.parametrize("name", ["RATE", "FRAME", "ORDER", "SILENT", "CONDITIONING", "PERIOD", "CELL", "PILOT",
+                                  "LOCAL", "Z_FOUND", "KEY"])
+def test_compares_cached_flag_is_computed_again_when_the_audio_marks_reading_changes(name, monkeypatch):
+    """The feature cache keys the column on what its value depends on: each constant the audio
+    mark's reading uses (and, as before the audio mark counted, the frame mark's)."""
+    import msi.provenance.audio_mark as am
+    from msi.comparison.video_columns import declared_key
+
+    before = declared_key()
+    monkeypatch.setattr(am, name, getattr(am, name) + 1)
+    assert declared_key() != before
