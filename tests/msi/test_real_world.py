@@ -86,12 +86,12 @@ def test_faceless_panel_is_an_error_row(clips, single):
 
 
 @pytest.mark.slow
-def test_panels_on_the_command_line(clips):
+def test_panels_on_the_command_line(clips, run_cli):
     """`msi score --panels 2x1 --panel-labels`: one row per panel, the faceless one an error row
     (exit 1, one error line), the other scored."""
-    p = subprocess.run([sys.executable, "-m", "msi", "score", str(clips["face_blank"]), "--panels", "2x1",
-                        "--panel-labels", "talker,empty", "--json", "--no-cache"],
-                       capture_output=True, text=True, timeout=600)
+    code, out, err = run_cli(["score", clips["face_blank"], "--panels", "2x1", "--panel-labels", "talker,empty",
+                              "--json", "--no-cache"])
+    p = subprocess.CompletedProcess([], code, out, err)
     assert p.returncode == 1 and "Traceback" not in p.stderr
     rec = {r["path"]: r for r in json.loads(p.stdout)}
     talker, empty = rec[f"{clips['face_blank']}#talker"], rec[f"{clips['face_blank']}#empty"]
@@ -173,9 +173,9 @@ def test_decoder_errors_are_counted(flipped, pristine, capfd):
 
 
 @pytest.mark.slow
-def test_damaged_stream_scored_with_a_warning(flipped):
-    p = subprocess.run([sys.executable, "-m", "msi", "score", str(flipped), "--json", "--no-cache"],
-                       capture_output=True, text=True, timeout=600)
+def test_damaged_stream_scored_with_a_warning(flipped, run_cli):
+    code, out, err = run_cli(["score", flipped, "--json", "--no-cache"])
+    p = subprocess.CompletedProcess([], code, out, err)
     rec = json.loads(p.stdout)[0]
     assert rec["decode_errors"] >= 3
     assert any("decoder reported errors" in w for w in rec["warnings"])
