@@ -18,7 +18,9 @@ ships it (``synchformer_state_dict.pth``: the state dict itself) loads unchanged
   plus a learned position table, through 3 GPT blocks; the OFF token's output gives the logits of
   21 offsets on the grid -2 .. +2 s.
 
-The video trunk's depth is read from the checkpoint (12 in the official one).
+The trunks' depths and the video trunk's MLP width are read from the checkpoint (12, 12 and
+3072 in the official one), as the reference reads them from its configs (MotionFormer's ``DEPTH``
+and ``MLP_RATIO``, AST's ``num_hidden_layers``).
 """
 from __future__ import annotations
 
@@ -95,20 +97,20 @@ class _SplitAttention(nn.Module):
 
 
 class _Mlp(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, width: int = 4 * DIM) -> None:
         super().__init__()
-        self.fc1, self.fc2 = nn.Linear(DIM, 4 * DIM), nn.Linear(4 * DIM, DIM)
+        self.fc1, self.fc2 = nn.Linear(DIM, width), nn.Linear(width, DIM)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(F.gelu(self.fc1(x)))
 
 
 class _SpaceTimeBlock(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, mlp: int = 4 * DIM) -> None:
         super().__init__()
         self.norm1, self.norm2, self.norm3 = (nn.LayerNorm(DIM, eps=1e-6) for _ in range(3))
         self.attn, self.timeattn = _SplitAttention(), _SplitAttention()
-        self.mlp = _Mlp()
+        self.mlp = _Mlp(mlp)
 
     def forward(self, x: torch.Tensor, frames: int) -> torch.Tensor:
         x = x + self.timeattn(self.norm3(x), True, frames)
@@ -125,16 +127,18 @@ class _Conv(nn.Module):
 
 
 class MotionFormer(nn.Module):
-    def __init__(self, depth: int = 12) -> None:
+    def __init__(self, depth: int = 12, mlp: int = 4 * DIM) -> None:
+        """``mlp``: the hidden width of the blocks' MLPs and of the pooling layer's (the reference's
+        ``MLP_RATIO`` x 768 for both)."""
         super().__init__()
         self.patch_embed = _Conv(nn.Conv2d(3, DIM, PATCH, PATCH))  # in the checkpoint, unused
         self.patch_embed_3d = _Conv(nn.Conv3d(3, DIM, (TUBELET, PATCH, PATCH), (TUBELET, PATCH, PATCH)))
         self.cls_token = nn.Parameter(torch.zeros(1, 1, DIM))
         self.pos_embed = nn.Parameter(torch.zeros(1, GRID * GRID + 1, DIM))
         self.temp_embed = nn.Parameter(torch.zeros(1, FRAMES // TUBELET, DIM))
-        self.blocks = nn.ModuleList(_SpaceTimeBlock() for _ in range(depth))
+        self.blocks = nn.ModuleList(_SpaceTimeBlock(mlp) for _ in range(depth))
         self.norm = nn.LayerNorm(DIM, eps=1e-6)
-        self.spatial_attn_agg = _ClsPool()
+        self.spatial_attn_agg = _ClsPool(mlp)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(n, 3, 16, 224, 224) in [-1, 1] -> (n, 8, 768)."""
@@ -179,7 +183,7 @@ class _AstLayer(nn.Module):
 
 
 class AST(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, depth: int = AUDIO_LAYERS) -> None:
         super().__init__()
         f, t = (MELS - PATCH) // AUDIO_STRIDE + 1, (MEL_FRAMES - PATCH) // AUDIO_STRIDE + 1
         self.bins = (f, t)
@@ -187,7 +191,7 @@ class AST(nn.Module):
         emb.cls_token = nn.Parameter(torch.zeros(1, 1, DIM))
         emb.distillation_token = nn.Parameter(torch.zeros(1, 1, DIM))
         emb.position_embeddings = nn.Parameter(torch.zeros(1, f * t + 2, DIM))
-        self.ast = _holder(embeddings=emb, encoder=_holder(layer=nn.ModuleList(_AstLayer() for _ in range(AUDIO_LAYERS))),
+        self.ast = _holder(embeddings=emb, encoder=_holder(layer=nn.ModuleList(_AstLayer() for _ in range(depth))),
                            layernorm=nn.LayerNorm(DIM, eps=1e-12))
         self.freq_attn_agg = _ClsPool()
 
@@ -245,10 +249,10 @@ class SyncTransformer(nn.Module):
 
 
 class Synchformer(nn.Module):
-    def __init__(self, depth: int = 12) -> None:
+    def __init__(self, depth: int = 12, mlp: int = 4 * DIM, audio_depth: int = AUDIO_LAYERS) -> None:
         super().__init__()
-        self.vfeat_extractor = MotionFormer(depth)
-        self.afeat_extractor = AST()
+        self.vfeat_extractor = MotionFormer(depth, mlp)
+        self.afeat_extractor = AST(audio_depth)
         self.vproj, self.aproj = nn.Linear(DIM, DIM), nn.Linear(DIM, DIM)
         self.transformer = SyncTransformer()
 
@@ -275,5 +279,10 @@ def load_synchformer(path: str | os.PathLike) -> Synchformer:
 
     p = check_weights_file(path, EXPECTED)  # missing, a folder, a device, empty: one line
     p, state = read_state(p, EXPECTED, ("model", "state_dict"))
-    depth = len({k.split(".")[2] for k in state if k.startswith("vfeat_extractor.blocks.")})
-    return fill_state(Synchformer(max(depth, 1)), state, p, "Synchformer")
+    def layers(prefix: str) -> int:
+        return max(1, len({k[len(prefix):].split(".")[0] for k in state if k.startswith(prefix)}))
+
+    pool = state.get("vfeat_extractor.spatial_attn_agg.linear1.weight")
+    mlp = int(pool.shape[0]) if getattr(pool, "ndim", 0) == 2 else 4 * DIM  # absent: fill_state names it
+    net = Synchformer(layers("vfeat_extractor.blocks."), mlp, layers("afeat_extractor.ast.encoder.layer."))
+    return fill_state(net, state, p, "Synchformer")

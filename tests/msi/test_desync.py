@@ -1,9 +1,11 @@
 """DeSync: our Synchformer and input pipeline equal FastVideo 0.2.1's ``audio.desync`` metric
 (``fastvideo/eval/metrics/audio/desync/metric.py`` with its vendored av-benchmark Synchformer) on
 the same real clip, with random weights saved as the official checkpoint is (the state dict of
-``Synchformer()``: same keys and shapes), the video trunk 1 block deep instead of 12 (the
-reference reads the depth from its MotionFormer config file, which this test writes; ours reads it
-from the checkpoint), so the test takes seconds, not minutes.
+``Synchformer()``: same keys), the video trunk 1 block deep instead of 12 with MLPs 768 wide
+instead of 3072, and the audio trunk 1 layer deep instead of 12 (the reference reads these from its
+own configs: MotionFormer's config file, which this test writes, and the ``ASTConfig`` its AST is
+built from, which this test gives ``num_hidden_layers``; ours reads them from the checkpoint), so
+the test takes seconds, not minutes.
 
 How the reference runs here (all its arithmetic is its own code):
 * fastvideo, torchaudio, librosa, transformers, timm, einops, omegaconf are installed
@@ -21,6 +23,7 @@ frames reach both sides from our decoder. Tolerance: the offset logits within 1e
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import subprocess
 import sys
@@ -33,6 +36,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 DEPTH = 1
+MLP_RATIO = 1  # MotionFormer's blocks and its pooling layer: MLP_RATIO x 768 hidden units
+AUDIO_DEPTH = 1
 SECONDS = 5.2  # 130 frames at 25 fps: 15 segments, so the first and last 14 differ
 
 _CFG = """TRAIN:
@@ -46,7 +51,7 @@ VIT:
   EMBED_DIM: 768
   DEPTH: {depth}
   NUM_HEADS: 12
-  MLP_RATIO: 4
+  MLP_RATIO: {mlp_ratio}
   QKV_BIAS: True
   VIDEO_INPUT: True
   TEMPORAL_RESOLUTION: 8
@@ -88,7 +93,7 @@ def reference(tmp_path_factory):
         stubs[name] = types.ModuleType(name)
         stubs[name].__path__ = [str(root.joinpath(*name.split(".")[1:]))]
     cfg_dir = tmp_path_factory.mktemp("motionformer")
-    (cfg_dir / "divided_224_16x4.yaml").write_text(_CFG.format(depth=DEPTH))
+    (cfg_dir / "divided_224_16x4.yaml").write_text(_CFG.format(depth=DEPTH, mlp_ratio=MLP_RATIO))
     saved = {k: sys.modules.get(k) for k in stubs}
     sys.modules.update(stubs)
     mods = {}
@@ -107,6 +112,9 @@ def reference(tmp_path_factory):
                 pkg = sys.modules["fastvideo.third_party.eval.synchformer"]
             s.loader.exec_module(mods[name])
             if name.endswith("synchformer.synchformer"):
+                # AST's config is built in its constructor (`ASTConfig()`): the same config, fewer layers
+                ast = sys.modules["fastvideo.third_party.eval.synchformer.ast"]
+                ast.ASTConfig = functools.partial(ast.ASTConfig, num_hidden_layers=AUDIO_DEPTH)
                 pkg.Synchformer, pkg.make_class_grid = mods[name].Synchformer, mods[name].make_class_grid
         # fastvideo imports the model inside setup(): the package modules stay until the tests end
         yield (mods["fastvideo.eval.metrics.audio.desync.metric"], mods["fastvideo.eval.io.audio"], where,
@@ -134,8 +142,9 @@ def weights(reference, tmp_path_factory):
             base = 1.0 if k.endswith(".weight") and ("norm" in k or ".ln" in k) else 0.0
             v.copy_(base + 0.05 * torch.randn_like(v))
     # the projections and the offset transformer drawn again, from a seed under which the clip's first
-    # and last windows get different offsets, neither 0 nor at the grid's ends (5 and 18: 1.0 s and 1.6 s)
-    g = torch.Generator().manual_seed(186)
+    # and last windows get different offsets, neither 0 nor at the grid's ends (17 and 11: 1.4 s and 0.2 s;
+    # the runner-up logit 6 % of the largest below each: found by trying seeds 0-279 on our side)
+    g = torch.Generator().manual_seed(279)
     for k, v in state.items():
         if k.startswith(("transformer.", "vproj.", "aproj.")):
             base = 1.0 if k.endswith(".weight") and ("norm" in k or ".ln" in k) else 0.0

@@ -86,12 +86,12 @@ def test_faceless_panel_is_an_error_row(clips, single):
 
 
 @pytest.mark.slow
-def test_panels_on_the_command_line(clips):
+def test_panels_on_the_command_line(clips, run_cli):
     """`msi score --panels 2x1 --panel-labels`: one row per panel, the faceless one an error row
     (exit 1, one error line), the other scored."""
-    p = subprocess.run([sys.executable, "-m", "msi", "score", str(clips["face_blank"]), "--panels", "2x1",
-                        "--panel-labels", "talker,empty", "--json", "--no-cache"],
-                       capture_output=True, text=True, timeout=600)
+    code, out, err = run_cli(["score", clips["face_blank"], "--panels", "2x1", "--panel-labels", "talker,empty",
+                              "--json", "--no-cache"])
+    p = subprocess.CompletedProcess([], code, out, err)
     assert p.returncode == 1 and "Traceback" not in p.stderr
     rec = {r["path"]: r for r in json.loads(p.stdout)}
     talker, empty = rec[f"{clips['face_blank']}#talker"], rec[f"{clips['face_blank']}#empty"]
@@ -102,12 +102,14 @@ def test_panels_on_the_command_line(clips):
 
 
 @pytest.mark.slow
-def test_two_faces_one_followed_and_chosen(clips, single):
+def test_two_faces_one_followed_and_chosen(clips, single, tmp_path):
     """Without panels: one face is followed (no swapping between the copies), with a warning;
     --face picks which."""
+    cache = str(tmp_path / "cache")  # fresh: each choice tracked here (the face keys the entry), once
     for face, side in (("left", 0), ("right", 1), ("largest", None), ("2", 1)):
         s = Settings(face=face)
-        lm = get_landmarks(clips["sbs2"], s, cache=False)
+        lm = get_landmarks(clips["sbs2"], s, cache=cache)
+        assert not lm.cached
         x = lm.landmarks[:, 61, 0]
         assert np.isfinite(x).all()
         assert np.abs(np.diff(x)).max() < 20  # no jump across to the other copy (176 px away)
@@ -116,8 +118,8 @@ def test_two_faces_one_followed_and_chosen(clips, single):
         assert any("2 faces" in w for w in lm.warnings)
     # The tracker sees the face inside a wider picture, so its landmarks are not bitwise the
     # single clip's (measured: +5.4% MSI-Lip); a face swapped every few frames scored 0.088 vs 0.21.
-    r = score_video(clips["sbs2"], Settings(face="left"), cache=False)
-    assert r.msi_lip == pytest.approx(single.msi_lip, rel=0.10)
+    r = score_video(clips["sbs2"], Settings(face="left"), cache=cache)  # the left face's landmarks from above
+    assert r.cached and r.msi_lip == pytest.approx(single.msi_lip, rel=0.10)
 
 
 def test_timestamp_gap_warned_and_resampled(tmp_path, pristine_frames):
@@ -171,9 +173,9 @@ def test_decoder_errors_are_counted(flipped, pristine, capfd):
 
 
 @pytest.mark.slow
-def test_damaged_stream_scored_with_a_warning(flipped):
-    p = subprocess.run([sys.executable, "-m", "msi", "score", str(flipped), "--json", "--no-cache"],
-                       capture_output=True, text=True, timeout=600)
+def test_damaged_stream_scored_with_a_warning(flipped, run_cli):
+    code, out, err = run_cli(["score", flipped, "--json", "--no-cache"])
+    p = subprocess.CompletedProcess([], code, out, err)
     rec = json.loads(p.stdout)[0]
     assert rec["decode_errors"] >= 3
     assert any("decoder reported errors" in w for w in rec["warnings"])

@@ -68,16 +68,18 @@ def test_distorted_scored_on_remaining_windows(distorted):
 
 
 @pytest.mark.slow
-def test_track_export_and_rescore_from_landmarks(pristine, tmp_path):
+def test_track_export_and_rescore_from_landmarks(pristine, tmp_path, run_cli):
+    """`msi track -o` in each format, then `msi score` of the file: the video's numbers (in this
+    process: the commands, not a process, are under test)."""
     direct = score_video(pristine, cache=False)
     for ext in ("npy", "npz", "csv"):
         out = tmp_path / f"lm.{ext}"
-        p = run_msi("track", pristine, "-o", out)
-        assert p.returncode == 0, p.stderr
+        code, _, err = run_cli(["track", pristine, "-o", out])
+        assert code == 0, err
         args = ["score", out, "--json", "-q"] + (["--fps", str(30000 / 1001)] if ext != "npz" else [])
-        p = run_msi(*args)
-        assert p.returncode == 0, p.stderr
-        rec = json.loads(p.stdout)[0]
+        code, stdout, err = run_cli(args)
+        assert code == 0, err
+        rec = json.loads(stdout)[0]
         tol = 1e-5 if ext == "csv" else 1e-12  # CSV keeps 6 decimals
         assert rec["msi_lip"] == pytest.approx(direct.msi_lip, rel=tol)
         assert rec["msi_jaw"] == pytest.approx(direct.msi_jaw, rel=tol)

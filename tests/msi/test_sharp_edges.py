@@ -170,19 +170,19 @@ def test_workers_zero_means_every_core_and_negative_is_refused(tracked, tmp_path
 
 
 @pytest.mark.slow
-def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(pristine_frames, tmp_path):
+def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(pristine_frames, tmp_path, run_cli):
     """Every third frame 55 ms after the one before, the others 40 ms (a variable rate, in a
     millisecond time base as phones write), stored sideways with a display matrix: the .npz of
-    `msi track` scores exactly as the video does."""
+    `msi track` scores exactly as the video does (the commands run in this process)."""
     from msi.io.video import write_video
 
     steps = np.where(np.arange(N) % 3, 0.040, 0.055)
     t = np.concatenate([[0.0], np.cumsum(steps[:-1])])
     clip = write_video(tmp_path / "vfr.mp4", np.rot90(pristine_frames[:N], k=1, axes=(1, 2)), fps=1000,
                        timestamps=t, rotation=90)
-    video = json.loads(msi("score", clip, "--json", "--no-cache").stdout)[0]
-    p = msi("track", clip, "-o", tmp_path / "vfr.npz", "--no-cache")
-    assert p.returncode == 0 and "with frame timestamps" in p.stderr, p.stderr
+    video = json.loads(run_cli(["score", clip, "--json", "--no-cache"])[1])[0]
+    code, _, err = run_cli(["track", clip, "-o", tmp_path / "vfr.npz", "--no-cache"])
+    assert code == 0 and "with frame timestamps" in err, err
     z = np.load(tmp_path / "vfr.npz")
     from msi.io.video import DecodeReport, iter_frames
 
@@ -191,7 +191,7 @@ def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(p
     assert np.array_equal(z["timestamps"], report.timestamps) and int(z["rotation"]) == 90  # as decoded
     assert np.allclose(z["timestamps"], t, atol=1e-3)
     assert z["landmarks"].shape == (N, 478, 3)
-    lmfile = json.loads(msi("score", tmp_path / "vfr.npz", "--json").stdout)[0]
+    lmfile = json.loads(run_cli(["score", tmp_path / "vfr.npz", "--json"])[1])[0]
     assert any("resampled by timestamp" in w for w in video["warnings"])  # the video is VFR indeed
     assert video["fps_used"] != video["fps"]
     for k in ("msi_lip", "msi_jaw", "mouth_motion", "fps", "fps_used", "frames", "windows_used", "windows_skipped",
@@ -200,12 +200,13 @@ def test_track_keeps_the_clock_a_vfr_rotated_clip_scores_the_same_from_its_npz(p
     assert [w for w in lmfile["warnings"] if "timestamp" in w] == [w for w in video["warnings"] if "timestamp" in w]
     # without the clock it would be another number: the test can fail
     np.save(tmp_path / "vfr.npy", z["landmarks"])
-    plain = json.loads(msi("score", tmp_path / "vfr.npy", "--fps", video["fps"], "--json").stdout)[0]
+    plain = json.loads(run_cli(["score", tmp_path / "vfr.npy", "--fps", video["fps"], "--json"])[1])[0]
     assert plain["msi_lip"] != video["msi_lip"]
 
 
 @pytest.mark.slow
-def test_a_score_holds_only_the_points_it_reads_and_the_cache_and_track_keep_the_full_mesh(pristine, tmp_path):
+def test_a_score_holds_only_the_points_it_reads_and_the_cache_and_track_keep_the_full_mesh(pristine, tmp_path,
+                                                                                            run_cli, monkeypatch):
     from msi.io.cache import LandmarkCache, cache_key, file_sha256
     from msi.regions import MP_SCORE_POINTS
     from msi.acquire import get_landmarks
@@ -223,8 +224,9 @@ def test_a_score_holds_only_the_points_it_reads_and_the_cache_and_track_keep_the
     assert get_landmarks(pristine, cache=cache, points=MP_SCORE_POINTS).cached
     a, b = score_video(pristine, cache=cache), score_video(pristine, cache=False)
     assert (a.msi_lip, a.msi_jaw, a.mouth_motion) == (b.msi_lip, b.msi_jaw, b.mouth_motion) and a.cached
+    monkeypatch.setenv("MSI_CACHE_DIR", cache)
     for ext in (".npz", ".npy", ".csv"):  # from the cache entry, block by block
-        assert msi("track", pristine, "-o", tmp_path / f"lm{ext}", env={"MSI_CACHE_DIR": cache}).returncode == 0
+        assert run_cli(["track", pristine, "-o", tmp_path / f"lm{ext}"])[0] == 0
     from msi.io.landmarks import load_landmarks
 
     for ext in (".npz", ".npy"):

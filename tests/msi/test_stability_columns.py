@@ -12,6 +12,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 JITTERS = (0.0, 0.5, 1.0)  # lip jitter of the corpus, MSI px
+JITTER_SECONDS = 2.0
 SHAKES = (0.0, 0.5, 1.0, 2.0)  # whole-frame shake, std in px per axis
 FLICKERS = (0, 3, 6, 12)  # brightness alternating +-a grey levels
 #: CPBD, no column under test here, on every 1000th frame (frame 0 only): on every frame it was most
@@ -48,14 +49,15 @@ def speaker(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def jittered(talking_clip, tmp_path_factory) -> dict[float, Path]:
-    """The same 4 s corpus clip at known lip jitters (clips of one seed differ only by it). Jitter 0
-    is the session's ``talking_clip`` (the same build_clip call): built, and often tracked, once."""
+def jittered(tmp_path_factory) -> dict[float, Path]:
+    """The same 2 s corpus clip (50 frames) at known lip jitters (clips of one seed differ only by
+    it). 4 s clips gave the same orderings with the same margins (MSI-Head's drop 0.23 of MSI-Lip's
+    0.78 there, 0.23 of 0.80 here) at twice the rendering and tracking."""
     from generator.corpus.build import build_clip
 
     d = tmp_path_factory.mktemp("jitter")
-    return {j: talking_clip.video if j == 0 else
-            build_clip(d / f"j{j:g}", seconds=4.0, seed=0, size=256, jitter=j, name="talk").video for j in JITTERS}
+    return {j: build_clip(d / f"j{j:g}", seconds=JITTER_SECONDS, seed=0, size=256, jitter=j, name="talk").video
+            for j in JITTERS}
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +121,13 @@ def test_head_motion_rises_with_head_shake(shaken):
 
 
 def test_flicker_rises_with_brightness_flicker(pristine, pristine_frames, tmp_path):
-    """Carphone's first 2 s (60 frames: every pair of consecutive frames carries the same known
-    step, so the length does not change what is measured) with every other frame brighter and the
-    others darker by a known amount."""
+    """Carphone's first 20 frames (every pair of consecutive frames carries the same known step, so
+    the length does not change what is measured: 60 frames gave the same values within 0.5 grey
+    levels) with every other frame brighter and the others darker by a known amount."""
     from msi.io.video import probe, write_video
 
     fps = probe(pristine).fps
-    clip = pristine_frames[:60]
+    clip = pristine_frames[:20]
     sign = np.where(np.arange(len(clip)) % 2 == 0, 1, -1)[:, None, None, None]
     values = []
     for a in FLICKERS:
