@@ -171,7 +171,7 @@ def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and
                 instructions.extend((item["id"], x.text) for x in shown)
                 return careful(item, entry, q)
 
-            rate(d, decide, feedback=feedback)
+            rate(d, decide, feedback=feedback, by_script=where == "offline")  # served: by the pointer
             assert len(feedback) == 1 and feedback[0].startswith("Right.") and "shaken on purpose" in feedback[0]
             traps = {i for i, text in instructions if "select 1 for \"Motion stability\"" in text}
             assert len(traps) == 1 and next(iter(traps)).startswith("acr:trap:")

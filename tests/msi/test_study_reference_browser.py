@@ -58,7 +58,7 @@ def test_dcr_and_ccr_show_the_reference_and_store_the_method_against_it(study, t
         req = urllib.request.Request(s.url + "api/results", headers={"X-Owner-Key": s.key})
         served = pd.read_csv(io.StringIO(urllib.request.urlopen(req).read().decode()))
         d.get((study / "index.html").resolve().as_uri() + "#r01")
-        assert rate(d, decide(d)) == plan_length
+        assert rate(d, decide(d), by_script=True) == plan_length  # the same presentations: clicked by script
         offline = pd.read_csv(io.StringIO(d.execute_script("return window.msiStudy.exportCSV()")))
     finally:
         d.quit()
