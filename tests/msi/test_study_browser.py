@@ -17,20 +17,32 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chromium import available, console_errors, open_chromium
-from study_helpers import Server, make_methods, run_msi, wait_for
+from study_helpers import Server, make_methods, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
 GRADE = {"real": 5, "frozen": 3, "shaken": 2, "check": 1}
 
 
+def make_study(*args) -> None:
+    """``msi study make ARGS`` in this process (a module fixture's study: the command's exit code and
+    its stderr checked as before, without a second interpreter's start-up)."""
+    import contextlib
+
+    from msi.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["study", "make", *map(str, args)])
+    assert code == 0, err.getvalue()
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
     dirs = make_methods(root / "methods", utterances=1, frames=3)
-    r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
-                "--pair", "real:shaken", "--raters", "3", "--repeats", "1", "--attention", "1", "--out", root / "study")
-    assert r.returncode == 0, r.stderr
+    make_study(*(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
+               "--pair", "real:shaken", "--raters", "3", "--repeats", "1", "--attention", "1", "--out", root / "study")
     return root / "study"
 
 
