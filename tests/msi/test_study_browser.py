@@ -2,9 +2,9 @@
 serve`` on loopback: a careful, a random and an attention-failing rater click through (the careful
 one with the pointer, as a person does; the other two, whose answers feed the analysis, through the
 page's own controls by script: one round trip per presentation instead of five pointer clicks of
-~70 ms each); a video must play to its end before it can be graded; a reload continues where the rater was; the
-offline export and the server's results are the same table, and the analysis excludes the
-rater who failed the attention items."""
+~70 ms each); a video must play to its end before it can be graded; a reload continues where the
+rater was; the offline export and the server's results are the same table, and the analysis
+excludes the rater who failed the attention items."""
 from __future__ import annotations
 
 import io
