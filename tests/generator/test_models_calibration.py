@@ -120,7 +120,7 @@ def test_a_short_validation_split_keeps_the_prediction_with_a_note(tiny_clip, tm
     from generator.train import train
 
     cfg = small(32, "mesh")  # val: 20 frames < 2 x 32
-    cfg.train.a2e_epochs, cfg.train.render_epochs, cfg.train.joint_epochs = 1, 0, 0  # the note comes after the last step
+    cfg.train.a2e_epochs, cfg.train.render_epochs, cfg.train.joint_epochs = 1, 0, 0  # the note: after the last step
     train(tiny_clip, tmp_path / "run", cfg, progress=False)
     assert "calibration" not in load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     assert "no expression gain" in capfd.readouterr().err
