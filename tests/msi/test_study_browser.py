@@ -104,8 +104,8 @@ document.getElementById('play').click();
   for (const [q, v] of Object.entries(values)) document.querySelector(`input[name="${q}"][value="${v}"]`).click();
   document.getElementById('next').click();
   (function moved() {
-    const now = window.msiStudy.state.current.entry.seq;
-    if (document.body.getAttribute('data-screen') !== 'item' || now !== seq) done(null);
+    const screen = document.body.getAttribute('data-screen');  // then the presentation on it, if any
+    if (screen !== 'item' || window.msiStudy.state.current.entry.seq !== seq) done(null);
     else if (Date.now() - t0 > 25000) done('Next did not move on from seq ' + seq);
     else setTimeout(moved, 10);
   })();
