@@ -113,8 +113,16 @@ document.getElementById('play').click();
 """
 
 
+#: The inputs of ``arguments[0]`` ([[question, value], ...]) and the Next button (null where missing).
+FIND_ANSWERS = """
+return arguments[0].map(([q, v]) => document.querySelector(`input[name="${q}"][value="${v}"]`))
+  .concat([document.getElementById('next')]);
+"""
+
+
 def answer_one(d, decide, by_script: bool = False) -> int:
-    """Answer the presentation on screen (play, wait for the end, click, next); its seq.
+    """Answer the presentation on screen (play, wait for the end, click the answers and Next with
+    the pointer); its seq.
     ``by_script``: the clicks by :data:`ANSWER_BY_SCRIPT`, in one round trip."""
     entry, item = current(d)
     questions = d.execute_script("return window.MSI_STUDY.questions")
@@ -123,9 +131,15 @@ def answer_one(d, decide, by_script: bool = False) -> int:
         return entry["seq"]
     d.find_element("id", "play").click()
     assert d.execute_async_script(UNTIL_OPEN) is None
-    for q in questions:
-        d.find_element("css selector", f"input[name='{q}'][value='{decide(item, entry, q)}']").click()
-    d.find_element("id", "next").click()
+    from selenium.webdriver import ActionChains  # (selenium may be absent: the module then skips)
+
+    picks = [[q, decide(item, entry, q)] for q in questions]
+    targets = d.execute_script(FIND_ANSWERS, picks)
+    assert all(targets), picks
+    pointer = ActionChains(d, duration=0)  # each answer, then Next: real pointer clicks, sent in one command
+    for target in targets:
+        pointer.move_to_element(target).click()
+    pointer.perform()
     wait_for(lambda: screen(d) != "item" or d.execute_script(
         "return window.msiStudy.state.current.entry.seq") != entry["seq"], step=0.01)
     return entry["seq"]
