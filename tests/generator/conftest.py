@@ -38,8 +38,22 @@ def make_tiny_clip(out_dir: Path, seconds: float = 4.0, size: int = 64, seed: in
 @pytest.fixture(scope="session")
 def tiny_clip(tmp_path_factory) -> Path:
     """A prepared 4-second, 64-pixel synthetic clip (100 frames; its source mp4, wav and ground
-    truth npz in ``tiny_clip.parent / "source"``). Tests must not write into it."""
-    return make_tiny_clip(tmp_path_factory.mktemp("tiny"), seconds=4.0, size=64, seed=0)
+    truth npz in ``tiny_clip.parent / "source"``). Tests must not write into it.
+
+    Under pytest-xdist the workers of one run share it: the first to need it builds it (~5 s)
+    under a lock in the run's own temporary folder (``pytest-N``, the parent of each worker's),
+    the others wait for it and read it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return make_tiny_clip(tmp_path_factory.mktemp("tiny"), seconds=4.0, size=64, seed=0)
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, not an earlier run's
+    with FileLock(str(shared / "tiny_clip.lock")):
+        done = shared / "tiny_clip.done"
+        if not done.is_file():
+            make_tiny_clip(shared / "tiny_clip", seconds=4.0, size=64, seed=0)
+            done.write_text("built\n")  # a build that failed half-way is not taken for one
+    return shared / "tiny_clip" / "data"
 
 
 @pytest.fixture

@@ -108,20 +108,14 @@ def short_run(tiny_clip, tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_synthesize_stopped_while_writing_leaves_the_earlier_video_and_no_partial_file(short_run, tiny_clip,
                                                                                         tmp_path, rerun):
-    import wave
-
     speech = next((tiny_clip.parent / "source").glob("*.wav"))
-    with wave.open(str(speech)) as w:
-        params, frames = w.getparams(), w.readframes(w.getnframes())
-    long_speech = tmp_path / "long.wav"  # a longer video (16 s, 400 frames): a second or more of encoding to stop in
-    with wave.open(str(long_speech), "wb") as w:
-        w.setparams(params)
-        w.writeframes(frames * 4)
     out = tmp_path / "out.mp4"
     out.write_bytes(b"an earlier, complete video")
     partial = tmp_path / ".out.partial.mp4"
-    p = _start(["synthesize", short_run, "--audio", long_speech, "--background", tiny_clip, "--out", out,
-                "--quiet"], tmp_path)
+    # written at 512 px: a second or more of encoding to stop in (as many pixels as 16 s at 256 px, for a
+    # quarter of the frames to render)
+    p = _start(["synthesize", short_run, "--audio", speech, "--background", tiny_clip, "--out", out,
+                "--out-size", "512", "--quiet"], tmp_path)
     end = time.monotonic() + 300
     while not partial.exists():  # the known point: the video is being written
         assert p.poll() is None, p.communicate()

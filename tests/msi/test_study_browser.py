@@ -1,8 +1,10 @@
 """The rating page in real Chromium (Selenium), offline from ``file://`` and against ``msi study
-serve`` on loopback: a careful, a random and an attention-failing rater click through; a video
-must play to its end before it can be graded; a reload continues where the rater was; the
-offline export and the server's results are the same table, and the analysis excludes the
-rater who failed the attention items."""
+serve`` on loopback: a careful, a random and an attention-failing rater click through (the careful
+one with the pointer, as a person does; the other two, whose answers feed the analysis, through the
+page's own controls by script: one round trip per presentation instead of five pointer clicks of
+~70 ms each); a video must play to its end before it can be graded; a reload continues where the
+rater was; the offline export and the server's results are the same table, and the analysis
+excludes the rater who failed the attention items."""
 from __future__ import annotations
 
 import io
@@ -15,20 +17,32 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chromium import available, console_errors, open_chromium
-from study_helpers import Server, make_methods, run_msi, wait_for
+from study_helpers import Server, make_methods, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
 GRADE = {"real": 5, "frozen": 3, "shaken": 2, "check": 1}
 
 
+def make_study(*args) -> None:
+    """``msi study make ARGS`` in this process (a module fixture's study: the command's exit code and
+    its stderr checked as before, without a second interpreter's start-up)."""
+    import contextlib
+
+    from msi.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["study", "make", *map(str, args)])
+    assert code == 0, err.getvalue()
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
     dirs = make_methods(root / "methods", utterances=1, frames=3)
-    r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
-                "--pair", "real:shaken", "--raters", "3", "--repeats", "1", "--attention", "1", "--out", root / "study")
-    assert r.returncode == 0, r.stderr
+    make_study(*(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
+               "--pair", "real:shaken", "--raters", "3", "--repeats", "1", "--attention", "1", "--out", root / "study")
     return root / "study"
 
 
@@ -65,26 +79,79 @@ def current(d) -> tuple[dict, dict]:
     return d.execute_script("const e = window.msiStudy.state.current.entry; return [e, window.MSI_STUDY.items[e.item]];")
 
 
-def answer_one(d, decide) -> int:
-    """Answer the presentation on screen (play, wait for the end, click, next); its seq."""
+#: Resolves once the presentation's videos have all ended and its answers are open (polled in the
+#: page: one round trip, not one per 50 ms); a timeout says where it stuck.
+UNTIL_OPEN = """
+const done = arguments[arguments.length - 1], t0 = Date.now();
+(function poll() {
+  const cur = window.msiStudy.state.current;
+  if (cur.ended.every(Boolean) && !document.querySelector('fieldset').disabled) done(null);
+  else if (Date.now() - t0 > 25000) done('the videos never ended: ' + JSON.stringify(cur.ended));
+  else setTimeout(poll, 10);
+})();
+"""
+#: The same presentation by script (``element.click()``: the page's own handlers, not the
+#: pointer): play, wait as :data:`UNTIL_OPEN`, pick ``arguments[0]`` ({question: value}), Next,
+#: and resolve once the next screen or presentation is up.
+ANSWER_BY_SCRIPT = """
+const values = arguments[0], done = arguments[arguments.length - 1], t0 = Date.now();
+const seq = window.msiStudy.state.current.entry.seq;
+document.getElementById('play').click();
+(function open() {
+  const cur = window.msiStudy.state.current;
+  if (Date.now() - t0 > 25000) return done('the videos never ended: ' + JSON.stringify(cur.ended));
+  if (!(cur.ended.every(Boolean) && !document.querySelector('fieldset').disabled)) return setTimeout(open, 10);
+  for (const [q, v] of Object.entries(values)) document.querySelector(`input[name="${q}"][value="${v}"]`).click();
+  document.getElementById('next').click();
+  (function moved() {
+    const screen = document.body.getAttribute('data-screen');  // then the presentation on it, if any
+    if (screen !== 'item' || window.msiStudy.state.current.entry.seq !== seq) done(null);
+    else if (Date.now() - t0 > 25000) done('Next did not move on from seq ' + seq);
+    else setTimeout(moved, 10);
+  })();
+})();
+"""
+
+
+#: The inputs of ``arguments[0]`` ([[question, value], ...]) and the Next button (null where missing).
+FIND_ANSWERS = """
+return arguments[0].map(([q, v]) => document.querySelector(`input[name="${q}"][value="${v}"]`))
+  .concat([document.getElementById('next')]);
+"""
+
+
+def answer_one(d, decide, by_script: bool = False) -> int:
+    """Answer the presentation on screen (play, wait for the end, click the answers and Next with
+    the pointer); its seq.
+    ``by_script``: the clicks by :data:`ANSWER_BY_SCRIPT`, in one round trip."""
     entry, item = current(d)
+    questions = d.execute_script("return window.MSI_STUDY.questions")
+    if by_script:
+        assert d.execute_async_script(ANSWER_BY_SCRIPT, {q: decide(item, entry, q) for q in questions}) is None
+        return entry["seq"]
     d.find_element("id", "play").click()
-    wait_for(lambda: d.execute_script("return window.msiStudy.state.current.ended.every(Boolean) && "
-                                       "!document.querySelector('fieldset').disabled"), timeout=60)
-    for q in d.execute_script("return window.MSI_STUDY.questions"):
-        d.find_element("css selector", f"input[name='{q}'][value='{decide(item, entry, q)}']").click()
-    d.find_element("id", "next").click()
+    assert d.execute_async_script(UNTIL_OPEN) is None
+    from selenium.webdriver import ActionChains  # (selenium may be absent: the module then skips)
+
+    picks = [[q, decide(item, entry, q)] for q in questions]
+    targets = d.execute_script(FIND_ANSWERS, picks)
+    assert all(targets), picks
+    pointer = ActionChains(d, duration=0)  # each answer, then Next: real pointer clicks, sent in one command
+    for target in targets:
+        pointer.move_to_element(target).click()
+    pointer.perform()
     wait_for(lambda: screen(d) != "item" or d.execute_script(
-        "return window.msiStudy.state.current.entry.seq") != entry["seq"])
+        "return window.msiStudy.state.current.entry.seq") != entry["seq"], step=0.01)
     return entry["seq"]
 
 
-def rate(d, decide, stop_after: int | None = None, feedback: list | None = None) -> int:
+def rate(d, decide, stop_after: int | None = None, feedback: list | None = None, by_script: bool = False) -> int:
     """Click through the plan (intro and interstitials included); the number of answers given.
-    ``feedback``: where the gold clips' feedback texts go (a feedback screen is an error without it)."""
+    ``feedback``: where the gold clips' feedback texts go (a feedback screen is an error without it);
+    ``by_script``: the presentations answered by script (:func:`answer_one`), the other screens clicked."""
     n = 0
     while True:
-        s = wait_for(lambda: (now := screen(d)) != "loading" and now)
+        s = wait_for(lambda: (now := screen(d)) != "loading" and now, step=0.01)
         if s == "done":
             return n
         if s == "intro":
@@ -97,11 +164,11 @@ def rate(d, decide, stop_after: int | None = None, feedback: list | None = None)
         elif s == "item":
             if stop_after is not None and n == stop_after:
                 return n
-            answer_one(d, decide)
+            answer_one(d, decide, by_script)
             n += 1
         else:
             raise AssertionError(f"unexpected screen {s}: {d.find_element('id', 'app').text}")
-        wait_for(lambda: screen(d) != s or s == "item")
+        wait_for(lambda: screen(d) != s or s == "item", step=0.01)
 
 
 SELECT_ALL = """
@@ -113,7 +180,7 @@ return document.querySelectorAll('input:checked').length;
 FORCE_SUBMIT = "const cur = window.msiStudy.state.current; document.getElementById('next').click(); cur.submit();"
 
 
-def check_must_end(d, stored) -> None:
+def check_must_end(d, stored, settle: float) -> None:
     """Before the video ends: answers locked, Next disabled; and a forced submit with every answer
     selected (fieldsets and Next enabled by script) saves nothing: neither in the page's state nor
     where the answers are kept (``stored()``: the seqs the browser's storage or the server holds)."""
@@ -124,7 +191,7 @@ def check_must_end(d, stored) -> None:
     assert not d.execute_script("return window.msiStudy.state.current.ended.some(Boolean)")
     assert d.execute_script(SELECT_ALL) == d.execute_script("return window.MSI_STUDY.questions.length")
     d.execute_script(FORCE_SUBMIT)
-    time.sleep(1.0)  # a POST the page would have sent has arrived by now
+    time.sleep(settle)  # served: a POST the page would have sent has arrived by now (offline, the save is synchronous)
     assert str(entry["seq"]) not in d.execute_script("return Object.keys(window.msiStudy.state.answers)")
     assert entry["seq"] not in stored()
     assert screen(d) == "item" and current(d)[0]["seq"] == entry["seq"]
@@ -166,7 +233,7 @@ def offline_r01(study, driver) -> str:
     d.find_element("id", "rater").send_keys("r01\n")
     wait_for(lambda: screen(d) == "intro")
     d.find_element("id", "start").click()
-    check_must_end(d, offline_stored(d, "r01"))
+    check_must_end(d, offline_stored(d, "r01"), settle=0.1)
     assert rate(d, careful, stop_after=5) == 5
     d.refresh()  # a reload continues where the rater was, answers kept
     wait_for(lambda: screen(d) == "item")
@@ -182,10 +249,10 @@ def test_offline_raters_click_through_and_export(study, driver, offline_r01, tmp
     d = driver
     page = (study / "index.html").resolve().as_uri()
     files = {"r01": offline_r01}
-    for rater, decide in (("r02", make_random(2)), ("r03", careless)):
+    for rater, decide in (("r02", make_random(2)), ("r03", careless)):  # their answers feed the analysis
         d.get("about:blank")
         d.get(f"{page}#{rater}")
-        assert rate(d, decide) == plan_len(d)
+        assert rate(d, decide, by_script=True) == plan_len(d)
         files[rater] = d.execute_script("return window.msiStudy.exportCSV()")
     assert not [e for e in console_errors(d) if "favicon" not in e]
     paths = []
@@ -216,16 +283,16 @@ def test_served_raters_click_through_resume_and_match_offline(study, driver, off
         d.get(s.links()["r01"])
         wait_for(lambda: screen(d) == "intro")
         d.find_element("id", "start").click()
-        check_must_end(d, served_stored(s, "r01"))
+        check_must_end(d, served_stored(s, "r01"), settle=1.0)
         assert rate(d, careful, stop_after=4) == 4
         d.refresh()
         wait_for(lambda: screen(d) == "item")
         assert current(d)[0]["seq"] == 4
         assert rate(d, careful) == plan_len(d) - 4
         assert "saved" in d.find_element("id", "done").text
-        for rater, decide in (("r02", make_random(2)), ("r03", careless)):
+        for rater, decide in (("r02", make_random(2)), ("r03", careless)):  # their answers feed the analysis
             d.get(s.links()[rater])
-            assert rate(d, decide) == plan_len(d)
+            assert rate(d, decide, by_script=True) == plan_len(d)
         req = urllib.request.Request(s.url + "api/results", headers={"X-Owner-Key": s.key})
         served = pd.read_csv(io.StringIO(urllib.request.urlopen(req).read().decode()))
     finally:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chromium import available, console_errors, open_chromium
-from study_helpers import Server, make_methods, run_msi, wait_for
-from test_study_browser import careful, current, rate, screen
+from study_helpers import Server, make_methods, wait_for
+from test_study_browser import careful, current, make_study, rate, screen
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
@@ -29,9 +29,8 @@ CONSENT = "Consent first paragraph: you rate short videos.\n\nSecond paragraph: 
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("crowd")
     dirs = make_methods(root / "methods", utterances=1, frames=3)
-    r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--raters", "1",
-                "--repeats", "0", "--attention", "1", "--gold", "1", "--trapping", "1", "--out", root / "study")
-    assert r.returncode == 0, r.stderr
+    make_study(*(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--raters", "1",
+               "--repeats", "0", "--attention", "1", "--gold", "1", "--trapping", "1", "--out", root / "study")
     (root / "consent.txt").write_text(CONSENT)
     return root / "study"
 
@@ -171,7 +170,7 @@ def test_gold_feedback_in_practice_and_a_failed_trapping_clip_counted_served_and
                 instructions.extend((item["id"], x.text) for x in shown)
                 return careful(item, entry, q)
 
-            rate(d, decide, feedback=feedback)
+            rate(d, decide, feedback=feedback, by_script=where == "offline")  # served: by the pointer
             assert len(feedback) == 1 and feedback[0].startswith("Right.") and "shaken on purpose" in feedback[0]
             traps = {i for i, text in instructions if "select 1 for \"Motion stability\"" in text}
             assert len(traps) == 1 and next(iter(traps)).startswith("acr:trap:")
