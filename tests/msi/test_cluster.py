@@ -55,28 +55,39 @@ def _by_path(results) -> dict:
     return out
 
 
-#: Frames of the pristine carphone copy the cluster tracks: three MSI windows (the bundled clip's
-#: 120 frames were tracked some six times in this module and checked nothing more). The distorted
-#: clip stays whole: its face is found in about half its frames, and 40 of them hold no full window.
-SHORT_FRAMES = 40
+#: The stretch of each bundled carphone clip the cluster tracks (the clips' 120 frames were tracked
+#: some ten times in this module and checked nothing more): pristine's first three MSI windows; the
+#: distorted clip's face is found in about half its frames, and 20-70 holds its one full window
+#: (frames 38-56).
+STRETCH = {"pristine": slice(0, 40), "distorted": slice(20, 70)}
 
 
 @pytest.fixture(scope="module")
-def pristine_short(tmp_path_factory, pristine) -> Path:
-    """The first SHORT_FRAMES frames of the bundled pristine carphone clip, under its name."""
+def carphone_stretches(tmp_path_factory, pristine, distorted) -> dict[str, Path]:
+    """Each bundled carphone clip's :data:`STRETCH`, re-encoded under its bundled name."""
     from msi.io.video import probe, read_frames, write_video
 
-    frames = read_frames(pristine, limit=SHORT_FRAMES)
-    return write_video(tmp_path_factory.mktemp("short-carphone") / pristine.name, frames, fps=probe(pristine).fps,
-                       threads=1)
+    d = tmp_path_factory.mktemp("carphone-stretches")
+    return {kind: write_video(d / src.name, read_frames(src)[STRETCH[kind]], fps=probe(src).fps, threads=1)
+            for kind, src in (("pristine", pristine), ("distorted", distorted))}
 
 
 @pytest.fixture(scope="module")
-def batch(pristine_short, distorted, bunny, odd_videos) -> list[str]:
-    """The carphone clips (the pristine one shortened), the faceless bunny, and bad inputs: missing,
-    empty, text, truncated, too short, grey, landmark files."""
+def pristine_short(carphone_stretches) -> Path:
+    return carphone_stretches["pristine"]
+
+
+@pytest.fixture(scope="module")
+def distorted_short(carphone_stretches) -> Path:
+    return carphone_stretches["distorted"]
+
+
+@pytest.fixture(scope="module")
+def batch(pristine_short, distorted_short, bunny, odd_videos) -> list[str]:
+    """The carphone clips (:data:`STRETCH`), the faceless bunny, and bad inputs: missing, empty, text,
+    truncated, too short, grey, landmark files."""
     bad = ["missing", "empty", "text", "truncated", "short", "one_frame", "gray", "wrong_shape", "wrong_scheme"]
-    return [str(p) for p in [pristine_short, distorted, bunny, *(odd_videos[k] for k in bad)]]
+    return [str(p) for p in [pristine_short, distorted_short, bunny, *(odd_videos[k] for k in bad)]]
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +118,14 @@ def test_same_results_as_local_workers(cluster, batch, local_reference):
     assert sum(i["trackers_built"] for i in info.values()) >= 1
 
 
-def test_landmarks_come_back_to_the_client_cache_and_a_rerun_skips_them(cluster, pristine_short, distorted,
+def test_landmarks_come_back_to_the_client_cache_and_a_rerun_skips_them(cluster, pristine_short, distorted_short,
                                                                         local_cache, local_reference, tmp_path,
                                                                         monkeypatch):
     """No shared cache folder: workers send landmarks back, the client caches them (the same entries a
     local run writes), and a rerun sends nothing (this is how a killed client resumes)."""
     address, client, _ = cluster
     monkeypatch.setenv("MSI_CACHE_DIR", str(tmp_path / "client-cache"))
-    paths = [str(pristine_short), str(distorted)]
+    paths = [str(pristine_short), str(distorted_short)]
     sent = lambda: sum(i["videos"] for i in client.run(worker_info).values())
     before = sent()
     first = _by_path(score_cluster(paths, Settings(), address=address, cache=True))
@@ -175,10 +186,10 @@ def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine_short,
     assert len(errors) == 2 and "Traceback" not in p.stderr
 
 
-def test_a_worker_killed_mid_batch_still_leaves_every_video_scored(cluster, pristine_short, distorted,
+def test_a_worker_killed_mid_batch_still_leaves_every_video_scored(cluster, pristine_short, distorted_short,
                                                                    odd_videos, local_reference):
     address, client, _ = cluster
-    videos = [str(v) for v in (pristine_short, distorted, odd_videos["gray"], odd_videos["short"])]
+    videos = [str(v) for v in (pristine_short, distorted_short, odd_videos["gray"], odd_videos["short"])]
     results, killed = {}, None
     pids = client.run(os.getpid)
     for r in score_cluster(videos, Settings(), address=address, cache=False):
