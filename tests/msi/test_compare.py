@@ -75,7 +75,7 @@ def truth_dir(talking_clip, tmp_path_factory) -> Path:
 
     d = tmp_path_factory.mktemp("talk") / "truth"
     fps = probe(talking_clip.video).fps
-    audio = read_audio(talking_clip.video).samples[:int(round(N_FRAMES * 16000 / fps))].astype(np.float32) / 32768
+    audio = read_audio(talking_clip.video).samples[:round(N_FRAMES * 16000 / fps)].astype(np.float32) / 32768
     write_video(d / "talk.mp4", read_frames(talking_clip.video, limit=N_FRAMES), fps=fps, audio=audio, threads=1)
     np.savez(d.parent / "talk_mesh.npz", landmarks=np.load(talking_clip.truth)["landmarks"][:N_FRAMES])
     return d
