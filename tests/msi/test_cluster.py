@@ -232,7 +232,7 @@ def test_a_video_that_kills_every_worker_it_meets_is_an_error_row(cluster):
 
 def test_unreachable_or_bad_address_is_one_clear_error(pristine, run_cli, one_line_error):
     with pytest.raises(ClusterError, match="cannot reach the Dask scheduler"):
-        list(score_cluster([str(pristine)], address="tcp://127.0.0.1:9", cache=False, timeout=2))
+        list(score_cluster([str(pristine)], address="tcp://127.0.0.1:9", cache=False, timeout=0.5))
     with pytest.raises(ClusterError, match="local:N"):
         list(score_cluster([str(pristine)], address="local:0", cache=False))
     code, _, err = run_cli(["score", pristine, "--cluster", "local:x"])
