@@ -55,11 +55,39 @@ def _by_path(results) -> dict:
     return out
 
 
+#: The stretch of each bundled carphone clip the cluster tracks (the clips' 120 frames were tracked
+#: some ten times in this module and checked nothing more): pristine's first three MSI windows; the
+#: distorted clip's face is found in about half its frames, and 20-70 holds its one full window
+#: (frames 38-56).
+STRETCH = {"pristine": slice(0, 40), "distorted": slice(20, 70)}
+
+
 @pytest.fixture(scope="module")
-def batch(pristine, distorted, bunny, odd_videos) -> list[str]:
-    """The bundled clips plus bad inputs: missing, empty, text, truncated, too short, grey, landmark files."""
+def carphone_stretches(tmp_path_factory, pristine, distorted) -> dict[str, Path]:
+    """Each bundled carphone clip's :data:`STRETCH`, re-encoded under its bundled name."""
+    from msi.io.video import probe, read_frames, write_video
+
+    d = tmp_path_factory.mktemp("carphone-stretches")
+    return {kind: write_video(d / src.name, read_frames(src)[STRETCH[kind]], fps=probe(src).fps, threads=1)
+            for kind, src in (("pristine", pristine), ("distorted", distorted))}
+
+
+@pytest.fixture(scope="module")
+def pristine_short(carphone_stretches) -> Path:
+    return carphone_stretches["pristine"]
+
+
+@pytest.fixture(scope="module")
+def distorted_short(carphone_stretches) -> Path:
+    return carphone_stretches["distorted"]
+
+
+@pytest.fixture(scope="module")
+def batch(pristine_short, distorted_short, bunny, odd_videos) -> list[str]:
+    """The carphone clips (:data:`STRETCH`), the faceless bunny, and bad inputs: missing, empty, text,
+    truncated, too short, grey, landmark files."""
     bad = ["missing", "empty", "text", "truncated", "short", "one_frame", "gray", "wrong_shape", "wrong_scheme"]
-    return [str(p) for p in [pristine, distorted, bunny, *(odd_videos[k] for k in bad)]]
+    return [str(p) for p in [pristine_short, distorted_short, bunny, *(odd_videos[k] for k in bad)]]
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +118,14 @@ def test_same_results_as_local_workers(cluster, batch, local_reference):
     assert sum(i["trackers_built"] for i in info.values()) >= 1
 
 
-def test_landmarks_come_back_to_the_client_cache_and_a_rerun_skips_them(cluster, pristine, distorted, local_cache,
-                                                                        local_reference, tmp_path, monkeypatch):
+def test_landmarks_come_back_to_the_client_cache_and_a_rerun_skips_them(cluster, pristine_short, distorted_short,
+                                                                        local_cache, local_reference, tmp_path,
+                                                                        monkeypatch):
     """No shared cache folder: workers send landmarks back, the client caches them (the same entries a
     local run writes), and a rerun sends nothing (this is how a killed client resumes)."""
     address, client, _ = cluster
     monkeypatch.setenv("MSI_CACHE_DIR", str(tmp_path / "client-cache"))
-    paths = [str(pristine), str(distorted)]
+    paths = [str(pristine_short), str(distorted_short)]
     sent = lambda: sum(i["videos"] for i in client.run(worker_info).values())
     before = sent()
     first = _by_path(score_cluster(paths, Settings(), address=address, cache=True))
@@ -117,21 +146,22 @@ def test_landmarks_come_back_to_the_client_cache_and_a_rerun_skips_them(cluster,
         assert (again[p].msi_lip, again[p].msi_jaw) == (first[p].msi_lip, first[p].msi_jaw)
 
 
-def test_shared_cache_folder_is_used_by_the_workers(cluster, pristine, tmp_path):
+def test_shared_cache_folder_is_used_by_the_workers(cluster, pristine_short, tmp_path):
     address, client, _ = cluster
     shared = tmp_path / "shared"
-    (r,) = score_cluster([str(pristine)], Settings(), address=address, cache=str(shared))
+    (r,) = score_cluster([str(pristine_short)], Settings(), address=address, cache=str(shared))
     assert not r.cached and len(list(shared.rglob("*.npz"))) == 1  # written by a worker
-    (hit,) = score_cluster([str(pristine)], Settings(compat="reference"), address=address, cache=str(shared))
+    (hit,) = score_cluster([str(pristine_short)], Settings(compat="reference"), address=address, cache=str(shared))
     assert hit.cached and hit.msi_lip != r.msi_lip  # other metric settings, same landmarks
 
 
-def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine, odd_videos, local_reference, tmp_path):
+def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine_short, odd_videos, local_reference,
+                                                       tmp_path):
     """`msi score --cluster ADDRESS --out` killed with SIGKILL after its first result; the rerun sends
     only what was not finished, and prints what `--workers 2` gives."""
     address, _, _ = cluster
     env = {**os.environ, "MSI_CACHE_DIR": str(tmp_path / "cache")}
-    paths = [str(odd_videos["gray"]), str(pristine), str(odd_videos["text"]), str(odd_videos["wrong_shape"])]
+    paths = [str(odd_videos["gray"]), str(pristine_short), str(odd_videos["text"]), str(odd_videos["wrong_shape"])]
     out = tmp_path / "scores.csv"
     cmd = [sys.executable, "-m", "msi", "score", *paths, "--cluster", address, "--out", str(out), "--json", "-q"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -156,10 +186,10 @@ def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine, odd_v
     assert len(errors) == 2 and "Traceback" not in p.stderr
 
 
-def test_a_worker_killed_mid_batch_still_leaves_every_video_scored(cluster, pristine, distorted, odd_videos,
-                                                                   local_reference):
+def test_a_worker_killed_mid_batch_still_leaves_every_video_scored(cluster, pristine_short, distorted_short,
+                                                                   odd_videos, local_reference):
     address, client, _ = cluster
-    videos = [str(v) for v in (pristine, distorted, odd_videos["gray"], odd_videos["short"])]
+    videos = [str(v) for v in (pristine_short, distorted_short, odd_videos["gray"], odd_videos["short"])]
     results, killed = {}, None
     pids = client.run(os.getpid)
     for r in score_cluster(videos, Settings(), address=address, cache=False):
@@ -202,7 +232,7 @@ def test_a_video_that_kills_every_worker_it_meets_is_an_error_row(cluster):
 
 def test_unreachable_or_bad_address_is_one_clear_error(pristine, run_cli, one_line_error):
     with pytest.raises(ClusterError, match="cannot reach the Dask scheduler"):
-        list(score_cluster([str(pristine)], address="tcp://127.0.0.1:9", cache=False, timeout=2))
+        list(score_cluster([str(pristine)], address="tcp://127.0.0.1:9", cache=False, timeout=0.5))
     with pytest.raises(ClusterError, match="local:N"):
         list(score_cluster([str(pristine)], address="local:0", cache=False))
     code, _, err = run_cli(["score", pristine, "--cluster", "local:x"])

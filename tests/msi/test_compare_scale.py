@@ -100,6 +100,26 @@ def clips(tmp_path_factory, pristine_frames) -> Path:
 
 
 @pytest.fixture(scope="module")
+def clips_landmarks(clips, tmp_path_factory) -> Path:
+    """A cache of every video of :func:`clips`, tracked once for the module: the tests take its
+    landmarks (:func:`_landmarks_only`), so their columns run without tracking again."""
+    from msi.comparison.compare import compare_methods
+
+    cache = tmp_path_factory.mktemp("scale-landmarks") / "cache"
+    df = compare_methods({"copy": clips / "copy", "blur": clips / "blur"}, clips / "truth", cache=str(cache))
+    assert df["error"].isna().all(), df["error"].tolist()
+    return cache
+
+
+def _landmarks_only(cache: Path, to: Path) -> str:
+    """A copy of ``cache`` without its feature entries: every column is computed again from it."""
+    import shutil
+
+    shutil.copytree(cache, to, ignore=shutil.ignore_patterns("features"))
+    return str(to)
+
+
+@pytest.fixture(scope="module")
 def lpips_weights(tmp_path_factory):
     """Random AlexNet trunk and linear layers in their official file formats."""
     import torch
@@ -118,7 +138,8 @@ def lpips_weights(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_one_decode_per_file_and_the_numbers_of_independent_decodes(clips, lpips_weights, tmp_path, monkeypatch):
+def test_one_decode_per_file_and_the_numbers_of_independent_decodes(clips, clips_landmarks, lpips_weights, tmp_path,
+                                                                    monkeypatch):
     """With the landmark cache warm (tracking's own pass aside), every frame column of both methods
     (CPBD, SSIM, PSNR, flicker, LPIPS) reads one decode of each video, and the truth, shared by
     both methods, is decoded once. The values equal the columns' pure functions on frames decoded
@@ -131,12 +152,8 @@ def test_one_decode_per_file_and_the_numbers_of_independent_decodes(clips, lpips
     from msi.metrics.quality import cpbd, psnr, ssim, to_gray
 
     methods = {"copy": clips / "copy", "blur": clips / "blur"}
-    cache = str(tmp_path / "cache")
+    cache = _landmarks_only(clips_landmarks, tmp_path / "cache")  # landmarks only: every column runs, from the decodes
     weights = {"lpips": lpips_weights}
-    compare_methods(methods, clips / "truth", cache=cache)  # tracks: warms the landmark cache
-    import shutil
-
-    shutil.rmtree(tmp_path / "cache" / "features")  # and its columns: computed again below, from the decodes
 
     opened = collections.Counter()
     real = video_io.iter_frames
@@ -196,7 +213,7 @@ def _entries_with(cache: Path, column: str) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, monkeypatch):
+def test_feature_cache_hits_misses_and_recovers(clips, clips_landmarks, lpips_weights, tmp_path, monkeypatch):
     """A rerun reads LPIPS from the cache (no forward); other weights or another region miss;
     a damaged entry is a warning, computed again and rewritten; --no-cache never reads it."""
     import torch
@@ -205,7 +222,7 @@ def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, 
     from msi.metrics.column import CompareSettings
 
     methods = {"copy": clips / "copy", "blur": clips / "blur"}
-    cache = str(tmp_path / "cache")
+    cache = _landmarks_only(clips_landmarks, tmp_path / "cache")
 
     def run(weights=lpips_weights, region="frame", use_cache=cache):
         calls = _lpips_calls(monkeypatch)
@@ -242,7 +259,7 @@ def test_feature_cache_hits_misses_and_recovers(clips, lpips_weights, tmp_path, 
 
 
 @pytest.mark.slow
-def test_a_rerun_computes_no_column_and_decodes_nothing(clips, tmp_path, monkeypatch):
+def test_a_rerun_computes_no_column_and_decodes_nothing(clips, clips_landmarks, tmp_path, monkeypatch):
     """Every column is cached, the weight-free ones too (CPBD/SSIM/PSNR, flicker, MSI, the landmark
     columns), and whether a video declares itself generated: a rerun runs no column and opens no
     decoder, with the same table; another --cpbd-step or MSI setting misses (those columns run
@@ -258,7 +275,7 @@ def test_a_rerun_computes_no_column_and_decodes_nothing(clips, tmp_path, monkeyp
     from msi.settings import Settings
 
     methods = {"copy": clips / "copy", "blur": clips / "blur"}
-    cache = str(tmp_path / "cache")
+    cache = _landmarks_only(clips_landmarks, tmp_path / "cache")  # landmarks only: the first run computes every column
     run_metric, iter_frames = vc.run_metric, video_io.iter_frames
 
     def run(options=CompareSettings(), settings=None):
@@ -330,7 +347,7 @@ FID_STEP = 4  # frames 0, 4, .., 16 of the 20-frame clips: 5 per video
 
 
 @pytest.mark.slow
-def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path, monkeypatch):
+def test_fid_reference_from_pytorch_fids_own_npz(clips, clips_landmarks, inception_file, tmp_path, monkeypatch):
     """pytorch-fid's ``save_fid_stats`` on the truth's frames (PNG files, its own InceptionV3 with
     the same weights) writes stats.npz; FID against that file equals FID against the truth's
     frames, and the statistics we write for the truth equal pytorch-fid's. Both sides read every
@@ -359,12 +376,14 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, inception_file, tmp_path
 
     methods = {"copy": clips / "copy", "blur": clips / "blur"}
     weights = {"inception": str(inception_file)}
-    cache = str(tmp_path / "cache")
+    cache = _landmarks_only(clips_landmarks, tmp_path / "cache")
     step = CompareSettings(fid_step=FID_STEP)
     rows = list(iter_compare(methods, clips / "truth", weights=weights, cache=cache, compare_settings=step))
     from msi.comparison.compare import rows_frame
 
-    [ours] = [p for p in write_fid_stats([dict(r) for r in rows], tmp_path / "stats") if p.stem == "truth"]
+    # the truth's rows only: the methods' statistics (2048 x 2048 each) would be written and never read
+    [ours] = write_fid_stats([dict(r) for r in rows if r["method"] is None], tmp_path / "stats")
+    assert ours.stem == "truth"
     fid_rows = [r for r in rows_frame(rows, methods, clips / "truth").attrs["set_metrics"] if r["metric"] == "fid"]
     by_frames = {r["method"]: r["value"] for r in fid_rows}
     by_stats = {r["method"]: r["value"] for r in
@@ -426,14 +445,6 @@ def local_run(utterances, lpips_weights, tmp_path_factory):
     df = compare_methods(methods, utterances / "truth", cache=str(cache), weights={"lpips": lpips_weights})
     assert df["lpips"].notna().all() and df["error"].isna().all()
     return df, cache
-
-
-def _landmarks_only(cache: Path, to: Path) -> str:
-    """A copy of ``cache`` without its feature entries: every column is computed again from it."""
-    import shutil
-
-    shutil.copytree(cache, to, ignore=shutil.ignore_patterns("features"))
-    return str(to)
 
 
 @pytest.mark.slow
@@ -535,7 +546,7 @@ def test_missing_device_is_one_line_before_any_video_is_read(clips, run_cli, one
 
 
 @pytest.mark.slow
-def test_device_cpu_equals_the_default(clips, lpips_weights, tmp_path, run_cli):
+def test_device_cpu_equals_the_default(clips, clips_landmarks, lpips_weights, tmp_path, run_cli):
     """`--device cpu` gives the default's table exactly (here the default, auto, is the CPU: no
     GPU on this machine); another --batch-size, computed afresh, the same within float rounding."""
     import json
@@ -544,7 +555,7 @@ def test_device_cpu_equals_the_default(clips, lpips_weights, tmp_path, run_cli):
 
     base = ["compare", f"copy={clips / 'copy'}", f"blur={clips / 'blur'}", "--truth", clips / "truth",
             "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1], "--format", "json", "-q"]
-    cache = ["--cache-dir", tmp_path / "cache"]
+    cache = ["--cache-dir", _landmarks_only(clips_landmarks, tmp_path / "cache")]
     runs = []
     for extra in (cache, [*cache, "--device", "cpu"], ["--no-cache", "--batch-size", "3"]):
         code, out, err = run_cli([*base, *extra])
