@@ -40,6 +40,8 @@ def make_study(*args) -> None:
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
+    # 1-frame clips: a presentation's videos end ~6 ms after Play in headless Chromium (3 frames at
+    # 30 fps: ~105 ms), over the 60 presentations here; the must-end rule is checked before Play
     dirs = make_methods(root / "methods", utterances=1, frames=1)
     make_study(*(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
                "--pair", "real:shaken", "--raters", "3", "--repeats", "1", "--attention", "1", "--out", root / "study")
