@@ -28,7 +28,7 @@ CONSENT = "Consent first paragraph: you rate short videos.\n\nSecond paragraph: 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("crowd")
-    dirs = make_methods(root / "methods", utterances=1, frames=3)
+    dirs = make_methods(root / "methods", utterances=1, frames=1)  # 1 frame: ends ~6 ms after Play (test_study_browser)
     make_study(*(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--raters", "1",
                "--repeats", "0", "--attention", "1", "--gold", "1", "--trapping", "1", "--out", root / "study")
     (root / "consent.txt").write_text(CONSENT)

@@ -24,7 +24,7 @@ CCR = {"shaken": -2, "frozen": -1}  # the method against the reference
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("reference")
-    dirs = make_methods(root / "methods", utterances=1, frames=3)
+    dirs = make_methods(root / "methods", utterances=1, frames=1)  # 1 frame: ends ~6 ms after Play (test_study_browser)
     make_study(*(f"{m}={d}" for m, d in dirs.items()), "--design", "dcr", "--design", "ccr",
                "--reference", "real", "--question", "motion_stability", "--raters", "2", "--repeats", "0",
                "--attention", "0", "--seed", "4", "--out", root / "study")
