@@ -45,14 +45,21 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None
     raise RuntimeError("moto server did not start")
 
 
+#: Where the proxy cuts a response: 8 kB into clip a's 19.3 kB (41% of it; the body starts some
+#: 0.5 kB into the response), so the cut falls mid-video.
+CUT_AFTER = 8_000
+
+
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory, pristine) -> Path:
-    """Two short real clips (frames 0-39 and 60-99 of carphone) in a folder."""
+    """Two short real clips (frames 0-19 and 60-79 of carphone: two MSI windows each; 19.3 and
+    20.7 kB) in a folder. They are tracked a dozen times in this file (each URL test reads them
+    again): 20 frames track in about half the time of 40."""
     from msi.io.video import read_frames, write_video
 
     d = tmp_path_factory.mktemp("remote-clips")
-    frames = read_frames(pristine, limit=100)
-    for name, part in (("a", frames[:40]), ("b", frames[60:])):
+    frames = read_frames(pristine, limit=80)
+    for name, part in (("a", frames[:20]), ("b", frames[60:80])):
         write_video(d / f"{name}.mp4", part, fps=25, threads=1)
     return d
 
@@ -232,8 +239,8 @@ class CuttingProxy:
 
 @pytest.mark.slow
 def test_a_connection_dropped_mid_video_is_retried_and_the_video_scored(s3, local, monkeypatch):
-    """s3:// through a proxy that cuts the first long response 20 kB in: the same scores."""
-    proxy = CuttingProxy(s3["port"], after=20_000)
+    """s3:// through a proxy that cuts the first long response mid-video: the same scores."""
+    proxy = CuttingProxy(s3["port"], after=CUT_AFTER)
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
     s3fs.S3FileSystem.clear_instance_cache()
     try:
@@ -280,7 +287,7 @@ def test_a_connection_that_keeps_dropping_is_an_error_row_after_the_bounded_retr
     monkeypatch.setattr(s3fs.S3FileSystem, "retries", 1)
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")  # botocore's own retry: one try (it is not ours)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    proxy = CuttingProxy(s3["port"], after=20_000, cuts=10 ** 6)
+    proxy = CuttingProxy(s3["port"], after=CUT_AFTER, cuts=10 ** 6)
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
     s3fs.S3FileSystem.clear_instance_cache()
     try:
