@@ -171,13 +171,20 @@ def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine_short,
     args = ["score", *paths, "--cluster", address, "--out", str(out), "--json", "-q"]
     proc = subprocess.Popen([sys.executable, "-m", "msi", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+    cache = tmp_path / "cache"
+    entries = lambda: sorted(cache.rglob("*.npz"))
     deadline = time.monotonic() + 300
-    while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+    # --out is first written at the first result, which is the text file's error row (scored on the
+    # client while the videos are still being sent): wait for a finished video too, i.e. an entry in
+    # the client's cache (stored before its result is handed on), or the rerun has nothing to skip
+    while not (out.exists() and entries()) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     done_first = pd.read_csv(out)
     assert 1 <= len(done_first) <= len(paths)
+    kept = len(entries())
+    assert kept >= 1
     monkeypatch.setenv("MSI_CACHE_DIR", env["MSI_CACHE_DIR"])
     code, stdout, stderr = run_cli(args)
     assert code == 1, stderr  # the text file and the wrong-shape array are errors
@@ -186,6 +193,8 @@ def test_rerun_of_a_killed_client_skips_finished_videos(cluster, pristine_short,
     for path in done_first["path"]:
         if records[path]["error"] is None and Path(path).suffix != ".npy":
             assert records[path]["cached"], path  # finished before the kill: not tracked again
+    # every video finished before the kill comes from the cache, not from the cluster
+    assert sum(bool(rec["cached"]) for rec in records.values()) == kept
     for path, rec in records.items():
         ref = json.loads(json.dumps(local_reference[path].to_dict()))
         assert {**rec, "cached": False} == {**ref, "cached": False}, path
