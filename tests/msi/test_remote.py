@@ -45,8 +45,8 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None
     raise RuntimeError("moto server did not start")
 
 
-#: Where the proxy cuts a response: 8 kB into clip a's 19.3 kB (41% of it; the body starts some
-#: 0.5 kB into the response), so the cut falls mid-video.
+#: Where the proxy cuts a response: 8 kB in, 41% of clip a's 19 298 bytes (the cut used to be at
+#: 20 kB of its 33 kB when the clips had 40 frames): mid-video. The tests assert that it cut.
 CUT_AFTER = 8_000
 
 
@@ -54,7 +54,7 @@ CUT_AFTER = 8_000
 def clips(tmp_path_factory, pristine) -> Path:
     """Two short real clips (frames 0-19 and 60-79 of carphone: two MSI windows each; 19.3 and
     20.7 kB) in a folder. They are tracked a dozen times in this file (each URL test reads them
-    again): 20 frames track in about half the time of 40."""
+    again): a 20-frame clip scores in 0.6x the time of a 40-frame one."""
     from msi.io.video import read_frames, write_video
 
     d = tmp_path_factory.mktemp("remote-clips")
