@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]  # `python -m msi` from here imports 
 
 
 def _clips(folder: Path, pristine: Path, frames: int) -> list[Path]:
-    """Three real clips of ``frames`` frames with different bytes (frames 0, 40 and 80 on of
-    carphone): three cache entries."""
+    """Three real clips of ``frames`` frames with different bytes (from carphone's frames 0, 40 and
+    80 on): three cache entries."""
     from msi.io.video import read_frames, write_video
 
     folder.mkdir()
