@@ -45,14 +45,22 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None
     raise RuntimeError("moto server did not start")
 
 
+#: Where the proxy cuts a response: 8 kB in, so 7 409 of clip a's 19 298 bytes (38%) reach the
+#: reader (measured: "received 7409 of 19298 bytes", with our retry turned off); the cut was at 20 kB
+#: of its 33 kB when the clips had 40 frames. Mid-video either way; the tests assert that it cut.
+CUT_AFTER = 8_000
+
+
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory, pristine) -> Path:
-    """Two short real clips (frames 0-39 and 60-99 of carphone) in a folder."""
+    """Two short real clips (frames 0-19 and 60-79 of carphone: two MSI windows each; 19.3 and
+    20.7 kB) in a folder. They are tracked a dozen times in this file (each URL test reads them
+    again): a 20-frame clip scores in 0.6x the time of a 40-frame one."""
     from msi.io.video import read_frames, write_video
 
     d = tmp_path_factory.mktemp("remote-clips")
-    frames = read_frames(pristine, limit=100)
-    for name, part in (("a", frames[:40]), ("b", frames[60:])):
+    frames = read_frames(pristine, limit=80)
+    for name, part in (("a", frames[:20]), ("b", frames[60:80])):
         write_video(d / f"{name}.mp4", part, fps=25, threads=1)
     return d
 
@@ -137,9 +145,11 @@ def test_on_a_local_dask_cluster_workers_stream_the_urls_and_a_rerun_continues_f
     from msi.cluster import score_cluster
 
     urls = expand_inputs([f"s3://{BUCKET}/clips/"]) + [f"s3://{BUCKET}/clips/missing.mp4"]
-    # the client's own cache (not shared): workers send the landmarks and content hashes back
+    # the client's own cache (not shared): workers send the landmarks and content hashes back. One
+    # worker process (local:1): a second one cost its start-up (an interpreter importing msi, s3fs and
+    # MediaPipe, building a tracker) to track one 20-frame clip, and checked nothing more
     monkeypatch.setenv("MSI_CACHE_DIR", str(tmp_path / "client-cache"))
-    got = {Path(r.path).name: r for r in score_cluster(urls, Settings(), address="local:2", cache=True)}
+    got = {Path(r.path).name: r for r in score_cluster(urls, Settings(), address="local:1", cache=True)}
     assert got["missing.mp4"].error_kind == "not_found"
     for name in local:
         _same(local[name], got[name])
@@ -232,8 +242,8 @@ class CuttingProxy:
 
 @pytest.mark.slow
 def test_a_connection_dropped_mid_video_is_retried_and_the_video_scored(s3, local, monkeypatch):
-    """s3:// through a proxy that cuts the first long response 20 kB in: the same scores."""
-    proxy = CuttingProxy(s3["port"], after=20_000)
+    """s3:// through a proxy that cuts the first long response mid-video: the same scores."""
+    proxy = CuttingProxy(s3["port"], after=CUT_AFTER)
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
     s3fs.S3FileSystem.clear_instance_cache()
     try:
@@ -280,7 +290,7 @@ def test_a_connection_that_keeps_dropping_is_an_error_row_after_the_bounded_retr
     monkeypatch.setattr(s3fs.S3FileSystem, "retries", 1)
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")  # botocore's own retry: one try (it is not ours)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    proxy = CuttingProxy(s3["port"], after=20_000, cuts=10 ** 6)
+    proxy = CuttingProxy(s3["port"], after=CUT_AFTER, cuts=10 ** 6)
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
     s3fs.S3FileSystem.clear_instance_cache()
     try:

@@ -156,7 +156,10 @@ def test_a_name_that_does_not_resolve(run_cli):
     assert line == "msi: error: http://no-such-host.invalid/v.mp4: host name not resolved (DNS)"  # not retried
 
 
-def test_a_listener_that_never_answers_times_out_after_the_configured_timeout(run_cli):
+def test_a_listener_that_never_answers_times_out_after_the_configured_timeout(run_cli, monkeypatch):
+    # nothing ever answers here, so a shorter timeout cannot be reached by a slow answer: 2 tries of
+    # 0.2 s wait 0.6 s less than of 0.5 s
+    monkeypatch.setenv("MSI_REMOTE_TIMEOUT", "0.2")
     silent = _Listener()
     try:
         t0 = time.monotonic()
@@ -164,7 +167,7 @@ def test_a_listener_that_never_answers_times_out_after_the_configured_timeout(ru
         took = time.monotonic() - t0
     finally:
         silent.close()
-    assert line == f"msi: error: http://127.0.0.1:{silent.port}/v.mp4: timed out (no answer within 0.5 s) after 2 tries"
+    assert line == f"msi: error: http://127.0.0.1:{silent.port}/v.mp4: timed out (no answer within 0.2 s) after 2 tries"
     assert took < 15  # the timeout applies (without it the driver waits for minutes)
     assert len(silent.conns) >= 2  # really tried twice
 
@@ -201,19 +204,24 @@ def test_http_answers_are_named_by_their_status(run_cli, http_status, status, ki
 
 
 def _moto(env: dict | None = None) -> tuple[subprocess.Popen, int]:
+    """A moto server starting on a free loopback port (:func:`_up` waits for it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, port
+
+
+def _up(proc: subprocess.Popen, port: int) -> None:
     end = time.monotonic() + 30
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return proc, port
+            return
         except OSError:
             assert proc.poll() is None and time.monotonic() < end, "moto server did not start"
-            time.sleep(0.1)
+            time.sleep(0.05)
 
 
 @pytest.fixture
@@ -238,23 +246,23 @@ def s3_at(monkeypatch):
 
 @pytest.mark.slow
 def test_s3_404_and_403_from_moto(run_cli, s3_at):
-    proc, port = _moto()
+    # both servers start at once: the second one's start-up (an interpreter importing moto) runs
+    # while the first one answers
+    (proc, port), (proc_auth, port_auth) = _moto(), _moto({"INITIAL_NO_AUTH_ACTION_COUNT": "0"})
     try:
+        _up(proc, port)
         s3_at(port, bucket=True)
         # s3fs answers a 404 (after looking for a folder of that name too) without its status
         assert _error_line(run_cli, "s3://clips/missing.mp4", "not_found") == \
             "msi: error: s3://clips/missing.mp4: no such object"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    # moto with authentication on: the key 'testing' is unknown to it, every request is refused
-    proc, port = _moto({"INITIAL_NO_AUTH_ACTION_COUNT": "0"})
-    try:
-        s3_at(port)
+        # moto with authentication on: the key 'testing' is unknown to it, every request is refused
+        _up(proc_auth, port_auth)
+        s3_at(port_auth)
         line = _error_line(run_cli, "s3://clips/v.mp4", "access_denied")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        for p in (proc, proc_auth):
+            p.terminate()
+            p.wait(timeout=10)
     assert line.startswith("msi: error: s3://clips/v.mp4: access denied (HTTP 403")
     assert line.endswith("credentials come from the store's usual sources (environment, config files)")
 

@@ -21,18 +21,30 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]  # `python -m msi` from here imports this checkout's msi
 
 
-@pytest.fixture(scope="module")
-def videos(tmp_path_factory, pristine) -> list[Path]:
-    """Three short real clips with different bytes (different frames of carphone): three cache entries."""
+def _clips(folder: Path, pristine: Path, frames: int) -> list[Path]:
+    """Three real clips of ``frames`` frames with different bytes (from carphone's frames 0, 40 and
+    80 on): three cache entries."""
     from msi.io.video import read_frames, write_video
 
-    d = tmp_path_factory.mktemp("signal-clips")
-    frames = read_frames(pristine, limit=120)
-    out = []
-    for i in range(3):
-        write_video(d / f"v{i}.mp4", frames[40 * i:40 * (i + 1)], fps=25, threads=1)
-        out.append(d / f"v{i}.mp4")
-    return out
+    folder.mkdir()
+    video = read_frames(pristine, limit=120)
+    return [write_video(folder / f"v{i}.mp4", video[40 * i:40 * i + frames], fps=25, threads=1) for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory, pristine) -> list[Path]:
+    """40 frames each: where the stop comes at a point in time (a first row, a cache entry), what
+    is left to track after it is the margin before the command would end by itself."""
+    return _clips(tmp_path_factory.mktemp("signal-clips") / "40", pristine, 40)
+
+
+@pytest.fixture(scope="module")
+def short_videos(tmp_path_factory, pristine) -> list[Path]:
+    """20 frames each (two MSI windows, finite scores): where the stop point does not depend on how
+    long a video takes to track (an input that never answers, the report's build after the
+    tracking, noise-floor's copies after the video). One scores in 0.6x a 40-frame clip's time
+    (0.56 s against 0.93 s, score_video in one warm process, on a loaded machine)."""
+    return _clips(tmp_path_factory.mktemp("signal-clips") / "20", pristine, 20)
 
 
 def _env(cache: Path) -> dict:
@@ -204,10 +216,11 @@ def test_run_group_exit_codes_tell_sigterm_from_ctrl_c(capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, code, word", [(signal.SIGTERM, 143, "stopped by SIGTERM"),
                                              (signal.SIGINT, 130, "interrupted")])
-def test_score_stopped_after_2_of_3_inputs_keeps_their_rows_and_the_rerun_is_cached(videos, tmp_path, sig, code,
-                                                                                    word, rerun):
+def test_score_stopped_after_2_of_3_inputs_keeps_their_rows_and_the_rerun_is_cached(short_videos, tmp_path, sig,
+                                                                                    code, word, rerun):
     """The third input is a URL whose server never answers: the command is stopped exactly after
-    the first two finished."""
+    the first two finished (however long they took: short clips do)."""
+    videos = short_videos
     cache, out, timeline = tmp_path / "cache", tmp_path / "batch.csv", tmp_path / "windows.csv"
     server = _Silent()
     try:
@@ -258,7 +271,12 @@ def test_score_stopped_mid_batch_keeps_the_finished_rows_and_stops_its_workers(v
     while _alive(workers) and time.monotonic() < gone_by:
         time.sleep(0.05)
     assert not _alive(workers), "worker processes outlived the command"
-    r = rerun(["score", *videos, "--json", "-q", *extra], cache)
+    # the rerun: --workers 2 again (its workers read the stopped pool's entries); after the cluster,
+    # in this process with the same cache folder: a cluster's rerun scores cached inputs on the
+    # client in any case (msi.cluster._runs_on_client, the same lookup), and sending only the
+    # unfinished ones to a cluster is test_cluster.py's killed-client rerun; a second LocalCluster
+    # here cost 3-6 s and checked nothing more about the stop
+    r = rerun(["score", *videos, "--json", "-q", *(extra if how == "workers" else ["--cache-dir", cache])], cache)
     assert r.returncode == 0, r.stderr
     cached = {x["path"] for x in json.loads(r.stdout) if x["cached"]}
     assert {x["path"] for x in rows} <= cached
@@ -267,8 +285,7 @@ def test_score_stopped_mid_batch_keeps_the_finished_rows_and_stops_its_workers(v
 # ----------------------------------------------------------------------------- compare, report, noise-floor
 
 
-@pytest.fixture
-def methods(videos, tmp_path) -> dict[str, Path]:
+def _methods(videos: list[Path], tmp_path: Path) -> dict[str, Path]:
     """Two methods of two videos each (four different clips: four cache entries)."""
     from msi.io.video import read_frames, write_video
 
@@ -282,12 +299,25 @@ def methods(videos, tmp_path) -> dict[str, Path]:
     return dirs
 
 
+@pytest.fixture
+def methods(videos, tmp_path) -> dict[str, Path]:
+    return _methods(videos, tmp_path)
+
+
+@pytest.fixture
+def short_methods(short_videos, tmp_path) -> dict[str, Path]:
+    return _methods(short_videos, tmp_path)
+
+
 @pytest.mark.slow
 def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path, rerun):
     cache, out = tmp_path / "cache", tmp_path / "rows.csv"
     p = _start(["compare", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"], cache)
-    # one worker, one job per utterance (x: a/x and b/x, then y): a third entry means x's rows are done
-    _wait_until(lambda: _cache_entries(cache) >= 3, p)
+    # one worker, one job per utterance (x: a/x and b/x, then y): --out is first written once x's
+    # rows are done (finished rows are written at most every second, the first after a second), so
+    # the stop comes with all of y's job still to do: both its videos tracked and its columns (it
+    # came at a third cache entry, with only b/y left: half this margin, and later)
+    _wait_until(out.is_file, p)
     rc, err = _stop(p)
     assert rc == 143
     line = _the_line(err)
@@ -307,8 +337,9 @@ def test_compare_stopped_mid_batch_writes_the_finished_rows(methods, tmp_path, r
 
 
 @pytest.mark.slow
-def test_report_stopped_mid_batch_writes_no_half_report_and_the_rerun_reuses_the_cache(methods, tmp_path,
+def test_report_stopped_mid_batch_writes_no_half_report_and_the_rerun_reuses_the_cache(short_methods, tmp_path,
                                                                                        rerun):
+    methods = short_methods  # after the second entry: two videos to track and the whole page to build
     cache, out = tmp_path / "cache", tmp_path / "report"
     args = ["report", *(f"{m}={d}" for m, d in methods.items()), "--out", out, "-q"]
     p = _start(args, cache)
@@ -327,9 +358,10 @@ def test_report_stopped_mid_batch_writes_no_half_report_and_the_rerun_reuses_the
 
 
 @pytest.mark.slow
-def test_noise_floor_stopped_after_the_video_was_tracked_says_the_cache_has_it(videos, tmp_path, rerun):
+def test_noise_floor_stopped_after_the_video_was_tracked_says_the_cache_has_it(short_videos, tmp_path, rerun):
     cache = tmp_path / "cache"
-    args = ["noise-floor", videos[0], "--repeats", "2", "--anchors", "1"]
+    # after the video: its still copy and two re-encoded copies to encode and track
+    args = ["noise-floor", short_videos[0], "--repeats", "2", "--anchors", "1"]
     p = _start(args, cache)
     _wait_until(lambda: _cache_entries(cache) >= 1, p)  # the video itself is tracked (and cached) first
     rc, err = _stop(p)
