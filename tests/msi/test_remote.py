@@ -242,7 +242,15 @@ class CuttingProxy:
 
 @pytest.mark.slow
 def test_a_connection_dropped_mid_video_is_retried_and_the_video_scored(s3, local, monkeypatch):
-    """s3:// through a proxy that cuts the first long response mid-video: the same scores."""
+    """s3:// through a proxy that cuts the first long response mid-video: the same scores. botocore's
+    and s3fs's own retries are turned down to one try here (s3fs's default alone would recover one
+    cut), so ours is what reopens the read."""
+    from msi.io import remote
+
+    monkeypatch.setattr(remote, "RETRY_BASE_DELAY", 0.01)
+    monkeypatch.setattr(s3fs.S3FileSystem, "retries", 1)
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     proxy = CuttingProxy(s3["port"], after=CUT_AFTER)
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
     s3fs.S3FileSystem.clear_instance_cache()
