@@ -21,8 +21,9 @@ def run_msi(*args, cwd=None) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
+    cache = str(tmp_path / "cache")
     a = score_video(pristine, cache=False)
-    b = score_video(pristine, cache=False)
+    b = first = score_video(pristine, cache=cache)  # an empty cache: tracked again, then stored
     assert 0 < a.msi_lip <= 2 and 0 < a.msi_jaw <= 2
     assert a.face_coverage == 1.0 and a.frames == 120 and a.windows_skipped == 0
     assert a.fps == pytest.approx(30000 / 1001)
@@ -30,8 +31,6 @@ def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
     # bitwise identical reruns
     assert (a.msi_lip, a.msi_jaw) == (b.msi_lip, b.msi_jaw)
     assert np.array_equal(a.timeline.to_numpy(), b.timeline.to_numpy())
-    cache = str(tmp_path / "cache")
-    first = score_video(pristine, cache=cache)
     hit = score_video(pristine, cache=cache)
     assert not first.cached and hit.cached
     assert (hit.msi_lip, hit.msi_jaw) == (a.msi_lip, a.msi_jaw)
@@ -101,14 +100,17 @@ ODD_EXPECTED = {
 
 
 @pytest.mark.slow
-def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, pristine, distorted, bunny, tmp_path):
-    """One batch with every bad input: each gets one error line, the good ones are scored and written."""
+def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, uhd_video, pristine, distorted, bunny, tmp_path, run_cli):
+    """One batch with every bad input: each gets one error line, the good ones are scored and written
+    (in this process: the command's output is under test; its --workers 2 still spawns a worker)."""
+    odd_videos = {**odd_videos, "4k": uhd_video}
     paths = [pristine] + [odd_videos[k] for k in ODD_EXPECTED] + [bunny, distorted]
     out, timeline = tmp_path / "scores.csv", tmp_path / "windows.parquet"
-    p = run_msi("score", *paths, "--out", out, "--timeline", timeline, "--workers", "2", "--json", "--no-cache")
-    assert p.returncode == 1  # some inputs failed
-    assert "Traceback" not in p.stderr
-    records = {r["path"]: r for r in json.loads(p.stdout)}
+    code, stdout, stderr = run_cli(["score", *paths, "--out", out, "--timeline", timeline, "--workers", "2", "--json",
+                                    "--no-cache"])
+    assert code == 1  # some inputs failed
+    assert "Traceback" not in stderr
+    records = {r["path"]: r for r in json.loads(stdout)}
     assert list(records) == [str(x) for x in paths]  # input order
     for name, (scored, kind) in ODD_EXPECTED.items():
         rec = records[str(odd_videos[name])]
@@ -118,8 +120,8 @@ def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, pristine, distorted
             assert 0 < rec["msi_lip"] <= 2, name
         else:
             # exactly one error line for this input on stderr
-            lines = [ln for ln in p.stderr.splitlines() if ln.startswith(f"msi: error: {odd_videos[name]}:")]
-            assert len(lines) == 1, (name, p.stderr)
+            lines = [ln for ln in stderr.splitlines() if ln.startswith(f"msi: error: {odd_videos[name]}:")]
+            assert len(lines) == 1, (name, stderr)
     assert records[str(bunny)]["error_kind"] == "no_face"
     assert records[str(distorted)]["error"] is None and records[str(distorted)]["windows_skipped"] > 0
     assert any("downscaled" in w for w in records[str(odd_videos["4k"])]["warnings"])
