@@ -43,7 +43,7 @@ def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
 
 @pytest.mark.slow
 def test_tracked_landmarks_sit_on_the_face(pristine):
-    lm = get_landmarks(pristine, cache=False).landmarks
+    lm = get_landmarks(pristine).landmarks  # into the session's cache: the tests below read them there
     assert lm.shape == (120, 478, 3)
     # the mouth corners are left/right of each other and inside the 176x144 frame
     assert (lm[:, 291, 0] > lm[:, 61, 0]).all()
@@ -60,7 +60,7 @@ def test_crop_image_protocol(pristine):
 
 @pytest.mark.slow
 def test_distorted_scored_on_remaining_windows(distorted):
-    r = score_video(distorted, cache=False)
+    r = score_video(distorted)  # into the session's cache: the batch below reads it there
     assert 0.3 < r.face_coverage < 0.7
     assert r.windows_used > 0 and r.windows_skipped > 0
     assert np.isfinite(r.msi_lip) and any("face found in" in w for w in r.warnings)
@@ -69,8 +69,9 @@ def test_distorted_scored_on_remaining_windows(distorted):
 @pytest.mark.slow
 def test_track_export_and_rescore_from_landmarks(pristine, tmp_path, run_cli):
     """`msi track -o` in each format, then `msi score` of the file: the video's numbers (in this
-    process: the commands, not a process, are under test)."""
-    direct = score_video(pristine, cache=False)
+    process: the commands, not a process, are under test). The clip is tracked once (into the
+    session's cache, where `msi track` reads it), if no test above did."""
+    direct = score_video(pristine)
     for ext in ("npy", "npz", "csv"):
         out = tmp_path / f"lm.{ext}"
         code, _, err = run_cli(["track", pristine, "-o", out])
@@ -106,8 +107,8 @@ def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, uhd_video, pristine
     odd_videos = {**odd_videos, "4k": uhd_video}
     paths = [pristine] + [odd_videos[k] for k in ODD_EXPECTED] + [bunny, distorted]
     out, timeline = tmp_path / "scores.csv", tmp_path / "windows.parquet"
-    code, stdout, stderr = run_cli(["score", *paths, "--out", out, "--timeline", timeline, "--workers", "2", "--json",
-                                    "--no-cache"])
+    # the session's cache: the carphone clips tracked by the tests above are read from it
+    code, stdout, stderr = run_cli(["score", *paths, "--out", out, "--timeline", timeline, "--workers", "2", "--json"])
     assert code == 1  # some inputs failed
     assert "Traceback" not in stderr
     records = {r["path"]: r for r in json.loads(stdout)}
