@@ -184,7 +184,7 @@ def test_page_examples_run(page, examples_env):
 def test_msi_score_sample_output_is_current(examples_env, run_cli, monkeypatch):
     """The printed output of `msi score --sample` (README, quick start) is what it prints today (in
     this process: its output is under test, not a process; the examples' cache, as a user has it)."""
-    root, env, _ = examples_env
+    _, env, _ = examples_env
     shown = [b for b in ALL_BLOCKS if b.kind == "output" and b.note == "msi score --sample"]
     assert shown, "the README's quick start shows the output of msi score --sample"
     monkeypatch.setenv("MSI_CACHE_DIR", env["MSI_CACHE_DIR"])
