@@ -10,6 +10,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -17,9 +18,11 @@ matplotlib.use("Agg")  # files only, never a window (also on machines without a 
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
+
+if TYPE_CHECKING:  # the DataFrames come from the callers: `msi slice-plot` never imports pandas (0.6 s)
+    import pandas as pd
 
 FORMATS = (".png", ".pdf", ".svg")
 LINE_COLOUR = "#ff2d55"

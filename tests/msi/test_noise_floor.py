@@ -64,7 +64,9 @@ def test_noise_floor_below_a_light_shake(pristine, shaken, capsys):
     from msi.cli import main
     from msi.score import score_video
 
-    assert main(["noise-floor", str(pristine), "--json", "--repeats", "3"]) == 0
+    # one anchor (50 held frames, not 3 x 50: 530 frames tracked here, not 630): margins measured
+    # floor < diff lip 0.021 < 0.089, jaw 0.040 < 0.077 (3 anchors: 0.031, 0.011), still MSI 1.99/1.97
+    assert main(["noise-floor", str(pristine), "--json", "--repeats", "3", "--anchors", "1"]) == 0
     nf = json.loads(capsys.readouterr().out)
     shake = score_video(shaken)
     for region in ("lip", "jaw"):

@@ -44,21 +44,25 @@ def clips(tmp_path_factory, pristine_frames) -> dict:
 
 @pytest.fixture(scope="session")
 def single(clips):
-    return score_video(clips["single"], cache=False)
+    """The single clip's score, tracked once: its landmarks stay in the (session's) cache."""
+    return score_video(clips["single"])
 
 
 @pytest.mark.slow
-def test_rotated_phone_file_scores_like_the_upright_one(clips, single):
+def test_rotated_phone_file_scores_like_the_upright_one(clips, single, tmp_path):
     info = probe(clips["phone"])
     assert info.rotation == 90 and (info.width, info.height) == (176, 144)  # upright size
     raw = next(iter_frames(clips["phone"], rotate=False))
     assert raw.shape == (176, 144, 3)  # stored sideways, as phones do
     assert np.array_equal(read_frames(clips["phone"]), read_frames(clips["single"]))
-    r = score_video(clips["phone"], cache=False)
-    assert r.rotation == 90 and any("turned 90 degrees" in w for w in r.warnings)
+    cache = str(tmp_path / "cache")  # the landmarks below are the score's: tracked once
+    r = score_video(clips["phone"], cache=cache)
+    assert not r.cached and r.rotation == 90 and any("turned 90 degrees" in w for w in r.warnings)
     assert r.msi_lip == pytest.approx(single.msi_lip, rel=1e-9)
     assert r.msi_jaw == pytest.approx(single.msi_jaw, rel=1e-9)
-    lm = get_landmarks(clips["phone"], cache=False).landmarks
+    lm = get_landmarks(clips["phone"], cache=cache)
+    assert lm.cached and lm.rotation == 90
+    lm = lm.landmarks
     mouth = lm[:, 291, :2] - lm[:, 61, :2]  # upright: the mouth is horizontal
     assert (np.abs(mouth[:, 0]) > 2 * np.abs(mouth[:, 1])).all()  # sideways: |dy| >> |dx|
 
@@ -79,7 +83,8 @@ def test_side_by_side_panels_each_score_like_the_single_clip(clips, single, grid
 
 @pytest.mark.slow
 def test_faceless_panel_is_an_error_row(clips, single):
-    results = {r.path: r for r in score_many([str(clips["face_blank"])], Settings(panels="2x1"), cache=False)}
+    """Its panels' landmarks stay in the session's cache: the command-line test below reads them."""
+    results = {r.path: r for r in score_many([str(clips["face_blank"])], Settings(panels="2x1"))}
     face, blank = results[f"{clips['face_blank']}#1"], results[f"{clips['face_blank']}#2"]
     assert face.error is None and face.msi_lip == pytest.approx(single.msi_lip, rel=0.05)
     assert blank.error_kind == "no_face" and np.isnan(blank.msi_lip)
@@ -90,7 +95,7 @@ def test_panels_on_the_command_line(clips, run_cli):
     """`msi score --panels 2x1 --panel-labels`: one row per panel, the faceless one an error row
     (exit 1, one error line), the other scored."""
     code, out, err = run_cli(["score", clips["face_blank"], "--panels", "2x1", "--panel-labels", "talker,empty",
-                              "--json", "--no-cache"])
+                              "--json"])  # the panels tracked by the test above, if it ran: from the cache
     p = subprocess.CompletedProcess([], code, out, err)
     assert p.returncode == 1 and "Traceback" not in p.stderr
     rec = {r["path"]: r for r in json.loads(p.stdout)}
@@ -139,8 +144,8 @@ def test_timestamp_gap_warned_and_resampled(tmp_path, pristine_frames):
 
 @pytest.mark.slow
 def test_constant_rate_file_gives_the_same_numbers_with_timestamps(clips, single):
-    lm = get_landmarks(clips["single"], cache=False)
-    assert lm.timestamps is not None and len(lm.timestamps) == N
+    lm = get_landmarks(clips["single"])  # the landmarks `single` tracked, and their clock, from the cache
+    assert lm.cached and lm.timestamps is not None and len(lm.timestamps) == N
     from msi.score import score_landmarks
 
     with_t = score_landmarks(lm.landmarks, lm.fps, timestamps=lm.timestamps)

@@ -21,8 +21,9 @@ def run_msi(*args, cwd=None) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
+    cache = str(tmp_path / "cache")
     a = score_video(pristine, cache=False)
-    b = score_video(pristine, cache=False)
+    b = first = score_video(pristine, cache=cache)  # an empty cache: tracked again, then stored
     assert 0 < a.msi_lip <= 2 and 0 < a.msi_jaw <= 2
     assert a.face_coverage == 1.0 and a.frames == 120 and a.windows_skipped == 0
     assert a.fps == pytest.approx(30000 / 1001)
@@ -30,8 +31,6 @@ def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
     # bitwise identical reruns
     assert (a.msi_lip, a.msi_jaw) == (b.msi_lip, b.msi_jaw)
     assert np.array_equal(a.timeline.to_numpy(), b.timeline.to_numpy())
-    cache = str(tmp_path / "cache")
-    first = score_video(pristine, cache=cache)
     hit = score_video(pristine, cache=cache)
     assert not first.cached and hit.cached
     assert (hit.msi_lip, hit.msi_jaw) == (a.msi_lip, a.msi_jaw)
@@ -44,7 +43,7 @@ def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
 
 @pytest.mark.slow
 def test_tracked_landmarks_sit_on_the_face(pristine):
-    lm = get_landmarks(pristine, cache=False).landmarks
+    lm = get_landmarks(pristine).landmarks  # into the session's cache: the tests below read them there
     assert lm.shape == (120, 478, 3)
     # the mouth corners are left/right of each other and inside the 176x144 frame
     assert (lm[:, 291, 0] > lm[:, 61, 0]).all()
@@ -61,7 +60,7 @@ def test_crop_image_protocol(pristine):
 
 @pytest.mark.slow
 def test_distorted_scored_on_remaining_windows(distorted):
-    r = score_video(distorted, cache=False)
+    r = score_video(distorted)  # into the session's cache: the batch below reads it there
     assert 0.3 < r.face_coverage < 0.7
     assert r.windows_used > 0 and r.windows_skipped > 0
     assert np.isfinite(r.msi_lip) and any("face found in" in w for w in r.warnings)
@@ -70,8 +69,9 @@ def test_distorted_scored_on_remaining_windows(distorted):
 @pytest.mark.slow
 def test_track_export_and_rescore_from_landmarks(pristine, tmp_path, run_cli):
     """`msi track -o` in each format, then `msi score` of the file: the video's numbers (in this
-    process: the commands, not a process, are under test)."""
-    direct = score_video(pristine, cache=False)
+    process: the commands, not a process, are under test). The clip is tracked once (into the
+    session's cache, where `msi track` reads it), if no test above did."""
+    direct = score_video(pristine)
     for ext in ("npy", "npz", "csv"):
         out = tmp_path / f"lm.{ext}"
         code, _, err = run_cli(["track", pristine, "-o", out])
@@ -101,14 +101,17 @@ ODD_EXPECTED = {
 
 
 @pytest.mark.slow
-def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, pristine, distorted, bunny, tmp_path):
-    """One batch with every bad input: each gets one error line, the good ones are scored and written."""
+def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, uhd_video, pristine, distorted, bunny, tmp_path, run_cli):
+    """One batch with every bad input: each gets one error line, the good ones are scored and written
+    (in this process: the command's output is under test; its --workers 2 still spawns a worker)."""
+    odd_videos = {**odd_videos, "4k": uhd_video}
     paths = [pristine] + [odd_videos[k] for k in ODD_EXPECTED] + [bunny, distorted]
     out, timeline = tmp_path / "scores.csv", tmp_path / "windows.parquet"
-    p = run_msi("score", *paths, "--out", out, "--timeline", timeline, "--workers", "2", "--json", "--no-cache")
-    assert p.returncode == 1  # some inputs failed
-    assert "Traceback" not in p.stderr
-    records = {r["path"]: r for r in json.loads(p.stdout)}
+    # the session's cache: the carphone clips tracked by the tests above are read from it
+    code, stdout, stderr = run_cli(["score", *paths, "--out", out, "--timeline", timeline, "--workers", "2", "--json"])
+    assert code == 1  # some inputs failed
+    assert "Traceback" not in stderr
+    records = {r["path"]: r for r in json.loads(stdout)}
     assert list(records) == [str(x) for x in paths]  # input order
     for name, (scored, kind) in ODD_EXPECTED.items():
         rec = records[str(odd_videos[name])]
@@ -118,8 +121,8 @@ def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, pristine, distorted
             assert 0 < rec["msi_lip"] <= 2, name
         else:
             # exactly one error line for this input on stderr
-            lines = [ln for ln in p.stderr.splitlines() if ln.startswith(f"msi: error: {odd_videos[name]}:")]
-            assert len(lines) == 1, (name, p.stderr)
+            lines = [ln for ln in stderr.splitlines() if ln.startswith(f"msi: error: {odd_videos[name]}:")]
+            assert len(lines) == 1, (name, stderr)
     assert records[str(bunny)]["error_kind"] == "no_face"
     assert records[str(distorted)]["error"] is None and records[str(distorted)]["windows_skipped"] > 0
     assert any("downscaled" in w for w in records[str(odd_videos["4k"])]["warnings"])
