@@ -352,6 +352,8 @@ class MouthPainter:
         return moved.astype(np.float32)
 
     def __call__(self, image: np.ndarray, mesh: np.ndarray) -> np.ndarray:
+        """``image`` (H, W, 3) uint8 with the mouth interior painted in (a new array; ``image``
+        itself when the mouth is closed to nothing)."""
         st, mw = self.style, self.mw
         h, w = image.shape[:2]
         ss = 4  # supersampled masks: soft edges even at 64 px
@@ -365,32 +367,46 @@ class MouthPainter:
         u = (lower[:, 0] - lower[:, 0].mean()) / max(float(np.ptp(lower[:, 0])), 1e-6)
         taper = np.sqrt(np.clip(1 - (2.2 * u) ** 2, 0.0, 1.0))
         low_poly = np.concatenate([lower, (lower - np.outer(low_h * taper, (0.0, 1.0)))[::-1]])
+        # Every pixel outside the three polygons keeps the image's value, so only the box around them
+        # is computed (a tenth of the frame's pixels or less): 2 px of margin hold the anti-aliased
+        # edges, and the box starts on a whole pixel, so its supersampled masks are the frame's, cut.
+        corners = np.concatenate([poly, teeth_poly, low_poly])
+        x0, y0 = (max(int(np.floor(v)) - 2, 0) for v in corners.min(0))
+        x1, y1 = min(int(np.ceil(corners[:, 0].max())) + 3, w), min(int(np.ceil(corners[:, 1].max())) + 3, h)
+        if x0 >= x1 or y0 >= y1:
+            return image
+        bh, bw = y1 - y0, x1 - x0
+        shift = np.array([x0, y0], np.int32) * (ss * 16)
         masks = []
         for pts in (poly, teeth_poly, low_poly):
-            m = np.zeros((h * ss, w * ss), np.uint8)
+            m = np.zeros((bh * ss, bw * ss), np.uint8)
             if pts is not low_poly or low_h > 0:
-                cv2.fillPoly(m, [np.round(pts * ss * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
-            masks.append(cv2.resize(m, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255.0)
+                cv2.fillPoly(m, [np.round(pts * ss * 16).astype(np.int32) - shift], 255, lineType=cv2.LINE_AA,
+                             shift=4)
+            masks.append(cv2.resize(m, (bw, bh), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255.0)
         mask, teeth, low_teeth = masks
         if not mask.any():
             return image
+        xx, yy = self.xx[y0:y1, x0:x1], self.yy[y0:y1, x0:x1]
         center = 0.5 * (upper.mean(0) + lower.mean(0))
-        dx, dy = self.xx - center[0], self.yy - center[1]
+        dx, dy = xx - center[0], yy - center[1]
         r = np.sqrt((dx / (0.35 * mw)) ** 2 + (dy / (0.2 * mw)) ** 2)
         shade = np.clip(r, 0.0, 1.0)[..., None]
         cavity = np.asarray(st.throat, np.float32) * (1 - shade) + np.asarray(st.cavity, np.float32) * shade
-        low = np.interp(self.xx, lower[:, 0], lower[:, 1])  # lower inner lip at every column
-        tongue = np.exp(-0.5 * ((low - self.yy) / (0.05 * mw)) ** 2) * np.clip(1 - np.abs(dx) / (0.4 * mw), 0, 1)
+        low = np.interp(xx, lower[:, 0], lower[:, 1])  # lower inner lip at every column
+        tongue = np.exp(-0.5 * ((low - yy) / (0.05 * mw)) ** 2) * np.clip(1 - np.abs(dx) / (0.4 * mw), 0, 1)
         tongue = tongue[..., None]
         cavity = cavity * (1 - 0.8 * tongue) + np.asarray(st.tongue, np.float32) * 0.8 * tongue
         # Teeth in the mouth's shadow towards the corners and their lower edge.
         side = np.clip(1.0 - 0.7 * np.abs(dx) / (0.5 * mw), 0.3, 1.0)[..., None]
         if self.photo_teeth:
-            teeth_rgb = self._teeth_image(upper) * np.clip(side + 0.3, 0.0, 1.0)
+            teeth_rgb = self._teeth_image(upper)[y0:y1, x0:x1] * np.clip(side + 0.3, 0.0, 1.0)
         else:
             teeth_rgb = np.asarray(st.teeth, np.float32) * side
         low_rgb = self.teeth_colour * st.lower_teeth_shade * side
         inner = cavity * (1 - low_teeth) + low_rgb * low_teeth
         inner = inner * (1 - teeth) + teeth_rgb * teeth
-        out = image.astype(np.float32) * (1 - mask) + inner * mask
-        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        box = image[y0:y1, x0:x1].astype(np.float32) * (1 - mask) + inner * mask
+        out = image.copy()
+        out[y0:y1, x0:x1] = np.clip(box + 0.5, 0, 255).astype(np.uint8)
+        return out
