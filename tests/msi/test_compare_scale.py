@@ -347,6 +347,22 @@ def test_feature_cache_serves_two_concurrent_processes(clips, lpips_weights, tmp
 # ----------------------------------------------------------------------------- pytorch-fid's statistics
 
 
+def test_fid_against_statistics_equals_fid_against_their_rows():
+    """FID of rows against (μ, Σ) (pytorch-fid's .npz) equals FID against the rows Σ was fitted to,
+    for fewer rows than dimensions (the n x n path, rank-deficient Σ too) and for more (d x d)."""
+    from msi.metrics.fid import feature_stats, frechet_distance, frechet_to_stats
+
+    rng = np.random.default_rng(3)
+    for n_ref, n, shift in ((5, 3, 0.3), (5, 5, 0.01), (40, 7, 0.0), (100, 80, 0.1)):
+        ref = np.abs(rng.normal(0.3, 0.2, (n_ref, 64)))
+        rows = np.abs(rng.normal(0.3 + shift, 0.2, (n, 64)))
+        want = frechet_distance(rows, ref)
+        assert frechet_to_stats(rows, *feature_stats(ref)) == pytest.approx(want, rel=1e-9, abs=1e-12), (n_ref, n)
+    ref = np.abs(rng.normal(0.3, 0.2, (6, 64)))
+    assert frechet_to_stats(ref, *feature_stats(ref)) == pytest.approx(0, abs=1e-12)  # a set against itself
+    assert math.isnan(frechet_to_stats(ref[:1], *feature_stats(ref)))
+
+
 #: frames 0, 7 and 14 of the 20-frame clips: 3 per video (2, the fewest FID takes, would leave
 #: n - 1 = 1, where a wrong covariance normalisation goes unseen). The margin below,
 #: FID(blur) / FID(copy), measured: 6.8 here (335 / 49), 7.3 on 5 frames, 6.4 on 2
