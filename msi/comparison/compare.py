@@ -196,7 +196,6 @@ def set_metric_rows(features: dict, methods: list[str], reference: str, truth: d
 
     if isinstance(fid_reference, (str, os.PathLike)):
         fid_reference = load_stats(fid_reference)
-    root: list = []  # the reference's Σ^½, once for every method (msi.metrics.fid.stats_root)
     resamples = BOOTSTRAP_RESAMPLES if resamples is None else resamples
     out: list[dict] = []
     for metric in SET_METRICS:
@@ -220,12 +219,7 @@ def set_metric_rows(features: dict, methods: list[str], reference: str, truth: d
                         row["warning"] = (f"{col.label} skipped: {row['items']} {metric.items} of the method "
                                           f"(needs at least {metric.min_items})")
                     else:
-                        if not root:
-                            from msi.metrics.fid import stats_root
-
-                            root.append(stats_root(fid_reference[1]))
-                        row["value"], row["ci_low"], row["ci_high"] = _against_stats(mine, fid_reference, resamples,
-                                                                                     root[0])
+                        row["value"], row["ci_low"], row["ci_high"] = _against_stats(mine, fid_reference, resamples)
                 elif truth is None and method == reference:
                     row.update(n=0, items=0)  # the reference itself
                 elif row["items"] < metric.min_items or n_ref < metric.min_items:
@@ -238,7 +232,7 @@ def set_metric_rows(features: dict, methods: list[str], reference: str, truth: d
     return out
 
 
-def _against_stats(items: list, stats: tuple, resamples: int, root) -> tuple[float, float, float]:
+def _against_stats(items: list, stats: tuple, resamples: int) -> tuple[float, float, float]:
     """FID of the pooled rows of ``items`` (one array per video) against fixed statistics, with
     the percentile interval over bootstrap draws of the videos (as :func:`bootstrap_set_metric`)."""
     import numpy as np
@@ -246,12 +240,12 @@ def _against_stats(items: list, stats: tuple, resamples: int, root) -> tuple[flo
     from msi.metrics.fid import frechet_to_stats
     from msi.stats import CONFIDENCE
 
-    value = frechet_to_stats(np.concatenate(items), *stats, root=root)
+    value = frechet_to_stats(np.concatenate(items), *stats)
     if resamples <= 0 or len(items) < 2:
         return value, math.nan, math.nan
     rng = np.random.default_rng(0)
-    draws = [frechet_to_stats(np.concatenate([items[i] for i in rng.integers(0, len(items), len(items))]), *stats,
-                              root=root) for _ in range(resamples)]
+    draws = [frechet_to_stats(np.concatenate([items[i] for i in rng.integers(0, len(items), len(items))]), *stats)
+             for _ in range(resamples)]
     lo, hi = np.nanpercentile(draws, [50 * (1 - CONFIDENCE), 50 * (1 + CONFIDENCE)])
     return value, float(lo), float(hi)
 
