@@ -206,9 +206,10 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, fid_reference
     fid_stats = None
     if fid_reference is not None:
         from msi.metrics.fid import load_stats
+        from msi.networks.inception import FEATURES
 
         try:
-            fid_stats = load_stats(fid_reference)
+            fid_stats = load_stats(fid_reference, dims=FEATURES)
         except (OSError, ValueError) as exc:
             raise UsageError(f"--fid-reference {fid_reference}: {exc}") from None
     for flag, given in (("--ladder", ladder), ("--sensitivity-plot", sensitivity_plot),

@@ -195,7 +195,9 @@ def set_metric_rows(features: dict, methods: list[str], reference: str, truth: d
     from msi.metrics.fid import load_stats
 
     if isinstance(fid_reference, (str, os.PathLike)):
-        fid_reference = load_stats(fid_reference)
+        from msi.networks.inception import FEATURES
+
+        fid_reference = load_stats(fid_reference, dims=FEATURES)
     resamples = BOOTSTRAP_RESAMPLES if resamples is None else resamples
     out: list[dict] = []
     for metric in SET_METRICS:

@@ -134,18 +134,28 @@ def save_stats(path, features: np.ndarray) -> None:
     np.savez_compressed(path, mu=mu, sigma=sigma)
 
 
-def load_stats(path) -> tuple[np.ndarray, np.ndarray]:
+def load_stats(path, dims: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(μ, Σ) from a pytorch-fid statistics file (``mu``, ``sigma``); ValueError naming what is
-    wrong otherwise."""
+    wrong otherwise: not an ``.npz`` of arrays, shapes other than (d,) and (d, d), NaN or
+    infinite entries, or (``dims`` given) features of another width than the network's."""
     try:
         with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in ("mu", "sigma") if k not in z.files]
+            if missing:
+                raise KeyError(missing[0])
             mu, sigma = np.asarray(z["mu"], np.float64), np.asarray(z["sigma"], np.float64)
     except KeyError as exc:
         raise ValueError(f"no {exc} array (pytorch-fid's statistics hold 'mu' and 'sigma')") from None
     except (OSError, EOFError) as exc:
         raise ValueError(f"not an .npz file ({type(exc).__name__})") from None
+    except (ValueError, AttributeError, TypeError):  # numpy's "pickled (object) data", a plain .npy
+        raise ValueError("not an .npz file of arrays (pytorch-fid's statistics hold 'mu' and 'sigma')") from None
     if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
         raise ValueError(f"mu {mu.shape} and sigma {sigma.shape} are not (d,) and (d, d)")
+    if not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
+        raise ValueError("mu or sigma holds NaN or infinite values")
+    if dims is not None and len(mu) != dims:
+        raise ValueError(f"statistics of {len(mu)}-d features; the network's are {dims}-d")
     return mu, sigma
 
 

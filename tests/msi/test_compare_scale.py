@@ -423,6 +423,32 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, clips_landmarks, incepti
         assert np.abs(a["sigma"] - b["sigma"]).max() < 1e-4 * np.abs(a["sigma"]).max()
 
 
+def test_bad_fid_reference_is_one_line_before_any_video_is_read(clips, inception_file, tmp_path, run_cli,
+                                                                one_line_error, monkeypatch):
+    """Statistics FID cannot use are refused in one line, naming what is wrong (they reached the
+    d x d algebra before and ended in a traceback: a width other than pool3's, NaN entries)."""
+    import msi.io.video as video_io
+
+    def never(*a, **k):
+        raise AssertionError("a video was read")
+
+    monkeypatch.setattr(video_io, "iter_frames", never)
+    monkeypatch.setattr(video_io, "probe", never)
+    np.savez(tmp_path / "narrow.npz", mu=np.zeros(64), sigma=np.eye(64))  # pytorch-fid's --dims 64
+    np.savez(tmp_path / "nan.npz", mu=np.zeros(2048), sigma=np.full((2048, 2048), np.nan))
+    np.savez(tmp_path / "skew.npz", mu=np.zeros(2048), sigma=np.zeros((2048, 64)))
+    np.savez(tmp_path / "nomu.npz", sigma=np.eye(3))
+    np.save(tmp_path / "plain.npy", np.zeros(3))
+    (tmp_path / "text.npz").write_text("not numpy")
+    for name, needle in (("narrow.npz", "statistics of 64-d features; the network's are 2048-d"),
+                         ("nan.npz", "NaN or infinite"), ("skew.npz", "are not (d,) and (d, d)"),
+                         ("nomu.npz", "no 'mu' array"), ("plain.npy", "not an .npz file of arrays"),
+                         ("text.npz", "not an .npz file of arrays"), ("missing.npz", "not an .npz file")):
+        code, _, err = run_cli(["compare", f"a={clips / 'copy'}", "--inception-weights", str(inception_file),
+                                "--fid-reference", str(tmp_path / name)])
+        one_line_error(code, err, "--fid-reference", needle, exit_code=2, alone=True)
+
+
 # ----------------------------------------------------------------------------- Dask
 
 
