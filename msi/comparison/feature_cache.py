@@ -152,7 +152,7 @@ class FeatureCache:
     def get(self, key: str, notes: list[str]) -> tuple[dict, list[str]] | None:
         """(values, the warnings computing them gave) or None; a damaged entry is removed and
         a warning appended to ``notes``."""
-        from msi.io.cache import _reason, _RemotePath
+        from msi.io.cache import _reason, read_entry
 
         p = self._path(key)
         try:
@@ -163,7 +163,7 @@ class FeatureCache:
             self.misses += 1
             return None
         try:
-            with np.load(p.open() if isinstance(p, _RemotePath) else p, allow_pickle=False) as z:
+            with read_entry(p) as z:
                 meta = json.loads(str(z["meta"]))
                 values = {k: z[k] for k in meta["arrays"]}
             values.update({k: v if isinstance(v, int) else float(v) for k, v in meta["values"].items()})

@@ -19,10 +19,12 @@ mesh was never in memory (:mod:`msi.io.landmark_store`).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -35,6 +37,14 @@ from msi.errors import MSIError
 CACHE_FORMAT = 2
 #: Temporary files older than this (seconds) are leftovers of killed writers and are removed.
 STALE_TMP_AGE = 3600.0
+
+#: Held while an entry is read: one read at a time in a process. numpy parses each array's header
+#: with ``ast.literal_eval``, and the AST constructor of CPython before 3.11.8 and 3.12.2 keeps its
+#: recursion depth in state the threads share (python/cpython#106905): two threads parsing at once
+#: can fail with "SystemError: AST constructor recursion depth mismatch". msi compare's columns
+#: read their entries from threads, and a sound entry was then taken for a damaged one (removed,
+#: computed again, with a warning): measured, once in 60 reruns of a two-video compare.
+_READ_LOCK = threading.Lock()
 
 
 def default_cache_dir() -> Path:
@@ -153,7 +163,7 @@ class LandmarkCache:
         except OSError:
             return None
         try:
-            with np.load(p.open() if isinstance(p, _RemotePath) else p, allow_pickle=False) as z:
+            with read_entry(p) as z:
                 meta = json.loads(str(z["meta"]))
                 compact = points is not None and "score_points" in z.files and \
                     tuple(meta.get("score_points_index", ())) == tuple(points)
@@ -263,6 +273,14 @@ class _RemotePath:
 
     def unlink(self) -> None:
         self._do(lambda: self.fs.rm_file(self.path))
+
+
+@contextlib.contextmanager
+def read_entry(p):
+    """An entry's ``.npz`` (a local path or a URL cache's :class:`_RemotePath`) open for reading,
+    with no other entry read meanwhile in this process (:data:`_READ_LOCK`)."""
+    with _READ_LOCK, np.load(p.open() if isinstance(p, _RemotePath) else p, allow_pickle=False) as z:
+        yield z
 
 
 def write_entry(p, key: str, write) -> None:
