@@ -37,9 +37,9 @@ def speech(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def short_speech(tmp_path_factory):
-    """0.95 s of speech (``speech``: 2.1 s), for the outputs whose audio mark is not read back (a
-    manifest, or no mark at all, is checked the same at any length): their synthesis renders under
-    half the frames."""
+    """0.95 s of speech (``speech``: 2.1 s), for an output whose marks are not read back (its C2PA
+    manifest is checked the same at any length; the speech is too short for the audio mark to be read,
+    so an output checked for the mark's absence keeps ``speech``): its synthesis renders under half the frames."""
     p = tmp_path_factory.mktemp("speech") / "short.wav"
     subprocess.run(["espeak-ng", "-w", str(p), "Good morning."], check=True)
     return p
@@ -144,15 +144,14 @@ def read_manifest_params(path):
 
 
 @pytest.mark.slow
-def test_switching_marks_off_takes_an_option_and_warns(run, speech, short_speech, tiny_clip, tmp_path, capsys):
+def test_switching_marks_off_takes_an_option_and_warns(run, speech, tiny_clip, tmp_path, capsys):
     from msi.provenance import audio_mark
     from msi.provenance.manifest import read_manifest
     from msi.provenance.watermark import checkpoint_sha256, read_video
 
     common = ["synthesize", str(run), "--audio", str(speech), "--background", str(tiny_clip), "--quiet"]
     out = tmp_path / "bare.mp4"
-    bare = ["synthesize", str(run), "--audio", str(short_speech), "--background", str(tiny_clip), "--quiet"]
-    assert main([*bare, "--out", str(out), "--no-watermark", "--no-credentials", "--no-audio-mark"]) == 0
+    assert main([*common, "--out", str(out), "--no-watermark", "--no-credentials", "--no-audio-mark"]) == 0
     err = capsys.readouterr().err
     assert "the invisible watermark, the audio mark and the C2PA manifest switched off" in err and "responsible" in err
     assert read_manifest(out).state == "absent" and not read_video(out).found
