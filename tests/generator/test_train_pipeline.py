@@ -242,7 +242,8 @@ def test_sigterm_checkpoints_and_the_rerun_resumes(data_dir, tmp_path, run_cli):
     run = tmp_path / "run"
     # this checkout's code (python -m from its root), whichever copy of the package is installed
     # audio2expression's steps (1200 planned): the stop and the resume are the same at any stage, and its
-    # steps cost a tenth of the renderer's (the rerun's two steps and the one awaited below)
+    # steps cost a small fraction of the renderer's (measured 0.12 s against 1.7 s a step, on a loaded
+    # machine): the step awaited below and the rerun's two
     cmd = [sys.executable, "-m", "generator", "train", str(data_dir), "--config", "tiny", "--out", str(run),
            "--epochs", "400,0,0", "--threads", "1", "--quiet"]
     root = Path(__file__).resolve().parents[2]
