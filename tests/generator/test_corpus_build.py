@@ -200,11 +200,13 @@ def test_cli_bad_input_one_line(tmp_path, capsys, bad, message, stableface_error
 
 @pytest.mark.slow
 def test_cli_msi_sweep(tmp_path, capsys):
-    """`--msi-sweep`: clips at each jitter level, scored by msi.score on the mp4, CSV + JSON lines."""
+    """`--msi-sweep`: clips at each jitter level, scored by msi.score on the mp4, CSV + JSON lines.
+    1.5 s clips (37 frames): measured excess acceleration variance 22.2 at sigma 2 (2 s clips: 20.0),
+    within the bounds 12-36 below; MSI-Lip tracked 0.734 -> 0.054, truth 1.18 -> 0.050."""
     import pandas as pd
 
     out = tmp_path / "sweep"
-    code = main(["synth-corpus", "--out", str(out), "--msi-sweep", "2", "--sweep-seeds", "1", "--clip-seconds", "2",
+    code = main(["synth-corpus", "--out", str(out), "--msi-sweep", "2", "--sweep-seeds", "1", "--clip-seconds", "1.5",
                  "--size", "128", "--seed", "4", "--no-progress", "--sweep-plot", str(tmp_path / "sweep.png")])
     assert code == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -29,7 +29,9 @@ def source_video(tiny):
 @pytest.fixture(scope="module")
 def speech(tmp_path_factory):
     path = tmp_path_factory.mktemp("speech") / "speech.wav"
-    subprocess.run(["espeak-ng", "-w", str(path), "Hello, this is a test of the preparation."], check=True)
+    # 1.6 s (39 frames: every split above its minimum): what the speech bounds is tracked, twice in
+    # test_audio_from_a_separate_file_and_own_features (a 2.5 s sentence: 62 frames)
+    subprocess.run(["espeak-ng", "-w", str(path), "Hello, this is a test."], check=True)
     return path
 
 
@@ -197,12 +199,14 @@ def test_cli_prints_the_manifest_as_json(tiny, source_video, capsys):
 
 
 @pytest.mark.slow
-def test_interrupted_run_resumes_from_its_checkpoints(tiny, source_video, tmp_path, monkeypatch):
+def test_interrupted_run_resumes_from_its_checkpoints(tiny, source_video, speech, tmp_path, monkeypatch):
     from msi.tracking.trackers import DEFAULT_TRACKER, LandmarkerTracker
 
     assert DEFAULT_TRACKER == "landmarker"  # the backend whose calls are counted
-    monkeypatch.setattr(track, "CHUNK", 40)
-    calls = {"n": 0, "stop_at": 60}
+    # the clip's video with ``speech`` (1.6 s: the speech bounds the frames tracked, 39 of its 100) in chunks
+    # of 16, stopped in the second: 46 frames tracked in all (the clip's own 4 s audio, chunks of 40: 119)
+    monkeypatch.setattr(track, "CHUNK", 16)
+    calls = {"n": 0, "stop_at": 24}
     real = LandmarkerTracker.detect
 
     def counting(self, frame):
@@ -213,19 +217,20 @@ def test_interrupted_run_resumes_from_its_checkpoints(tiny, source_video, tmp_pa
 
     monkeypatch.setattr(LandmarkerTracker, "detect", counting)
     out = tmp_path / "data"
-    cfg = prepare.PrepareConfig(video=source_video, out=out, size=SIZE)
+    cfg = prepare.PrepareConfig(video=source_video, out=out, size=SIZE, audio=speech)
     with pytest.raises(KeyboardInterrupt):
         prepare.prepare(cfg, progress=False)
     assert not (out / "manifest.json").exists()
     assert (out / ".partial" / "track_00000.npy").is_file()
     calls.update(n=0, stop_at=-1)
     prepare.prepare(cfg, progress=False)
-    assert calls["n"] == 100 - 40  # the first chunk was not tracked again
+    n = int(len(wavfile.read(speech)[1]) / wavfile.read(speech)[0] * 25)
+    assert n == load_clip(out).n_frames == 39 and calls["n"] == n - 16  # the first chunk was not tracked again
     assert not (out / ".partial").exists()
-    resumed, fresh = to_source(load_clip(out)), to_source(load_clip(tiny))
-    np.testing.assert_allclose(resumed[:40], fresh[:40], atol=1e-3)  # the checkpoint, as tracked
+    resumed, fresh = to_source(load_clip(out)), to_source(load_clip(tiny))[:n]
+    np.testing.assert_allclose(resumed[:16], fresh[:16], atol=1e-3)  # the checkpoint, as tracked
     # Later chunks start a fresh tracker, so they may differ by a little tracking noise only.
-    assert np.abs(resumed[40:] - fresh[40:]).mean() < 1.0  # source pixels (mouth ~48 px wide)
+    assert np.abs(resumed[16:] - fresh[16:]).mean() < 1.0  # source pixels (mouth ~48 px wide)
 
 
 def to_source(clip) -> np.ndarray:
@@ -339,10 +344,12 @@ def test_no_face(speech, tmp_path, capsys, stableface_error):
 
 
 @pytest.mark.slow
-def test_cartoon_face_is_not_a_human_face(bunny, tmp_path, capsys, stableface_error):
+def test_cartoon_face_is_not_a_human_face(bunny, speech, tmp_path, capsys, stableface_error):
     """Big Buck Bunny: the tracker follows the cartoon face in a few frames; with the coverage check
-    relaxed so it lets them through, MediaPipe's face detector still refuses the cartoon."""
-    code, _, err = cli(capsys, bunny, "--out", tmp_path / "x", "--max-missing", "0.99", "--size", 64)
+    relaxed so it lets them through, MediaPipe's face detector still refuses the cartoon. ``speech``
+    bounds the frames tracked to its first 39 (of 132 with the clip's own soundtrack; the tracker
+    follows something in 10 % of either)."""
+    code, _, err = cli(capsys, bunny, "--audio", speech, "--out", tmp_path / "x", "--max-missing", "0.99", "--size", 64)
     stableface_error(code, err, "no human face")
 
 

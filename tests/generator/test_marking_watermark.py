@@ -114,11 +114,13 @@ def test_no_mark_in_the_bundled_real_clips(name):
 
 @pytest.mark.slow
 def test_no_mark_in_20_seeded_synthetic_corpus_clips(tmp_path):
+    """0.2 s clips (5 frames; the cost of a clip is mostly per frame): measured max z 1.81, mean z 0.32
+    against the bounds 4.5 and 1.5 below (0.4 s clips: 1.89, -0.15)."""
     from generator.corpus.build import build_clip
 
     zs = []
     for seed in range(20):
-        paths = build_clip(tmp_path / f"c{seed}", seconds=0.4, seed=seed, size=64)
+        paths = build_clip(tmp_path / f"c{seed}", seconds=0.2, seed=seed, size=64)
         r = W.read_video(paths.video)
         assert not r.found, (seed, r)
         zs.append(r.z)
