@@ -189,7 +189,7 @@ def test_error_rows_and_syncnet_columns(methods, tmp_path, capsys):
     paper = tmp_path / "paper.csv"
     paper.write_text("method,msi_lip,lse_c\nsomeone,0.5,7.0\n")
     code = main(["compare", f"real={short}", f"bad={bad}", "--syncnet-weights", str(weights),
-                 "--paper", str(paper), "--format", "json"])
+                 "--paper", str(paper), "--format", "json", "--cpbd-step", str(CPBD_STEP)])
     cap = capsys.readouterr()
     assert code == 1
     doc = json.loads(cap.out)
@@ -272,9 +272,10 @@ def test_video_without_audio_keeps_its_other_columns(pristine, tmp_path):
     the lip-audio cells stay empty with a warning that says why (its first 40 frames: three MSI windows)."""
     from msi.comparison.video_columns import video_metrics
     from msi.io.video import probe, read_frames, write_video
+    from msi.metrics.column import CompareSettings
 
     clip = write_video(tmp_path / pristine.name, read_frames(pristine, limit=40), fps=probe(pristine).fps, threads=1)
-    row = video_metrics(clip, truth=clip)
+    row = video_metrics(clip, truth=clip, compare_settings=CompareSettings(cpbd_step=CPBD_STEP))
     assert math.isfinite(row["msi_lip"]) and 0 < row["cpbd"] < 1 and row["ssim"] == pytest.approx(1.0)
     assert math.isinf(row["psnr"]) and row["nlmd"] == 0
     assert math.isnan(row["lip_audio_r"]) and math.isnan(row["lse_c"])

@@ -325,7 +325,8 @@ def test_feature_cache_serves_two_concurrent_processes(clips, lpips_weights, tmp
     cache = tmp_path / "cache"
     argv = [sys.executable, "-m", "msi", "compare", f"copy={clips / 'copy'}", f"blur={clips / 'blur'}",
             "--truth", str(clips / "truth"), "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1],
-            "--cache-dir", str(cache), "--format", "json", "-q"]
+            "--cache-dir", str(cache), "--format", "json", "-q",
+            "--cpbd-step", "20"]  # CPBD (a column among the others here) on one frame per video, not 20
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for _ in range(2)]
@@ -400,7 +401,8 @@ def test_fid_reference_from_pytorch_fids_own_npz(clips, clips_landmarks, incepti
     methods = {"copy": clips / "copy", "blur": clips / "blur"}
     weights = {"inception": str(inception_file)}
     cache = _landmarks_only(clips_landmarks, tmp_path / "cache")
-    step = CompareSettings(fid_step=FID_STEP)
+    # CPBD, which nothing here reads, on one frame per video (on all 20 it was a tenth of the test)
+    step = CompareSettings(fid_step=FID_STEP, cpbd_step=20)
     rows = list(iter_compare(methods, clips / "truth", weights=weights, cache=cache, compare_settings=step))
     from msi.comparison.compare import rows_frame
 
@@ -603,10 +605,14 @@ def test_device_cpu_equals_the_default(clips, clips_landmarks, lpips_weights, tm
     from msi.comparison.feature_cache import sha256_of
 
     base = ["compare", f"copy={clips / 'copy'}", f"blur={clips / 'blur'}", "--truth", clips / "truth",
-            "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1], "--format", "json", "-q"]
+            "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1], "--format", "json", "-q",
+            "--cpbd-step", "20"]  # CPBD, not a network column, on one frame per video
     cache = ["--cache-dir", _landmarks_only(clips_landmarks, tmp_path / "cache")]
+    # the third run computes every column afresh (no feature entry) from the same landmarks, not
+    # tracking the three videos again as --no-cache did
+    afresh = ["--cache-dir", _landmarks_only(clips_landmarks, tmp_path / "afresh"), "--batch-size", "3"]
     runs = []
-    for extra in (cache, [*cache, "--device", "cpu"], ["--no-cache", "--batch-size", "3"]):
+    for extra in (cache, [*cache, "--device", "cpu"], afresh):
         code, out, err = run_cli([*base, *extra])
         assert code == 0, err
         runs.append(json.loads(out))
