@@ -133,6 +133,8 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
     ``a``/``b``/``none``; no rater answered the same question of the same presentation twice
     with different values (an identical duplicate, e.g. one file read twice, is dropped).
     """
+    import pandas as pd
+
     if df.empty:
         raise BadAnswers(f"{source}: no answers")
     missing = [c for c in ("rater", "type", "kind", "item", "utterance", "question") if c not in df.columns]
