@@ -73,7 +73,7 @@ class _ClsPool(nn.TransformerEncoderLayer):
         w, b = attn.in_proj_weight, attn.in_proj_bias
         q = F.linear(h[:, :1], w[:DIM], b[:DIM])
         k, v = F.linear(h, w[DIM:], b[DIM:]).chunk(2, -1)
-        n, t = k.shape[:2]
+        n = len(k)
         q, k, v = (u.reshape(n, -1, HEADS, DIM // HEADS).transpose(1, 2) for u in (q, k, v))
         y = _attend(q, k, v, (DIM // HEADS) ** -0.5).transpose(1, 2).reshape(n, DIM)
         y = x[:, 0] + attn.out_proj(y)
