@@ -28,12 +28,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from msi.errors import MSIError
 from msi.study.design import CHOICES, DESIGNS, GRADES, KINDS
 
-if TYPE_CHECKING:  # loaded where a table is built: `msi study serve` starts without it
+if TYPE_CHECKING:  # loaded where a table is built: `msi study serve` starts without them
     import pandas as pd
 
 COLUMNS = ["study", "rater", "seq", "type", "kind", "item", "utterance", "question", "method", "video", "grade",
@@ -132,6 +130,7 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
     ``a``/``b``/``none``; no rater answered the same question of the same presentation twice
     with different values (an identical duplicate, e.g. one file read twice, is dropped).
     """
+    import numpy as np
     import pandas as pd
 
     if df.empty:
