@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chromium import available, console_errors, open_chromium
-from study_helpers import Server, make_methods, wait_for
-from test_study_browser import careful, current, make_study, rate, screen
+from study_helpers import Server, make_methods, make_study, wait_for
+from test_study_browser import careful, current, rate, screen
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
