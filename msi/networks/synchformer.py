@@ -63,8 +63,21 @@ class _ClsPool(nn.TransformerEncoderLayer):
         self.cls_token = nn.Parameter(torch.zeros(1, 1, DIM))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (n, tokens, D) -> (n, D)
+        """The layer's output at the CLS token alone: every token is a key and a value, but only the
+        CLS token is a query and goes through the output projection and the feed-forward (the
+        reference runs them on every token and keeps the CLS row; the same arithmetic on the row
+        kept, up to float32 summation order)."""
         x = torch.cat([self.cls_token.expand(len(x), -1, -1), x], 1)
-        return super().forward(x)[:, 0]
+        h = self.norm1(x)
+        attn = self.self_attn
+        w, b = attn.in_proj_weight, attn.in_proj_bias
+        q = F.linear(h[:, :1], w[:DIM], b[:DIM])
+        k, v = F.linear(h, w[DIM:], b[DIM:]).chunk(2, -1)
+        n = len(k)
+        q, k, v = (u.reshape(n, -1, HEADS, DIM // HEADS).transpose(1, 2) for u in (q, k, v))
+        y = _attend(q, k, v, (DIM // HEADS) ** -0.5).transpose(1, 2).reshape(n, DIM)
+        y = x[:, 0] + attn.out_proj(y)
+        return y + self.linear2(self.activation(self.linear1(self.norm2(y))))
 
 
 class _SplitAttention(nn.Module):

@@ -26,12 +26,13 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from msi.errors import MSIError
 from msi.study.design import CHOICES, DESIGNS, GRADES, KINDS
+
+if TYPE_CHECKING:  # loaded where a table is built: `msi study serve` starts without them
+    import pandas as pd
 
 COLUMNS = ["study", "rater", "seq", "type", "kind", "item", "utterance", "question", "method", "video", "grade",
            "a", "b", "choice", "expect", "seconds", "answered_at"]
@@ -105,6 +106,8 @@ def expand(manifest: Mapping, entry: Mapping, values: Mapping, rater: str, secon
 
 def frame(rows: Sequence[Mapping]) -> pd.DataFrame:
     """Rows as the tidy table with every column, in the documented order."""
+    import pandas as pd
+
     df = pd.DataFrame(list(rows), columns=COLUMNS)
     df["seq"] = pd.to_numeric(df["seq"], errors="coerce").astype("Int64")
     df["grade"] = pd.to_numeric(df["grade"], errors="coerce").astype("Int64")
@@ -113,6 +116,8 @@ def frame(rows: Sequence[Mapping]) -> pd.DataFrame:
 
 
 def _blank(v) -> bool:
+    import pandas as pd
+
     return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) or v is pd.NA
 
 
@@ -125,6 +130,9 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
     ``a``/``b``/``none``; no rater answered the same question of the same presentation twice
     with different values (an identical duplicate, e.g. one file read twice, is dropped).
     """
+    import numpy as np
+    import pandas as pd
+
     if df.empty:
         raise BadAnswers(f"{source}: no answers")
     missing = [c for c in ("rater", "type", "kind", "item", "utterance", "question") if c not in df.columns]
@@ -175,6 +183,8 @@ def validate(df: pd.DataFrame, source: str = "answers") -> pd.DataFrame:
 def read_file(path: str | Path) -> pd.DataFrame:
     """One answers file as a DataFrame: ``.csv`` (as exported), ``.tsv``, or ``.json`` (a list of
     rows, or ``{"answers": [...]}``)."""
+    import pandas as pd
+
     p = Path(path)
     if not p.is_file():
         raise BadAnswers(f"{p}: no such answers file" if not p.exists() else f"{p}: not a file")
@@ -199,5 +209,7 @@ def read_answers(paths: Sequence[str | Path]) -> pd.DataFrame:
     """Every file's answers, each file validated on its own (errors name the file), then together."""
     if not paths:
         raise BadAnswers("no answers file given")
+    import pandas as pd
+
     parts = [validate(read_file(p), str(p)) for p in paths]
     return validate(pd.concat(parts, ignore_index=True), "the answers together")

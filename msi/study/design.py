@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # loaded where a plan is drawn: `msi study serve` starts without it
+    import numpy as np
 
 #: The paper's three questions (Sec. IV-C), as ACR statements and as pair questions.
 QUESTIONS: dict[str, dict[str, str]] = {
@@ -180,6 +182,8 @@ def rater_plan(items: Sequence[dict], seed: int, rater_index: int, repeats: int 
     """Rater ``rater_index``'s plan: one block per design in ``designs`` order, each as
     :func:`block_plan`, numbered by ``seq`` (0, 1, ...). Seeded by ``(seed, rater_index)``: the same
     rater always sees the same plan, and no two raters the same order."""
+    import numpy as np
+
     rng = np.random.default_rng([int(seed), int(rater_index)])
     plan: list[dict] = []
     for design in designs:

@@ -37,6 +37,20 @@ def make_methods(root: Path, utterances: int = 2, frames: int = 12, fps: float =
     return dirs
 
 
+def make_study(*args) -> None:
+    """``msi study make ARGS`` in this process (a module fixture's study: the command's exit code and
+    its stderr checked as before, without a second interpreter's start-up)."""
+    import contextlib
+    import io
+
+    from msi.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["study", "make", *map(str, args)])
+    assert code == 0, err.getvalue()
+
+
 def run_msi(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "msi", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout)

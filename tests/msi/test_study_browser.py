@@ -17,24 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chromium import available, console_errors, open_chromium
-from study_helpers import Server, make_methods, wait_for
+from study_helpers import Server, make_methods, make_study, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
 GRADE = {"real": 5, "frozen": 3, "shaken": 2, "check": 1}
-
-
-def make_study(*args) -> None:
-    """``msi study make ARGS`` in this process (a module fixture's study: the command's exit code and
-    its stderr checked as before, without a second interpreter's start-up)."""
-    import contextlib
-
-    from msi.cli import main
-
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["study", "make", *map(str, args)])
-    assert code == 0, err.getvalue()
 
 
 @pytest.fixture(scope="module")

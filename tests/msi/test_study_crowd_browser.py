@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chromium import available, console_errors, open_chromium
-from study_helpers import Server, make_methods, wait_for
-from test_study_browser import careful, current, make_study, rate, screen
+from study_helpers import Server, make_methods, make_study, wait_for
+from test_study_browser import careful, current, rate, screen
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
@@ -80,6 +80,19 @@ def results(s: Server) -> list[dict]:
     return json.loads(urllib.request.urlopen(req).read())
 
 
+#: The page's timers of a second or more held instead of run (the redirect's: the completion code
+#: stays on screen a few seconds before the platform's page opens); the test fires the one held once
+#: it has read the code, instead of waiting those seconds out. Shorter timers run as they are.
+HOLD_LONG_TIMERS = """
+window.msiHeld = [];
+const setTimeout0 = window.setTimeout;
+window.setTimeout = function (fn, ms, ...rest) {
+  if (ms >= 1000) { window.msiHeld.push([fn, ms]); return 0; }
+  return setTimeout0.call(window, fn, ms, ...rest);
+};
+"""
+
+
 def status_of(url: str) -> int:
     try:
         return urllib.request.urlopen(url).status
@@ -103,6 +116,7 @@ def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_an
         d.find_element("id", "consent-go").click()
         wait_for(lambda: screen(d) == "intro")
         token = urllib.parse.parse_qs(urllib.parse.urlparse(d.current_url).query)["t"][0]
+        d.execute_script(HOLD_LONG_TIMERS)  # (the page is not reloaded before its plan is done)
         assert status_of(f"{s.url}api/done?t={token}") == 409  # no code before the plan is answered
         plan = d.execute_script("return window.msiStudy.state.plan")
         practice = [e["kind"] for e in plan].count("practice")
@@ -110,6 +124,10 @@ def test_crowd_worker_from_the_url_consents_rates_a_capped_plan_gets_the_code_an
         assert rate(d, careful, feedback=[]) == len(plan)
         wait_for(lambda: d.find_elements("id", "completion-code"))
         assert d.find_element("id", "completion-code").text == CODE
+        assert not asked  # the code on screen, the platform's page not yet opened
+        held = d.execute_script("return window.msiHeld.map(h => h[1])")
+        assert len(held) == 1 and held[0] >= 1000, held  # one redirect, after the code was shown a while
+        d.execute_script("window.msiHeld[0][0]()")  # its time is up
         wait_for(lambda: d.current_url.startswith(back), timeout=15)
         pages = [p for p in asked if p.startswith("/complete")]
         assert len(pages) == 1 and urllib.parse.parse_qs(urllib.parse.urlparse(pages[0]).query)["cc"] == [CODE]

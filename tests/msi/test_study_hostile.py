@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from study_helpers import Server, make_methods, run_msi
+from study_helpers import Server, make_methods, make_study, run_msi
 
 pytestmark = pytest.mark.slow
 
@@ -29,9 +29,7 @@ def made(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
     root = tmp_path_factory.mktemp("hostile")
     dirs = make_methods(root / "methods", utterances=2, frames=9)
     dirs = {m: d for m, d in dirs.items() if m != "frozen"}
-    r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--raters", "2", "--attention", "1",
-                "--out", root / "研究")
-    assert r.returncode == 0, r.stderr
+    make_study(*(f"{m}={d}" for m, d in dirs.items()), "--raters", "2", "--attention", "1", "--out", root / "研究")
     return root / "研究", dirs
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from chromium import available, open_chromium
-from study_helpers import Server, make_methods, wait_for
-from test_study_browser import make_study, rate, screen
+from study_helpers import Server, make_methods, make_study, wait_for
+from test_study_browser import rate, screen
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 

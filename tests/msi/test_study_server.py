@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from study_helpers import Server, make_methods, run_msi
+from study_helpers import Server, make_methods, make_study, run_msi
 
 pytestmark = pytest.mark.slow
 
@@ -21,9 +21,8 @@ pytestmark = pytest.mark.slow
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("served")
     dirs = make_methods(root / "methods")
-    r = run_msi("study", "make", *(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
-                "--raters", "3", "--out", root / "study")
-    assert r.returncode == 0, r.stderr
+    make_study(*(f"{m}={d}" for m, d in dirs.items()), "--design", "acr", "--design", "pair",
+               "--raters", "3", "--out", root / "study")
     return root / "study"
 
 
