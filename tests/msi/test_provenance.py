@@ -153,7 +153,8 @@ def test_a_video_marked_only_in_its_speech_declares_itself_in_score_compare_and_
     """``msi score --json``, ``msi compare``'s rows and ``msi report``'s page: the audio-marked
     video declares itself, the same frames and speech unmarked do not, a video without audio is
     False (not None); compare decodes each video's audio once (the mark reads the audio its audio
-    columns read)."""
+    columns read). Every command uses the session's cache: carphone's landmarks are there when the
+    score test above ran (not tracked a second time here), the speech clips' after ``msi score``."""
     import collections
     from pathlib import Path
 
@@ -163,9 +164,8 @@ def test_a_video_marked_only_in_its_speech_declares_itself_in_score_compare_and_
     from msi.cli import main
     from msi.comparison.compare import compare_methods
 
-    cache = speech_clips / "cache"
     marked, plain = speech_clips / "audio" / "clip.mp4", speech_clips / "plain" / "clip.mp4"
-    code, out, _ = run_cli(["score", marked, plain, pristine, "--json", "--quiet", "--cache-dir", cache], main=main)
+    code, out, _ = run_cli(["score", marked, plain, pristine, "--json", "--quiet"], main=main)
     rows = {r["path"]: r for r in json.loads(out)}
     assert code == 0 and np.isfinite(rows[str(marked)]["msi_lip"])
     assert [rows[str(p)]["declared_generated"] for p in (marked, plain, pristine)] == [True, False, False]
@@ -180,13 +180,13 @@ def test_a_video_marked_only_in_its_speech_declares_itself_in_score_compare_and_
     for module in (audio_io, D, am):  # every name the audio is decoded by
         monkeypatch.setattr(module, "read_audio", counted)
     methods = {m: speech_clips / m for m in ("audio", "plain")}
-    df = compare_methods(methods, cache=str(cache))  # landmarks from the cache; columns and flags computed
+    df = compare_methods(methods)  # landmarks from the cache; columns and flags computed
     assert dict(zip(df["method"], df["declared_generated"])) == {"audio": True, "plain": False}
     assert dict(decoded) == {"audio": 1, "plain": 1}
     monkeypatch.undo()
 
     code, _, _ = run_cli(["report", f"audio={methods['audio']}", f"plain={methods['plain']}", "--out",
-                          speech_clips / "report", "-q", "--cache-dir", cache], main=main)
+                          speech_clips / "report", "-q"], main=main)
     page = (speech_clips / "report" / "index.html").read_text()
     assert code == 0 and "audio: 1 of 1 videos declare themselves AI-generated" in page
     assert "plain: 1 of 1 videos declare" not in page
