@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -14,9 +12,21 @@ from msi.score import score_video
 from msi.settings import Settings
 
 
-def run_msi(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "msi", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=600)
+@pytest.fixture
+def msi_fd(capfd):
+    """``msi`` in this process, its output read at the file descriptors (what a native library
+    writes to stderr counts too): ``msi_fd("score", path)`` -> (exit code, stdout, stderr). The
+    command's output is under test, not a process: `python -m msi` is run as one in test_cache.py,
+    test_sharp_edges.py and test_stop_signals.py."""
+
+    def run(*args) -> tuple[int, str, str]:
+        from msi.cli import main
+
+        code = main([str(a) for a in args])
+        out, err = capfd.readouterr()
+        return code, out, err
+
+    return run
 
 
 @pytest.mark.slow
@@ -136,15 +146,15 @@ def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, uhd_video, pristine
 
 
 @pytest.mark.parametrize("name", ["missing", "text", pytest.param("one_frame", marks=pytest.mark.slow), "wrong_scheme"])
-def test_single_bad_input_is_one_line(odd_files, request, name):
+def test_single_bad_input_is_one_line(odd_files, request, name, msi_fd):
     files = odd_files if name in odd_files else request.getfixturevalue("odd_videos")
-    p = run_msi("score", files[name])
-    assert p.returncode == 1
-    err = [ln for ln in p.stderr.splitlines() if ln.strip()]
-    assert len(err) == 1 and err[0].startswith("msi: error: "), p.stderr
+    code, _, stderr = msi_fd("score", files[name])
+    assert code == 1
+    err = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(err) == 1 and err[0].startswith("msi: error: "), stderr
 
 
-def test_usage_errors_exit_2(pristine, tmp_path):
-    assert run_msi("score").returncode == 2
-    p = run_msi("score", pristine, "--out", tmp_path / "x.txt")
-    assert p.returncode == 2 and "unknown format" in p.stderr and "Traceback" not in p.stderr
+def test_usage_errors_exit_2(pristine, tmp_path, msi_fd):
+    assert msi_fd("score")[0] == 2
+    code, _, stderr = msi_fd("score", pristine, "--out", tmp_path / "x.txt")
+    assert code == 2 and "unknown format" in stderr and "Traceback" not in stderr
