@@ -336,7 +336,8 @@ def test_bootstrap_resamples_videos():
 @pytest.mark.slow
 def test_compare_without_weights_imports_neither(methods, imports_after):
     """``msi compare`` without the network options (and ``import msi``) loads neither torch nor onnxruntime."""
-    code, mods, err = imports_after("msi", ["compare", f"real={methods / 'real'}", "--format", "csv", "-q"])
+    code, mods, err = imports_after("msi", ["compare", f"real={methods / 'real'}", "--format", "csv", "-q",
+                                            "--cpbd-step", str(CPBD_STEP)])
     assert code == 0, err
     assert not [m for m in mods if m.split(".")[0] in ("torch", "onnxruntime", "onnx")], mods
     assert not [m for m in mods if m.startswith("msi.networks")], mods
