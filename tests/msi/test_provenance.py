@@ -141,7 +141,8 @@ def test_msi_compare_reads_the_mark_from_its_shared_decode(marked_clip, pristine
         df = compare_methods(methods, cache=cache, compare_settings=only_first)
         assert dict(opened) == {"marked": 1, "plain": 1}
         opened.clear()
-        again = compare_methods(methods, cache=cache, compare_settings=only_first)  # every flag from the feature cache, its own video's
+        # every flag from the feature cache, its own video's
+        again = compare_methods(methods, cache=cache, compare_settings=only_first)
     finally:
         video_io.iter_frames = real
     for d in (df, again):
