@@ -147,11 +147,11 @@ def test_lpips_column_through_msi_compare(trunk_files, linear_files, pristine, p
         write_video(tmp_path / method / "clip.mp4", fr, fps=25, threads=1)
     write_video(tmp_path / "truth" / "clip.mp4", frames, fps=25, crf=0, threads=1)
     values = {}
-    for region in ("frame", "face"):
+    for region in ("frame", "face"):  # CPBD, no column under test here, on each clip's first frame only
         code, out, err = run_cli(["compare", f"copy={tmp_path / 'copy'}", f"blur={tmp_path / 'blur'}",
                                   "--truth", tmp_path / "truth", "--lpips-weights", trunk_files["alex"],
                                   "--lpips-linear", linear_files["alex"], "--lpips-region", region,
-                                  "--format", "json"])
+                                  "--cpbd-step", 16, "--format", "json"])
         assert code == 0, err
         import json
 

@@ -116,7 +116,9 @@ def test_msi_compare_reads_the_mark_from_its_shared_decode(marked_clip, pristine
 
     import msi.io.video as video_io
     from msi.comparison.compare import compare_methods
+    from msi.metrics.column import CompareSettings
 
+    only_first = CompareSettings(cpbd_step=30)  # CPBD, no column under test here, on frame 0 only
     for method, src in (("marked", marked_clip), ("plain", None)):
         (tmp_path / method).mkdir()
         if src is None:
@@ -125,7 +127,7 @@ def test_msi_compare_reads_the_mark_from_its_shared_decode(marked_clip, pristine
             (tmp_path / method / "clip.mp4").write_bytes(Path(src).read_bytes())
     methods = {m: tmp_path / m for m in ("marked", "plain")}
     cache = str(tmp_path / "cache")
-    compare_methods(methods, cache=cache)  # tracks: the landmark cache is warm below
+    compare_methods(methods, cache=cache, compare_settings=only_first)  # tracks: the landmark cache is warm below
     shutil.rmtree(tmp_path / "cache" / "features")  # the columns and the flags: computed again below
     opened = collections.Counter()
     real = video_io.iter_frames
@@ -136,10 +138,11 @@ def test_msi_compare_reads_the_mark_from_its_shared_decode(marked_clip, pristine
 
     video_io.iter_frames = counted
     try:
-        df = compare_methods(methods, cache=cache)
+        df = compare_methods(methods, cache=cache, compare_settings=only_first)
         assert dict(opened) == {"marked": 1, "plain": 1}
         opened.clear()
-        again = compare_methods(methods, cache=cache)  # every flag from the feature cache, its own video's
+        # every flag from the feature cache, its own video's
+        again = compare_methods(methods, cache=cache, compare_settings=only_first)
     finally:
         video_io.iter_frames = real
     for d in (df, again):
@@ -153,7 +156,8 @@ def test_a_video_marked_only_in_its_speech_declares_itself_in_score_compare_and_
     """``msi score --json``, ``msi compare``'s rows and ``msi report``'s page: the audio-marked
     video declares itself, the same frames and speech unmarked do not, a video without audio is
     False (not None); compare decodes each video's audio once (the mark reads the audio its audio
-    columns read)."""
+    columns read). Every command uses the session's cache: carphone's landmarks are there when the
+    score test above ran (not tracked a second time here), the speech clips' after ``msi score``."""
     import collections
     from pathlib import Path
 
@@ -163,9 +167,8 @@ def test_a_video_marked_only_in_its_speech_declares_itself_in_score_compare_and_
     from msi.cli import main
     from msi.comparison.compare import compare_methods
 
-    cache = speech_clips / "cache"
     marked, plain = speech_clips / "audio" / "clip.mp4", speech_clips / "plain" / "clip.mp4"
-    code, out, _ = run_cli(["score", marked, plain, pristine, "--json", "--quiet", "--cache-dir", cache], main=main)
+    code, out, _ = run_cli(["score", marked, plain, pristine, "--json", "--quiet"], main=main)
     rows = {r["path"]: r for r in json.loads(out)}
     assert code == 0 and np.isfinite(rows[str(marked)]["msi_lip"])
     assert [rows[str(p)]["declared_generated"] for p in (marked, plain, pristine)] == [True, False, False]
@@ -180,13 +183,13 @@ def test_a_video_marked_only_in_its_speech_declares_itself_in_score_compare_and_
     for module in (audio_io, D, am):  # every name the audio is decoded by
         monkeypatch.setattr(module, "read_audio", counted)
     methods = {m: speech_clips / m for m in ("audio", "plain")}
-    df = compare_methods(methods, cache=str(cache))  # landmarks from the cache; columns and flags computed
+    df = compare_methods(methods)  # landmarks from the cache; columns and flags computed
     assert dict(zip(df["method"], df["declared_generated"])) == {"audio": True, "plain": False}
     assert dict(decoded) == {"audio": 1, "plain": 1}
     monkeypatch.undo()
 
     code, _, _ = run_cli(["report", f"audio={methods['audio']}", f"plain={methods['plain']}", "--out",
-                          speech_clips / "report", "-q", "--cache-dir", cache], main=main)
+                          speech_clips / "report", "-q"], main=main)
     page = (speech_clips / "report" / "index.html").read_text()
     assert code == 0 and "audio: 1 of 1 videos declare themselves AI-generated" in page
     assert "plain: 1 of 1 videos declare" not in page

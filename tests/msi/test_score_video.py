@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -14,16 +12,39 @@ from msi.score import score_video
 from msi.settings import Settings
 
 
-def run_msi(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "msi", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=600)
+@pytest.fixture
+def msi_fd(capfd):
+    """``msi`` in this process, its output read at the file descriptors (what a native library
+    writes to stderr counts too): ``msi_fd("score", path)`` -> (exit code, stdout, stderr). The
+    command's output is under test, not a process: `python -m msi` is run as one in test_cache.py,
+    test_sharp_edges.py and test_stop_signals.py."""
+
+    def run(*args) -> tuple[int, str, str]:
+        from msi.cli import main
+
+        code = main([str(a) for a in args])
+        out, err = capfd.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.mark.slow
+def test_tracked_landmarks_sit_on_the_face(pristine):
+    lm = get_landmarks(pristine).landmarks  # into the session's cache: the tests below read them there
+    assert lm.shape == (120, 478, 3)
+    # the mouth corners are left/right of each other and inside the 176x144 frame
+    assert (lm[:, 291, 0] > lm[:, 61, 0]).all()
+    assert (lm[..., 0] > -5).all() and (lm[..., 0] < 181).all()
 
 
 @pytest.mark.slow
 def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
     cache = str(tmp_path / "cache")
-    a = score_video(pristine, cache=False)
-    b = first = score_video(pristine, cache=cache)  # an empty cache: tracked again, then stored
+    # the session's landmarks (tracked by the test above, if it ran) against a fresh tracking: an
+    # empty cache, tracked again, then stored
+    a = score_video(pristine)
+    b = first = score_video(pristine, cache=cache)
     assert 0 < a.msi_lip <= 2 and 0 < a.msi_jaw <= 2
     assert a.face_coverage == 1.0 and a.frames == 120 and a.windows_skipped == 0
     assert a.fps == pytest.approx(30000 / 1001)
@@ -39,15 +60,6 @@ def test_pristine_finite_deterministic_and_cached(pristine, tmp_path):
     assert ref.cached and ref.msi_lip != a.msi_lip
     at25 = score_video(pristine, Settings(resample_fps=25), cache=cache)
     assert at25.cached and at25.fps_used == 25 and not any("frame rate" in w for w in at25.warnings)
-
-
-@pytest.mark.slow
-def test_tracked_landmarks_sit_on_the_face(pristine):
-    lm = get_landmarks(pristine).landmarks  # into the session's cache: the tests below read them there
-    assert lm.shape == (120, 478, 3)
-    # the mouth corners are left/right of each other and inside the 176x144 frame
-    assert (lm[:, 291, 0] > lm[:, 61, 0]).all()
-    assert (lm[..., 0] > -5).all() and (lm[..., 0] < 181).all()
 
 
 @pytest.mark.slow
@@ -134,15 +146,15 @@ def test_batch_of_bad_inputs_keeps_the_good_ones(odd_videos, uhd_video, pristine
 
 
 @pytest.mark.parametrize("name", ["missing", "text", pytest.param("one_frame", marks=pytest.mark.slow), "wrong_scheme"])
-def test_single_bad_input_is_one_line(odd_files, request, name):
+def test_single_bad_input_is_one_line(odd_files, request, name, msi_fd):
     files = odd_files if name in odd_files else request.getfixturevalue("odd_videos")
-    p = run_msi("score", files[name])
-    assert p.returncode == 1
-    err = [ln for ln in p.stderr.splitlines() if ln.strip()]
-    assert len(err) == 1 and err[0].startswith("msi: error: "), p.stderr
+    code, _, stderr = msi_fd("score", files[name])
+    assert code == 1
+    err = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(err) == 1 and err[0].startswith("msi: error: "), stderr
 
 
-def test_usage_errors_exit_2(pristine, tmp_path):
-    assert run_msi("score").returncode == 2
-    p = run_msi("score", pristine, "--out", tmp_path / "x.txt")
-    assert p.returncode == 2 and "unknown format" in p.stderr and "Traceback" not in p.stderr
+def test_usage_errors_exit_2(pristine, tmp_path, msi_fd):
+    assert msi_fd("score")[0] == 2
+    code, _, stderr = msi_fd("score", pristine, "--out", tmp_path / "x.txt")
+    assert code == 2 and "unknown format" in stderr and "Traceback" not in stderr
