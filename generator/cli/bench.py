@@ -235,6 +235,9 @@ def table4(out, clips, seconds, max_jitter, seed) -> int:
     from generator.reproduction.table4 import build_and_score, markdown, table
 
     check_folder(out, "--out")  # before any clip is built
+    from msi.tracking.trackers import silence_native_logs
+
+    silence_native_logs()  # MediaPipe's C++ log lines, as msi score keeps them away
     try:
         scores = build_and_score(out, clips, seconds, max_jitter, seed=seed)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the built clips and their landmarks are reused

@@ -280,7 +280,9 @@ def command(methods, reference, truth, syncnet_weights, lse_faces, fid_reference
                                batch_size=batch_size, fid_reference=fid_stats, cluster=cluster)
 
     from msi.comparison.provenance import provenance, run_provenance
+    from msi.tracking.trackers import silence_native_logs
 
+    silence_native_logs()  # MediaPipe's C++ log lines, as msi score keeps them away (they split the one line of a stop)
     made_by = provenance(TABLE_COLUMNS.values(), settings, csettings, device, nets, syncnet_weights, fid_reference)
     stream = iter_compare(dirs, truth_dir, syncnet_weights, settings, workers, cache, csettings, weights=nets,
                           device=device, batch_size=batch_size, cluster=cluster)

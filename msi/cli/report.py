@@ -81,6 +81,9 @@ def command(methods, rows, out, truth, reference, syncnet_weights, preview_size,
     settings = Settings(resample_fps=resample_fps, **opt.tracking_settings(max_side, max_faces, no_face_check))
     cache = opt.cache_setting(no_cache, cache_dir)
     truths = {n: str(p) for n, p in list_videos(truth_dir).items()} if truth_dir else None
+    from msi.tracking.trackers import silence_native_logs
+
+    silence_native_logs()  # MediaPipe's C++ log lines, as msi score keeps them away
     if rows:
         from msi.report.build import read_rows
 

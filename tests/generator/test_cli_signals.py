@@ -105,17 +105,33 @@ def short_run(tiny_clip, tmp_path_factory) -> Path:
     return run
 
 
+@pytest.fixture(scope="module")
+def speech_1s(tiny_clip, tmp_path_factory) -> Path:
+    """The clip's speech track, its first second (25 frames to render, not 100): the same samples,
+    copied by the standard library's wave module."""
+    import wave
+
+    src = next((tiny_clip.parent / "source").glob("*.wav"))
+    out = tmp_path_factory.mktemp("speech") / "speech_1s.wav"
+    with wave.open(str(src)) as r, wave.open(str(out), "wb") as w:
+        w.setparams(r.getparams())
+        w.writeframes(r.readframes(r.getframerate()))
+    return out
+
+
 @pytest.mark.slow
 def test_synthesize_stopped_while_writing_leaves_the_earlier_video_and_no_partial_file(short_run, tiny_clip,
-                                                                                        tmp_path, rerun):
-    speech = next((tiny_clip.parent / "source").glob("*.wav"))
+                                                                                        speech_1s, tmp_path, rerun):
+    speech = speech_1s
     out = tmp_path / "out.mp4"
     out.write_bytes(b"an earlier, complete video")
     partial = tmp_path / ".out.partial.mp4"
-    # written at 512 px: a second or more of encoding to stop in (as many pixels as 16 s at 256 px, for a
-    # quarter of the frames to render)
+    # written at 1024 px: seconds of marking and encoding to stop in, once the partial file is there (25
+    # frames at 1024 px are as many pixels as the 100 frames at 512 px it was, 16 s at 256 px; measured
+    # on a loaded machine, left to finish: the video was complete 11.1 s after its partial file appeared,
+    # 10.6 s with the 4 s speech at 512 px), for a quarter of the frames to render here and in the rerun
     p = _start(["synthesize", short_run, "--audio", speech, "--background", tiny_clip, "--out", out,
-                "--out-size", "512", "--quiet"], tmp_path)
+                "--out-size", "1024", "--quiet"], tmp_path)
     end = time.monotonic() + 300
     while not partial.exists():  # the known point: the video is being written
         assert p.poll() is None, p.communicate()
