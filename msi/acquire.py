@@ -165,7 +165,7 @@ def cache_entry(source: VideoSource, settings: Settings, cache: bool | str) -> C
     """The cache entry of a video: its key from the file's hash and the tracker settings. A
     streamed video is keyed by its store's identity (a strong ETag) when the cache knows it,
     otherwise by its content, hashed while it streams (:func:`store_tracked`)."""
-    from msi.io.cache import LandmarkCache, cache_key, file_sha256
+    from msi.io.cache import LandmarkCache, cache_key, sha256_of
 
     if not cache:
         return CacheEntry(None, {}, None)  # no key to compute
@@ -179,7 +179,7 @@ def cache_entry(source: VideoSource, settings: Settings, cache: bool | str) -> C
         known = store.content_of(identity) if identity else source.remote.content_hash()  # no strong ETag: read
         key = cache_key(known, tkey) if known else None
     else:
-        key = cache_key(file_sha256(source.file), tkey)
+        key = cache_key(sha256_of(source.file), tkey)
     return CacheEntry(store, tkey, key)
 
 

@@ -252,7 +252,9 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     >>> r.msi_lip, r.msi_jaw, r.face_coverage       # doctest: +SKIP
     """
     settings = settings or Settings()
-    from msi.provenance.declared import declared_generated
+    from msi.io.feature_store import FeatureCache, cached_flag
+    from msi.io.landmarks import is_landmark_file
+    from msi.provenance.declared import declared_generated, declared_key
     from msi.regions import MP_SCORE_POINTS
 
     # videos: only the points a score reads are held (an hour of the full mesh is 620 MB)
@@ -263,7 +265,11 @@ def score_video(path: str | os.PathLike, settings: Settings | None = None, cache
     result.tracker, result.cached, result.panel = lm.tracker, lm.cached, lm.panel
     result.rotation, result.decode_errors, result.panel_box = lm.rotation, lm.decode_errors, lm.panel_box
     result.warnings = lm.warnings + result.warnings
-    result.declared_generated = declared_generated(path)
+    # read once per video and kept beside its landmarks (the entry msi compare reads too): on a
+    # cached rerun the marks' decode would otherwise be most of the time
+    store = FeatureCache(cache) if cache and not is_landmark_file(path) else None
+    result.declared_generated = cached_flag(store, path, declared_key(), lambda: declared_generated(path),
+                                            result.warnings)
     return result
 
 

@@ -57,7 +57,7 @@ def provenance(columns: Iterable, settings=None, options=None, device: str = "cp
         used = {("syncnet" if n == "weights" else n): digests[n] for n in col.needs if n in digests}
         opts = {k: getattr(options, k) for k in COLUMN_OPTIONS.get(col.name, ())}
         if col.name == "fid" and fid_reference is not None:
-            from msi.comparison.feature_cache import sha256_of
+            from msi.io.cache import sha256_of
 
             opts["fid_reference_sha256"] = sha256_of(fid_reference)
         out[col.name] = {"package": f"stableface {msi.__version__}", "metrics_version": METRICS_VERSION,

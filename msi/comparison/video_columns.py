@@ -95,10 +95,11 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
 
     Returns ({key: row as :func:`video_metrics` returns it, or the exception that failed the
     video}, the truth's :func:`set_features` record when ``truth_features``, else None)."""
-    from msi.provenance.declared import declared_generated
+    from msi.provenance.declared import declared_generated, declared_key
     from msi.settings import Settings
 
-    from msi.comparison.feature_cache import FeatureCache, cached_flag, cached_metric
+    from msi.comparison.feature_cache import cached_metric
+    from msi.io.feature_store import FeatureCache, cached_flag
 
     settings = settings or Settings()
     store = FeatureCache(cache) if cache else None  # the networks' outputs, beside the landmarks
@@ -189,23 +190,6 @@ def utterance_columns(videos: dict, truth: str | os.PathLike | None = None, sync
                 truth_row["features"].update(value)
                 truth_row["warnings"] += [n for n in more if n not in truth_row["warnings"]]
     return out, truth_row
-
-
-def declared_key() -> dict:
-    """What whether a video declares itself generated depends on besides its bytes: the frames
-    read, the frame and audio marks' parameters, the manifest types that count and whether C2PA
-    can be read here (the feature cache's key)."""
-    import importlib.util
-
-    from msi.provenance import audio_mark as am, manifest, watermark as wm
-    from msi.provenance.declared import SCORE_MARK_FRAMES
-
-    return {"declared_generated": [SCORE_MARK_FRAMES, manifest.GENERATED_SOURCE_TYPES, wm.CANONICAL, wm.WAVELET,
-                                   wm.LEVELS, wm.BLOCK, wm.ORDERS, wm.STEP, wm.TAG.hex(), wm.Z_FOUND, wm.KEY,
-                                   wm.RUN_ID_BITS, wm.CRC_BITS, importlib.util.find_spec("c2pa") is not None,
-                                   # the audio mark: what its reading's found depends on
-                                   "audio_mark", am.RATE, am.FRAME, am.ORDER, am.SILENT, am.CONDITIONING,
-                                   am.PERIOD, am.CELL, am.PILOT, am.LOCAL, am.Z_FOUND, am.KEY]}
 
 
 #: The key of the truth's own tasks in :func:`utterance_columns`.

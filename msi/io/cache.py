@@ -62,6 +62,21 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+_HASHES: dict[tuple, str] = {}
+_HASH_LOCK = threading.Lock()
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """A file's SHA-256, computed once per process for a given (path, size, mtime): the landmark
+    cache, the feature cache and their callers key a video by it, and each reads it once."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    with _HASH_LOCK:
+        if key not in _HASHES:
+            _HASHES[key] = file_sha256(path)
+        return _HASHES[key]
+
+
 def cache_key(content_hash: str, tracker: dict) -> str:
     """Key of an entry: the content and every tracker setting (``tracker``, a JSON-able dict)."""
     blob = json.dumps({"format": CACHE_FORMAT, "content": content_hash, "tracker": tracker}, sort_keys=True)

@@ -127,3 +127,20 @@ def _audio_declares(path: Path, audio: Callable[[], Audio] | None) -> bool | Non
         return False
     except (MSIError, OSError, ValueError):
         return None
+
+
+def declared_key() -> dict:
+    """What whether a video declares itself generated depends on besides its bytes: the frames
+    read, the frame and audio marks' parameters, the manifest types that count and whether C2PA
+    can be read here: the feature cache's key, one entry that ``msi score`` and ``msi compare`` share
+    (:func:`msi.io.feature_store.cached_flag`)."""
+    import importlib.util
+
+    from msi.provenance import audio_mark as am, manifest, watermark as wm
+
+    return {"declared_generated": [SCORE_MARK_FRAMES, manifest.GENERATED_SOURCE_TYPES, wm.CANONICAL, wm.WAVELET,
+                                   wm.LEVELS, wm.BLOCK, wm.ORDERS, wm.STEP, wm.TAG.hex(), wm.Z_FOUND, wm.KEY,
+                                   wm.RUN_ID_BITS, wm.CRC_BITS, importlib.util.find_spec("c2pa") is not None,
+                                   # the audio mark: what its reading's found depends on
+                                   "audio_mark", am.RATE, am.FRAME, am.ORDER, am.SILENT, am.CONDITIONING,
+                                   am.PERIOD, am.CELL, am.PILOT, am.LOCAL, am.Z_FOUND, am.KEY]}

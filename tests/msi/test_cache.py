@@ -27,7 +27,8 @@ def short_clip(tmp_path_factory, pristine_frames):
 
 
 def _entries(folder) -> list:
-    return sorted(p for p in __import__("pathlib").Path(folder).rglob("*.npz"))
+    """The landmark entries (not the feature cache's, in its ``features/`` subfolder)."""
+    return sorted(p for p in __import__("pathlib").Path(folder).rglob("*.npz") if "features" not in p.parts)
 
 
 DAMAGE = {

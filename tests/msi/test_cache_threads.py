@@ -48,7 +48,7 @@ def _in_threads(read, n: int = 4) -> list:
 
 
 def test_feature_cache_entries_read_from_threads_one_at_a_time(tmp_path, parses_at_once):
-    from msi.comparison.feature_cache import FeatureCache
+    from msi.io.feature_store import FeatureCache
 
     store = FeatureCache(str(tmp_path))
     keys = [f"{k:02d}" + "ab" * 19 for k in range(4)]

@@ -336,7 +336,7 @@ def test_feature_cache_serves_two_concurrent_processes(clips, lpips_weights, tmp
               for o in outs]
     assert values[0] == values[1] and len(values[0]) == 2
     assert not list((cache / "features").rglob("*.tmp"))
-    from msi.comparison.feature_cache import FeatureCache
+    from msi.io.feature_store import FeatureCache
 
     store = FeatureCache(str(cache))
     entries = list((cache / "features").rglob("*.npz"))
@@ -602,7 +602,7 @@ def test_device_cpu_equals_the_default(clips, clips_landmarks, lpips_weights, tm
     GPU on this machine); another --batch-size, computed afresh, the same within float rounding."""
     import json
 
-    from msi.comparison.feature_cache import sha256_of
+    from msi.io.cache import sha256_of
 
     base = ["compare", f"copy={clips / 'copy'}", f"blur={clips / 'blur'}", "--truth", clips / "truth",
             "--lpips-weights", lpips_weights[0], "--lpips-linear", lpips_weights[1], "--format", "json", "-q",

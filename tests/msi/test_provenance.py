@@ -92,6 +92,32 @@ def test_msi_score_json_has_the_field(marked_clip, pristine, run_cli):
     assert np.isfinite(rows[str(pristine)]["msi_lip"])
 
 
+def test_msi_score_reads_the_marks_once_and_shares_the_flag_with_compare(marked_clip, tmp_path, monkeypatch):
+    """A cached rerun of ``msi score`` reads the flag from the feature cache, not the marks again
+    (their decode was most of a cached run), and ``msi compare`` reads the entry score wrote."""
+    import msi.provenance.declared as D
+    from msi.comparison.compare import compare_methods
+    from msi.metrics.column import CompareSettings
+    from msi.score import score_video
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    clip = folder / "clip.mp4"
+    clip.write_bytes(marked_clip.read_bytes())
+    cache = str(tmp_path / "cache")
+    read = []
+    real = D.declared_generated
+    monkeypatch.setattr(D, "declared_generated", lambda path, *a, **k: read.append(path) or real(path, *a, **k))
+    first = score_video(clip, cache=cache)
+    again = score_video(clip, cache=cache)
+    assert (first.declared_generated, again.declared_generated) == (True, True)
+    assert read == [clip] and again.cached
+    df = compare_methods({"m": folder}, cache=cache, compare_settings=CompareSettings(cpbd_step=30))
+    assert df["declared_generated"].tolist() == [True] and read == [clip]
+    unmarked = score_video(clip, cache=False)  # no cache: the marks are read
+    assert unmarked.declared_generated is True and read == [clip, clip]
+
+
 def test_msi_report_lists_the_methods_whose_videos_declare_themselves_generated():
     from msi.report.build import warnings_of
     from msi.report.plan import Cell, Plan, Utterance
@@ -201,7 +227,7 @@ def test_compares_cached_flag_is_computed_again_when_the_audio_marks_reading_cha
     """The feature cache keys the column on what its value depends on: each constant the audio
     mark's reading uses (and, as before the audio mark counted, the frame mark's)."""
     import msi.provenance.audio_mark as am
-    from msi.comparison.video_columns import declared_key
+    from msi.provenance.declared import declared_key
 
     before = declared_key()
     monkeypatch.setattr(am, name, getattr(am, name) + 1)
