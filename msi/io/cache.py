@@ -20,6 +20,7 @@ mesh was never in memory (:mod:`msi.io.landmark_store`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -62,19 +63,16 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-_HASHES: dict[tuple, str] = {}
-_HASH_LOCK = threading.Lock()
-
-
 def sha256_of(path: str | os.PathLike) -> str:
     """A file's SHA-256, computed once per process for a given (path, size, mtime): the landmark
     cache, the feature cache and their callers key a video by it, and each reads it once."""
     st = os.stat(path)
-    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
-    with _HASH_LOCK:
-        if key not in _HASHES:
-            _HASHES[key] = file_sha256(path)
-        return _HASHES[key]
+    return _sha256_once(os.path.abspath(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)  # bounded: a worker that scores for days keeps the recent files'
+def _sha256_once(path: str, size: int, mtime_ns: int) -> str:
+    return file_sha256(path)
 
 
 def cache_key(content_hash: str, tracker: dict) -> str:
