@@ -70,7 +70,7 @@ def sha256_of(path: str | os.PathLike) -> str:
     return _sha256_once(os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=4096)  # bounded: a worker that scores for days keeps the recent files'
+@functools.lru_cache(maxsize=4096)  # bounded: a worker that scores for days keeps only recent hashes
 def _sha256_once(path: str, size: int, mtime_ns: int) -> str:
     return file_sha256(path)
 
